@@ -1,0 +1,179 @@
+//! The local SQLite database: every sync state Contact Bridge keeps lives here.
+//! WAL, foreign keys and a busy timeout on every connection; the schema evolves only
+//! through the numbered files in `migrations/`.
+
+mod migrations;
+pub mod table;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bridge_core::BridgeError;
+use rusqlite::Connection;
+
+pub use migrations::SCHEMA_VERSION;
+pub use rusqlite::Transaction;
+
+/// How long a writer waits for another process (the CLI beside the window) to finish.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An open, migrated database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, BridgeError> {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                BridgeError::storage(format!("cannot create the folder {}: {e}", dir.display()))
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| {
+            BridgeError::storage(format!("cannot open the database {}: {e}", path.display()))
+        })?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(storage_error)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(storage_error)?;
+        Self::prepare(conn, Some(path.to_path_buf()))
+    }
+
+    /// A private database for tests: same schema, nothing on disk.
+    pub fn open_in_memory() -> Result<Self, BridgeError> {
+        let conn = Connection::open_in_memory().map_err(storage_error)?;
+        Self::prepare(conn, None)
+    }
+
+    fn prepare(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, BridgeError> {
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(storage_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(storage_error)?;
+        migrations::apply(&mut conn)?;
+        Ok(Self { conn, path })
+    }
+
+    /// The file behind this store (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version the database is at (the number of migrations applied).
+    pub fn schema_version(&self) -> Result<u32, BridgeError> {
+        migrations::current_version(&self.conn)
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `work` in one transaction: committed when it returns Ok, rolled back otherwise.
+    pub fn with_tx<T>(
+        &mut self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, BridgeError>,
+    ) -> Result<T, BridgeError> {
+        let tx = self.conn.transaction().map_err(storage_error)?;
+        let value = work(&tx)?;
+        tx.commit().map_err(storage_error)?;
+        Ok(value)
+    }
+}
+
+/// Maps a SQLite failure to the `storage` error code, keeping SQLite's own text.
+pub(crate) fn storage_error(e: rusqlite::Error) -> BridgeError {
+    BridgeError::storage(format!("database error: {e}"))
+}
+
+/// Turns a parse failure of column `index` into a rusqlite error, so a bad stored value
+/// surfaces as a clear storage error rather than a panic.
+pub(crate) fn column_value<T>(index: usize, value: Result<T, BridgeError>) -> rusqlite::Result<T> {
+    value.map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Reads a column that holds JSON text.
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    index: usize,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    column_value(
+        index,
+        serde_json::from_str(&text)
+            .map_err(|e| BridgeError::storage(format!("column {index} is not valid JSON: {e}"))),
+    )
+}
+
+/// Current UTC time as stored in every `*_at` column.
+pub(crate) fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The facts `bridge info` and the Settings page show about this installation.
+pub fn app_info(store: &Store, log_dir: &Path) -> Result<bridge_core::AppInfo, BridgeError> {
+    Ok(bridge_core::AppInfo {
+        version: bridge_core::VERSION.to_string(),
+        database_path: store
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| ":memory:".into()),
+        schema_version: store.schema_version()?,
+        log_directory: log_dir.display().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_memory_store_is_fully_migrated() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let fk: i64 = store
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn file_store_uses_wal_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("bridge.sqlite3");
+        {
+            let store = Store::open(&path).unwrap();
+            let mode: String = store
+                .conn()
+                .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal");
+        }
+        let reopened = Store::open(&path).unwrap();
+        assert_eq!(reopened.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(reopened.path(), Some(path.as_path()));
+    }
+
+    #[test]
+    fn failed_transaction_rolls_back() {
+        let mut store = Store::open_in_memory().unwrap();
+        let result: Result<(), BridgeError> = store.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO sync_runs (id, trigger, status, started_at) VALUES ('r1', 'cli', 'planning', 'now')",
+                [],
+            )
+            .map_err(storage_error)?;
+            Err(BridgeError::internal("stop"))
+        });
+        assert!(result.is_err());
+        let count: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM sync_runs", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(count, 0);
+    }
+}

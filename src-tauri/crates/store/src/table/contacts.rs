@@ -1,0 +1,236 @@
+//! `contacts`: the local mirror of one GHL location's contacts (the hub).
+
+use bridge_core::{BridgeError, Contact};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use crate::{json_column, storage_error, timestamp};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactRow {
+    /// Our local id (stable even before GHL assigns one).
+    pub id: String,
+    pub ghl_connection_id: String,
+    pub contact: Contact,
+    pub content_hash: String,
+    pub deleted_at: Option<String>,
+}
+
+const COLUMNS: &str = "id, ghl_connection_id, ghl_contact_id, email, first_name, last_name, phone, business_id, tags, custom_fields, remote_updated_at, content_hash, deleted_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<ContactRow> {
+    let remote_updated_at: Option<String> = row.get(10)?;
+    Ok(ContactRow {
+        id: row.get(0)?,
+        ghl_connection_id: row.get(1)?,
+        contact: Contact {
+            contact_id: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            email: row.get(3)?,
+            first_name: row.get(4)?,
+            last_name: row.get(5)?,
+            phone: row.get(6)?,
+            business_id: row.get(7)?,
+            tags: json_column(row, 8)?,
+            custom_fields: json_column(row, 9)?,
+            date_updated: remote_updated_at
+                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| t.with_timezone(&Utc)),
+        },
+        content_hash: row.get(11)?,
+        deleted_at: row.get(12)?,
+    })
+}
+
+/// Stores a contact as GHL returned it, keyed by (connection, GHL id). Returns the local id
+/// and whether the stored content changed.
+pub fn upsert_from_ghl(
+    conn: &Connection,
+    ghl_connection_id: &str,
+    contact: &Contact,
+    content_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(String, bool), BridgeError> {
+    if contact.contact_id.is_empty() {
+        return Err(BridgeError::invalid_input(
+            "contact: a GHL contact must carry its contactId",
+        ));
+    }
+    let existing: Option<(String, String)> = conn
+        .query_row(
+            "SELECT id, content_hash FROM contacts WHERE ghl_connection_id = ?1 AND ghl_contact_id = ?2",
+            params![ghl_connection_id, contact.contact_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .map_err(storage_error)?;
+    if let Some((id, hash)) = &existing {
+        if hash == content_hash {
+            return Ok((id.clone(), false));
+        }
+    }
+    let id = existing
+        .map(|(id, _)| id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let tags = serde_json::to_string(&contact.tags)
+        .map_err(|e| BridgeError::internal(format!("contact {}: tags: {e}", contact.contact_id)))?;
+    let custom_fields = serde_json::to_string(&contact.custom_fields).map_err(|e| {
+        BridgeError::internal(format!("contact {}: customFields: {e}", contact.contact_id))
+    })?;
+    conn.execute(
+        "INSERT INTO contacts (id, ghl_connection_id, ghl_contact_id, email, first_name, last_name, phone, business_id,
+                               tags, custom_fields, content_hash, remote_updated_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+         ON CONFLICT (id) DO UPDATE SET
+             email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name,
+             phone = excluded.phone, business_id = excluded.business_id, tags = excluded.tags,
+             custom_fields = excluded.custom_fields, content_hash = excluded.content_hash,
+             remote_updated_at = excluded.remote_updated_at, deleted_at = NULL, updated_at = excluded.updated_at",
+        params![
+            id,
+            ghl_connection_id,
+            contact.contact_id,
+            contact.email,
+            contact.first_name,
+            contact.last_name,
+            contact.phone,
+            contact.business_id,
+            tags,
+            custom_fields,
+            content_hash,
+            contact.date_updated.map(timestamp),
+            timestamp(now),
+        ],
+    )
+    .map_err(storage_error)?;
+    Ok((id, true))
+}
+
+pub fn get(conn: &Connection, id: &str) -> Result<Option<ContactRow>, BridgeError> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM contacts WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()
+    .map_err(storage_error)
+}
+
+/// Live contacts with the given normalized email (more than one means an ambiguous match).
+pub fn find_by_email(
+    conn: &Connection,
+    ghl_connection_id: &str,
+    email: &str,
+) -> Result<Vec<ContactRow>, BridgeError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM contacts WHERE ghl_connection_id = ?1 AND email = ?2 AND deleted_at IS NULL"
+        ))
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![ghl_connection_id, email], from_row)
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
+/// One page of live contacts in name order, for lists; `offset`/`limit` keep memory flat.
+pub fn page(
+    conn: &Connection,
+    ghl_connection_id: &str,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<ContactRow>, BridgeError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM contacts WHERE ghl_connection_id = ?1 AND deleted_at IS NULL
+             ORDER BY lower(coalesce(last_name, '')), lower(coalesce(first_name, '')), id LIMIT ?2 OFFSET ?3"
+        ))
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![ghl_connection_id, limit, offset], from_row)
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
+pub fn count(conn: &Connection, ghl_connection_id: &str) -> Result<u64, BridgeError> {
+    conn.query_row(
+        "SELECT count(*) FROM contacts WHERE ghl_connection_id = ?1 AND deleted_at IS NULL",
+        [ghl_connection_id],
+        |row| row.get(0),
+    )
+    .map_err(storage_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::test_support::{at, ghl_connection};
+    use crate::Store;
+
+    fn ada() -> Contact {
+        Contact {
+            contact_id: "ghl-1".into(),
+            email: Some("ada@example.com".into()),
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            tags: ["vip".to_string()].into(),
+            ..Contact::default()
+        }
+    }
+
+    #[test]
+    fn upsert_inserts_then_skips_unchanged_then_updates() {
+        let store = Store::open_in_memory().unwrap();
+        let conn_id = ghl_connection(store.conn(), "Main");
+        let (id, changed) = upsert_from_ghl(store.conn(), &conn_id, &ada(), "h1", at(2)).unwrap();
+        assert!(changed);
+        let (same_id, changed) =
+            upsert_from_ghl(store.conn(), &conn_id, &ada(), "h1", at(3)).unwrap();
+        assert_eq!(same_id, id);
+        assert!(!changed);
+        let mut renamed = ada();
+        renamed.first_name = Some("Augusta".into());
+        let (_, changed) = upsert_from_ghl(store.conn(), &conn_id, &renamed, "h2", at(4)).unwrap();
+        assert!(changed);
+        let row = get(store.conn(), &id).unwrap().unwrap();
+        assert_eq!(row.contact.first_name.as_deref(), Some("Augusta"));
+        assert!(row.contact.tags.contains("vip"));
+        assert_eq!(count(store.conn(), &conn_id).unwrap(), 1);
+    }
+
+    #[test]
+    fn finds_by_email_and_pages_in_name_order() {
+        let store = Store::open_in_memory().unwrap();
+        let conn_id = ghl_connection(store.conn(), "Main");
+        for (i, last) in ["Zed", "Abel", "Moss"].iter().enumerate() {
+            let mut c = ada();
+            c.contact_id = format!("ghl-{i}");
+            c.last_name = Some((*last).into());
+            upsert_from_ghl(store.conn(), &conn_id, &c, &format!("h{i}"), at(2)).unwrap();
+        }
+        assert_eq!(
+            find_by_email(store.conn(), &conn_id, "ada@example.com")
+                .unwrap()
+                .len(),
+            3
+        );
+        let first_two = page(store.conn(), &conn_id, 0, 2).unwrap();
+        let names: Vec<_> = first_two
+            .iter()
+            .map(|r| r.contact.last_name.clone().unwrap())
+            .collect();
+        assert_eq!(names, ["Abel", "Moss"]);
+        assert_eq!(page(store.conn(), &conn_id, 2, 2).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn contact_without_ghl_id_is_refused() {
+        let store = Store::open_in_memory().unwrap();
+        let conn_id = ghl_connection(store.conn(), "Main");
+        let mut c = ada();
+        c.contact_id.clear();
+        let err = upsert_from_ghl(store.conn(), &conn_id, &c, "h", at(2)).unwrap_err();
+        assert!(err.message.contains("contactId"));
+    }
+}

@@ -1,0 +1,128 @@
+//! `links`: which remote record (per connection and kind) belongs to which local contact,
+//! and the hash of what we last wrote there (echo suppression).
+
+use bridge_core::BridgeError;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use crate::{storage_error, timestamp};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkRow {
+    pub contact_id: String,
+    pub connection_id: String,
+    pub object_kind: String,
+    pub local_object_id: Option<String>,
+    pub remote_id: String,
+    pub last_written_hash: Option<String>,
+    pub last_seen_hash: Option<String>,
+}
+
+const COLUMNS: &str = "contact_id, connection_id, object_kind, local_object_id, remote_id, last_written_hash, last_seen_hash";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<LinkRow> {
+    Ok(LinkRow {
+        contact_id: row.get(0)?,
+        connection_id: row.get(1)?,
+        object_kind: row.get(2)?,
+        local_object_id: row.get(3)?,
+        remote_id: row.get(4)?,
+        last_written_hash: row.get(5)?,
+        last_seen_hash: row.get(6)?,
+    })
+}
+
+/// Records (or re-points) the link of one remote record.
+pub fn upsert(conn: &Connection, link: &LinkRow, now: DateTime<Utc>) -> Result<(), BridgeError> {
+    conn.execute(
+        "INSERT INTO links (contact_id, connection_id, object_kind, local_object_id, remote_id, last_written_hash, last_seen_hash, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+         ON CONFLICT (connection_id, object_kind, remote_id) DO UPDATE SET
+             contact_id = excluded.contact_id, local_object_id = excluded.local_object_id,
+             last_written_hash = excluded.last_written_hash, last_seen_hash = excluded.last_seen_hash,
+             updated_at = excluded.updated_at",
+        params![
+            link.contact_id,
+            link.connection_id,
+            link.object_kind,
+            link.local_object_id,
+            link.remote_id,
+            link.last_written_hash,
+            link.last_seen_hash,
+            timestamp(now),
+        ],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
+pub fn find_remote(
+    conn: &Connection,
+    connection_id: &str,
+    object_kind: &str,
+    remote_id: &str,
+) -> Result<Option<LinkRow>, BridgeError> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM links WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3"),
+        params![connection_id, object_kind, remote_id],
+        from_row,
+    )
+    .optional()
+    .map_err(storage_error)
+}
+
+pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<LinkRow>, BridgeError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM links WHERE contact_id = ?1 ORDER BY connection_id, object_kind, remote_id"
+        ))
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map([contact_id], from_row)
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::contacts;
+    use crate::table::test_support::{at, ghl_connection};
+    use crate::Store;
+
+    #[test]
+    fn upsert_repoints_and_keeps_one_row_per_remote_record() {
+        let store = Store::open_in_memory().unwrap();
+        let conn_id = ghl_connection(store.conn(), "Main");
+        let mut contact = bridge_core::Contact {
+            contact_id: "g1".into(),
+            ..Default::default()
+        };
+        let (a, _) =
+            contacts::upsert_from_ghl(store.conn(), &conn_id, &contact, "h1", at(2)).unwrap();
+        contact.contact_id = "g2".into();
+        let (b, _) =
+            contacts::upsert_from_ghl(store.conn(), &conn_id, &contact, "h2", at(2)).unwrap();
+
+        let mut link = LinkRow {
+            contact_id: a.clone(),
+            connection_id: conn_id.clone(),
+            object_kind: "contact".into(),
+            local_object_id: None,
+            remote_id: "r-9".into(),
+            last_written_hash: Some("w1".into()),
+            last_seen_hash: None,
+        };
+        upsert(store.conn(), &link, at(3)).unwrap();
+        link.contact_id = b.clone();
+        upsert(store.conn(), &link, at(4)).unwrap();
+
+        let found = find_remote(store.conn(), &conn_id, "contact", "r-9")
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.contact_id, b);
+        assert!(for_contact(store.conn(), &a).unwrap().is_empty());
+        assert_eq!(for_contact(store.conn(), &b).unwrap().len(), 1);
+    }
+}

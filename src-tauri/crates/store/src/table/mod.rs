@@ -1,0 +1,42 @@
+//! One module per table: its row type, its reads, and its writes.
+
+pub mod connections;
+pub mod contacts;
+pub mod cursors;
+pub mod links;
+pub mod mappings;
+pub mod operations;
+pub mod sync_runs;
+pub mod timeline;
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use bridge_core::System;
+    use chrono::{TimeZone, Utc};
+    use rusqlite::Connection;
+
+    use super::connections::{self, AuthKind, NewConnection};
+
+    pub fn at(hour: u32) -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 1, hour, 0, 0).unwrap()
+    }
+
+    /// Inserts a GHL connection named `name` and returns its id.
+    pub fn ghl_connection(conn: &Connection, name: &str) -> String {
+        connections::insert(
+            conn,
+            &NewConnection {
+                system: System::Ghl,
+                name: name.into(),
+                base_url: "http://127.0.0.1:1".into(),
+                auth_kind: AuthKind::PrivateToken,
+                account_id: format!("loc-{name}"),
+                secret_ref: format!("connection/{name}"),
+                settings: serde_json::json!({}),
+            },
+            at(1),
+        )
+        .unwrap()
+        .id
+    }
+}

@@ -1,0 +1,61 @@
+import { useEffect, useRef } from "react";
+import { hrefFor, useRoute } from "./router";
+import type { RouteId } from "./router";
+import { ROUTES } from "./routes";
+
+function Sidebar({ current }: { current: RouteId }) {
+  return (
+    <aside className="sidebar">
+      <div className="sidebar-header">
+        <span className="app-title">Contact Bridge</span>
+      </div>
+      <nav aria-label="Main">
+        <ul className="nav-list">
+          {ROUTES.map(({ id, label }) => {
+            const active = id === current;
+            return (
+              <li key={id}>
+                <a
+                  href={hrefFor(id)}
+                  className={active ? "nav-link active" : "nav-link"}
+                  data-testid={`nav-${id}`}
+                  aria-current={active ? "page" : undefined}
+                >
+                  {label}
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+    </aside>
+  );
+}
+
+export function App() {
+  const current = useRoute();
+  const route = ROUTES.find((r) => r.id === current);
+  const mainRef = useRef<HTMLElement>(null);
+  const previous = useRef<RouteId>(current);
+
+  // After navigating, move keyboard/screen-reader focus to the new page's heading.
+  useEffect(() => {
+    if (previous.current === current) return;
+    previous.current = current;
+    mainRef.current?.querySelector<HTMLElement>("h1")?.focus();
+  }, [current]);
+
+  if (!route) return null;
+  const { Page } = route;
+
+  return (
+    <div className="app-shell">
+      <Sidebar current={current} />
+      <main className="main" ref={mainRef}>
+        <div className="page">
+          <Page key={route.id} />
+        </div>
+      </main>
+    </div>
+  );
+}
