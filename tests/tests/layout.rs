@@ -47,3 +47,46 @@ fn tauri_apis_are_imported_only_under_ui_src_platform() {
         "@tauri-apps/* imported outside ui/src/platform: {offenders:?}"
     );
 }
+
+/// `cargo test` at the root builds the default members only; none may pull in a webview.
+#[test]
+fn default_members_compile_no_webview() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .current_dir(repo_root())
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "normal,build,dev",
+            "--prefix",
+            "none",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let webview: Vec<_> = tree
+        .lines()
+        .filter(|line| {
+            let name = line.split_whitespace().next().unwrap_or_default();
+            name.starts_with("webkit2gtk")
+                || name.starts_with("gtk")
+                || name.starts_with("tauri")
+                || name == "wry"
+                || name == "javascriptcore-rs"
+        })
+        .collect();
+    assert!(
+        tree.contains("bridge-core"),
+        "unexpected cargo tree output: {tree}"
+    );
+    assert!(
+        webview.is_empty(),
+        "default members depend on webview crates: {webview:?}"
+    );
+}

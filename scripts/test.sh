@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up everything (scripts/setup.sh) and runs every check and test Contact Bridge has:
+# formatting, clippy, the Rust tests of the whole workspace, the UI's lint, type check and
+# unit tests, a build of the desktop app, and the desktop e2e suite in a real window.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+scripts/setup.sh
+
+say "cargo fmt --check"
+cargo fmt --all --check
+
+say "cargo clippy (whole workspace, desktop shell included)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "Rust tests (whole workspace)"
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
+
+say "UI: lint, type check, unit tests"
+(cd ui && npm run --silent lint && npm run --silent typecheck && npm test --silent)
+
+say "Desktop app build (assets embedded, no installer bundles)"
+ui/node_modules/.bin/tauri build --debug --no-bundle
+
+say "Desktop e2e suite (Xvfb + tauri-driver + WebKitWebDriver)"
+xvfb-run -a -s "-screen 0 1280x1024x24" scripts/e2e.sh
