@@ -39,8 +39,8 @@ node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);cons
   exit 1
 }
 
-say "Installing npm packages (ui/, tests/e2e/)"
-for dir in ui tests/e2e; do
+say "Installing npm packages (ui/, tests/e2e/, tests/spec-mock/)"
+for dir in ui tests/e2e tests/spec-mock; do
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 done
 

@@ -4,7 +4,10 @@ use bridge_core::BridgeError;
 use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
 
-const MIGRATION_FILES: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATION_FILES: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_activities.sql"),
+];
 
 /// The version a fully migrated database reports.
 pub const SCHEMA_VERSION: u32 = MIGRATION_FILES.len() as u32;
@@ -49,6 +52,7 @@ mod tests {
             "timeline_events",
             "timeline_fts",
             "cursors",
+            "activities",
         ] {
             let found: i64 = conn
                 .query_row(

@@ -1,5 +1,6 @@
 //! One module per table: its row type, its reads, and its writes.
 
+pub mod activities;
 pub mod connections;
 pub mod contacts;
 pub mod cursors;
