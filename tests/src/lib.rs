@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -11,23 +12,40 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The `bridge` binary built beside this test binary (`cargo test`/`nextest` of the
-/// workspace build it; `cargo build -p bridge-cli` does too).
+/// The `bridge` binary of this build, built on first use: `cargo test` builds only the binaries
+/// of the package under test, and a binary left over from an earlier build could be stale.
 pub fn bridge_bin() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(build_bridge).clone()
+}
+
+fn build_bridge() -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
-    // target/<profile>/deps/<test binary> → target/<profile>/bridge
+    // <target>/<profile>/deps/<test binary>
     let profile_dir = exe
         .parent()
         .and_then(|deps| deps.parent())
         .map(PathBuf::from)
         .unwrap_or_default();
-    let bin = profile_dir.join(format!("bridge{}", std::env::consts::EXE_SUFFIX));
+    let target_dir = profile_dir.parent().map(PathBuf::from).unwrap_or_default();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(repo_root())
+        .args(["build", "--quiet", "-p", "bridge-cli", "--bin", "bridge"])
+        .env("CARGO_TARGET_DIR", &target_dir);
+    if profile_dir
+        .file_name()
+        .is_some_and(|name| name == "release")
+    {
+        build.arg("--release");
+    }
+    let status = build.status();
     assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p bridge-cli` (or test the whole workspace)",
-        bin.display()
+        matches!(status, Ok(s) if s.success()),
+        "building the bridge binary failed: {status:?}"
     );
-    bin
+    profile_dir.join(format!("bridge{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// Runs `bridge` with a scratch database and log folder under `scratch`.

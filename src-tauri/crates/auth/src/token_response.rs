@@ -1,0 +1,329 @@
+//! Reading a token endpoint's answer (RFC 6749 §5.1 / §5.2, plus GHL's `{statusCode, message}`
+//! error shape) into a [`TokenSet`] or a [`BridgeError`] written for the operator.
+//!
+//! The body is read as a loose JSON value and picked apart by hand, so no parser message can
+//! quote a token, and every provider text we repeat passes through [`redact`] first.
+
+use bridge_core::{BridgeError, ErrorCode};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::{Sensitive, TokenSet};
+
+/// Builds a token set from a 2xx body. `issued_at` is when the request was sent, so the
+/// computed expiry errs on the early side.
+pub(crate) fn parse_token_body(
+    provider: &str,
+    body: &str,
+    issued_at: DateTime<Utc>,
+) -> Result<TokenSet, BridgeError> {
+    let unreadable = |what: &str| {
+        BridgeError::new(
+            ErrorCode::Remote,
+            format!("{provider} answered the token request with {what}"),
+        )
+    };
+    let value: Value =
+        serde_json::from_str(body).map_err(|_| unreadable("a body that is not JSON"))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| unreadable("JSON that is not an object"))?;
+
+    let access_token = text(object.get("access_token"))
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unreadable("no access_token"))?;
+    if let Some(kind) = text(object.get("token_type")) {
+        if !kind.eq_ignore_ascii_case("bearer") {
+            return Err(unreadable(&format!(
+                "a token of type \"{kind}\"; only Bearer tokens are supported"
+            )));
+        }
+    }
+    let expires_at = seconds(object.get("expires_in"))
+        .and_then(chrono::Duration::try_seconds)
+        .and_then(|d| issued_at.checked_add_signed(d));
+
+    Ok(TokenSet {
+        access_token: Sensitive::new(access_token),
+        refresh_token: text(object.get("refresh_token"))
+            .filter(|t| !t.is_empty())
+            .map(Sensitive::new),
+        expires_at,
+        scope: text(object.get("scope")),
+        location_id: text(object.get("locationId")),
+        company_id: text(object.get("companyId")),
+        user_type: text(object.get("userType")),
+        user_id: text(object.get("userId")),
+    })
+}
+
+/// What a token request is for, which decides how `invalid_grant` is explained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grant {
+    AuthorizationCode,
+    RefreshToken,
+    /// GHL's agency → location exchange with a Bearer agency token.
+    LocationToken,
+}
+
+/// Turns a non-2xx answer into an error that keeps the provider's own words.
+pub(crate) fn token_error(
+    provider: &str,
+    grant: Grant,
+    status: u16,
+    body: &str,
+    secrets_sent: &[&str],
+) -> BridgeError {
+    let (error, description) = error_fields(body);
+    let description = description.map(|d| redact(&d, secrets_sent));
+    let error = error.map(|e| redact(&e, secrets_sent));
+    let detail = match (&error, &description) {
+        (Some(e), Some(d)) => format!("{e}: {d}"),
+        (Some(e), None) => e.clone(),
+        (None, Some(d)) => d.clone(),
+        (None, None) => format!("HTTP {status}"),
+    };
+
+    match (error.as_deref(), grant) {
+        (Some("invalid_grant"), Grant::RefreshToken) => BridgeError::new(
+            ErrorCode::ReconnectRequired,
+            format!(
+                "{provider} no longer accepts this connection's refresh token ({detail}); \
+                 reconnect the connection to sign in again"
+            ),
+        ),
+        (Some("invalid_grant"), Grant::AuthorizationCode) => BridgeError::new(
+            ErrorCode::ReconnectRequired,
+            format!("{provider} refused the sign-in code ({detail}); start the sign-in again"),
+        ),
+        (Some("invalid_client" | "unauthorized_client"), _) => BridgeError::new(
+            ErrorCode::Unauthorized,
+            format!(
+                "{provider} refused the app's client id or client secret ({detail}); \
+                 check them in the connection's settings"
+            ),
+        ),
+        _ if status == 401 || status == 403 => BridgeError::new(
+            ErrorCode::Unauthorized,
+            format!("{provider} refused the token request (HTTP {status}): {detail}"),
+        ),
+        _ => BridgeError::new(
+            ErrorCode::Remote,
+            format!("{provider}'s token endpoint answered HTTP {status}: {detail}"),
+        ),
+    }
+}
+
+/// `error` and a description from RFC 6749 (`error_description`), GHL (`message`, a string
+/// or for 422 an array) or Nifty-style (`errors[].message`) bodies; a short plain-text body
+/// becomes the description.
+fn error_fields(body: &str) -> (Option<String>, Option<String>) {
+    let Ok(Value::Object(object)) = serde_json::from_str::<Value>(body) else {
+        let trimmed = body.trim();
+        let short = (!trimmed.is_empty() && !trimmed.starts_with('<'))
+            .then(|| trimmed.chars().take(200).collect::<String>());
+        return (None, short);
+    };
+    let error = text(object.get("error"));
+    let description = text(object.get("error_description"))
+        .or_else(|| joined(object.get("message")))
+        .or_else(|| {
+            object
+                .get("errors")
+                .and_then(Value::as_array)
+                .map(|errors| {
+                    errors
+                        .iter()
+                        .filter_map(|e| text(e.get("message")))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+        })
+        .filter(|d| !d.is_empty());
+    (error, description)
+}
+
+fn text(value: Option<&Value>) -> Option<String> {
+    value.and_then(Value::as_str).map(str::to_string)
+}
+
+fn joined(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        _ => None,
+    }
+}
+
+/// `expires_in` as whole seconds; the spec types it as a number, some servers send a string.
+fn seconds(value: Option<&Value>) -> Option<i64> {
+    match value? {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|s| *s >= 0)
+}
+
+/// Replaces every secret we sent with a placeholder, in case a server echoes the request.
+pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
+    secrets
+        .iter()
+        .filter(|s| s.len() >= 4)
+        .fold(text.to_string(), |acc, s| acc.replace(s, "<redacted>"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn reads_ghl_token_response() {
+        let body = r#"{"access_token":"at-1","token_type":"Bearer","expires_in":86399,
+            "refresh_token":"rt-1","scope":"contacts.readonly contacts.write","userType":"Location",
+            "locationId":"loc1","companyId":"comp1","userId":"user1","approvedLocations":["loc1"]}"#;
+        let set = parse_token_body("GHL", body, now()).unwrap();
+        assert_eq!(set.access_token.expose(), "at-1");
+        assert_eq!(set.refresh_token.unwrap().expose(), "rt-1");
+        assert_eq!(
+            set.expires_at,
+            Some(now() + chrono::Duration::seconds(86399))
+        );
+        assert_eq!(
+            set.scope.as_deref(),
+            Some("contacts.readonly contacts.write")
+        );
+        assert_eq!(set.user_type.as_deref(), Some("Location"));
+        assert_eq!(set.location_id.as_deref(), Some("loc1"));
+        assert_eq!(set.company_id.as_deref(), Some("comp1"));
+        assert_eq!(set.user_id.as_deref(), Some("user1"));
+    }
+
+    #[test]
+    fn tolerates_string_or_fractional_expiry_and_no_refresh_token() {
+        let set = parse_token_body(
+            "Nifty",
+            r#"{"access_token":"a","token_type":"bearer","expires_in":"3600"}"#,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(set.expires_at, Some(now() + chrono::Duration::hours(1)));
+        assert_eq!(set.refresh_token, None);
+        let set =
+            parse_token_body("X", r#"{"access_token":"a","expires_in":59.9}"#, now()).unwrap();
+        assert_eq!(set.expires_at, Some(now() + chrono::Duration::seconds(59)));
+    }
+
+    #[test]
+    fn rejects_bodies_without_a_usable_token_and_never_quotes_them() {
+        for body in [
+            "not json at-secret",
+            "[\"at-secret\"]",
+            r#"{"token":"at-secret"}"#,
+            r#"{"access_token":""}"#,
+            r#"{"access_token":"at-secret","token_type":"mac"}"#,
+        ] {
+            let err = parse_token_body("GHL", body, now()).unwrap_err();
+            assert_eq!(err.code, ErrorCode::Remote, "{body}");
+            assert!(!err.message.contains("at-secret"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn invalid_grant_on_refresh_asks_for_a_reconnect() {
+        let err = token_error(
+            "GHL",
+            Grant::RefreshToken,
+            400,
+            r#"{"error":"invalid_grant","error_description":"Invalid grant: refresh token is invalid"}"#,
+            &[],
+        );
+        assert_eq!(err.code, ErrorCode::ReconnectRequired);
+        assert!(
+            err.message.contains("reconnect the connection"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains("refresh token is invalid"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn other_errors_keep_the_providers_words() {
+        let err = token_error(
+            "GHL",
+            Grant::RefreshToken,
+            400,
+            r#"{"statusCode":400,"message":"Location is not active"}"#,
+            &[],
+        );
+        assert_eq!(err.code, ErrorCode::Remote);
+        assert!(
+            err.message.contains("Location is not active"),
+            "{}",
+            err.message
+        );
+
+        let err = token_error(
+            "GHL",
+            Grant::AuthorizationCode,
+            422,
+            r#"{"statusCode":422,"message":["user_type must be one of Company, Location"],"error":"Unprocessable Entity"}"#,
+            &[],
+        );
+        assert!(
+            err.message.contains("user_type must be one of"),
+            "{}",
+            err.message
+        );
+
+        let err = token_error(
+            "GHL",
+            Grant::AuthorizationCode,
+            401,
+            r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#,
+            &[],
+        );
+        assert_eq!(err.code, ErrorCode::Unauthorized);
+        assert!(err.message.contains("Client authentication failed"));
+
+        let err = token_error(
+            "GHL",
+            Grant::RefreshToken,
+            502,
+            "<html>Bad gateway</html>",
+            &[],
+        );
+        assert_eq!(err.code, ErrorCode::Remote);
+        assert!(err.message.contains("HTTP 502"), "{}", err.message);
+    }
+
+    #[test]
+    fn echoed_secrets_are_redacted() {
+        let err = token_error(
+            "GHL",
+            Grant::RefreshToken,
+            400,
+            r#"{"error":"invalid_request","error_description":"bad refresh_token rt-echoed-back"}"#,
+            &["rt-echoed-back", "client-secret-xyz"],
+        );
+        assert!(!err.message.contains("rt-echoed-back"), "{}", err.message);
+        assert!(err.message.contains("<redacted>"));
+    }
+}
