@@ -17,12 +17,21 @@ cargo fmt --all --check
 say "cargo clippy (whole workspace, desktop shell included)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-say "Rust tests (whole workspace)"
+say "Rust tests (whole workspace, with a real Secret Service keychain on a private D-Bus)"
 if command -v cargo-nextest >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
+  rust_tests="cargo nextest run --workspace --locked --no-fail-fast"
 else
-  cargo test --workspace --locked --no-fail-fast
+  rust_tests="cargo test --workspace --locked --no-fail-fast"
 fi
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+# A throwaway, unlocked gnome-keyring on a private D-Bus: keychain tests exercise the real
+# OS store, never the user's.
+keyring_home="$(mktemp -d)"
+mkdir -m 700 "$keyring_home/run"
+HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/data" XDG_RUNTIME_DIR="$keyring_home/run" \
+  dbus-run-session -- sh -c 'echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' \
+  keyring-session $rust_tests
+rm -rf "$keyring_home"
 
 say "UI: lint, type check, unit tests"
 (cd ui && npm run --silent lint && npm run --silent typecheck && npm test --silent)
