@@ -1,5 +1,10 @@
 //! Helpers for the cross-crate tests in `tests/tests/`.
 
+// Test support: a failure here is a failing test, so unwrap is the clearest report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod spec_mock;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
