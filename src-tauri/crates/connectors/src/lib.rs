@@ -1,2 +1,6 @@
 //! Clients of the remote apps. Each app implements only the capabilities its API really has
-//! (see the capability matrix in the README). The modules arrive with their issues.
+//! (see the capability matrix in the README). `http` is the plumbing they share; `ghl` is the
+//! hub's client.
+
+pub mod ghl;
+pub mod http;

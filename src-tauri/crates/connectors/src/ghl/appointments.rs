@@ -1,0 +1,90 @@
+//! Appointments: a contact's list (contacts API) and the calendar event CRUD (calendars API,
+//! `Version: 2021-04-15`).
+
+use bridge_core::BridgeError;
+
+use super::wire::{
+    AppointmentEnvelope, AppointmentUpdate, CreateAppointmentBody, DeleteOutcome, EmptyBody,
+    EventsEnvelope, GhlAppointment, NewAppointment,
+};
+use super::{check_deleted, require_id, GhlClient};
+use crate::http::ApiRequest;
+
+impl GhlClient {
+    /// GET /contacts/{contactId}/appointments → `{events}`.
+    pub async fn contact_appointments(
+        &self,
+        contact_id: &str,
+    ) -> Result<Vec<GhlAppointment>, BridgeError> {
+        let id = require_id("contact", contact_id)?;
+        let envelope: EventsEnvelope = self
+            .send(
+                ApiRequest::get(&["contacts", id, "appointments"])
+                    .context(format!("list the appointments of GHL contact {id}")),
+            )
+            .await?;
+        Ok(envelope.events)
+    }
+
+    /// GET /calendars/events/appointments/{eventId} → `{event}`.
+    pub async fn get_appointment(&self, event_id: &str) -> Result<GhlAppointment, BridgeError> {
+        let id = require_id("appointment", event_id)?;
+        let envelope: AppointmentEnvelope = self
+            .send_calendars(
+                ApiRequest::get(&["calendars", "events", "appointments", id])
+                    .context(format!("get GHL appointment {id}")),
+            )
+            .await?;
+        Ok(envelope.event)
+    }
+
+    /// POST /calendars/events/appointments → the appointment. Not repeated after an ambiguous
+    /// failure (it would book twice).
+    pub async fn create_appointment(
+        &self,
+        appointment: &NewAppointment,
+    ) -> Result<GhlAppointment, BridgeError> {
+        let body = CreateAppointmentBody {
+            location_id: self.location_id(),
+            appointment,
+        };
+        self.send_calendars(
+            ApiRequest::post(&["calendars", "events", "appointments"])
+                .json(&body)?
+                .context(format!(
+                    "book a GHL appointment for contact {} in calendar {}",
+                    appointment.contact_id, appointment.calendar_id
+                )),
+        )
+        .await
+    }
+
+    /// PUT /calendars/events/appointments/{eventId} → the appointment.
+    pub async fn update_appointment(
+        &self,
+        event_id: &str,
+        update: &AppointmentUpdate,
+    ) -> Result<GhlAppointment, BridgeError> {
+        let id = require_id("appointment", event_id)?;
+        self.send_calendars(
+            ApiRequest::put(&["calendars", "events", "appointments", id])
+                .json(update)?
+                .context(format!("update GHL appointment {id}")),
+        )
+        .await
+    }
+
+    /// DELETE /calendars/events/{eventId}, with the empty JSON body the spec requires.
+    pub async fn delete_appointment(&self, event_id: &str) -> Result<(), BridgeError> {
+        let id = require_id("appointment", event_id)?;
+        let context = format!("delete GHL appointment {id}");
+        let outcome: DeleteOutcome = self
+            .send_calendars(
+                ApiRequest::delete(&["calendars", "events", id])
+                    .json(&EmptyBody {})?
+                    .context(context.clone()),
+            )
+            .await?;
+        check_deleted(&outcome, || context)
+    }
+}

@@ -1,0 +1,109 @@
+//! A contact's tasks: /contacts/{contactId}/tasks[/{taskId}[/completed]]. The list has no
+//! paging parameters: GHL answers all of a contact's tasks at once.
+
+use bridge_core::BridgeError;
+
+use super::wire::{
+    DeleteOutcome, GhlTask, NewTask, TaskCompletedBody, TaskEnvelope, TaskUpdate, TasksEnvelope,
+};
+use super::{check_deleted, require_id, GhlClient};
+use crate::http::ApiRequest;
+
+impl GhlClient {
+    pub async fn list_tasks(&self, contact_id: &str) -> Result<Vec<GhlTask>, BridgeError> {
+        let id = require_id("contact", contact_id)?;
+        let envelope: TasksEnvelope = self
+            .send(
+                ApiRequest::get(&["contacts", id, "tasks"])
+                    .context(format!("list the tasks of GHL contact {id}")),
+            )
+            .await?;
+        Ok(envelope.tasks)
+    }
+
+    pub async fn get_task(&self, contact_id: &str, task_id: &str) -> Result<GhlTask, BridgeError> {
+        let (id, task) = (
+            require_id("contact", contact_id)?,
+            require_id("task", task_id)?,
+        );
+        let envelope: TaskEnvelope = self
+            .send(
+                ApiRequest::get(&["contacts", id, "tasks", task])
+                    .context(format!("get task {task} of GHL contact {id}")),
+            )
+            .await?;
+        Ok(envelope.task)
+    }
+
+    /// POST (201 `{task}`); not repeated after an ambiguous failure.
+    pub async fn create_task(
+        &self,
+        contact_id: &str,
+        task: &NewTask,
+    ) -> Result<GhlTask, BridgeError> {
+        let id = require_id("contact", contact_id)?;
+        let envelope: TaskEnvelope = self
+            .send(
+                ApiRequest::post(&["contacts", id, "tasks"])
+                    .json(task)?
+                    .context(format!("create task '{}' for GHL contact {id}", task.title)),
+            )
+            .await?;
+        Ok(envelope.task)
+    }
+
+    pub async fn update_task(
+        &self,
+        contact_id: &str,
+        task_id: &str,
+        update: &TaskUpdate,
+    ) -> Result<GhlTask, BridgeError> {
+        let (id, task) = (
+            require_id("contact", contact_id)?,
+            require_id("task", task_id)?,
+        );
+        let envelope: TaskEnvelope = self
+            .send(
+                ApiRequest::put(&["contacts", id, "tasks", task])
+                    .json(update)?
+                    .context(format!("update task {task} of GHL contact {id}")),
+            )
+            .await?;
+        Ok(envelope.task)
+    }
+
+    /// PUT …/tasks/{taskId}/completed `{completed}`.
+    pub async fn set_task_completed(
+        &self,
+        contact_id: &str,
+        task_id: &str,
+        completed: bool,
+    ) -> Result<GhlTask, BridgeError> {
+        let (id, task) = (
+            require_id("contact", contact_id)?,
+            require_id("task", task_id)?,
+        );
+        let envelope: TaskEnvelope = self
+            .send(
+                ApiRequest::put(&["contacts", id, "tasks", task, "completed"])
+                    .json(&TaskCompletedBody { completed })?
+                    .context(format!(
+                        "mark task {task} of GHL contact {id} completed={completed}"
+                    )),
+            )
+            .await?;
+        Ok(envelope.task)
+    }
+
+    pub async fn delete_task(&self, contact_id: &str, task_id: &str) -> Result<(), BridgeError> {
+        let (id, task) = (
+            require_id("contact", contact_id)?,
+            require_id("task", task_id)?,
+        );
+        let context = format!("delete task {task} of GHL contact {id}");
+        let outcome: DeleteOutcome = self
+            .send(ApiRequest::delete(&["contacts", id, "tasks", task]).context(context.clone()))
+            .await?;
+        check_deleted(&outcome, || context)
+    }
+}

@@ -1,0 +1,546 @@
+//! A request budget per (app, connection): requests wait for room instead of provoking 429s.
+//!
+//! The budget is a sliding window: at most `max` requests in any `window`-long span. That
+//! honours the remote's limit whatever the alignment of its own (fixed) windows, and lets a
+//! caller going flat out send exactly `max` per window. The remote's rate headers, read from
+//! every answer, adjust the limit and reveal requests made by others with the same
+//! credentials (another install, a Zapier zap): that usage occupies room here too.
+//!
+//! Time is tokio's, so tests drive it with `tokio::time::pause()`.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use bridge_core::{BridgeError, ErrorCode};
+use reqwest::header::HeaderMap;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// After the daily quota ran out, one request is let through this often to learn whether the
+/// remote's day has rolled over (the headers do not say when it resets).
+const DAILY_PROBE_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
+/// The response headers an app reports its limits in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateHeaderNames {
+    /// Requests allowed per window.
+    pub max: String,
+    /// Requests left in the current window.
+    pub remaining: String,
+    /// The window's length in milliseconds.
+    pub interval_ms: String,
+    /// Requests left today, for apps with a daily quota.
+    pub daily_remaining: Option<String>,
+}
+
+impl RateHeaderNames {
+    /// GHL's headers (ghl-api.md, "Rate limits").
+    pub fn ghl() -> Self {
+        Self {
+            max: "x-ratelimit-max".into(),
+            remaining: "x-ratelimit-remaining".into(),
+            interval_ms: "x-ratelimit-interval-milliseconds".into(),
+            daily_remaining: Some("x-ratelimit-daily-remaining".into()),
+        }
+    }
+}
+
+/// The limits assumed until the remote's headers say otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    pub max_per_window: u32,
+    pub window: Duration,
+}
+
+impl RateLimits {
+    /// GHL: 100 requests per 10 s burst, per app per location.
+    pub const GHL: RateLimits = RateLimits {
+        max_per_window: 100,
+        window: Duration::from_secs(10),
+    };
+}
+
+/// Proof that a request was given room; hand it back to [`RateBudget::observe`] with the answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Permit {
+    acquired_at: Instant,
+}
+
+/// What the budget believes now (for `bridge pull` output and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetSnapshot {
+    pub max_per_window: u32,
+    pub window: Duration,
+    /// Requests (ours and others' seen in the headers) in the current window.
+    pub used_in_window: usize,
+    pub daily_remaining: Option<u64>,
+}
+
+pub struct RateBudget {
+    /// Names the connection in messages, e.g. "GHL location abc123".
+    name: String,
+    headers: RateHeaderNames,
+    state: Mutex<State>,
+}
+
+struct State {
+    max: u32,
+    window: Duration,
+    /// When each request in the window was sent, oldest first; includes others' requests.
+    sent: VecDeque<Instant>,
+    daily_remaining: Option<u64>,
+    /// When the daily quota was last seen at zero, for probing.
+    daily_exhausted_at: Option<Instant>,
+    /// No request before this (set after a 429).
+    paused_until: Option<Instant>,
+}
+
+impl RateBudget {
+    pub fn new(name: impl Into<String>, limits: RateLimits, headers: RateHeaderNames) -> Self {
+        Self {
+            name: name.into(),
+            headers,
+            state: Mutex::new(State {
+                max: limits.max_per_window.max(1),
+                window: limits.window,
+                sent: VecDeque::new(),
+                daily_remaining: None,
+                daily_exhausted_at: None,
+                paused_until: None,
+            }),
+        }
+    }
+
+    /// A budget with GHL's limits and headers for one location.
+    pub fn ghl(location_id: &str) -> Self {
+        Self::new(
+            format!("GHL location {location_id}"),
+            RateLimits::GHL,
+            RateHeaderNames::ghl(),
+        )
+    }
+
+    /// Waits until a request may be sent. Fails only when the daily quota is used up.
+    pub async fn acquire(&self) -> Result<Permit, BridgeError> {
+        loop {
+            let wake_at = {
+                let mut state = self.state.lock().await;
+                let now = Instant::now();
+                state.check_daily(now, &self.name)?;
+                state.forget_expired(now);
+                let paused = state.paused_until.filter(|until| *until > now);
+                match paused.or_else(|| state.next_room_at()) {
+                    None => {
+                        state.sent.push_back(now);
+                        state.daily_remaining = state.daily_remaining.map(|n| n.saturating_sub(1));
+                        return Ok(Permit { acquired_at: now });
+                    }
+                    Some(at) => at,
+                }
+            };
+            // The lock is released while waiting, so answers can still be observed.
+            tokio::time::sleep_until(wake_at).await;
+        }
+    }
+
+    /// Adopts what the remote's rate headers say, from the answer to the request `permit` let
+    /// through. Missing or unreadable headers change nothing.
+    pub async fn observe(&self, permit: &Permit, headers: &HeaderMap) {
+        let read = |name: &str| -> Option<u64> {
+            headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|text| text.trim().parse::<u64>().ok())
+        };
+        let max = read(&self.headers.max);
+        let remaining = read(&self.headers.remaining);
+        let interval_ms = read(&self.headers.interval_ms);
+        let daily = self.headers.daily_remaining.as_deref().and_then(read);
+
+        let mut state = self.state.lock().await;
+        if let Some(max) = max.filter(|m| *m > 0) {
+            state.max = u32::try_from(max).unwrap_or(u32::MAX);
+        }
+        if let Some(ms) = interval_ms.filter(|ms| *ms > 0) {
+            state.window = Duration::from_millis(ms);
+        }
+        if let Some(remaining) = remaining {
+            state.count_others(permit.acquired_at, remaining);
+        }
+        if let Some(daily) = daily {
+            state.daily_remaining = Some(daily);
+            if daily > 0 {
+                state.daily_exhausted_at = None;
+            }
+        }
+    }
+
+    /// The remote answered 429 although the budget gave room (someone else shares the quota):
+    /// hold every task sharing this budget for `pause`, not just the one that retries.
+    pub async fn pause_for(&self, pause: Duration) {
+        let mut state = self.state.lock().await;
+        let until = Instant::now() + pause;
+        if state.paused_until.is_none_or(|current| current < until) {
+            state.paused_until = Some(until);
+        }
+    }
+
+    pub async fn snapshot(&self) -> BudgetSnapshot {
+        let mut state = self.state.lock().await;
+        state.forget_expired(Instant::now());
+        BudgetSnapshot {
+            max_per_window: state.max,
+            window: state.window,
+            used_in_window: state.sent.len(),
+            daily_remaining: state.daily_remaining,
+        }
+    }
+}
+
+impl State {
+    fn forget_expired(&mut self, now: Instant) {
+        while self
+            .sent
+            .front()
+            .is_some_and(|sent| *sent + self.window <= now)
+        {
+            self.sent.pop_front();
+        }
+    }
+
+    /// None when there is room now; otherwise when the next slot frees up.
+    fn next_room_at(&self) -> Option<Instant> {
+        let max = self.max as usize;
+        if self.sent.len() < max {
+            return None;
+        }
+        // The window may hold more than `max` after the remote lowered it.
+        self.sent
+            .get(self.sent.len() - max)
+            .map(|oldest_blocking| *oldest_blocking + self.window)
+    }
+
+    /// The remote says `remaining` requests were left when it handled a request we sent at
+    /// `acquired_at`. Whatever it counted beyond our own requests of that span was sent by
+    /// someone else; it occupies room here until it leaves the window.
+    fn count_others(&mut self, acquired_at: Instant, remaining: u64) {
+        let used_by_remote_count = u64::from(self.max).saturating_sub(remaining);
+        let span_start = acquired_at.checked_sub(self.window);
+        // All our requests the remote can have counted were sent in (acquired_at - window, now].
+        let ours = self
+            .sent
+            .iter()
+            .filter(|sent| span_start.is_none_or(|start| **sent > start))
+            .count() as u64;
+        let others = used_by_remote_count.saturating_sub(ours);
+        let room_left = (self.max as usize).saturating_sub(self.sent.len()) as u64;
+        let at = self.sent.partition_point(|sent| *sent <= acquired_at);
+        for _ in 0..others.min(room_left) {
+            self.sent.insert(at, acquired_at);
+        }
+    }
+
+    fn check_daily(&mut self, now: Instant, name: &str) -> Result<(), BridgeError> {
+        if self.daily_remaining != Some(0) {
+            return Ok(());
+        }
+        match self.daily_exhausted_at {
+            Some(since) if now < since + DAILY_PROBE_INTERVAL => Err(BridgeError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "{name}: the daily request quota is used up (the remote reports 0 requests \
+                     left today); syncing resumes after the remote's daily reset"
+                ),
+            )),
+            Some(_) => {
+                // Let one request through to learn whether the day has rolled over.
+                self.daily_exhausted_at = Some(now);
+                Ok(())
+            }
+            None => {
+                self.daily_exhausted_at = Some(now);
+                Err(BridgeError::new(
+                    ErrorCode::RateLimited,
+                    format!(
+                        "{name}: the daily request quota is used up (the remote reports 0 \
+                         requests left today); syncing resumes after the remote's daily reset"
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use reqwest::header::HeaderValue;
+
+    use super::*;
+
+    fn budget(max: u32, window_secs: u64) -> RateBudget {
+        RateBudget::new(
+            "test app",
+            RateLimits {
+                max_per_window: max,
+                window: Duration::from_secs(window_secs),
+            },
+            RateHeaderNames::ghl(),
+        )
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_when_the_window_is_used_up_and_resumes_after_it() {
+        let budget = budget(3, 10);
+        let start = Instant::now();
+        for _ in 0..3 {
+            budget.acquire().await.unwrap();
+        }
+        assert_eq!(Instant::now(), start, "the first three need no wait");
+
+        budget.acquire().await.unwrap();
+        assert_eq!(
+            Instant::now() - start,
+            Duration::from_secs(10),
+            "the fourth waits for the window to pass"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn flat_out_callers_sharing_it_get_the_full_rate_and_never_more() {
+        let budget = Arc::new(budget(100, 10));
+        let start = Instant::now();
+        let sent_at = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let budget = budget.clone();
+            let sent_at = sent_at.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..125 {
+                    budget.acquire().await.unwrap();
+                    sent_at.lock().await.push(Instant::now() - start);
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let sent_at = sent_at.lock().await;
+        assert_eq!(sent_at.len(), 500);
+        // 500 requests at 100 per 10 s: the last one goes out at 40 s, not later (>90% of the
+        // allowed rate) ...
+        let last = sent_at.iter().max().copied().unwrap();
+        assert_eq!(last, Duration::from_secs(40));
+        // ... and no 10-second span ever holds more than 100.
+        let mut times: Vec<Duration> = sent_at.clone();
+        times.sort();
+        for (i, t) in times.iter().enumerate() {
+            let in_span = times[i..]
+                .iter()
+                .take_while(|u| **u < *t + Duration::from_secs(10))
+                .count();
+            assert!(in_span <= 100, "{in_span} requests within 10 s of {t:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn adopts_the_remotes_max_and_interval() {
+        let budget = budget(100, 10);
+        let permit = budget.acquire().await.unwrap();
+        budget
+            .observe(
+                &permit,
+                &headers(&[
+                    ("X-RateLimit-Max", "3"),
+                    ("X-RateLimit-Interval-Milliseconds", "2000"),
+                    ("X-RateLimit-Remaining", "2"),
+                ]),
+            )
+            .await;
+        let snapshot = budget.snapshot().await;
+        assert_eq!(snapshot.max_per_window, 3);
+        assert_eq!(snapshot.window, Duration::from_secs(2));
+
+        let start = Instant::now();
+        budget.acquire().await.unwrap();
+        budget.acquire().await.unwrap();
+        assert_eq!(Instant::now(), start);
+        budget.acquire().await.unwrap();
+        assert_eq!(Instant::now() - start, Duration::from_secs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_made_by_others_take_room() {
+        let budget = budget(10, 10);
+        let permit = budget.acquire().await.unwrap();
+        // We sent one, yet the remote has only 2 left: 7 were sent by someone else.
+        budget
+            .observe(&permit, &headers(&[("X-RateLimit-Remaining", "2")]))
+            .await;
+        assert_eq!(budget.snapshot().await.used_in_window, 8);
+
+        let start = Instant::now();
+        budget.acquire().await.unwrap();
+        budget.acquire().await.unwrap();
+        assert_eq!(Instant::now(), start);
+        budget.acquire().await.unwrap();
+        assert_eq!(Instant::now() - start, Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn our_own_requests_reported_back_are_not_counted_twice() {
+        let budget = budget(10, 10);
+        let mut permits = Vec::new();
+        for _ in 0..5 {
+            permits.push(budget.acquire().await.unwrap());
+        }
+        // Answers to our 5 requests arrive: the remote counted exactly those 5.
+        for (i, permit) in permits.iter().enumerate() {
+            let remaining = (10 - (i + 1)).to_string();
+            budget
+                .observe(permit, &headers(&[("X-RateLimit-Remaining", &remaining)]))
+                .await;
+        }
+        assert_eq!(budget.snapshot().await.used_in_window, 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stale_answer_from_the_previous_window_does_not_stall_the_next() {
+        let budget = budget(10, 10);
+        let mut permits = Vec::new();
+        for _ in 0..10 {
+            permits.push(budget.acquire().await.unwrap());
+        }
+        tokio::time::advance(Duration::from_secs(10)).await;
+        // The answer to the tenth request arrives late, saying the remote's window was full.
+        budget
+            .observe(&permits[9], &headers(&[("X-RateLimit-Remaining", "0")]))
+            .await;
+        let start = Instant::now();
+        for _ in 0..10 {
+            budget.acquire().await.unwrap();
+        }
+        assert_eq!(Instant::now(), start, "a new window's room is all usable");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_every_task_and_never_shortens() {
+        let budget = Arc::new(budget(10, 10));
+        budget.acquire().await.unwrap();
+        budget.pause_for(Duration::from_secs(3)).await;
+        budget.pause_for(Duration::from_secs(1)).await;
+        let start = Instant::now();
+        let other = {
+            let budget = budget.clone();
+            tokio::spawn(async move {
+                budget.acquire().await.unwrap();
+                Instant::now()
+            })
+        };
+        budget.acquire().await.unwrap();
+        assert_eq!(Instant::now() - start, Duration::from_secs(3));
+        assert_eq!(other.await.unwrap() - start, Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn daily_quota_used_up_is_a_clear_rate_limited_error() {
+        let budget = budget(10, 10);
+        let permit = budget.acquire().await.unwrap();
+        budget
+            .observe(&permit, &headers(&[("X-RateLimit-Daily-Remaining", "0")]))
+            .await;
+        let err = budget.acquire().await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::RateLimited);
+        assert!(err.message.contains("test app"), "{}", err.message);
+        assert!(err.message.contains("daily"), "{}", err.message);
+        assert!(
+            budget.acquire().await.is_err(),
+            "still used up a minute later"
+        );
+
+        // Later, one probe goes through; a fresh count from the remote lifts the stop.
+        tokio::time::advance(DAILY_PROBE_INTERVAL).await;
+        let probe = budget.acquire().await.unwrap();
+        budget
+            .observe(
+                &probe,
+                &headers(&[("X-RateLimit-Daily-Remaining", "199999")]),
+            )
+            .await;
+        budget.acquire().await.unwrap();
+        assert_eq!(budget.snapshot().await.daily_remaining, Some(199_998));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn counts_daily_use_down_between_answers() {
+        let budget = budget(10, 10);
+        let permit = budget.acquire().await.unwrap();
+        budget
+            .observe(&permit, &headers(&[("X-RateLimit-Daily-Remaining", "2")]))
+            .await;
+        budget.acquire().await.unwrap();
+        budget.acquire().await.unwrap();
+        let err = budget.acquire().await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::RateLimited);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn header_names_are_configurable_per_app() {
+        let budget = RateBudget::new(
+            "other app",
+            RateLimits {
+                max_per_window: 50,
+                window: Duration::from_secs(1),
+            },
+            RateHeaderNames {
+                max: "ratelimit-limit".into(),
+                remaining: "ratelimit-remaining".into(),
+                interval_ms: "ratelimit-window-ms".into(),
+                daily_remaining: None,
+            },
+        );
+        let permit = budget.acquire().await.unwrap();
+        budget
+            .observe(
+                &permit,
+                &headers(&[
+                    ("ratelimit-limit", "7"),
+                    ("X-RateLimit-Max", "1000"),
+                    ("X-RateLimit-Daily-Remaining", "0"),
+                ]),
+            )
+            .await;
+        let snapshot = budget.snapshot().await;
+        assert_eq!(snapshot.max_per_window, 7);
+        assert_eq!(snapshot.daily_remaining, None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unreadable_headers_change_nothing() {
+        let budget = budget(10, 10);
+        let permit = budget.acquire().await.unwrap();
+        budget
+            .observe(
+                &permit,
+                &headers(&[
+                    ("X-RateLimit-Max", "lots"),
+                    ("X-RateLimit-Interval-Milliseconds", "0"),
+                    ("X-RateLimit-Remaining", "-1"),
+                ]),
+            )
+            .await;
+        let snapshot = budget.snapshot().await;
+        assert_eq!(snapshot.max_per_window, 10);
+        assert_eq!(snapshot.window, Duration::from_secs(10));
+        assert_eq!(snapshot.used_in_window, 1);
+    }
+}
