@@ -1,8 +1,7 @@
 //! Helpers for the cross-crate tests in `tests/tests/`.
 
-// Test support: a failure here is a failing test, so unwrap is the clearest report.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
+pub mod browser;
+pub mod ghl_world;
 pub mod spec_mock;
 
 use std::path::PathBuf;
@@ -55,7 +54,13 @@ fn build_bridge() -> PathBuf {
 
 /// Runs `bridge` with a scratch database and log folder under `scratch`.
 pub fn run_bridge(scratch: &std::path::Path, args: &[&str]) -> Output {
+    run_bridge_env(scratch, &[], args)
+}
+
+/// [`run_bridge`] with extra environment variables for the child only.
+pub fn run_bridge_env(scratch: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     let output = Command::new(bridge_bin())
+        .envs(env.iter().copied())
         .arg("--db")
         .arg(scratch.join("bridge.sqlite3"))
         .arg("--log-dir")

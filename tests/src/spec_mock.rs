@@ -27,8 +27,19 @@ const SPECS: &[(&str, &[&str])] = &[
     ("contacts", &["/contacts"]),
 ];
 
+/// One request as Prism judged it.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// Prism's answer for failures (its validation messages), empty otherwise.
+    pub detail: String,
+}
+
 pub struct SpecMock {
     base_url: String,
+    exchanges: std::sync::Arc<std::sync::Mutex<Vec<Exchange>>>,
     prisms: Vec<Child>,
     _specs: tempfile::TempDir,
     proxy: tokio::task::JoinHandle<()>,
@@ -64,27 +75,36 @@ impl SpecMock {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let exchanges = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let app = axum::Router::new()
             .fallback(forward)
             .with_state(std::sync::Arc::new(Routes {
                 routes,
                 http: reqwest::Client::new(),
+                exchanges: exchanges.clone(),
             }));
         let proxy = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
         let mock = SpecMock {
             base_url,
+            exchanges,
             prisms,
             _specs: specs,
             proxy,
         };
         mock.wait_until_ready().await;
+        mock.take_exchanges();
         mock
     }
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// Every request forwarded since the last call, in order (readiness probes excluded).
+    pub fn take_exchanges(&self) -> Vec<Exchange> {
+        std::mem::take(&mut *self.exchanges.lock().unwrap())
     }
 
     async fn wait_until_ready(&self) {
@@ -120,6 +140,7 @@ impl Drop for SpecMock {
 struct Routes {
     routes: Vec<(String, String)>,
     http: reqwest::Client,
+    exchanges: std::sync::Arc<std::sync::Mutex<Vec<Exchange>>>,
 }
 
 async fn forward(State(routes): State<std::sync::Arc<Routes>>, request: Request) -> Response {
@@ -136,13 +157,14 @@ async fn forward(State(routes): State<std::sync::Arc<Routes>>, request: Request)
         return (StatusCode::NOT_FOUND, "no spec documents this path").into_response();
     };
     let method = request.method().clone();
+    let path = request.uri().path().to_string();
     let headers = request.headers().clone();
     let Ok(body) = axum::body::to_bytes(request.into_body(), 16 * 1024 * 1024).await else {
         return (StatusCode::BAD_REQUEST, "unreadable body").into_response();
     };
     let mut outgoing = routes
         .http
-        .request(method, format!("{upstream}{path_and_query}"))
+        .request(method.clone(), format!("{upstream}{path_and_query}"))
         .body(body);
     for (name, value) in &headers {
         if name != "host" && name != "content-length" {
@@ -159,6 +181,16 @@ async fn forward(State(routes): State<std::sync::Arc<Routes>>, request: Request)
                 }
             }
             let body = response.bytes().await.unwrap_or_else(|_| Bytes::new());
+            routes.exchanges.lock().unwrap().push(Exchange {
+                method: method.to_string(),
+                path,
+                status: status.as_u16(),
+                detail: if status.is_success() {
+                    String::new()
+                } else {
+                    String::from_utf8_lossy(&body).chars().take(600).collect()
+                },
+            });
             (status, headers, body).into_response()
         }
         Err(e) => (StatusCode::BAD_GATEWAY, format!("Prism unreachable: {e}")).into_response(),

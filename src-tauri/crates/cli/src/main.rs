@@ -1,10 +1,12 @@
 //! `bridge`: the same core as the desktop app, headless.
 
-use std::path::PathBuf;
+mod commands;
+mod output;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use bridge_core::{paths, BridgeError};
-use bridge_store::Store;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -34,6 +36,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Local fakes of GHL and the other apps, for trying Contact Bridge offline.
+    #[command(subcommand)]
+    Sandbox(commands::sandbox::SandboxCommand),
+    /// Connect an account.
+    #[command(subcommand)]
+    Connect(commands::connect::ConnectCommand),
+    /// Read an app's changed records into the local database.
+    #[command(subcommand)]
+    Pull(commands::pull::PullCommand),
+    /// List the contacts in the local database.
+    Contacts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One contact's timeline across every connected app (local id or GHL contact id).
+    Timeline {
+        contact_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What every command gets: where the database and logs are.
+pub struct Context {
+    pub db_path: PathBuf,
+    pub log_dir: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -46,8 +74,13 @@ fn main() -> ExitCode {
             None
         }
     };
-    match run(cli, &log_dir) {
+    let context = Context {
+        db_path: cli.db.clone().unwrap_or_else(paths::default_database_path),
+        log_dir,
+    };
+    match run(cli.command, &context) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.message == output::STDOUT_CLOSED => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(code = %e.code, "{}", e.message);
             eprintln!("error ({}): {}", e.code, e.message);
@@ -56,28 +89,35 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli, log_dir: &std::path::Path) -> Result<(), BridgeError> {
-    let db_path = cli.db.unwrap_or_else(paths::default_database_path);
-    match cli.command {
-        Command::Info { json } => {
-            let store = Store::open(&db_path)?;
-            let info = bridge_store::app_info(&store, log_dir)?;
-            if json {
-                print_json(&info)?;
-            } else {
-                println!("Contact Bridge {}", info.version);
-                println!("database:       {}", info.database_path);
-                println!("schema version: {}", info.schema_version);
-                println!("logs:           {}", info.log_directory);
-            }
+fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
+    match command {
+        Command::Info { json } => commands::info::run(context, json),
+        Command::Sandbox(command) => block_on(commands::sandbox::run(command)),
+        Command::Connect(command) => block_on(commands::connect::run(context, command)),
+        Command::Pull(command) => block_on(commands::pull::run(context, command)),
+        Command::Contacts { json } => commands::contacts::list(context, json),
+        Command::Timeline { contact_id, json } => {
+            commands::contacts::timeline(context, &contact_id, json)
         }
     }
-    Ok(())
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<(), BridgeError> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| BridgeError::internal(format!("cannot print JSON: {e}")))?;
-    println!("{text}");
-    Ok(())
+fn block_on<T>(
+    work: impl std::future::Future<Output = Result<T, BridgeError>>,
+) -> Result<T, BridgeError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| BridgeError::internal(format!("cannot start the async runtime: {e}")))?
+        .block_on(work)
+}
+
+/// The folder of the database, where the CLI's secrets file lives when no keychain is reachable.
+pub fn db_dir(context: &Context) -> &Path {
+    context
+        .db_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }

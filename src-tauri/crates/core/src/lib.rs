@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod hash;
 pub mod logging;
 pub mod model;
 pub mod paths;

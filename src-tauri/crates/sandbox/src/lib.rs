@@ -1,3 +1,21 @@
 //! Local fakes of GHL and the five apps, faithful to their documented APIs (envelopes, status
 //! codes, paging, rate-limit headers, errors). They imitate the remote apps and never import our
-//! clients. The fakes arrive with their connectors' issues.
+//! clients: tests and the app's offline sandbox talk to them over loopback HTTP.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use bridge_sandbox::{GhlConfig, GhlSandbox};
+//! let ghl = GhlSandbox::start(GhlConfig { seed_contacts: 50, ..GhlConfig::default() }).await?;
+//! // GET {base_url}/contacts/{id} with `Authorization: Bearer {private_token}` and
+//! // `Version: 2021-07-28`, as against services.leadconnectorhq.com.
+//! println!("{} {}", ghl.base_url(), ghl.private_token());
+//! ghl.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod faults;
+mod ghl;
+pub mod seed;
+
+pub use faults::FaultConfig;
+pub use ghl::{GhlConfig, GhlSandbox, RequestStats};

@@ -7,6 +7,7 @@ use rusqlite_migration::{Migrations, M};
 const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_activities.sql"),
+    include_str!("../migrations/0003_custom_fields.sql"),
 ];
 
 /// The version a fully migrated database reports.
@@ -53,6 +54,7 @@ mod tests {
             "timeline_fts",
             "cursors",
             "activities",
+            "custom_fields",
         ] {
             let found: i64 = conn
                 .query_row(

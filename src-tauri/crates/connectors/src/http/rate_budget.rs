@@ -20,6 +20,13 @@ use tokio::time::Instant;
 /// remote's day has rolled over (the headers do not say when it resets).
 const DAILY_PROBE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
+/// The remote stamps a request when it arrives, we when we let it go: a request delayed on
+/// its way is counted later there than here, so a slot is reused only this much after the
+/// window frees it (3% of the window, at least 30 ms).
+fn safety_margin(window: Duration) -> Duration {
+    (window * 3 / 100).max(Duration::from_millis(30))
+}
+
 /// The response headers an app reports its limits in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateHeaderNames {
@@ -198,12 +205,14 @@ impl RateBudget {
 }
 
 impl State {
+    /// How long a request occupies its slot: the window plus the safety margin.
+    fn span(&self) -> Duration {
+        self.window + safety_margin(self.window)
+    }
+
     fn forget_expired(&mut self, now: Instant) {
-        while self
-            .sent
-            .front()
-            .is_some_and(|sent| *sent + self.window <= now)
-        {
+        let span = self.span();
+        while self.sent.front().is_some_and(|sent| *sent + span <= now) {
             self.sent.pop_front();
         }
     }
@@ -217,7 +226,7 @@ impl State {
         // The window may hold more than `max` after the remote lowered it.
         self.sent
             .get(self.sent.len() - max)
-            .map(|oldest_blocking| *oldest_blocking + self.window)
+            .map(|oldest_blocking| *oldest_blocking + self.span())
     }
 
     /// The remote says `remaining` requests were left when it handled a request we sent at
@@ -298,6 +307,18 @@ mod tests {
         map
     }
 
+    #[test]
+    fn the_safety_margin_is_three_percent_and_at_least_30_ms() {
+        assert_eq!(
+            safety_margin(Duration::from_secs(10)),
+            Duration::from_millis(300)
+        );
+        assert_eq!(
+            safety_margin(Duration::from_millis(500)),
+            Duration::from_millis(30)
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn waits_when_the_window_is_used_up_and_resumes_after_it() {
         let budget = budget(3, 10);
@@ -310,8 +331,8 @@ mod tests {
         budget.acquire().await.unwrap();
         assert_eq!(
             Instant::now() - start,
-            Duration::from_secs(10),
-            "the fourth waits for the window to pass"
+            Duration::from_millis(10_300),
+            "the fourth waits for the window (and its 3% margin) to pass"
         );
     }
 
@@ -336,10 +357,10 @@ mod tests {
         }
         let sent_at = sent_at.lock().await;
         assert_eq!(sent_at.len(), 500);
-        // 500 requests at 100 per 10 s: the last one goes out at 40 s, not later (>90% of the
-        // allowed rate) ...
+        // 500 requests at 100 per 10 s: the last one goes out after four windows and their
+        // margins, 41.2 s, not later (97% of the allowed rate) ...
         let last = sent_at.iter().max().copied().unwrap();
-        assert_eq!(last, Duration::from_secs(40));
+        assert_eq!(last, Duration::from_millis(41_200));
         // ... and no 10-second span ever holds more than 100.
         let mut times: Vec<Duration> = sent_at.clone();
         times.sort();
@@ -375,7 +396,7 @@ mod tests {
         budget.acquire().await.unwrap();
         assert_eq!(Instant::now(), start);
         budget.acquire().await.unwrap();
-        assert_eq!(Instant::now() - start, Duration::from_secs(2));
+        assert_eq!(Instant::now() - start, Duration::from_millis(2_060));
     }
 
     #[tokio::test(start_paused = true)]
@@ -393,7 +414,7 @@ mod tests {
         budget.acquire().await.unwrap();
         assert_eq!(Instant::now(), start);
         budget.acquire().await.unwrap();
-        assert_eq!(Instant::now() - start, Duration::from_secs(10));
+        assert_eq!(Instant::now() - start, Duration::from_millis(10_300));
     }
 
     #[tokio::test(start_paused = true)]
@@ -420,7 +441,7 @@ mod tests {
         for _ in 0..10 {
             permits.push(budget.acquire().await.unwrap());
         }
-        tokio::time::advance(Duration::from_secs(10)).await;
+        tokio::time::advance(Duration::from_millis(10_300)).await;
         // The answer to the tenth request arrives late, saying the remote's window was full.
         budget
             .observe(&permits[9], &headers(&[("X-RateLimit-Remaining", "0")]))

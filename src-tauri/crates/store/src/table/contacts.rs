@@ -117,6 +117,23 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<ContactRow>, BridgeErro
     .map_err(storage_error)
 }
 
+/// The stored contact mirroring one GHL contact.
+pub fn get_by_ghl_id(
+    conn: &Connection,
+    ghl_connection_id: &str,
+    ghl_contact_id: &str,
+) -> Result<Option<ContactRow>, BridgeError> {
+    conn.query_row(
+        &format!(
+            "SELECT {COLUMNS} FROM contacts WHERE ghl_connection_id = ?1 AND ghl_contact_id = ?2"
+        ),
+        params![ghl_connection_id, ghl_contact_id],
+        from_row,
+    )
+    .optional()
+    .map_err(storage_error)
+}
+
 /// Live contacts with the given normalized email (more than one means an ambiguous match).
 pub fn find_by_email(
     conn: &Connection,

@@ -4,6 +4,7 @@ pub mod activities;
 pub mod connections;
 pub mod contacts;
 pub mod cursors;
+pub mod custom_fields;
 pub mod links;
 pub mod mappings;
 pub mod operations;

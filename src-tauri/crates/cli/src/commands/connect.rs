@@ -1,0 +1,137 @@
+//! `bridge connect …`: add a connection; its secret goes to the keychain (or the CLI's 0600
+//! file when no keychain is reachable), never to the database.
+
+use std::sync::Arc;
+
+use bridge_auth::ghl_oauth::{GHL_API_URL, GHL_MARKETPLACE_URL};
+use bridge_auth::loopback::print_and_open_browser;
+use bridge_auth::{cli_token_store, LoopbackOptions, Sensitive, TokenStore};
+use bridge_core::{BridgeError, Clock, SystemClock};
+use bridge_store::Store;
+use bridge_sync::connections::{
+    connect_ghl_oauth, connect_ghl_token, GhlOauthConnect, GhlTokenConnect,
+};
+use clap::{Args, Subcommand};
+
+use crate::Context;
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectCommand {
+    /// A GHL sub-account: by Private Integration Token (--location-id + --token-env) or by
+    /// OAuth in the browser (--oauth + --client-id + --client-secret-env).
+    Ghl(GhlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GhlArgs {
+    /// Sign in through the browser with your marketplace app instead of a token.
+    #[arg(long, requires_all = ["client_id", "client_secret_env"], conflicts_with_all = ["location_id", "token_env"])]
+    oauth: bool,
+    /// The sub-account (location) id, for a Private Integration Token.
+    #[arg(long, required_unless_present = "oauth")]
+    location_id: Option<String>,
+    /// The environment variable holding the Private Integration Token.
+    #[arg(long, required_unless_present = "oauth")]
+    token_env: Option<String>,
+    /// Your marketplace app's client id.
+    #[arg(long)]
+    client_id: Option<String>,
+    /// The environment variable holding your marketplace app's client secret.
+    #[arg(long)]
+    client_secret_env: Option<String>,
+    /// The API host (white-label or sandbox).
+    #[arg(long, default_value = GHL_API_URL)]
+    base_url: String,
+    /// The marketplace host whose /oauth/chooselocation page signs in.
+    #[arg(long, default_value = GHL_MARKETPLACE_URL)]
+    auth_url: String,
+    /// The connection's name (default: "GHL <location id>").
+    #[arg(long)]
+    name: Option<String>,
+    /// Print the new connection as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), BridgeError> {
+    let ConnectCommand::Ghl(args) = command;
+    let store = Store::open(&context.db_path)?;
+    let tokens = token_store(context);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let connection = if args.oauth {
+        let (Some(client_id), Some(secret_env)) = (args.client_id, args.client_secret_env) else {
+            return Err(BridgeError::invalid_input(
+                "--oauth needs --client-id and --client-secret-env",
+            ));
+        };
+        connect_ghl_oauth(
+            &store,
+            tokens,
+            clock,
+            GhlOauthConnect {
+                name: args.name,
+                base_url: args.base_url,
+                auth_url: args.auth_url,
+                client_id,
+                client_secret: secret_from_env(&secret_env)?,
+                loopback: LoopbackOptions::default(),
+            },
+            |url| {
+                eprintln!("Sign in to GHL in your browser and approve Contact Bridge.");
+                print_and_open_browser(url)
+            },
+        )
+        .await?
+    } else {
+        let (Some(location_id), Some(token_env)) = (args.location_id, args.token_env) else {
+            return Err(BridgeError::invalid_input(
+                "a token connection needs --location-id and --token-env",
+            ));
+        };
+        connect_ghl_token(
+            &store,
+            tokens,
+            clock.as_ref(),
+            GhlTokenConnect {
+                name: args.name,
+                location_id,
+                base_url: args.base_url,
+                token: secret_from_env(&token_env)?,
+            },
+        )
+        .await?
+    };
+    if args.json {
+        crate::output::print_json(&connection)
+    } else {
+        crate::output::line(&format!(
+            "Connected {} (location {}) as \"{}\".",
+            connection.system.display_name(),
+            connection.account_id,
+            connection.name
+        ))?;
+        Ok(())
+    }
+}
+
+/// The CLI's secret store: the OS keychain when reachable, else a 0600 file beside the
+/// database (announced once on stderr).
+pub fn token_store(context: &Context) -> Arc<dyn TokenStore> {
+    let (store, notice) = cli_token_store(crate::db_dir(context));
+    if let Some(notice) = notice {
+        eprintln!("{notice}");
+    }
+    Arc::from(store)
+}
+
+fn secret_from_env(var: &str) -> Result<Sensitive<String>, BridgeError> {
+    match std::env::var(var) {
+        Ok(value) if !value.trim().is_empty() => Ok(Sensitive::new(value)),
+        Ok(_) => Err(BridgeError::invalid_input(format!(
+            "the environment variable {var} is empty"
+        ))),
+        Err(_) => Err(BridgeError::invalid_input(format!(
+            "the environment variable {var} is not set"
+        ))),
+    }
+}

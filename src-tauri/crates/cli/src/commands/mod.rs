@@ -1,0 +1,7 @@
+//! One module per command group.
+
+pub mod connect;
+pub mod contacts;
+pub mod info;
+pub mod pull;
+pub mod sandbox;

@@ -1,0 +1,225 @@
+//! Fault injection: the failures a client meets on the real internet, on demand. A seeded RNG
+//! decides which request fails, so a run with the same seed and the same request order fails
+//! the same way.
+
+use std::time::Duration;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+
+use crate::ghl::server::ConnHandle;
+use crate::ghl::shared::{lock, AppState};
+
+/// Which failures to inject; shares are probabilities in 0.0..=1.0 per request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FaultConfig {
+    /// Share of requests answered 500, 502 or 503 without being processed.
+    pub error_rate: f64,
+    /// Added to every request before it is handled.
+    pub latency: Duration,
+    /// Share of requests whose connection is closed without an answer. Half of them are
+    /// processed first (the write happened, the answer is lost), half are not.
+    pub drop_rate: f64,
+    /// Share of requests that are processed and answered 200 with a truncated JSON body.
+    pub malformed_rate: f64,
+}
+
+impl FaultConfig {
+    pub fn none() -> Self {
+        Self::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    ServerError(StatusCode),
+    DropBeforeHandling,
+    DropAfterHandling,
+    Malformed,
+}
+
+#[derive(Debug)]
+pub(crate) struct FaultState {
+    config: FaultConfig,
+    rng: SmallRng,
+}
+
+impl FaultState {
+    pub fn new(config: FaultConfig, seed: u64) -> Self {
+        Self {
+            config,
+            rng: SmallRng::seed_from_u64(seed ^ 0xfa17_5eed),
+        }
+    }
+
+    pub fn set(&mut self, config: FaultConfig) {
+        self.config = config;
+    }
+
+    pub fn latency(&self) -> Duration {
+        self.config.latency
+    }
+
+    /// Decides one request's fate. Always draws the same count of numbers, so the sequence
+    /// of decisions depends only on the seed and the number of requests.
+    pub fn draw(&mut self) -> Option<Fault> {
+        let error: f64 = self.rng.random();
+        let status = [
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::BAD_GATEWAY,
+            StatusCode::SERVICE_UNAVAILABLE,
+        ][self.rng.random_range(0..3)];
+        let drop: f64 = self.rng.random();
+        let drop_after: bool = self.rng.random();
+        let malformed: f64 = self.rng.random();
+        if error < self.config.error_rate {
+            Some(Fault::ServerError(status))
+        } else if drop < self.config.drop_rate {
+            Some(if drop_after {
+                Fault::DropAfterHandling
+            } else {
+                Fault::DropBeforeHandling
+            })
+        } else if malformed < self.config.malformed_rate {
+            Some(Fault::Malformed)
+        } else {
+            None
+        }
+    }
+}
+
+/// Adds the configured latency before anything else happens.
+pub(crate) async fn delay(
+    State(shared): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let latency = lock(&shared.faults).latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    next.run(request).await
+}
+
+/// Fails the request as drawn. Runs after authentication and the rate limit, so injected
+/// failures still cost budget and carry the rate-limit headers, as a backend failure would.
+pub(crate) async fn inject(
+    State(shared): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(fault) = lock(&shared.faults).draw() else {
+        return next.run(request).await;
+    };
+    lock(&shared.stats).faults_injected += 1;
+    let connection = request
+        .extensions()
+        .get::<ConnectInfo<ConnHandle>>()
+        .map(|info| info.0.clone());
+    match fault {
+        Fault::ServerError(status) => server_error(status),
+        Fault::DropBeforeHandling => cut(connection),
+        Fault::DropAfterHandling => {
+            let _lost = next.run(request).await;
+            cut(connection)
+        }
+        Fault::Malformed => {
+            let answer = next.run(request).await;
+            let (mut parts, body) = answer.into_parts();
+            let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+            // Half a JSON document never parses: the closing brackets are missing.
+            let broken = if bytes.len() >= 2 {
+                bytes.slice(..bytes.len() / 2)
+            } else {
+                axum::body::Bytes::from_static(b"{\"contacts\":[{\"id\":")
+            };
+            parts.status = StatusCode::OK;
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            Response::from_parts(parts, Body::from(broken))
+        }
+    }
+}
+
+fn cut(connection: Option<ConnHandle>) -> Response {
+    match connection {
+        Some(connection) => {
+            connection.cut();
+            // Never written: the connection refuses every byte from now on.
+            StatusCode::OK.into_response()
+        }
+        // Served without our listener (not the case in GhlSandbox): the closest we can do.
+        None => server_error(StatusCode::BAD_GATEWAY),
+    }
+}
+
+fn server_error(status: StatusCode) -> Response {
+    match status {
+        // Gateways answer in HTML: clients must not assume every error body is JSON.
+        StatusCode::BAD_GATEWAY => (
+            status,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>",
+        )
+            .into_response(),
+        _ => {
+            let reason = status.canonical_reason().unwrap_or("Error");
+            let body = json!({"statusCode": status.as_u16(), "message": reason, "error": reason});
+            (status, axum::Json(body)).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_faults_by_default() {
+        let mut state = FaultState::new(FaultConfig::none(), 1);
+        assert!((0..1000).all(|_| state.draw().is_none()));
+    }
+
+    #[test]
+    fn certain_errors_are_always_5xx() {
+        let config = FaultConfig {
+            error_rate: 1.0,
+            ..FaultConfig::none()
+        };
+        let mut state = FaultState::new(config, 1);
+        for _ in 0..100 {
+            match state.draw() {
+                Some(Fault::ServerError(status)) => assert!(status.is_server_error()),
+                other => panic!("expected a 5xx, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn same_seed_same_decisions() {
+        let config = FaultConfig {
+            error_rate: 0.3,
+            drop_rate: 0.3,
+            malformed_rate: 0.3,
+            latency: Duration::ZERO,
+        };
+        let mut a = FaultState::new(config.clone(), 9);
+        let mut b = FaultState::new(config, 9);
+        let first: Vec<_> = (0..200).map(|_| a.draw()).collect();
+        let second: Vec<_> = (0..200).map(|_| b.draw()).collect();
+        assert_eq!(first, second);
+        assert!(first.iter().any(Option::is_none));
+        assert!(first.contains(&Some(Fault::Malformed)));
+        assert!(first.contains(&Some(Fault::DropAfterHandling)));
+    }
+}

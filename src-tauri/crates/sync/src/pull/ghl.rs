@@ -1,0 +1,465 @@
+//! Pulling one GHL location into the store.
+//!
+//! Contacts come from the location-wide search, sorted by `dateUpdated`, from the saved cursor
+//! on. A contact's tasks, notes and appointments have no location-wide change feed, so they are
+//! read per contact — and only for contacts that are new or whose `dateUpdated` or content
+//! moved: an unchanged location costs the search pages and nothing else.
+//!
+//! Each page is stored in one transaction together with its children, its timeline events and
+//! the advanced cursor, so a crash between pages loses nothing and repeats at most one page.
+
+use std::collections::BTreeMap;
+
+use bridge_connectors::ghl::wire::{CustomFieldDefinition, GhlContact};
+use bridge_connectors::ghl::{ChangedContactsQuery, CustomFieldIndex, GhlClient, SearchPage};
+use bridge_core::hash::content_hash;
+use bridge_core::{BridgeError, Clock, Contact};
+use bridge_store::table::activities::{self, Activity, Change};
+use bridge_store::table::custom_fields::{self, CustomField};
+use bridge_store::table::timeline;
+use bridge_store::table::{connections::ConnectionRow, contacts, cursors};
+use bridge_store::Store;
+use chrono::{DateTime, Duration, Utc};
+use futures::{StreamExt, TryStreamExt};
+
+use super::PullReport;
+use crate::timeline::{activity_event, contact_changes, ActivityChange};
+
+/// The cursor stream under which the contact search position is saved.
+pub const CONTACTS_CURSOR: &str = "ghl.contacts";
+/// GHL's search index trails writes by a few seconds: each pull starts this much before the
+/// saved cursor, and the repeats are dropped as unchanged.
+const INDEX_LAG: Duration = Duration::seconds(10);
+/// Contacts whose children are fetched at once; the rate budget, not this, sets the pace.
+const CHILD_FETCH_CONCURRENCY: usize = 8;
+
+const SYSTEM: &str = "ghl";
+
+/// Pulls every contact changed since the last pull, with the children of the changed ones.
+pub async fn pull(
+    store: &mut Store,
+    connection: &ConnectionRow,
+    client: &GhlClient,
+    clock: &dyn Clock,
+) -> Result<PullReport, BridgeError> {
+    let start_counts = client.http().counts();
+    let mut report = PullReport::default();
+    let mut fields = FieldList::load(store, &connection.id)?;
+    if fields.index.is_empty() {
+        fields.refresh(store, &connection.id, client, clock).await?;
+    }
+    let since = cursors::get(store.conn(), &connection.id, CONTACTS_CURSOR)?
+        .map(|saved| parse_cursor(&saved))
+        .transpose()?
+        .map(|at| at - INDEX_LAG);
+    // Once a record cannot be read, the cursor must not pass it.
+    let mut hold: Option<DateTime<Utc>> = None;
+
+    let pages = client.search_changed_contacts(ChangedContactsQuery {
+        updated_since: since,
+        ..ChangedContactsQuery::default()
+    });
+    futures::pin_mut!(pages);
+    while let Some(page) = pages.try_next().await? {
+        report.search_pages += 1;
+        report.contacts_seen += page.contacts.len() as u64;
+        if fields.unknown_in(&page) && !fields.refreshed {
+            fields.refresh(store, &connection.id, client, clock).await?;
+        }
+        let contacts = read_page(&page, &fields.index, &mut report, &mut hold);
+        let changed = changed_contacts(store, &connection.id, contacts)?;
+        report.contacts_changed += changed.len() as u64;
+        let children = fetch_children(client, &changed).await?;
+        let cursor = match (page.cursor()?, hold) {
+            (Some(at), Some(held)) => Some(at.min(held)),
+            (at, _) => at,
+        };
+        store.with_tx(|tx| {
+            store_page(tx, &connection.id, &changed, &children, clock, &mut report)?;
+            if let Some(at) = cursor {
+                cursors::set(
+                    tx,
+                    &connection.id,
+                    CONTACTS_CURSOR,
+                    &format_cursor(at),
+                    clock.now(),
+                )?;
+            }
+            Ok(())
+        })?;
+    }
+
+    let end_counts = client.http().counts();
+    report.requests = end_counts.sent - start_counts.sent;
+    report.rate_limited = end_counts.rate_limited - start_counts.rate_limited;
+    Ok(report)
+}
+
+/// The location's custom fields, from the store; fetched again (once per pull) only when a
+/// contact carries a field id the stored list lacks.
+struct FieldList {
+    index: CustomFieldIndex,
+    refreshed: bool,
+}
+
+impl FieldList {
+    fn load(store: &Store, connection_id: &str) -> Result<Self, BridgeError> {
+        let definitions: Vec<CustomFieldDefinition> =
+            custom_fields::list(store.conn(), connection_id)?
+                .into_iter()
+                .map(|field| CustomFieldDefinition {
+                    id: Some(field.field_id),
+                    field_key: Some(field.field_key),
+                    name: Some(field.name),
+                    data_type: Some(field.data_type),
+                    ..CustomFieldDefinition::default()
+                })
+                .collect();
+        Ok(Self {
+            index: CustomFieldIndex::new(&definitions),
+            refreshed: false,
+        })
+    }
+
+    async fn refresh(
+        &mut self,
+        store: &Store,
+        connection_id: &str,
+        client: &GhlClient,
+        clock: &dyn Clock,
+    ) -> Result<(), BridgeError> {
+        let definitions = client.list_custom_fields().await?;
+        save_custom_fields(store, connection_id, &definitions, clock)?;
+        self.index = CustomFieldIndex::new(&definitions);
+        self.refreshed = true;
+        Ok(())
+    }
+
+    fn unknown_in(&self, page: &SearchPage) -> bool {
+        page.contacts
+            .iter()
+            .flat_map(|c| c.custom_fields.iter())
+            .filter_map(|value| value.id.as_deref())
+            .any(|id| self.index.key_of(id).is_none())
+    }
+}
+
+/// Stores a location's custom field list (definitions without an id or key cannot be mapped).
+pub(crate) fn save_custom_fields(
+    store: &Store,
+    connection_id: &str,
+    definitions: &[CustomFieldDefinition],
+    clock: &dyn Clock,
+) -> Result<(), BridgeError> {
+    let rows: Vec<CustomField> = definitions
+        .iter()
+        .filter_map(|d| {
+            Some(CustomField {
+                field_id: d.id.clone()?,
+                field_key: d.field_key.clone()?,
+                name: d.name.clone().unwrap_or_default(),
+                data_type: d.data_type.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    custom_fields::replace(store.conn(), connection_id, &rows, clock.now())
+}
+
+/// The page's contacts as core records. A contact that cannot be read is reported (naming it
+/// and the field) and holds the cursor just before its `dateUpdated`.
+fn read_page(
+    page: &SearchPage,
+    fields: &CustomFieldIndex,
+    report: &mut PullReport,
+    hold: &mut Option<DateTime<Utc>>,
+) -> Vec<Contact> {
+    let mut contacts = Vec::with_capacity(page.contacts.len());
+    for remote in &page.contacts {
+        match remote.to_core(fields) {
+            Ok(contact) => contacts.push(contact),
+            Err(e) => {
+                tracing::warn!(contact = ?remote.id, "skipped an unreadable GHL contact: {}", e.message);
+                report.problems.push(e.message);
+                let at = held_cursor(remote);
+                *hold = Some(hold.map_or(at, |h| h.min(at)));
+            }
+        }
+    }
+    contacts
+}
+
+fn held_cursor(remote: &GhlContact) -> DateTime<Utc> {
+    remote
+        .date_updated
+        .as_ref()
+        .and_then(|t| t.parse().ok().flatten())
+        .map(|t| t - Duration::milliseconds(1))
+        // Without a readable time the whole pull must be redone from the start.
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// A contact that is new or differs from what is stored, with the version stored before.
+struct ChangedContact {
+    contact: Contact,
+    hash: String,
+    before: Option<Contact>,
+}
+
+fn changed_contacts(
+    store: &Store,
+    connection_id: &str,
+    contacts: Vec<Contact>,
+) -> Result<Vec<ChangedContact>, BridgeError> {
+    let mut changed = Vec::new();
+    for contact in contacts {
+        let hash = content_hash(&contact);
+        let stored = contacts::get_by_ghl_id(store.conn(), connection_id, &contact.contact_id)?;
+        if stored.as_ref().is_some_and(|row| row.content_hash == hash) {
+            continue;
+        }
+        changed.push(ChangedContact {
+            before: stored.map(|row| row.contact),
+            contact,
+            hash,
+        });
+    }
+    Ok(changed)
+}
+
+/// The tasks, notes and appointments of one contact, as core-shaped activities (without the
+/// local contact id, which is known only once the contact is stored).
+#[derive(Default)]
+struct Children {
+    activities: Vec<Activity>,
+}
+
+async fn fetch_children(
+    client: &GhlClient,
+    changed: &[ChangedContact],
+) -> Result<BTreeMap<String, Children>, BridgeError> {
+    futures::stream::iter(changed.iter().map(|c| c.contact.contact_id.clone()))
+        .map(|ghl_id| async move {
+            let (tasks, notes, appointments) = futures::try_join!(
+                client.list_tasks(&ghl_id),
+                client.list_notes(&ghl_id),
+                client.contact_appointments(&ghl_id),
+            )?;
+            let mut children = Children::default();
+            for task in tasks {
+                let task = task.to_core(&ghl_id)?;
+                children.activities.push(activity(
+                    "task",
+                    task.id.clone(),
+                    task.title.clone(),
+                    task.body.clone().unwrap_or_default(),
+                    task.due_date,
+                    None,
+                    Some(task.completed),
+                    None,
+                ));
+            }
+            for note in notes {
+                let note = note.to_core(&ghl_id)?;
+                children.activities.push(activity(
+                    "note",
+                    note.id.clone(),
+                    note_title(&note.body),
+                    note.body.clone(),
+                    note.date_added,
+                    None,
+                    None,
+                    None,
+                ));
+            }
+            for appointment in appointments {
+                let appointment = appointment.to_core(&ghl_id)?;
+                children.activities.push(activity(
+                    "appointment",
+                    appointment.id.clone(),
+                    appointment.title.clone().unwrap_or_default(),
+                    String::new(),
+                    appointment.start_time,
+                    appointment.end_time,
+                    None,
+                    appointment.status.clone(),
+                ));
+            }
+            Ok::<_, BridgeError>((ghl_id, children))
+        })
+        .buffer_unordered(CHILD_FETCH_CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+#[allow(clippy::too_many_arguments)]
+fn activity(
+    kind: &str,
+    remote_id: String,
+    title: String,
+    body: String,
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+    completed: Option<bool>,
+    status: Option<String>,
+) -> Activity {
+    let mut activity = Activity {
+        contact_id: String::new(),
+        connection_id: String::new(),
+        kind: kind.into(),
+        remote_id,
+        title,
+        body,
+        starts_at: starts_at.map(timeline::occurred_at),
+        ends_at: ends_at.map(timeline::occurred_at),
+        completed,
+        status,
+        content_hash: String::new(),
+    };
+    activity.content_hash = content_hash(&activity);
+    activity
+}
+
+/// A note's first line, shortened, as its title.
+fn note_title(body: &str) -> String {
+    let line = body.lines().next().unwrap_or_default().trim();
+    match line.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
+}
+
+fn store_page(
+    tx: &bridge_store::Transaction<'_>,
+    connection_id: &str,
+    changed: &[ChangedContact],
+    children: &BTreeMap<String, Children>,
+    clock: &dyn Clock,
+    report: &mut PullReport,
+) -> Result<(), BridgeError> {
+    let now = clock.now();
+    let observed_at = timeline::occurred_at(now);
+    for change in changed {
+        let (local_id, _) =
+            contacts::upsert_from_ghl(tx, connection_id, &change.contact, &change.hash, now)?;
+        if let Some(before) = &change.before {
+            for event in contact_changes(&local_id, SYSTEM, &observed_at, before, &change.contact) {
+                timeline::append(tx, &event)?;
+            }
+        }
+        let Some(children) = children.get(&change.contact.contact_id) else {
+            continue;
+        };
+        for kind in ["task", "note", "appointment"] {
+            let mut present = Vec::new();
+            for fetched in children.activities.iter().filter(|a| a.kind == kind) {
+                let mut activity = fetched.clone();
+                activity.contact_id = local_id.clone();
+                activity.connection_id = connection_id.to_string();
+                present.push(activity.remote_id.clone());
+                match kind {
+                    "task" => report.tasks += 1,
+                    "note" => report.notes += 1,
+                    _ => report.appointments += 1,
+                }
+                let event = match activities::upsert(tx, &activity, now)? {
+                    Change::Unchanged => None,
+                    Change::Created => Some(activity_event(
+                        SYSTEM,
+                        &event_time(&activity, &observed_at),
+                        ActivityChange::Created,
+                        None,
+                        &activity,
+                    )),
+                    Change::Updated { before } => {
+                        let completed_now =
+                            activity.completed == Some(true) && before.completed != Some(true);
+                        let change = if completed_now {
+                            ActivityChange::Completed
+                        } else {
+                            ActivityChange::Updated
+                        };
+                        Some(activity_event(
+                            SYSTEM,
+                            &observed_at,
+                            change,
+                            Some(&before),
+                            &activity,
+                        ))
+                    }
+                };
+                if let Some(event) = event {
+                    timeline::append(tx, &event)?;
+                }
+            }
+            let gone = activities::mark_missing_deleted(
+                tx,
+                connection_id,
+                &local_id,
+                kind,
+                &present,
+                now,
+            )?;
+            for activity in gone {
+                let event = activity_event(
+                    SYSTEM,
+                    &observed_at,
+                    ActivityChange::Deleted,
+                    Some(&activity),
+                    &activity,
+                );
+                timeline::append(tx, &event)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// When a newly seen record happened: a note when it was added, an appointment when it starts;
+/// a task has no creation time in GHL's API, so it is placed when we first saw it.
+fn event_time(activity: &Activity, observed_at: &str) -> String {
+    match activity.kind.as_str() {
+        "note" | "appointment" => activity
+            .starts_at
+            .clone()
+            .unwrap_or_else(|| observed_at.into()),
+        _ => observed_at.into(),
+    }
+}
+
+fn parse_cursor(saved: &str) -> Result<DateTime<Utc>, BridgeError> {
+    DateTime::parse_from_rfc3339(saved)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            BridgeError::storage(format!(
+                "the saved GHL contact cursor '{saved}' is unreadable: {e}"
+            ))
+        })
+}
+
+fn format_cursor(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn note_titles_are_the_first_line_shortened() {
+        assert_eq!(
+            note_title("Called about renewal\nmore"),
+            "Called about renewal"
+        );
+        let long = "x".repeat(200);
+        assert_eq!(note_title(&long).chars().count(), 81);
+        assert_eq!(note_title(""), "");
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let at = Utc::now();
+        let parsed = parse_cursor(&format_cursor(at)).unwrap();
+        assert_eq!(parsed.timestamp_millis(), at.timestamp_millis());
+        assert!(parse_cursor("yesterday").is_err());
+    }
+}

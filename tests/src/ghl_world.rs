@@ -1,0 +1,96 @@
+//! A GHL fake plus a scratch database, driven through the real `bridge` binary: what the
+//! cross-crate tests and the pull benchmark share.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use bridge_sandbox::{GhlConfig, GhlSandbox};
+use serde_json::Value;
+
+use crate::run_bridge_env;
+
+/// The environment variable the tests hand the Private Integration Token through.
+pub const TOKEN_ENV: &str = "BRIDGE_TEST_GHL_TOKEN";
+
+pub struct GhlWorld {
+    pub sandbox: GhlSandbox,
+    pub scratch: tempfile::TempDir,
+}
+
+impl GhlWorld {
+    /// A fake location of `contacts` seeded contacts whose limit is 100 requests per `window`.
+    pub async fn start(contacts: usize, window: Duration) -> GhlWorld {
+        let sandbox = GhlSandbox::start(GhlConfig {
+            seed_contacts: contacts,
+            rate_window: window,
+            ..GhlConfig::default()
+        })
+        .await
+        .unwrap();
+        GhlWorld {
+            sandbox,
+            scratch: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn scratch(&self) -> &Path {
+        self.scratch.path()
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.scratch().join("bridge.sqlite3")
+    }
+
+    /// Runs `bridge` (blocking: call from `spawn_blocking` or a plain thread).
+    pub fn bridge(&self, args: &[&str]) -> Output {
+        run_bridge_with_token(self.scratch(), &self.sandbox.private_token(), args)
+    }
+
+    /// `bridge connect ghl` with the fake's Private Integration Token.
+    pub fn connect(&self) -> Output {
+        let url = self.sandbox.base_url();
+        let location = self.sandbox.location_id();
+        self.bridge(&[
+            "connect",
+            "ghl",
+            "--location-id",
+            &location,
+            "--token-env",
+            TOKEN_ENV,
+            "--base-url",
+            &url,
+            "--name",
+            "Main",
+        ])
+    }
+
+    /// `bridge pull ghl --json`, parsed: the report of the one connection.
+    pub fn pull(&self) -> Value {
+        let output = self.bridge(&["pull", "ghl", "--json"]);
+        assert_success("bridge pull ghl", &output);
+        let reports: Value = serde_json::from_slice(&output.stdout).unwrap();
+        reports[0].clone()
+    }
+}
+
+/// Runs `bridge` with the token in [`TOKEN_ENV`] and secrets kept beside the scratch database
+/// (or in the keychain the test command provides).
+pub fn run_bridge_with_token(scratch: &Path, token: &str, args: &[&str]) -> Output {
+    run_bridge_env(scratch, &[(TOKEN_ENV, token)], args)
+}
+
+pub fn assert_success(what: &str, output: &Output) {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Pages a search of `contacts` records costs at GHL's 500 per page: a page shorter than the
+/// limit ends the search, so an exact multiple costs one more (empty) page.
+pub fn search_pages(contacts: u64) -> u64 {
+    contacts / 500 + 1
+}

@@ -1,0 +1,217 @@
+//! `bridge connect ghl` + `bridge pull ghl` against the GHL fake: requests spent, pacing,
+//! incremental pulls, the timeline, and secrets kept out of the database and logs.
+
+use std::time::Duration;
+
+use bridge_tests::ghl_world::{assert_success, search_pages, GhlWorld, TOKEN_ENV};
+use serde_json::{json, Value};
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_spends_exactly_the_documented_requests_and_meets_no_429() {
+    const CONTACTS: u64 = 150;
+    // 100 requests per second, as the fake's headers say: the pull must pace itself.
+    let world =
+        std::sync::Arc::new(GhlWorld::start(CONTACTS as usize, Duration::from_secs(1)).await);
+    let w = world.clone();
+    let (connect, first, second) = blocking(move || {
+        let connect = w.connect();
+        (connect, w.pull(), w.pull())
+    })
+    .await;
+    assert_success("bridge connect ghl", &connect);
+
+    // First pull: the search pages, then tasks, notes and appointments of every contact.
+    assert_eq!(first["contactsChanged"], CONTACTS);
+    let expected = search_pages(CONTACTS) + 3 * CONTACTS;
+    assert_eq!(first["requests"], expected, "first pull: {first}");
+    assert_eq!(
+        first["rateLimited"], 0,
+        "the budget must pace below the limit: {first}"
+    );
+    assert!(first["tasks"].as_u64().unwrap() > 0, "{first}");
+    assert!(first["notes"].as_u64().unwrap() > 0, "{first}");
+    assert!(first["appointments"].as_u64().unwrap() > 0, "{first}");
+
+    // Nothing changed: only the search pages.
+    assert_eq!(second["contactsChanged"], 0, "second pull: {second}");
+    assert_eq!(
+        second["requests"], second["searchPages"],
+        "second pull: {second}"
+    );
+    assert_eq!(second["searchPages"], 1);
+
+    // The fake agrees on what was spent: the connection check, then the two pulls.
+    let stats = world.sandbox.stats();
+    assert_eq!(stats.rate_limited, 0);
+    assert_eq!(stats.total, 1 + expected + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_in_ghl_reach_the_contacts_timeline() {
+    let world = std::sync::Arc::new(GhlWorld::start(20, Duration::from_secs(10)).await);
+    let w = world.clone();
+    let contacts: Value = blocking(move || {
+        assert_success("connect", &w.connect());
+        w.pull();
+        let listed = w.bridge(&["contacts", "--json"]);
+        assert_success("bridge contacts", &listed);
+        serde_json::from_slice(&listed.stdout).unwrap()
+    })
+    .await;
+    let contacts = contacts.as_array().unwrap();
+    assert_eq!(contacts.len(), 20);
+    let ghl_id = contacts[0]["contact"]["contactId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let old_first_name = contacts[0]["contact"]["firstName"].clone();
+
+    // An operator edits the contact in GHL: a new first name, a task and a tag.
+    let http = reqwest::Client::new();
+    let base = world.sandbox.base_url();
+    let send = |request: reqwest::RequestBuilder| {
+        request
+            .bearer_auth(world.sandbox.private_token())
+            .header("Version", "2021-07-28")
+            .send()
+    };
+    let renamed = send(
+        http.put(format!("{base}/contacts/{ghl_id}"))
+            .json(&json!({"firstName": "Augusta"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let task = send(
+        http.post(format!("{base}/contacts/{ghl_id}/tasks"))
+            .json(&json!({
+                "title": "Call about the renewal",
+                "dueDate": "2026-12-01T10:00:00Z",
+                "completed": false
+            })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(task.status(), 201);
+    let tagged = send(
+        http.post(format!("{base}/contacts/{ghl_id}/tags"))
+            .json(&json!({"tags": ["renewal-2026"]})),
+    )
+    .await
+    .unwrap();
+    assert!(tagged.status().is_success());
+
+    let w = world.clone();
+    let id = ghl_id.clone();
+    let (pull, timeline) = blocking(move || {
+        let pull = w.pull();
+        let timeline = w.bridge(&["timeline", &id, "--json"]);
+        assert_success("bridge timeline", &timeline);
+        (
+            pull,
+            serde_json::from_slice::<Value>(&timeline.stdout).unwrap(),
+        )
+    })
+    .await;
+    assert_eq!(pull["contactsChanged"], 1, "{pull}");
+    assert_eq!(
+        pull["requests"],
+        pull["searchPages"].as_u64().unwrap() + 3,
+        "{pull}"
+    );
+
+    let events = timeline.as_array().unwrap();
+    let find = |title: &str| events.iter().find(|e| e["title"] == title);
+    let rename = find("firstName changed").expect("a field change event");
+    assert_eq!(rename["beforeValue"], old_first_name);
+    assert_eq!(rename["afterValue"], "Augusta");
+    assert!(
+        find("Task added: Call about the renewal").is_some(),
+        "{timeline}"
+    );
+    assert!(find("Tag added: renewal-2026").is_some(), "{timeline}");
+    let times: Vec<&str> = events
+        .iter()
+        .map(|e| e["occurredAt"].as_str().unwrap())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "the timeline is in time order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_never_reach_the_database_or_the_logs() {
+    let world = std::sync::Arc::new(GhlWorld::start(10, Duration::from_secs(10)).await);
+    let w = world.clone();
+    let rejected = blocking(move || {
+        assert_success("connect", &w.connect());
+        w.pull();
+        // A wrong token is refused with GHL's message, and is not echoed anywhere either.
+        bridge_tests::run_bridge_env(
+            w.scratch(),
+            &[(TOKEN_ENV, "pit-wrong-0000-secret-value")],
+            &[
+                "connect",
+                "ghl",
+                "--location-id",
+                &w.sandbox.location_id(),
+                "--token-env",
+                TOKEN_ENV,
+                "--base-url",
+                &w.sandbox.base_url(),
+                "--name",
+                "Second",
+            ],
+        )
+    })
+    .await;
+    assert!(!rejected.status.success());
+    let stderr = String::from_utf8_lossy(&rejected.stderr);
+    assert!(stderr.contains("GHL"), "{stderr}");
+    assert!(!stderr.contains("pit-wrong-0000-secret-value"), "{stderr}");
+
+    let token = world.sandbox.private_token();
+    let mut searched = 0;
+    for entry in walk(world.scratch()) {
+        let name = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if name == "secrets.json" {
+            continue; // the CLI's 0600 secret file, used only when no keychain is reachable
+        }
+        let bytes = std::fs::read(&entry).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in [token.as_str(), "pit-wrong-0000-secret-value"] {
+            assert!(
+                !text.contains(secret),
+                "a token was found in {}",
+                entry.display()
+            );
+        }
+        searched += 1;
+    }
+    assert!(world.db_path().exists());
+    assert!(
+        searched >= 2,
+        "the database and at least one log file were searched"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
