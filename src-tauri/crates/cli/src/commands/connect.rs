@@ -45,6 +45,10 @@ pub struct GhlArgs {
     /// The marketplace host whose /oauth/chooselocation page signs in.
     #[arg(long, default_value = GHL_MARKETPLACE_URL)]
     auth_url: String,
+    /// A fixed loopback port for the OAuth redirect, for apps whose redirect URL was
+    /// registered with one (http://127.0.0.1:PORT/callback); default: any free port.
+    #[arg(long, requires = "oauth", default_value_t = 0)]
+    redirect_port: u16,
     /// The connection's name (default: "GHL <location id>").
     #[arg(long)]
     name: Option<String>,
@@ -74,7 +78,10 @@ pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), Bridg
                 auth_url: args.auth_url,
                 client_id,
                 client_secret: secret_from_env(&secret_env)?,
-                loopback: LoopbackOptions::default(),
+                loopback: LoopbackOptions {
+                    port: args.redirect_port,
+                    ..LoopbackOptions::default()
+                },
             },
             |url| {
                 eprintln!("Sign in to GHL in your browser and approve Contact Bridge.");
