@@ -5,7 +5,9 @@ pub mod clock;
 pub mod error;
 pub mod hash;
 pub mod logging;
+pub mod mapping;
 pub mod model;
+pub mod normalize;
 pub mod paths;
 
 pub use clock::{Clock, FixedClock, SystemClock};

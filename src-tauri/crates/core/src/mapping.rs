@@ -1,0 +1,640 @@
+//! Field mappings as data: the lines an operator draws between a GHL field and an app field,
+//! each with a direction, an owner (who wins a conflict) and transforms from a closed set.
+//! Mappings are validated on save with errors that name the line and the field, and travel as
+//! JSON (import/export, the Mappings page).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::normalize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Contact,
+    Task,
+    Note,
+    Appointment,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Both,
+    GhlToApp,
+    AppToGhl,
+}
+
+/// Who wins when both sides changed the field since the last sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Owner {
+    Ghl,
+    App,
+    Newest,
+    /// Neither side is written; the conflict waits in the review list.
+    Manual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NamePart {
+    First,
+    Last,
+}
+
+/// The closed set of transforms. Each is described as what it does to a value going from GHL
+/// to the app; going back it is undone where that is possible.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Transform {
+    Trim,
+    Lower,
+    Upper,
+    /// The app holds a full name; this line's GHL field is its first or last part (one way: app → GHL).
+    SplitName {
+        part: NamePart,
+    },
+    /// GHL's `fullName` (first and last) ↔ one app field holding "First Last".
+    JoinName,
+    PhoneE164 {
+        default_region: String,
+    },
+    /// Dates written by GHL as `ghl` (chrono format) and by the app as `app`.
+    DateFormat {
+        ghl: String,
+        app: String,
+    },
+    /// GHL value → app value; reversed going back (must then be one-to-one).
+    ValueMap {
+        values: BTreeMap<String, String>,
+    },
+    /// Written when the source is empty (one way: it cannot be undone).
+    DefaultValue {
+        value: String,
+    },
+    /// GHL tags go to the app prefixed; coming back, only prefixed tags count, unprefixed.
+    TagPrefix {
+        prefix: String,
+    },
+}
+
+impl Transform {
+    fn name(&self) -> &'static str {
+        match self {
+            Transform::Trim => "trim",
+            Transform::Lower => "lower",
+            Transform::Upper => "upper",
+            Transform::SplitName { .. } => "split_name",
+            Transform::JoinName => "join_name",
+            Transform::PhoneE164 { .. } => "phone_e164",
+            Transform::DateFormat { .. } => "date_format",
+            Transform::ValueMap { .. } => "value_map",
+            Transform::DefaultValue { .. } => "default_value",
+            Transform::TagPrefix { .. } => "tag_prefix",
+        }
+    }
+
+    /// The directions a transform can carry a value in.
+    fn allows(&self, direction: Direction) -> bool {
+        match self {
+            Transform::SplitName { .. } => direction == Direction::AppToGhl,
+            Transform::DefaultValue { .. } => direction != Direction::Both,
+            _ => true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldMapping {
+    /// A GHL field: `email`, `firstName`, `lastName`, `fullName`, `phone`, `tags`, `businessId`,
+    /// `customFields.<key>`; for tasks `title`, `body`, `dueDate`, `completed`, …
+    pub ghl: String,
+    /// The app's field, by the name its API uses.
+    pub app: String,
+    pub direction: Direction,
+    pub owner: Owner,
+    #[serde(default)]
+    pub transforms: Vec<Transform>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mapping {
+    pub object: ObjectKind,
+    pub fields: Vec<FieldMapping>,
+}
+
+/// One problem with one line, for the inline explanation in the editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingProblem {
+    /// The line's position (0-based) in `fields`.
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// Which way a value is travelling when a transform is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    GhlToApp,
+    AppToGhl,
+}
+
+impl Mapping {
+    pub fn from_json(text: &str) -> Result<Mapping, crate::BridgeError> {
+        serde_json::from_str(text)
+            .map_err(|e| crate::BridgeError::invalid_input(format!("mapping JSON: {e}")))
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Every problem of the mapping against the fields each side really has.
+    pub fn validate(
+        &self,
+        ghl_fields: &BTreeSet<String>,
+        app_fields: &BTreeSet<String>,
+    ) -> Vec<MappingProblem> {
+        let mut problems = Vec::new();
+        let mut app_writers: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut ghl_writers: BTreeMap<&str, usize> = BTreeMap::new();
+        for (line, field) in self.fields.iter().enumerate() {
+            let label = format!("{} → {}", field.ghl, field.app);
+            let mut problem = |field_name: &str, message: String| {
+                problems.push(MappingProblem {
+                    line,
+                    field: field_name.to_string(),
+                    message: format!("line {} ({label}): {message}", line + 1),
+                })
+            };
+            if !ghl_fields.contains(&field.ghl) {
+                problem(&field.ghl, format!("GHL has no field '{}'", field.ghl));
+            }
+            if !app_fields.contains(&field.app) {
+                problem(&field.app, format!("the app has no field '{}'", field.app));
+            }
+            let one_way_owner = matches!(
+                (field.direction, field.owner),
+                (Direction::GhlToApp, Owner::App) | (Direction::AppToGhl, Owner::Ghl)
+            );
+            if one_way_owner {
+                problem(
+                    &field.app,
+                    "a one-way line is owned by the side it comes from".into(),
+                );
+            }
+            for transform in &field.transforms {
+                if !transform.allows(field.direction) {
+                    problem(
+                        &field.app,
+                        format!(
+                            "the {} transform cannot be undone, so this line cannot go {}",
+                            transform.name(),
+                            match field.direction {
+                                Direction::Both => "both ways",
+                                Direction::GhlToApp => "from GHL to the app",
+                                Direction::AppToGhl => "from the app to GHL",
+                            }
+                        ),
+                    );
+                }
+                if let Err(message) = check_transform(transform, field.direction) {
+                    problem(&field.app, message);
+                }
+            }
+            if field.direction != Direction::AppToGhl {
+                if let Some(other) = app_writers.insert(&field.app, line) {
+                    problem(
+                        &field.app,
+                        format!("line {} writes '{}' in the app too", other + 1, field.app),
+                    );
+                }
+            }
+            if field.direction != Direction::GhlToApp {
+                if let Some(other) = ghl_writers.insert(&field.ghl, line) {
+                    problem(
+                        &field.ghl,
+                        format!("line {} writes '{}' in GHL too", other + 1, field.ghl),
+                    );
+                }
+            }
+        }
+        problems
+    }
+}
+
+fn check_transform(transform: &Transform, direction: Direction) -> Result<(), String> {
+    match transform {
+        Transform::PhoneE164 { default_region } => default_region
+            .parse::<phonenumber::country::Id>()
+            .map(|_| ())
+            .map_err(|_| format!("'{default_region}' is not a country code (e.g. US, GB)")),
+        Transform::DateFormat { ghl, app } => {
+            for format in [ghl, app] {
+                let sample = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+                    .and_then(|d| d.and_hms_opt(9, 30, 0))
+                    .ok_or("internal date error")?;
+                let text = sample.format(format).to_string();
+                if parse_date(&text, format).is_none() {
+                    return Err(format!("'{format}' is not a date format that reads back"));
+                }
+            }
+            Ok(())
+        }
+        Transform::ValueMap { values } if direction != Direction::GhlToApp => {
+            let distinct: BTreeSet<&String> = values.values().collect();
+            if distinct.len() == values.len() {
+                Ok(())
+            } else {
+                Err("two GHL values map to the same app value, so the way back is ambiguous".into())
+            }
+        }
+        Transform::TagPrefix { prefix } if prefix.trim().is_empty() => {
+            Err("the tag prefix is empty".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn parse_date(text: &str, format: &str) -> Option<chrono::NaiveDateTime> {
+    chrono::NaiveDateTime::parse_from_str(text, format)
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(text, format)
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+}
+
+/// Applies a line's transforms to a value flowing `flow`. Going back, they apply in reverse
+/// order, each undone. Errors name the value and the transform.
+pub fn apply(transforms: &[Transform], value: &Value, flow: Flow) -> Result<Value, String> {
+    let mut value = value.clone();
+    let ordered: Vec<&Transform> = match flow {
+        Flow::GhlToApp => transforms.iter().collect(),
+        Flow::AppToGhl => transforms.iter().rev().collect(),
+    };
+    for transform in ordered {
+        value = apply_one(transform, value, flow)?;
+    }
+    Ok(value)
+}
+
+fn apply_one(transform: &Transform, value: Value, flow: Flow) -> Result<Value, String> {
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    Ok(match (transform, flow) {
+        (Transform::Trim, _) => map_text(value, |s| s.trim().to_string()),
+        (Transform::Lower, _) => map_text(value, |s| s.to_lowercase()),
+        (Transform::Upper, _) => map_text(value, |s| s.to_uppercase()),
+        (Transform::SplitName { part }, Flow::AppToGhl) => match text(&value) {
+            Some(full) => {
+                let (first, last) = split_name(&full);
+                Value::String(match part {
+                    NamePart::First => first,
+                    NamePart::Last => last,
+                })
+            }
+            None => value,
+        },
+        (Transform::SplitName { .. }, Flow::GhlToApp) => value,
+        (Transform::JoinName, Flow::GhlToApp) => match value {
+            Value::Array(parts) => Value::String(
+                parts
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            other => other,
+        },
+        (Transform::JoinName, Flow::AppToGhl) => match text(&value) {
+            Some(full) => {
+                let (first, last) = split_name(&full);
+                Value::Array(vec![Value::String(first), Value::String(last)])
+            }
+            None => value,
+        },
+        (Transform::PhoneE164 { default_region }, _) => match text(&value) {
+            Some(raw) => {
+                match normalize::phone_e164(&raw, default_region).map_err(|e| e.message)? {
+                    Some(phone) => Value::String(phone),
+                    None => Value::Null,
+                }
+            }
+            None => value,
+        },
+        (Transform::DateFormat { ghl, app }, _) => match text(&value) {
+            Some(raw) => {
+                let (from, to) = match flow {
+                    Flow::GhlToApp => (ghl, app),
+                    Flow::AppToGhl => (app, ghl),
+                };
+                let parsed = parse_date(&raw, from)
+                    .ok_or_else(|| format!("'{raw}' does not match the date format '{from}'"))?;
+                Value::String(parsed.format(to).to_string())
+            }
+            None => value,
+        },
+        (Transform::ValueMap { values }, Flow::GhlToApp) => match text(&value) {
+            Some(raw) => values
+                .get(&raw)
+                .map(|v| Value::String(v.clone()))
+                .unwrap_or(Value::String(raw)),
+            None => value,
+        },
+        (Transform::ValueMap { values }, Flow::AppToGhl) => match text(&value) {
+            Some(raw) => values
+                .iter()
+                .find(|(_, app)| **app == raw)
+                .map(|(ghl, _)| Value::String(ghl.clone()))
+                .unwrap_or(Value::String(raw)),
+            None => value,
+        },
+        (Transform::DefaultValue { value: fallback }, _) => match &value {
+            Value::Null => Value::String(fallback.clone()),
+            Value::String(s) if s.trim().is_empty() => Value::String(fallback.clone()),
+            _ => value,
+        },
+        (Transform::TagPrefix { prefix }, Flow::GhlToApp) => {
+            map_tags(value, |tag| Some(format!("{prefix}{tag}")))
+        }
+        (Transform::TagPrefix { prefix }, Flow::AppToGhl) => map_tags(value, |tag| {
+            tag.strip_prefix(prefix.as_str()).map(str::to_string)
+        }),
+    })
+}
+
+fn map_text(value: Value, f: fn(&str) -> String) -> Value {
+    match value {
+        Value::String(s) => Value::String(f(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| map_text(v, f)).collect()),
+        other => other,
+    }
+}
+
+fn map_tags(value: Value, f: impl Fn(&str) -> Option<String>) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .filter_map(&f)
+                .map(Value::String)
+                .collect(),
+        ),
+        Value::String(tag) => f(&tag).map(Value::String).unwrap_or(Value::Null),
+        other => other,
+    }
+}
+
+/// "Ada King Lovelace" → ("Ada", "King Lovelace"): GHL's own first/last split.
+fn split_name(full: &str) -> (String, String) {
+    let full = full.trim();
+    match full.split_once(char::is_whitespace) {
+        Some((first, last)) => (first.to_string(), last.trim().to_string()),
+        None => (full.to_string(), String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn line(
+        ghl: &str,
+        app: &str,
+        direction: Direction,
+        owner: Owner,
+        transforms: Vec<Transform>,
+    ) -> FieldMapping {
+        FieldMapping {
+            ghl: ghl.into(),
+            app: app.into(),
+            direction,
+            owner,
+            transforms,
+        }
+    }
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_sound_mapping_has_no_problems_and_round_trips_as_json() {
+        let mapping = Mapping {
+            object: ObjectKind::Contact,
+            fields: vec![
+                line(
+                    "email",
+                    "Email",
+                    Direction::Both,
+                    Owner::Ghl,
+                    vec![Transform::Trim, Transform::Lower],
+                ),
+                line(
+                    "phone",
+                    "Mobile",
+                    Direction::Both,
+                    Owner::Newest,
+                    vec![Transform::PhoneE164 {
+                        default_region: "US".into(),
+                    }],
+                ),
+                line(
+                    "tags",
+                    "Groups",
+                    Direction::GhlToApp,
+                    Owner::Ghl,
+                    vec![Transform::TagPrefix {
+                        prefix: "ghl:".into(),
+                    }],
+                ),
+            ],
+        };
+        let problems = mapping.validate(
+            &set(&["email", "phone", "tags"]),
+            &set(&["Email", "Mobile", "Groups"]),
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let back = Mapping::from_json(&mapping.to_json()).unwrap();
+        assert_eq!(back, mapping);
+    }
+
+    #[test]
+    fn problems_name_the_line_and_field() {
+        let mapping = Mapping {
+            object: ObjectKind::Contact,
+            fields: vec![
+                line("emial", "Email", Direction::Both, Owner::Ghl, vec![]),
+                line(
+                    "firstName",
+                    "Email",
+                    Direction::GhlToApp,
+                    Owner::App,
+                    vec![],
+                ),
+                line(
+                    "lastName",
+                    "Name",
+                    Direction::Both,
+                    Owner::Ghl,
+                    vec![Transform::SplitName {
+                        part: NamePart::Last,
+                    }],
+                ),
+                line(
+                    "phone",
+                    "Phone",
+                    Direction::Both,
+                    Owner::Ghl,
+                    vec![Transform::PhoneE164 {
+                        default_region: "Atlantis".into(),
+                    }],
+                ),
+            ],
+        };
+        let problems = mapping.validate(
+            &set(&["firstName", "lastName", "phone"]),
+            &set(&["Email", "Name", "Phone"]),
+        );
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("line 1 (emial → Email)")
+                    && m.contains("GHL has no field 'emial'")),
+            "{messages:#?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("line 2") && m.contains("owned by the side it comes from")),
+            "{messages:#?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("line 2") && m.contains("line 1 writes 'Email'")),
+            "{messages:#?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("line 3") && m.contains("split_name")),
+            "{messages:#?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("line 4") && m.contains("Atlantis")),
+            "{messages:#?}"
+        );
+        assert_eq!(
+            problems.iter().find(|p| p.line == 0).unwrap().field,
+            "emial"
+        );
+    }
+
+    #[test]
+    fn transforms_apply_and_undo() {
+        let prefix = vec![Transform::TagPrefix {
+            prefix: "ghl:".into(),
+        }];
+        let tags = apply(&prefix, &json!(["vip", "lead"]), Flow::GhlToApp).unwrap();
+        assert_eq!(tags, json!(["ghl:vip", "ghl:lead"]));
+        assert_eq!(
+            apply(&prefix, &json!(["ghl:vip", "other"]), Flow::AppToGhl).unwrap(),
+            json!(["vip"])
+        );
+
+        let join = vec![Transform::JoinName];
+        assert_eq!(
+            apply(&join, &json!(["Ada", "Lovelace"]), Flow::GhlToApp).unwrap(),
+            json!("Ada Lovelace")
+        );
+        assert_eq!(
+            apply(&join, &json!("Ada King Lovelace"), Flow::AppToGhl).unwrap(),
+            json!(["Ada", "King Lovelace"])
+        );
+
+        let dates = vec![Transform::DateFormat {
+            ghl: "%Y-%m-%d".into(),
+            app: "%d/%m/%Y".into(),
+        }];
+        assert_eq!(
+            apply(&dates, &json!("2026-11-23"), Flow::GhlToApp).unwrap(),
+            json!("23/11/2026")
+        );
+        assert_eq!(
+            apply(&dates, &json!("23/11/2026"), Flow::AppToGhl).unwrap(),
+            json!("2026-11-23")
+        );
+        let err = apply(&dates, &json!("next week"), Flow::GhlToApp).unwrap_err();
+        assert!(err.contains("next week"), "{err}");
+
+        let levels = vec![Transform::ValueMap {
+            values: [("gold".to_string(), "G".to_string())].into(),
+        }];
+        assert_eq!(
+            apply(&levels, &json!("gold"), Flow::GhlToApp).unwrap(),
+            json!("G")
+        );
+        assert_eq!(
+            apply(&levels, &json!("G"), Flow::AppToGhl).unwrap(),
+            json!("gold")
+        );
+
+        let chain = vec![Transform::Trim, Transform::Upper];
+        assert_eq!(
+            apply(&chain, &json!("  ada "), Flow::GhlToApp).unwrap(),
+            json!("ADA")
+        );
+        let fallback = vec![Transform::DefaultValue {
+            value: "n/a".into(),
+        }];
+        assert_eq!(
+            apply(&fallback, &Value::Null, Flow::GhlToApp).unwrap(),
+            json!("n/a")
+        );
+        let phone = vec![Transform::PhoneE164 {
+            default_region: "US".into(),
+        }];
+        assert_eq!(
+            apply(&phone, &json!("(415) 555-0132"), Flow::AppToGhl).unwrap(),
+            json!("+14155550132")
+        );
+    }
+
+    #[test]
+    fn an_ambiguous_value_map_cannot_go_both_ways() {
+        let mapping = Mapping {
+            object: ObjectKind::Contact,
+            fields: vec![line(
+                "customFields.contact.level",
+                "Level",
+                Direction::Both,
+                Owner::Ghl,
+                vec![Transform::ValueMap {
+                    values: [
+                        ("gold".to_string(), "A".to_string()),
+                        ("platinum".to_string(), "A".to_string()),
+                    ]
+                    .into(),
+                }],
+            )],
+        };
+        let problems = mapping.validate(&set(&["customFields.contact.level"]), &set(&["Level"]));
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("ambiguous"));
+    }
+}
