@@ -1,6 +1,7 @@
 //! The sync engine: pull → normalize → match → plan (a pure function) → apply (journaled) →
-//! timeline. Pull has landed; the later stages arrive with the engine's issue.
+//! timeline. Pull and the pure plan have landed; match and apply arrive with the engine's issue.
 
 pub mod connections;
+pub mod plan;
 pub mod pull;
 pub mod timeline;
