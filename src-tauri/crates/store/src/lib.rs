@@ -9,10 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bridge_core::BridgeError;
-use rusqlite::Connection;
 
 pub use migrations::SCHEMA_VERSION;
-pub use rusqlite::Transaction;
+pub use rusqlite::{Connection, Transaction};
 
 /// How long a writer waits for another process (the CLI beside the window) to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -8,6 +8,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_activities.sql"),
     include_str!("../migrations/0003_custom_fields.sql"),
+    include_str!("../migrations/0004_match_keys.sql"),
 ];
 
 /// The version a fully migrated database reports.
@@ -55,6 +56,7 @@ mod tests {
             "cursors",
             "activities",
             "custom_fields",
+            "match_reviews",
         ] {
             let found: i64 = conn
                 .query_row(

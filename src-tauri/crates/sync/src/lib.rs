@@ -2,6 +2,7 @@
 //! timeline. Pull and the pure plan have landed; match and apply arrive with the engine's issue.
 
 pub mod connections;
+pub mod matching;
 pub mod plan;
 pub mod pull;
 pub mod timeline;

@@ -216,8 +216,15 @@ mod tests {
             contact_id: "g1".into(),
             ..Default::default()
         };
-        let (cid, _) =
-            contacts::upsert_from_ghl(store.conn(), &conn_id, &contact, "h", at(1)).unwrap();
+        let (cid, _) = contacts::upsert_from_ghl(
+            store.conn(),
+            &conn_id,
+            &contact,
+            &Default::default(),
+            "h",
+            at(1),
+        )
+        .unwrap();
         let first = task(&cid, &conn_id, "t1", "a");
         assert_eq!(
             upsert(store.conn(), &first, at(2)).unwrap(),
@@ -245,8 +252,15 @@ mod tests {
             contact_id: "g1".into(),
             ..Default::default()
         };
-        let (cid, _) =
-            contacts::upsert_from_ghl(store.conn(), &conn_id, &contact, "h", at(1)).unwrap();
+        let (cid, _) = contacts::upsert_from_ghl(
+            store.conn(),
+            &conn_id,
+            &contact,
+            &Default::default(),
+            "h",
+            at(1),
+        )
+        .unwrap();
         for id in ["t1", "t2", "t3"] {
             upsert(store.conn(), &task(&cid, &conn_id, id, id), at(2)).unwrap();
         }

@@ -45,10 +45,18 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ContactRow> {
 
 /// Stores a contact as GHL returned it, keyed by (connection, GHL id). Returns the local id
 /// and whether the stored content changed.
+/// Normalized keys a record from another app is matched by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchKeys {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
 pub fn upsert_from_ghl(
     conn: &Connection,
     ghl_connection_id: &str,
     contact: &Contact,
+    keys: &MatchKeys,
     content_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(String, bool), BridgeError> {
@@ -80,13 +88,15 @@ pub fn upsert_from_ghl(
     })?;
     conn.execute(
         "INSERT INTO contacts (id, ghl_connection_id, ghl_contact_id, email, first_name, last_name, phone, business_id,
-                               tags, custom_fields, content_hash, remote_updated_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+                               tags, custom_fields, content_hash, remote_updated_at, created_at, updated_at,
+                               match_email, match_phone)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)
          ON CONFLICT (id) DO UPDATE SET
              email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name,
              phone = excluded.phone, business_id = excluded.business_id, tags = excluded.tags,
              custom_fields = excluded.custom_fields, content_hash = excluded.content_hash,
-             remote_updated_at = excluded.remote_updated_at, deleted_at = NULL, updated_at = excluded.updated_at",
+             remote_updated_at = excluded.remote_updated_at, deleted_at = NULL, updated_at = excluded.updated_at,
+             match_email = excluded.match_email, match_phone = excluded.match_phone",
         params![
             id,
             ghl_connection_id,
@@ -101,6 +111,8 @@ pub fn upsert_from_ghl(
             content_hash,
             contact.date_updated.map(timestamp),
             timestamp(now),
+            keys.email,
+            keys.phone,
         ],
     )
     .map_err(storage_error)?;
@@ -134,21 +146,33 @@ pub fn get_by_ghl_id(
     .map_err(storage_error)
 }
 
-/// Live contacts with the given normalized email (more than one means an ambiguous match).
-pub fn find_by_email(
+/// Live contacts whose normalized key (`email` or `phone`) equals `value`; more than one
+/// means the match is ambiguous.
+pub fn find_by_match_key(
     conn: &Connection,
     ghl_connection_id: &str,
-    email: &str,
+    key: MatchKey,
+    value: &str,
 ) -> Result<Vec<ContactRow>, BridgeError> {
+    let column = match key {
+        MatchKey::Email => "match_email",
+        MatchKey::Phone => "match_phone",
+    };
     let mut stmt = conn
         .prepare(&format!(
-            "SELECT {COLUMNS} FROM contacts WHERE ghl_connection_id = ?1 AND email = ?2 AND deleted_at IS NULL"
+            "SELECT {COLUMNS} FROM contacts WHERE ghl_connection_id = ?1 AND {column} = ?2 AND deleted_at IS NULL LIMIT 10"
         ))
         .map_err(storage_error)?;
     let rows = stmt
-        .query_map(params![ghl_connection_id, email], from_row)
+        .query_map(params![ghl_connection_id, value], from_row)
         .map_err(storage_error)?;
     rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchKey {
+    Email,
+    Phone,
 }
 
 /// One page of live contacts in name order, for lists; `offset`/`limit` keep memory flat.
@@ -185,6 +209,13 @@ mod tests {
     use crate::table::test_support::{at, ghl_connection};
     use crate::Store;
 
+    fn keys() -> MatchKeys {
+        MatchKeys {
+            email: Some("ada@example.com".into()),
+            phone: None,
+        }
+    }
+
     fn ada() -> Contact {
         Contact {
             contact_id: "ghl-1".into(),
@@ -200,15 +231,17 @@ mod tests {
     fn upsert_inserts_then_skips_unchanged_then_updates() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
-        let (id, changed) = upsert_from_ghl(store.conn(), &conn_id, &ada(), "h1", at(2)).unwrap();
+        let (id, changed) =
+            upsert_from_ghl(store.conn(), &conn_id, &ada(), &keys(), "h1", at(2)).unwrap();
         assert!(changed);
         let (same_id, changed) =
-            upsert_from_ghl(store.conn(), &conn_id, &ada(), "h1", at(3)).unwrap();
+            upsert_from_ghl(store.conn(), &conn_id, &ada(), &keys(), "h1", at(3)).unwrap();
         assert_eq!(same_id, id);
         assert!(!changed);
         let mut renamed = ada();
         renamed.first_name = Some("Augusta".into());
-        let (_, changed) = upsert_from_ghl(store.conn(), &conn_id, &renamed, "h2", at(4)).unwrap();
+        let (_, changed) =
+            upsert_from_ghl(store.conn(), &conn_id, &renamed, &keys(), "h2", at(4)).unwrap();
         assert!(changed);
         let row = get(store.conn(), &id).unwrap().unwrap();
         assert_eq!(row.contact.first_name.as_deref(), Some("Augusta"));
@@ -224,13 +257,18 @@ mod tests {
             let mut c = ada();
             c.contact_id = format!("ghl-{i}");
             c.last_name = Some((*last).into());
-            upsert_from_ghl(store.conn(), &conn_id, &c, &format!("h{i}"), at(2)).unwrap();
+            upsert_from_ghl(store.conn(), &conn_id, &c, &keys(), &format!("h{i}"), at(2)).unwrap();
         }
         assert_eq!(
-            find_by_email(store.conn(), &conn_id, "ada@example.com")
+            find_by_match_key(store.conn(), &conn_id, MatchKey::Email, "ada@example.com")
                 .unwrap()
                 .len(),
             3
+        );
+        assert!(
+            find_by_match_key(store.conn(), &conn_id, MatchKey::Phone, "+14155550132")
+                .unwrap()
+                .is_empty()
         );
         let first_two = page(store.conn(), &conn_id, 0, 2).unwrap();
         let names: Vec<_> = first_two
@@ -247,7 +285,7 @@ mod tests {
         let conn_id = ghl_connection(store.conn(), "Main");
         let mut c = ada();
         c.contact_id.clear();
-        let err = upsert_from_ghl(store.conn(), &conn_id, &c, "h", at(2)).unwrap_err();
+        let err = upsert_from_ghl(store.conn(), &conn_id, &c, &keys(), "h", at(2)).unwrap_err();
         assert!(err.message.contains("contactId"));
     }
 }

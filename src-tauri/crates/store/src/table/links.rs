@@ -99,11 +99,25 @@ mod tests {
             contact_id: "g1".into(),
             ..Default::default()
         };
-        let (a, _) =
-            contacts::upsert_from_ghl(store.conn(), &conn_id, &contact, "h1", at(2)).unwrap();
+        let (a, _) = contacts::upsert_from_ghl(
+            store.conn(),
+            &conn_id,
+            &contact,
+            &Default::default(),
+            "h1",
+            at(2),
+        )
+        .unwrap();
         contact.contact_id = "g2".into();
-        let (b, _) =
-            contacts::upsert_from_ghl(store.conn(), &conn_id, &contact, "h2", at(2)).unwrap();
+        let (b, _) = contacts::upsert_from_ghl(
+            store.conn(),
+            &conn_id,
+            &contact,
+            &Default::default(),
+            "h2",
+            at(2),
+        )
+        .unwrap();
 
         let mut link = LinkRow {
             contact_id: a.clone(),

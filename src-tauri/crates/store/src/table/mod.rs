@@ -7,6 +7,7 @@ pub mod cursors;
 pub mod custom_fields;
 pub mod links;
 pub mod mappings;
+pub mod match_reviews;
 pub mod operations;
 pub mod sync_runs;
 pub mod timeline;

@@ -139,8 +139,15 @@ mod tests {
             contact_id: "g1".into(),
             ..Default::default()
         };
-        let (id, _) =
-            contacts::upsert_from_ghl(store.conn(), &conn_id, &contact, "h", at(1)).unwrap();
+        let (id, _) = contacts::upsert_from_ghl(
+            store.conn(),
+            &conn_id,
+            &contact,
+            &Default::default(),
+            "h",
+            at(1),
+        )
+        .unwrap();
 
         append(
             store.conn(),

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use bridge_connectors::ghl::wire::{CustomFieldDefinition, GhlContact};
 use bridge_connectors::ghl::{ChangedContactsQuery, CustomFieldIndex, GhlClient, SearchPage};
 use bridge_core::hash::content_hash;
-use bridge_core::{BridgeError, Clock, Contact};
+use bridge_core::{normalize, BridgeError, Clock, Contact};
 use bridge_store::table::activities::{self, Activity, Change};
 use bridge_store::table::custom_fields::{self, CustomField};
 use bridge_store::table::timeline;
@@ -34,6 +34,9 @@ const INDEX_LAG: Duration = Duration::seconds(10);
 const CHILD_FETCH_CONCURRENCY: usize = 8;
 
 const SYSTEM: &str = "ghl";
+/// How phones without a country code are read. GHL stores E.164 for most accounts; the rest
+/// are US numbers far more often than not.
+const DEFAULT_PHONE_REGION: &str = "US";
 
 /// Pulls every contact changed since the last pull, with the children of the changed ones.
 pub async fn pull(
@@ -339,8 +342,14 @@ fn store_page(
     let now = clock.now();
     let observed_at = timeline::occurred_at(now);
     for change in changed {
-        let (local_id, _) =
-            contacts::upsert_from_ghl(tx, connection_id, &change.contact, &change.hash, now)?;
+        let (local_id, _) = contacts::upsert_from_ghl(
+            tx,
+            connection_id,
+            &change.contact,
+            &match_keys(&change.contact),
+            &change.hash,
+            now,
+        )?;
         if let Some(before) = &change.before {
             for event in contact_changes(&local_id, SYSTEM, &observed_at, before, &change.contact) {
                 timeline::append(tx, &event)?;
@@ -412,6 +421,19 @@ fn store_page(
         }
     }
     Ok(())
+}
+
+/// The keys other apps' records are matched by. A phone that is not a valid number gets no
+/// key (it can still match by email); it is not an error of the pull.
+fn match_keys(contact: &Contact) -> contacts::MatchKeys {
+    contacts::MatchKeys {
+        email: contact.email.as_deref().and_then(normalize::email),
+        phone: contact.phone.as_deref().and_then(|raw| {
+            normalize::phone_e164(raw, DEFAULT_PHONE_REGION)
+                .ok()
+                .flatten()
+        }),
+    }
 }
 
 /// When a newly seen record happened: a note when it was added, an appointment when it starts;
