@@ -9,6 +9,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0002_activities.sql"),
     include_str!("../migrations/0003_custom_fields.sql"),
     include_str!("../migrations/0004_match_keys.sql"),
+    include_str!("../migrations/0005_link_base.sql"),
 ];
 
 /// The version a fully migrated database reports.

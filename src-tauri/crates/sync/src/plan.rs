@@ -75,6 +75,10 @@ pub struct Operation {
     pub remote_id: Option<String>,
     pub changes: Vec<FieldChange>,
     pub reason: String,
+    /// The base values (app terms; null = none) that hold once this operation is done. Kept
+    /// per operation so a plan applied halfway records agreement only where it exists.
+    #[serde(skip)]
+    pub settles: Values,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -142,6 +146,8 @@ fn plan_record(
 ) -> Result<(), BridgeError> {
     let mut to_app = Vec::new();
     let mut to_ghl = Vec::new();
+    let mut settles_app = Values::new();
+    let mut settles_ghl = Values::new();
     let mut base = record.base.clone();
     for line in &mapping.fields {
         let ghl_value = match &record.ghl {
@@ -199,6 +205,7 @@ fn plan_record(
                         before: app_value.clone(),
                         after: ghl_value.clone().unwrap_or(Value::Null),
                     });
+                    settles_app.insert(line.app.clone(), ghl_value.clone().unwrap_or(Value::Null));
                 }
                 set_base(&mut base, &line.app, ghl_value.clone());
             }
@@ -219,6 +226,7 @@ fn plan_record(
                         before: ghl_before,
                         after: ghl_after,
                     });
+                    settles_ghl.insert(line.app.clone(), app_value.clone().unwrap_or(Value::Null));
                 }
                 set_base(&mut base, &line.app, app_value.clone());
             }
@@ -231,8 +239,8 @@ fn plan_record(
             }
         }
     }
-    push_operation(plan, record, Side::App, to_app);
-    push_operation(plan, record, Side::Ghl, to_ghl);
+    push_operation(plan, record, Side::App, to_app, settles_app);
+    push_operation(plan, record, Side::Ghl, to_ghl, settles_ghl);
     plan.next_base.insert(record.local_id.clone(), base);
     Ok(())
 }
@@ -249,6 +257,7 @@ fn push_operation(
     record: &RecordState,
     target: Side,
     mut changes: Vec<FieldChange>,
+    settles: Values,
 ) {
     let existing = match target {
         Side::Ghl => record.ghl.as_ref(),
@@ -280,6 +289,7 @@ fn push_operation(
             None => format!("exists only in {source}"),
         },
         changes,
+        settles,
     });
 }
 

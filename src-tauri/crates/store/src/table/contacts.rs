@@ -129,6 +129,50 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<ContactRow>, BridgeErro
     .map_err(storage_error)
 }
 
+/// A contact known only from another app, about to be created in GHL.
+pub fn insert_pending(
+    conn: &Connection,
+    ghl_connection_id: &str,
+    contact: &Contact,
+    keys: &MatchKeys,
+    now: DateTime<Utc>,
+) -> Result<String, BridgeError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    conn.execute(
+        "INSERT INTO contacts (id, ghl_connection_id, email, first_name, last_name, phone, content_hash,
+                               match_email, match_phone, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?9, ?9)",
+        params![
+            id,
+            ghl_connection_id,
+            contact.email,
+            contact.first_name,
+            contact.last_name,
+            contact.phone,
+            keys.email,
+            keys.phone,
+            timestamp(now),
+        ],
+    )
+    .map_err(storage_error)?;
+    Ok(id)
+}
+
+/// Records the id GHL gave a contact we created there.
+pub fn set_ghl_id(
+    conn: &Connection,
+    id: &str,
+    ghl_contact_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    conn.execute(
+        "UPDATE contacts SET ghl_contact_id = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, ghl_contact_id, timestamp(now)],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
 /// The stored contact mirroring one GHL contact.
 pub fn get_by_ghl_id(
     conn: &Connection,

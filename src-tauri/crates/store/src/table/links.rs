@@ -84,6 +84,60 @@ pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<LinkRow>, 
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// The agreed values of a contact's link to `connection_id` (empty when never synced).
+pub fn base(
+    conn: &Connection,
+    connection_id: &str,
+    contact_id: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, BridgeError> {
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT base FROM links WHERE connection_id = ?1 AND contact_id = ?2 AND object_kind = 'contact'",
+            params![connection_id, contact_id],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(storage_error)?;
+    match text {
+        None => Ok(serde_json::Map::new()),
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            BridgeError::storage(format!(
+                "link base of contact {contact_id} is not JSON: {e}"
+            ))
+        }),
+    }
+}
+
+/// Merges `settled` into the link's base: a null value removes the field.
+pub fn settle_base(
+    conn: &Connection,
+    connection_id: &str,
+    contact_id: &str,
+    settled: &serde_json::Map<String, serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    let mut merged = base(conn, connection_id, contact_id)?;
+    for (field, value) in settled {
+        if value.is_null() {
+            merged.remove(field);
+        } else {
+            merged.insert(field.clone(), value.clone());
+        }
+    }
+    let changed = conn
+        .execute(
+            "UPDATE links SET base = ?3, updated_at = ?4 WHERE connection_id = ?1 AND contact_id = ?2 AND object_kind = 'contact'",
+            params![connection_id, contact_id, serde_json::Value::Object(merged).to_string(), timestamp(now)],
+        )
+        .map_err(storage_error)?;
+    if changed == 0 {
+        return Err(BridgeError::internal(format!(
+            "contact {contact_id} has no link to {connection_id} to record its base on"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +192,29 @@ mod tests {
         assert_eq!(found.contact_id, b);
         assert!(for_contact(store.conn(), &a).unwrap().is_empty());
         assert_eq!(for_contact(store.conn(), &b).unwrap().len(), 1);
+
+        let settled = serde_json::json!({"Email": "a@x.org", "Phone": "+1"});
+        settle_base(
+            store.conn(),
+            &conn_id,
+            &b,
+            settled.as_object().unwrap(),
+            at(5),
+        )
+        .unwrap();
+        let cleared = serde_json::json!({"Phone": null});
+        settle_base(
+            store.conn(),
+            &conn_id,
+            &b,
+            cleared.as_object().unwrap(),
+            at(6),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::Value::Object(base(store.conn(), &conn_id, &b).unwrap()),
+            serde_json::json!({"Email": "a@x.org"})
+        );
+        assert!(base(store.conn(), &conn_id, &a).unwrap().is_empty());
     }
 }

@@ -110,6 +110,17 @@ pub fn unfinished(conn: &Connection) -> Result<Vec<OperationRow>, BridgeError> {
     by_state(conn, "state IN ('pending', 'sent', 'failed')")
 }
 
+pub fn get(conn: &Connection, op_key: &str) -> Result<Option<OperationRow>, BridgeError> {
+    use rusqlite::OptionalExtension;
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM operations WHERE op_key = ?1"),
+        [op_key],
+        from_row,
+    )
+    .optional()
+    .map_err(storage_error)
+}
+
 /// The dead-letter list the operator sees.
 pub fn dead_letters(conn: &Connection) -> Result<Vec<OperationRow>, BridgeError> {
     by_state(conn, "state = 'dead'")
