@@ -7,7 +7,7 @@ use std::time::Duration;
 use bridge_auth::{LoopbackOptions, MemoryStore, Sensitive, TokenSet, TokenStore};
 use bridge_core::{Clock, ErrorCode, FixedClock, SystemClock};
 use bridge_sandbox::{GhlConfig, GhlSandbox};
-use bridge_store::table::connections::AuthKind;
+use bridge_store::table::connections::{AuthKind, ConnectionRow};
 use bridge_store::Store;
 use bridge_sync::connections::{connect_ghl_oauth, ghl_client, GhlOauthConnect};
 use bridge_tests::browser;
@@ -40,8 +40,15 @@ fn browser_that_approves(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signing_in_through_the_approve_page_stores_working_tokens() {
+/// A GHL fake and a sign-in through its approve page: the fake, the store, the test
+/// keychain, the new connection and what the browser saw at the callback.
+async fn signed_in() -> (
+    GhlSandbox,
+    Store,
+    Arc<MemoryStore>,
+    ConnectionRow,
+    browser::Visit,
+) {
     let sandbox = GhlSandbox::start(GhlConfig {
         seed_contacts: 5,
         ..GhlConfig::default()
@@ -62,6 +69,12 @@ async fn signing_in_through_the_approve_page_stores_working_tokens() {
     .unwrap();
     let browsing = visit.lock().unwrap().take().unwrap();
     let page = browsing.await.unwrap();
+    (sandbox, store, keychain, connection, page)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_through_the_approve_page_stores_working_tokens() {
+    let (sandbox, _store, keychain, connection, page) = signed_in().await;
     assert_eq!(page.callback_status, 200, "{}", page.callback_body);
 
     assert_eq!(connection.auth_kind, AuthKind::Oauth);
@@ -127,24 +140,7 @@ async fn a_callback_with_a_forged_state_is_rejected() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_concurrent_refreshes_spend_the_refresh_token_once() {
-    let sandbox = GhlSandbox::start(GhlConfig {
-        seed_contacts: 5,
-        ..GhlConfig::default()
-    })
-    .await
-    .unwrap();
-    let store = Store::open_in_memory().unwrap();
-    let keychain = Arc::new(MemoryStore::new());
-    let visit = Arc::new(std::sync::Mutex::new(None));
-    let connection = connect_ghl_oauth(
-        &store,
-        keychain.clone(),
-        Arc::new(SystemClock),
-        request(&sandbox),
-        browser_that_approves(|callback| callback, visit.clone()),
-    )
-    .await
-    .unwrap();
+    let (sandbox, _store, keychain, connection, _) = signed_in().await;
     let before =
         TokenSet::from_secret_json(&keychain.get(&connection.secret_ref).unwrap().unwrap())
             .unwrap();

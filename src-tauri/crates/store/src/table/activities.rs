@@ -188,8 +188,7 @@ pub fn count(conn: &Connection, connection_id: &str, kind: &str) -> Result<u64, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::contacts;
-    use crate::table::test_support::{at, ghl_connection};
+    use crate::table::test_support::{at, ghl_connection, ghl_contact};
     use crate::Store;
 
     fn task(contact_id: &str, conn_id: &str, remote_id: &str, hash: &str) -> Activity {
@@ -212,19 +211,7 @@ mod tests {
     fn upsert_reports_created_unchanged_updated() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
-        let contact = bridge_core::Contact {
-            contact_id: "g1".into(),
-            ..Default::default()
-        };
-        let (cid, _) = contacts::upsert_from_ghl(
-            store.conn(),
-            &conn_id,
-            &contact,
-            &Default::default(),
-            "h",
-            at(1),
-        )
-        .unwrap();
+        let cid = ghl_contact(store.conn(), &conn_id, "g1");
         let first = task(&cid, &conn_id, "t1", "a");
         assert_eq!(
             upsert(store.conn(), &first, at(2)).unwrap(),
@@ -248,19 +235,7 @@ mod tests {
     fn records_missing_from_a_complete_list_are_marked_deleted() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
-        let contact = bridge_core::Contact {
-            contact_id: "g1".into(),
-            ..Default::default()
-        };
-        let (cid, _) = contacts::upsert_from_ghl(
-            store.conn(),
-            &conn_id,
-            &contact,
-            &Default::default(),
-            "h",
-            at(1),
-        )
-        .unwrap();
+        let cid = ghl_contact(store.conn(), &conn_id, "g1");
         for id in ["t1", "t2", "t3"] {
             upsert(store.conn(), &task(&cid, &conn_id, id, id), at(2)).unwrap();
         }

@@ -141,37 +141,15 @@ pub fn settle_base(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::contacts;
-    use crate::table::test_support::{at, ghl_connection};
+    use crate::table::test_support::{at, ghl_connection, ghl_contact};
     use crate::Store;
 
     #[test]
     fn upsert_repoints_and_keeps_one_row_per_remote_record() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
-        let mut contact = bridge_core::Contact {
-            contact_id: "g1".into(),
-            ..Default::default()
-        };
-        let (a, _) = contacts::upsert_from_ghl(
-            store.conn(),
-            &conn_id,
-            &contact,
-            &Default::default(),
-            "h1",
-            at(2),
-        )
-        .unwrap();
-        contact.contact_id = "g2".into();
-        let (b, _) = contacts::upsert_from_ghl(
-            store.conn(),
-            &conn_id,
-            &contact,
-            &Default::default(),
-            "h2",
-            at(2),
-        )
-        .unwrap();
+        let a = ghl_contact(store.conn(), &conn_id, "g1");
+        let b = ghl_contact(store.conn(), &conn_id, "g2");
 
         let mut link = LinkRow {
             contact_id: a.clone(),

@@ -24,6 +24,24 @@ pub(crate) mod test_support {
         Utc.with_ymd_and_hms(2026, 11, 1, hour, 0, 0).unwrap()
     }
 
+    /// Inserts a GHL contact with GHL id `ghl_id` and returns its local id.
+    pub fn ghl_contact(conn: &Connection, connection_id: &str, ghl_id: &str) -> String {
+        let contact = bridge_core::Contact {
+            contact_id: ghl_id.into(),
+            ..Default::default()
+        };
+        super::contacts::upsert_from_ghl(
+            conn,
+            connection_id,
+            &contact,
+            &Default::default(),
+            ghl_id,
+            at(1),
+        )
+        .unwrap()
+        .0
+    }
+
     /// Inserts a GHL connection named `name` and returns its id.
     pub fn ghl_connection(conn: &Connection, name: &str) -> String {
         connections::insert(

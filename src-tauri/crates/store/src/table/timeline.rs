@@ -112,8 +112,7 @@ pub fn search(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::contacts;
-    use crate::table::test_support::{at, ghl_connection};
+    use crate::table::test_support::{at, ghl_connection, ghl_contact};
     use crate::Store;
 
     fn event(contact_id: &str, hour: u32, kind: &str, title: &str, body: &str) -> TimelineEvent {
@@ -135,19 +134,7 @@ mod tests {
     fn events_come_back_in_time_order_and_are_searchable() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
-        let contact = bridge_core::Contact {
-            contact_id: "g1".into(),
-            ..Default::default()
-        };
-        let (id, _) = contacts::upsert_from_ghl(
-            store.conn(),
-            &conn_id,
-            &contact,
-            &Default::default(),
-            "h",
-            at(1),
-        )
-        .unwrap();
+        let id = ghl_contact(store.conn(), &conn_id, "g1");
 
         append(
             store.conn(),
