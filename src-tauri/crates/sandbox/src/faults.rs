@@ -119,6 +119,11 @@ pub(crate) async fn inject(
         return next.run(request).await;
     };
     lock(&shared.stats).faults_injected += 1;
+    apply(fault, request, next).await
+}
+
+/// Answers one request as `fault` says; shared by every fake's injector.
+pub(crate) async fn apply(fault: Fault, request: Request, next: Next) -> Response {
     let connection = request
         .extensions()
         .get::<ConnectInfo<ConnHandle>>()

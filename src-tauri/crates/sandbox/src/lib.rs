@@ -15,7 +15,11 @@
 
 pub mod faults;
 mod ghl;
+mod ninox;
+mod novi;
 pub mod seed;
 
 pub use faults::FaultConfig;
 pub use ghl::{GhlConfig, GhlSandbox, RequestStats};
+pub use ninox::{NinoxConfig, NinoxSandbox};
+pub use novi::{NoviConfig, NoviSandbox};
