@@ -4,3 +4,5 @@
 
 pub mod ghl;
 pub mod http;
+pub mod ninox;
+pub mod novi;

@@ -39,10 +39,14 @@ impl KeychainStore {
     /// and deletes a probe entry. A read alone is not enough: a locked Secret Service
     /// collection answers "no entry" to searches yet refuses every write.
     pub fn probe(&self) -> Result<(), BridgeError> {
-        let value = Sensitive::new(format!("probe-{}", rand::random::<u64>()));
-        self.set(PROBE_KEY, &value)?;
-        let read = self.get(PROBE_KEY);
-        let deleted = self.delete(PROBE_KEY);
+        // One entry per probe: processes probing at once (the CLI under cron beside the
+        // window) must not read or delete each other's entry and conclude there is no keychain.
+        let nonce = rand::random::<u64>();
+        let key = format!("{PROBE_KEY}-{nonce:016x}");
+        let value = Sensitive::new(format!("probe-{nonce}"));
+        self.set(&key, &value)?;
+        let read = self.get(&key);
+        let deleted = self.delete(&key);
         match read? {
             Some(found) if found == value => deleted,
             _ => Err(BridgeError::new(

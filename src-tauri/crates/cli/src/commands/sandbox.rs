@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use bridge_core::BridgeError;
-use bridge_sandbox::{FaultConfig, GhlConfig, GhlSandbox};
+use bridge_sandbox::{
+    FaultConfig, GhlConfig, GhlSandbox, NinoxConfig, NinoxSandbox, NoviConfig, NoviSandbox,
+};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -47,18 +49,42 @@ pub async fn run(command: SandboxCommand) -> Result<(), BridgeError> {
                     "--rate-window-ms must be above 0",
                 ));
             }
+            let faults = FaultConfig {
+                error_rate: fault_rate,
+                ..FaultConfig::none()
+            };
+            let failed = |app: &str, e: std::io::Error| {
+                BridgeError::internal(format!("cannot start the {app} sandbox: {e}"))
+            };
             let ghl = GhlSandbox::start(GhlConfig {
                 seed_contacts,
                 seed,
                 rate_window: Duration::from_millis(rate_window_ms),
-                faults: FaultConfig {
-                    error_rate: fault_rate,
-                    ..FaultConfig::none()
-                },
+                faults: faults.clone(),
                 ..GhlConfig::default()
             })
             .await
-            .map_err(|e| BridgeError::internal(format!("cannot start the GHL sandbox: {e}")))?;
+            .map_err(|e| failed("GHL", e))?;
+            // The apps are seeded with a share of GHL's people (same emails), as real
+            // accounts overlap.
+            let novi = NoviSandbox::start(NoviConfig {
+                seed,
+                ghl_seed: seed,
+                ghl_contacts: seed_contacts,
+                faults: faults.clone(),
+                ..NoviConfig::default()
+            })
+            .await
+            .map_err(|e| failed("Novi AMS", e))?;
+            let ninox = NinoxSandbox::start(NinoxConfig {
+                seed,
+                ghl_seed: seed,
+                ghl_contacts: seed_contacts,
+                faults,
+                ..NinoxConfig::default()
+            })
+            .await
+            .map_err(|e| failed("Ninox", e))?;
             let (client_id, client_secret) = ghl.oauth_client();
             let description = serde_json::json!({
                 "ghl": {
@@ -69,6 +95,22 @@ pub async fn run(command: SandboxCommand) -> Result<(), BridgeError> {
                     "token": ghl.private_token(),
                     "oauthClientId": client_id,
                     "oauthClientSecret": client_secret,
+                },
+                "novi": {
+                    "baseUrl": novi.base_url(),
+                    "apiKey": novi.api_key(),
+                },
+                "ninox": {
+                    "baseUrl": ninox.base_url_v3(),
+                    "apiKey": ninox.api_key(),
+                    "team": ninox.team_id(),
+                    "database": ninox.database_id(),
+                    "table": ninox.table_id(),
+                    "v4BaseUrl": ninox.base_url_v4(),
+                    "workspaceApiKey": ninox.workspace_api_key(),
+                    "workspace": ninox.workspace_id(),
+                    "module": ninox.module_name(),
+                    "v4Table": ninox.table_name(),
                 }
             });
             let text = if json {
@@ -83,6 +125,8 @@ pub async fn run(command: SandboxCommand) -> Result<(), BridgeError> {
             }
             wait_for_stop().await;
             ghl.shutdown().await;
+            novi.shutdown().await;
+            ninox.shutdown().await;
             Ok(())
         }
     }

@@ -161,6 +161,14 @@ impl HttpClientBuilder {
     }
 }
 
+/// A successful answer as received (see [`HttpClient::send_raw`]).
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
 /// How one attempt ended when it got no HTTP answer.
 struct NetworkFailure {
     kind: NetworkErrorKind,
@@ -232,6 +240,20 @@ impl HttpClient {
                     describe(&request, &url),
                 ),
             )
+        })
+    }
+
+    /// Sends `request` (with the same retries as [`HttpClient::send`]) and hands back the
+    /// successful answer unread: for the few calls whose result is in a header (Novi answers a
+    /// created activity's id in `Location`) or whose body must be checked before it is read as
+    /// JSON (Ninox v4 answers a wrong path with a 200 HTML page).
+    pub async fn send_raw(&self, request: ApiRequest) -> Result<RawAnswer, BridgeError> {
+        let url = self.url_for(&request)?;
+        let answer = self.execute(&request, &url).await?;
+        Ok(RawAnswer {
+            status: answer.status.as_u16(),
+            headers: answer.headers,
+            body: answer.body,
         })
     }
 

@@ -11,7 +11,7 @@ pub mod retry;
 /// Where a client gets its token and, after a 401, a new one: bridge-auth's `TokenManager`
 /// (OAuth, serialized refresh) or `StaticToken` (a pasted Private Integration Token).
 pub use bridge_auth::AccessTokenSource;
-pub use client::{AuthHeader, HttpClient, HttpClientBuilder, RequestCounts};
+pub use client::{AuthHeader, HttpClient, HttpClientBuilder, RawAnswer, RequestCounts};
 pub use paginate::{paginate, Fetched, PageContent};
 pub use rate_budget::{BudgetSnapshot, Permit, RateBudget, RateHeaderNames, RateLimits};
 pub use request::ApiRequest;
