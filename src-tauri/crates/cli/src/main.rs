@@ -50,6 +50,33 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Two-way sync of every pair (GHL ↔ each app): pull, plan, then apply.
+    Sync {
+        /// Print the plan and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+        /// Only the pair of this app connection.
+        #[arg(long)]
+        pair: Option<String>,
+        /// The GHL connection, when there are several.
+        #[arg(long)]
+        ghl: Option<String>,
+    },
+    /// The history of syncs.
+    Runs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Writes the remote apps refused, with their own messages.
+    DeadLetters {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show, export or import an app connection's field mapping.
+    #[command(subcommand)]
+    Mapping(commands::mapping::MappingCommand),
     /// One contact's timeline across every connected app (local id or GHL contact id).
     Timeline {
         contact_id: String,
@@ -96,6 +123,15 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
         Command::Connect(command) => block_on(commands::connect::run(context, command)),
         Command::Pull(command) => block_on(commands::pull::run(context, command)),
         Command::Contacts { json } => commands::contacts::list(context, json),
+        Command::Sync {
+            dry_run,
+            json,
+            pair,
+            ghl,
+        } => block_on(commands::sync::sync(context, dry_run, json, pair, ghl)),
+        Command::Runs { json } => commands::sync::runs(context, json),
+        Command::DeadLetters { json } => commands::sync::dead_letters(context, json),
+        Command::Mapping(command) => commands::mapping::run(context, command),
         Command::Timeline { contact_id, json } => {
             commands::contacts::timeline(context, &contact_id, json)
         }

@@ -10,6 +10,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0003_custom_fields.sql"),
     include_str!("../migrations/0004_match_keys.sql"),
     include_str!("../migrations/0005_link_base.sql"),
+    include_str!("../migrations/0006_remote_records.sql"),
 ];
 
 /// The version a fully migrated database reports.
@@ -58,6 +59,7 @@ mod tests {
             "activities",
             "custom_fields",
             "match_reviews",
+            "remote_records",
         ] {
             let found: i64 = conn
                 .query_row(

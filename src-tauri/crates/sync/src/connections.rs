@@ -11,6 +11,7 @@ use bridge_auth::{
 };
 use bridge_connectors::ghl::GhlClient;
 use bridge_connectors::http::RateBudget;
+use bridge_connectors::novi::{rate_budget as novi_rate_budget, MemberQuery, NoviClient};
 use bridge_core::{BridgeError, Clock, ErrorCode, System};
 use bridge_store::table::connections::{self, AuthKind, ConnectionRow, NewConnection};
 use bridge_store::Store;
@@ -159,6 +160,93 @@ where
             }),
         },
         clock.as_ref(),
+    )
+}
+
+/// A Novi AMS tenant by API key.
+pub struct NoviConnect {
+    pub name: Option<String>,
+    /// The tenant's API root, e.g. `https://www.myassociation.org/api`.
+    pub base_url: String,
+    pub api_key: Sensitive<String>,
+}
+
+/// Checks the key against the tenant (one request), then saves the connection and its key.
+pub async fn connect_novi(
+    store: &Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: &dyn Clock,
+    request: NoviConnect,
+) -> Result<ConnectionRow, BridgeError> {
+    let key = Sensitive::new(request.api_key.expose().trim().to_string());
+    if key.expose().is_empty() {
+        return Err(BridgeError::invalid_input(
+            "Novi AMS connection: the API key is empty",
+        ));
+    }
+    let tenant = Url::parse(&request.base_url)
+        .map_err(|e| {
+            BridgeError::invalid_input(format!(
+                "--base-url '{}' is not a URL: {e}",
+                request.base_url
+            ))
+        })?
+        .host_str()
+        .unwrap_or_default()
+        .to_string();
+    let name = request.name.unwrap_or_else(|| format!("Novi {tenant}"));
+    ensure_name_free(store, System::Novi, &name)?;
+    let probe = NoviClient::new(
+        &request.base_url,
+        Arc::new(FixedToken(key.clone())),
+        Arc::new(novi_rate_budget(&tenant)),
+    )?;
+    let first_page = probe.list_members(MemberQuery {
+        modified_since: None,
+        page_size: 1,
+    });
+    futures::pin_mut!(first_page);
+    futures::TryStreamExt::try_next(&mut first_page)
+        .await
+        .map_err(|e| {
+            BridgeError::new(
+                e.code,
+                format!("Novi AMS refused the connection check: {}", e.message),
+            )
+        })?;
+    let id = connection_id(System::Novi, &name);
+    tokens.set(&secret_key(&id), &key)?;
+    insert_or_forget_secret(
+        store,
+        tokens.as_ref(),
+        &NewConnection {
+            system: System::Novi,
+            name,
+            base_url: request.base_url,
+            auth_kind: AuthKind::ApiKey,
+            account_id: tenant,
+            secret_ref: secret_key(&id),
+            settings: serde_json::json!({}),
+        },
+        clock,
+    )
+}
+
+/// The client of a stored Novi AMS connection.
+pub fn novi_client(
+    connection: &ConnectionRow,
+    tokens: Arc<dyn TokenStore>,
+) -> Result<NoviClient, BridgeError> {
+    let key = StaticToken::new(
+        tokens,
+        connection.secret_ref.clone(),
+        format!("Novi AMS connection \"{}\"", connection.name),
+    )
+    .with_token_name("API key");
+    NoviClient::new(
+        &connection.base_url,
+        Arc::new(key),
+        Arc::new(novi_rate_budget(&connection.account_id)),
     )
 }
 

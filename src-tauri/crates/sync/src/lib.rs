@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod connections;
 pub mod matching;
+pub mod pair;
 pub mod plan;
 pub mod pull;
 pub mod timeline;

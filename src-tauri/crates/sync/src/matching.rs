@@ -56,14 +56,26 @@ pub fn match_record(
         .as_deref()
         .and_then(|raw| normalize::phone_e164(raw, phone_region).ok().flatten());
     for (key, by, value) in [
-        (MatchKey::Email, "email", email),
+        (MatchKey::Email, "email", email.clone()),
         (MatchKey::Phone, "phone", phone),
     ] {
         let Some(value) = value else { continue };
         let found = contacts::find_by_match_key(conn, ghl_connection_id, key, &value)?;
+        // A phone shared by two people is common (a family, a front desk): when both sides
+        // have an email and the emails differ, the phone does not make them one person.
+        let conflicting_email = |row: &contacts::ContactRow| {
+            key == MatchKey::Phone
+                && email.is_some()
+                && row
+                    .contact
+                    .email
+                    .as_deref()
+                    .and_then(normalize::email)
+                    .is_some_and(|e| Some(e) != email)
+        };
         match found.as_slice() {
             [] => continue,
-            [one] => {
+            [one] if !conflicting_email(one) => {
                 return Ok(MatchOutcome::Linked {
                     contact_id: one.id.clone(),
                     by,
@@ -209,6 +221,45 @@ mod tests {
                 contact_id: bob,
                 by: "link"
             }
+        );
+    }
+
+    #[test]
+    fn a_shared_phone_with_different_emails_is_reviewed_not_linked() {
+        let store = Store::open_in_memory().unwrap();
+        let ghl = connection(&store, System::Ghl, "ghl");
+        let novi = connection(&store, System::Novi, "novi");
+        contact(&store, &ghl, "g1", "mia@example.com", Some("+14159679972"));
+        let outcome = match_record(
+            store.conn(),
+            &ghl,
+            &novi,
+            &keys("n5", Some("sophia@example.com"), Some("(415) 967-9972")),
+            "US",
+            &clock(),
+        )
+        .unwrap();
+        assert!(
+            matches!(outcome, MatchOutcome::Ambiguous { by: "phone", .. }),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            match_reviews::list_open(store.conn()).unwrap()[0].remote_id,
+            "n5"
+        );
+        // Without an email on the record, the phone alone still links.
+        let outcome = match_record(
+            store.conn(),
+            &ghl,
+            &novi,
+            &keys("n6", None, Some("(415) 967-9972")),
+            "US",
+            &clock(),
+        )
+        .unwrap();
+        assert!(
+            matches!(outcome, MatchOutcome::Linked { by: "phone", .. }),
+            "{outcome:?}"
         );
     }
 

@@ -162,12 +162,20 @@ fn plan_record(
             .filter(|v| !v.is_null()),
             None => None,
         };
+        // The app's value in canonical form: through the line's transforms to GHL and back,
+        // so "(512) 555-0123" and "+15125550123" are one value under a phone line. A value
+        // the transforms cannot read is compared as it is.
         let app_value = record
             .app
             .as_ref()
             .and_then(|app| app.values.get(&line.app))
             .filter(|v| !v.is_null())
-            .cloned();
+            .map(|raw| {
+                apply(&line.transforms, raw, Flow::AppToGhl)
+                    .and_then(|ghl| apply(&line.transforms, &ghl, Flow::GhlToApp))
+                    .unwrap_or_else(|_| raw.clone())
+            })
+            .filter(|v| !v.is_null());
         let base_value = record.base.get(&line.app).cloned();
         let ghl_moved = record.ghl.is_some() && ghl_value != base_value;
         let app_moved = record.app.is_some() && app_value != base_value;
@@ -527,6 +535,36 @@ mod tests {
             json!("Ada"),
             "the base waits for the decision"
         );
+    }
+
+    #[test]
+    fn equal_values_in_different_formats_are_not_a_change() {
+        let mut mapping = mapping(Owner::Ghl);
+        mapping.fields.push(FieldMapping {
+            ghl: "phone".into(),
+            app: "Phone".into(),
+            direction: Direction::Both,
+            owner: Owner::Ghl,
+            transforms: vec![Transform::PhoneE164 {
+                default_region: "US".into(),
+            }],
+        });
+        let mut record = synced();
+        record
+            .ghl
+            .as_mut()
+            .unwrap()
+            .values
+            .insert("phone".into(), json!("+15125550123"));
+        record
+            .app
+            .as_mut()
+            .unwrap()
+            .values
+            .insert("Phone".into(), json!("(512) 555-0123"));
+        record.base.insert("Phone".into(), json!("+15125550123"));
+        let plan = plan(&mapping, &[record], Breaker::default()).unwrap();
+        assert!(plan.operations.is_empty(), "{:?}", plan.operations);
     }
 
     #[test]

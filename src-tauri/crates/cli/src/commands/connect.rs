@@ -9,7 +9,8 @@ use bridge_auth::{cli_token_store, LoopbackOptions, Sensitive, TokenStore};
 use bridge_core::{BridgeError, Clock, SystemClock};
 use bridge_store::Store;
 use bridge_sync::connections::{
-    connect_ghl_oauth, connect_ghl_token, GhlOauthConnect, GhlTokenConnect,
+    connect_ghl_oauth, connect_ghl_token, connect_novi, GhlOauthConnect, GhlTokenConnect,
+    NoviConnect,
 };
 use clap::{Args, Subcommand};
 
@@ -20,6 +21,19 @@ pub enum ConnectCommand {
     /// A GHL sub-account: by Private Integration Token (--location-id + --token-env) or by
     /// OAuth in the browser (--oauth + --client-id + --client-secret-env).
     Ghl(GhlArgs),
+    /// A Novi AMS tenant by API key.
+    Novi {
+        /// The tenant's API root, e.g. https://www.myassociation.org/api
+        #[arg(long)]
+        base_url: String,
+        /// The environment variable holding the API key.
+        #[arg(long)]
+        api_key_env: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -58,7 +72,29 @@ pub struct GhlArgs {
 }
 
 pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), BridgeError> {
-    let ConnectCommand::Ghl(args) = command;
+    let args = match command {
+        ConnectCommand::Ghl(args) => args,
+        ConnectCommand::Novi {
+            base_url,
+            api_key_env,
+            name,
+            json,
+        } => {
+            let store = Store::open(&context.db_path)?;
+            let connection = connect_novi(
+                &store,
+                token_store(context),
+                &SystemClock,
+                NoviConnect {
+                    name,
+                    base_url,
+                    api_key: secret_from_env(&api_key_env)?,
+                },
+            )
+            .await?;
+            return report(&connection, json);
+        }
+    };
     let store = Store::open(&context.db_path)?;
     let tokens = token_store(context);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -108,17 +144,22 @@ pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), Bridg
         )
         .await?
     };
-    if args.json {
-        crate::output::print_json(&connection)
-    } else {
-        crate::output::line(&format!(
-            "Connected {} (location {}) as \"{}\".",
-            connection.system.display_name(),
-            connection.account_id,
-            connection.name
-        ))?;
-        Ok(())
+    report(&connection, args.json)
+}
+
+fn report(
+    connection: &bridge_store::table::connections::ConnectionRow,
+    json: bool,
+) -> Result<(), BridgeError> {
+    if json {
+        return crate::output::print_json(connection);
     }
+    crate::output::line(&format!(
+        "Connected {} ({}) as \"{}\".",
+        connection.system.display_name(),
+        connection.account_id,
+        connection.name
+    ))
 }
 
 /// The CLI's secret store: the OS keychain when reachable, else a 0600 file beside the

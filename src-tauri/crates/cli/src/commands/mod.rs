@@ -3,5 +3,7 @@
 pub mod connect;
 pub mod contacts;
 pub mod info;
+pub mod mapping;
 pub mod pull;
 pub mod sandbox;
+pub mod sync;

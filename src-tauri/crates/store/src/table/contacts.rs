@@ -173,6 +173,33 @@ pub fn set_ghl_id(
     Ok(())
 }
 
+/// Contacts a sync with `app_connection_id` must look at: those stored since `since` (a pull
+/// brought something new) and those not yet linked to the app.
+pub fn changed_or_unlinked(
+    conn: &Connection,
+    ghl_connection_id: &str,
+    app_connection_id: &str,
+    since: Option<&str>,
+) -> Result<Vec<String>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT c.id FROM contacts c
+             WHERE c.ghl_connection_id = ?1 AND c.deleted_at IS NULL AND c.ghl_contact_id IS NOT NULL
+               AND (?3 IS NULL OR c.updated_at > ?3
+                    OR NOT EXISTS (SELECT 1 FROM links l WHERE l.contact_id = c.id
+                                   AND l.connection_id = ?2 AND l.object_kind = 'contact'))
+             ORDER BY c.id",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(
+            params![ghl_connection_id, app_connection_id, since],
+            |row| row.get(0),
+        )
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 /// The stored contact mirroring one GHL contact.
 pub fn get_by_ghl_id(
     conn: &Connection,

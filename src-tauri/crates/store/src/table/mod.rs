@@ -9,6 +9,7 @@ pub mod links;
 pub mod mappings;
 pub mod match_reviews;
 pub mod operations;
+pub mod remote_records;
 pub mod sync_runs;
 pub mod timeline;
 

@@ -1,0 +1,81 @@
+//! `bridge mapping show|export|import`: an app connection's contact mapping as JSON.
+
+use std::path::PathBuf;
+
+use bridge_core::mapping::Mapping;
+use bridge_core::{BridgeError, Clock, ErrorCode, SystemClock};
+use bridge_store::table::{connections, mappings};
+use bridge_store::Store;
+use bridge_sync::pair::{contact_mapping, ghl_contact_fields, NOVI_MEMBER_FIELDS};
+use clap::Subcommand;
+
+use crate::commands::sync::hub;
+use crate::output::line;
+use crate::Context;
+
+#[derive(Debug, Subcommand)]
+pub enum MappingCommand {
+    /// The mapping in use (the stored one, or the app's default), as JSON.
+    Show {
+        #[arg(long)]
+        connection: String,
+    },
+    /// Same as show: redirect it to a file to edit or keep.
+    Export {
+        #[arg(long)]
+        connection: String,
+    },
+    /// Validates a mapping file against both sides' fields and stores it.
+    Import {
+        #[arg(long)]
+        connection: String,
+        file: PathBuf,
+    },
+}
+
+pub fn run(context: &Context, command: MappingCommand) -> Result<(), BridgeError> {
+    let store = Store::open(&context.db_path)?;
+    match command {
+        MappingCommand::Show { connection } | MappingCommand::Export { connection } => {
+            let app = app_connection(&store, &connection)?;
+            line(&contact_mapping(&store, &app.id)?.to_json())
+        }
+        MappingCommand::Import { connection, file } => {
+            let app = app_connection(&store, &connection)?;
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                BridgeError::invalid_input(format!("cannot read {}: {e}", file.display()))
+            })?;
+            let mapping = Mapping::from_json(&text)?;
+            let ghl = hub(&store, None)?;
+            let app_fields = NOVI_MEMBER_FIELDS.iter().map(|f| f.to_string()).collect();
+            let problems = mapping.validate(&ghl_contact_fields(&store, &ghl.id)?, &app_fields);
+            if !problems.is_empty() {
+                let list: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+                return Err(BridgeError::invalid_input(format!(
+                    "the mapping was not saved:\n  {}",
+                    list.join("\n  ")
+                )));
+            }
+            let spec =
+                serde_json::to_value(&mapping).map_err(|e| BridgeError::internal(e.to_string()))?;
+            mappings::save(store.conn(), &app.id, "contact", &spec, SystemClock.now())?;
+            line(&format!(
+                "Saved the contact mapping of \"{}\" ({} lines).",
+                app.name,
+                mapping.fields.len()
+            ))
+        }
+    }
+}
+
+fn app_connection(store: &Store, name: &str) -> Result<connections::ConnectionRow, BridgeError> {
+    connections::list(store.conn())?
+        .into_iter()
+        .find(|c| c.name == name && c.system != bridge_core::System::Ghl)
+        .ok_or_else(|| {
+            BridgeError::new(
+                ErrorCode::NotFound,
+                format!("no app connection is named \"{name}\""),
+            )
+        })
+}

@@ -1,0 +1,682 @@
+//! One sync of a pair — a GHL location and a Novi AMS tenant — for contacts:
+//! pull both sides → match the app's records to contacts → plan → (dry run: stop) → apply.
+//! Tasks, notes and appointments of the pair follow the same path in a later release.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::AtomicBool;
+
+use bridge_connectors::ghl::wire::{ContactFields, NewContact};
+use bridge_connectors::ghl::GhlClient;
+use bridge_connectors::novi::wire::NoviMember;
+use bridge_connectors::novi::{MemberQuery, NoviClient};
+use bridge_core::hash::content_hash;
+use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
+use bridge_core::{normalize, BridgeError, Clock, Contact};
+use bridge_store::table::connections::ConnectionRow;
+use bridge_store::table::contacts::{self, MatchKeys};
+use bridge_store::table::remote_records::{self, RemoteRecord};
+use bridge_store::table::{cursors, links, sync_runs};
+use bridge_store::Store;
+use futures::future::BoxFuture;
+use futures::TryStreamExt;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::apply::{self, ApplyReport, RecordWriter, Targets};
+use crate::matching::{match_record, MatchOutcome, RecordKeys};
+use crate::plan::{self, Breaker, Plan, RecordState, Snapshot, Values};
+use crate::pull::PullReport;
+
+const MEMBERS_CURSOR: &str = "novi.members";
+const PHONE_REGION: &str = "US";
+
+/// The mapping a new Novi connection starts with: names, email and phone both ways, GHL's
+/// email winning a conflict (it is the match key), the newest change winning elsewhere.
+pub fn default_novi_mapping() -> Mapping {
+    let line = |ghl: &str, app: &str, owner: Owner, transforms: Vec<Transform>| FieldMapping {
+        ghl: ghl.into(),
+        app: app.into(),
+        direction: Direction::Both,
+        owner,
+        transforms,
+    };
+    Mapping {
+        object: ObjectKind::Contact,
+        fields: vec![
+            line(
+                "email",
+                "Email",
+                Owner::Ghl,
+                vec![Transform::Trim, Transform::Lower],
+            ),
+            line(
+                "firstName",
+                "FirstName",
+                Owner::Newest,
+                vec![Transform::Trim],
+            ),
+            line("lastName", "LastName", Owner::Newest, vec![Transform::Trim]),
+            line(
+                "phone",
+                "Phone",
+                Owner::Newest,
+                vec![Transform::PhoneE164 {
+                    default_region: PHONE_REGION.into(),
+                }],
+            ),
+        ],
+    }
+}
+
+/// The member fields of Novi AMS a contact mapping can name.
+pub const NOVI_MEMBER_FIELDS: &[&str] = &[
+    "Email",
+    "FirstName",
+    "LastName",
+    "Name",
+    "Phone",
+    "Mobile",
+    "JobTitle",
+    "MemberStatus",
+    "Notes",
+];
+
+/// GHL's contact fields a mapping can name: the standard ones and the location's custom fields.
+pub fn ghl_contact_fields(
+    store: &Store,
+    ghl_connection_id: &str,
+) -> Result<BTreeSet<String>, BridgeError> {
+    let mut fields: BTreeSet<String> = [
+        "email",
+        "firstName",
+        "lastName",
+        "fullName",
+        "phone",
+        "tags",
+        "businessId",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect();
+    for field in bridge_store::table::custom_fields::list(store.conn(), ghl_connection_id)? {
+        fields.insert(format!("customFields.{}", field.field_key));
+    }
+    Ok(fields)
+}
+
+/// The stored contact mapping of an app connection, or the app's default.
+pub fn contact_mapping(store: &Store, app_connection_id: &str) -> Result<Mapping, BridgeError> {
+    match bridge_store::table::mappings::get(store.conn(), app_connection_id, "contact")? {
+        Some(spec) => serde_json::from_value(spec).map_err(|e| {
+            BridgeError::storage(format!(
+                "the stored mapping of {app_connection_id} is unreadable: {e}"
+            ))
+        }),
+        None => Ok(default_novi_mapping()),
+    }
+}
+
+/// GHL's contact fields a mapping can name.
+pub fn ghl_contact_values(contact: &Contact) -> Values {
+    let mut values = Values::new();
+    let mut put = |field: &str, value: &Option<String>| {
+        if let Some(v) = value {
+            values.insert(field.to_string(), Value::String(v.clone()));
+        }
+    };
+    put("email", &contact.email);
+    put("firstName", &contact.first_name);
+    put("lastName", &contact.last_name);
+    put("phone", &contact.phone);
+    put("businessId", &contact.business_id);
+    values.insert(
+        "fullName".into(),
+        Value::Array(vec![
+            Value::String(contact.first_name.clone().unwrap_or_default()),
+            Value::String(contact.last_name.clone().unwrap_or_default()),
+        ]),
+    );
+    values.insert(
+        "tags".into(),
+        Value::Array(contact.tags.iter().cloned().map(Value::String).collect()),
+    );
+    for (key, value) in &contact.custom_fields {
+        values.insert(format!("customFields.{key}"), value.clone());
+    }
+    values
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncOutcome {
+    pub run_id: String,
+    pub dry_run: bool,
+    pub ghl_pull: PullReport,
+    pub app_records_pulled: u64,
+    pub plan: Plan,
+    pub applied: Option<ApplyReport>,
+    pub ghl_requests: u64,
+    pub app_requests: u64,
+    pub rate_limited: u64,
+}
+
+pub struct NoviPair<'a> {
+    pub ghl_connection: &'a ConnectionRow,
+    pub app_connection: &'a ConnectionRow,
+    pub ghl: &'a GhlClient,
+    pub novi: &'a NoviClient,
+    pub mapping: &'a Mapping,
+    pub breaker: Breaker,
+}
+
+impl NoviPair<'_> {
+    pub async fn sync(
+        &self,
+        store: &mut Store,
+        clock: &dyn Clock,
+        dry_run: bool,
+        cancel: &AtomicBool,
+        progress: apply::Progress<'_>,
+    ) -> Result<SyncOutcome, BridgeError> {
+        let ghl_start = self.ghl.http().counts();
+        let app_start = self.novi.http().counts();
+        let run_id = sync_runs::start(store.conn(), "cli", dry_run, clock.now())?;
+        let result = self
+            .run(store, clock, dry_run, cancel, progress, &run_id)
+            .await;
+        let ghl_spent = self.ghl.http().counts().sent - ghl_start.sent;
+        let app_spent = self.novi.http().counts().sent - app_start.sent;
+        let limited = (self.ghl.http().counts().rate_limited - ghl_start.rate_limited)
+            + (self.novi.http().counts().rate_limited - app_start.rate_limited);
+        let (status, error) = match &result {
+            Ok((_, _, _, Some(report))) if report.cancelled => ("cancelled", None),
+            Ok(_) => ("succeeded", None),
+            Err(e) => ("failed", Some(e.message.clone())),
+        };
+        let summary = match &result {
+            Ok((_, _, plan, _)) => summarize(plan),
+            Err(_) => Value::Null,
+        };
+        sync_runs::finish(
+            store.conn(),
+            &run_id,
+            &sync_runs::RunOutcome {
+                status,
+                requests_spent: ghl_spent + app_spent,
+                rate_limited: limited,
+                summary: &summary,
+                error: error.as_deref(),
+            },
+            clock.now(),
+        )?;
+        let (ghl_pull, app_records_pulled, plan, applied) = result?;
+        Ok(SyncOutcome {
+            run_id,
+            dry_run,
+            ghl_pull,
+            app_records_pulled,
+            plan,
+            applied,
+            ghl_requests: ghl_spent,
+            app_requests: app_spent,
+            rate_limited: limited,
+        })
+    }
+
+    async fn run(
+        &self,
+        store: &mut Store,
+        clock: &dyn Clock,
+        dry_run: bool,
+        cancel: &AtomicBool,
+        progress: apply::Progress<'_>,
+        run_id: &str,
+    ) -> Result<(PullReport, u64, Plan, Option<ApplyReport>), BridgeError> {
+        let ghl_pull = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
+        let app_pulled = self.pull_members(store, clock).await?;
+        let records = self.record_states(store)?;
+        let plan = plan::plan(self.mapping, &records, self.breaker)?;
+        if dry_run {
+            return Ok((ghl_pull, app_pulled, plan, None));
+        }
+        let ghl_writer = GhlWriter { client: self.ghl };
+        let app_writer = NoviWriter { client: self.novi };
+        let targets = Targets {
+            ghl: &ghl_writer,
+            ghl_connection_id: &self.ghl_connection.id,
+            app: &app_writer,
+            app_connection_id: &self.app_connection.id,
+        };
+        let report = apply::apply(store, run_id, &plan, &targets, clock, progress, cancel).await?;
+        if !report.cancelled {
+            self.record_written(store, &plan, clock)?;
+        }
+        Ok((ghl_pull, app_pulled, plan, Some(report)))
+    }
+
+    /// Pulls the members changed since the saved cursor, links each to its contact (or to a new
+    /// local contact, to be created in GHL) and keeps their mapped fields.
+    async fn pull_members(&self, store: &mut Store, clock: &dyn Clock) -> Result<u64, BridgeError> {
+        let since = cursors::get(store.conn(), &self.app_connection.id, MEMBERS_CURSOR)?
+            .and_then(|saved| chrono::DateTime::parse_from_rfc3339(&saved).ok())
+            .map(|t| t.with_timezone(&chrono::Utc) - chrono::Duration::seconds(10));
+        let started = clock.now();
+        let fields: BTreeSet<&str> = self.mapping.fields.iter().map(|f| f.app.as_str()).collect();
+        let pages = self.novi.list_members(MemberQuery {
+            modified_since: since,
+            page_size: 100,
+        });
+        futures::pin_mut!(pages);
+        let mut pulled = 0;
+        while let Some(page) = pages.try_next().await? {
+            store.with_tx(|tx| {
+                for member in &page.items {
+                    pulled += 1;
+                    self.store_member(tx, member, &fields, clock)?;
+                }
+                Ok(())
+            })?;
+        }
+        // The cursor is the start of this pull: changes made while it ran come again next time.
+        cursors::set(
+            store.conn(),
+            &self.app_connection.id,
+            MEMBERS_CURSOR,
+            &timestamp(started),
+            clock.now(),
+        )?;
+        Ok(pulled)
+    }
+
+    fn store_member(
+        &self,
+        tx: &bridge_store::Transaction<'_>,
+        member: &NoviMember,
+        fields: &BTreeSet<&str>,
+        clock: &dyn Clock,
+    ) -> Result<(), BridgeError> {
+        let Some(remote_id) = member.unique_id.clone() else {
+            return Err(BridgeError::new(
+                bridge_core::ErrorCode::Remote,
+                "Novi AMS returned a member without UniqueID",
+            ));
+        };
+        // Companies and deactivated members are not contacts to sync.
+        if member.active == Some(false) || member.first_name.is_none() && member.last_name.is_none()
+        {
+            return Ok(());
+        }
+        let object = serde_json::to_value(member)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default();
+        let values: Map<String, Value> = object
+            .into_iter()
+            .filter(|(k, v)| fields.contains(k.as_str()) && !v.is_null())
+            .collect();
+        let keys = RecordKeys {
+            remote_id: remote_id.clone(),
+            email: member.email.clone(),
+            phone: member.phone.clone().or(member.mobile.clone()),
+            ghl_contact_id: None,
+        };
+        let contact_id = match match_record(
+            tx,
+            &self.ghl_connection.id,
+            &self.app_connection.id,
+            &keys,
+            PHONE_REGION,
+            clock,
+        )? {
+            MatchOutcome::Linked { contact_id, .. } => contact_id,
+            // Left in the review queue; nothing is guessed.
+            MatchOutcome::Ambiguous { .. } => return Ok(()),
+            MatchOutcome::NotFound => {
+                let contact = Contact {
+                    email: member.email.clone(),
+                    first_name: member.first_name.clone(),
+                    last_name: member.last_name.clone(),
+                    phone: member.phone.clone(),
+                    ..Contact::default()
+                };
+                let keys = MatchKeys {
+                    email: member.email.as_deref().and_then(normalize::email),
+                    phone: None,
+                };
+                contacts::insert_pending(tx, &self.ghl_connection.id, &contact, &keys, clock.now())?
+            }
+        };
+        if links::find_remote(tx, &self.app_connection.id, "contact", &remote_id)?.is_none() {
+            links::upsert(
+                tx,
+                &links::LinkRow {
+                    contact_id: contact_id.clone(),
+                    connection_id: self.app_connection.id.clone(),
+                    object_kind: "contact".into(),
+                    local_object_id: None,
+                    remote_id: remote_id.clone(),
+                    last_written_hash: None,
+                    last_seen_hash: None,
+                },
+                clock.now(),
+            )?;
+        }
+        let updated = member
+            .other
+            .get("LastModifiedDate")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        remote_records::upsert(
+            tx,
+            &RemoteRecord {
+                connection_id: self.app_connection.id.clone(),
+                object_kind: "contact".into(),
+                remote_id,
+                contact_id: Some(contact_id),
+                content_hash: content_hash(&values),
+                values,
+                remote_updated_at: updated,
+            },
+            clock.now(),
+        )?;
+        Ok(())
+    }
+
+    /// Every contact either side changed, plus GHL contacts not yet in the app.
+    fn record_states(&self, store: &Store) -> Result<Vec<RecordState>, BridgeError> {
+        let since = cursors::get(store.conn(), &self.app_connection.id, "pair.ghl_planned")?;
+        let mut ids: BTreeSet<String> = contacts::changed_or_unlinked(
+            store.conn(),
+            &self.ghl_connection.id,
+            &self.app_connection.id,
+            since.as_deref(),
+        )?
+        .into_iter()
+        .collect();
+        ids.extend(remote_records::dirty_contacts(
+            store.conn(),
+            &self.app_connection.id,
+            "contact",
+        )?);
+        let mut records = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(row) = contacts::get(store.conn(), &id)? else {
+                continue;
+            };
+            let ghl = (!row.contact.contact_id.is_empty()).then(|| Snapshot {
+                remote_id: row.contact.contact_id.clone(),
+                values: ghl_contact_values(&row.contact),
+                updated_at: row.contact.date_updated,
+            });
+            let app =
+                remote_records::for_contact(store.conn(), &self.app_connection.id, "contact", &id)?
+                    .map(|r| Snapshot {
+                        remote_id: r.remote_id,
+                        values: r.values.into_iter().collect(),
+                        updated_at: r
+                            .remote_updated_at
+                            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                            .map(|t| t.with_timezone(&chrono::Utc)),
+                    });
+            let base = links::base(store.conn(), &self.app_connection.id, &id)?
+                .into_iter()
+                .collect();
+            records.push(RecordState {
+                local_id: id,
+                ghl,
+                app,
+                base,
+            });
+        }
+        Ok(records)
+    }
+
+    /// After apply: the app's mirror holds what we wrote, and both sides count as planned.
+    fn record_written(
+        &self,
+        store: &mut Store,
+        plan: &Plan,
+        clock: &dyn Clock,
+    ) -> Result<(), BridgeError> {
+        let now = clock.now();
+        store.with_tx(|tx| {
+            for op in plan
+                .operations
+                .iter()
+                .filter(|op| op.target == plan::Side::App)
+            {
+                let Some(link) = links::for_contact(tx, &op.local_id)?.into_iter().find(|l| {
+                    l.connection_id == self.app_connection.id && l.object_kind == "contact"
+                }) else {
+                    continue;
+                };
+                let changes: Map<String, Value> = op
+                    .changes
+                    .iter()
+                    .map(|c| (c.field.clone(), c.after.clone()))
+                    .collect();
+                remote_records::merge_written(
+                    tx,
+                    &self.app_connection.id,
+                    "contact",
+                    &link.remote_id,
+                    &op.local_id,
+                    &changes,
+                    now,
+                )?;
+            }
+            remote_records::mark_planned(tx, &self.app_connection.id)?;
+            cursors::set(
+                tx,
+                &self.app_connection.id,
+                "pair.ghl_planned",
+                &timestamp(now),
+                now,
+            )
+        })
+    }
+}
+
+fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Operations by system and kind, for the run history.
+fn summarize(plan: &Plan) -> Value {
+    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    for op in &plan.operations {
+        let key = format!(
+            "{}.{}",
+            match op.target {
+                plan::Side::Ghl => "ghl",
+                plan::Side::App => "app",
+            },
+            match op.action {
+                plan::Action::Create => "create",
+                plan::Action::Update => "update",
+            }
+        );
+        *counts.entry(key).or_default() += 1;
+    }
+    serde_json::json!({ "operations": counts, "conflicts": plan.conflicts.len() })
+}
+
+/// Writes contacts to GHL from GHL field values.
+struct GhlWriter<'a> {
+    client: &'a GhlClient,
+}
+
+fn ghl_fields(values: &Values) -> ContactFields {
+    let text = |field: &str| {
+        values
+            .get(field)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let mut fields = ContactFields {
+        email: text("email"),
+        first_name: text("firstName"),
+        last_name: text("lastName"),
+        phone: text("phone"),
+        ..ContactFields::default()
+    };
+    if let Some(Value::Array(parts)) = values.get("fullName") {
+        fields.first_name = parts.first().and_then(Value::as_str).map(str::to_string);
+        fields.last_name = parts.get(1).and_then(Value::as_str).map(str::to_string);
+    }
+    // A cleared field is sent as an empty string: GHL keeps a field that is left out.
+    for (field, slot) in [
+        ("email", &mut fields.email),
+        ("firstName", &mut fields.first_name),
+        ("lastName", &mut fields.last_name),
+        ("phone", &mut fields.phone),
+    ] {
+        if values.get(field).is_some_and(Value::is_null) {
+            *slot = Some(String::new());
+        }
+    }
+    fields
+}
+
+impl RecordWriter for GhlWriter<'_> {
+    fn system(&self) -> &str {
+        "GHL"
+    }
+
+    fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
+        Box::pin(async move {
+            let created = self
+                .client
+                .create_contact(&NewContact {
+                    fields: ghl_fields(values),
+                    ..NewContact::default()
+                })
+                .await?;
+            created.id.ok_or_else(|| {
+                BridgeError::new(
+                    bridge_core::ErrorCode::Remote,
+                    "GHL created a contact without an id",
+                )
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        remote_id: &'a str,
+        changes: &'a Values,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move {
+            self.client
+                .update_contact(remote_id, &ghl_fields(changes))
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn find_created<'a>(
+        &'a self,
+        values: &'a Values,
+    ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
+        Box::pin(async move {
+            let email = values.get("email").and_then(Value::as_str);
+            let phone = values.get("phone").and_then(Value::as_str);
+            if email.is_none() && phone.is_none() {
+                return Ok(None);
+            }
+            Ok(self
+                .client
+                .find_duplicate(email, phone)
+                .await?
+                .and_then(|c| c.id))
+        })
+    }
+}
+
+/// Writes members to Novi from Novi field values (GET-merge-PUT for updates).
+struct NoviWriter<'a> {
+    client: &'a NoviClient,
+}
+
+impl RecordWriter for NoviWriter<'_> {
+    fn system(&self) -> &str {
+        "Novi AMS"
+    }
+
+    fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
+        Box::pin(async move {
+            let mut object: Map<String, Value> = values.clone().into_iter().collect();
+            object.insert("Active".into(), Value::Bool(true));
+            // Novi requires a display name on create.
+            if !object.contains_key("Name") {
+                let name = ["FirstName", "LastName"]
+                    .iter()
+                    .filter_map(|f| object.get(*f).and_then(Value::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let name = if name.is_empty() {
+                    object
+                        .get("Email")
+                        .and_then(Value::as_str)
+                        .unwrap_or("Contact")
+                        .to_string()
+                } else {
+                    name
+                };
+                object.insert("Name".into(), Value::String(name));
+            }
+            let member: NoviMember = serde_json::from_value(Value::Object(object))
+                .map_err(|e| BridgeError::invalid_input(format!("Novi AMS member: {e}")))?;
+            let created = self.client.create_member(&member).await?;
+            created.unique_id.ok_or_else(|| {
+                BridgeError::new(
+                    bridge_core::ErrorCode::Remote,
+                    "Novi AMS created a member without UniqueID",
+                )
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        remote_id: &'a str,
+        changes: &'a Values,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move {
+            let changes: Map<String, Value> = changes.clone().into_iter().collect();
+            self.client.update_member(remote_id, &changes).await?;
+            Ok(())
+        })
+    }
+
+    fn find_created<'a>(
+        &'a self,
+        values: &'a Values,
+    ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
+        Box::pin(async move {
+            // Novi has no email search: scan the members changed in the last hour.
+            let Some(email) = values
+                .get("Email")
+                .and_then(Value::as_str)
+                .and_then(normalize::email)
+            else {
+                return Ok(None);
+            };
+            let since = chrono::Utc::now() - chrono::Duration::hours(1);
+            let pages = self.client.list_members(MemberQuery {
+                modified_since: Some(since),
+                page_size: 100,
+            });
+            futures::pin_mut!(pages);
+            while let Some(page) = pages.try_next().await? {
+                if let Some(found) = page.items.iter().find(|m| {
+                    m.email.as_deref().and_then(normalize::email).as_deref() == Some(email.as_str())
+                }) {
+                    return Ok(found.unique_id.clone());
+                }
+            }
+            Ok(None)
+        })
+    }
+}
