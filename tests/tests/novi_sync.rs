@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bridge_sandbox::{GhlConfig, GhlSandbox, NoviConfig, NoviSandbox, RequestStats};
+use bridge_sandbox::{FaultConfig, GhlConfig, GhlSandbox, NoviConfig, NoviSandbox, RequestStats};
 use bridge_tests::ghl_world::assert_success;
 use bridge_tests::run_bridge_env;
 use serde_json::{json, Value};
@@ -311,5 +311,98 @@ async fn an_edit_on_either_side_reaches_the_other_once_without_echo() {
         writes(&pair.novi.stats()) - novi_before,
         0,
         "and none back to Novi"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_faults_the_sync_finishes_and_retry_clears_what_is_left() {
+    let pair = std::sync::Arc::new(Pair::start().await);
+    let p = pair.clone();
+    blocking(move || p.connect()).await;
+    // One request in ten answered 5xx, one in fifty dropped without an answer, on both sides.
+    let faults = FaultConfig {
+        error_rate: 0.1,
+        drop_rate: 0.02,
+        ..FaultConfig::none()
+    };
+    pair.ghl.set_faults(faults.clone());
+    pair.novi.set_faults(faults);
+    let p = pair.clone();
+    let (faulty, dead) = blocking(move || {
+        let faulty = p.bridge(&["sync", "--json"]);
+        (faulty, p.bridge(&["dead-letters", "--json"]))
+    })
+    .await;
+    assert_success("a sync under faults", &faulty);
+    let dead: Value = serde_json::from_slice(&dead.stdout).unwrap();
+    assert!(
+        !dead.as_array().unwrap().is_empty(),
+        "the faults should leave dead letters for --retry to clear"
+    );
+    for letter in dead.as_array().unwrap() {
+        let message = letter["lastError"].as_str().unwrap();
+        assert!(
+            message.starts_with("GHL ") || message.starts_with("Novi AMS "),
+            "names the system: {message}"
+        );
+        assert!(
+            message.contains("of contact"),
+            "names the record: {message}"
+        );
+        assert!(
+            message.contains("answered"),
+            "keeps the remote's answer: {message}"
+        );
+    }
+    assert!(pair.ghl.stats().faults_injected + pair.novi.stats().faults_injected > 0);
+
+    // The faults stop: a retry sends what is left, and the pair converges.
+    pair.ghl.set_faults(FaultConfig::none());
+    pair.novi.set_faults(FaultConfig::none());
+    let p = pair.clone();
+    let (retry, dead_after, last) = blocking(move || {
+        let retry = p.bridge(&["dead-letters", "--retry"]);
+        let dead_after = p.bridge(&["dead-letters", "--json"]);
+        (retry, dead_after, p.sync())
+    })
+    .await;
+    assert_success("dead-letters --retry", &retry);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&dead_after.stdout).unwrap(),
+        json!([])
+    );
+    assert_eq!(last["plan"]["operations"], json!([]), "converged: {last}");
+
+    // Nothing was doubled on either side.
+    let members = novi_members(&pair).await;
+    let active: Vec<String> = members
+        .iter()
+        .filter(|m| m["Active"] == json!(true) && m["FirstName"].is_string())
+        .map(|m| email_of(m, "Email"))
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = active.iter().collect();
+    assert_eq!(unique.len(), active.len(), "a member was created twice");
+    let search: Value = reqwest::Client::new()
+        .post(format!("{}/contacts/search", pair.ghl.base_url()))
+        .bearer_auth(pair.ghl.private_token())
+        .header("Version", "2021-07-28")
+        .json(&json!({"locationId": pair.ghl.location_id(), "pageLimit": 500}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let emails: Vec<String> = search["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| email_of(c, "email"))
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = emails.iter().collect();
+    assert_eq!(
+        unique.len(),
+        emails.len(),
+        "a GHL contact was created twice"
     );
 }

@@ -73,6 +73,9 @@ enum Command {
     DeadLetters {
         #[arg(long)]
         json: bool,
+        /// Queue them again and sync, sending them once more.
+        #[arg(long)]
+        retry: bool,
     },
     /// Show, export or import an app connection's field mapping.
     #[command(subcommand)]
@@ -130,7 +133,10 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
             ghl,
         } => block_on(commands::sync::sync(context, dry_run, json, pair, ghl)),
         Command::Runs { json } => commands::sync::runs(context, json),
-        Command::DeadLetters { json } => commands::sync::dead_letters(context, json),
+        Command::DeadLetters { json, retry: false } => commands::sync::dead_letters(context, json),
+        Command::DeadLetters { json, retry: true } => {
+            block_on(commands::sync::retry_dead_letters(context, json))
+        }
         Command::Mapping(command) => commands::mapping::run(context, command),
         Command::Timeline { contact_id, json } => {
             commands::contacts::timeline(context, &contact_id, json)

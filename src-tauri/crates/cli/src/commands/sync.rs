@@ -150,6 +150,24 @@ pub fn runs(context: &Context, json: bool) -> Result<(), BridgeError> {
     Ok(())
 }
 
+/// Queues every dead letter again and syncs, so each is sent once more (with current values).
+pub async fn retry_dead_letters(context: &Context, json: bool) -> Result<(), BridgeError> {
+    let requeued = {
+        let store = Store::open(&context.db_path)?;
+        operations::retry_dead(store.conn(), SystemClock.now())?
+    };
+    if !json {
+        line(&format!("{requeued} dead letters queued again."))?;
+    }
+    sync(context, false, json, None, None).await?;
+    let store = Store::open(&context.db_path)?;
+    let left = operations::dead_letters(store.conn())?.len();
+    if !json {
+        line(&format!("{left} dead letters left."))?;
+    }
+    Ok(())
+}
+
 pub fn dead_letters(context: &Context, json: bool) -> Result<(), BridgeError> {
     let store = Store::open(&context.db_path)?;
     let dead = operations::dead_letters(store.conn())?;

@@ -78,6 +78,20 @@ pub fn upsert_from_ghl(
             return Ok((id.clone(), false));
         }
     }
+    // A contact we asked GHL to create whose answer was lost comes back through the pull:
+    // it claims the pending row (same email, no GHL id yet) instead of becoming a second contact.
+    let existing = match (existing, &keys.email) {
+        (None, Some(email)) => conn
+            .query_row(
+                "SELECT id, content_hash FROM contacts
+                 WHERE ghl_connection_id = ?1 AND ghl_contact_id IS NULL AND match_email = ?2 LIMIT 1",
+                params![ghl_connection_id, email],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(storage_error)?,
+        (existing, _) => existing,
+    };
     let id = existing
         .map(|(id, _)| id)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
@@ -92,7 +106,7 @@ pub fn upsert_from_ghl(
                                match_email, match_phone)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)
          ON CONFLICT (id) DO UPDATE SET
-             email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name,
+             ghl_contact_id = excluded.ghl_contact_id, email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name,
              phone = excluded.phone, business_id = excluded.business_id, tags = excluded.tags,
              custom_fields = excluded.custom_fields, content_hash = excluded.content_hash,
              remote_updated_at = excluded.remote_updated_at, deleted_at = NULL, updated_at = excluded.updated_at,
@@ -348,6 +362,21 @@ mod tests {
             .collect();
         assert_eq!(names, ["Abel", "Moss"]);
         assert_eq!(page(store.conn(), &conn_id, 2, 2).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_pulled_contact_claims_the_pending_row_with_its_email() {
+        let store = Store::open_in_memory().unwrap();
+        let conn_id = ghl_connection(store.conn(), "Main");
+        let pending = insert_pending(store.conn(), &conn_id, &ada(), &keys(), at(1)).unwrap();
+        let (id, _) =
+            upsert_from_ghl(store.conn(), &conn_id, &ada(), &keys(), "h1", at(2)).unwrap();
+        assert_eq!(id, pending);
+        assert_eq!(
+            get(store.conn(), &id).unwrap().unwrap().contact.contact_id,
+            "ghl-1"
+        );
+        assert_eq!(count(store.conn(), &conn_id).unwrap(), 1);
     }
 
     #[test]

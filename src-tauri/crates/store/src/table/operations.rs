@@ -121,6 +121,15 @@ pub fn get(conn: &Connection, op_key: &str) -> Result<Option<OperationRow>, Brid
     .map_err(storage_error)
 }
 
+/// Puts every dead letter back in the queue; the next sync sends them again. Returns how many.
+pub fn retry_dead(conn: &Connection, now: DateTime<Utc>) -> Result<usize, BridgeError> {
+    conn.execute(
+        "UPDATE operations SET state = 'pending', updated_at = ?1 WHERE state = 'dead'",
+        [timestamp(now)],
+    )
+    .map_err(storage_error)
+}
+
 /// The dead-letter list the operator sees.
 pub fn dead_letters(conn: &Connection) -> Result<Vec<OperationRow>, BridgeError> {
     by_state(conn, "state = 'dead'")
