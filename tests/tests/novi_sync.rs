@@ -1,101 +1,12 @@
 //! `bridge sync` between the GHL fake and the Novi AMS fake, through their documented
 //! endpoints: contacts both ways, nothing written when nothing changed, no echo.
 
-use std::time::Duration;
-
-use bridge_sandbox::{FaultConfig, GhlConfig, GhlSandbox, NoviConfig, NoviSandbox, RequestStats};
+use bridge_sandbox::FaultConfig;
 use bridge_tests::ghl_world::assert_success;
-use bridge_tests::run_bridge_env;
+use bridge_tests::novi_pair::{email_of, novi_members, writes, Pair};
 use serde_json::{json, Value};
 
 const GHL_CONTACTS: usize = 30;
-
-struct Pair {
-    ghl: GhlSandbox,
-    novi: NoviSandbox,
-    scratch: tempfile::TempDir,
-}
-
-impl Pair {
-    async fn start() -> Pair {
-        let ghl = GhlSandbox::start(GhlConfig {
-            seed_contacts: GHL_CONTACTS,
-            rate_window: Duration::from_secs(1),
-            ..GhlConfig::default()
-        })
-        .await
-        .unwrap();
-        let novi = NoviSandbox::start(NoviConfig {
-            members: 10,
-            ghl_seed: GhlConfig::default().seed,
-            ghl_contacts: GHL_CONTACTS,
-            ..NoviConfig::default()
-        })
-        .await
-        .unwrap();
-        Pair {
-            ghl,
-            novi,
-            scratch: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn bridge(&self, args: &[&str]) -> std::process::Output {
-        run_bridge_env(
-            self.scratch.path(),
-            &[
-                ("T_GHL", &self.ghl.private_token()),
-                ("T_NOVI", &self.novi.api_key()),
-            ],
-            args,
-        )
-    }
-
-    fn connect(&self) {
-        let (location, url) = (self.ghl.location_id(), self.ghl.base_url());
-        assert_success(
-            "connect ghl",
-            &self.bridge(&[
-                "connect",
-                "ghl",
-                "--location-id",
-                &location,
-                "--token-env",
-                "T_GHL",
-                "--base-url",
-                &url,
-            ]),
-        );
-        let url = self.novi.base_url();
-        assert_success(
-            "connect novi",
-            &self.bridge(&[
-                "connect",
-                "novi",
-                "--base-url",
-                &url,
-                "--api-key-env",
-                "T_NOVI",
-            ]),
-        );
-    }
-
-    fn sync(&self) -> Value {
-        let output = self.bridge(&["sync", "--json"]);
-        assert_success("bridge sync", &output);
-        serde_json::from_slice::<Value>(&output.stdout).unwrap()[0].clone()
-    }
-}
-
-/// Requests that change something: anything but GET, and but GHL's searches (POST reads).
-fn writes(stats: &RequestStats) -> u64 {
-    stats
-        .by_route
-        .iter()
-        .filter(|((method, path), _)| method != "GET" && !path.ends_with("/search"))
-        .map(|(_, n)| n)
-        .sum()
-}
 
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(work).await.unwrap()
@@ -114,29 +25,9 @@ async fn ghl_get(pair: &Pair, path: &str) -> Value {
         .unwrap()
 }
 
-async fn novi_members(pair: &Pair) -> Vec<Value> {
-    let page: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/members?pageSize=1000&offset=0",
-            pair.novi.base_url()
-        ))
-        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    page["Results"].as_array().cloned().unwrap_or_default()
-}
-
-fn email_of(v: &Value, field: &str) -> String {
-    v[field].as_str().unwrap_or_default().trim().to_lowercase()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contacts_sync_both_ways_then_nothing_is_written() {
-    let pair = std::sync::Arc::new(Pair::start().await);
+    let pair = std::sync::Arc::new(Pair::start(GHL_CONTACTS, 10).await);
     let p = pair.clone();
     let (first, second) = blocking(move || {
         p.connect();
@@ -216,7 +107,7 @@ async fn contacts_sync_both_ways_then_nothing_is_written() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_on_either_side_reaches_the_other_once_without_echo() {
-    let pair = std::sync::Arc::new(Pair::start().await);
+    let pair = std::sync::Arc::new(Pair::start(GHL_CONTACTS, 10).await);
     let p = pair.clone();
     blocking(move || {
         p.connect();
@@ -316,7 +207,7 @@ async fn an_edit_on_either_side_reaches_the_other_once_without_echo() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_faults_the_sync_finishes_and_retry_clears_what_is_left() {
-    let pair = std::sync::Arc::new(Pair::start().await);
+    let pair = std::sync::Arc::new(Pair::start(GHL_CONTACTS, 10).await);
     let p = pair.clone();
     blocking(move || p.connect()).await;
     // One request in ten answered 5xx, one in fifty dropped without an answer, on both sides.

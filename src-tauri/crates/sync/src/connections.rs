@@ -169,6 +169,8 @@ pub struct NoviConnect {
     /// The tenant's API root, e.g. `https://www.myassociation.org/api`.
     pub base_url: String,
     pub api_key: Sensitive<String>,
+    /// The tenant's allowed requests per second, when its plan differs from Novi's default.
+    pub requests_per_second: Option<u32>,
 }
 
 /// Checks the key against the tenant (one request), then saves the connection and its key.
@@ -199,7 +201,7 @@ pub async fn connect_novi(
     let probe = NoviClient::new(
         &request.base_url,
         Arc::new(FixedToken(key.clone())),
-        Arc::new(novi_rate_budget(&tenant)),
+        Arc::new(novi_rate_budget(&tenant, request.requests_per_second)),
     )?;
     let first_page = probe.list_members(MemberQuery {
         modified_since: None,
@@ -226,7 +228,7 @@ pub async fn connect_novi(
             auth_kind: AuthKind::ApiKey,
             account_id: tenant,
             secret_ref: secret_key(&id),
-            settings: serde_json::json!({}),
+            settings: serde_json::json!({ "requestsPerSecond": request.requests_per_second }),
         },
         clock,
     )
@@ -246,7 +248,12 @@ pub fn novi_client(
     NoviClient::new(
         &connection.base_url,
         Arc::new(key),
-        Arc::new(novi_rate_budget(&connection.account_id)),
+        Arc::new(novi_rate_budget(
+            &connection.account_id,
+            connection.settings["requestsPerSecond"]
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok()),
+        )),
     )
 }
 

@@ -29,6 +29,9 @@ pub enum ConnectCommand {
         /// The environment variable holding the API key.
         #[arg(long)]
         api_key_env: String,
+        /// Requests per second this tenant allows (default 10, within Novi's 20/s and 600/min).
+        #[arg(long)]
+        rate_per_second: Option<u32>,
         #[arg(long)]
         name: Option<String>,
         #[arg(long)]
@@ -77,6 +80,7 @@ pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), Bridg
         ConnectCommand::Novi {
             base_url,
             api_key_env,
+            rate_per_second,
             name,
             json,
         } => {
@@ -89,6 +93,7 @@ pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), Bridg
                     name,
                     base_url,
                     api_key: secret_from_env(&api_key_env)?,
+                    requests_per_second: rate_per_second,
                 },
             )
             .await?;

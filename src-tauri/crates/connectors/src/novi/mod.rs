@@ -50,10 +50,18 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
 /// The budget of one Novi API key (`name` names the tenant in messages).
-pub fn rate_budget(tenant: &str) -> RateBudget {
+/// `requests_per_second` overrides [`RATE_LIMITS`] for a tenant whose plan allows more (or less).
+pub fn rate_budget(tenant: &str, requests_per_second: Option<u32>) -> RateBudget {
+    let limits = match requests_per_second {
+        Some(n) => RateLimits {
+            max_per_window: n.max(1),
+            window: Duration::from_secs(1),
+        },
+        None => RATE_LIMITS,
+    };
     RateBudget::new(
         format!("Novi AMS {tenant}"),
-        RATE_LIMITS,
+        limits,
         // Novi documents no rate headers; these common names are read if a tenant sends them.
         RateHeaderNames {
             max: "x-ratelimit-limit".into(),

@@ -21,7 +21,7 @@ fn client(server: &MockServer) -> NoviClient {
     let http = NoviClient::http_builder(
         &format!("{}/api", server.url),
         key(KEY),
-        Arc::new(rate_budget("test.example.org")),
+        Arc::new(rate_budget("test.example.org", None)),
     )
     .retry_policy(fast_retries())
     .timeout(Duration::from_secs(5))
