@@ -297,3 +297,114 @@ async fn under_faults_the_sync_finishes_and_retry_clears_what_is_left() {
         "a GHL contact was created twice"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manual_review_conflict_writes_neither_side_until_one_is_kept() {
+    let pair = std::sync::Arc::new(Pair::start(GHL_CONTACTS, 10).await);
+    let p = pair.clone();
+    blocking(move || {
+        p.connect();
+        p.sync();
+        // First names under manual review.
+        let exported = p.bridge(&["mapping", "export", "--connection", "Novi 127.0.0.1"]);
+        assert_success("mapping export", &exported);
+        let mut mapping: Value = serde_json::from_slice(&exported.stdout).unwrap();
+        for line in mapping["fields"].as_array_mut().unwrap() {
+            if line["app"] == "FirstName" {
+                line["owner"] = json!("manual");
+            }
+        }
+        let file = p.scratch.path().join("mapping.json");
+        std::fs::write(&file, mapping.to_string()).unwrap();
+        assert_success(
+            "mapping import",
+            &p.bridge(&[
+                "mapping",
+                "import",
+                "--connection",
+                "Novi 127.0.0.1",
+                file.to_str().unwrap(),
+            ]),
+        );
+    })
+    .await;
+
+    let members = novi_members(&pair).await;
+    let member = members
+        .iter()
+        .find(|m| {
+            m["FirstName"].is_string() && m["Email"].is_string() && m["Active"] == json!(true)
+        })
+        .unwrap()
+        .clone();
+    let member_id = member["UniqueID"].as_str().unwrap().to_string();
+    let email = email_of(&member, "Email");
+    let duplicate = ghl_get(
+        &pair,
+        &format!(
+            "/contacts/search/duplicate?locationId={}&email={email}",
+            pair.ghl.location_id()
+        ),
+    )
+    .await;
+    let ghl_id = duplicate["contact"]["id"].as_str().unwrap().to_string();
+
+    // Both sides rename the person differently.
+    let http = reqwest::Client::new();
+    let renamed = http
+        .put(format!("{}/contacts/{ghl_id}", pair.ghl.base_url()))
+        .bearer_auth(pair.ghl.private_token())
+        .header("Version", "2021-07-28")
+        .json(&json!({"firstName": "Augusta"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let mut edited = member.clone();
+    edited["FirstName"] = json!("Ada B.");
+    let put = http
+        .put(format!("{}/members/{member_id}", pair.novi.base_url()))
+        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+        .json(&edited)
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+
+    let p = pair.clone();
+    let conflicts: Value = blocking(move || {
+        p.sync();
+        let listed = p.bridge(&["conflicts", "--json"]);
+        assert_success("conflicts", &listed);
+        serde_json::from_slice(&listed.stdout).unwrap()
+    })
+    .await;
+    let conflicts = conflicts.as_array().unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0]["field"], "FirstName");
+    assert_eq!(conflicts[0]["ghlValue"], "\"Augusta\"");
+    assert_eq!(conflicts[0]["appValue"], "\"Ada B.\"");
+    // Neither side was written.
+    assert_eq!(
+        ghl_get(&pair, &format!("/contacts/{ghl_id}")).await["contact"]["firstName"],
+        "Augusta"
+    );
+
+    // Keep the app's value: the next sync writes it to GHL.
+    let id = conflicts[0]["id"].to_string();
+    let p = pair.clone();
+    let left: Value = blocking(move || {
+        assert_success(
+            "resolve",
+            &p.bridge(&["conflicts", "--resolve", &id, "--keep", "app"]),
+        );
+        p.sync();
+        serde_json::from_slice(&p.bridge(&["conflicts", "--json"]).stdout).unwrap()
+    })
+    .await;
+    assert_eq!(left, json!([]));
+    assert_eq!(
+        ghl_get(&pair, &format!("/contacts/{ghl_id}")).await["contact"]["firstName"],
+        "Ada B."
+    );
+}

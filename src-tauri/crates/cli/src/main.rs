@@ -77,6 +77,16 @@ enum Command {
         #[arg(long)]
         retry: bool,
     },
+    /// Fields both sides changed under a manual-review line; `--resolve ID --keep ghl|app`
+    /// settles one (the next sync writes the kept value to the other side).
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, requires = "keep")]
+        resolve: Option<i64>,
+        #[arg(long, value_parser = ["ghl", "app"], requires = "resolve")]
+        keep: Option<String>,
+    },
     /// Show, export or import an app connection's field mapping.
     #[command(subcommand)]
     Mapping(commands::mapping::MappingCommand),
@@ -138,6 +148,11 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
             block_on(commands::sync::retry_dead_letters(context, json))
         }
         Command::Mapping(command) => commands::mapping::run(context, command),
+        Command::Conflicts {
+            json,
+            resolve,
+            keep,
+        } => commands::sync::conflicts(context, json, resolve, keep.as_deref()),
         Command::Timeline { contact_id, json } => {
             commands::contacts::timeline(context, &contact_id, json)
         }

@@ -11,6 +11,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0004_match_keys.sql"),
     include_str!("../migrations/0005_link_base.sql"),
     include_str!("../migrations/0006_remote_records.sql"),
+    include_str!("../migrations/0007_conflicts.sql"),
 ];
 
 /// The version a fully migrated database reports.
@@ -60,6 +61,7 @@ mod tests {
             "custom_fields",
             "match_reviews",
             "remote_records",
+            "conflicts",
         ] {
             let found: i64 = conn
                 .query_row(

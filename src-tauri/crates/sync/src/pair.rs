@@ -15,7 +15,7 @@ use bridge_core::{normalize, BridgeError, Clock, Contact};
 use bridge_store::table::connections::ConnectionRow;
 use bridge_store::table::contacts::{self, MatchKeys};
 use bridge_store::table::remote_records::{self, RemoteRecord};
-use bridge_store::table::{cursors, links, sync_runs};
+use bridge_store::table::{conflicts, cursors, links, sync_runs};
 use bridge_store::Store;
 use futures::future::BoxFuture;
 use futures::TryStreamExt;
@@ -248,6 +248,7 @@ impl NoviPair<'_> {
             app: &app_writer,
             app_connection_id: &self.app_connection.id,
         };
+        record_conflicts(store, &self.app_connection.id, &plan, clock)?;
         let report = apply::apply(store, run_id, &plan, &targets, clock, progress, cancel).await?;
         if !report.cancelled {
             self.record_written(store, &plan, clock)?;
@@ -476,6 +477,74 @@ impl NoviPair<'_> {
             )
         })
     }
+}
+
+/// Keeps the plan's manual-review conflicts until the operator decides.
+fn record_conflicts(
+    store: &Store,
+    app_connection_id: &str,
+    plan: &Plan,
+    clock: &dyn Clock,
+) -> Result<(), BridgeError> {
+    let json = |v: &Option<Value>| v.as_ref().map(Value::to_string);
+    for conflict in &plan.conflicts {
+        conflicts::open(
+            store.conn(),
+            &conflicts::ConflictRow {
+                id: 0,
+                connection_id: app_connection_id.to_string(),
+                contact_id: conflict.local_id.clone(),
+                field: conflict.field.clone(),
+                base_value: json(&conflict.base),
+                ghl_value: json(&conflict.ghl),
+                app_value: json(&conflict.app),
+            },
+            clock.now(),
+        )?;
+    }
+    Ok(())
+}
+
+/// Settles a conflict: the kept side's value becomes the one the next sync writes to the other
+/// side. It sets the base to the other side's value, so only the kept side counts as changed.
+pub fn resolve_conflict(
+    store: &mut Store,
+    id: i64,
+    keep: plan::Side,
+    clock: &dyn Clock,
+) -> Result<(), BridgeError> {
+    let conflict = conflicts::get_open(store.conn(), id)?;
+    let other = match keep {
+        plan::Side::Ghl => &conflict.app_value,
+        plan::Side::App => &conflict.ghl_value,
+    };
+    let value = match other {
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            BridgeError::storage(format!("conflict {id}: a stored value is not JSON: {e}"))
+        })?,
+        None => Value::Null,
+    };
+    let now = clock.now();
+    store.with_tx(|tx| {
+        let settled: Map<String, Value> = [(conflict.field.clone(), value)].into_iter().collect();
+        links::settle_base(
+            tx,
+            &conflict.connection_id,
+            &conflict.contact_id,
+            &settled,
+            now,
+        )?;
+        remote_records::mark_dirty(tx, &conflict.connection_id, &conflict.contact_id)?;
+        conflicts::resolve(
+            tx,
+            id,
+            match keep {
+                plan::Side::Ghl => "ghl",
+                plan::Side::App => "app",
+            },
+            now,
+        )
+    })
 }
 
 fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {

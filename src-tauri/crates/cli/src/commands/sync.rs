@@ -9,8 +9,8 @@ use bridge_store::table::connections::{self, ConnectionRow};
 use bridge_store::table::{operations, sync_runs};
 use bridge_store::Store;
 use bridge_sync::connections::{ghl_client, novi_client};
-use bridge_sync::pair::{contact_mapping, NoviPair};
-use bridge_sync::plan::Breaker;
+use bridge_sync::pair::{contact_mapping, resolve_conflict, NoviPair};
+use bridge_sync::plan::{Breaker, Side};
 
 use crate::commands::connect::token_store;
 use crate::output::{line, print_json};
@@ -164,6 +164,42 @@ pub async fn retry_dead_letters(context: &Context, json: bool) -> Result<(), Bri
     let left = operations::dead_letters(store.conn())?.len();
     if !json {
         line(&format!("{left} dead letters left."))?;
+    }
+    Ok(())
+}
+
+pub fn conflicts(
+    context: &Context,
+    json: bool,
+    resolve: Option<i64>,
+    keep: Option<&str>,
+) -> Result<(), BridgeError> {
+    let mut store = Store::open(&context.db_path)?;
+    if let (Some(id), Some(keep)) = (resolve, keep) {
+        let side = if keep == "ghl" { Side::Ghl } else { Side::App };
+        resolve_conflict(&mut store, id, side, &SystemClock)?;
+        return line(&format!(
+            "Conflict {id} settled: the next sync writes {}'s value to the other side.",
+            if keep == "ghl" { "GHL" } else { "the app" }
+        ));
+    }
+    let open = bridge_store::table::conflicts::list_open(store.conn())?;
+    if json {
+        return print_json(&open);
+    }
+    if open.is_empty() {
+        return line("No conflicts.");
+    }
+    for c in open {
+        line(&format!(
+            "{}  contact {}  {}: GHL {} | app {} (was {})",
+            c.id,
+            c.contact_id,
+            c.field,
+            c.ghl_value.as_deref().unwrap_or("(empty)"),
+            c.app_value.as_deref().unwrap_or("(empty)"),
+            c.base_value.as_deref().unwrap_or("(empty)")
+        ))?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One module per table: its row type, its reads, and its writes.
 
 pub mod activities;
+pub mod conflicts;
 pub mod connections;
 pub mod contacts;
 pub mod cursors;

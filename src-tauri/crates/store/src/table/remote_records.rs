@@ -123,6 +123,20 @@ pub fn dirty_contacts(
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// Makes the next sync plan this contact again (e.g. once its conflict is resolved).
+pub fn mark_dirty(
+    conn: &Connection,
+    connection_id: &str,
+    contact_id: &str,
+) -> Result<(), BridgeError> {
+    conn.execute(
+        "UPDATE remote_records SET dirty = 1 WHERE connection_id = ?1 AND contact_id = ?2",
+        params![connection_id, contact_id],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
 /// Marks every record of the connection as planned.
 pub fn mark_planned(conn: &Connection, connection_id: &str) -> Result<(), BridgeError> {
     conn.execute(
