@@ -192,6 +192,33 @@ async fn an_edit_on_either_side_reaches_the_other_once_without_echo() {
     .await;
     let contact = ghl_get(&pair, &format!("/contacts/{ghl_id}")).await;
     assert_eq!(contact["contact"]["lastName"], "Byron");
+
+    // The contact's timeline tells both stories, in time order.
+    let p = pair.clone();
+    let id = ghl_id.clone();
+    let timeline: Value = blocking(move || {
+        let output = p.bridge(&["timeline", &id, "--json"]);
+        assert_success("timeline", &output);
+        serde_json::from_slice(&output.stdout).unwrap()
+    })
+    .await;
+    let events = timeline.as_array().unwrap();
+    let has = |system: &str, title: &str| {
+        events
+            .iter()
+            .any(|e| e["system"] == system && e["title"] == title)
+    };
+    assert!(has("ghl", "firstName changed"), "{timeline}");
+    assert!(has("novi", "FirstName set by sync"), "{timeline}");
+    assert!(has("novi", "LastName changed"), "{timeline}");
+    assert!(has("ghl", "lastName set by sync"), "{timeline}");
+    let times: Vec<&str> = events
+        .iter()
+        .map(|e| e["occurredAt"].as_str().unwrap())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted);
     assert_eq!(contact["contact"]["firstName"], "Augusta");
     assert_eq!(
         writes(&pair.ghl.stats()) - ghl_before,

@@ -48,6 +48,8 @@ pub struct Targets<'a> {
     pub ghl_connection_id: &'a str,
     pub app: &'a dyn RecordWriter,
     pub app_connection_id: &'a str,
+    /// The app's system, as the timeline names it.
+    pub app_system: bridge_core::System,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -210,7 +212,7 @@ fn finish(
                     contact_id: op.local_id.clone(),
                     system: match op.target {
                         Side::Ghl => "ghl".into(),
-                        Side::App => targets.app.system().to_lowercase(),
+                        Side::App => targets.app_system.as_str().into(),
                     },
                     kind: "field".into(),
                     occurred_at: timeline::occurred_at(now),
@@ -449,6 +451,7 @@ mod tests {
             ghl_connection_id: &world.ghl_connection,
             app,
             app_connection_id: &world.app_connection,
+            app_system: System::Novi,
         };
         let mut seen = Vec::new();
         let report = apply(
@@ -572,6 +575,7 @@ mod tests {
             ghl_connection_id: &world.ghl_connection,
             app: &app,
             app_connection_id: &world.app_connection,
+            app_system: System::Novi,
         };
         let cancelled = AtomicBool::new(true);
         let report = apply(

@@ -247,6 +247,7 @@ impl NoviPair<'_> {
             ghl_connection_id: &self.ghl_connection.id,
             app: &app_writer,
             app_connection_id: &self.app_connection.id,
+            app_system: self.app_connection.system,
         };
         record_conflicts(store, &self.app_connection.id, &plan, clock)?;
         let report = apply::apply(store, run_id, &plan, &targets, clock, progress, cancel).await?;
@@ -368,6 +369,17 @@ impl NoviPair<'_> {
             .get("LastModifiedDate")
             .and_then(Value::as_str)
             .map(str::to_string);
+        // What changed in Novi since the last pull goes on the contact's timeline.
+        if let Some(previous) =
+            remote_records::get(tx, &self.app_connection.id, "contact", &remote_id)?
+        {
+            let at = updated.clone().unwrap_or_else(|| timestamp(clock.now()));
+            for event in
+                crate::timeline::record_changes(&contact_id, "novi", &at, &previous.values, &values)
+            {
+                bridge_store::table::timeline::append(tx, &event)?;
+            }
+        }
         remote_records::upsert(
             tx,
             &RemoteRecord {

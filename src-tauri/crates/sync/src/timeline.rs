@@ -66,6 +66,33 @@ pub fn contact_changes(
     events
 }
 
+/// Events for the fields of another app's record that differ between two pulls.
+pub fn record_changes(
+    local_contact_id: &str,
+    system: &str,
+    occurred_at: &str,
+    before: &serde_json::Map<String, serde_json::Value>,
+    after: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<TimelineEvent> {
+    let fields: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    fields
+        .into_iter()
+        .filter(|field| before.get(*field) != after.get(*field))
+        .map(|field| TimelineEvent {
+            contact_id: local_contact_id.into(),
+            system: system.into(),
+            kind: "field".into(),
+            occurred_at: occurred_at.into(),
+            title: format!("{field} changed"),
+            body: String::new(),
+            before_value: before.get(field).map(|v| v.to_string()),
+            after_value: after.get(field).map(|v| v.to_string()),
+            subject_ref: Some(field.clone()),
+            run_id: None,
+        })
+        .collect()
+}
+
 /// How an activity changed, in words for the event title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActivityChange {
@@ -126,6 +153,24 @@ pub fn activity_event(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn app_record_changes_become_one_event_per_changed_field() {
+        let before = serde_json::json!({"FirstName": "Ada", "Email": "ada@example.com"});
+        let after =
+            serde_json::json!({"FirstName": "Augusta", "Email": "ada@example.com", "Phone": "+1"});
+        let events = record_changes(
+            "c1",
+            "novi",
+            "t",
+            before.as_object().unwrap(),
+            after.as_object().unwrap(),
+        );
+        let titles: Vec<_> = events.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(titles, ["FirstName changed", "Phone changed"]);
+        assert_eq!(events[0].before_value.as_deref(), Some("\"Ada\""));
+        assert_eq!(events[1].before_value, None);
+    }
 
     #[test]
     fn field_and_tag_changes_become_events_with_before_and_after() {
