@@ -435,3 +435,82 @@ async fn a_manual_review_conflict_writes_neither_side_until_one_is_kept() {
         "Ada B."
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_restores_what_a_run_overwrote_on_both_sides() {
+    let pair = std::sync::Arc::new(Pair::start(GHL_CONTACTS, 10).await);
+    let p = pair.clone();
+    blocking(move || {
+        p.connect();
+        p.sync();
+    })
+    .await;
+    let members = novi_members(&pair).await;
+    let member = members
+        .iter()
+        .find(|m| {
+            m["FirstName"].is_string() && m["Email"].is_string() && m["Active"] == json!(true)
+        })
+        .unwrap()
+        .clone();
+    let member_id = member["UniqueID"].as_str().unwrap().to_string();
+    let original = member["FirstName"].clone();
+    let email = email_of(&member, "Email");
+    let duplicate = ghl_get(
+        &pair,
+        &format!(
+            "/contacts/search/duplicate?locationId={}&email={email}",
+            pair.ghl.location_id()
+        ),
+    )
+    .await;
+    let ghl_id = duplicate["contact"]["id"].as_str().unwrap().to_string();
+
+    let renamed = reqwest::Client::new()
+        .put(format!("{}/contacts/{ghl_id}", pair.ghl.base_url()))
+        .bearer_auth(pair.ghl.private_token())
+        .header("Version", "2021-07-28")
+        .json(&json!({"firstName": "Augusta"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let get_member = || async {
+        reqwest::Client::new()
+            .get(format!("{}/members/{member_id}", pair.novi.base_url()))
+            .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+
+    // The run that carried "Augusta" to Novi…
+    let p = pair.clone();
+    let run = blocking(move || p.sync()).await;
+    assert_eq!(get_member().await["FirstName"], "Augusta");
+    let run_id = run["runId"].as_str().unwrap().to_string();
+
+    // …is undone: Novi gets its value back at once, and the next sync brings GHL along.
+    let p = pair.clone();
+    let undone = blocking(move || p.bridge(&["undo", &run_id, "--json"])).await;
+    assert_success("bridge undo", &undone);
+    let report: Value = serde_json::from_slice(&undone.stdout).unwrap();
+    assert_eq!(report["restored"], 1, "{report}");
+    assert_eq!(get_member().await["FirstName"], original);
+    let p = pair.clone();
+    let after = blocking(move || (p.sync(), p.sync())).await;
+    assert_eq!(
+        ghl_get(&pair, &format!("/contacts/{ghl_id}")).await["contact"]["firstName"],
+        original
+    );
+    assert_eq!(get_member().await["FirstName"], original);
+    assert_eq!(
+        after.1["plan"]["operations"],
+        json!([]),
+        "settled: {}",
+        after.1
+    );
+}

@@ -87,6 +87,12 @@ enum Command {
         #[arg(long, value_parser = ["ghl", "app"], requires = "resolve")]
         keep: Option<String>,
     },
+    /// Writes back the values a sync run overwrote, on both sides.
+    Undo {
+        run_id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show, export or import an app connection's field mapping.
     #[command(subcommand)]
     Mapping(commands::mapping::MappingCommand),
@@ -148,6 +154,7 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
             block_on(commands::sync::retry_dead_letters(context, json))
         }
         Command::Mapping(command) => commands::mapping::run(context, command),
+        Command::Undo { run_id, json } => block_on(commands::sync::undo(context, &run_id, json)),
         Command::Conflicts {
             json,
             resolve,

@@ -135,6 +135,40 @@ fn summary(
     ))
 }
 
+pub async fn undo(context: &Context, run_id: &str, json: bool) -> Result<(), BridgeError> {
+    let mut store = Store::open(&context.db_path)?;
+    let tokens = token_store(context);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let ghl_connection = hub(&store, None)?;
+    let ghl = ghl_client(&ghl_connection, tokens.clone(), clock.clone())?;
+    let mut total = bridge_sync::pair::UndoReport::default();
+    for app_connection in connections::list(store.conn())?
+        .into_iter()
+        .filter(|c| c.system == System::Novi)
+    {
+        let novi = novi_client(&app_connection, tokens.clone())?;
+        let mapping = contact_mapping(&store, &app_connection.id)?;
+        let pair = NoviPair {
+            ghl_connection: &ghl_connection,
+            app_connection: &app_connection,
+            ghl: &ghl,
+            novi: &novi,
+            mapping: &mapping,
+            breaker: Breaker::default(),
+        };
+        let report = pair.undo(&mut store, run_id, clock.as_ref()).await?;
+        total.restored += report.restored;
+        total.created_kept += report.created_kept;
+    }
+    if json {
+        return print_json(&total);
+    }
+    line(&format!(
+        "Restored {} records the run overwrote; {} records it created were kept. The next sync carries the restored values to the other side.",
+        total.restored, total.created_kept
+    ))
+}
+
 pub fn runs(context: &Context, json: bool) -> Result<(), BridgeError> {
     let store = Store::open(&context.db_path)?;
     let runs = sync_runs::recent(store.conn(), 50)?;

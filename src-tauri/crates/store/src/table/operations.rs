@@ -121,6 +121,17 @@ pub fn get(conn: &Connection, op_key: &str) -> Result<Option<OperationRow>, Brid
     .map_err(storage_error)
 }
 
+/// The operations of one run, in the order they were journaled.
+pub fn for_run(conn: &Connection, run_id: &str) -> Result<Vec<OperationRow>, BridgeError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM operations WHERE run_id = ?1 ORDER BY id"
+        ))
+        .map_err(storage_error)?;
+    let rows = stmt.query_map([run_id], from_row).map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 /// Puts every dead letter back in the queue; the next sync sends them again. Returns how many.
 pub fn retry_dead(conn: &Connection, now: DateTime<Utc>) -> Result<usize, BridgeError> {
     conn.execute(
