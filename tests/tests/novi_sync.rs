@@ -514,3 +514,123 @@ async fn undo_restores_what_a_run_overwrote_on_both_sides() {
         after.1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agreed_fields_and_recurring_changes_sync_every_time() {
+    let pair = std::sync::Arc::new(Pair::start(GHL_CONTACTS, 10).await);
+    let p = pair.clone();
+    blocking(move || {
+        p.connect();
+        p.sync();
+    })
+    .await;
+    // A person both accounts had before the first sync, with the same email: linked, nothing
+    // written, so their agreement must be remembered as the base.
+    let members = novi_members(&pair).await;
+    let member = members
+        .iter()
+        .find(|m| {
+            m["FirstName"].is_string() && m["Email"].is_string() && m["Active"] == json!(true)
+        })
+        .unwrap()
+        .clone();
+    let member_id = member["UniqueID"].as_str().unwrap().to_string();
+    let email = email_of(&member, "Email");
+    let duplicate = ghl_get(
+        &pair,
+        &format!(
+            "/contacts/search/duplicate?locationId={}&email={email}",
+            pair.ghl.location_id()
+        ),
+    )
+    .await;
+    let ghl_id = duplicate["contact"]["id"].as_str().unwrap().to_string();
+    let http = reqwest::Client::new();
+    let edit_member = |changes: Value| {
+        let http = http.clone();
+        let url = format!("{}/members/{member_id}", pair.novi.base_url());
+        let key = pair.novi.api_key();
+        async move {
+            let mut current: Value = http
+                .get(&url)
+                .header("Authorization", format!("Basic {key}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            for (k, v) in changes.as_object().unwrap() {
+                current[k] = v.clone();
+            }
+            let put = http
+                .put(&url)
+                .header("Authorization", format!("Basic {key}"))
+                .json(&current)
+                .send()
+                .await
+                .unwrap();
+            assert!(put.status().is_success());
+        }
+    };
+    let rename_in_ghl = |name: String| {
+        let http = http.clone();
+        let url = format!("{}/contacts/{ghl_id}", pair.ghl.base_url());
+        let token = pair.ghl.private_token();
+        async move {
+            let put = http
+                .put(&url)
+                .bearer_auth(token)
+                .header("Version", "2021-07-28")
+                .json(&json!({"firstName": name}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(put.status(), 200);
+        }
+    };
+    let sync = || {
+        let p = pair.clone();
+        async move { blocking(move || p.sync()).await }
+    };
+
+    // The email (owned by GHL on conflict) changed only in Novi: Novi's change wins.
+    edit_member(json!({"Email": "new.address@example.org"})).await;
+    sync().await;
+    assert_eq!(
+        ghl_get(&pair, &format!("/contacts/{ghl_id}")).await["contact"]["email"],
+        "new.address@example.org"
+    );
+
+    // GHL: A → B, B → A, A → B: every change reaches Novi, including the one that repeats.
+    let original = member["FirstName"].as_str().unwrap().to_string();
+    let member_first_name = || {
+        let http = http.clone();
+        let url = format!("{}/members/{member_id}", pair.novi.base_url());
+        let key = pair.novi.api_key();
+        async move {
+            http.get(&url)
+                .header("Authorization", format!("Basic {key}"))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()["FirstName"]
+                .clone()
+        }
+    };
+    rename_in_ghl("Augusta".into()).await;
+    sync().await;
+    assert_eq!(member_first_name().await, "Augusta");
+    rename_in_ghl(original.clone()).await;
+    sync().await;
+    assert_eq!(member_first_name().await, json!(original));
+    rename_in_ghl("Augusta".into()).await;
+    sync().await;
+    assert_eq!(
+        member_first_name().await,
+        "Augusta",
+        "the repeated change was sent again"
+    );
+}

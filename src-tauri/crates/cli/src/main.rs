@@ -63,6 +63,10 @@ enum Command {
         /// The GHL connection, when there are several.
         #[arg(long)]
         ghl: Option<String>,
+        /// Share of the pair's records one sync may overwrite on a side before it stops and
+        /// asks (the circuit breaker), in percent.
+        #[arg(long, default_value_t = 20.0)]
+        max_overwrite: f64,
     },
     /// The history of syncs.
     Runs {
@@ -147,7 +151,17 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
             json,
             pair,
             ghl,
-        } => block_on(commands::sync::sync(context, dry_run, json, pair, ghl)),
+            max_overwrite,
+        } => block_on(commands::sync::sync(
+            context,
+            commands::sync::SyncOptions {
+                dry_run,
+                json,
+                pair,
+                ghl,
+                max_overwrite,
+            },
+        )),
         Command::Runs { json } => commands::sync::runs(context, json),
         Command::DeadLetters { json, retry: false } => commands::sync::dead_letters(context, json),
         Command::DeadLetters { json, retry: true } => {

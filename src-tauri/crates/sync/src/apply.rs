@@ -16,7 +16,7 @@ use bridge_core::hash::content_hash;
 use bridge_core::{BridgeError, Clock, ErrorCode};
 use bridge_store::table::operations::{self, NewOperation};
 use bridge_store::table::timeline::{self, TimelineEvent};
-use bridge_store::table::{contacts, links};
+use bridge_store::table::{contacts, links, remote_records};
 use bridge_store::Store;
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -205,6 +205,29 @@ fn finish(
         let settled: serde_json::Map<String, serde_json::Value> =
             op.settles.clone().into_iter().collect();
         links::settle_base(tx, targets.app_connection_id, &op.local_id, &settled, now)?;
+        // The local mirror of the target holds what we wrote, in the same transaction as the
+        // done mark: a rerun after a crash plans from what the remote now holds.
+        let written: serde_json::Map<String, serde_json::Value> = op
+            .changes
+            .iter()
+            .map(|c| (c.field.clone(), c.after.clone()))
+            .collect();
+        match op.target {
+            Side::App => {
+                if let Some(remote_id) = created_id.or(op.remote_id.as_deref()) {
+                    remote_records::merge_written(
+                        tx,
+                        targets.app_connection_id,
+                        "contact",
+                        remote_id,
+                        &op.local_id,
+                        &written,
+                        now,
+                    )?;
+                }
+            }
+            Side::Ghl => contacts::apply_written(tx, &op.local_id, &written, now)?,
+        }
         for change in &op.changes {
             timeline::append(
                 tx,
@@ -231,8 +254,10 @@ fn finish(
     Ok(())
 }
 
-/// Same change, same key: the target, the record, the action and the values written.
-fn op_key(targets: &Targets<'_>, op: &Operation) -> String {
+/// Same change, same key: the target, the record, the action, the values written and the
+/// version of the source record they come from (so a rerun finds its own journal row, while
+/// the same values changed again later are a new operation).
+pub(crate) fn op_key(targets: &Targets<'_>, op: &Operation) -> String {
     let connection = match op.target {
         Side::Ghl => targets.ghl_connection_id,
         Side::App => targets.app_connection_id,
@@ -243,6 +268,7 @@ fn op_key(targets: &Targets<'_>, op: &Operation) -> String {
         op.action,
         &op.remote_id,
         &op.changes,
+        &op.source_version,
     ))
 }
 
@@ -432,6 +458,7 @@ mod tests {
                     },
                 ],
                 reason: "exists only in GHL".into(),
+                source_version: None,
                 settles: [
                     ("Email".to_string(), json!("ada@example.com")),
                     ("FirstName".to_string(), json!("Ada")),
@@ -547,6 +574,7 @@ mod tests {
                 }],
                 reason: "email changed in GHL".into(),
                 settles: Values::new(),
+                source_version: None,
             }],
             ..Plan::default()
         };

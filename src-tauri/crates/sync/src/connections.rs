@@ -360,8 +360,8 @@ impl AccessTokenSource for FixedToken {
         Box::pin(async move {
             Err(BridgeError::new(
                 ErrorCode::Unauthorized,
-                "GHL rejected the Private Integration Token: check it was copied whole and \
-                 belongs to this location",
+                "the app rejected the token or API key being checked: check it was copied whole \
+                 and belongs to this account",
             ))
         })
     }

@@ -1,5 +1,5 @@
 //! The sync engine: pull → normalize → match → plan (a pure function) → apply (journaled) →
-//! timeline. Pull and the pure plan have landed; match and apply arrive with the engine's issue.
+//! timeline. `pair` runs them for one GHL location and one app account.
 
 pub mod apply;
 pub mod connections;

@@ -2,7 +2,7 @@
 //! pull both sides → match the app's records to contacts → plan → (dry run: stop) → apply.
 //! Tasks, notes and appointments of the pair follow the same path in a later release.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicBool;
 
 use bridge_connectors::ghl::wire::{ContactFields, NewContact};
@@ -80,6 +80,29 @@ pub const NOVI_MEMBER_FIELDS: &[&str] = &[
     "MemberStatus",
     "Notes",
 ];
+
+/// The GHL fields the sync writes today; other GHL fields can be mapped one way, GHL → app.
+pub const GHL_WRITABLE_FIELDS: &[&str] = &["email", "firstName", "lastName", "fullName", "phone"];
+
+/// Lines that would write a GHL field the sync cannot write yet (tags, custom fields,
+/// businessId): refused rather than dropped without a word.
+pub fn unwritable_lines(mapping: &Mapping) -> Vec<String> {
+    mapping
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| line.direction != Direction::GhlToApp && !GHL_WRITABLE_FIELDS.contains(&line.ghl.as_str()))
+        .map(|(i, line)| {
+            format!(
+                "line {} ({} → {}): Contact Bridge cannot write GHL's {} yet; make the line one-way, GHL → app",
+                i + 1,
+                line.ghl,
+                line.app,
+                line.ghl
+            )
+        })
+        .collect()
+}
 
 /// GHL's contact fields a mapping can name: the standard ones and the location's custom fields.
 pub fn ghl_contact_fields(
@@ -194,10 +217,11 @@ impl NoviPair<'_> {
             Ok(_) => ("succeeded", None),
             Err(e) => ("failed", Some(e.message.clone())),
         };
-        let summary = match &result {
+        let mut summary = match &result {
             Ok((_, _, plan, _)) => summarize(plan),
-            Err(_) => Value::Null,
+            Err(_) => serde_json::json!({}),
         };
+        summary["pair"] = Value::String(self.app_connection.id.clone());
         sync_runs::finish(
             store.conn(),
             &run_id,
@@ -236,7 +260,12 @@ impl NoviPair<'_> {
         let ghl_pull = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
         let app_pulled = self.pull_members(store, clock).await?;
         let records = self.record_states(store)?;
-        let plan = plan::plan(self.mapping, &records, self.breaker)?;
+        let population = links::count_contacts(store.conn(), &self.app_connection.id)? as usize;
+        let breaker = Breaker {
+            population,
+            ..self.breaker
+        };
+        let plan = plan::plan(self.mapping, &records, breaker)?;
         if dry_run {
             return Ok((ghl_pull, app_pulled, plan, None));
         }
@@ -252,7 +281,7 @@ impl NoviPair<'_> {
         record_conflicts(store, &self.app_connection.id, &plan, clock)?;
         let report = apply::apply(store, run_id, &plan, &targets, clock, progress, cancel).await?;
         if !report.cancelled {
-            self.record_written(store, &plan, clock)?;
+            self.record_written(store, &plan, &targets, clock)?;
         }
         Ok((ghl_pull, app_pulled, plan, Some(report)))
     }
@@ -445,41 +474,54 @@ impl NoviPair<'_> {
         Ok(records)
     }
 
-    /// After apply: the app's mirror holds what we wrote, and both sides count as planned.
+    /// After apply: what both sides agree on becomes the base (fields an unfinished operation
+    /// still has to carry keep theirs), and records with unfinished operations stay due for the
+    /// next sync; everything else counts as planned.
     fn record_written(
         &self,
         store: &mut Store,
         plan: &Plan,
+        targets: &Targets<'_>,
         clock: &dyn Clock,
     ) -> Result<(), BridgeError> {
         let now = clock.now();
         store.with_tx(|tx| {
-            for op in plan
-                .operations
-                .iter()
-                .filter(|op| op.target == plan::Side::App)
-            {
-                let Some(link) = links::for_contact(tx, &op.local_id)?.into_iter().find(|l| {
-                    l.connection_id == self.app_connection.id && l.object_kind == "contact"
-                }) else {
-                    continue;
-                };
-                let changes: Map<String, Value> = op
-                    .changes
-                    .iter()
-                    .map(|c| (c.field.clone(), c.after.clone()))
-                    .collect();
-                remote_records::merge_written(
-                    tx,
-                    &self.app_connection.id,
-                    "contact",
-                    &link.remote_id,
-                    &op.local_id,
-                    &changes,
-                    now,
-                )?;
+            let mut unfinished: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+            for op in &plan.operations {
+                let state = bridge_store::table::operations::get(tx, &apply::op_key(targets, op))?
+                    .map(|row| row.state)
+                    .unwrap_or_default();
+                if state != "done" {
+                    let fields = unfinished.entry(op.local_id.as_str()).or_default();
+                    fields.extend(op.settles.keys().cloned());
+                }
             }
             remote_records::mark_planned(tx, &self.app_connection.id)?;
+            for (local_id, next_base) in &plan.next_base {
+                let pending = unfinished.get(local_id.as_str());
+                let agreed: Map<String, Value> = self
+                    .mapping
+                    .fields
+                    .iter()
+                    .map(|line| &line.app)
+                    .filter(|field| pending.is_none_or(|p| !p.contains(*field)))
+                    .map(|field| {
+                        (
+                            field.clone(),
+                            next_base.get(field).cloned().unwrap_or(Value::Null),
+                        )
+                    })
+                    .collect();
+                let linked = links::for_contact(tx, local_id)?.iter().any(|l| {
+                    l.connection_id == self.app_connection.id && l.object_kind == "contact"
+                });
+                if linked {
+                    links::settle_base(tx, &self.app_connection.id, local_id, &agreed, now)?;
+                }
+                if pending.is_some() {
+                    remote_records::mark_dirty(tx, &self.app_connection.id, local_id)?;
+                }
+            }
             cursors::set(
                 tx,
                 &self.app_connection.id,

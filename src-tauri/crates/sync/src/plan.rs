@@ -79,6 +79,10 @@ pub struct Operation {
     /// per operation so a plan applied halfway records agreement only where it exists.
     #[serde(skip)]
     pub settles: Values,
+    /// When the source record last changed (its `updated_at`): the same change planned again
+    /// after a crash carries the same version, a later change of the same values does not.
+    #[serde(skip)]
+    pub source_version: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -110,6 +114,9 @@ pub struct Breaker {
     pub max_overwrite_share: f64,
     /// Plans this small always pass (a share of 3 records means nothing).
     pub min_records: usize,
+    /// How many records the pair holds: the share is measured against them (at least the
+    /// planned ones), not against the few a sync happens to look at.
+    pub population: usize,
 }
 
 impl Default for Breaker {
@@ -117,6 +124,7 @@ impl Default for Breaker {
         Self {
             max_overwrite_share: 0.2,
             min_records: 20,
+            population: 0,
         }
     }
 }
@@ -298,6 +306,12 @@ fn push_operation(
         },
         changes,
         settles,
+        source_version: match target {
+            Side::Ghl => record.app.as_ref(),
+            Side::App => record.ghl.as_ref(),
+        }
+        .and_then(|source| source.updated_at)
+        .map(|at| at.to_rfc3339()),
     });
 }
 
@@ -324,7 +338,8 @@ fn check_breaker(
     records: &[RecordState],
     breaker: Breaker,
 ) -> Result<(), BridgeError> {
-    if records.len() < breaker.min_records {
+    let population = breaker.population.max(records.len());
+    if population < breaker.min_records {
         return Ok(());
     }
     for side in [Side::Ghl, Side::App] {
@@ -333,14 +348,14 @@ fn check_breaker(
             .iter()
             .filter(|op| op.target == side && op.action == Action::Update)
             .count();
-        let share = overwrites as f64 / records.len() as f64;
+        let share = overwrites as f64 / population as f64;
         if share > breaker.max_overwrite_share {
             return Err(BridgeError::new(
                 bridge_core::ErrorCode::Conflict,
                 format!(
                     "the plan would overwrite {overwrites} of {} records in {} ({:.0}%, above the \
-                     {:.0}% limit): check the mapping, or raise the limit for this sync",
-                    records.len(),
+                     {:.0}% limit): check the mapping, or allow it with `bridge sync --max-overwrite PERCENT`",
+                    population,
                     match side {
                         Side::Ghl => "GHL",
                         Side::App => "the app",
@@ -636,11 +651,22 @@ mod tests {
             &records,
             Breaker {
                 max_overwrite_share: 1.0,
-                min_records: 20,
+                ..Breaker::default()
             },
         )
         .unwrap();
         assert_eq!(allowed.operations.len(), 30);
+        // Measured against a pair of 1,000 records, 30 overwrites are 3%: allowed.
+        let big_pair = plan(
+            &mapping(Owner::Ghl),
+            &records,
+            Breaker {
+                population: 1_000,
+                ..Breaker::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(big_pair.operations.len(), 30);
     }
 
     mod properties {

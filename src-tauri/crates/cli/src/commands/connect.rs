@@ -167,15 +167,28 @@ fn report(
     ))
 }
 
-/// The CLI's secret store: the OS keychain when reachable, else a 0600 file beside the
-/// database (announced once on stderr).
+/// Chooses where the CLI keeps secrets: `BRIDGE_SECRET_STORE=keychain` (the OS keychain,
+/// no fallback), `file` (a 0600 file beside the database — for servers and cron jobs without
+/// a desktop session), or unset: the keychain when one answers, else the file, announced once
+/// on stderr.
 pub fn token_store(context: &Context) -> Arc<dyn TokenStore> {
-    let (store, notice) = cli_token_store(crate::db_dir(context));
-    if let Some(notice) = notice {
-        eprintln!("{notice}");
+    let file =
+        || bridge_auth::FileStore::new(crate::db_dir(context).join(bridge_auth::SECRETS_FILE_NAME));
+    match std::env::var(SECRET_STORE_ENV).ok().as_deref() {
+        Some("file") => Arc::new(file()),
+        Some("keychain") => Arc::new(bridge_auth::KeychainStore::new()),
+        _ => {
+            let (store, notice) = cli_token_store(crate::db_dir(context));
+            if let Some(notice) = notice {
+                eprintln!("{notice}");
+            }
+            Arc::from(store)
+        }
     }
-    Arc::from(store)
 }
+
+/// Overrides where the CLI keeps secrets (see [`token_store`]).
+pub const SECRET_STORE_ENV: &str = "BRIDGE_SECRET_STORE";
 
 fn secret_from_env(var: &str) -> Result<Sensitive<String>, BridgeError> {
     match std::env::var(var) {

@@ -6,7 +6,9 @@ use bridge_core::mapping::Mapping;
 use bridge_core::{BridgeError, Clock, ErrorCode, SystemClock};
 use bridge_store::table::{connections, mappings};
 use bridge_store::Store;
-use bridge_sync::pair::{contact_mapping, ghl_contact_fields, NOVI_MEMBER_FIELDS};
+use bridge_sync::pair::{
+    contact_mapping, ghl_contact_fields, unwritable_lines, NOVI_MEMBER_FIELDS,
+};
 use clap::Subcommand;
 
 use crate::commands::sync::hub;
@@ -49,8 +51,9 @@ pub fn run(context: &Context, command: MappingCommand) -> Result<(), BridgeError
             let ghl = hub(&store, None)?;
             let app_fields = NOVI_MEMBER_FIELDS.iter().map(|f| f.to_string()).collect();
             let problems = mapping.validate(&ghl_contact_fields(&store, &ghl.id)?, &app_fields);
-            if !problems.is_empty() {
-                let list: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+            let mut list: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+            list.extend(unwritable_lines(&mapping));
+            if !list.is_empty() {
                 return Err(BridgeError::invalid_input(format!(
                     "the mapping was not saved:\n  {}",
                     list.join("\n  ")

@@ -34,13 +34,28 @@ pub fn hub(store: &Store, name: Option<&str>) -> Result<ConnectionRow, BridgeErr
     }
 }
 
-pub async fn sync(
-    context: &Context,
-    dry_run: bool,
-    json: bool,
-    pair: Option<String>,
-    ghl_name: Option<String>,
-) -> Result<(), BridgeError> {
+pub struct SyncOptions {
+    pub dry_run: bool,
+    pub json: bool,
+    pub pair: Option<String>,
+    pub ghl: Option<String>,
+    /// Percent of a pair's records one sync may overwrite on a side.
+    pub max_overwrite: f64,
+}
+
+pub async fn sync(context: &Context, options: SyncOptions) -> Result<(), BridgeError> {
+    let SyncOptions {
+        dry_run,
+        json,
+        pair,
+        ghl: ghl_name,
+        max_overwrite,
+    } = options;
+    if !(0.0..=100.0).contains(&max_overwrite) {
+        return Err(BridgeError::invalid_input(format!(
+            "--max-overwrite {max_overwrite}: must be a percentage from 0 to 100"
+        )));
+    }
     let mut store = Store::open(&context.db_path)?;
     let tokens = token_store(context);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -67,7 +82,10 @@ pub async fn sync(
             ghl: &ghl,
             novi: &novi,
             mapping: &mapping,
-            breaker: Breaker::default(),
+            breaker: Breaker {
+                max_overwrite_share: max_overwrite / 100.0,
+                ..Breaker::default()
+            },
         };
         let cancel = AtomicBool::new(false);
         let outcome = pair
@@ -141,10 +159,17 @@ pub async fn undo(context: &Context, run_id: &str, json: bool) -> Result<(), Bri
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ghl_connection = hub(&store, None)?;
     let ghl = ghl_client(&ghl_connection, tokens.clone(), clock.clone())?;
+    let run = sync_runs::get(store.conn(), run_id)?.ok_or_else(|| {
+        BridgeError::new(
+            ErrorCode::NotFound,
+            format!("no sync run has the id {run_id}"),
+        )
+    })?;
+    let pair_id = run.summary["pair"].as_str().unwrap_or_default().to_string();
     let mut total = bridge_sync::pair::UndoReport::default();
     for app_connection in connections::list(store.conn())?
         .into_iter()
-        .filter(|c| c.system == System::Novi)
+        .filter(|c| c.system == System::Novi && c.id == pair_id)
     {
         let novi = novi_client(&app_connection, tokens.clone())?;
         let mapping = contact_mapping(&store, &app_connection.id)?;
@@ -193,7 +218,17 @@ pub async fn retry_dead_letters(context: &Context, json: bool) -> Result<(), Bri
     if !json {
         line(&format!("{requeued} dead letters queued again."))?;
     }
-    sync(context, false, json, None, None).await?;
+    sync(
+        context,
+        SyncOptions {
+            dry_run: false,
+            json,
+            pair: None,
+            ghl: None,
+            max_overwrite: 20.0,
+        },
+    )
+    .await?;
     let store = Store::open(&context.db_path)?;
     let left = operations::dead_letters(store.conn())?.len();
     if !json {

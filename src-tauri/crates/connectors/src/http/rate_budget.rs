@@ -27,6 +27,10 @@ fn safety_margin(window: Duration) -> Duration {
     (window * 3 / 100).max(Duration::from_millis(30))
 }
 
+/// The largest request count per window and the longest window taken from a remote's headers.
+const MAX_TRUSTED_PER_WINDOW: u64 = 10_000;
+const MAX_TRUSTED_WINDOW_MS: u64 = 60 * 60 * 1000;
+
 /// The response headers an app reports its limits in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateHeaderNames {
@@ -165,11 +169,13 @@ impl RateBudget {
         let daily = self.headers.daily_remaining.as_deref().and_then(read);
 
         let mut state = self.state.lock().await;
+        // Remote numbers are clamped: a broken or hostile header must not make the budget
+        // track billions of slots or stop every request for days.
         if let Some(max) = max.filter(|m| *m > 0) {
-            state.max = u32::try_from(max).unwrap_or(u32::MAX);
+            state.max = u32::try_from(max.min(MAX_TRUSTED_PER_WINDOW)).unwrap_or(1);
         }
         if let Some(ms) = interval_ms.filter(|ms| *ms > 0) {
-            state.window = Duration::from_millis(ms);
+            state.window = Duration::from_millis(ms.min(MAX_TRUSTED_WINDOW_MS));
         }
         if let Some(remaining) = remaining {
             state.count_others(permit.acquired_at, remaining);
@@ -397,6 +403,26 @@ mod tests {
         assert_eq!(Instant::now(), start);
         budget.acquire().await.unwrap();
         assert_eq!(Instant::now() - start, Duration::from_millis(2_060));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn absurd_remote_numbers_are_clamped() {
+        let budget = budget(100, 10);
+        let permit = budget.acquire().await.unwrap();
+        budget
+            .observe(
+                &permit,
+                &headers(&[
+                    ("X-RateLimit-Max", "4294967295"),
+                    ("X-RateLimit-Interval-Milliseconds", "99999999999"),
+                    ("X-RateLimit-Remaining", "0"),
+                ]),
+            )
+            .await;
+        let snapshot = budget.snapshot().await;
+        assert_eq!(snapshot.max_per_window, 10_000);
+        assert_eq!(snapshot.window, Duration::from_secs(3600));
+        assert!(snapshot.used_in_window <= 10_000);
     }
 
     #[tokio::test(start_paused = true)]

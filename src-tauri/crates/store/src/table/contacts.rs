@@ -172,6 +172,32 @@ pub fn insert_pending(
     Ok(id)
 }
 
+/// After we wrote GHL fields (`email`, `firstName`, `lastName`, `phone`; null clears): the
+/// local mirror holds them until the next pull, which stores GHL's own version (the hash is
+/// cleared so it does).
+pub fn apply_written(
+    conn: &Connection,
+    id: &str,
+    fields: &serde_json::Map<String, serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    for (field, column) in [
+        ("email", "email"),
+        ("firstName", "first_name"),
+        ("lastName", "last_name"),
+        ("phone", "phone"),
+    ] {
+        if let Some(value) = fields.get(field) {
+            conn.execute(
+                &format!("UPDATE contacts SET {column} = ?2, content_hash = '', updated_at = ?3 WHERE id = ?1"),
+                params![id, value.as_str(), timestamp(now)],
+            )
+            .map_err(storage_error)?;
+        }
+    }
+    Ok(())
+}
+
 /// Records the id GHL gave a contact we created there.
 pub fn set_ghl_id(
     conn: &Connection,

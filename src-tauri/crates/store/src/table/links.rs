@@ -84,6 +84,16 @@ pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<LinkRow>, 
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// How many contacts are linked to records of `connection_id`.
+pub fn count_contacts(conn: &Connection, connection_id: &str) -> Result<u64, BridgeError> {
+    conn.query_row(
+        "SELECT count(*) FROM links WHERE connection_id = ?1 AND object_kind = 'contact'",
+        [connection_id],
+        |row| row.get(0),
+    )
+    .map_err(storage_error)
+}
+
 /// The agreed values of a contact's link to `connection_id` (empty when never synced).
 pub fn base(
     conn: &Connection,

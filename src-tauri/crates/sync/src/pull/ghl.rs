@@ -54,9 +54,9 @@ pub async fn pull(
     let since = cursors::get(store.conn(), &connection.id, CONTACTS_CURSOR)?
         .map(|saved| parse_cursor(&saved))
         .transpose()?
-        .map(|at| at - INDEX_LAG);
+        .map(|at| at.checked_sub_signed(INDEX_LAG).unwrap_or(at));
     // Once a record cannot be read, the cursor must not pass it.
-    let mut hold: Option<DateTime<Utc>> = None;
+    let mut hold = Hold::Free;
 
     let pages = client.search_changed_contacts(ChangedContactsQuery {
         updated_since: since,
@@ -74,7 +74,8 @@ pub async fn pull(
         report.contacts_changed += changed.len() as u64;
         let children = fetch_children(client, &changed).await?;
         let cursor = match (page.cursor()?, hold) {
-            (Some(at), Some(held)) => Some(at.min(held)),
+            (_, Hold::Frozen) => None,
+            (Some(at), Hold::Before(held)) => Some(at.min(held)),
             (at, _) => at,
         };
         store.with_tx(|tx| {
@@ -174,7 +175,7 @@ fn read_page(
     page: &SearchPage,
     fields: &CustomFieldIndex,
     report: &mut PullReport,
-    hold: &mut Option<DateTime<Utc>>,
+    hold: &mut Hold,
 ) -> Vec<Contact> {
     let mut contacts = Vec::with_capacity(page.contacts.len());
     for remote in &page.contacts {
@@ -183,22 +184,33 @@ fn read_page(
             Err(e) => {
                 tracing::warn!(contact = ?remote.id, "skipped an unreadable GHL contact: {}", e.message);
                 report.problems.push(e.message);
-                let at = held_cursor(remote);
-                *hold = Some(hold.map_or(at, |h| h.min(at)));
+                *hold = match (*hold, held_cursor(remote)) {
+                    (Hold::Frozen, _) | (_, None) => Hold::Frozen,
+                    (Hold::Free, Some(at)) => Hold::Before(at),
+                    (Hold::Before(h), Some(at)) => Hold::Before(h.min(at)),
+                };
             }
         }
     }
     contacts
 }
 
-fn held_cursor(remote: &GhlContact) -> DateTime<Utc> {
+/// How far the cursor may move in this pull, given the records that could not be read.
+#[derive(Debug, Clone, Copy)]
+enum Hold {
+    Free,
+    /// Not past this instant (just before an unreadable record's `dateUpdated`).
+    Before(DateTime<Utc>),
+    /// An unreadable record without a readable time: the cursor stays where it was.
+    Frozen,
+}
+
+fn held_cursor(remote: &GhlContact) -> Option<DateTime<Utc>> {
     remote
         .date_updated
         .as_ref()
         .and_then(|t| t.parse().ok().flatten())
-        .map(|t| t - Duration::milliseconds(1))
-        // Without a readable time the whole pull must be redone from the start.
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        .and_then(|t| t.checked_sub_signed(Duration::milliseconds(1)))
 }
 
 /// A contact that is new or differs from what is stored, with the version stored before.
