@@ -915,3 +915,48 @@ impl RecordWriter for NoviWriter<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_writing_ghl_fields_the_sync_cannot_write_are_named() {
+        let mut mapping = default_novi_mapping();
+        assert!(unwritable_lines(&mapping).is_empty());
+        mapping.fields.push(FieldMapping {
+            ghl: "tags".into(),
+            app: "Notes".into(),
+            direction: Direction::Both,
+            owner: Owner::Ghl,
+            transforms: vec![],
+        });
+        let problems = unwritable_lines(&mapping);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].starts_with("line 5 (tags → Notes)"),
+            "{}",
+            problems[0]
+        );
+        // One way, GHL → app, is fine: nothing is written to GHL.
+        mapping.fields[4].direction = Direction::GhlToApp;
+        assert!(unwritable_lines(&mapping).is_empty());
+    }
+
+    #[test]
+    fn ghl_values_name_the_fields_a_mapping_can_use() {
+        let contact = Contact {
+            contact_id: "g1".into(),
+            email: Some("ada@example.com".into()),
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            tags: ["vip".to_string()].into(),
+            ..Contact::default()
+        };
+        let values = ghl_contact_values(&contact);
+        assert_eq!(values["email"], "ada@example.com");
+        assert_eq!(values["fullName"], serde_json::json!(["Ada", "Lovelace"]));
+        assert_eq!(values["tags"], serde_json::json!(["vip"]));
+        assert!(!values.contains_key("phone"));
+    }
+}
