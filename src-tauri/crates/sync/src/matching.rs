@@ -73,9 +73,18 @@ pub fn match_record(
                     .and_then(normalize::email)
                     .is_some_and(|e| Some(e) != email)
         };
+        // One contact cannot be two records of the same app: a second member with the same
+        // email as an already linked one is for the operator to sort out.
+        let linked_elsewhere = |row: &contacts::ContactRow| -> Result<bool, BridgeError> {
+            Ok(links::for_contact(conn, &row.id)?.iter().any(|l| {
+                l.connection_id == app_connection_id
+                    && l.object_kind == "contact"
+                    && l.remote_id != keys.remote_id
+            }))
+        };
         match found.as_slice() {
             [] => continue,
-            [one] if !conflicting_email(one) => {
+            [one] if !conflicting_email(one) && !linked_elsewhere(one)? => {
                 return Ok(MatchOutcome::Linked {
                     contact_id: one.id.clone(),
                     by,
@@ -259,6 +268,41 @@ mod tests {
         .unwrap();
         assert!(
             matches!(outcome, MatchOutcome::Linked { by: "phone", .. }),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn a_second_record_for_an_already_linked_contact_is_reviewed() {
+        let store = Store::open_in_memory().unwrap();
+        let ghl = connection(&store, System::Ghl, "ghl");
+        let novi = connection(&store, System::Novi, "novi");
+        let ada = contact(&store, &ghl, "g1", "ada@example.com", None);
+        links::upsert(
+            store.conn(),
+            &links::LinkRow {
+                contact_id: ada,
+                connection_id: novi.clone(),
+                object_kind: "contact".into(),
+                local_object_id: None,
+                remote_id: "n1".into(),
+                last_written_hash: None,
+                last_seen_hash: None,
+            },
+            clock().0,
+        )
+        .unwrap();
+        let outcome = match_record(
+            store.conn(),
+            &ghl,
+            &novi,
+            &keys("n2", Some("ada@example.com"), None),
+            "US",
+            &clock(),
+        )
+        .unwrap();
+        assert!(
+            matches!(outcome, MatchOutcome::Ambiguous { by: "email", .. }),
             "{outcome:?}"
         );
     }

@@ -292,8 +292,9 @@ impl NoviPair<'_> {
         let since = cursors::get(store.conn(), &self.app_connection.id, MEMBERS_CURSOR)?
             .and_then(|saved| chrono::DateTime::parse_from_rfc3339(&saved).ok())
             .map(|t| t.with_timezone(&chrono::Utc) - chrono::Duration::seconds(10));
-        let started = clock.now();
         let fields: BTreeSet<&str> = self.mapping.fields.iter().map(|f| f.app.as_str()).collect();
+        // The cursor is the newest LastModifiedDate Novi reported: its clock, not ours.
+        let mut newest: Option<chrono::DateTime<chrono::Utc>> = None;
         let pages = self.novi.list_members(MemberQuery {
             modified_since: since,
             page_size: 100,
@@ -304,19 +305,27 @@ impl NoviPair<'_> {
             store.with_tx(|tx| {
                 for member in &page.items {
                     pulled += 1;
+                    let modified = member
+                        .other
+                        .get("LastModifiedDate")
+                        .and_then(Value::as_str)
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&chrono::Utc));
+                    newest = newest.max(modified);
                     self.store_member(tx, member, &fields, clock)?;
                 }
                 Ok(())
             })?;
         }
-        // The cursor is the start of this pull: changes made while it ran come again next time.
-        cursors::set(
-            store.conn(),
-            &self.app_connection.id,
-            MEMBERS_CURSOR,
-            &timestamp(started),
-            clock.now(),
-        )?;
+        if let Some(newest) = newest {
+            cursors::set(
+                store.conn(),
+                &self.app_connection.id,
+                MEMBERS_CURSOR,
+                &timestamp(newest),
+                clock.now(),
+            )?;
+        }
         Ok(pulled)
     }
 
