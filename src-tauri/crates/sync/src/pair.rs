@@ -382,7 +382,10 @@ impl NoviPair<'_> {
                 };
                 let keys = MatchKeys {
                     email: member.email.as_deref().and_then(normalize::email),
-                    phone: None,
+                    phone: member
+                        .phone
+                        .as_deref()
+                        .and_then(|raw| normalize::phone_e164(raw, PHONE_REGION).ok().flatten()),
                 };
                 contacts::insert_pending(tx, &self.ghl_connection.id, &contact, &keys, clock.now())?
             }

@@ -79,18 +79,20 @@ pub fn upsert_from_ghl(
         }
     }
     // A contact we asked GHL to create whose answer was lost comes back through the pull:
-    // it claims the pending row (same email, no GHL id yet) instead of becoming a second contact.
-    let existing = match (existing, &keys.email) {
-        (None, Some(email)) => conn
+    // it claims the pending row (same email, or same phone when it has no email; no GHL id
+    // yet) instead of becoming a second contact.
+    let existing = match (existing, &keys.email, &keys.phone) {
+        (None, Some(key), _) | (None, None, Some(key)) => conn
             .query_row(
                 "SELECT id, content_hash FROM contacts
-                 WHERE ghl_connection_id = ?1 AND ghl_contact_id IS NULL AND match_email = ?2 LIMIT 1",
-                params![ghl_connection_id, email],
+                 WHERE ghl_connection_id = ?1 AND ghl_contact_id IS NULL
+                   AND (match_email = ?2 OR (match_email IS NULL AND match_phone = ?2)) LIMIT 1",
+                params![ghl_connection_id, key],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()
             .map_err(storage_error)?,
-        (existing, _) => existing,
+        (existing, _, _) => existing,
     };
     let id = existing
         .map(|(id, _)| id)
@@ -402,6 +404,23 @@ mod tests {
             get(store.conn(), &id).unwrap().unwrap().contact.contact_id,
             "ghl-1"
         );
+        assert_eq!(count(store.conn(), &conn_id).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_pulled_contact_without_email_claims_the_pending_row_by_phone() {
+        let store = Store::open_in_memory().unwrap();
+        let conn_id = ghl_connection(store.conn(), "Main");
+        let phone_only = MatchKeys {
+            email: None,
+            phone: Some("+14155550132".into()),
+        };
+        let mut contact = ada();
+        contact.email = None;
+        let pending = insert_pending(store.conn(), &conn_id, &contact, &phone_only, at(1)).unwrap();
+        let (id, _) =
+            upsert_from_ghl(store.conn(), &conn_id, &contact, &phone_only, "h1", at(2)).unwrap();
+        assert_eq!(id, pending);
         assert_eq!(count(store.conn(), &conn_id).unwrap(), 1);
     }
 
