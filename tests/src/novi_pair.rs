@@ -200,3 +200,105 @@ pub fn email_of(record: &Value, field: &str) -> String {
         .trim()
         .to_lowercase()
 }
+
+/// A person both accounts hold: an active Novi member with an email, and their GHL contact.
+pub struct Person {
+    pub member: Value,
+    pub member_id: String,
+    pub ghl_id: String,
+}
+
+/// The first person of the seeded overlap (call after a first sync linked them).
+pub async fn linked_person(pair: &Pair) -> Person {
+    let member = novi_members(pair)
+        .await
+        .into_iter()
+        .find(|m| {
+            m["FirstName"].is_string() && m["Email"].is_string() && m["Active"] == Value::Bool(true)
+        })
+        .expect("an active member with an email");
+    let email = email_of(&member, "Email");
+    let duplicate: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/contacts/search/duplicate?locationId={}&email={email}",
+            pair.ghl.base_url(),
+            pair.ghl.location_id()
+        ))
+        .bearer_auth(pair.ghl.private_token())
+        .header("Version", "2021-07-28")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Person {
+        member_id: member["UniqueID"].as_str().unwrap().to_string(),
+        ghl_id: duplicate["contact"]["id"]
+            .as_str()
+            .expect("their GHL contact")
+            .to_string(),
+        member,
+    }
+}
+
+/// GET /contacts/{id} → the contact.
+pub async fn ghl_contact(pair: &Pair, id: &str) -> Value {
+    let answer: Value = reqwest::Client::new()
+        .get(format!("{}/contacts/{id}", pair.ghl.base_url()))
+        .bearer_auth(pair.ghl.private_token())
+        .header("Version", "2021-07-28")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["contact"].clone()
+}
+
+/// An operator's edit in GHL: PUT /contacts/{id}.
+pub async fn edit_ghl_contact(pair: &Pair, id: &str, changes: Value) {
+    let answer = reqwest::Client::new()
+        .put(format!("{}/contacts/{id}", pair.ghl.base_url()))
+        .bearer_auth(pair.ghl.private_token())
+        .header("Version", "2021-07-28")
+        .json(&changes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "GHL refused the edit");
+}
+
+/// GET /api/members/{id}.
+pub async fn novi_member(pair: &Pair, id: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/members/{id}", pair.novi.base_url()))
+        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// An operator's edit in Novi: the whole member, changed, PUT back (Novi replaces objects).
+pub async fn edit_novi_member(pair: &Pair, id: &str, changes: Value) {
+    let mut member = novi_member(pair, id).await;
+    for (field, value) in changes.as_object().unwrap() {
+        member[field] = value.clone();
+    }
+    let answer = reqwest::Client::new()
+        .put(format!("{}/members/{id}", pair.novi.base_url()))
+        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+        .json(&member)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        answer.status().is_success(),
+        "Novi refused the edit: {}",
+        answer.status()
+    );
+}

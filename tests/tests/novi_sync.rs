@@ -1,9 +1,15 @@
 //! `bridge sync` between the GHL fake and the Novi AMS fake, through their documented
-//! endpoints: contacts both ways, nothing written when nothing changed, no echo.
+//! endpoints: contacts both ways, nothing written when nothing changed, no echo, manual
+//! review, faults, undo, and the contact's timeline.
+
+use std::collections::BTreeSet;
 
 use bridge_sandbox::FaultConfig;
 use bridge_tests::ghl_world::assert_success;
-use bridge_tests::novi_pair::{email_of, novi_members, writes, Pair};
+use bridge_tests::novi_pair::{
+    edit_ghl_contact, edit_novi_member, email_of, ghl_contact, ghl_contacts, linked_person,
+    novi_member, novi_members, writes, Pair,
+};
 use serde_json::{json, Value};
 
 const GHL_CONTACTS: usize = 30;
@@ -12,17 +18,37 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     tokio::task::spawn_blocking(work).await.unwrap()
 }
 
-async fn ghl_get(pair: &Pair, path: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{}{path}", pair.ghl.base_url()))
-        .bearer_auth(pair.ghl.private_token())
-        .header("Version", "2021-07-28")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+/// A pair, connected and synced once.
+async fn synced_pair() -> std::sync::Arc<Pair> {
+    let pair = std::sync::Arc::new(Pair::start(GHL_CONTACTS, 10).await);
+    let p = pair.clone();
+    blocking(move || {
+        p.connect();
+        p.sync();
+    })
+    .await;
+    pair
+}
+
+/// Runs `bridge sync` `times` times in a row; the last outcome.
+async fn sync(pair: &std::sync::Arc<Pair>, times: usize) -> Value {
+    let p = pair.clone();
+    blocking(move || {
+        let mut last = Value::Null;
+        for _ in 0..times {
+            last = p.sync();
+        }
+        last
+    })
+    .await
+}
+
+fn active_emails(members: &[Value]) -> BTreeSet<String> {
+    members
+        .iter()
+        .filter(|m| m["FirstName"].is_string() && m["Active"] == json!(true))
+        .map(|m| email_of(m, "Email"))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -40,37 +66,20 @@ async fn contacts_sync_both_ways_then_nothing_is_written() {
     // Every GHL contact is a member now, and every active Novi person a GHL contact
     // (deactivated members and companies are not contacts).
     let members = novi_members(&pair).await;
-    let member_emails: std::collections::BTreeSet<String> = members
-        .iter()
-        .filter(|m| m["FirstName"].is_string() && m["Active"] == json!(true))
-        .map(|m| email_of(m, "Email"))
-        .collect();
-    let search: Value = reqwest::Client::new()
-        .post(format!("{}/contacts/search", pair.ghl.base_url()))
-        .bearer_auth(pair.ghl.private_token())
-        .header("Version", "2021-07-28")
-        .json(&json!({"locationId": pair.ghl.location_id(), "pageLimit": 500}))
-        .send()
+    let member_emails = active_emails(&members);
+    let ghl_emails: BTreeSet<String> = ghl_contacts(&pair)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ghl_emails: std::collections::BTreeSet<String> = search["contacts"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|c| email_of(c, "email"))
         .collect();
     // A Novi person is missing from GHL only when the match was uncertain (here: a phone
     // shared with a different GHL contact) and waits in the review queue.
     let store = bridge_store::Store::open(&pair.scratch.path().join("bridge.sqlite3")).unwrap();
-    let reviewed: std::collections::BTreeSet<String> =
-        bridge_store::table::match_reviews::list_open(store.conn())
-            .unwrap()
-            .into_iter()
-            .map(|r| r.remote_id)
-            .collect();
+    let reviewed: BTreeSet<String> = bridge_store::table::match_reviews::list_open(store.conn())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.remote_id)
+        .collect();
     for missing in member_emails.difference(&ghl_emails) {
         let member = members
             .iter()
@@ -90,8 +99,7 @@ async fn contacts_sync_both_ways_then_nothing_is_written() {
     // The second sync found nothing to do and wrote nothing, anywhere.
     assert_eq!(second["plan"]["operations"], json!([]), "{second}");
     let (ghl_writes, novi_writes) = (writes(&pair.ghl.stats()), writes(&pair.novi.stats()));
-    let p = pair.clone();
-    let third = blocking(move || p.sync()).await;
+    let third = sync(&pair, 1).await;
     assert_eq!(third["plan"]["operations"], json!([]));
     assert_eq!(
         writes(&pair.ghl.stats()),
@@ -107,59 +115,17 @@ async fn contacts_sync_both_ways_then_nothing_is_written() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_on_either_side_reaches_the_other_once_without_echo() {
-    let pair = std::sync::Arc::new(Pair::start(GHL_CONTACTS, 10).await);
-    let p = pair.clone();
-    blocking(move || {
-        p.connect();
-        p.sync();
-    })
-    .await;
-    let members = novi_members(&pair).await;
-    let member = members
-        .iter()
-        .find(|m| m["FirstName"].is_string() && m["Email"].is_string())
-        .unwrap()
-        .clone();
-    let member_id = member["UniqueID"].as_str().unwrap().to_string();
-    let email = email_of(&member, "Email");
-    let duplicate = ghl_get(
-        &pair,
-        &format!(
-            "/contacts/search/duplicate?locationId={}&email={email}",
-            pair.ghl.location_id()
-        ),
-    )
-    .await;
-    let ghl_id = duplicate["contact"]["id"].as_str().unwrap().to_string();
+    let pair = synced_pair().await;
+    let person = linked_person(&pair).await;
 
-    // GHL: a new first name.
-    let renamed = reqwest::Client::new()
-        .put(format!("{}/contacts/{ghl_id}", pair.ghl.base_url()))
-        .bearer_auth(pair.ghl.private_token())
-        .header("Version", "2021-07-28")
-        .json(&json!({"firstName": "Augusta"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(renamed.status(), 200);
+    // GHL: a new first name; ten syncs write it to Novi once and nothing back.
+    edit_ghl_contact(&pair, &person.ghl_id, json!({"firstName": "Augusta"})).await;
     let (ghl_before, novi_before) = (writes(&pair.ghl.stats()), writes(&pair.novi.stats()));
-    let p = pair.clone();
-    blocking(move || {
-        for _ in 0..10 {
-            p.sync();
-        }
-    })
-    .await;
-    let member_now: Value = reqwest::Client::new()
-        .get(format!("{}/members/{member_id}", pair.novi.base_url()))
-        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(member_now["FirstName"], "Augusta");
+    sync(&pair, 10).await;
+    assert_eq!(
+        novi_member(&pair, &person.member_id).await["FirstName"],
+        "Augusta"
+    );
     assert_eq!(
         writes(&pair.novi.stats()) - novi_before,
         1,
@@ -171,31 +137,27 @@ async fn an_edit_on_either_side_reaches_the_other_once_without_echo() {
         "and none back to GHL"
     );
 
-    // Novi: a new last name, through Novi's own GET-merge-PUT.
-    let mut edited = member_now.clone();
-    edited["LastName"] = json!("Byron");
-    let put = reqwest::Client::new()
-        .put(format!("{}/members/{member_id}", pair.novi.base_url()))
-        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
-        .json(&edited)
-        .send()
-        .await
-        .unwrap();
-    assert!(put.status().is_success(), "{}", put.status());
+    // Novi: a new last name; ten syncs write it to GHL once and nothing back.
+    edit_novi_member(&pair, &person.member_id, json!({"LastName": "Byron"})).await;
     let (ghl_before, novi_before) = (writes(&pair.ghl.stats()), writes(&pair.novi.stats()));
-    let p = pair.clone();
-    blocking(move || {
-        for _ in 0..10 {
-            p.sync();
-        }
-    })
-    .await;
-    let contact = ghl_get(&pair, &format!("/contacts/{ghl_id}")).await;
-    assert_eq!(contact["contact"]["lastName"], "Byron");
+    sync(&pair, 10).await;
+    let contact = ghl_contact(&pair, &person.ghl_id).await;
+    assert_eq!(contact["lastName"], "Byron");
+    assert_eq!(contact["firstName"], "Augusta");
+    assert_eq!(
+        writes(&pair.ghl.stats()) - ghl_before,
+        1,
+        "ten syncs, one write to GHL"
+    );
+    assert_eq!(
+        writes(&pair.novi.stats()) - novi_before,
+        0,
+        "and none back to Novi"
+    );
 
     // The contact's timeline tells both stories, in time order.
     let p = pair.clone();
-    let id = ghl_id.clone();
+    let id = person.ghl_id.clone();
     let timeline: Value = blocking(move || {
         let output = p.bridge(&["timeline", &id, "--json"]);
         assert_success("timeline", &output);
@@ -219,17 +181,6 @@ async fn an_edit_on_either_side_reaches_the_other_once_without_echo() {
     let mut sorted = times.clone();
     sorted.sort();
     assert_eq!(times, sorted);
-    assert_eq!(contact["contact"]["firstName"], "Augusta");
-    assert_eq!(
-        writes(&pair.ghl.stats()) - ghl_before,
-        1,
-        "ten syncs, one write to GHL"
-    );
-    assert_eq!(
-        writes(&pair.novi.stats()) - novi_before,
-        0,
-        "and none back to Novi"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -293,45 +244,29 @@ async fn under_faults_the_sync_finishes_and_retry_clears_what_is_left() {
 
     // Nothing was doubled on either side.
     let members = novi_members(&pair).await;
-    let active: Vec<String> = members
+    let active: Vec<&Value> = members
         .iter()
         .filter(|m| m["Active"] == json!(true) && m["FirstName"].is_string())
-        .map(|m| email_of(m, "Email"))
         .collect();
-    let unique: std::collections::BTreeSet<&String> = active.iter().collect();
-    assert_eq!(unique.len(), active.len(), "a member was created twice");
-    let search: Value = reqwest::Client::new()
-        .post(format!("{}/contacts/search", pair.ghl.base_url()))
-        .bearer_auth(pair.ghl.private_token())
-        .header("Version", "2021-07-28")
-        .json(&json!({"locationId": pair.ghl.location_id(), "pageLimit": 500}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let emails: Vec<String> = search["contacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| email_of(c, "email"))
-        .collect();
-    let unique: std::collections::BTreeSet<&String> = emails.iter().collect();
+    assert_eq!(
+        active_emails(&members).len(),
+        active.len(),
+        "a member was created twice"
+    );
+    let contacts = ghl_contacts(&pair).await;
+    let unique: BTreeSet<String> = contacts.iter().map(|c| email_of(c, "email")).collect();
     assert_eq!(
         unique.len(),
-        emails.len(),
+        contacts.len(),
         "a GHL contact was created twice"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manual_review_conflict_writes_neither_side_until_one_is_kept() {
-    let pair = std::sync::Arc::new(Pair::start(GHL_CONTACTS, 10).await);
+    let pair = synced_pair().await;
     let p = pair.clone();
     blocking(move || {
-        p.connect();
-        p.sync();
         // First names under manual review.
         let exported = p.bridge(&["mapping", "export", "--connection", "Novi 127.0.0.1"]);
         assert_success("mapping export", &exported);
@@ -355,49 +290,11 @@ async fn a_manual_review_conflict_writes_neither_side_until_one_is_kept() {
         );
     })
     .await;
-
-    let members = novi_members(&pair).await;
-    let member = members
-        .iter()
-        .find(|m| {
-            m["FirstName"].is_string() && m["Email"].is_string() && m["Active"] == json!(true)
-        })
-        .unwrap()
-        .clone();
-    let member_id = member["UniqueID"].as_str().unwrap().to_string();
-    let email = email_of(&member, "Email");
-    let duplicate = ghl_get(
-        &pair,
-        &format!(
-            "/contacts/search/duplicate?locationId={}&email={email}",
-            pair.ghl.location_id()
-        ),
-    )
-    .await;
-    let ghl_id = duplicate["contact"]["id"].as_str().unwrap().to_string();
+    let person = linked_person(&pair).await;
 
     // Both sides rename the person differently.
-    let http = reqwest::Client::new();
-    let renamed = http
-        .put(format!("{}/contacts/{ghl_id}", pair.ghl.base_url()))
-        .bearer_auth(pair.ghl.private_token())
-        .header("Version", "2021-07-28")
-        .json(&json!({"firstName": "Augusta"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(renamed.status(), 200);
-    let mut edited = member.clone();
-    edited["FirstName"] = json!("Ada B.");
-    let put = http
-        .put(format!("{}/members/{member_id}", pair.novi.base_url()))
-        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
-        .json(&edited)
-        .send()
-        .await
-        .unwrap();
-    assert!(put.status().is_success());
-
+    edit_ghl_contact(&pair, &person.ghl_id, json!({"firstName": "Augusta"})).await;
+    edit_novi_member(&pair, &person.member_id, json!({"FirstName": "Ada B."})).await;
     let p = pair.clone();
     let conflicts: Value = blocking(move || {
         p.sync();
@@ -413,8 +310,12 @@ async fn a_manual_review_conflict_writes_neither_side_until_one_is_kept() {
     assert_eq!(conflicts[0]["appValue"], "\"Ada B.\"");
     // Neither side was written.
     assert_eq!(
-        ghl_get(&pair, &format!("/contacts/{ghl_id}")).await["contact"]["firstName"],
+        ghl_contact(&pair, &person.ghl_id).await["firstName"],
         "Augusta"
+    );
+    assert_eq!(
+        novi_member(&pair, &person.member_id).await["FirstName"],
+        "Ada B."
     );
 
     // Keep the app's value: the next sync writes it to GHL.
@@ -431,66 +332,24 @@ async fn a_manual_review_conflict_writes_neither_side_until_one_is_kept() {
     .await;
     assert_eq!(left, json!([]));
     assert_eq!(
-        ghl_get(&pair, &format!("/contacts/{ghl_id}")).await["contact"]["firstName"],
+        ghl_contact(&pair, &person.ghl_id).await["firstName"],
         "Ada B."
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undo_restores_what_a_run_overwrote_on_both_sides() {
-    let pair = std::sync::Arc::new(Pair::start(GHL_CONTACTS, 10).await);
-    let p = pair.clone();
-    blocking(move || {
-        p.connect();
-        p.sync();
-    })
-    .await;
-    let members = novi_members(&pair).await;
-    let member = members
-        .iter()
-        .find(|m| {
-            m["FirstName"].is_string() && m["Email"].is_string() && m["Active"] == json!(true)
-        })
-        .unwrap()
-        .clone();
-    let member_id = member["UniqueID"].as_str().unwrap().to_string();
-    let original = member["FirstName"].clone();
-    let email = email_of(&member, "Email");
-    let duplicate = ghl_get(
-        &pair,
-        &format!(
-            "/contacts/search/duplicate?locationId={}&email={email}",
-            pair.ghl.location_id()
-        ),
-    )
-    .await;
-    let ghl_id = duplicate["contact"]["id"].as_str().unwrap().to_string();
-
-    let renamed = reqwest::Client::new()
-        .put(format!("{}/contacts/{ghl_id}", pair.ghl.base_url()))
-        .bearer_auth(pair.ghl.private_token())
-        .header("Version", "2021-07-28")
-        .json(&json!({"firstName": "Augusta"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(renamed.status(), 200);
-    let get_member = || async {
-        reqwest::Client::new()
-            .get(format!("{}/members/{member_id}", pair.novi.base_url()))
-            .header("Authorization", format!("Basic {}", pair.novi.api_key()))
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()
-    };
+    let pair = synced_pair().await;
+    let person = linked_person(&pair).await;
+    let original = person.member["FirstName"].clone();
 
     // The run that carried "Augusta" to Novi…
-    let p = pair.clone();
-    let run = blocking(move || p.sync()).await;
-    assert_eq!(get_member().await["FirstName"], "Augusta");
+    edit_ghl_contact(&pair, &person.ghl_id, json!({"firstName": "Augusta"})).await;
+    let run = sync(&pair, 1).await;
+    assert_eq!(
+        novi_member(&pair, &person.member_id).await["FirstName"],
+        "Augusta"
+    );
     let run_id = run["runId"].as_str().unwrap().to_string();
 
     // …is undone: Novi gets its value back at once, and the next sync brings GHL along.
@@ -499,138 +358,51 @@ async fn undo_restores_what_a_run_overwrote_on_both_sides() {
     assert_success("bridge undo", &undone);
     let report: Value = serde_json::from_slice(&undone.stdout).unwrap();
     assert_eq!(report["restored"], 1, "{report}");
-    assert_eq!(get_member().await["FirstName"], original);
-    let p = pair.clone();
-    let after = blocking(move || (p.sync(), p.sync())).await;
     assert_eq!(
-        ghl_get(&pair, &format!("/contacts/{ghl_id}")).await["contact"]["firstName"],
+        novi_member(&pair, &person.member_id).await["FirstName"],
         original
     );
-    assert_eq!(get_member().await["FirstName"], original);
+    let last = sync(&pair, 2).await;
     assert_eq!(
-        after.1["plan"]["operations"],
-        json!([]),
-        "settled: {}",
-        after.1
+        ghl_contact(&pair, &person.ghl_id).await["firstName"],
+        original
     );
+    assert_eq!(
+        novi_member(&pair, &person.member_id).await["FirstName"],
+        original
+    );
+    assert_eq!(last["plan"]["operations"], json!([]), "settled: {last}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agreed_fields_and_recurring_changes_sync_every_time() {
-    let pair = std::sync::Arc::new(Pair::start(GHL_CONTACTS, 10).await);
-    let p = pair.clone();
-    blocking(move || {
-        p.connect();
-        p.sync();
-    })
-    .await;
+    let pair = synced_pair().await;
     // A person both accounts had before the first sync, with the same email: linked, nothing
     // written, so their agreement must be remembered as the base.
-    let members = novi_members(&pair).await;
-    let member = members
-        .iter()
-        .find(|m| {
-            m["FirstName"].is_string() && m["Email"].is_string() && m["Active"] == json!(true)
-        })
-        .unwrap()
-        .clone();
-    let member_id = member["UniqueID"].as_str().unwrap().to_string();
-    let email = email_of(&member, "Email");
-    let duplicate = ghl_get(
-        &pair,
-        &format!(
-            "/contacts/search/duplicate?locationId={}&email={email}",
-            pair.ghl.location_id()
-        ),
-    )
-    .await;
-    let ghl_id = duplicate["contact"]["id"].as_str().unwrap().to_string();
-    let http = reqwest::Client::new();
-    let edit_member = |changes: Value| {
-        let http = http.clone();
-        let url = format!("{}/members/{member_id}", pair.novi.base_url());
-        let key = pair.novi.api_key();
-        async move {
-            let mut current: Value = http
-                .get(&url)
-                .header("Authorization", format!("Basic {key}"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            for (k, v) in changes.as_object().unwrap() {
-                current[k] = v.clone();
-            }
-            let put = http
-                .put(&url)
-                .header("Authorization", format!("Basic {key}"))
-                .json(&current)
-                .send()
-                .await
-                .unwrap();
-            assert!(put.status().is_success());
-        }
-    };
-    let rename_in_ghl = |name: String| {
-        let http = http.clone();
-        let url = format!("{}/contacts/{ghl_id}", pair.ghl.base_url());
-        let token = pair.ghl.private_token();
-        async move {
-            let put = http
-                .put(&url)
-                .bearer_auth(token)
-                .header("Version", "2021-07-28")
-                .json(&json!({"firstName": name}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(put.status(), 200);
-        }
-    };
-    let sync = || {
-        let p = pair.clone();
-        async move { blocking(move || p.sync()).await }
-    };
+    let person = linked_person(&pair).await;
 
     // The email (owned by GHL on conflict) changed only in Novi: Novi's change wins.
-    edit_member(json!({"Email": "new.address@example.org"})).await;
-    sync().await;
+    edit_novi_member(
+        &pair,
+        &person.member_id,
+        json!({"Email": "new.address@example.org"}),
+    )
+    .await;
+    sync(&pair, 1).await;
     assert_eq!(
-        ghl_get(&pair, &format!("/contacts/{ghl_id}")).await["contact"]["email"],
+        ghl_contact(&pair, &person.ghl_id).await["email"],
         "new.address@example.org"
     );
 
     // GHL: A → B, B → A, A → B: every change reaches Novi, including the one that repeats.
-    let original = member["FirstName"].as_str().unwrap().to_string();
-    let member_first_name = || {
-        let http = http.clone();
-        let url = format!("{}/members/{member_id}", pair.novi.base_url());
-        let key = pair.novi.api_key();
-        async move {
-            http.get(&url)
-                .header("Authorization", format!("Basic {key}"))
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()["FirstName"]
-                .clone()
-        }
-    };
-    rename_in_ghl("Augusta".into()).await;
-    sync().await;
-    assert_eq!(member_first_name().await, "Augusta");
-    rename_in_ghl(original.clone()).await;
-    sync().await;
-    assert_eq!(member_first_name().await, json!(original));
-    rename_in_ghl("Augusta".into()).await;
-    sync().await;
-    assert_eq!(
-        member_first_name().await,
-        "Augusta",
-        "the repeated change was sent again"
-    );
+    let original = person.member["FirstName"].clone();
+    for name in [json!("Augusta"), original.clone(), json!("Augusta")] {
+        edit_ghl_contact(&pair, &person.ghl_id, json!({ "firstName": name })).await;
+        sync(&pair, 1).await;
+        assert_eq!(
+            novi_member(&pair, &person.member_id).await["FirstName"],
+            name,
+            "each change is sent, repeats too"
+        );
+    }
 }
