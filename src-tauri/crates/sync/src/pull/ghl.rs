@@ -10,7 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use bridge_connectors::ghl::wire::{CustomFieldDefinition, GhlContact};
+use bridge_connectors::ghl::wire::{
+    CustomFieldDefinition, GhlAppointment, GhlContact, GhlNote, GhlTask,
+};
 use bridge_connectors::ghl::{ChangedContactsQuery, CustomFieldIndex, GhlClient, SearchPage};
 use bridge_core::hash::content_hash;
 use bridge_core::{normalize, BridgeError, Clock, Contact};
@@ -73,6 +75,25 @@ pub async fn pull(
         let changed = changed_contacts(store, &connection.id, contacts)?;
         report.contacts_changed += changed.len() as u64;
         let children = fetch_children(client, &changed).await?;
+        for change in &changed {
+            let Some(c) = children.get(&change.contact.contact_id) else {
+                continue;
+            };
+            if c.problems.is_empty() {
+                continue;
+            }
+            report.problems.extend(c.problems.iter().cloned());
+            // The contact is read again next time, from just before its change.
+            let at = change
+                .contact
+                .date_updated
+                .and_then(|t| t.checked_sub_signed(Duration::milliseconds(1)));
+            hold = match (hold, at) {
+                (Hold::Frozen, _) | (_, None) => Hold::Frozen,
+                (Hold::Free, Some(at)) => Hold::Before(at),
+                (Hold::Before(h), Some(at)) => Hold::Before(h.min(at)),
+            };
+        }
         let cursor = match (page.cursor()?, hold) {
             (_, Hold::Frozen) => None,
             (Some(at), Hold::Before(held)) => Some(at.min(held)),
@@ -246,6 +267,9 @@ fn changed_contacts(
 #[derive(Default)]
 struct Children {
     activities: Vec<Activity>,
+    /// Records that could not be read: (kind, remote id). Kept as present.
+    unreadable: Vec<(&'static str, String)>,
+    problems: Vec<String>,
 }
 
 async fn fetch_children(
@@ -259,51 +283,77 @@ async fn fetch_children(
                 client.list_notes(&ghl_id),
                 client.contact_appointments(&ghl_id),
             )?;
-            let mut children = Children::default();
-            for task in tasks {
-                let task = task.to_core(&ghl_id)?;
-                children.activities.push(activity(
-                    "task",
-                    task.id.clone(),
-                    task.title.clone(),
-                    task.body.clone().unwrap_or_default(),
-                    task.due_date,
-                    None,
-                    Some(task.completed),
-                    None,
-                ));
-            }
-            for note in notes {
-                let note = note.to_core(&ghl_id)?;
-                children.activities.push(activity(
-                    "note",
-                    note.id.clone(),
-                    note_title(&note.body),
-                    note.body.clone(),
-                    note.date_added,
-                    None,
-                    None,
-                    None,
-                ));
-            }
-            for appointment in appointments {
-                let appointment = appointment.to_core(&ghl_id)?;
-                children.activities.push(activity(
-                    "appointment",
-                    appointment.id.clone(),
-                    appointment.title.clone().unwrap_or_default(),
-                    String::new(),
-                    appointment.start_time,
-                    appointment.end_time,
-                    None,
-                    appointment.status.clone(),
-                ));
-            }
+            let children = children_of(&ghl_id, &tasks, &notes, &appointments);
             Ok::<_, BridgeError>((ghl_id, children))
         })
         .buffer_unordered(CHILD_FETCH_CONCURRENCY)
         .try_collect()
         .await
+}
+
+/// One contact's tasks, notes and appointments as activities. A record that cannot be read is
+/// reported (naming it and the field) and kept as present, so it is not taken for deleted.
+fn children_of(
+    ghl_id: &str,
+    tasks: &[GhlTask],
+    notes: &[GhlNote],
+    appointments: &[GhlAppointment],
+) -> Children {
+    let mut children = Children::default();
+    let mut unreadable = |kind: &'static str, id: &Option<String>, e: BridgeError| {
+        children.problems.push(e.message);
+        if let Some(id) = id {
+            children.unreadable.push((kind, id.clone()));
+        }
+    };
+    let mut activities = Vec::new();
+    for task in tasks {
+        match task.to_core(ghl_id) {
+            Ok(task) => activities.push(activity(
+                "task",
+                task.id.clone(),
+                task.title.clone(),
+                task.body.clone().unwrap_or_default(),
+                task.due_date,
+                None,
+                Some(task.completed),
+                None,
+            )),
+            Err(e) => unreadable("task", &task.id, e),
+        }
+    }
+    for note in notes {
+        match note.to_core(ghl_id) {
+            Ok(note) => activities.push(activity(
+                "note",
+                note.id.clone(),
+                note_title(&note.body),
+                note.body.clone(),
+                note.date_added,
+                None,
+                None,
+                None,
+            )),
+            Err(e) => unreadable("note", &note.id, e),
+        }
+    }
+    for appointment in appointments {
+        match appointment.to_core(ghl_id) {
+            Ok(appointment) => activities.push(activity(
+                "appointment",
+                appointment.id.clone(),
+                appointment.title.clone().unwrap_or_default(),
+                String::new(),
+                appointment.start_time,
+                appointment.end_time,
+                None,
+                appointment.status.clone(),
+            )),
+            Err(e) => unreadable("appointment", &appointment.id, e),
+        }
+    }
+    children.activities = activities;
+    children
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -412,6 +462,13 @@ fn store_page(
                     timeline::append(tx, &event)?;
                 }
             }
+            present.extend(
+                children
+                    .unreadable
+                    .iter()
+                    .filter(|(k, _)| *k == kind)
+                    .map(|(_, id)| id.clone()),
+            );
             let gone = activities::mark_missing_deleted(
                 tx,
                 connection_id,
@@ -487,6 +544,25 @@ mod tests {
         let long = "x".repeat(200);
         assert_eq!(note_title(&long).chars().count(), 81);
         assert_eq!(note_title(""), "");
+    }
+
+    #[test]
+    fn an_unreadable_child_is_reported_and_kept_as_present() {
+        let tasks: Vec<GhlTask> = serde_json::from_value(serde_json::json!([
+            {"id": "t1", "title": "Call back", "dueDate": "2026-11-01T10:00:00Z", "completed": false},
+            {"id": "t2", "title": "Broken", "dueDate": "next Tuesday", "completed": false}
+        ]))
+        .unwrap();
+        let children = children_of("g1", &tasks, &[], &[]);
+        assert_eq!(children.activities.len(), 1);
+        assert_eq!(children.activities[0].remote_id, "t1");
+        assert_eq!(children.unreadable, vec![("task", "t2".to_string())]);
+        assert_eq!(children.problems.len(), 1);
+        assert!(
+            children.problems[0].contains("t2") || children.problems[0].contains("dueDate"),
+            "{}",
+            children.problems[0]
+        );
     }
 
     #[test]
