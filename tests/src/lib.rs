@@ -53,7 +53,8 @@ fn build_bridge() -> PathBuf {
     profile_dir.join(format!("bridge{}", std::env::consts::EXE_SUFFIX))
 }
 
-/// Runs `bridge` with a scratch database and log folder under `scratch`.
+/// Runs `bridge` with a scratch database and log folder under `scratch`, secrets in the
+/// scratch folder's file store.
 pub fn run_bridge(scratch: &std::path::Path, args: &[&str]) -> Output {
     run_bridge_env(scratch, &[], args)
 }
@@ -61,6 +62,10 @@ pub fn run_bridge(scratch: &std::path::Path, args: &[&str]) -> Output {
 /// [`run_bridge`] with extra environment variables for the child only.
 pub fn run_bridge_env(scratch: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     let output = Command::new(bridge_bin())
+        // The CLI's secrets go to its 0600 file: a desktop keychain daemon in a test session can
+        // die or lock up, and a locked one waits for a person to unlock it. The keychain itself
+        // is tested in bridge-auth. A caller may still set this variable.
+        .env("BRIDGE_SECRET_STORE", "file")
         .envs(env.iter().copied())
         .arg("--db")
         .arg(scratch.join("bridge.sqlite3"))

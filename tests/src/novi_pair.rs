@@ -13,23 +13,12 @@ pub struct Pair {
     pub ghl: GhlSandbox,
     pub novi: NoviSandbox,
     pub scratch: tempfile::TempDir,
-    secret_store: Option<&'static str>,
 }
 
 impl Pair {
     /// `contacts` GHL contacts (100 requests per 100 ms) and `members` people only in Novi,
-    /// a tenant allowing 500 requests per second. Secrets go to the keychain when one answers.
+    /// a tenant allowing 500 requests per second.
     pub async fn start(contacts: usize, members: usize) -> Pair {
-        Self::start_with(contacts, members, None).await
-    }
-
-    /// [`Pair::start`] with `bridge` told where to keep secrets (`BRIDGE_SECRET_STORE`): the
-    /// crash run uses the file, as processes killed mid-call can take a keychain daemon down.
-    pub async fn start_with(
-        contacts: usize,
-        members: usize,
-        secret_store: Option<&'static str>,
-    ) -> Pair {
         let ghl = GhlSandbox::start(GhlConfig {
             seed_contacts: contacts,
             rate_window: Duration::from_millis(100),
@@ -51,17 +40,13 @@ impl Pair {
             ghl,
             novi,
             scratch: tempfile::tempdir().unwrap(),
-            secret_store,
         }
     }
 
     /// Runs `bridge` (blocking) with both secrets in its environment.
     pub fn bridge(&self, args: &[&str]) -> std::process::Output {
         let secrets = self.secrets();
-        let mut env: Vec<(&str, &str)> = secrets.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        if let Some(store) = self.secret_store {
-            env.push(("BRIDGE_SECRET_STORE", store));
-        }
+        let env: Vec<(&str, &str)> = secrets.iter().map(|(k, v)| (*k, v.as_str())).collect();
         run_bridge_env(self.scratch.path(), &env, args)
     }
 

@@ -60,7 +60,7 @@ fn kill_moments() -> Vec<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_killed_twenty_times_ends_where_an_uninterrupted_one_does() {
     // The reference: the same seeded accounts, synced without interruption.
-    let reference = std::sync::Arc::new(Pair::start_with(CONTACTS, NOVI_ONLY, Some("file")).await);
+    let reference = std::sync::Arc::new(Pair::start(CONTACTS, NOVI_ONLY).await);
     let r = reference.clone();
     tokio::task::spawn_blocking(move || {
         r.connect();
@@ -70,7 +70,7 @@ async fn a_sync_killed_twenty_times_ends_where_an_uninterrupted_one_does() {
     .unwrap();
     let expected = final_state(&reference).await;
 
-    let crashed = std::sync::Arc::new(Pair::start_with(CONTACTS, NOVI_ONLY, Some("file")).await);
+    let crashed = std::sync::Arc::new(Pair::start(CONTACTS, NOVI_ONLY).await);
     let c = crashed.clone();
     let finished_early = tokio::task::spawn_blocking(move || {
         c.connect();
@@ -84,6 +84,7 @@ async fn a_sync_killed_twenty_times_ends_where_an_uninterrupted_one_does() {
                 .arg(c.scratch.path().join("logs"))
                 .args(["sync", "--json"])
                 .envs(secrets.iter().map(|(k, v)| (*k, v.as_str())))
+                // As every test's CLI run: secrets in the scratch file store.
                 .env("BRIDGE_SECRET_STORE", "file")
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
