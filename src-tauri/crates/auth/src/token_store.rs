@@ -32,8 +32,34 @@ pub const SECRETS_FILE_NAME: &str = "secrets.json";
 /// the database. The notice (for stderr) says where secrets went when it is the file.
 pub fn cli_token_store(db_dir: &Path) -> (Box<dyn TokenStore>, Option<String>) {
     let keychain = KeychainStore::new();
-    let probe = keychain.probe();
+    let prober = keychain.clone();
+    let probe = within(PROBE_TIMEOUT, move || prober.probe());
     choose_store(keychain, probe, db_dir)
+}
+
+/// How long the CLI waits for the keychain to answer its probe. A locked Secret Service
+/// keychain waits for a person to unlock it; a cron job must not wait with it.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs `work` on its own thread and gives up after `timeout` (the thread is left to finish
+/// or block on its own; its answer is dropped).
+fn within(
+    timeout: std::time::Duration,
+    work: impl FnOnce() -> Result<(), BridgeError> + Send + 'static,
+) -> Result<(), BridgeError> {
+    let (answer, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = answer.send(work());
+    });
+    wait.recv_timeout(timeout).unwrap_or_else(|_| {
+        Err(BridgeError::new(
+            bridge_core::ErrorCode::SecretStore,
+            format!(
+                "the OS keychain did not answer within {} s (is it locked?)",
+                timeout.as_secs()
+            ),
+        ))
+    })
 }
 
 fn choose_store(
@@ -58,6 +84,20 @@ fn choose_store(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keychain_that_never_answers_is_given_up_on() {
+        let started = std::time::Instant::now();
+        let result = within(std::time::Duration::from_millis(100), || {
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            Ok(())
+        });
+        let err = result.unwrap_err();
+        assert_eq!(err.code, bridge_core::ErrorCode::SecretStore);
+        assert!(err.message.contains("did not answer"), "{}", err.message);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(within(std::time::Duration::from_secs(5), || Ok(())).is_ok());
+    }
     use bridge_core::ErrorCode;
 
     #[test]
