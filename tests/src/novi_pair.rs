@@ -107,28 +107,16 @@ pub fn writes(stats: &RequestStats) -> u64 {
         .sum()
 }
 
-/// Every member of the Novi fake, through its documented list endpoint.
+/// Every member of the Novi fake, through its documented list endpoint, page by page until
+/// `TotalCount`.
 pub async fn novi_members(pair: &Pair) -> Vec<Value> {
-    let page: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/members?pageSize=1000&offset=0",
-            pair.novi.base_url()
-        ))
-        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut members = page["Results"].as_array().cloned().unwrap_or_default();
-    let total = page["TotalCount"].as_u64().unwrap_or_default() as usize;
-    let mut offset = members.len();
-    while offset < total {
-        let next: Value = reqwest::Client::new()
+    let mut members = Vec::new();
+    loop {
+        let page: Value = reqwest::Client::new()
             .get(format!(
-                "{}/members?pageSize=1000&offset={offset}",
-                pair.novi.base_url()
+                "{}/members?pageSize=1000&offset={}",
+                pair.novi.base_url(),
+                members.len()
             ))
             .header("Authorization", format!("Basic {}", pair.novi.api_key()))
             .send()
@@ -137,14 +125,14 @@ pub async fn novi_members(pair: &Pair) -> Vec<Value> {
             .json()
             .await
             .unwrap();
-        let items = next["Results"].as_array().cloned().unwrap_or_default();
-        if items.is_empty() {
-            break;
-        }
-        offset += items.len();
+        let items = page["Results"].as_array().cloned().unwrap_or_default();
+        let total = page["TotalCount"].as_u64().unwrap_or_default() as usize;
+        let done = items.is_empty();
         members.extend(items);
+        if done || members.len() >= total {
+            return members;
+        }
     }
-    members
 }
 
 /// Every contact of the GHL fake, through its documented search (searchAfter paging).

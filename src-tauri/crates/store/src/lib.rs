@@ -107,8 +107,9 @@ pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
     )
 }
 
-/// Current UTC time as stored in every `*_at` column.
-pub(crate) fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+/// An instant as the database stores it (every `*_at` column, cursors): RFC 3339 UTC with
+/// milliseconds, so text order is time order. Callers outside the store use this too.
+pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

@@ -238,7 +238,7 @@ fn finish(
                         Side::App => targets.app_system.as_str().into(),
                     },
                     kind: "field".into(),
-                    occurred_at: timeline::occurred_at(now),
+                    occurred_at: bridge_store::timestamp(now),
                     title: format!("{} set by sync", change.field),
                     body: op.reason.clone(),
                     before_value: change.before.as_ref().map(|v| v.to_string()),

@@ -322,7 +322,7 @@ impl NoviPair<'_> {
                 store.conn(),
                 &self.app_connection.id,
                 MEMBERS_CURSOR,
-                &timestamp(newest),
+                &bridge_store::timestamp(newest),
                 clock.now(),
             )?;
         }
@@ -414,7 +414,9 @@ impl NoviPair<'_> {
         if let Some(previous) =
             remote_records::get(tx, &self.app_connection.id, "contact", &remote_id)?
         {
-            let at = updated.clone().unwrap_or_else(|| timestamp(clock.now()));
+            let at = updated
+                .clone()
+                .unwrap_or_else(|| bridge_store::timestamp(clock.now()));
             for event in
                 crate::timeline::record_changes(&contact_id, "novi", &at, &previous.values, &values)
             {
@@ -538,7 +540,7 @@ impl NoviPair<'_> {
                 tx,
                 &self.app_connection.id,
                 "pair.ghl_planned",
-                &timestamp(now),
+                &bridge_store::timestamp(now),
                 now,
             )
         })
@@ -639,7 +641,7 @@ impl NoviPair<'_> {
                                 self.app_connection.system.as_str().into()
                             },
                             kind: "field".into(),
-                            occurred_at: timestamp(now),
+                            occurred_at: bridge_store::timestamp(now),
                             title: format!("{field} restored by undo"),
                             body: format!("undo of sync run {run_id}"),
                             before_value: None,
@@ -723,10 +725,6 @@ pub fn resolve_conflict(
             now,
         )
     })
-}
-
-fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Operations by system and kind, for the run history.

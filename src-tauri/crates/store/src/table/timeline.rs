@@ -2,11 +2,10 @@
 //! index over titles and bodies.
 
 use bridge_core::BridgeError;
-use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
 
-use crate::{storage_error, timestamp};
+use crate::storage_error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -61,11 +60,6 @@ pub fn append(conn: &Connection, event: &TimelineEvent) -> Result<(), BridgeErro
     Ok(())
 }
 
-/// Formats an instant the way `occurred_at` stores it (sortable text).
-pub fn occurred_at(at: DateTime<Utc>) -> String {
-    timestamp(at)
-}
-
 /// A contact's events in time order.
 pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<TimelineEvent>, BridgeError> {
     let mut stmt = conn
@@ -113,14 +107,14 @@ pub fn search(
 mod tests {
     use super::*;
     use crate::table::test_support::{at, ghl_connection, ghl_contact};
-    use crate::Store;
+    use crate::{timestamp, Store};
 
     fn event(contact_id: &str, hour: u32, kind: &str, title: &str, body: &str) -> TimelineEvent {
         TimelineEvent {
             contact_id: contact_id.into(),
             system: "ghl".into(),
             kind: kind.into(),
-            occurred_at: occurred_at(at(hour)),
+            occurred_at: timestamp(at(hour)),
             title: title.into(),
             body: body.into(),
             before_value: None,

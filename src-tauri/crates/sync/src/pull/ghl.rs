@@ -106,7 +106,7 @@ pub async fn pull(
                     tx,
                     &connection.id,
                     CONTACTS_CURSOR,
-                    &format_cursor(at),
+                    &bridge_store::timestamp(at),
                     clock.now(),
                 )?;
             }
@@ -374,8 +374,8 @@ fn activity(
         remote_id,
         title,
         body,
-        starts_at: starts_at.map(timeline::occurred_at),
-        ends_at: ends_at.map(timeline::occurred_at),
+        starts_at: starts_at.map(bridge_store::timestamp),
+        ends_at: ends_at.map(bridge_store::timestamp),
         completed,
         status,
         content_hash: String::new(),
@@ -402,7 +402,7 @@ fn store_page(
     report: &mut PullReport,
 ) -> Result<(), BridgeError> {
     let now = clock.now();
-    let observed_at = timeline::occurred_at(now);
+    let observed_at = bridge_store::timestamp(now);
     for change in changed {
         let (local_id, _) = contacts::upsert_from_ghl(
             tx,
@@ -527,10 +527,6 @@ fn parse_cursor(saved: &str) -> Result<DateTime<Utc>, BridgeError> {
         })
 }
 
-fn format_cursor(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -568,7 +564,7 @@ mod tests {
     #[test]
     fn cursors_round_trip() {
         let at = Utc::now();
-        let parsed = parse_cursor(&format_cursor(at)).unwrap();
+        let parsed = parse_cursor(&bridge_store::timestamp(at)).unwrap();
         assert_eq!(parsed.timestamp_millis(), at.timestamp_millis());
         assert!(parse_cursor("yesterday").is_err());
     }
