@@ -12,8 +12,8 @@ use futures::Stream;
 use serde_json::{Map, Value};
 
 use super::convert::{apply_note, apply_task, format_time};
-use super::members::{next_offset, read_body};
-use super::wire::{read_listing, NoviActivity, NoviPage};
+use super::members::read_body;
+use super::wire::{NoviActivity, NoviPage};
 use super::{
     id_from_headers, merge_fields, parse_record, remote, require_id, NoviClient, DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -66,22 +66,8 @@ impl NoviClient {
         if let Some(to) = query.date_to {
             request = request.query("dateTo", format_time(to));
         }
-        let request = request
-            .query("pageSize", page_size.to_string())
-            .query("offset", offset.to_string())
-            .context(context.clone());
-        let body: Value = self.send(request).await?;
-        let (items, total_count): (Vec<NoviActivity>, _) =
-            read_listing(body, "activity", "UniqueID", &context)?;
-        let next = next_offset(offset, items.len(), page_size, total_count);
-        Ok(Fetched {
-            page: NoviPage {
-                items,
-                total_count,
-                offset,
-            },
-            next,
-        })
+        self.listing_page(request, "activity", page_size, offset, context)
+            .await
     }
 
     pub async fn get_activity(&self, id: &str) -> Result<NoviActivity, BridgeError> {

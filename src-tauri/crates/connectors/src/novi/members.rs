@@ -64,13 +64,26 @@ impl NoviClient {
         if let Some(since) = modified_since {
             request = request.query("lastModifiedDate", format_time(since));
         }
+        self.listing_page(request, "member", page_size, offset, context)
+            .await
+    }
+
+    /// One page of a `{TotalCount, Results}` listing: `request` plus the paging parameters,
+    /// its records read as `T`, and where the next page starts.
+    pub(crate) async fn listing_page<T: serde::de::DeserializeOwned>(
+        &self,
+        request: ApiRequest,
+        what: &str,
+        page_size: u32,
+        offset: u64,
+        context: String,
+    ) -> Result<Fetched<NoviPage<T>, u64>, BridgeError> {
         let request = request
             .query("pageSize", page_size.to_string())
             .query("offset", offset.to_string())
             .context(context.clone());
         let body: Value = self.send(request).await?;
-        let (items, total_count): (Vec<NoviMember>, _) =
-            read_listing(body, "member", "UniqueID", &context)?;
+        let (items, total_count): (Vec<T>, _) = read_listing(body, what, "UniqueID", &context)?;
         let next = next_offset(offset, items.len(), page_size, total_count);
         Ok(Fetched {
             page: NoviPage {
