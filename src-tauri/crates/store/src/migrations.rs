@@ -12,6 +12,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0005_link_base.sql"),
     include_str!("../migrations/0006_remote_records.sql"),
     include_str!("../migrations/0007_conflicts.sql"),
+    include_str!("../migrations/0008_drop_unused_indexes.sql"),
 ];
 
 /// The version a fully migrated database reports.
