@@ -32,7 +32,7 @@ fn tally(records: &[Value], email: &str, first: &str, last: &str) -> Side {
 }
 
 async fn final_state(pair: &Pair) -> (Side, Side) {
-    let ghl = ghl_contacts(pair).await;
+    let ghl = ghl_contacts(&pair.ghl).await;
     let members: Vec<Value> = novi_members(pair)
         .await
         .into_iter()
