@@ -30,6 +30,7 @@ pub const GHL_SCOPES: &[&str] = &[
     "locations/customFields.readonly",
     "calendars/events.readonly",
     "calendars/events.write",
+    "locations/tasks.readonly",
 ];
 
 /// A GHL connection by Private Integration Token.

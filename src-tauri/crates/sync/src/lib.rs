@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod apply;
+pub mod children;
 pub mod connections;
 pub mod matching;
 pub mod pair;

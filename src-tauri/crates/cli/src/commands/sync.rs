@@ -78,6 +78,20 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
     for (kind, count) in by_kind {
         line(&format!("  plan: {count} × {kind}"))?;
     }
+    let mut children = std::collections::BTreeMap::<String, u64>::new();
+    for op in &outcome.children {
+        let key = format!("{:?} {:?} {}", op.target, op.action, op.kind.as_str()).to_lowercase();
+        *children.entry(key).or_default() += 1;
+    }
+    for (kind, count) in children {
+        line(&format!("  tasks and notes: {count} × {kind}"))?;
+    }
+    if let Some(applied) = &outcome.children_applied {
+        line(&format!(
+            "  tasks and notes applied: {} done, {} already done, {} unconfirmed, {} dead letters",
+            applied.done, applied.already_done, applied.unconfirmed, applied.dead
+        ))?;
+    }
     if !outcome.plan.conflicts.is_empty() {
         line(&format!(
             "  conflicts left for review: {}",

@@ -17,6 +17,7 @@ use futures::stream::BoxStream;
 use serde_json::{Map, Value};
 
 use crate::apply::RecordWriter;
+use crate::children::AppChildren;
 
 pub use ninox::{default_ninox_mapping, ninox_mapping_for, NinoxSide};
 pub use novi::{default_novi_mapping, NoviSide, NOVI_MEMBER_FIELDS};
@@ -50,6 +51,10 @@ pub trait AppSide: RecordWriter {
     /// The field names a mapping can use on this side, from the live account where it has a
     /// schema.
     fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>>;
+    /// The app's tasks and notes per contact, where its API holds them.
+    fn children(&self) -> Option<&dyn AppChildren> {
+        None
+    }
 }
 
 /// The app side of a stored connection.
