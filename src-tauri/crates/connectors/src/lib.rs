@@ -4,5 +4,6 @@
 
 pub mod ghl;
 pub mod http;
+pub mod nifty;
 pub mod ninox;
 pub mod novi;

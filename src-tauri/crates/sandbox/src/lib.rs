@@ -15,11 +15,13 @@
 
 pub mod faults;
 mod ghl;
+mod nifty;
 mod ninox;
 mod novi;
 pub mod seed;
 
 pub use faults::FaultConfig;
 pub use ghl::{GhlConfig, GhlSandbox, RequestStats};
+pub use nifty::{NiftyConfig, NiftySandbox};
 pub use ninox::{NinoxConfig, NinoxSandbox};
 pub use novi::{NoviConfig, NoviSandbox};
