@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+mod connectif;
 pub mod faults;
 mod ghl;
 mod nifty;
@@ -20,6 +21,7 @@ mod ninox;
 mod novi;
 pub mod seed;
 
+pub use connectif::{ConnectifConfig, ConnectifEvent, ConnectifSandbox};
 pub use faults::FaultConfig;
 pub use ghl::{GhlConfig, GhlSandbox, RequestStats};
 pub use nifty::{NiftyConfig, NiftySandbox};
