@@ -6,5 +6,6 @@ pub mod connectif;
 pub mod ghl;
 pub mod http;
 pub mod nifty;
+pub mod niftyimages;
 pub mod ninox;
 pub mod novi;
