@@ -6,6 +6,7 @@ pub mod app;
 pub mod apply;
 pub mod children;
 pub mod connections;
+pub mod events;
 pub mod matching;
 pub mod pair;
 pub mod plan;

@@ -163,12 +163,15 @@ struct Run {
     applied: Option<ApplyReport>,
     children: Vec<crate::children::ChildOperation>,
     children_applied: Option<crate::children::ChildReport>,
+    pushes: Vec<crate::events::PushOperation>,
+    pushes_applied: Option<crate::events::PushReport>,
 }
 
 impl Run {
     fn cancelled(&self) -> bool {
         self.applied.is_some_and(|r| r.cancelled)
             || self.children_applied.is_some_and(|r| r.cancelled)
+            || self.pushes_applied.is_some_and(|r| r.cancelled)
     }
 }
 
@@ -189,6 +192,9 @@ pub struct SyncOutcome {
     /// Tasks and notes to write (planned after the contacts were applied).
     pub children: Vec<crate::children::ChildOperation>,
     pub children_applied: Option<crate::children::ChildReport>,
+    /// GHL activities to send as events (apps that take them so).
+    pub pushes: Vec<crate::events::PushOperation>,
+    pub pushes_applied: Option<crate::events::PushReport>,
     pub ghl_requests: u64,
     pub app_requests: u64,
     pub rate_limited: u64,
@@ -232,7 +238,7 @@ impl Pair<'_> {
             Err(e) => ("failed", Some(e.message.clone())),
         };
         let mut summary = match &result {
-            Ok(run) => summarize(&run.plan, &run.children),
+            Ok(run) => summarize(&run.plan, &run.children, run.pushes.len()),
             Err(_) => serde_json::json!({}),
         };
         summary["pair"] = Value::String(self.app_connection().id.clone());
@@ -255,6 +261,8 @@ impl Pair<'_> {
             applied,
             children,
             children_applied,
+            pushes,
+            pushes_applied,
         } = result?;
         Ok(SyncOutcome {
             run_id,
@@ -268,6 +276,8 @@ impl Pair<'_> {
             applied,
             children,
             children_applied,
+            pushes,
+            pushes_applied,
             ghl_requests: ghl_spent,
             app_requests: app_spent,
             rate_limited: limited,
@@ -299,9 +309,12 @@ impl Pair<'_> {
             applied: None,
             children: Vec::new(),
             children_applied: None,
+            pushes: Vec::new(),
+            pushes_applied: None,
         };
         if dry_run {
             run.children = self.plan_children(store, clock).await?;
+            run.pushes = self.plan_pushes(store, clock).await?;
             return Ok(run);
         }
         let ghl_writer = GhlWriter { client: self.ghl };
@@ -350,7 +363,38 @@ impl Pair<'_> {
                 .await?,
             );
         }
+        if run.children_applied.is_some_and(|r| r.cancelled) {
+            return Ok(run);
+        }
+        run.pushes = self.plan_pushes(store, clock).await?;
+        if let Some(target) = self.app.activity_push() {
+            run.pushes_applied = Some(
+                crate::events::apply_pushes(
+                    store,
+                    run_id,
+                    self.app_connection(),
+                    &run.pushes,
+                    target,
+                    clock,
+                    cancel,
+                )
+                .await?,
+            );
+        }
         Ok(run)
+    }
+
+    /// GHL's activities to send as events (none for apps that take no events).
+    async fn plan_pushes(
+        &self,
+        store: &mut Store,
+        clock: &dyn Clock,
+    ) -> Result<Vec<crate::events::PushOperation>, BridgeError> {
+        if self.app.activity_push().is_none() {
+            return Ok(Vec::new());
+        }
+        crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
+        crate::events::plan_pushes(store, &self.ghl_connection.id, self.app_connection())
     }
 
     /// Reads the app's tasks and notes and plans both sides' (none for apps without them).
@@ -828,7 +872,7 @@ pub fn resolve_conflict(
 }
 
 /// Operations by system and kind, for the run history.
-fn summarize(plan: &Plan, children: &[crate::children::ChildOperation]) -> Value {
+fn summarize(plan: &Plan, children: &[crate::children::ChildOperation], pushes: usize) -> Value {
     let mut counts = std::collections::BTreeMap::<String, u64>::new();
     for op in &plan.operations {
         let key = format!(
@@ -858,6 +902,9 @@ fn summarize(plan: &Plan, children: &[crate::children::ChildOperation]) -> Value
             }
         );
         *counts.entry(key).or_default() += 1;
+    }
+    if pushes > 0 {
+        counts.insert("app.event.create".into(), pushes as u64);
     }
     serde_json::json!({ "operations": counts, "conflicts": plan.conflicts.len() })
 }

@@ -225,3 +225,24 @@ pub fn dead_letters(context: &Context, json: bool) -> Result<(), BridgeError> {
     }
     Ok(())
 }
+
+pub fn reviews(context: &Context, json: bool) -> Result<(), BridgeError> {
+    let store = Store::open(&context.db_path)?;
+    let open = bridge_store::table::match_reviews::list_open(store.conn())?;
+    if json {
+        return print_json(&open);
+    }
+    if open.is_empty() {
+        return line("No uncertain matches.");
+    }
+    for review in open {
+        line(&format!(
+            "{}  record {}: its {} matches several contacts or another person's ({}); fix the data in either app and sync again",
+            review.connection_id,
+            review.remote_id,
+            review.match_key,
+            review.candidates.join(", ")
+        ))?;
+    }
+    Ok(())
+}

@@ -21,6 +21,8 @@ pub(crate) const CUSTOM_FIELDS: &[(&str, &str, &[&str])] = &[
     ),
     ("vip", "boolean", &[]),
     ("lifetime-value", "decimal", &[]),
+    // The checkbox an operator makes for GHL's tags, with their tag names as options.
+    ("ghl-tags", "checkbox", crate::seed::TAGS),
 ];
 
 /// Built-in fields a PATCH may write, with their type.
@@ -38,6 +40,10 @@ pub(crate) const BUILT_IN: &[(&str, &str)] = &[
 
 /// (alias, field ids; the first is the email primary key): the custom event types.
 pub(crate) const EVENT_TYPES: &[(&str, &[&str])] = &[
+    (
+        "ghl-task",
+        &["email", "title", "body", "dueDate", "completed"],
+    ),
     ("ghl-note", &["email", "title", "body", "occurredAt"]),
     (
         "ghl-appointment",
