@@ -145,8 +145,7 @@ async fn contacts_sync_both_ways_and_activities_become_events_once() {
     assert!(events.iter().all(|e| !e.create_contact));
 
     // Nothing changed: nothing written anywhere, no event sent again.
-    let (ghl_writes, connectif_writes) =
-        (writes(&world.ghl.stats()), writes(&world.connectif.stats()));
+    let ghl_writes = writes(&world.ghl.stats());
     let second = world.sync(&[]);
     assert_eq!(second["plan"]["operations"], json!([]), "{second:#}");
     assert_eq!(writes(&world.ghl.stats()), ghl_writes);
