@@ -318,7 +318,20 @@ fn report(
         connection.system.display_name(),
         connection.account_id,
         connection.name
-    ))
+    ))?;
+    for capability in bridge_sync::app::capabilities(connection.system) {
+        let how = match capability.flow {
+            bridge_sync::app::Flow::Both => "both ways",
+            bridge_sync::app::Flow::ToApp => "GHL → app",
+            bridge_sync::app::Flow::ToGhl => "app → GHL",
+            bridge_sync::app::Flow::None => "not synced",
+        };
+        crate::output::line(&format!(
+            "  {:<13} {how:<10} {}",
+            capability.object, capability.note
+        ))?;
+    }
+    Ok(())
 }
 
 /// Chooses where the CLI keeps secrets: `BRIDGE_SECRET_STORE=keychain` (the OS keychain,

@@ -2,6 +2,7 @@
 //! writes as contacts (Novi AMS members, rows of a Ninox table). The engine speaks only this
 //! trait; each app module turns its API's shapes into field maps in the app's own names.
 
+mod capabilities;
 mod connectif;
 mod niftyimages;
 mod ninox;
@@ -22,6 +23,7 @@ use crate::apply::RecordWriter;
 use crate::children::AppChildren;
 use crate::events::ActivityPush;
 
+pub use capabilities::{capabilities, capability_line, Capability, Flow};
 pub use connectif::{default_connectif_mapping, ConnectifSide, CONNECTIF_FIELDS};
 pub use niftyimages::{niftyimages_mapping_for, NiftyImagesSide};
 pub use ninox::{default_ninox_mapping, ninox_mapping_for, NinoxSide};
