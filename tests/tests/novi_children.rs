@@ -227,3 +227,46 @@ async fn a_ghl_note_travels_when_its_contact_is_read_again() {
         "{novi:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ghl_appointments_become_novi_events_once() {
+    let pair = Pair::start(15, 2).await;
+    pair.connect();
+    assert_success("first sync", &pair.bridge(&["sync", "--max-overwrite", "100"]));
+
+    // Every appointment of a contact linked to a member is now an event, once.
+    let events: Value = reqwest::Client::new()
+        .get(format!("{}/events", pair.novi.base_url()))
+        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let events = events
+        .as_array()
+        .cloned()
+        .or_else(|| events["Results"].as_array().cloned())
+        .unwrap();
+    let names: Vec<&str> = events.iter().filter_map(|e| e["Name"].as_str()).collect();
+    let mut seen = 0;
+    for contact in bridge_tests::novi_pair::ghl_contacts(&pair.ghl).await {
+        let id = contact["id"].as_str().unwrap();
+        let linked = contact["email"].is_string();
+        let appointments = ghl_get(&pair, &format!("/contacts/{id}/appointments")).await;
+        for appointment in appointments["events"].as_array().cloned().unwrap_or_default() {
+            let title = appointment["title"].as_str().unwrap_or_default();
+            if linked && !title.is_empty() {
+                seen += 1;
+                assert!(names.contains(&title), "{title} is not a Novi event");
+            }
+        }
+    }
+    assert!(seen > 0, "the seed gave linked contacts appointments");
+
+    // Nothing changed: no event written again.
+    let novi_writes = writes(&pair.novi.stats());
+    pair.sync();
+    assert_eq!(writes(&pair.novi.stats()), novi_writes);
+}

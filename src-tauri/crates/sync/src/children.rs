@@ -1,4 +1,4 @@
-//! Tasks and notes of a pair's linked contacts, both ways.
+//! Tasks and notes of a pair's linked contacts, both ways; appointments one way, GHL → app.
 //!
 //! Each side's records live in `activities` (GHL's from the GHL pull, the app's from
 //! [`pull_app_children`]). A child on one side is linked to its copy on the other by a `links`
@@ -36,6 +36,8 @@ const PLANNED_CURSOR: &str = "children.planned";
 pub enum ChildKind {
     Task,
     Note,
+    /// One way, GHL → app: apps that hold appointments hold them as their own events.
+    Appointment,
 }
 
 impl ChildKind {
@@ -43,6 +45,7 @@ impl ChildKind {
         match self {
             Self::Task => "task",
             Self::Note => "note",
+            Self::Appointment => "appointment",
         }
     }
 
@@ -50,6 +53,7 @@ impl ChildKind {
         match kind {
             "task" => Some(Self::Task),
             "note" => Some(Self::Note),
+            "appointment" => Some(Self::Appointment),
             _ => None,
         }
     }
@@ -60,9 +64,14 @@ impl ChildKind {
 pub struct ChildValues {
     pub title: String,
     pub body: String,
-    /// A task's due date, UTC to the second.
+    /// A task's due date or an appointment's start, UTC to the second.
     pub due: Option<String>,
     pub completed: bool,
+    /// An appointment's end and status (absent for tasks and notes, so their hashes hold).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 /// An instant as both sides compare it.
@@ -72,23 +81,26 @@ pub fn child_time(time: DateTime<Utc>) -> String {
 
 impl ChildValues {
     pub fn from_activity(activity: &Activity) -> Self {
-        let due = activity
-            .starts_at
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| child_time(t.with_timezone(&Utc)));
+        let time = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| child_time(t.with_timezone(&Utc)))
+        };
+        let appointment = activity.kind == "appointment";
         Self {
             title: activity.title.trim().to_string(),
             body: activity.body.trim().to_string(),
-            due,
+            due: time(&activity.starts_at),
             completed: activity.completed.unwrap_or(false),
+            end: appointment.then(|| time(&activity.ends_at)).flatten(),
+            status: appointment.then(|| activity.status.clone()).flatten(),
         }
     }
 
     /// A note is its body (titles are derived from it, differently by each app).
     pub fn hash(&self, kind: ChildKind) -> String {
         match kind {
-            ChildKind::Task => content_hash(self),
+            ChildKind::Task | ChildKind::Appointment => content_hash(self),
             ChildKind::Note => content_hash(&self.body),
         }
     }
@@ -170,9 +182,9 @@ fn app_activity(
         title: values.title.clone(),
         body: values.body.clone(),
         starts_at: values.due.clone(),
-        ends_at: None,
+        ends_at: values.end.clone(),
         completed: (kind == ChildKind::Task).then_some(values.completed),
-        status: None,
+        status: values.status.clone(),
         content_hash: values.hash(kind),
     }
 }
@@ -341,6 +353,10 @@ fn plan_contact(
         }
         let base = link.last_seen_hash.as_deref();
         let app_changed_only = Some(gh.as_str()) == base;
+        if app_changed_only && *kind == ChildKind::Appointment {
+            // One way: the app's copy follows GHL's, never the reverse.
+            continue;
+        }
         if app_changed_only {
             if let Some(parent) = &ghl_parent {
                 push(ChildOperation {
@@ -407,7 +423,7 @@ fn plan_contact(
         .collect();
     if let Some(parent) = &ghl_parent {
         for ((kind, id), a) in &theirs {
-            if linked_app.contains(&(*kind, id.as_str())) {
+            if linked_app.contains(&(*kind, id.as_str())) || *kind == ChildKind::Appointment {
                 continue;
             }
             push(ChildOperation {
@@ -743,6 +759,10 @@ fn note_activity(
     ))
 }
 
+fn one_way() -> BridgeError {
+    BridgeError::internal("appointments go one way, GHL → app: none is written to GHL")
+}
+
 impl GhlChildren for GhlChildWriter<'_> {
     fn create<'a>(
         &'a self,
@@ -764,6 +784,7 @@ impl GhlChildren for GhlChildWriter<'_> {
                     };
                     task_activity(contact, self.client.create_task(contact, &task).await?)
                 }
+                ChildKind::Appointment => Err(one_way()),
                 ChildKind::Note => {
                     let note = NewNote {
                         body: values.body.clone(),
@@ -801,6 +822,7 @@ impl GhlChildren for GhlChildWriter<'_> {
                         self.client.update_task(contact, remote_id, &update).await?,
                     )
                 }
+                ChildKind::Appointment => Err(one_way()),
                 ChildKind::Note => {
                     let update = NoteUpdate {
                         body: Some(values.body.clone()),
@@ -824,6 +846,7 @@ impl GhlChildren for GhlChildWriter<'_> {
         Box::pin(async move {
             let wanted = values.hash(kind);
             let found: Vec<Activity> = match kind {
+                ChildKind::Appointment => return Err(one_way()),
                 ChildKind::Task => self
                     .client
                     .list_tasks(contact)

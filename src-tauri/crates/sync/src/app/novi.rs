@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use bridge_connectors::http::RequestCounts;
 use bridge_connectors::novi::convert::{ActivityKind, ActivityTypes};
 use bridge_connectors::novi::wire::NoviMember;
-use bridge_connectors::novi::{ActivityQuery, MemberQuery, NoviActivity, NoviClient};
+use bridge_connectors::novi::{ActivityQuery, MemberQuery, NoviActivity, NoviClient, NoviEvent};
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
-use bridge_core::{normalize, BridgeError, ErrorCode, Note, Task};
+use bridge_core::{normalize, Appointment, BridgeError, ErrorCode, Note, Task};
 use bridge_store::table::connections::ConnectionRow;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
@@ -192,6 +192,8 @@ fn to_child(activity: &NoviActivity) -> Result<Option<AppChild>, BridgeError> {
                     body: task.body.unwrap_or_default().trim().to_string(),
                     due: task.due_date.map(child_time),
                     completed: task.completed,
+                    end: None,
+                    status: None,
                 },
             )
         }
@@ -210,6 +212,8 @@ fn to_child(activity: &NoviActivity) -> Result<Option<AppChild>, BridgeError> {
                     body: note.body.trim().to_string(),
                     due: None,
                     completed: false,
+                    end: None,
+                    status: None,
                 },
             )
         }
@@ -235,6 +239,24 @@ fn core_task(values: &ChildValues) -> Task {
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc)),
         completed: values.completed,
+    }
+}
+
+fn instant(text: &Option<String>) -> Option<DateTime<Utc>> {
+    text.as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn core_appointment(values: &ChildValues) -> Appointment {
+    Appointment {
+        id: String::new(),
+        contact_id: String::new(),
+        calendar_id: None,
+        title: Some(values.title.clone()),
+        status: values.status.clone(),
+        start_time: instant(&values.due),
+        end_time: instant(&values.end),
     }
 }
 
@@ -281,6 +303,19 @@ impl AppChildren for NoviSide {
             let activity = match kind {
                 ChildKind::Task => NoviActivity::from_task(&core_task(values), parent, "Task", now),
                 ChildKind::Note => NoviActivity::from_note(&core_note(values), parent, "Note", now),
+                // Novi events belong to the association: the appointment becomes one.
+                ChildKind::Appointment => {
+                    let created = self
+                        .client
+                        .create_event(&NoviEvent::from_core(&core_appointment(values)))
+                        .await?;
+                    return created.event_unique_id.ok_or_else(|| {
+                        BridgeError::new(
+                            ErrorCode::Remote,
+                            "Novi AMS created an event without EventUniqueId",
+                        )
+                    });
+                }
             };
             self.client.create_activity(&activity).await
         })
@@ -304,6 +339,11 @@ impl AppChildren for NoviSide {
                         .update_note_activity(remote_id, &core_note(values))
                         .await?;
                 }
+                ChildKind::Appointment => {
+                    self.client
+                        .update_event_from_appointment(remote_id, &core_appointment(values))
+                        .await?;
+                }
             }
             Ok(())
         })
@@ -316,6 +356,23 @@ impl AppChildren for NoviSide {
         values: &'a ChildValues,
     ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
         Box::pin(async move {
+            if kind == ChildKind::Appointment {
+                // Events are not the member's: find the one with this name and start.
+                let start = instant(&values.due);
+                return Ok(self
+                    .client
+                    .list_events()
+                    .await?
+                    .into_iter()
+                    .find(|e| {
+                        e.name.as_deref() == Some(values.title.as_str())
+                            && e.start_date
+                                .as_deref()
+                                .and_then(bridge_connectors::novi::convert::parse_time)
+                                == start
+                    })
+                    .and_then(|e| e.event_unique_id));
+            }
             let wanted = values.hash(kind);
             let pages = AppChildren::scan(self);
             futures::pin_mut!(pages);
