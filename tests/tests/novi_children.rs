@@ -232,7 +232,10 @@ async fn a_ghl_note_travels_when_its_contact_is_read_again() {
 async fn ghl_appointments_become_novi_events_once() {
     let pair = Pair::start(15, 2).await;
     pair.connect();
-    assert_success("first sync", &pair.bridge(&["sync", "--max-overwrite", "100"]));
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
 
     // Every appointment of a contact linked to a member is now an event, once.
     let events: Value = reqwest::Client::new()
@@ -255,7 +258,11 @@ async fn ghl_appointments_become_novi_events_once() {
         let id = contact["id"].as_str().unwrap();
         let linked = contact["email"].is_string();
         let appointments = ghl_get(&pair, &format!("/contacts/{id}/appointments")).await;
-        for appointment in appointments["events"].as_array().cloned().unwrap_or_default() {
+        for appointment in appointments["events"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
             let title = appointment["title"].as_str().unwrap_or_default();
             if linked && !title.is_empty() {
                 seen += 1;
