@@ -277,3 +277,44 @@ async fn ghl_appointments_become_novi_events_once() {
     pair.sync();
     assert_eq!(writes(&pair.novi.stats()), novi_writes);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_completed_in_ghl_is_completed_in_novi() {
+    let pair = Pair::start(12, 2).await;
+    pair.connect();
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
+    let person = linked_person(&pair).await;
+    let created = ghl_post(
+        &pair,
+        &format!("/contacts/{}/tasks", person.ghl_id),
+        json!({"title": "Renew the membership", "dueDate": "2026-12-05T09:00:00Z", "completed": false}),
+    )
+    .await;
+    pair.sync();
+    let task_id = created["task"]["id"].as_str().unwrap();
+    // Completed in GHL: it leaves the open-task search, so the sync reads it on its own.
+    let answer = reqwest::Client::new()
+        .put(format!(
+            "{}/contacts/{}/tasks/{task_id}/completed",
+            pair.ghl.base_url(),
+            person.ghl_id
+        ))
+        .bearer_auth(pair.ghl.private_token())
+        .header(VERSION.0, VERSION.1)
+        .json(&json!({"completed": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
+    pair.sync();
+    let novi = novi_activities_of(&pair, &person.member_id).await;
+    let renewal: Vec<&Value> = novi
+        .iter()
+        .filter(|a| a["Subject"] == "Renew the membership")
+        .collect();
+    assert_eq!(renewal.len(), 1, "{novi:#?}");
+    assert_eq!(renewal[0]["TaskComplete"], true);
+}

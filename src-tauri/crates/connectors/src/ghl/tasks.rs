@@ -14,9 +14,14 @@ use crate::http::ApiRequest;
 pub const TASK_SEARCH_PAGE: u64 = 100;
 
 impl GhlClient {
-    /// One page of every task of the location (POST /locations/{id}/tasks/search, `skip`/
-    /// `limit`): the only way to see tasks change without their contact changing.
-    pub async fn search_location_tasks(&self, skip: u64) -> Result<Vec<GhlTask>, BridgeError> {
+    /// One page of the location's tasks (POST /locations/{id}/tasks/search, `skip`/`limit`,
+    /// only open or only completed ones when `completed` says): the only way to see tasks
+    /// change without their contact changing.
+    pub async fn search_location_tasks(
+        &self,
+        skip: u64,
+        completed: Option<bool>,
+    ) -> Result<Vec<GhlTask>, BridgeError> {
         let location = require_id("location", self.location_id())?;
         let envelope: TasksEnvelope = self
             .send(
@@ -24,6 +29,7 @@ impl GhlClient {
                     .json(&TaskSearchBody {
                         skip,
                         limit: TASK_SEARCH_PAGE,
+                        completed,
                     })?
                     .context(format!(
                         "search the tasks of GHL location {location} from {skip}"

@@ -145,6 +145,41 @@ pub fn mark_missing_deleted(
     Ok(gone)
 }
 
+/// Marks one record deleted (it answered 404); the row stays for the timeline.
+pub fn mark_deleted(
+    conn: &Connection,
+    connection_id: &str,
+    kind: &str,
+    remote_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    conn.execute(
+        "UPDATE activities SET deleted_at = ?4, updated_at = ?4 WHERE connection_id = ?1 AND kind = ?2 AND remote_id = ?3",
+        params![connection_id, kind, remote_id, timestamp(now)],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
+/// The open (not completed, not deleted) tasks stored for a GHL connection, each with the
+/// GHL id of its contact: (task id, GHL contact id).
+pub fn open_ghl_tasks(
+    conn: &Connection,
+    connection_id: &str,
+) -> Result<Vec<(String, String)>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT a.remote_id, c.ghl_contact_id FROM activities a JOIN contacts c ON c.id = a.contact_id
+             WHERE a.connection_id = ?1 AND a.kind = 'task' AND a.deleted_at IS NULL
+               AND coalesce(a.completed, 0) = 0 AND c.ghl_contact_id IS NOT NULL",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map([connection_id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 fn for_contact_kind(
     conn: &Connection,
     connection_id: &str,

@@ -431,55 +431,84 @@ fn store_activity(
     }
 }
 
-/// Reads every task of the location through the location-wide task search, so a task added
-/// or changed in GHL is seen although its contact's dateUpdated does not move (tasks are
-/// records of their own). One request per 100 tasks; tasks of contacts not pulled yet wait
-/// for their contact.
+/// Reads the location's open tasks through the location-wide task search, so a task added or
+/// changed in GHL is seen although its contact's dateUpdated does not move (tasks are records
+/// of their own). Open tasks are usually a small share of all tasks: one request per 100 of
+/// them. A stored open task the search no longer lists was completed or deleted: it alone is
+/// read again. Tasks of contacts not pulled yet wait for their contact.
 pub async fn pull_tasks(
     store: &mut Store,
     connection: &ConnectionRow,
     client: &GhlClient,
     clock: &dyn Clock,
 ) -> Result<u64, BridgeError> {
+    let mut seen = std::collections::HashSet::new();
     let mut skip = 0;
     loop {
-        let page = client.search_location_tasks(skip).await?;
-        let now = clock.now();
-        let observed_at = bridge_store::timestamp(now);
-        store.with_tx(|tx| {
-            for task in &page {
-                let Some(ghl_contact) = task.contact_id.as_deref() else {
-                    continue;
-                };
-                let Some(row) = contacts::get_by_ghl_id(tx, &connection.id, ghl_contact)? else {
-                    continue;
-                };
-                // An unreadable task is reported by its contact's own pull.
-                let Ok(task) = task.to_core(ghl_contact) else {
-                    continue;
-                };
-                let mut activity = activity(
-                    "task",
-                    task.id,
-                    task.title,
-                    task.body.unwrap_or_default(),
-                    task.due_date,
-                    None,
-                    Some(task.completed),
-                    None,
-                );
-                activity.contact_id = row.id;
-                activity.connection_id = connection.id.clone();
-                store_activity(tx, &activity, &observed_at, now)?;
-            }
-            Ok(())
-        })?;
+        let page = client.search_location_tasks(skip, Some(false)).await?;
+        seen.extend(page.iter().filter_map(|t| t.id.clone()));
+        store_tasks(store, connection, &page, clock)?;
         let read = page.len() as u64;
         skip += read;
         if read < bridge_connectors::ghl::TASK_SEARCH_PAGE {
-            return Ok(skip);
+            break;
         }
     }
+    for (task_id, ghl_contact) in activities::open_ghl_tasks(store.conn(), &connection.id)? {
+        if seen.contains(&task_id) {
+            continue;
+        }
+        match client.get_task(&ghl_contact, &task_id).await {
+            Ok(task) => store_tasks(store, connection, &[task], clock)?,
+            Err(e) if e.code == bridge_core::ErrorCode::NotFound => activities::mark_deleted(
+                store.conn(),
+                &connection.id,
+                "task",
+                &task_id,
+                clock.now(),
+            )?,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(skip)
+}
+
+fn store_tasks(
+    store: &mut Store,
+    connection: &ConnectionRow,
+    tasks: &[GhlTask],
+    clock: &dyn Clock,
+) -> Result<(), BridgeError> {
+    let now = clock.now();
+    let observed_at = bridge_store::timestamp(now);
+    store.with_tx(|tx| {
+        for task in tasks {
+            let Some(ghl_contact) = task.contact_id.as_deref() else {
+                continue;
+            };
+            let Some(row) = contacts::get_by_ghl_id(tx, &connection.id, ghl_contact)? else {
+                continue;
+            };
+            // An unreadable task is reported by its contact's own pull.
+            let Ok(task) = task.to_core(ghl_contact) else {
+                continue;
+            };
+            let mut activity = activity(
+                "task",
+                task.id,
+                task.title,
+                task.body.unwrap_or_default(),
+                task.due_date,
+                None,
+                Some(task.completed),
+                None,
+            );
+            activity.contact_id = row.id;
+            activity.connection_id = connection.id.clone();
+            store_activity(tx, &activity, &observed_at, now)?;
+        }
+        Ok(())
+    })
 }
 
 fn store_page(

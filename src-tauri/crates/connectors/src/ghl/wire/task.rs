@@ -65,6 +65,8 @@ pub struct TaskCompletedBody {
 pub struct TaskSearchBody {
     pub skip: u64,
     pub limit: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed: Option<bool>,
 }
 
 /// `{tasks}` — GET /contacts/{id}/tasks and the location-wide task search.
