@@ -137,3 +137,38 @@ async fn v3_an_edit_on_either_side_reaches_the_other_once_without_echo() {
 async fn v4_an_edit_on_either_side_reaches_the_other_once_without_echo() {
     edits_cross_once(Api::V4).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tag_ninox_has_no_option_for_is_a_dead_letter_naming_field_and_tag() {
+    let pair = NinoxPair::start(Api::V4, 10, 2).await;
+    pair.connect();
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
+    let record = pair
+        .records()
+        .await
+        .into_iter()
+        .find(|r| r["fields"]["email"].is_string())
+        .unwrap();
+    let email = email(&record["fields"]["email"]);
+    let ghl_id = ghl_id_of_email(&pair.ghl, &email).await.unwrap();
+    edit_ghl_contact(&pair.ghl, &ghl_id, json!({"tags": ["VIP", "gala-2027"]})).await;
+    pair.sync();
+    let output = pair.bridge(&["dead-letters", "--json"]);
+    assert_success("dead-letters", &output);
+    let dead: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let messages: Vec<&str> = dead
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["lastError"].as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("field tags") && m.contains("gala-2027") && !m.contains("vip,")),
+        "{messages:?}"
+    );
+}

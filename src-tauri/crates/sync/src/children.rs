@@ -116,7 +116,7 @@ pub struct AppChild {
     pub values: ChildValues,
 }
 
-/// An app's tasks and notes, for apps whose API holds them per contact.
+/// An app's tasks and notes (and, one way, appointments), for apps that hold them per contact.
 pub trait AppChildren: Send + Sync {
     fn system(&self) -> &str;
     /// Every task and note, page by page (apps without a change filter on children).
@@ -246,6 +246,9 @@ pub async fn pull_app_children(
 pub enum ChildAction {
     Create,
     Update,
+    /// Both sides already hold the same content: record it as agreed (link the two records,
+    /// or refresh the link's base); nothing is sent.
+    Link,
 }
 
 /// One write of a task or note.
@@ -265,6 +268,10 @@ pub struct ChildOperation {
     pub before: Option<ChildValues>,
     pub values: ChildValues,
     pub reason: String,
+    /// The content both sides last agreed on (the link's base): part of the journal key, so
+    /// a value that comes back later (completed, reopened, completed) is a new write.
+    #[serde(skip)]
+    pub base: Option<String>,
 }
 
 /// Plans the children of the contacts whose tasks or notes changed on either side since the
@@ -348,10 +355,27 @@ fn plan_contact(
             ChildValues::from_activity(&a),
         );
         let (gh, ah) = (gv.hash(*kind), av.hash(*kind));
+        let base = link.last_seen_hash.as_deref();
         if gh == ah {
+            // Agreed (an edit made on both sides, or a write whose answer was lost): that is
+            // the new base, so the next change on one side is not taken for a conflict.
+            if base != Some(gh.as_str()) {
+                push(ChildOperation {
+                    target: Side::App,
+                    kind: *kind,
+                    action: ChildAction::Link,
+                    contact_id: contact_id.to_string(),
+                    parent: app_parent.clone(),
+                    remote_id: Some(a.remote_id.clone()),
+                    source_id: g.remote_id.clone(),
+                    before: None,
+                    values: gv,
+                    reason: format!("{} agrees on both sides", kind.as_str()),
+                    base: base.map(str::to_string),
+                });
+            }
             continue;
         }
-        let base = link.last_seen_hash.as_deref();
         let app_changed_only = Some(gh.as_str()) == base;
         if app_changed_only && *kind == ChildKind::Appointment {
             // One way: the app's copy follows GHL's, never the reverse.
@@ -370,6 +394,7 @@ fn plan_contact(
                     before: Some(gv),
                     values: av,
                     reason: format!("{} changed in {}", kind.as_str(), app.system.display_name()),
+                    base: base.map(str::to_string),
                 });
             }
         } else {
@@ -392,55 +417,84 @@ fn plan_contact(
                         kind.as_str()
                     )
                 },
+                base: base.map(str::to_string),
             });
         }
     }
-    // What is left has no link: it exists on one side only.
+    // What is left has no link. The same content unlinked on both sides (created on each, or
+    // our create whose answer was lost) is one record: linked, not created again.
     let linked_ghl: Vec<(ChildKind, &str)> = child_links
         .iter()
         .filter_map(|(k, l)| Some((*k, l.local_object_id.as_deref()?)))
+        .collect();
+    let linked_app: Vec<(ChildKind, &str)> = child_links
+        .iter()
+        .map(|(k, l)| (*k, l.remote_id.as_str()))
+        .collect();
+    let mut app_only: Vec<(ChildKind, &String, ChildValues)> = theirs
+        .iter()
+        .filter(|((kind, id), _)| !linked_app.contains(&(*kind, id.as_str())))
+        .map(|((kind, id), a)| (*kind, id, ChildValues::from_activity(a)))
         .collect();
     for ((kind, id), g) in &ghl {
         if linked_ghl.contains(&(*kind, id.as_str())) {
             continue;
         }
+        let values = ChildValues::from_activity(g);
+        let hash = values.hash(*kind);
+        let twin = app_only
+            .iter()
+            .position(|(k, _, v)| k == kind && v.hash(*kind) == hash);
+        let (action, remote_id, reason) = match twin {
+            Some(at) => {
+                let (_, app_id, _) = app_only.remove(at);
+                (
+                    ChildAction::Link,
+                    Some(app_id.clone()),
+                    format!("{} is the same on both sides", kind.as_str()),
+                )
+            }
+            None => (
+                ChildAction::Create,
+                None,
+                format!("{} exists only in GHL", kind.as_str()),
+            ),
+        };
         push(ChildOperation {
             target: Side::App,
             kind: *kind,
-            action: ChildAction::Create,
+            action,
             contact_id: contact_id.to_string(),
             parent: app_parent.clone(),
-            remote_id: None,
+            remote_id,
             source_id: id.clone(),
             before: None,
-            values: ChildValues::from_activity(g),
-            reason: format!("{} exists only in GHL", kind.as_str()),
+            values,
+            reason,
+            base: None,
         });
     }
-    let linked_app: Vec<(ChildKind, &str)> = child_links
-        .iter()
-        .map(|(k, l)| (*k, l.remote_id.as_str()))
-        .collect();
     if let Some(parent) = &ghl_parent {
-        for ((kind, id), a) in &theirs {
-            if linked_app.contains(&(*kind, id.as_str())) || *kind == ChildKind::Appointment {
+        for (kind, id, values) in app_only {
+            if kind == ChildKind::Appointment {
                 continue;
             }
             push(ChildOperation {
                 target: Side::Ghl,
-                kind: *kind,
+                kind,
                 action: ChildAction::Create,
                 contact_id: contact_id.to_string(),
                 parent: parent.clone(),
                 remote_id: None,
                 source_id: id.clone(),
                 before: None,
-                values: ChildValues::from_activity(a),
+                values,
                 reason: format!(
                     "{} exists only in {}",
                     kind.as_str(),
                     app.system.display_name()
                 ),
+                base: None,
             });
         }
     }
@@ -491,6 +545,7 @@ fn op_key(targets: &ChildTargets<'_>, op: &ChildOperation) -> String {
         &op.source_id,
         &op.remote_id,
         &op.values,
+        &op.base,
     ))
 }
 
@@ -505,6 +560,10 @@ pub async fn apply_children(
     cancel: &AtomicBool,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<ChildReport, BridgeError> {
+    let (agreed, operations): (Vec<&ChildOperation>, Vec<&ChildOperation>) = operations
+        .iter()
+        .partition(|op| op.action == ChildAction::Link);
+    record_agreed(store, &agreed, targets, clock)?;
     let keys: Vec<String> = operations.iter().map(|op| op_key(targets, op)).collect();
     store.with_tx(|tx| {
         for (op, key) in operations.iter().zip(&keys) {
@@ -518,7 +577,8 @@ pub async fn apply_children(
                     object_kind: op.kind.as_str().into(),
                     action: match op.action {
                         ChildAction::Create => "create",
-                        ChildAction::Update => "update",
+                        // Links were recorded above; they never reach the journal.
+                        ChildAction::Update | ChildAction::Link => "update",
                     }
                     .into(),
                     remote_id: op.remote_id.clone(),
@@ -538,7 +598,7 @@ pub async fn apply_children(
             break;
         }
         apply_one(store, op, key, targets, clock, &mut report).await?;
-        progress(finished as u64 + 1);
+        progress(agreed.len() as u64 + finished as u64 + 1);
     }
     // While anything is unfinished the cursor stays, so the next sync plans those contacts
     // again (the journal keeps what was done from being sent twice).
@@ -552,6 +612,39 @@ pub async fn apply_children(
         )?;
     }
     Ok(report)
+}
+
+/// Links records that already agree, and refreshes the base of links whose sides came to
+/// agree: one transaction, nothing sent.
+fn record_agreed(
+    store: &mut Store,
+    agreed: &[&ChildOperation],
+    targets: &ChildTargets<'_>,
+    clock: &dyn Clock,
+) -> Result<(), BridgeError> {
+    let now = clock.now();
+    store.with_tx(|tx| {
+        for op in agreed {
+            let Some(app_id) = &op.remote_id else {
+                continue;
+            };
+            let hash = op.values.hash(op.kind);
+            links::upsert(
+                tx,
+                &links::LinkRow {
+                    contact_id: op.contact_id.clone(),
+                    connection_id: targets.app_connection.id.clone(),
+                    object_kind: op.kind.as_str().into(),
+                    local_object_id: Some(op.source_id.clone()),
+                    remote_id: app_id.clone(),
+                    last_written_hash: None,
+                    last_seen_hash: Some(hash),
+                },
+                now,
+            )?;
+        }
+        Ok(())
+    })
 }
 
 fn json<T: Serialize>(value: &T) -> String {
@@ -600,6 +693,7 @@ async fn send(
         (_, ChildAction::Update, None) => Err(BridgeError::internal(
             "a task or note update without a remote id",
         )),
+        (_, ChildAction::Link, _) => Ok(None),
     }
 }
 
@@ -644,7 +738,7 @@ async fn apply_one(
                 targets.system(op.target),
                 match op.action {
                     ChildAction::Create => "create",
-                    ChildAction::Update => "update",
+                    ChildAction::Update | ChildAction::Link => "update",
                 },
                 op.kind.as_str(),
                 op.remote_id.as_deref().unwrap_or(&op.source_id),
@@ -701,7 +795,7 @@ fn finish(
                 &bridge_store::timestamp(now),
                 match op.action {
                     ChildAction::Create => ActivityChange::Created,
-                    ChildAction::Update => ActivityChange::Updated,
+                    ChildAction::Update | ChildAction::Link => ActivityChange::Updated,
                 },
                 before.as_ref(),
                 &mirror,

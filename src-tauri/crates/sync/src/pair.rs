@@ -27,6 +27,8 @@ use crate::pull::PullReport;
 
 /// The cursor of the app's change scan.
 pub(crate) const APP_CURSOR: &str = "app.records";
+/// When the pair last planned GHL's changed contacts.
+pub(crate) const GHL_PLANNED_CURSOR: &str = "pair.ghl_planned";
 /// Phones without a country code are read as this region's.
 pub const PHONE_REGION: &str = "US";
 
@@ -206,6 +208,8 @@ pub struct Pair<'a> {
     pub app: &'a dyn AppSide,
     pub mapping: &'a Mapping,
     pub breaker: Breaker,
+    /// Set once GHL's open tasks were read in this sync: pairs after the first share it.
+    pub ghl_tasks_read: &'a AtomicBool,
 }
 
 impl Pair<'_> {
@@ -384,6 +388,21 @@ impl Pair<'_> {
         Ok(run)
     }
 
+    /// Reads GHL's open tasks, once per sync whatever the number of pairs.
+    async fn read_ghl_tasks(
+        &self,
+        store: &mut Store,
+        clock: &dyn Clock,
+    ) -> Result<(), BridgeError> {
+        if !self
+            .ghl_tasks_read
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
+        }
+        Ok(())
+    }
+
     /// GHL's activities to send as events (none for apps that take no events).
     async fn plan_pushes(
         &self,
@@ -393,7 +412,7 @@ impl Pair<'_> {
         if self.app.activity_push().is_none() {
             return Ok(Vec::new());
         }
-        crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
+        self.read_ghl_tasks(store, clock).await?;
         crate::events::plan_pushes(store, &self.ghl_connection.id, self.app_connection())
     }
 
@@ -406,7 +425,7 @@ impl Pair<'_> {
         let Some(app_children) = self.app.children() else {
             return Ok(Vec::new());
         };
-        crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
+        self.read_ghl_tasks(store, clock).await?;
         crate::children::pull_app_children(store, self.app_connection(), app_children, clock)
             .await?;
         crate::children::plan_children(store, &self.ghl_connection.id, self.app_connection())
@@ -572,7 +591,7 @@ impl Pair<'_> {
             .fields
             .iter()
             .any(|l| l.ghl == NEXT_APPOINTMENT);
-        let since = cursors::get(store.conn(), &self.app_connection().id, "pair.ghl_planned")?;
+        let since = cursors::get(store.conn(), &self.app_connection().id, GHL_PLANNED_CURSOR)?;
         let mut ids: BTreeSet<String> = contacts::changed_or_unlinked(
             store.conn(),
             &self.ghl_connection.id,
@@ -684,7 +703,7 @@ impl Pair<'_> {
             cursors::set(
                 tx,
                 &self.app_connection().id,
-                "pair.ghl_planned",
+                GHL_PLANNED_CURSOR,
                 &bridge_store::timestamp(now),
                 now,
             )
@@ -700,6 +719,8 @@ pub struct UndoReport {
     pub restored: u64,
     /// Records the run created: left in place (undo restores values, it deletes nothing).
     pub created_kept: u64,
+    /// Tasks, notes and events the run wrote: left as they are (undo restores contact fields).
+    pub activities_kept: u64,
 }
 
 impl Pair<'_> {
@@ -721,6 +742,10 @@ impl Pair<'_> {
         let ghl_writer = GhlWriter { client: self.ghl };
         let mut report = UndoReport::default();
         for op in operations.iter().rev().filter(|op| op.state == "done") {
+            if op.op.object_kind != "contact" {
+                report.activities_kept += 1;
+                continue;
+            }
             if op.op.action != "update" {
                 report.created_kept += 1;
                 continue;
@@ -899,6 +924,7 @@ fn summarize(plan: &Plan, children: &[crate::children::ChildOperation], pushes: 
             match op.action {
                 crate::children::ChildAction::Create => "create",
                 crate::children::ChildAction::Update => "update",
+                crate::children::ChildAction::Link => "link",
             }
         );
         *counts.entry(key).or_default() += 1;

@@ -184,7 +184,11 @@ fn plan_record(
                     .unwrap_or_else(|_| raw.clone())
             })
             .and_then(|v| canonical(line, v));
-        let base_value = record.base.get(&line.app).cloned();
+        let base_value = record
+            .base
+            .get(&line.app)
+            .cloned()
+            .and_then(|v| canonical(line, v));
         let ghl_moved = record.ghl.is_some() && ghl_value != base_value;
         let app_moved = record.app.is_some() && app_value != base_value;
         let may_write_app = line.direction != Direction::AppToGhl;
@@ -261,17 +265,23 @@ fn plan_record(
     Ok(())
 }
 
-/// One form per value: nothing (null, "" or []) is `None`, and tags are a sorted set, so
-/// apps that store them in another order or hold "no tags" as null agree with GHL.
+/// One form per value: nothing (null, "" or []) is `None`, and tags are a sorted lowercase
+/// set, so apps that store them in another order or case, or hold "no tags" as null, agree
+/// with GHL.
 fn canonical(line: &FieldMapping, value: Value) -> Option<Value> {
     match value {
         Value::Null => None,
         Value::String(text) if text.is_empty() => None,
         Value::Array(items) if items.is_empty() => None,
-        Value::Array(mut items) if line.ghl == "tags" => {
-            items.sort_by_key(Value::to_string);
-            items.dedup();
-            Some(Value::Array(items))
+        // GHL keeps tags lowercase; an app's "VIP" option is GHL's "vip".
+        Value::Array(items) if line.ghl == "tags" => {
+            let mut tags: Vec<String> = items
+                .iter()
+                .map(|t| t.as_str().map_or_else(|| t.to_string(), str::to_lowercase))
+                .collect();
+            tags.sort();
+            tags.dedup();
+            Some(Value::Array(tags.into_iter().map(Value::String).collect()))
         }
         other => Some(other),
     }

@@ -22,7 +22,8 @@ use crate::plan::Breaker;
 /// Which pairs to sync, and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncRequest {
-    /// Plan only: nothing is written anywhere.
+    /// Plan only: nothing is written to GHL or the apps (the pulls still update the local
+    /// mirror and their cursors).
     pub dry_run: bool,
     /// One app connection by name; every pair when `None`.
     pub pair: Option<String>,
@@ -102,21 +103,25 @@ pub async fn sync(
         ));
     }
     let ghl = ghl_client(&ghl_connection, tokens.clone(), clock.clone())?;
+    let ghl_tasks_read = AtomicBool::new(false);
     let mut outcomes = Vec::with_capacity(apps.len());
+    // One pair's failure (its app down, its breaker tripped) does not stop the others.
+    let mut failures = Vec::new();
     for app_connection in &apps {
-        let app = app_side(app_connection, tokens.clone())?;
-        let mapping = contact_mapping(store, app_connection)?;
-        let pair = Pair {
-            ghl_connection: &ghl_connection,
-            ghl: &ghl,
-            app: app.as_ref(),
-            mapping: &mapping,
-            breaker: Breaker {
-                max_overwrite_share: request.max_overwrite_share,
-                ..Breaker::default()
-            },
-        };
-        outcomes.push(
+        let outcome = async {
+            let app = app_side(app_connection, tokens.clone())?;
+            let mapping = contact_mapping(store, app_connection)?;
+            let pair = Pair {
+                ghl_connection: &ghl_connection,
+                ghl: &ghl,
+                app: app.as_ref(),
+                mapping: &mapping,
+                breaker: Breaker {
+                    max_overwrite_share: request.max_overwrite_share,
+                    ..Breaker::default()
+                },
+                ghl_tasks_read: &ghl_tasks_read,
+            };
             pair.sync(
                 store,
                 clock.as_ref(),
@@ -124,10 +129,32 @@ pub async fn sync(
                 cancel,
                 &mut *progress,
             )
-            .await?,
-        );
+            .await
+        }
+        .await;
+        match outcome {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(e) => failures.push((app_connection.name.clone(), e)),
+        }
     }
-    Ok(outcomes)
+    match failures.len() {
+        0 => Ok(outcomes),
+        // The one failure as it is (its code tells the caller what to do).
+        1 if apps.len() == 1 => Err(failures.remove(0).1),
+        _ => Err(BridgeError::new(
+            failures[0].1.code,
+            format!(
+                "{} of {} pairs failed (the others were synced; see `bridge runs`): {}",
+                failures.len(),
+                apps.len(),
+                failures
+                    .iter()
+                    .map(|(name, e)| format!("{name}: {}", e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        )),
+    }
 }
 
 /// Writes back, on both sides, the values run `run_id` overwrote.
@@ -160,6 +187,7 @@ pub async fn undo(
         app: app.as_ref(),
         mapping: &mapping,
         breaker: Breaker::default(),
+        ghl_tasks_read: &AtomicBool::new(false),
     };
     pair.undo(store, run_id, clock.as_ref()).await
 }
@@ -217,8 +245,8 @@ pub async fn check_mapping(
     Ok(problems)
 }
 
-/// Validates and stores the mapping. The app's change cursor is reset, so the next sync reads
-/// every record again and fields the mapping newly names are known.
+/// Validates and stores the mapping. The pair's cursors are reset, so the next sync reads the
+/// app's records again and plans every contact under the new lines.
 pub async fn save_mapping(
     store: &Store,
     tokens: Arc<dyn TokenStore>,
@@ -235,5 +263,6 @@ pub async fn save_mapping(
     }
     let spec = serde_json::to_value(mapping).map_err(|e| BridgeError::internal(e.to_string()))?;
     mappings::save(store.conn(), &app.id, "contact", &spec, clock.now())?;
-    bridge_store::table::cursors::clear(store.conn(), &app.id, crate::pair::APP_CURSOR)
+    bridge_store::table::cursors::clear(store.conn(), &app.id, crate::pair::APP_CURSOR)?;
+    bridge_store::table::cursors::clear(store.conn(), &app.id, crate::pair::GHL_PLANNED_CURSOR)
 }

@@ -86,6 +86,18 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
     for (kind, count) in children {
         line(&format!("  tasks and notes: {count} × {kind}"))?;
     }
+    if !outcome.pushes.is_empty() {
+        line(&format!(
+            "  GHL activities to send as events: {}",
+            outcome.pushes.len()
+        ))?;
+    }
+    if let Some(applied) = &outcome.pushes_applied {
+        line(&format!(
+            "  events sent: {} done, {} unconfirmed, {} dead letters",
+            applied.done, applied.unconfirmed, applied.dead
+        ))?;
+    }
     if let Some(applied) = &outcome.children_applied {
         line(&format!(
             "  tasks and notes applied: {} done, {} already done, {} unconfirmed, {} dead letters",
@@ -121,8 +133,8 @@ pub async fn undo(context: &Context, run_id: &str, json: bool) -> Result<(), Bri
         return print_json(&total);
     }
     line(&format!(
-        "Restored {} records the run overwrote; {} records it created were kept. The next sync carries the restored values to the other side.",
-        total.restored, total.created_kept
+        "Restored {} records the run overwrote; {} records it created and {} tasks, notes or events it wrote were kept. The next sync carries the restored values to the other side.",
+        total.restored, total.created_kept, total.activities_kept
     ))
 }
 

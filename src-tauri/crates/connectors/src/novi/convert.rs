@@ -363,5 +363,10 @@ pub fn apply_appointment(object: &mut Map<String, Value>, appointment: &Appointm
     if let Some(end) = appointment.end_time {
         changes.insert("EndDate".into(), Value::String(format_time(end)));
     }
+    // A cancelled appointment is an inactive event (as `from_core` creates it).
+    changes.insert(
+        "Active".into(),
+        Value::Bool(appointment.status.as_deref() != Some("cancelled")),
+    );
     super::merge_fields(object, &changes);
 }

@@ -84,8 +84,9 @@ pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<LinkRow>, 
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
-/// How many contacts are linked to records of `connection_id`.
-/// Contacts whose record in `connection_id` was linked at or after `since` (all when `None`).
+/// Contacts linked to a record in `connection_id` whose link or contact row changed at or
+/// after `since` (all when `None`): a new link, or a contact that got its GHL id, brings the
+/// children it already had.
 pub fn contacts_linked_since(
     conn: &Connection,
     connection_id: &str,
@@ -93,8 +94,9 @@ pub fn contacts_linked_since(
 ) -> Result<Vec<String>, BridgeError> {
     let mut stmt = conn
         .prepare(
-            "SELECT contact_id FROM links
-             WHERE connection_id = ?1 AND object_kind = 'contact' AND (?2 IS NULL OR created_at >= ?2)",
+            "SELECT l.contact_id FROM links l JOIN contacts c ON c.id = l.contact_id
+             WHERE l.connection_id = ?1 AND l.object_kind = 'contact'
+               AND (?2 IS NULL OR l.created_at >= ?2 OR c.updated_at >= ?2)",
         )
         .map_err(storage_error)?;
     let rows = stmt
@@ -103,6 +105,7 @@ pub fn contacts_linked_since(
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// How many contacts are linked to records of `connection_id`.
 pub fn count_contacts(conn: &Connection, connection_id: &str) -> Result<u64, BridgeError> {
     conn.query_row(
         "SELECT count(*) FROM links WHERE connection_id = ?1 AND object_kind = 'contact'",

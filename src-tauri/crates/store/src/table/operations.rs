@@ -133,9 +133,14 @@ pub fn for_run(conn: &Connection, run_id: &str) -> Result<Vec<OperationRow>, Bri
 }
 
 /// Puts every dead letter back in the queue; the next sync sends them again. Returns how many.
+/// Queues every dead letter again. A create goes back as `sent`: the refusal may have come
+/// after the record was made (a 5xx after a slow write), so it is looked up before it is sent
+/// again.
 pub fn retry_dead(conn: &Connection, now: DateTime<Utc>) -> Result<usize, BridgeError> {
     conn.execute(
-        "UPDATE operations SET state = 'pending', updated_at = ?1 WHERE state = 'dead'",
+        "UPDATE operations SET state = CASE action WHEN 'create' THEN 'sent' ELSE 'pending' END,
+                updated_at = ?1
+         WHERE state = 'dead'",
         [timestamp(now)],
     )
     .map_err(storage_error)

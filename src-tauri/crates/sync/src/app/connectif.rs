@@ -255,6 +255,15 @@ impl RecordWriter for ConnectifSide {
         changes: &'a Values,
     ) -> BoxFuture<'a, Result<(), BridgeError>> {
         Box::pin(async move {
+            // Connectif keys a contact by its email: a new email is another contact there.
+            if let Some(email) = changes.get("_email") {
+                let same = email.as_str().and_then(normalize::email).as_deref() == Some(remote_id);
+                if !same {
+                    return Err(BridgeError::invalid_input(format!(
+                        "Connectif contact {remote_id}, field _email: Connectif keys contacts by email and cannot change it to {email}; change it in Connectif (or map email one way, Connectif → GHL)"
+                    )));
+                }
+            }
             self.client
                 .upsert_contact(remote_id, &self.patch(changes))
                 .await?;

@@ -87,6 +87,13 @@ impl NiftyImagesSide {
             })
             .collect();
         if let Some(id) = remote_id {
+            // Rows are keyed by the unique field: a new value there would be another row.
+            if let Some(new) = row.get(&self.unique).filter(|v| v.as_str() != Some(id)) {
+                return Err(BridgeError::invalid_input(format!(
+                    "NiftyImages row {id}, field {}: the store keys rows by it and cannot change it to {new}",
+                    self.unique
+                )));
+            }
             row.insert(self.unique.clone(), Value::String(id.to_string()));
         }
         match row.get(&self.unique).and_then(Value::as_str) {

@@ -4,7 +4,9 @@
 //! appointment into an appointment field, by mapping.
 
 use bridge_connectors::http::RequestCounts;
-use bridge_connectors::ninox::{FieldMap, NinoxCursor, NinoxRecord, NinoxTable};
+use bridge_connectors::ninox::{
+    FieldKind, FieldMap, NinoxCursor, NinoxField, NinoxRecord, NinoxTable,
+};
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
 use bridge_core::BridgeError;
 use bridge_store::table::connections::ConnectionRow;
@@ -85,11 +87,54 @@ pub fn default_ninox_mapping() -> Mapping {
 pub struct NinoxSide {
     connection: ConnectionRow,
     table: NinoxTable,
+    /// The table's fields, read once when a write first needs them.
+    schema: tokio::sync::OnceCell<Vec<NinoxField>>,
 }
 
 impl NinoxSide {
     pub fn new(connection: ConnectionRow, table: NinoxTable) -> Self {
-        Self { connection, table }
+        Self {
+            connection,
+            table,
+            schema: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// The values as the table takes them: choices named as its options are (Ninox compares
+    /// them exactly; GHL keeps tags lowercase). A value that is no option is refused with the
+    /// field and the values named, before anything is sent.
+    async fn fit(&self, values: &Values, record: &str) -> Result<FieldMap, BridgeError> {
+        let schema = self.schema.get_or_try_init(|| self.table.fields()).await?;
+        let mut fields = FieldMap::new();
+        for (name, value) in values {
+            // Options are known from the v4 field list; where the API does not give them
+            // (v3's table read), the values go as they are and Ninox judges them.
+            let choice = schema.iter().find(|f| {
+                &f.name == name && matches!(f.kind, FieldKind::MultiChoice) && !f.options.is_empty()
+            });
+            let value = match (choice, value) {
+                (Some(field), Value::Array(items)) => {
+                    let mut chosen = Vec::new();
+                    let mut unknown = Vec::new();
+                    for item in items.iter().filter_map(Value::as_str) {
+                        match field.options.iter().find(|o| o.eq_ignore_ascii_case(item)) {
+                            Some(option) => chosen.push(Value::String(option.clone())),
+                            None => unknown.push(item.to_string()),
+                        }
+                    }
+                    if !unknown.is_empty() {
+                        return Err(BridgeError::invalid_input(format!(
+                            "Ninox record {record}, field {name}: {} not among the field's options; add them in Ninox",
+                            unknown.join(", ")
+                        )));
+                    }
+                    Value::Array(chosen)
+                }
+                _ => value.clone(),
+            };
+            fields.insert(name.clone(), value);
+        }
+        Ok(fields)
     }
 }
 
@@ -103,10 +148,6 @@ fn to_record(record: NinoxRecord) -> AppRecord {
             .collect(),
         updated_at: record.modified_at.map(bridge_store::timestamp),
     }
-}
-
-fn field_map(values: &Values) -> FieldMap {
-    values.clone().into_iter().collect()
 }
 
 impl AppSide for NinoxSide {
@@ -151,7 +192,7 @@ impl RecordWriter for NinoxSide {
     }
 
     fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
-        Box::pin(async move { self.table.create(&field_map(values)).await })
+        Box::pin(async move { self.table.create(&self.fit(values, "(new)").await?).await })
     }
 
     fn update<'a>(
@@ -159,7 +200,11 @@ impl RecordWriter for NinoxSide {
         remote_id: &'a str,
         changes: &'a Values,
     ) -> BoxFuture<'a, Result<(), BridgeError>> {
-        Box::pin(async move { self.table.update(remote_id, &field_map(changes)).await })
+        Box::pin(async move {
+            self.table
+                .update(remote_id, &self.fit(changes, remote_id).await?)
+                .await
+        })
     }
 
     /// Ninox has no search by value through both APIs alike: read the table and find the row

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use bridge_connectors::http::RequestCounts;
-use bridge_connectors::novi::convert::{ActivityKind, ActivityTypes};
+use bridge_connectors::novi::convert::{parse_time, ActivityKind, ActivityTypes};
 use bridge_connectors::novi::wire::NoviMember;
 use bridge_connectors::novi::{ActivityQuery, MemberQuery, NoviActivity, NoviClient, NoviEvent};
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
@@ -93,13 +93,13 @@ impl NoviSide {
     }
 }
 
+/// Novi writes times with or without an offset (UTC when none).
 fn modified_at(member: &NoviMember) -> Option<DateTime<Utc>> {
     member
         .other
         .get("LastModifiedDate")
         .and_then(Value::as_str)
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
+        .and_then(parse_time)
 }
 
 /// A member as a record, or `None` for what is not a contact to sync (companies have no
@@ -366,10 +366,7 @@ impl AppChildren for NoviSide {
                     .into_iter()
                     .find(|e| {
                         e.name.as_deref() == Some(values.title.as_str())
-                            && e.start_date
-                                .as_deref()
-                                .and_then(bridge_connectors::novi::convert::parse_time)
-                                == start
+                            && e.start_date.as_deref().and_then(parse_time) == start
                     })
                     .and_then(|e| e.event_unique_id));
             }
