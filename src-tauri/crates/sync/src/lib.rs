@@ -7,6 +7,7 @@ pub mod apply;
 pub mod children;
 pub mod connections;
 pub mod matching;
+pub mod nifty;
 pub mod pair;
 pub mod plan;
 pub mod pull;

@@ -189,6 +189,11 @@ pub struct SyncOutcome {
     /// Tasks and notes to write (planned after the contacts were applied).
     pub children: Vec<crate::children::ChildOperation>,
     pub children_applied: Option<crate::children::ChildReport>,
+    /// App records whose GHL contact cannot be identified (listed, never dropped silently).
+    pub not_in_ghl: u64,
+    /// Nifty labels ↔ GHL tags (Nifty pairs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<crate::nifty::LabelReport>,
     pub ghl_requests: u64,
     pub app_requests: u64,
     pub rate_limited: u64,
@@ -268,6 +273,8 @@ impl Pair<'_> {
             applied,
             children,
             children_applied,
+            not_in_ghl: 0,
+            labels: None,
             ghl_requests: ghl_spent,
             app_requests: app_spent,
             rate_limited: limited,
@@ -365,7 +372,12 @@ impl Pair<'_> {
         crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
         crate::children::pull_app_children(store, self.app_connection(), app_children, clock)
             .await?;
-        crate::children::plan_children(store, &self.ghl_connection.id, self.app_connection())
+        crate::children::plan_children(
+            store,
+            &self.ghl_connection.id,
+            self.app_connection(),
+            app_children.rules(),
+        )
     }
 
     fn targets<'w>(&'w self, ghl_writer: &'w GhlWriter<'w>) -> Targets<'w> {
@@ -828,7 +840,7 @@ pub fn resolve_conflict(
 }
 
 /// Operations by system and kind, for the run history.
-fn summarize(plan: &Plan, children: &[crate::children::ChildOperation]) -> Value {
+pub(crate) fn summarize(plan: &Plan, children: &[crate::children::ChildOperation]) -> Value {
     let mut counts = std::collections::BTreeMap::<String, u64>::new();
     for op in &plan.operations {
         let key = format!(
