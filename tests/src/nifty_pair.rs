@@ -124,6 +124,9 @@ impl NiftyPair {
                 &self.nifty.token_url(),
                 "--project",
                 &project,
+                // The fake has no limit of its own.
+                "--rate-per-second",
+                "500",
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -194,7 +197,12 @@ impl NiftyPair {
     }
 
     /// A request to GHL's API with the location's token.
-    pub async fn ghl_call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub async fn ghl_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
         let mut request = reqwest::Client::new()
             .request(method.clone(), format!("{}{path}", self.ghl.base_url()))
             .bearer_auth(self.ghl.private_token())

@@ -55,7 +55,11 @@ async fn ghl_by_email(pair: &NiftyPair) -> BTreeMap<(String, String), usize> {
         .map(|c| {
             (
                 c["id"].as_str().unwrap().to_string(),
-                c["email"].as_str().unwrap_or_default().trim().to_lowercase(),
+                c["email"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_lowercase(),
             )
         })
         .collect();
@@ -113,7 +117,10 @@ async fn oauth_connect_through_the_binary_and_tokens_refresh_when_expired() {
     // The database holds neither tokens nor the client secret.
     let db = std::fs::read(pair.scratch.path().join("bridge.sqlite3")).unwrap();
     let db = String::from_utf8_lossy(&db);
-    assert!(!db.contains(&pair.nifty.oauth_client().1), "client secret in SQLite");
+    assert!(
+        !db.contains(&pair.nifty.oauth_client().1),
+        "client secret in SQLite"
+    );
     let output = pair.bridge(&["connections", "--json"]);
     if output.status.success() {
         let listed = String::from_utf8_lossy(&output.stdout);
@@ -241,8 +248,12 @@ async fn tasks_completion_labels_and_notes_cross_once_without_echo() {
         .as_str()
         .unwrap()
         .to_string();
-    pair.nifty_call(Method::POST, &format!("/tasks/{kickoff_id}/complete"), json!({}))
-        .await;
+    pair.nifty_call(
+        Method::POST,
+        &format!("/tasks/{kickoff_id}/complete"),
+        json!({}),
+    )
+    .await;
     let before = counts(&pair);
     blocking({
         let p = pair.secrets();
@@ -280,7 +291,14 @@ async fn tasks_completion_labels_and_notes_cross_once_without_echo() {
     )
     .await;
     let before = counts(&pair);
-    let completes_before = pair.nifty.stats().by_route.iter().filter(|((m, p), _)| m == "POST" && p.ends_with("/complete")).map(|(_, n)| n).sum::<u64>();
+    let completes_before = pair
+        .nifty
+        .stats()
+        .by_route
+        .iter()
+        .filter(|((m, p), _)| m == "POST" && p.ends_with("/complete"))
+        .map(|(_, n)| n)
+        .sum::<u64>();
     blocking({
         let p = pair.secrets();
         let s = pair.scratch.path().to_path_buf();
@@ -291,9 +309,24 @@ async fn tasks_completion_labels_and_notes_cross_once_without_echo() {
         }
     })
     .await;
-    assert_eq!(counts(&pair), (before.0, before.1 + 1), "one write, to Nifty");
-    let completes = pair.nifty.stats().by_route.iter().filter(|((m, p), _)| m == "POST" && p.ends_with("/complete")).map(|(_, n)| n).sum::<u64>();
-    assert_eq!(completes, completes_before + 1, "through the complete endpoint");
+    assert_eq!(
+        counts(&pair),
+        (before.0, before.1 + 1),
+        "one write, to Nifty"
+    );
+    let completes = pair
+        .nifty
+        .stats()
+        .by_route
+        .iter()
+        .filter(|((m, p), _)| m == "POST" && p.ends_with("/complete"))
+        .map(|(_, n)| n)
+        .sum::<u64>();
+    assert_eq!(
+        completes,
+        completes_before + 1,
+        "through the complete endpoint"
+    );
     assert_eq!(
         task_named(&pair.nifty_tasks(), "Send the proposal")[0]["completed"],
         true
@@ -351,7 +384,11 @@ async fn tasks_completion_labels_and_notes_cross_once_without_echo() {
         .filter(|t| marker_email(t).as_deref() == Some(email.as_str()))
     {
         assert!(
-            task["labels"].as_array().unwrap().iter().any(|l| *l == renewal.as_str()),
+            task["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| *l == renewal.as_str()),
             "{task:#}"
         );
     }
@@ -412,11 +449,10 @@ async fn tasks_completion_labels_and_notes_cross_once_without_echo() {
         "{comments:?}"
     );
     // The notes task never comes back to GHL as a task.
-    assert!(!pair
-        .ghl_tasks()
-        .await
-        .iter()
-        .any(|t| t["title"].as_str().unwrap_or_default().starts_with("Notes — ")));
+    assert!(!pair.ghl_tasks().await.iter().any(|t| t["title"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("Notes — ")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -449,7 +485,10 @@ async fn under_nifty_faults_the_sync_finishes_and_retry_clears_the_dead_letters(
         assert!(error.starts_with("Nifty "), "names the system: {error}");
         assert!(error.contains("of contact "), "names the record: {error}");
         assert!(
-            error.contains("Internal") || error.contains("Service") || error.contains("Bad Gateway") || error.contains("50"),
+            error.contains("Internal")
+                || error.contains("Service")
+                || error.contains("Bad Gateway")
+                || error.contains("50"),
             "carries Nifty's answer: {error}"
         );
     }
@@ -480,7 +519,7 @@ async fn under_nifty_faults_the_sync_finishes_and_retry_clears_the_dead_letters(
     );
 }
 
-const KILLS: usize = 8;
+const KILLS: usize = 12;
 
 /// Deterministic moments (ms) to kill at, spread over a sync's lifetime.
 fn kill_moments() -> Vec<u64> {
@@ -495,23 +534,71 @@ fn kill_moments() -> Vec<u64> {
         .collect()
 }
 
-/// Nifty tasks and GHL tasks, each by (email, title).
-async fn final_state(
-    pair: &NiftyPair,
-) -> (BTreeMap<(String, String), usize>, BTreeMap<(String, String), usize>) {
-    (nifty_tally(&pair.nifty_tasks()), ghl_by_email(pair).await)
+type Tally = BTreeMap<(String, String), usize>;
+
+/// Comments on notes tasks by (contact email, text), through Nifty's message list.
+async fn comment_tally(pair: &NiftyPair) -> Tally {
+    let holders: BTreeMap<String, String> = pair
+        .nifty_tasks()
+        .iter()
+        .filter_map(|t| {
+            let email = t["description"]
+                .as_str()?
+                .lines()
+                .last()?
+                .strip_prefix("Contact notes: ")?
+                .to_string();
+            Some((t["id"].as_str()?.to_string(), email))
+        })
+        .collect();
+    let mut tally = Tally::new();
+    let mut offset = 0;
+    loop {
+        let page = pair
+            .nifty_call(
+                Method::GET,
+                &format!("/messages?limit=1000&offset={offset}"),
+                Value::Null,
+            )
+            .await;
+        let items = page["items"].as_array().cloned().unwrap_or_default();
+        for message in &items {
+            if let Some(email) = holders.get(message["task"].as_str().unwrap_or_default()) {
+                let text = message["text"].as_str().unwrap_or_default().to_string();
+                *tally.entry((email.clone(), text)).or_default() += 1;
+            }
+        }
+        offset += items.len();
+        if items.len() < 1000 {
+            return tally;
+        }
+    }
+}
+
+/// Nifty tasks and GHL tasks, each by (email, title), and the comments GHL notes became.
+async fn final_state(pair: &NiftyPair) -> (Tally, Tally, Tally) {
+    (
+        nifty_tally(&pair.nifty_tasks()),
+        ghl_by_email(pair).await,
+        comment_tally(pair).await,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_killed_mid_run_ends_where_an_uninterrupted_one_does() {
     let reference = NiftyPair::start(150, 0.3).await;
     reference.connect().await;
-    blocking({
+    let reference_run = blocking({
         let p = reference.secrets();
         let s = reference.scratch.path().to_path_buf();
         move || sync_in(&s, &p)
     })
     .await;
+    assert!(
+        reference_run["children"].as_array().unwrap().len() > 100,
+        "the reference carries many tasks: {}",
+        reference_run["children"].as_array().unwrap().len()
+    );
     let expected = final_state(&reference).await;
 
     let crashed = NiftyPair::start(150, 0.3).await;
@@ -554,6 +641,21 @@ async fn a_sync_killed_mid_run_ends_where_an_uninterrupted_one_does() {
     assert!(finished_early < KILLS, "every run finished before its kill");
     let got = final_state(&crashed).await;
     assert_eq!(got.0, got.1, "every GHL task in Nifty exactly once");
-    assert_eq!(got.0, expected.0, "Nifty differs from the uninterrupted run");
+    assert_eq!(
+        got.0, expected.0,
+        "Nifty differs from the uninterrupted run"
+    );
     assert_eq!(got.1, expected.1, "GHL differs from the uninterrupted run");
+    assert!(!expected.2.is_empty(), "the reference carried notes over");
+    let differing: Vec<_> = got
+        .2
+        .iter()
+        .filter(|(k, n)| expected.2.get(*k) != Some(n))
+        .take(3)
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "comments differ from the uninterrupted run (doubled or lost): {differing:?}"
+    );
+    assert_eq!(got.2.len(), expected.2.len(), "comments lost");
 }

@@ -75,6 +75,9 @@ pub struct NiftyArgs {
     /// The task group (status column) new tasks go to; default: the project's first.
     #[arg(long)]
     task_group: Option<String>,
+    /// Requests per second to allow (Nifty publishes no limit; default 10).
+    #[arg(long)]
+    rate_per_second: Option<u32>,
     /// The connection's name (default: "Nifty <project name>").
     #[arg(long)]
     name: Option<String>,
@@ -215,6 +218,7 @@ pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), Bridg
                     client_secret: secret_from_env(&args.client_secret_env)?,
                     project_id: args.project,
                     task_group_id: args.task_group,
+                    requests_per_second: args.rate_per_second,
                     loopback: LoopbackOptions {
                         port: args.redirect_port,
                         ..LoopbackOptions::default()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bridge_auth::nifty_oauth::nifty_provider;
 use bridge_auth::{LoopbackOptions, OAuthClient, Sensitive, TokenManager, TokenStore};
-use bridge_connectors::nifty::{rate_budget, NiftyClient};
+use bridge_connectors::nifty::{rate_budget, rate_budget_per_second, NiftyClient};
 use bridge_core::{BridgeError, Clock, ErrorCode, System};
 use bridge_store::table::connections::{AuthKind, ConnectionRow, NewConnection};
 use bridge_store::Store;
@@ -36,6 +36,8 @@ pub struct NiftyOauthConnect {
     pub project_id: String,
     /// Where new tasks go; the project's first task group when `None`.
     pub task_group_id: Option<String>,
+    /// Requests per second the sync allows itself (Nifty publishes no limit; default 10).
+    pub requests_per_second: Option<u32>,
     pub loopback: LoopbackOptions,
 }
 
@@ -171,6 +173,7 @@ where
                 "projectName": project.name,
                 "taskGroupId": group.id,
                 "taskGroupName": group.name,
+                "requestsPerSecond": request.requests_per_second,
                 "capabilities": super::CAPABILITIES,
             }),
         },
@@ -220,11 +223,14 @@ pub fn nifty_client(
         Arc::new(oauth),
         clock,
     );
-    NiftyClient::new(
-        &connection.base_url,
-        Arc::new(source),
-        Arc::new(rate_budget(&connection.name)),
-    )
+    let budget = match connection.settings["requestsPerSecond"]
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+    {
+        Some(per_second) => rate_budget_per_second(&connection.name, per_second),
+        None => rate_budget(&connection.name),
+    };
+    NiftyClient::new(&connection.base_url, Arc::new(source), Arc::new(budget))
 }
 
 /// The project's tasks of a stored Nifty connection, as the children engine writes them.
