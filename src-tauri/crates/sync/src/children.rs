@@ -116,9 +116,23 @@ pub struct AppChild {
     pub values: ChildValues,
 }
 
+/// What an app's children can hold beyond the default (tasks and notes, both ways).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChildRules {
+    /// Notes travel GHL → app only, each once as a new record: the app cannot edit what it
+    /// was given (later GHL edits of a note stay in GHL) and holds no notes of its own to send.
+    pub notes_to_app_once: bool,
+    /// GHL's appointments go to the app (one way), as records of its own.
+    pub appointments: bool,
+}
+
 /// An app's tasks and notes (and, one way, appointments), for apps that hold them per contact.
 pub trait AppChildren: Send + Sync {
     fn system(&self) -> &str;
+    /// Which ways its children travel (both, for tasks and notes, unless it says otherwise).
+    fn rules(&self) -> ChildRules {
+        ChildRules::default()
+    }
     /// Every task and note, page by page (apps without a change filter on children).
     fn scan(&self) -> BoxStream<'_, Result<Vec<AppChild>, BridgeError>>;
     fn create<'a>(
@@ -167,7 +181,7 @@ pub trait GhlChildren: Send + Sync {
 }
 
 /// An app child as stored in `activities`.
-fn app_activity(
+pub(crate) fn app_activity(
     connection_id: &str,
     contact_id: &str,
     kind: ChildKind,
@@ -210,35 +224,48 @@ pub async fn pull_app_children(
                 else {
                     continue;
                 };
-                let activity = app_activity(
-                    &app.id,
-                    &parent.contact_id,
-                    child.kind,
-                    &child.remote_id,
-                    &child.values,
-                );
-                let event = match activities::upsert(tx, &activity, now)? {
-                    Change::Unchanged => None,
-                    Change::Created => Some((ActivityChange::Created, None)),
-                    Change::Updated { before } => Some((ActivityChange::Updated, Some(before))),
-                };
-                if let Some((change, before)) = event {
-                    timeline::append(
-                        tx,
-                        &activity_event(
-                            app.system.as_str(),
-                            &bridge_store::timestamp(now),
-                            change,
-                            before.as_deref(),
-                            &activity,
-                        ),
-                    )?;
-                }
+                store_app_child(tx, app, &parent.contact_id, child, now)?;
             }
             Ok(())
         })?;
     }
     Ok(read)
+}
+
+/// Stores one app child as a record of `contact_id`; what is new or changed goes on the
+/// contact's timeline.
+pub(crate) fn store_app_child(
+    tx: &bridge_store::Connection,
+    app: &ConnectionRow,
+    contact_id: &str,
+    child: &AppChild,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    let activity = app_activity(
+        &app.id,
+        contact_id,
+        child.kind,
+        &child.remote_id,
+        &child.values,
+    );
+    let event = match activities::upsert(tx, &activity, now)? {
+        Change::Unchanged => None,
+        Change::Created => Some((ActivityChange::Created, None)),
+        Change::Updated { before } => Some((ActivityChange::Updated, Some(before))),
+    };
+    if let Some((change, before)) = event {
+        timeline::append(
+            tx,
+            &activity_event(
+                app.system.as_str(),
+                &bridge_store::timestamp(now),
+                change,
+                before.as_deref(),
+                &activity,
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -280,6 +307,7 @@ pub fn plan_children(
     store: &Store,
     ghl_connection_id: &str,
     app: &ConnectionRow,
+    rules: ChildRules,
 ) -> Result<Vec<ChildOperation>, BridgeError> {
     let since = cursors::get(store.conn(), &app.id, PLANNED_CURSOR)?;
     let mut due: std::collections::BTreeSet<String> = activities::contacts_changed_since(
@@ -297,7 +325,14 @@ pub fn plan_children(
     )?);
     let mut operations = Vec::new();
     for contact_id in due {
-        plan_contact(store, ghl_connection_id, app, &contact_id, &mut operations)?;
+        plan_contact(
+            store,
+            ghl_connection_id,
+            app,
+            rules,
+            &contact_id,
+            &mut operations,
+        )?;
     }
     Ok(operations)
 }
@@ -306,6 +341,7 @@ fn plan_contact(
     store: &Store,
     ghl_connection_id: &str,
     app: &ConnectionRow,
+    rules: ChildRules,
     contact_id: &str,
     operations: &mut Vec<ChildOperation>,
 ) -> Result<(), BridgeError> {
@@ -344,6 +380,11 @@ fn plan_contact(
         let Some(ghl_id) = &link.local_object_id else {
             continue;
         };
+        if *kind == ChildKind::Note && rules.notes_to_app_once
+            || *kind == ChildKind::Appointment && !rules.appointments
+        {
+            continue;
+        }
         let (Some(g), Some(a)) = (
             ghl.remove(&(*kind, ghl_id.clone())),
             theirs.remove(&(*kind, link.remote_id.clone())),
@@ -437,7 +478,9 @@ fn plan_contact(
         .map(|((kind, id), a)| (*kind, id, ChildValues::from_activity(a)))
         .collect();
     for ((kind, id), g) in &ghl {
-        if linked_ghl.contains(&(*kind, id.as_str())) {
+        if linked_ghl.contains(&(*kind, id.as_str()))
+            || *kind == ChildKind::Appointment && !rules.appointments
+        {
             continue;
         }
         let values = ChildValues::from_activity(g);
@@ -476,7 +519,9 @@ fn plan_contact(
     }
     if let Some(parent) = &ghl_parent {
         for (kind, id, values) in app_only {
-            if kind == ChildKind::Appointment {
+            if kind == ChildKind::Appointment
+                || (kind == ChildKind::Note && rules.notes_to_app_once)
+            {
                 continue;
             }
             push(ChildOperation {

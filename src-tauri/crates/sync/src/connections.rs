@@ -56,11 +56,11 @@ pub struct GhlOauthConnect {
     pub loopback: LoopbackOptions,
 }
 
-fn secret_key(connection_id: &str) -> String {
+pub(crate) fn secret_key(connection_id: &str) -> String {
     format!("connection/{connection_id}")
 }
 
-fn client_secret_key(connection_id: &str) -> String {
+pub(crate) fn client_secret_key(connection_id: &str) -> String {
     format!("connection/{connection_id}/client_secret")
 }
 
@@ -171,6 +171,8 @@ where
         clock.as_ref(),
     )
 }
+
+pub use crate::nifty::{connect_nifty_oauth, nifty_client, NiftyOauthConnect};
 
 /// A Novi AMS tenant by API key.
 pub struct NoviConnect {
@@ -692,11 +694,15 @@ fn ghl_endpoints(auth_url: &str, base_url: &str) -> Result<GhlEndpoints, BridgeE
     ))
 }
 
-fn connection_id(system: System, name: &str) -> String {
+pub(crate) fn connection_id(system: System, name: &str) -> String {
     format!("{}:{}", system.as_str(), name)
 }
 
-fn ensure_name_free(store: &Store, system: System, name: &str) -> Result<(), BridgeError> {
+pub(crate) fn ensure_name_free(
+    store: &Store,
+    system: System,
+    name: &str,
+) -> Result<(), BridgeError> {
     if connections::get(store.conn(), &connection_id(system, name))?.is_some() {
         return Err(BridgeError::new(
             ErrorCode::Conflict,
@@ -710,7 +716,7 @@ fn ensure_name_free(store: &Store, system: System, name: &str) -> Result<(), Bri
 }
 
 /// Saves the row; if that fails, the secret stored for it is removed again.
-fn insert_or_forget_secret(
+pub(crate) fn insert_or_forget_secret(
     store: &Store,
     tokens: &dyn TokenStore,
     new: &NewConnection,
@@ -722,7 +728,7 @@ fn insert_or_forget_secret(
 }
 
 /// A token checked before the connection exists (nothing stored yet).
-struct FixedToken(Sensitive<String>);
+pub(crate) struct FixedToken(pub(crate) Sensitive<String>);
 
 impl AccessTokenSource for FixedToken {
     fn access_token(&self) -> BoxFuture<'_, Result<Sensitive<String>, BridgeError>> {

@@ -8,6 +8,7 @@ pub mod children;
 pub mod connections;
 pub mod events;
 pub mod matching;
+pub mod nifty;
 pub mod pair;
 pub mod plan;
 pub mod pull;

@@ -197,6 +197,11 @@ pub struct SyncOutcome {
     /// GHL activities to send as events (apps that take them so).
     pub pushes: Vec<crate::events::PushOperation>,
     pub pushes_applied: Option<crate::events::PushReport>,
+    /// App records whose GHL contact cannot be identified (listed, never dropped silently).
+    pub not_in_ghl: u64,
+    /// Nifty labels ↔ GHL tags (Nifty pairs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<crate::nifty::LabelReport>,
     pub ghl_requests: u64,
     pub app_requests: u64,
     pub rate_limited: u64,
@@ -282,6 +287,8 @@ impl Pair<'_> {
             children_applied,
             pushes,
             pushes_applied,
+            not_in_ghl: 0,
+            labels: None,
             ghl_requests: ghl_spent,
             app_requests: app_spent,
             rate_limited: limited,
@@ -428,7 +435,12 @@ impl Pair<'_> {
         self.read_ghl_tasks(store, clock).await?;
         crate::children::pull_app_children(store, self.app_connection(), app_children, clock)
             .await?;
-        crate::children::plan_children(store, &self.ghl_connection.id, self.app_connection())
+        crate::children::plan_children(
+            store,
+            &self.ghl_connection.id,
+            self.app_connection(),
+            app_children.rules(),
+        )
     }
 
     fn targets<'w>(&'w self, ghl_writer: &'w GhlWriter<'w>) -> Targets<'w> {
@@ -897,7 +909,11 @@ pub fn resolve_conflict(
 }
 
 /// Operations by system and kind, for the run history.
-fn summarize(plan: &Plan, children: &[crate::children::ChildOperation], pushes: usize) -> Value {
+pub(crate) fn summarize(
+    plan: &Plan,
+    children: &[crate::children::ChildOperation],
+    pushes: usize,
+) -> Value {
     let mut counts = std::collections::BTreeMap::<String, u64>::new();
     for op in &plan.operations {
         let key = format!(

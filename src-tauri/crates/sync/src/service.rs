@@ -14,6 +14,7 @@ use bridge_store::Store;
 use crate::app::{app_side, syncs_contacts};
 use crate::apply::Progress;
 use crate::connections::ghl_client;
+use crate::nifty::{nifty_tasks, NiftyPair};
 use crate::pair::{
     contact_mapping, ghl_contact_fields, unwritable_lines, Pair, SyncOutcome, UndoReport,
 };
@@ -76,6 +77,17 @@ pub fn app_connections(
         .collect())
 }
 
+/// The Nifty connections (task-only pairs with GHL), `name` picking one.
+pub fn task_connections(
+    store: &Store,
+    name: Option<&str>,
+) -> Result<Vec<ConnectionRow>, BridgeError> {
+    Ok(connections::list(store.conn())?
+        .into_iter()
+        .filter(|c| c.system == System::Nifty && name.is_none_or(|n| c.name == n))
+        .collect())
+}
+
 /// Syncs every pair (or the one named), one after another; a dry run plans without writing.
 pub async fn sync(
     store: &mut Store,
@@ -92,13 +104,14 @@ pub async fn sync(
         )));
     }
     let ghl_connection = hub(store, request.ghl.as_deref())?;
-    let apps = app_connections(store, request.pair.as_deref())?;
+    let mut apps = app_connections(store, request.pair.as_deref())?;
+    apps.extend(task_connections(store, request.pair.as_deref())?);
     if apps.is_empty() {
         return Err(BridgeError::new(
             ErrorCode::NotFound,
             match &request.pair {
                 Some(name) => format!("no app connection is named \"{name}\""),
-                None => "nothing to sync: connect an app with `bridge connect novi` or `bridge connect ninox`".into(),
+                None => "nothing to sync: connect an app with `bridge connect novi`, `bridge connect ninox` or `bridge connect nifty`".into(),
             },
         ));
     }
@@ -109,6 +122,24 @@ pub async fn sync(
     let mut failures = Vec::new();
     for app_connection in &apps {
         let outcome = async {
+            if app_connection.system == System::Nifty {
+                let tasks = nifty_tasks(app_connection, tokens.clone(), clock.clone())?;
+                let pair = NiftyPair {
+                    ghl_connection: &ghl_connection,
+                    ghl: &ghl,
+                    connection: app_connection,
+                    tasks: &tasks,
+                };
+                return pair
+                    .sync(
+                        store,
+                        clock.as_ref(),
+                        request.dry_run,
+                        cancel,
+                        &mut *progress,
+                    )
+                    .await;
+            }
             let app = app_side(app_connection, tokens.clone())?;
             let mapping = contact_mapping(store, app_connection)?;
             let pair = Pair {

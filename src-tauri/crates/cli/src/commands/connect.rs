@@ -9,9 +9,9 @@ use bridge_auth::{cli_token_store, LoopbackOptions, Sensitive, TokenStore};
 use bridge_core::{BridgeError, Clock, SystemClock};
 use bridge_store::Store;
 use bridge_sync::connections::{
-    connect_connectif, connect_ghl_oauth, connect_ghl_token, connect_niftyimages, connect_ninox,
-    connect_novi, ConnectifConnect, GhlOauthConnect, GhlTokenConnect, NiftyImagesConnect,
-    NinoxConnect, NinoxTarget, NoviConnect,
+    connect_connectif, connect_ghl_oauth, connect_ghl_token, connect_nifty_oauth,
+    connect_niftyimages, connect_ninox, connect_novi, ConnectifConnect, GhlOauthConnect,
+    GhlTokenConnect, NiftyImagesConnect, NiftyOauthConnect, NinoxConnect, NinoxTarget, NoviConnect,
 };
 use clap::{Args, Subcommand};
 
@@ -73,6 +73,50 @@ pub enum ConnectCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A Nifty project by OAuth in the browser (--oauth + --client-id + --client-secret-env):
+    /// its tasks sync with the tasks of GHL contacts.
+    Nifty(NiftyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NiftyArgs {
+    /// Sign in through the browser with your Nifty app (the only way Nifty's API allows).
+    #[arg(long, required = true)]
+    oauth: bool,
+    /// Your Nifty app's client id.
+    #[arg(long)]
+    client_id: String,
+    /// The environment variable holding your Nifty app's client secret.
+    #[arg(long)]
+    client_secret_env: String,
+    /// The API root.
+    #[arg(long, default_value = bridge_connectors::nifty::DEFAULT_BASE_URL)]
+    base_url: String,
+    /// The consent page.
+    #[arg(long, default_value = bridge_auth::nifty_oauth::NIFTY_AUTHORIZE_URL)]
+    auth_url: String,
+    /// The token endpoint.
+    #[arg(long, default_value = bridge_auth::nifty_oauth::NIFTY_TOKEN_URL)]
+    token_url: String,
+    /// A fixed loopback port for the OAuth redirect (http://127.0.0.1:PORT/callback), for
+    /// apps registered with one; default: any free port.
+    #[arg(long, default_value_t = 0)]
+    redirect_port: u16,
+    /// The project whose tasks sync with GHL (its id).
+    #[arg(long)]
+    project: String,
+    /// The task group (status column) new tasks go to; default: the project's first.
+    #[arg(long)]
+    task_group: Option<String>,
+    /// Requests per second to allow (Nifty publishes no limit; default 10).
+    #[arg(long)]
+    rate_per_second: Option<u32>,
+    /// The connection's name (default: "Nifty <project name>").
+    #[arg(long)]
+    name: Option<String>,
+    /// Print the new connection as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -235,6 +279,35 @@ pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), Bridg
             )
             .await?;
             return report(&connection, json);
+        }
+        ConnectCommand::Nifty(args) => {
+            let store = Store::open(&context.db_path)?;
+            let connection = connect_nifty_oauth(
+                &store,
+                token_store(context),
+                Arc::new(SystemClock),
+                NiftyOauthConnect {
+                    name: args.name,
+                    base_url: args.base_url,
+                    auth_url: args.auth_url,
+                    token_url: args.token_url,
+                    client_id: args.client_id,
+                    client_secret: secret_from_env(&args.client_secret_env)?,
+                    project_id: args.project,
+                    task_group_id: args.task_group,
+                    requests_per_second: args.rate_per_second,
+                    loopback: LoopbackOptions {
+                        port: args.redirect_port,
+                        ..LoopbackOptions::default()
+                    },
+                },
+                |url| {
+                    eprintln!("Sign in to Nifty in your browser and approve Contact Bridge.");
+                    print_and_open_browser(url)
+                },
+            )
+            .await?;
+            return report(&connection, args.json);
         }
         ConnectCommand::Ninox(args) => {
             let store = Store::open(&context.db_path)?;

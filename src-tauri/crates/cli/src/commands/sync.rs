@@ -104,6 +104,23 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
             applied.done, applied.already_done, applied.unconfirmed, applied.dead
         ))?;
     }
+    if outcome.not_in_ghl > 0 {
+        line(&format!(
+            "  not in GHL: {} {} records name no GHL contact (left as they are)",
+            outcome.not_in_ghl,
+            outcome.app_system.display_name()
+        ))?;
+    }
+    if let Some(labels) = &outcome.labels {
+        line(&format!(
+            "  labels ↔ tags: {} tags added and {} removed in GHL, {} labels added and {} removed in Nifty, {} dead letters",
+            labels.tags_added_in_ghl,
+            labels.tags_removed_in_ghl,
+            labels.labels_added_in_nifty,
+            labels.labels_removed_in_nifty,
+            labels.dead
+        ))?;
+    }
     if !outcome.plan.conflicts.is_empty() {
         line(&format!(
             "  conflicts left for review: {}",

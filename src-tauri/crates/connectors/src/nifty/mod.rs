@@ -48,9 +48,18 @@ pub const RATE_LIMITS: RateLimits = RateLimits {
 
 /// The budget of one Nifty workspace connection (`name` names it in messages).
 pub fn rate_budget(name: &str) -> RateBudget {
+    rate_budget_per_second(name, RATE_LIMITS.max_per_window)
+}
+
+/// [`rate_budget`] with the operator's own requests per second (a workspace whose limits
+/// Nifty told them, or a sandbox).
+pub fn rate_budget_per_second(name: &str, per_second: u32) -> RateBudget {
     RateBudget::new(
         format!("Nifty {name}"),
-        RATE_LIMITS,
+        RateLimits {
+            max_per_window: per_second,
+            window: Duration::from_secs(1),
+        },
         // None documented; the common names are read if Nifty ever sends them.
         RateHeaderNames {
             max: "x-ratelimit-limit".into(),

@@ -200,6 +200,24 @@ pub fn apply_written(
     Ok(())
 }
 
+/// After we changed a contact's tags in GHL: the mirror holds GHL's answer until the next
+/// pull stores GHL's own version (the hash is cleared so it does).
+pub fn set_tags_written(
+    conn: &Connection,
+    id: &str,
+    tags: &std::collections::BTreeSet<String>,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    let tags = serde_json::to_string(tags)
+        .map_err(|e| BridgeError::internal(format!("contact {id}: tags as JSON: {e}")))?;
+    conn.execute(
+        "UPDATE contacts SET tags = ?2, content_hash = '', updated_at = ?3 WHERE id = ?1",
+        params![id, tags, timestamp(now)],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
 /// Records the id GHL gave a contact we created there.
 pub fn set_ghl_id(
     conn: &Connection,
@@ -278,6 +296,29 @@ pub fn find_by_match_key(
         .map_err(storage_error)?;
     let rows = stmt
         .query_map(params![ghl_connection_id, value], from_row)
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
+/// Live contacts with a match email and at least one live task stored from their own GHL
+/// connection: (local id, normalized email). The contacts whose tasks a task-only app (Nifty)
+/// holds a copy of.
+pub fn with_tasks_and_email(
+    conn: &Connection,
+    ghl_connection_id: &str,
+) -> Result<Vec<(String, String)>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT DISTINCT c.id, c.match_email FROM contacts c
+             JOIN activities a ON a.contact_id = c.id AND a.connection_id = c.ghl_connection_id
+             WHERE c.ghl_connection_id = ?1 AND c.deleted_at IS NULL
+               AND c.match_email IS NOT NULL AND c.match_email != ''
+               AND a.kind = 'task' AND a.deleted_at IS NULL
+             ORDER BY c.id",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map([ghl_connection_id], |row| Ok((row.get(0)?, row.get(1)?)))
         .map_err(storage_error)?;
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::{AppPage, AppRecord, AppSide};
 use crate::apply::RecordWriter;
-use crate::children::{child_time, AppChild, AppChildren, ChildKind, ChildValues};
+use crate::children::{child_time, AppChild, AppChildren, ChildKind, ChildRules, ChildValues};
 use crate::plan::Values;
 
 /// The member fields of Novi AMS a contact mapping can name.
@@ -272,6 +272,14 @@ fn core_note(values: &ChildValues) -> Note {
 impl AppChildren for NoviSide {
     fn system(&self) -> &str {
         "Novi AMS"
+    }
+
+    /// Appointments become association events.
+    fn rules(&self) -> ChildRules {
+        ChildRules {
+            appointments: true,
+            ..ChildRules::default()
+        }
     }
 
     /// Novi's activity list filters on the activity's own date, not on when it changed, so

@@ -1,0 +1,398 @@
+//! Nifty labels ↔ GHL contact tags, both ways, per contact.
+//!
+//! Labels are workspace-wide objects; a contact "has" a label when any of its tasks in the
+//! project carries it. Only tags named like an existing Nifty label take part (names compare
+//! case-insensitively): the sync never mints a workspace label for every GHL tag. A three-way
+//! merge over the set both sides last agreed on (kept in the base of the contact's Nifty link)
+//! decides: a label added in Nifty adds the tag in GHL; a tag added in GHL puts the label on
+//! every task of the contact; a removal on either side removes it on the other.
+//!
+//! Every write is journaled (object `tag`) so a failure is a dead letter naming the contact or
+//! task and Nifty's or GHL's own message. Both APIs' tag and label writes are idempotent, so a
+//! write resent after a crash changes nothing twice.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bridge_connectors::ghl::GhlClient;
+use bridge_connectors::nifty::NiftyClient;
+use bridge_core::hash::content_hash;
+use bridge_core::{BridgeError, Clock};
+use bridge_store::table::connections::ConnectionRow;
+use bridge_store::table::operations::{self, NewOperation};
+use bridge_store::table::{contacts, links};
+use bridge_store::Store;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The link base fields holding the agreed labels and how often they were settled.
+const AGREED: &str = "labels";
+const VERSION: &str = "labelsVersion";
+
+/// What the label step did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelReport {
+    /// Writes sent (GHL tag adds/removes, Nifty label adds/removes per task).
+    pub writes: u64,
+    pub tags_added_in_ghl: u64,
+    pub tags_removed_in_ghl: u64,
+    pub labels_added_in_nifty: u64,
+    pub labels_removed_in_nifty: u64,
+    pub dead: u64,
+}
+
+/// One contact's label changes, by lowercased label name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LabelMerge {
+    pub ghl_add: BTreeSet<String>,
+    pub ghl_remove: BTreeSet<String>,
+    pub nifty_add: BTreeSet<String>,
+    pub nifty_remove: BTreeSet<String>,
+    pub agreed: BTreeSet<String>,
+}
+
+/// The three-way merge of one contact's labels: a removal on either side wins over keeping.
+pub(crate) fn merge(
+    base: &BTreeSet<String>,
+    nifty: &BTreeSet<String>,
+    ghl: &BTreeSet<String>,
+) -> LabelMerge {
+    let removed_in_nifty: BTreeSet<String> = base.difference(nifty).cloned().collect();
+    let removed_in_ghl: BTreeSet<String> = base.difference(ghl).cloned().collect();
+    let agreed: BTreeSet<String> = base
+        .union(nifty)
+        .chain(ghl.iter())
+        .filter(|l| !removed_in_nifty.contains(*l) && !removed_in_ghl.contains(*l))
+        .cloned()
+        .collect();
+    LabelMerge {
+        ghl_add: agreed.difference(ghl).cloned().collect(),
+        ghl_remove: removed_in_nifty.intersection(ghl).cloned().collect(),
+        nifty_add: agreed.difference(nifty).cloned().collect(),
+        nifty_remove: removed_in_ghl.intersection(nifty).cloned().collect(),
+        agreed,
+    }
+}
+
+/// What the label step needs.
+pub(crate) struct LabelSync<'a> {
+    pub ghl: &'a GhlClient,
+    pub ghl_connection: &'a ConnectionRow,
+    pub nifty: &'a NiftyClient,
+    pub app: &'a ConnectionRow,
+    pub run_id: &'a str,
+    pub clock: &'a dyn Clock,
+}
+
+/// One write of the label step.
+struct LabelWrite {
+    ghl_side: bool,
+    add: bool,
+    /// The GHL contact or the Nifty task.
+    remote_id: String,
+    /// Tag names (GHL) or label ids (Nifty).
+    items: Vec<String>,
+    /// Label names, for the journal and messages.
+    names: Vec<String>,
+}
+
+fn as_set(value: Option<&Value>) -> BTreeSet<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl LabelSync<'_> {
+    /// Merges the labels of every contact with tasks in the project: `tasks_by_contact` maps a
+    /// contact to its tasks (id, label ids) as this run's scan saw them.
+    pub async fn run(
+        &self,
+        store: &mut Store,
+        tasks_by_contact: &BTreeMap<String, Vec<(String, Vec<String>)>>,
+    ) -> Result<LabelReport, BridgeError> {
+        let mut report = LabelReport::default();
+        if tasks_by_contact.is_empty() {
+            return Ok(report);
+        }
+        // Lowercased name → (id, name as Nifty spells it).
+        let labels: BTreeMap<String, (String, String)> = self
+            .nifty
+            .list_labels()
+            .await?
+            .into_iter()
+            .map(|l| (l.name.trim().to_lowercase(), (l.id, l.name)))
+            .collect();
+        let name_of_id: BTreeMap<&str, &str> = labels
+            .iter()
+            .map(|(lower, (id, _))| (id.as_str(), lower.as_str()))
+            .collect();
+        for (contact_id, tasks) in tasks_by_contact {
+            let Some(row) = contacts::get(store.conn(), contact_id)? else {
+                continue;
+            };
+            let ghl_id = row.contact.contact_id.clone();
+            if ghl_id.is_empty() {
+                continue;
+            }
+            // GHL tag spelling by lowercased name, for tags that are labels.
+            let ghl_tags: BTreeMap<String, String> = row
+                .contact
+                .tags
+                .iter()
+                .map(|t| (t.trim().to_lowercase(), t.clone()))
+                .filter(|(lower, _)| labels.contains_key(lower))
+                .collect();
+            let ghl: BTreeSet<String> = ghl_tags.keys().cloned().collect();
+            let nifty: BTreeSet<String> = tasks
+                .iter()
+                .flat_map(|(_, ids)| ids.iter())
+                .filter_map(|id| name_of_id.get(id.as_str()).map(|n| n.to_string()))
+                .collect();
+            let base = links::base(store.conn(), &self.app.id, contact_id)?;
+            let version = base.get(VERSION).and_then(Value::as_u64).unwrap_or(0);
+            let merged = merge(&as_set(base.get(AGREED)), &nifty, &ghl);
+            let mut writes = Vec::new();
+            let display = |lower: &String| {
+                labels
+                    .get(lower)
+                    .map_or_else(|| lower.clone(), |(_, name)| name.clone())
+            };
+            if !merged.ghl_add.is_empty() {
+                let names: Vec<String> = merged.ghl_add.iter().map(display).collect();
+                writes.push(LabelWrite {
+                    ghl_side: true,
+                    add: true,
+                    remote_id: ghl_id.clone(),
+                    items: names.clone(),
+                    names,
+                });
+            }
+            if !merged.ghl_remove.is_empty() {
+                writes.push(LabelWrite {
+                    ghl_side: true,
+                    add: false,
+                    remote_id: ghl_id.clone(),
+                    items: merged
+                        .ghl_remove
+                        .iter()
+                        .filter_map(|l| ghl_tags.get(l).cloned())
+                        .collect(),
+                    names: merged.ghl_remove.iter().map(display).collect(),
+                });
+            }
+            for (task_id, on_task) in tasks {
+                let on_task: BTreeSet<&str> = on_task.iter().map(String::as_str).collect();
+                let ids =
+                    |wanted: &BTreeSet<String>, present: bool| -> (Vec<String>, Vec<String>) {
+                        wanted
+                            .iter()
+                            .filter_map(|l| labels.get(l).map(|(id, name)| (id, name)))
+                            .filter(|(id, _)| on_task.contains(id.as_str()) == present)
+                            .map(|(id, name)| (id.clone(), name.clone()))
+                            .unzip()
+                    };
+                for (add, (items, names)) in [
+                    (true, ids(&merged.nifty_add, false)),
+                    (false, ids(&merged.nifty_remove, true)),
+                ] {
+                    if !items.is_empty() {
+                        writes.push(LabelWrite {
+                            ghl_side: false,
+                            add,
+                            remote_id: task_id.clone(),
+                            items,
+                            names,
+                        });
+                    }
+                }
+            }
+            let mut all_done = true;
+            for write in &writes {
+                all_done &= self
+                    .send(store, contact_id, version, write, &mut report)
+                    .await?;
+            }
+            let agreed: Vec<Value> = merged.agreed.iter().cloned().map(Value::String).collect();
+            let changed = as_set(base.get(AGREED)) != merged.agreed || base.get(AGREED).is_none();
+            if all_done && (changed || !writes.is_empty()) {
+                let settled: Map<String, Value> = [
+                    (AGREED.to_string(), Value::Array(agreed)),
+                    (VERSION.to_string(), Value::from(version + 1)),
+                ]
+                .into_iter()
+                .collect();
+                links::settle_base(
+                    store.conn(),
+                    &self.app.id,
+                    contact_id,
+                    &settled,
+                    self.clock.now(),
+                )?;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Journals and sends one write; false when it is (or stays) a dead letter.
+    async fn send(
+        &self,
+        store: &mut Store,
+        contact_id: &str,
+        version: u64,
+        write: &LabelWrite,
+        report: &mut LabelReport,
+    ) -> Result<bool, BridgeError> {
+        let connection_id = if write.ghl_side {
+            &self.ghl_connection.id
+        } else {
+            &self.app.id
+        };
+        let key = content_hash(&(
+            "labels",
+            connection_id,
+            contact_id,
+            version,
+            write.add,
+            &write.remote_id,
+            &write.items,
+        ));
+        let action = if write.add { "tag_add" } else { "tag_remove" };
+        let now = self.clock.now();
+        operations::enqueue(
+            store.conn(),
+            &NewOperation {
+                run_id: self.run_id.to_string(),
+                op_key: key.clone(),
+                connection_id: connection_id.clone(),
+                contact_id: Some(contact_id.to_string()),
+                object_kind: "tag".into(),
+                action: action.into(),
+                remote_id: Some(write.remote_id.clone()),
+                before_value: None,
+                after_value: Some(Value::from(write.names.clone()).to_string()),
+                reason: if write.ghl_side {
+                    "label changed in Nifty".into()
+                } else {
+                    "tag changed in GHL".into()
+                },
+            },
+            now,
+        )?;
+        match operations::get(store.conn(), &key)?.map(|row| row.state) {
+            Some(state) if state == "done" => return Ok(true),
+            Some(state) if state == "dead" => {
+                report.dead += 1;
+                return Ok(false);
+            }
+            _ => {}
+        }
+        operations::mark(store.conn(), &key, "sent", None, now)?;
+        let result = match (write.ghl_side, write.add) {
+            (true, add) => {
+                let answer = if add {
+                    self.ghl.add_tags(&write.remote_id, &write.items).await
+                } else {
+                    self.ghl.remove_tags(&write.remote_id, &write.items).await
+                };
+                // The mirror holds GHL's answer, so the next merge does not read the old
+                // tags as a removal made in GHL.
+                answer.and_then(|tags| {
+                    contacts::set_tags_written(
+                        store.conn(),
+                        contact_id,
+                        &tags.into_iter().collect(),
+                        self.clock.now(),
+                    )
+                })
+            }
+            (false, true) => {
+                self.nifty
+                    .add_task_labels(&write.remote_id, &write.items)
+                    .await
+            }
+            (false, false) => {
+                self.nifty
+                    .remove_task_labels(&write.remote_id, &write.items)
+                    .await
+            }
+        };
+        report.writes += 1;
+        let count = write.names.len() as u64;
+        match result {
+            Ok(()) => {
+                match (write.ghl_side, write.add) {
+                    (true, true) => report.tags_added_in_ghl += count,
+                    (true, false) => report.tags_removed_in_ghl += count,
+                    (false, true) => report.labels_added_in_nifty += count,
+                    (false, false) => report.labels_removed_in_nifty += count,
+                }
+                operations::mark(store.conn(), &key, "done", None, self.clock.now())?;
+                Ok(true)
+            }
+            Err(e) => {
+                let message = format!(
+                    "{} {} {} {} of contact {contact_id}: {}",
+                    if write.ghl_side { "GHL" } else { "Nifty" },
+                    if write.add { "add" } else { "remove" },
+                    write.names.join(", "),
+                    if write.ghl_side {
+                        format!("tags on contact {}", write.remote_id)
+                    } else {
+                        format!("labels on task {}", write.remote_id)
+                    },
+                    e.message
+                );
+                operations::mark(store.conn(), &key, "dead", Some(&message), self.clock.now())?;
+                report.dead += 1;
+                Ok(false)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn first_meeting_unites_both_sides() {
+        let m = merge(&set(&[]), &set(&["vip"]), &set(&["renewal"]));
+        assert_eq!(m.ghl_add, set(&["vip"]));
+        assert_eq!(m.nifty_add, set(&["renewal"]));
+        assert!(m.ghl_remove.is_empty() && m.nifty_remove.is_empty());
+        assert_eq!(m.agreed, set(&["vip", "renewal"]));
+    }
+
+    #[test]
+    fn a_removal_on_either_side_reaches_the_other() {
+        let base = set(&["vip", "renewal"]);
+        let m = merge(&base, &set(&["renewal"]), &set(&["vip"]));
+        assert_eq!(m.ghl_remove, set(&["vip"]));
+        assert_eq!(m.nifty_remove, set(&["renewal"]));
+        assert!(m.agreed.is_empty());
+    }
+
+    #[test]
+    fn agreement_means_no_change() {
+        let base = set(&["vip"]);
+        let m = merge(&base, &base, &base);
+        assert_eq!(
+            m,
+            LabelMerge {
+                agreed: base,
+                ..LabelMerge::default()
+            }
+        );
+    }
+}

@@ -1,0 +1,663 @@
+//! The GHL ↔ Nifty pair through the `bridge` binary against both fakes: OAuth connect (the
+//! test plays the browser) and refresh, tasks both ways with completion, labels ↔ tags, GHL
+//! notes as comments, no echo and no write when nothing changed, faults ending in dead letters
+//! that `--retry` clears, and crashes that lose and double nothing.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bridge_sandbox::FaultConfig;
+use bridge_tests::ghl_world::assert_success;
+use bridge_tests::nifty_pair::{marker_email, writes, NiftyPair};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work).await.unwrap()
+}
+
+/// A seeded GHL contact with an email (the first the fake lists), and its id.
+async fn some_contact(pair: &NiftyPair, skip: usize) -> (String, String) {
+    let page = pair
+        .ghl_call(
+            Method::POST,
+            "/contacts/search",
+            Some(json!({"locationId": pair.ghl.location_id(), "pageLimit": 100})),
+        )
+        .await;
+    let contact = page["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["email"].is_string())
+        .nth(skip)
+        .unwrap()
+        .clone();
+    (
+        contact["id"].as_str().unwrap().to_string(),
+        contact["email"].as_str().unwrap().trim().to_lowercase(),
+    )
+}
+
+/// (email, title) → how many GHL tasks carry it.
+async fn ghl_by_email(pair: &NiftyPair) -> BTreeMap<(String, String), usize> {
+    let page = pair
+        .ghl_call(
+            Method::POST,
+            "/contacts/search",
+            Some(json!({"locationId": pair.ghl.location_id(), "pageLimit": 500})),
+        )
+        .await;
+    let email: BTreeMap<String, String> = page["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["email"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_lowercase(),
+            )
+        })
+        .collect();
+    let mut tally = BTreeMap::new();
+    for ((contact, title), n) in ghl_tally(&pair.ghl_tasks().await) {
+        *tally
+            .entry((email.get(&contact).cloned().unwrap_or_default(), title))
+            .or_default() += n;
+    }
+    tally
+}
+
+fn task_named<'a>(tasks: &'a [Value], name: &str) -> Vec<&'a Value> {
+    tasks.iter().filter(|t| t["name"] == name).collect()
+}
+
+/// (email, task title) → how many Nifty tasks carry it (the "— name" suffix dropped).
+fn nifty_tally(tasks: &[Value]) -> BTreeMap<(String, String), usize> {
+    let mut tally = BTreeMap::new();
+    for task in tasks {
+        let Some(email) = marker_email(task) else {
+            continue;
+        };
+        let name = task["name"].as_str().unwrap_or_default();
+        let title = name.split(" — ").next().unwrap_or(name).to_string();
+        *tally.entry((email, title)).or_default() += 1;
+    }
+    tally
+}
+
+/// (contact id, title) → how many GHL tasks carry it.
+fn ghl_tally(tasks: &[Value]) -> BTreeMap<(String, String), usize> {
+    let mut tally = BTreeMap::new();
+    for task in tasks {
+        let key = (
+            task["contactId"].as_str().unwrap_or_default().to_string(),
+            task["title"].as_str().unwrap_or_default().to_string(),
+        );
+        *tally.entry(key).or_default() += 1;
+    }
+    tally
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_connect_through_the_binary_and_tokens_refresh_when_expired() {
+    let pair = NiftyPair::start(10, 0.3).await;
+    let printed = pair.connect().await;
+    assert!(printed.contains("Connected Nifty"), "{printed}");
+    assert!(
+        printed
+            .lines()
+            .any(|l| l.trim_start().starts_with("notes") && l.contains("GHL → app")),
+        "the connection shows what syncs which way: {printed}"
+    );
+    assert_eq!(pair.nifty.stats().count("POST", "/oauth/token"), 1);
+
+    // The database holds neither tokens nor the client secret.
+    let db = std::fs::read(pair.scratch.path().join("bridge.sqlite3")).unwrap();
+    let db = String::from_utf8_lossy(&db);
+    assert!(
+        !db.contains(&pair.nifty.oauth_client().1),
+        "client secret in SQLite"
+    );
+    let output = pair.bridge(&["connections", "--json"]);
+    if output.status.success() {
+        let listed = String::from_utf8_lossy(&output.stdout);
+        assert!(listed.contains("Client follow-ups"), "{listed}");
+    }
+
+    let first = blocking({
+        let secrets = pair.secrets();
+        let scratch = pair.scratch.path().to_path_buf();
+        move || sync_in(&scratch, &secrets)
+    })
+    .await;
+    assert_eq!(first["appSystem"], "nifty", "{first:#}");
+    assert_eq!(first["childrenApplied"]["dead"], 0, "{first:#}");
+
+    // Every access token stops working: the next sync refreshes once and goes on.
+    pair.nifty.expire_access_tokens();
+    let after = blocking({
+        let secrets = pair.secrets();
+        let scratch = pair.scratch.path().to_path_buf();
+        move || sync_in(&scratch, &secrets)
+    })
+    .await;
+    assert_eq!(after["childrenApplied"]["dead"], 0, "{after:#}");
+    assert_eq!(
+        pair.nifty.stats().count("POST", "/oauth/token"),
+        2,
+        "one refresh after the expiry"
+    );
+    assert!(after["appRequests"].as_u64().unwrap() > 0);
+}
+
+fn sync_in(scratch: &std::path::Path, secrets: &[(&'static str, String); 2]) -> Value {
+    let env: Vec<(&str, &str)> = secrets.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let output = bridge_tests::run_bridge_env(scratch, &env, &["sync", "--json"]);
+    assert_success("bridge sync", &output);
+    serde_json::from_slice::<Value>(&output.stdout).unwrap()[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_completion_labels_and_notes_cross_once_without_echo() {
+    let pair = NiftyPair::start(20, 0.3).await;
+    pair.connect().await;
+    let seeded = nifty_tally(&pair.nifty_tasks());
+    assert!(!seeded.is_empty(), "the fake copies some GHL tasks");
+    let first = blocking({
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        move || sync_in(&s, &p)
+    })
+    .await;
+    assert_eq!(first["childrenApplied"]["dead"], 0, "{first:#}");
+
+    // The tasks the team had copied into Nifty are linked, not copied again either way:
+    // each GHL task has exactly one Nifty task (and the seeded ones kept theirs).
+    let nifty = nifty_tally(&pair.nifty_tasks());
+    for (key, n) in &seeded {
+        assert_eq!(nifty.get(key), Some(n), "{key:?}");
+    }
+    let ghl = ghl_by_email(&pair).await;
+    assert_eq!(nifty, ghl, "one Nifty task per GHL task");
+
+    // One task made on each side.
+    let (contact, email) = some_contact(&pair, 0).await;
+    pair.ghl_call(
+        Method::POST,
+        &format!("/contacts/{contact}/tasks"),
+        Some(json!({"title": "Send the proposal", "dueDate": "2026-12-02T09:00:00Z", "completed": false})),
+    )
+    .await;
+    let groups = pair.nifty.task_groups(&pair.follow_ups());
+    pair.nifty_call(
+        Method::POST,
+        "/tasks",
+        json!({"name": "Book the kickoff call", "task_group_id": groups[0].0,
+               "description": format!("Agenda attached.\nContact: {email}"),
+               "due_date": "2026-12-05T15:00:00Z"}),
+    )
+    .await;
+    // And one naming nobody GHL knows.
+    pair.nifty_call(
+        Method::POST,
+        "/tasks",
+        json!({"name": "Order new chairs", "task_group_id": groups[0].0}),
+    )
+    .await;
+    let outcome = blocking({
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        move || sync_in(&s, &p)
+    })
+    .await;
+    assert_eq!(outcome["childrenApplied"]["dead"], 0, "{outcome:#}");
+    assert_eq!(outcome["notInGhl"], 1, "{outcome:#}");
+    let tasks = pair.nifty_tasks();
+    let proposal = task_named(&tasks, "Send the proposal");
+    assert_eq!(proposal.len(), 1);
+    assert_eq!(marker_email(proposal[0]).as_deref(), Some(email.as_str()));
+    let ghl_tasks = pair.ghl_tasks().await;
+    let kickoff: Vec<&Value> = ghl_tasks
+        .iter()
+        .filter(|t| t["title"] == "Book the kickoff call")
+        .collect();
+    assert_eq!(kickoff.len(), 1, "reached GHL once");
+    assert_eq!(kickoff[0]["contactId"], contact.as_str());
+    assert_eq!(kickoff[0]["body"], "Agenda attached.");
+    assert_eq!(task_named(&tasks, "Book the kickoff call").len(), 1);
+
+    // Nothing changed: two syncs write nothing anywhere.
+    let counts = |pair: &NiftyPair| (writes(&pair.ghl.stats()), writes(&pair.nifty.stats()));
+    let before = counts(&pair);
+    for _ in 0..2 {
+        let quiet = blocking({
+            let p = pair.secrets();
+            let s = pair.scratch.path().to_path_buf();
+            move || sync_in(&s, &p)
+        })
+        .await;
+        assert_eq!(quiet["children"], json!([]), "{quiet:#}");
+    }
+    assert_eq!(counts(&pair), before, "a sync with nothing changed writes");
+
+    // Completed in Nifty: ten syncs send exactly one write, to GHL.
+    let kickoff_id = task_named(&pair.nifty_tasks(), "Book the kickoff call")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    pair.nifty_call(
+        Method::POST,
+        &format!("/tasks/{kickoff_id}/complete"),
+        json!({}),
+    )
+    .await;
+    let before = counts(&pair);
+    blocking({
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        move || {
+            for _ in 0..10 {
+                sync_in(&s, &p);
+            }
+        }
+    })
+    .await;
+    assert_eq!(counts(&pair), (before.0 + 1, before.1), "one write, to GHL");
+    let done = pair
+        .ghl_tasks()
+        .await
+        .into_iter()
+        .find(|t| t["title"] == "Book the kickoff call")
+        .unwrap();
+    assert_eq!(done["completed"], true);
+
+    // Completed in GHL: one write, to Nifty's complete endpoint.
+    let proposal_id = pair
+        .ghl_tasks()
+        .await
+        .into_iter()
+        .find(|t| t["title"] == "Send the proposal")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    pair.ghl_call(
+        Method::PUT,
+        &format!("/contacts/{contact}/tasks/{proposal_id}/completed"),
+        Some(json!({"completed": true})),
+    )
+    .await;
+    let before = counts(&pair);
+    let completes_before = pair
+        .nifty
+        .stats()
+        .by_route
+        .iter()
+        .filter(|((m, p), _)| m == "POST" && p.ends_with("/complete"))
+        .map(|(_, n)| n)
+        .sum::<u64>();
+    blocking({
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        move || {
+            for _ in 0..3 {
+                sync_in(&s, &p);
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        counts(&pair),
+        (before.0, before.1 + 1),
+        "one write, to Nifty"
+    );
+    let completes = pair
+        .nifty
+        .stats()
+        .by_route
+        .iter()
+        .filter(|((m, p), _)| m == "POST" && p.ends_with("/complete"))
+        .map(|(_, n)| n)
+        .sum::<u64>();
+    assert_eq!(
+        completes,
+        completes_before + 1,
+        "through the complete endpoint"
+    );
+    assert_eq!(
+        task_named(&pair.nifty_tasks(), "Send the proposal")[0]["completed"],
+        true
+    );
+
+    // A label put on the contact's Nifty task becomes a GHL tag; a GHL tag named like a
+    // label lands on the contact's Nifty tasks.
+    let labels = pair.nifty_call(Method::GET, "/labels", Value::Null).await;
+    let label_id = |name: &str| {
+        labels["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    pair.nifty_call(
+        Method::PUT,
+        &format!("/tasks/{kickoff_id}/labels"),
+        json!({"labels": [label_id("VIP")]}),
+    )
+    .await;
+    pair.ghl_call(
+        Method::POST,
+        &format!("/contacts/{contact}/tags"),
+        Some(json!({"tags": ["Renewal"]})),
+    )
+    .await;
+    let labelled = blocking({
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        move || sync_in(&s, &p)
+    })
+    .await;
+    assert_eq!(labelled["labels"]["dead"], 0, "{labelled:#}");
+    let tags = pair
+        .ghl_call(Method::GET, &format!("/contacts/{contact}"), None)
+        .await["contact"]["tags"]
+        .clone();
+    assert!(
+        // GHL keeps tags lowercased.
+        tags.as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str().is_some_and(|t| t.eq_ignore_ascii_case("VIP"))),
+        "{tags}"
+    );
+    let renewal = label_id("Renewal");
+    for task in pair
+        .nifty_tasks()
+        .iter()
+        .filter(|t| marker_email(t).as_deref() == Some(email.as_str()))
+    {
+        assert!(
+            task["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| *l == renewal.as_str()),
+            "{task:#}"
+        );
+    }
+    // Settled: the next syncs write nothing.
+    let before = counts(&pair);
+    blocking({
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        move || {
+            for _ in 0..2 {
+                sync_in(&s, &p);
+            }
+        }
+    })
+    .await;
+    assert_eq!(counts(&pair), before, "labels and tags echo");
+
+    // A GHL note becomes a comment on the contact's notes task (notes are read with their
+    // contact, so the contact is touched too).
+    pair.ghl_call(
+        Method::POST,
+        &format!("/contacts/{contact}/notes"),
+        Some(json!({"body": "Met at the spring conference."})),
+    )
+    .await;
+    pair.ghl_call(
+        Method::PUT,
+        &format!("/contacts/{contact}"),
+        Some(json!({"lastName": "Conference"})),
+    )
+    .await;
+    blocking({
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        move || {
+            sync_in(&s, &p);
+            sync_in(&s, &p);
+        }
+    })
+    .await;
+    let holders: Vec<Value> = pair
+        .nifty_tasks()
+        .into_iter()
+        .filter(|t| {
+            t["description"]
+                .as_str()
+                .is_some_and(|d| d.ends_with(&format!("Contact notes: {email}")))
+        })
+        .collect();
+    assert_eq!(holders.len(), 1, "one notes task for the contact");
+    let comments = pair.comments(holders[0]["id"].as_str().unwrap()).await;
+    assert_eq!(
+        comments
+            .iter()
+            .filter(|c| *c == "Met at the spring conference.")
+            .count(),
+        1,
+        "{comments:?}"
+    );
+    // The notes task never comes back to GHL as a task.
+    assert!(!pair.ghl_tasks().await.iter().any(|t| t["title"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("Notes — ")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_nifty_faults_the_sync_finishes_and_retry_clears_the_dead_letters() {
+    let pair = NiftyPair::start(20, 0.0).await;
+    pair.connect().await;
+    pair.nifty.set_faults(FaultConfig {
+        error_rate: 0.25,
+        rate_limited_rate: 0.1,
+        ..FaultConfig::none()
+    });
+    let (faulty, dead) = blocking({
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        move || {
+            let env: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let faulty = bridge_tests::run_bridge_env(&s, &env, &["sync", "--json"]);
+            let dead = bridge_tests::run_bridge_env(&s, &env, &["dead-letters", "--json"]);
+            (faulty, dead)
+        }
+    })
+    .await;
+    assert_success("a sync under faults", &faulty);
+    assert!(pair.nifty.stats().faults_injected > 0);
+    let dead: Value = serde_json::from_slice(&dead.stdout).unwrap();
+    let letters = dead.as_array().unwrap();
+    assert!(!letters.is_empty(), "the faults should leave dead letters");
+    for letter in letters {
+        let error = letter["lastError"].as_str().unwrap();
+        assert!(error.starts_with("Nifty "), "names the system: {error}");
+        assert!(error.contains("of contact "), "names the record: {error}");
+        assert!(
+            error.contains("Internal")
+                || error.contains("Service")
+                || error.contains("Bad Gateway")
+                || error.contains("50"),
+            "carries Nifty's answer: {error}"
+        );
+    }
+
+    pair.nifty.set_faults(FaultConfig::none());
+    let (retry, left) = blocking({
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        move || {
+            let env: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let retry = bridge_tests::run_bridge_env(&s, &env, &["dead-letters", "--retry"]);
+            let left = bridge_tests::run_bridge_env(&s, &env, &["dead-letters", "--json"]);
+            (retry, left)
+        }
+    })
+    .await;
+    assert_success("dead-letters --retry", &retry);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&left.stdout).unwrap(),
+        json!([]),
+        "retry cleared them"
+    );
+    // Converged: every GHL task in Nifty once.
+    assert_eq!(
+        nifty_tally(&pair.nifty_tasks()),
+        ghl_by_email(&pair).await,
+        "one Nifty task per GHL task"
+    );
+}
+
+const KILLS: usize = 12;
+
+/// Deterministic moments (ms) to kill at, spread over a sync's lifetime.
+fn kill_moments() -> Vec<u64> {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..KILLS)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            100 + state % 1_500
+        })
+        .collect()
+}
+
+type Tally = BTreeMap<(String, String), usize>;
+
+/// Comments on notes tasks by (contact email, text), through Nifty's message list.
+async fn comment_tally(pair: &NiftyPair) -> Tally {
+    let holders: BTreeMap<String, String> = pair
+        .nifty_tasks()
+        .iter()
+        .filter_map(|t| {
+            let email = t["description"]
+                .as_str()?
+                .lines()
+                .last()?
+                .strip_prefix("Contact notes: ")?
+                .to_string();
+            Some((t["id"].as_str()?.to_string(), email))
+        })
+        .collect();
+    let mut tally = Tally::new();
+    let mut offset = 0;
+    loop {
+        let page = pair
+            .nifty_call(
+                Method::GET,
+                &format!("/messages?limit=1000&offset={offset}"),
+                Value::Null,
+            )
+            .await;
+        let items = page["items"].as_array().cloned().unwrap_or_default();
+        for message in &items {
+            if let Some(email) = holders.get(message["task"].as_str().unwrap_or_default()) {
+                let text = message["text"].as_str().unwrap_or_default().to_string();
+                *tally.entry((email.clone(), text)).or_default() += 1;
+            }
+        }
+        offset += items.len();
+        if items.len() < 1000 {
+            return tally;
+        }
+    }
+}
+
+/// Nifty tasks and GHL tasks, each by (email, title), and the comments GHL notes became.
+async fn final_state(pair: &NiftyPair) -> (Tally, Tally, Tally) {
+    (
+        nifty_tally(&pair.nifty_tasks()),
+        ghl_by_email(pair).await,
+        comment_tally(pair).await,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_killed_mid_run_ends_where_an_uninterrupted_one_does() {
+    let reference = NiftyPair::start(150, 0.3).await;
+    reference.connect().await;
+    let reference_run = blocking({
+        let p = reference.secrets();
+        let s = reference.scratch.path().to_path_buf();
+        move || sync_in(&s, &p)
+    })
+    .await;
+    assert!(
+        reference_run["children"].as_array().unwrap().len() > 100,
+        "the reference carries many tasks: {}",
+        reference_run["children"].as_array().unwrap().len()
+    );
+    let expected = final_state(&reference).await;
+
+    let crashed = NiftyPair::start(150, 0.3).await;
+    crashed.connect().await;
+    let finished_early = blocking({
+        let p = crashed.secrets();
+        let s = crashed.scratch.path().to_path_buf();
+        move || {
+            let mut finished_early = 0;
+            for moment in kill_moments() {
+                let mut child = std::process::Command::new(bridge_tests::bridge_bin())
+                    .arg("--db")
+                    .arg(s.join("bridge.sqlite3"))
+                    .arg("--log-dir")
+                    .arg(s.join("logs"))
+                    .args(["sync", "--json"])
+                    .envs(p.iter().map(|(k, v)| (*k, v.as_str())))
+                    .env("BRIDGE_SECRET_STORE", "file")
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                std::thread::sleep(Duration::from_millis(moment));
+                if child.try_wait().unwrap().is_some() {
+                    finished_early += 1;
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            for _ in 0..3 {
+                let outcome = sync_in(&s, &p);
+                if outcome["children"].as_array().is_some_and(Vec::is_empty) {
+                    break;
+                }
+            }
+            finished_early
+        }
+    })
+    .await;
+    assert!(finished_early < KILLS, "every run finished before its kill");
+    let got = final_state(&crashed).await;
+    assert_eq!(got.0, got.1, "every GHL task in Nifty exactly once");
+    assert_eq!(
+        got.0, expected.0,
+        "Nifty differs from the uninterrupted run"
+    );
+    assert_eq!(got.1, expected.1, "GHL differs from the uninterrupted run");
+    assert!(!expected.2.is_empty(), "the reference carried notes over");
+    let differing: Vec<_> = got
+        .2
+        .iter()
+        .filter(|(k, n)| expected.2.get(*k) != Some(n))
+        .take(3)
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "comments differ from the uninterrupted run (doubled or lost): {differing:?}"
+    );
+    assert_eq!(got.2.len(), expected.2.len(), "comments lost");
+}
