@@ -147,12 +147,14 @@ pub trait AppChildren: Send + Sync {
         remote_id: &'a str,
         values: &'a ChildValues,
     ) -> BoxFuture<'a, Result<(), BridgeError>>;
-    /// After a create whose answer was lost: the record it made, if any.
+    /// After a create whose answer was lost: the record it made, if any — never one of
+    /// `linked` (records already linked to another source: identical tasks are common).
     fn find<'a>(
         &'a self,
         kind: ChildKind,
         parent: &'a str,
         values: &'a ChildValues,
+        linked: &'a [String],
     ) -> BoxFuture<'a, Result<Option<String>, BridgeError>>;
 }
 
@@ -177,6 +179,7 @@ pub trait GhlChildren: Send + Sync {
         kind: ChildKind,
         contact: &'a str,
         values: &'a ChildValues,
+        linked: &'a [String],
     ) -> BoxFuture<'a, Result<Option<Activity>, BridgeError>>;
 }
 
@@ -701,6 +704,7 @@ async fn send(
     op: &ChildOperation,
     targets: &ChildTargets<'_>,
     looked_up_first: bool,
+    linked: &[String],
 ) -> Result<Option<Activity>, BridgeError> {
     let app_id = &targets.app_connection.id;
     let mirror =
@@ -708,7 +712,11 @@ async fn send(
     match (op.target, op.action, &op.remote_id) {
         (Side::Ghl, ChildAction::Create, _) => {
             if looked_up_first {
-                if let Some(found) = targets.ghl.find(op.kind, &op.parent, &op.values).await? {
+                if let Some(found) = targets
+                    .ghl
+                    .find(op.kind, &op.parent, &op.values, linked)
+                    .await?
+                {
                     return Ok(Some(found));
                 }
             }
@@ -724,7 +732,11 @@ async fn send(
         )),
         (Side::App, ChildAction::Create, _) => {
             if looked_up_first {
-                if let Some(found) = targets.app.find(op.kind, &op.parent, &op.values).await? {
+                if let Some(found) = targets
+                    .app
+                    .find(op.kind, &op.parent, &op.values, linked)
+                    .await?
+                {
                     return Ok(Some(mirror(&found)));
                 }
             }
@@ -766,8 +778,23 @@ async fn apply_one(
     }
     // A create sent before without an answer may have happened: look before sending again.
     let look_first = op.action == ChildAction::Create && state == "sent";
+    // The target's records of this contact and kind already linked: a lookup skips them.
+    let linked: Vec<String> = if look_first {
+        links::for_contact(store.conn(), &op.contact_id)?
+            .into_iter()
+            .filter(|l| {
+                l.connection_id == targets.app_connection.id && l.object_kind == op.kind.as_str()
+            })
+            .filter_map(|l| match op.target {
+                Side::App => Some(l.remote_id),
+                Side::Ghl => l.local_object_id,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     operations::mark(store.conn(), key, "sent", None, clock.now())?;
-    match send(op, targets, look_first).await {
+    match send(op, targets, look_first, &linked).await {
         Ok(Some(written)) => {
             finish(store, op, key, &written, targets, clock)?;
             report.done += 1;
@@ -981,6 +1008,7 @@ impl GhlChildren for GhlChildWriter<'_> {
         kind: ChildKind,
         contact: &'a str,
         values: &'a ChildValues,
+        linked: &'a [String],
     ) -> BoxFuture<'a, Result<Option<Activity>, BridgeError>> {
         Box::pin(async move {
             let wanted = values.hash(kind);
@@ -1001,14 +1029,17 @@ impl GhlChildren for GhlChildWriter<'_> {
                     .filter_map(|n| note_activity(contact, n).ok())
                     .collect(),
             };
-            Ok(found.into_iter().find(|a| {
-                let mut candidate = ChildValues::from_activity(a);
-                // A task created without a due date got one from GHL.
-                if values.due.is_none() {
-                    candidate.due = None;
-                }
-                candidate.hash(kind) == wanted
-            }))
+            Ok(found
+                .into_iter()
+                .filter(|a| !linked.contains(&a.remote_id))
+                .find(|a| {
+                    let mut candidate = ChildValues::from_activity(a);
+                    // A task created without a due date got one from GHL.
+                    if values.due.is_none() {
+                        candidate.due = None;
+                    }
+                    candidate.hash(kind) == wanted
+                }))
         })
     }
 }

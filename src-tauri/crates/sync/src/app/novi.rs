@@ -362,6 +362,7 @@ impl AppChildren for NoviSide {
         kind: ChildKind,
         parent: &'a str,
         values: &'a ChildValues,
+        linked: &'a [String],
     ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
         Box::pin(async move {
             if kind == ChildKind::Appointment {
@@ -372,6 +373,11 @@ impl AppChildren for NoviSide {
                     .list_events()
                     .await?
                     .into_iter()
+                    .filter(|e| {
+                        e.event_unique_id
+                            .as_ref()
+                            .is_none_or(|id| !linked.contains(id))
+                    })
                     .find(|e| {
                         e.name.as_deref() == Some(values.title.as_str())
                             && e.start_date.as_deref().and_then(parse_time) == start
@@ -383,7 +389,10 @@ impl AppChildren for NoviSide {
             futures::pin_mut!(pages);
             while let Some(page) = pages.try_next().await? {
                 if let Some(found) = page.into_iter().find(|c| {
-                    c.kind == kind && c.parent_remote_id == parent && c.values.hash(kind) == wanted
+                    c.kind == kind
+                        && c.parent_remote_id == parent
+                        && c.values.hash(kind) == wanted
+                        && !linked.contains(&c.remote_id)
                 }) {
                     return Ok(Some(found.remote_id));
                 }

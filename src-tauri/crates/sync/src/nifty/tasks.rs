@@ -207,17 +207,21 @@ impl NiftyTasks {
         &self,
         email: &str,
         values: &ChildValues,
+        linked: &[String],
     ) -> Result<Option<String>, BridgeError> {
-        let found = self.lock()?.tasks.iter().find_map(|task| {
-            match marker::read(task.description.as_deref()) {
+        let found = self
+            .lock()?
+            .tasks
+            .iter()
+            .filter(|t| !linked.contains(&t.id))
+            .find_map(|task| match marker::read(task.description.as_deref()) {
                 Marker::Task { email: e, body }
                     if e == email && task.name.trim() == values.title && body == values.body =>
                 {
                     Some(task.id.clone())
                 }
                 _ => None,
-            }
-        });
+            });
         match found {
             Some(id) => {
                 self.update_task(&id, values).await?;
@@ -231,6 +235,7 @@ impl NiftyTasks {
         &self,
         email: &str,
         values: &ChildValues,
+        linked: &[String],
     ) -> Result<Option<String>, BridgeError> {
         let holder = self.lock()?.notes_holders.get(email).cloned();
         let Some(holder) = holder else {
@@ -241,7 +246,7 @@ impl NiftyTasks {
             .list_task_messages(&holder)
             .await?
             .into_iter()
-            .find(|m| m.text.trim() == values.body)
+            .find(|m| m.text.trim() == values.body && !linked.contains(&m.id))
             .map(|m| m.id))
     }
 }
@@ -323,11 +328,12 @@ impl AppChildren for NiftyTasks {
         kind: ChildKind,
         parent: &'a str,
         values: &'a ChildValues,
+        linked: &'a [String],
     ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
         Box::pin(async move {
             match kind {
-                ChildKind::Task => self.find_task(parent, values).await,
-                ChildKind::Note => self.find_note(parent, values).await,
+                ChildKind::Task => self.find_task(parent, values, linked).await,
+                ChildKind::Note => self.find_note(parent, values, linked).await,
                 ChildKind::Appointment => Err(no_appointments()),
             }
         })
