@@ -2,6 +2,9 @@
 //! maps the error to `{code, message}`. Nothing here holds business logic.
 
 mod commands;
+mod events;
+mod sandbox;
+mod settings_file;
 mod state;
 
 use std::path::PathBuf;

@@ -15,12 +15,145 @@ async appInfo() : Promise<Result<AppInfo, ApiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The desktop's settings: schedule and circuit breaker.
+ */
+async getSettings() : Promise<Result<AppSettings, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Validates (each problem names its setting) and saves; the schedule follows at once.
+ */
+async saveSettings(settings: AppSettings) : Promise<Result<AppSettings, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_settings", { settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listConnections() : Promise<Result<ConnectionView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_connections") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async connectGhlToken(input: GhlTokenInput) : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_ghl_token", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Signs in through the system browser (the window shows the link too), then saves the
+ * connection. Resolves once the loopback callback completes (or after 5 minutes).
+ */
+async connectGhlOauth(input: GhlOauthInput) : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_ghl_oauth", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async connectNovi(input: NoviInput) : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_novi", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The running sandbox, if "Try the sandbox" started it.
+ */
+async sandboxStatus() : Promise<Result<SandboxInfo | null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sandbox_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts the fakes in this process (once; later calls return the running ones).
+ */
+async startSandbox() : Promise<Result<SandboxInfo, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("start_sandbox") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Connects the sandbox's GHL location through its OAuth page, as a real account would be.
+ */
+async connectSandboxGhl() : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_sandbox_ghl") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async connectSandboxNovi() : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_sandbox_novi") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One page of the GHL location's contacts whose name, email or phone contains `search`.
+ */
+async listContacts(search: string, offset: number, limit: number) : Promise<Result<ContactPageView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_contacts", { search, offset, limit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async contactTimeline(contactId: string) : Promise<Result<ContactDetail, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("contact_timeline", { contactId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async readLogs(filter: LogFilter) : Promise<Result<LogLine[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("read_logs", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
 /** user-defined events **/
 
 
+export const events = __makeEvents__<{
+oauthLink: OauthLink,
+syncProgress: SyncProgress
+}>({
+oauthLink: "oauth-link",
+syncProgress: "sync-progress"
+})
 
 /** user-defined constants **/
 
@@ -36,6 +169,51 @@ export type ApiError = { code: ErrorCode; message: string }
  * What `bridge info` prints and the Settings page shows.
  */
 export type AppInfo = { version: string; databasePath: string; schemaVersion: number; logDirectory: string }
+export type AppSettings = { 
+/**
+ * Sync every N minutes while the app is open; `None` = only when asked.
+ */
+scheduleMinutes: number | null; 
+/**
+ * The circuit breaker: a sync stops before overwriting more than this share (percent) of
+ * a pair's records on one side.
+ */
+maxOverwritePercent: number }
+/**
+ * One connection as the Connections page shows it.
+ */
+export type ConnectionView = { id: string; system: System; systemName: string; name: string; baseUrl: string; accountId: string; 
+/**
+ * oauth, private_token or api_key.
+ */
+authKind: string; 
+/**
+ * connected, or reconnect_required when its refresh failed for good.
+ */
+status: string; needsReconnect: boolean; scopes: string[]; 
+/**
+ * When its last sync started, and how it ended.
+ */
+lastSyncAt: string | null; lastSyncStatus: string | null; 
+/**
+ * Requests left of the app's daily allowance, counted from today's syncs.
+ */
+dailyBudgetLeft: number | null; dailyBudget: number | null }
+export type ContactDetail = { contact: ContactSummary; 
+/**
+ * The records in the other apps linked to this contact.
+ */
+links: LinkView[]; 
+/**
+ * Everything that happened to it, in every app, oldest first.
+ */
+events: TimelineItem[] }
+export type ContactPageView = { 
+/**
+ * Every contact matching the search (the list's full height).
+ */
+total: number; offset: number; rows: ContactSummary[] }
+export type ContactSummary = { id: string; ghlContactId: string; name: string; email: string | null; phone: string | null; tags: string[] }
 export type ErrorCode = 
 /**
  * The caller's input is wrong; the message names the record and field.
@@ -49,6 +227,74 @@ export type ErrorCode =
  * The remote app answered with an error; the message carries its own text.
  */
 "remote" | "network" | "storage" | "secret_store" | "cancelled" | "internal"
+export type GhlOauthInput = { name: string | null; clientId: string; clientSecret: string; baseUrl: string | null; authUrl: string | null }
+export type GhlTokenInput = { name: string | null; locationId: string; token: string; 
+/**
+ * Default: GHL's API host.
+ */
+baseUrl: string | null }
+export type LinkView = { system: string; connectionName: string; remoteId: string }
+export type LogFilter = { 
+/**
+ * The least severe level shown (e.g. WARN shows WARN and ERROR); `None` = all.
+ */
+minLevel: string | null; 
+/**
+ * Only lines that mention this connection (its id or name).
+ */
+connection: string | null }
+export type LogLine = { timestamp: string; 
+/**
+ * ERROR, WARN, INFO, DEBUG or TRACE.
+ */
+level: string; target: string; message: string; 
+/**
+ * The other fields of the event, as `key=value` text.
+ */
+fields: string }
+export type NoviInput = { name: string | null; baseUrl: string; apiKey: string; ratePerSecond: number | null }
+/**
+ * The GHL sign-in page to approve. The window shows the link too: a browser may not open
+ * (a server session, a test under Xvfb), and then the operator opens it by hand.
+ */
+export type OauthLink = { url: string; 
+/**
+ * Why the system browser did not open, when it did not.
+ */
+browserError: string | null }
+/**
+ * Where the running fakes answer (no credentials).
+ */
+export type SandboxInfo = { ghlBaseUrl: string; ghlLocationId: string; ghlClientId: string; noviBaseUrl: string; ninoxBaseUrl: string; ninoxTable: string; contacts: number }
+/**
+ * How far the running sync is: operations finished of the total, with rate and time left.
+ */
+export type SyncProgress = { done: number; total: number; 
+/**
+ * Operations per second since the apply started.
+ */
+ratePerSecond: number; 
+/**
+ * Seconds left at that rate, once there is a rate.
+ */
+etaSeconds: number | null; 
+/**
+ * The app connection whose pair is being applied.
+ */
+pair: string }
+/**
+ * The apps a connection can point at. GHL is the hub; the others are spokes.
+ */
+export type System = "ghl" | "nifty" | "niftyimages" | "connectif" | "novi" | "ninox"
+export type TimelineItem = { 
+/**
+ * ghl, novi, ninox, …
+ */
+system: string; 
+/**
+ * task, note, appointment, tag or field.
+ */
+kind: string; occurredAt: string; title: string; body: string; beforeValue: string | null; afterValue: string | null; runId: string | null }
 
 /** tauri-specta globals **/
 

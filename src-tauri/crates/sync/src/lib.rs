@@ -2,6 +2,7 @@
 //! timeline. `pair` runs them for one GHL location and one app account.
 
 pub mod apply;
+pub mod browse;
 pub mod connections;
 pub mod matching;
 pub mod pair;
