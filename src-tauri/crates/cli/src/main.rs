@@ -167,7 +167,7 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
         Command::DeadLetters { json, retry: true } => {
             block_on(commands::sync::retry_dead_letters(context, json))
         }
-        Command::Mapping(command) => commands::mapping::run(context, command),
+        Command::Mapping(command) => block_on(commands::mapping::run(context, command)),
         Command::Undo { run_id, json } => block_on(commands::sync::undo(context, &run_id, json)),
         Command::Conflicts {
             json,

@@ -11,6 +11,10 @@ use bridge_auth::{
 };
 use bridge_connectors::ghl::GhlClient;
 use bridge_connectors::http::RateBudget;
+use bridge_connectors::ninox::v3::V3TablePath;
+use bridge_connectors::ninox::{
+    rate_budget as ninox_rate_budget, NinoxTable, NinoxV3Client, NinoxV4Client,
+};
 use bridge_connectors::novi::{rate_budget as novi_rate_budget, MemberQuery, NoviClient};
 use bridge_core::{BridgeError, Clock, ErrorCode, System};
 use bridge_store::table::connections::{self, AuthKind, ConnectionRow, NewConnection};
@@ -254,6 +258,171 @@ pub fn novi_client(
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok()),
         )),
+    )
+}
+
+/// Which Ninox table a connection syncs with: the classic v3 API (personal key) or the v4
+/// workspace API (workspace key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NinoxTarget {
+    V3 {
+        /// `https://api.ninox.com/v1`, or a private cloud's `https://{name}.ninoxdb.de/v1`.
+        base_url: String,
+        team: String,
+        database: String,
+        table: String,
+    },
+    V4 {
+        /// `https://go.ninox.com`.
+        base_url: String,
+        workspace: String,
+        module: String,
+        table: String,
+    },
+}
+
+/// A Ninox table by API key.
+pub struct NinoxConnect {
+    pub name: Option<String>,
+    pub api_key: Sensitive<String>,
+    pub target: NinoxTarget,
+}
+
+fn ninox_target_settings(target: &NinoxTarget) -> serde_json::Value {
+    match target {
+        NinoxTarget::V3 {
+            team,
+            database,
+            table,
+            ..
+        } => serde_json::json!({ "api": "v3", "team": team, "database": database, "table": table }),
+        NinoxTarget::V4 {
+            workspace,
+            module,
+            table,
+            ..
+        } => {
+            serde_json::json!({ "api": "v4", "workspace": workspace, "module": module, "table": table })
+        }
+    }
+}
+
+fn build_ninox_table(
+    base_url: &str,
+    settings: &serde_json::Value,
+    key: Arc<dyn AccessTokenSource>,
+    budget_name: &str,
+) -> Result<NinoxTable, BridgeError> {
+    let setting = |name: &str| {
+        settings[name].as_str().map(str::to_string).ok_or_else(|| {
+            BridgeError::storage(format!("the Ninox connection's settings lack {name}"))
+        })
+    };
+    let budget = Arc::new(ninox_rate_budget(budget_name));
+    match settings["api"].as_str() {
+        Some("v4") => Ok(NinoxTable::v4(
+            NinoxV4Client::new(base_url, &setting("workspace")?, key, budget)?,
+            setting("module")?,
+            setting("table")?,
+        )),
+        _ => Ok(NinoxTable::v3(
+            NinoxV3Client::new(base_url, key, budget)?,
+            V3TablePath {
+                team: setting("team")?,
+                database: setting("database")?,
+                table: setting("table")?,
+            },
+        )),
+    }
+}
+
+/// Checks the key and the table (its fields are read), then saves the connection, its key and
+/// a default mapping built from the table's fields.
+pub async fn connect_ninox(
+    store: &Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: &dyn Clock,
+    request: NinoxConnect,
+) -> Result<ConnectionRow, BridgeError> {
+    let key = Sensitive::new(request.api_key.expose().trim().to_string());
+    if key.expose().is_empty() {
+        return Err(BridgeError::invalid_input(
+            "Ninox connection: the API key is empty",
+        ));
+    }
+    let (base_url, table_name) = match &request.target {
+        NinoxTarget::V3 {
+            base_url, table, ..
+        }
+        | NinoxTarget::V4 {
+            base_url, table, ..
+        } => (base_url.clone(), table.clone()),
+    };
+    Url::parse(&base_url).map_err(|e| {
+        BridgeError::invalid_input(format!("--base-url '{base_url}' is not a URL: {e}"))
+    })?;
+    let settings = ninox_target_settings(&request.target);
+    let name = request
+        .name
+        .unwrap_or_else(|| format!("Ninox {table_name}"));
+    ensure_name_free(store, System::Ninox, &name)?;
+    let probe = build_ninox_table(
+        &base_url,
+        &settings,
+        Arc::new(FixedToken(key.clone())),
+        &name,
+    )?;
+    let fields: Vec<String> = probe
+        .fields()
+        .await
+        .map_err(|e| {
+            BridgeError::new(
+                e.code,
+                format!("Ninox refused the connection check: {}", e.message),
+            )
+        })?
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    let id = connection_id(System::Ninox, &name);
+    tokens.set(&secret_key(&id), &key)?;
+    let account_id = probe.describe();
+    let row = insert_or_forget_secret(
+        store,
+        tokens.as_ref(),
+        &NewConnection {
+            system: System::Ninox,
+            name,
+            base_url,
+            auth_kind: AuthKind::ApiKey,
+            account_id,
+            secret_ref: secret_key(&id),
+            settings,
+        },
+        clock,
+    )?;
+    let mapping = crate::app::ninox_mapping_for(&fields);
+    let spec = serde_json::to_value(&mapping).map_err(|e| BridgeError::internal(e.to_string()))?;
+    bridge_store::table::mappings::save(store.conn(), &row.id, "contact", &spec, clock.now())?;
+    Ok(row)
+}
+
+/// The table of a stored Ninox connection.
+pub fn ninox_table(
+    connection: &ConnectionRow,
+    tokens: Arc<dyn TokenStore>,
+) -> Result<NinoxTable, BridgeError> {
+    let key = StaticToken::new(
+        tokens,
+        connection.secret_ref.clone(),
+        format!("Ninox connection \"{}\"", connection.name),
+    )
+    .with_token_name("API key");
+    build_ninox_table(
+        &connection.base_url,
+        &connection.settings,
+        Arc::new(key),
+        &connection.name,
     )
 }
 

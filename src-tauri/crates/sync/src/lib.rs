@@ -1,6 +1,8 @@
 //! The sync engine: pull → normalize → match → plan (a pure function) → apply (journaled) →
-//! timeline. `pair` runs them for one GHL location and one app account.
+//! timeline. `pair` runs them for one GHL location and one app account ([`app::AppSide`]);
+//! `service` is what the CLI and the desktop call.
 
+pub mod app;
 pub mod apply;
 pub mod browse;
 pub mod connections;
@@ -8,4 +10,5 @@ pub mod matching;
 pub mod pair;
 pub mod plan;
 pub mod pull;
+pub mod service;
 pub mod timeline;

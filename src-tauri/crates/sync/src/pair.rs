@@ -1,16 +1,13 @@
-//! One sync of a pair — a GHL location and a Novi AMS tenant — for contacts:
+//! One sync of a pair — a GHL location and one app account ([`AppSide`]) — for contacts:
 //! pull both sides → match the app's records to contacts → plan → (dry run: stop) → apply.
-//! Tasks, notes and appointments of the pair follow the same path in a later release.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicBool;
 
 use bridge_connectors::ghl::wire::{ContactFields, NewContact};
 use bridge_connectors::ghl::GhlClient;
-use bridge_connectors::novi::wire::NoviMember;
-use bridge_connectors::novi::{MemberQuery, NoviClient};
 use bridge_core::hash::content_hash;
-use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
+use bridge_core::mapping::{Direction, Flow, Mapping};
 use bridge_core::{normalize, BridgeError, Clock, Contact};
 use bridge_store::table::connections::ConnectionRow;
 use bridge_store::table::contacts::{self, MatchKeys};
@@ -22,70 +19,29 @@ use futures::TryStreamExt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::app::{AppRecord, AppSide};
 use crate::apply::{self, ApplyReport, RecordWriter, Targets};
 use crate::matching::{match_record, MatchOutcome, RecordKeys};
 use crate::plan::{self, Breaker, Plan, RecordState, Snapshot, Values};
 use crate::pull::PullReport;
 
-const MEMBERS_CURSOR: &str = "novi.members";
-const PHONE_REGION: &str = "US";
-
-/// The mapping a new Novi connection starts with: names, email and phone both ways, GHL's
-/// email winning a conflict (it is the match key), the newest change winning elsewhere.
-pub fn default_novi_mapping() -> Mapping {
-    let line = |ghl: &str, app: &str, owner: Owner, transforms: Vec<Transform>| FieldMapping {
-        ghl: ghl.into(),
-        app: app.into(),
-        direction: Direction::Both,
-        owner,
-        transforms,
-    };
-    Mapping {
-        object: ObjectKind::Contact,
-        fields: vec![
-            line(
-                "email",
-                "Email",
-                Owner::Ghl,
-                vec![Transform::Trim, Transform::Lower],
-            ),
-            line(
-                "firstName",
-                "FirstName",
-                Owner::Newest,
-                vec![Transform::Trim],
-            ),
-            line("lastName", "LastName", Owner::Newest, vec![Transform::Trim]),
-            line(
-                "phone",
-                "Phone",
-                Owner::Newest,
-                vec![Transform::PhoneE164 {
-                    default_region: PHONE_REGION.into(),
-                }],
-            ),
-        ],
-    }
-}
-
-/// The member fields of Novi AMS a contact mapping can name.
-pub const NOVI_MEMBER_FIELDS: &[&str] = &[
-    "Email",
-    "FirstName",
-    "LastName",
-    "Name",
-    "Phone",
-    "Mobile",
-    "JobTitle",
-    "MemberStatus",
-    "Notes",
-];
+/// The cursor of the app's change scan.
+pub(crate) const APP_CURSOR: &str = "app.records";
+/// Phones without a country code are read as this region's.
+pub const PHONE_REGION: &str = "US";
 
 /// The GHL fields the sync writes today; other GHL fields can be mapped one way, GHL → app.
-pub const GHL_WRITABLE_FIELDS: &[&str] = &["email", "firstName", "lastName", "fullName", "phone"];
+pub const GHL_WRITABLE_FIELDS: &[&str] = &[
+    "email",
+    "firstName",
+    "lastName",
+    "fullName",
+    "phone",
+    "tags",
+];
 
-/// Lines that would write a GHL field the sync cannot write yet (tags, custom fields,
-/// businessId): refused rather than dropped without a word.
+/// Lines that would write a GHL field the sync cannot write yet (custom fields, businessId,
+/// the next appointment): refused rather than dropped without a word.
 pub fn unwritable_lines(mapping: &Mapping) -> Vec<String> {
     mapping
         .fields
@@ -117,6 +73,7 @@ pub fn ghl_contact_fields(
         "phone",
         "tags",
         "businessId",
+        NEXT_APPOINTMENT,
     ]
     .into_iter()
     .map(str::to_string)
@@ -128,14 +85,15 @@ pub fn ghl_contact_fields(
 }
 
 /// The stored contact mapping of an app connection, or the app's default.
-pub fn contact_mapping(store: &Store, app_connection_id: &str) -> Result<Mapping, BridgeError> {
-    match bridge_store::table::mappings::get(store.conn(), app_connection_id, "contact")? {
+pub fn contact_mapping(store: &Store, app: &ConnectionRow) -> Result<Mapping, BridgeError> {
+    match bridge_store::table::mappings::get(store.conn(), &app.id, "contact")? {
         Some(spec) => serde_json::from_value(spec).map_err(|e| {
             BridgeError::storage(format!(
-                "the stored mapping of {app_connection_id} is unreadable: {e}"
+                "the stored mapping of \"{}\" is unreadable: {e}",
+                app.name
             ))
         }),
-        None => Ok(default_novi_mapping()),
+        None => Ok(crate::app::default_mapping(app.system)),
     }
 }
 
@@ -169,11 +127,43 @@ pub fn ghl_contact_values(contact: &Contact) -> Values {
     values
 }
 
+/// A GHL value derived from the contact's appointments: the next one to come, as a
+/// `[start,end)` range in UTC seconds (the form appointment fields of apps hold).
+pub const NEXT_APPOINTMENT: &str = "nextAppointment";
+
+fn next_appointment(
+    store: &Store,
+    contact_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<Value>, BridgeError> {
+    let instant = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let next = bridge_store::table::activities::for_contact(store.conn(), contact_id)?
+        .into_iter()
+        .filter(|a| a.kind == "appointment")
+        .filter_map(|a| Some((instant(&a.starts_at)?, instant(&a.ends_at))))
+        .filter(|(start, _)| *start >= now)
+        .min_by_key(|(start, _)| *start);
+    let secs =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    Ok(next.map(|(start, end)| {
+        let end = end.unwrap_or(start + chrono::Duration::hours(1));
+        Value::String(format!("[{},{})", secs(start), secs(end)))
+    }))
+}
+
 /// What one sync did.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncOutcome {
     pub run_id: String,
+    /// The app connection's name.
+    pub pair_name: String,
+    pub app_system: bridge_core::System,
+    pub duration_ms: u64,
     pub dry_run: bool,
     pub ghl_pull: PullReport,
     pub app_records_pulled: u64,
@@ -184,16 +174,19 @@ pub struct SyncOutcome {
     pub rate_limited: u64,
 }
 
-pub struct NoviPair<'a> {
+pub struct Pair<'a> {
     pub ghl_connection: &'a ConnectionRow,
-    pub app_connection: &'a ConnectionRow,
     pub ghl: &'a GhlClient,
-    pub novi: &'a NoviClient,
+    pub app: &'a dyn AppSide,
     pub mapping: &'a Mapping,
     pub breaker: Breaker,
 }
 
-impl NoviPair<'_> {
+impl Pair<'_> {
+    fn app_connection(&self) -> &ConnectionRow {
+        self.app.connection()
+    }
+
     pub async fn sync(
         &self,
         store: &mut Store,
@@ -202,16 +195,17 @@ impl NoviPair<'_> {
         cancel: &AtomicBool,
         progress: apply::Progress<'_>,
     ) -> Result<SyncOutcome, BridgeError> {
+        let started = std::time::Instant::now();
         let ghl_start = self.ghl.http().counts();
-        let app_start = self.novi.http().counts();
+        let app_start = self.app.counts();
         let run_id = sync_runs::start(store.conn(), "cli", dry_run, clock.now())?;
         let result = self
             .run(store, clock, dry_run, cancel, progress, &run_id)
             .await;
         let ghl_spent = self.ghl.http().counts().sent - ghl_start.sent;
-        let app_spent = self.novi.http().counts().sent - app_start.sent;
+        let app_spent = self.app.counts().sent - app_start.sent;
         let limited = (self.ghl.http().counts().rate_limited - ghl_start.rate_limited)
-            + (self.novi.http().counts().rate_limited - app_start.rate_limited);
+            + (self.app.counts().rate_limited - app_start.rate_limited);
         let (status, error) = match &result {
             Ok((_, _, _, Some(report))) if report.cancelled => ("cancelled", None),
             Ok(_) => ("succeeded", None),
@@ -221,7 +215,7 @@ impl NoviPair<'_> {
             Ok((_, _, plan, _)) => summarize(plan),
             Err(_) => serde_json::json!({}),
         };
-        summary["pair"] = Value::String(self.app_connection.id.clone());
+        summary["pair"] = Value::String(self.app_connection().id.clone());
         sync_runs::finish(
             store.conn(),
             &run_id,
@@ -237,6 +231,9 @@ impl NoviPair<'_> {
         let (ghl_pull, app_records_pulled, plan, applied) = result?;
         Ok(SyncOutcome {
             run_id,
+            pair_name: self.app_connection().name.clone(),
+            app_system: self.app_connection().system,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             dry_run,
             ghl_pull,
             app_records_pulled,
@@ -258,9 +255,9 @@ impl NoviPair<'_> {
         run_id: &str,
     ) -> Result<(PullReport, u64, Plan, Option<ApplyReport>), BridgeError> {
         let ghl_pull = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
-        let app_pulled = self.pull_members(store, clock).await?;
-        let records = self.record_states(store)?;
-        let population = links::count_contacts(store.conn(), &self.app_connection.id)? as usize;
+        let app_pulled = self.pull_app(store, clock).await?;
+        let records = self.record_states(store, clock.now())?;
+        let population = links::count_contacts(store.conn(), &self.app_connection().id)? as usize;
         let breaker = Breaker {
             population,
             ..self.breaker
@@ -270,15 +267,8 @@ impl NoviPair<'_> {
             return Ok((ghl_pull, app_pulled, plan, None));
         }
         let ghl_writer = GhlWriter { client: self.ghl };
-        let app_writer = NoviWriter { client: self.novi };
-        let targets = Targets {
-            ghl: &ghl_writer,
-            ghl_connection_id: &self.ghl_connection.id,
-            app: &app_writer,
-            app_connection_id: &self.app_connection.id,
-            app_system: self.app_connection.system,
-        };
-        record_conflicts(store, &self.app_connection.id, &plan, clock)?;
+        let targets = self.targets(&ghl_writer);
+        record_conflicts(store, &self.app_connection().id, &plan, clock)?;
         let report = apply::apply(store, run_id, &plan, &targets, clock, progress, cancel).await?;
         if !report.cancelled {
             self.record_written(store, &plan, &targets, clock)?;
@@ -286,85 +276,77 @@ impl NoviPair<'_> {
         Ok((ghl_pull, app_pulled, plan, Some(report)))
     }
 
-    /// Pulls the members changed since the saved cursor, links each to its contact (or to a new
-    /// local contact, to be created in GHL) and keeps their mapped fields.
-    async fn pull_members(&self, store: &mut Store, clock: &dyn Clock) -> Result<u64, BridgeError> {
-        let since = cursors::get(store.conn(), &self.app_connection.id, MEMBERS_CURSOR)?
-            .and_then(|saved| chrono::DateTime::parse_from_rfc3339(&saved).ok())
-            .map(|t| t.with_timezone(&chrono::Utc) - chrono::Duration::seconds(10));
-        let fields: BTreeSet<&str> = self.mapping.fields.iter().map(|f| f.app.as_str()).collect();
-        // The cursor is the newest LastModifiedDate Novi reported: its clock, not ours.
-        let mut newest: Option<chrono::DateTime<chrono::Utc>> = None;
-        let pages = self.novi.list_members(MemberQuery {
-            modified_since: since,
-            page_size: 100,
-        });
+    fn targets<'w>(&'w self, ghl_writer: &'w GhlWriter<'w>) -> Targets<'w> {
+        Targets {
+            ghl: ghl_writer,
+            ghl_connection_id: &self.ghl_connection.id,
+            app: self.app,
+            app_connection_id: &self.app_connection().id,
+            app_system: self.app_connection().system,
+        }
+    }
+
+    /// Pulls the app's records changed since the saved cursor, page by page, links each to its
+    /// contact (or to a new local contact, to be created in GHL) and keeps its fields. The
+    /// cursor is stored once the scan has ended without error.
+    async fn pull_app(&self, store: &mut Store, clock: &dyn Clock) -> Result<u64, BridgeError> {
+        let connection_id = self.app_connection().id.clone();
+        let saved = cursors::get(store.conn(), &connection_id, APP_CURSOR)?;
+        let pages = self.app.changes(saved);
         futures::pin_mut!(pages);
         let mut pulled = 0;
+        let mut last_cursor = None;
         while let Some(page) = pages.try_next().await? {
             store.with_tx(|tx| {
-                for member in &page.items {
+                for record in &page.records {
                     pulled += 1;
-                    let modified = member
-                        .other
-                        .get("LastModifiedDate")
-                        .and_then(Value::as_str)
-                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                        .map(|t| t.with_timezone(&chrono::Utc));
-                    newest = newest.max(modified);
-                    self.store_member(tx, member, &fields, clock)?;
+                    self.store_record(tx, record, clock)?;
                 }
                 Ok(())
             })?;
+            last_cursor = page.cursor.or(last_cursor);
         }
-        if let Some(newest) = newest {
+        if let Some(cursor) = last_cursor {
             cursors::set(
                 store.conn(),
-                &self.app_connection.id,
-                MEMBERS_CURSOR,
-                &bridge_store::timestamp(newest),
+                &connection_id,
+                APP_CURSOR,
+                &cursor,
                 clock.now(),
             )?;
         }
         Ok(pulled)
     }
 
-    fn store_member(
+    /// A value of the app record in GHL's terms, through the mapping line of `ghl_field`.
+    fn as_ghl(&self, record: &AppRecord, ghl_field: &str) -> Option<String> {
+        let line = self.mapping.fields.iter().find(|l| l.ghl == ghl_field)?;
+        let value = record.values.get(&line.app)?;
+        let converted = bridge_core::mapping::apply(&line.transforms, value, Flow::AppToGhl)
+            .unwrap_or_else(|_| value.clone());
+        converted.as_str().map(str::to_string)
+    }
+
+    fn store_record(
         &self,
         tx: &bridge_store::Transaction<'_>,
-        member: &NoviMember,
-        fields: &BTreeSet<&str>,
+        record: &AppRecord,
         clock: &dyn Clock,
     ) -> Result<(), BridgeError> {
-        let Some(remote_id) = member.unique_id.clone() else {
-            return Err(BridgeError::new(
-                bridge_core::ErrorCode::Remote,
-                "Novi AMS returned a member without UniqueID",
-            ));
-        };
-        // Companies and deactivated members are not contacts to sync.
-        if member.active == Some(false) || member.first_name.is_none() && member.last_name.is_none()
-        {
-            return Ok(());
-        }
-        let object = serde_json::to_value(member)
-            .ok()
-            .and_then(|v| v.as_object().cloned())
-            .unwrap_or_default();
-        let values: Map<String, Value> = object
-            .into_iter()
-            .filter(|(k, v)| fields.contains(k.as_str()) && !v.is_null())
-            .collect();
+        let app_id = &self.app_connection().id;
+        let remote_id = record.remote_id.clone();
+        let email = self.as_ghl(record, "email");
+        let phone = self.as_ghl(record, "phone");
         let keys = RecordKeys {
             remote_id: remote_id.clone(),
-            email: member.email.clone(),
-            phone: member.phone.clone().or(member.mobile.clone()),
+            email: email.clone(),
+            phone: phone.clone(),
             ghl_contact_id: None,
         };
         let contact_id = match match_record(
             tx,
             &self.ghl_connection.id,
-            &self.app_connection.id,
+            app_id,
             &keys,
             PHONE_REGION,
             clock,
@@ -374,28 +356,27 @@ impl NoviPair<'_> {
             MatchOutcome::Ambiguous { .. } => return Ok(()),
             MatchOutcome::NotFound => {
                 let contact = Contact {
-                    email: member.email.clone(),
-                    first_name: member.first_name.clone(),
-                    last_name: member.last_name.clone(),
-                    phone: member.phone.clone(),
+                    email: email.clone(),
+                    first_name: self.as_ghl(record, "firstName"),
+                    last_name: self.as_ghl(record, "lastName"),
+                    phone: phone.clone(),
                     ..Contact::default()
                 };
                 let keys = MatchKeys {
-                    email: member.email.as_deref().and_then(normalize::email),
-                    phone: member
-                        .phone
+                    email: email.as_deref().and_then(normalize::email),
+                    phone: phone
                         .as_deref()
                         .and_then(|raw| normalize::phone_e164(raw, PHONE_REGION).ok().flatten()),
                 };
                 contacts::insert_pending(tx, &self.ghl_connection.id, &contact, &keys, clock.now())?
             }
         };
-        if links::find_remote(tx, &self.app_connection.id, "contact", &remote_id)?.is_none() {
+        if links::find_remote(tx, app_id, "contact", &remote_id)?.is_none() {
             links::upsert(
                 tx,
                 &links::LinkRow {
                     contact_id: contact_id.clone(),
-                    connection_id: self.app_connection.id.clone(),
+                    connection_id: app_id.clone(),
                     object_kind: "contact".into(),
                     local_object_id: None,
                     remote_id: remote_id.clone(),
@@ -405,34 +386,39 @@ impl NoviPair<'_> {
                 clock.now(),
             )?;
         }
-        let updated = member
-            .other
-            .get("LastModifiedDate")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        // What changed in Novi since the last pull goes on the contact's timeline.
-        if let Some(previous) =
-            remote_records::get(tx, &self.app_connection.id, "contact", &remote_id)?
-        {
-            let at = updated
+        // What changed in a mapped field since the last pull goes on the contact's timeline.
+        let mapped = |values: &Map<String, Value>| -> Map<String, Value> {
+            values
+                .iter()
+                .filter(|(k, _)| self.mapping.fields.iter().any(|l| &l.app == *k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        if let Some(previous) = remote_records::get(tx, app_id, "contact", &remote_id)? {
+            let at = record
+                .updated_at
                 .clone()
                 .unwrap_or_else(|| bridge_store::timestamp(clock.now()));
-            for event in
-                crate::timeline::record_changes(&contact_id, "novi", &at, &previous.values, &values)
-            {
+            for event in crate::timeline::record_changes(
+                &contact_id,
+                self.app_connection().system.as_str(),
+                &at,
+                &mapped(&previous.values),
+                &mapped(&record.values),
+            ) {
                 bridge_store::table::timeline::append(tx, &event)?;
             }
         }
         remote_records::upsert(
             tx,
             &RemoteRecord {
-                connection_id: self.app_connection.id.clone(),
+                connection_id: app_id.clone(),
                 object_kind: "contact".into(),
                 remote_id,
                 contact_id: Some(contact_id),
-                content_hash: content_hash(&values),
-                values,
-                remote_updated_at: updated,
+                content_hash: content_hash(&record.values),
+                values: record.values.clone(),
+                remote_updated_at: record.updated_at.clone(),
             },
             clock.now(),
         )?;
@@ -440,19 +426,28 @@ impl NoviPair<'_> {
     }
 
     /// Every contact either side changed, plus GHL contacts not yet in the app.
-    fn record_states(&self, store: &Store) -> Result<Vec<RecordState>, BridgeError> {
-        let since = cursors::get(store.conn(), &self.app_connection.id, "pair.ghl_planned")?;
+    fn record_states(
+        &self,
+        store: &Store,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<RecordState>, BridgeError> {
+        let wants_appointment = self
+            .mapping
+            .fields
+            .iter()
+            .any(|l| l.ghl == NEXT_APPOINTMENT);
+        let since = cursors::get(store.conn(), &self.app_connection().id, "pair.ghl_planned")?;
         let mut ids: BTreeSet<String> = contacts::changed_or_unlinked(
             store.conn(),
             &self.ghl_connection.id,
-            &self.app_connection.id,
+            &self.app_connection().id,
             since.as_deref(),
         )?
         .into_iter()
         .collect();
         ids.extend(remote_records::dirty_contacts(
             store.conn(),
-            &self.app_connection.id,
+            &self.app_connection().id,
             "contact",
         )?);
         let mut records = Vec::with_capacity(ids.len());
@@ -460,22 +455,36 @@ impl NoviPair<'_> {
             let Some(row) = contacts::get(store.conn(), &id)? else {
                 continue;
             };
-            let ghl = (!row.contact.contact_id.is_empty()).then(|| Snapshot {
-                remote_id: row.contact.contact_id.clone(),
-                values: ghl_contact_values(&row.contact),
-                updated_at: row.contact.date_updated,
+            let ghl = if row.contact.contact_id.is_empty() {
+                None
+            } else {
+                let mut values = ghl_contact_values(&row.contact);
+                if wants_appointment {
+                    if let Some(next) = next_appointment(store, &id, now)? {
+                        values.insert(NEXT_APPOINTMENT.into(), next);
+                    }
+                }
+                Some(Snapshot {
+                    remote_id: row.contact.contact_id.clone(),
+                    values,
+                    updated_at: row.contact.date_updated,
+                })
+            };
+            let app = remote_records::for_contact(
+                store.conn(),
+                &self.app_connection().id,
+                "contact",
+                &id,
+            )?
+            .map(|r| Snapshot {
+                remote_id: r.remote_id,
+                values: r.values.into_iter().collect(),
+                updated_at: r
+                    .remote_updated_at
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                    .map(|t| t.with_timezone(&chrono::Utc)),
             });
-            let app =
-                remote_records::for_contact(store.conn(), &self.app_connection.id, "contact", &id)?
-                    .map(|r| Snapshot {
-                        remote_id: r.remote_id,
-                        values: r.values.into_iter().collect(),
-                        updated_at: r
-                            .remote_updated_at
-                            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-                            .map(|t| t.with_timezone(&chrono::Utc)),
-                    });
-            let base = links::base(store.conn(), &self.app_connection.id, &id)?
+            let base = links::base(store.conn(), &self.app_connection().id, &id)?
                 .into_iter()
                 .collect();
             records.push(RecordState {
@@ -510,7 +519,7 @@ impl NoviPair<'_> {
                     fields.extend(op.settles.keys().cloned());
                 }
             }
-            remote_records::mark_planned(tx, &self.app_connection.id)?;
+            remote_records::mark_planned(tx, &self.app_connection().id)?;
             for (local_id, next_base) in &plan.next_base {
                 let pending = unfinished.get(local_id.as_str());
                 let agreed: Map<String, Value> = self
@@ -527,18 +536,18 @@ impl NoviPair<'_> {
                     })
                     .collect();
                 let linked = links::for_contact(tx, local_id)?.iter().any(|l| {
-                    l.connection_id == self.app_connection.id && l.object_kind == "contact"
+                    l.connection_id == self.app_connection().id && l.object_kind == "contact"
                 });
                 if linked {
-                    links::settle_base(tx, &self.app_connection.id, local_id, &agreed, now)?;
+                    links::settle_base(tx, &self.app_connection().id, local_id, &agreed, now)?;
                 }
                 if pending.is_some() {
-                    remote_records::mark_dirty(tx, &self.app_connection.id, local_id)?;
+                    remote_records::mark_dirty(tx, &self.app_connection().id, local_id)?;
                 }
             }
             cursors::set(
                 tx,
-                &self.app_connection.id,
+                &self.app_connection().id,
                 "pair.ghl_planned",
                 &bridge_store::timestamp(now),
                 now,
@@ -557,7 +566,7 @@ pub struct UndoReport {
     pub created_kept: u64,
 }
 
-impl NoviPair<'_> {
+impl Pair<'_> {
     /// Writes back, on each side, the values run `run_id` overwrote. The base becomes the
     /// run's result, so the next sync carries each restored value to the other side too.
     pub async fn undo(
@@ -574,7 +583,6 @@ impl NoviPair<'_> {
             ));
         }
         let ghl_writer = GhlWriter { client: self.ghl };
-        let app_writer = NoviWriter { client: self.novi };
         let mut report = UndoReport::default();
         for op in operations.iter().rev().filter(|op| op.state == "done") {
             if op.op.action != "update" {
@@ -604,7 +612,7 @@ impl NoviPair<'_> {
                             let app_value = bridge_core::mapping::apply(
                                 &line.transforms,
                                 value,
-                                bridge_core::mapping::Flow::GhlToApp,
+                                Flow::GhlToApp,
                             )
                             .unwrap_or_else(|_| value.clone());
                             settled.insert(line.app.clone(), app_value);
@@ -624,12 +632,12 @@ impl NoviPair<'_> {
             if to_ghl {
                 ghl_writer.update(remote_id, &restore).await?;
             } else {
-                app_writer.update(remote_id, &restore).await?;
+                self.app.update(remote_id, &restore).await?;
             }
             let now = clock.now();
             store.with_tx(|tx| {
-                links::settle_base(tx, &self.app_connection.id, contact_id, &settled, now)?;
-                remote_records::mark_dirty(tx, &self.app_connection.id, contact_id)?;
+                links::settle_base(tx, &self.app_connection().id, contact_id, &settled, now)?;
+                remote_records::mark_dirty(tx, &self.app_connection().id, contact_id)?;
                 for (field, value) in &restore {
                     bridge_store::table::timeline::append(
                         tx,
@@ -638,7 +646,7 @@ impl NoviPair<'_> {
                             system: if to_ghl {
                                 "ghl".into()
                             } else {
-                                self.app_connection.system.as_str().into()
+                                self.app_connection().system.as_str().into()
                             },
                             kind: "field".into(),
                             occurred_at: bridge_store::timestamp(now),
@@ -766,6 +774,19 @@ fn ghl_fields(values: &Values) -> ContactFields {
         phone: text("phone"),
         ..ContactFields::default()
     };
+    // GHL replaces a contact's tags with the list sent.
+    match values.get("tags") {
+        Some(Value::Array(tags)) => {
+            fields.tags = Some(
+                tags.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+            );
+        }
+        Some(Value::Null) => fields.tags = Some(Vec::new()),
+        _ => {}
+    }
     if let Some(Value::Array(parts)) = values.get("fullName") {
         fields.first_name = parts.first().and_then(Value::as_str).map(str::to_string);
         fields.last_name = parts.get(1).and_then(Value::as_str).map(str::to_string);
@@ -839,112 +860,25 @@ impl RecordWriter for GhlWriter<'_> {
     }
 }
 
-/// Writes members to Novi from Novi field values (GET-merge-PUT for updates).
-struct NoviWriter<'a> {
-    client: &'a NoviClient,
-}
-
-impl RecordWriter for NoviWriter<'_> {
-    fn system(&self) -> &str {
-        "Novi AMS"
-    }
-
-    fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
-        Box::pin(async move {
-            let mut object: Map<String, Value> = values.clone().into_iter().collect();
-            object.insert("Active".into(), Value::Bool(true));
-            // Novi requires a display name on create.
-            if !object.contains_key("Name") {
-                let name = ["FirstName", "LastName"]
-                    .iter()
-                    .filter_map(|f| object.get(*f).and_then(Value::as_str))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let name = if name.is_empty() {
-                    object
-                        .get("Email")
-                        .and_then(Value::as_str)
-                        .unwrap_or("Contact")
-                        .to_string()
-                } else {
-                    name
-                };
-                object.insert("Name".into(), Value::String(name));
-            }
-            let member: NoviMember = serde_json::from_value(Value::Object(object))
-                .map_err(|e| BridgeError::invalid_input(format!("Novi AMS member: {e}")))?;
-            let created = self.client.create_member(&member).await?;
-            created.unique_id.ok_or_else(|| {
-                BridgeError::new(
-                    bridge_core::ErrorCode::Remote,
-                    "Novi AMS created a member without UniqueID",
-                )
-            })
-        })
-    }
-
-    fn update<'a>(
-        &'a self,
-        remote_id: &'a str,
-        changes: &'a Values,
-    ) -> BoxFuture<'a, Result<(), BridgeError>> {
-        Box::pin(async move {
-            let changes: Map<String, Value> = changes.clone().into_iter().collect();
-            self.client.update_member(remote_id, &changes).await?;
-            Ok(())
-        })
-    }
-
-    fn find_created<'a>(
-        &'a self,
-        values: &'a Values,
-    ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
-        Box::pin(async move {
-            // Novi has no email search: scan the members changed in the last hour.
-            let Some(email) = values
-                .get("Email")
-                .and_then(Value::as_str)
-                .and_then(normalize::email)
-            else {
-                return Ok(None);
-            };
-            let since = chrono::Utc::now() - chrono::Duration::hours(1);
-            let pages = self.client.list_members(MemberQuery {
-                modified_since: Some(since),
-                page_size: 100,
-            });
-            futures::pin_mut!(pages);
-            while let Some(page) = pages.try_next().await? {
-                if let Some(found) = page.items.iter().find(|m| {
-                    m.email.as_deref().and_then(normalize::email).as_deref() == Some(email.as_str())
-                }) {
-                    return Ok(found.unique_id.clone());
-                }
-            }
-            Ok(None)
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn lines_writing_ghl_fields_the_sync_cannot_write_are_named() {
-        let mut mapping = default_novi_mapping();
+        let mut mapping = crate::app::default_novi_mapping();
         assert!(unwritable_lines(&mapping).is_empty());
-        mapping.fields.push(FieldMapping {
-            ghl: "tags".into(),
+        mapping.fields.push(bridge_core::mapping::FieldMapping {
+            ghl: "businessId".into(),
             app: "Notes".into(),
             direction: Direction::Both,
-            owner: Owner::Ghl,
+            owner: bridge_core::mapping::Owner::Ghl,
             transforms: vec![],
         });
         let problems = unwritable_lines(&mapping);
         assert_eq!(problems.len(), 1);
         assert!(
-            problems[0].starts_with("line 5 (tags → Notes)"),
+            problems[0].starts_with("line 5 (businessId → Notes)"),
             "{}",
             problems[0]
         );

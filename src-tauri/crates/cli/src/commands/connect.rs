@@ -9,8 +9,8 @@ use bridge_auth::{cli_token_store, LoopbackOptions, Sensitive, TokenStore};
 use bridge_core::{BridgeError, Clock, SystemClock};
 use bridge_store::Store;
 use bridge_sync::connections::{
-    connect_ghl_oauth, connect_ghl_token, connect_novi, GhlOauthConnect, GhlTokenConnect,
-    NoviConnect,
+    connect_ghl_oauth, connect_ghl_token, connect_ninox, connect_novi, GhlOauthConnect,
+    GhlTokenConnect, NinoxConnect, NinoxTarget, NoviConnect,
 };
 use clap::{Args, Subcommand};
 
@@ -37,6 +37,66 @@ pub enum ConnectCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A Ninox table by API key: the classic API (--team, --database, --table, personal key)
+    /// or the workspace API (--workspace, --module, --table, workspace key).
+    Ninox(NinoxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NinoxArgs {
+    /// The environment variable holding the API key.
+    #[arg(long)]
+    api_key_env: String,
+    /// The API root (default https://api.ninox.com/v1 for the classic API, a private cloud's
+    /// https://NAME.ninoxdb.de/v1, or https://go.ninox.com for the workspace API).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Classic API: the team id.
+    #[arg(long, conflicts_with_all = ["workspace", "module"], requires = "database")]
+    team: Option<String>,
+    /// Classic API: the database id.
+    #[arg(long, requires = "team")]
+    database: Option<String>,
+    /// Workspace API: the workspace id.
+    #[arg(long, requires = "module")]
+    workspace: Option<String>,
+    /// Workspace API: the module name.
+    #[arg(long, requires = "workspace")]
+    module: Option<String>,
+    /// The table (classic: its id, e.g. "A"; workspace: its name).
+    #[arg(long)]
+    table: String,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+impl NinoxArgs {
+    fn target(self) -> Result<NinoxTarget, BridgeError> {
+        match (self.team, self.database, self.workspace, self.module) {
+            (Some(team), Some(database), None, None) => Ok(NinoxTarget::V3 {
+                base_url: self
+                    .base_url
+                    .unwrap_or_else(|| "https://api.ninox.com/v1".into()),
+                team,
+                database,
+                table: self.table,
+            }),
+            (None, None, Some(workspace), Some(module)) => Ok(NinoxTarget::V4 {
+                base_url: self
+                    .base_url
+                    .unwrap_or_else(|| "https://go.ninox.com".into()),
+                workspace,
+                module,
+                table: self.table,
+            }),
+            _ => Err(BridgeError::invalid_input(
+                "name the table with --team, --database and --table (classic API) or with \
+                 --workspace, --module and --table (workspace API)",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +154,23 @@ pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), Bridg
                     base_url,
                     api_key: secret_from_env(&api_key_env)?,
                     requests_per_second: rate_per_second,
+                },
+            )
+            .await?;
+            return report(&connection, json);
+        }
+        ConnectCommand::Ninox(args) => {
+            let store = Store::open(&context.db_path)?;
+            let (name, json) = (args.name.clone(), args.json);
+            let api_key = secret_from_env(&args.api_key_env)?;
+            let connection = connect_ninox(
+                &store,
+                token_store(context),
+                &SystemClock,
+                NinoxConnect {
+                    name,
+                    api_key,
+                    target: args.target()?,
                 },
             )
             .await?;

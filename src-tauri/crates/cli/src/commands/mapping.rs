@@ -3,15 +3,13 @@
 use std::path::PathBuf;
 
 use bridge_core::mapping::Mapping;
-use bridge_core::{BridgeError, Clock, ErrorCode, SystemClock};
-use bridge_store::table::{connections, mappings};
+use bridge_core::{BridgeError, ErrorCode, SystemClock};
+use bridge_store::table::connections;
 use bridge_store::Store;
-use bridge_sync::pair::{
-    contact_mapping, ghl_contact_fields, unwritable_lines, NOVI_MEMBER_FIELDS,
-};
+use bridge_sync::service;
 use clap::Subcommand;
 
-use crate::commands::sync::hub;
+use crate::commands::connect::token_store;
 use crate::output::line;
 use crate::Context;
 
@@ -35,12 +33,12 @@ pub enum MappingCommand {
     },
 }
 
-pub fn run(context: &Context, command: MappingCommand) -> Result<(), BridgeError> {
+pub async fn run(context: &Context, command: MappingCommand) -> Result<(), BridgeError> {
     let store = Store::open(&context.db_path)?;
     match command {
         MappingCommand::Show { connection } | MappingCommand::Export { connection } => {
             let app = app_connection(&store, &connection)?;
-            line(&contact_mapping(&store, &app.id)?.to_json())
+            line(&service::mapping(&store, &app)?.to_json())
         }
         MappingCommand::Import { connection, file } => {
             let app = app_connection(&store, &connection)?;
@@ -48,20 +46,8 @@ pub fn run(context: &Context, command: MappingCommand) -> Result<(), BridgeError
                 BridgeError::invalid_input(format!("cannot read {}: {e}", file.display()))
             })?;
             let mapping = Mapping::from_json(&text)?;
-            let ghl = hub(&store, None)?;
-            let app_fields = NOVI_MEMBER_FIELDS.iter().map(|f| f.to_string()).collect();
-            let problems = mapping.validate(&ghl_contact_fields(&store, &ghl.id)?, &app_fields);
-            let mut list: Vec<String> = problems.into_iter().map(|p| p.message).collect();
-            list.extend(unwritable_lines(&mapping));
-            if !list.is_empty() {
-                return Err(BridgeError::invalid_input(format!(
-                    "the mapping was not saved:\n  {}",
-                    list.join("\n  ")
-                )));
-            }
-            let spec =
-                serde_json::to_value(&mapping).map_err(|e| BridgeError::internal(e.to_string()))?;
-            mappings::save(store.conn(), &app.id, "contact", &spec, SystemClock.now())?;
+            service::save_mapping(&store, token_store(context), &SystemClock, &app, &mapping)
+                .await?;
             line(&format!(
                 "Saved the contact mapping of \"{}\" ({} lines).",
                 app.name,

@@ -2,37 +2,17 @@
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Instant;
 
-use bridge_core::{BridgeError, Clock, ErrorCode, System, SystemClock};
-use bridge_store::table::connections::{self, ConnectionRow};
+use bridge_core::{BridgeError, Clock, SystemClock};
 use bridge_store::table::{operations, sync_runs};
 use bridge_store::Store;
-use bridge_sync::connections::{ghl_client, novi_client};
-use bridge_sync::pair::{contact_mapping, resolve_conflict, NoviPair};
-use bridge_sync::plan::{Breaker, Side};
+use bridge_sync::pair::resolve_conflict;
+use bridge_sync::plan::Side;
+use bridge_sync::service::{self, SyncRequest};
 
 use crate::commands::connect::token_store;
 use crate::output::{line, print_json};
 use crate::Context;
-
-/// The one GHL connection every app is paired with (`--ghl NAME` picks one of several).
-pub fn hub(store: &Store, name: Option<&str>) -> Result<ConnectionRow, BridgeError> {
-    let ghl: Vec<ConnectionRow> = connections::list(store.conn())?
-        .into_iter()
-        .filter(|c| c.system == System::Ghl && name.is_none_or(|n| c.name == n))
-        .collect();
-    match ghl.len() {
-        1 => Ok(ghl.into_iter().next().unwrap_or_else(|| unreachable!())),
-        0 => Err(BridgeError::new(
-            ErrorCode::NotFound,
-            "no GHL connection: add one with `bridge connect ghl`",
-        )),
-        _ => Err(BridgeError::invalid_input(
-            "several GHL connections: name one with --ghl NAME",
-        )),
-    }
-}
 
 pub struct SyncOptions {
     pub dry_run: bool,
@@ -44,75 +24,41 @@ pub struct SyncOptions {
 }
 
 pub async fn sync(context: &Context, options: SyncOptions) -> Result<(), BridgeError> {
-    let SyncOptions {
-        dry_run,
-        json,
-        pair,
-        ghl: ghl_name,
-        max_overwrite,
-    } = options;
-    if !(0.0..=100.0).contains(&max_overwrite) {
+    if !(0.0..=100.0).contains(&options.max_overwrite) {
         return Err(BridgeError::invalid_input(format!(
-            "--max-overwrite {max_overwrite}: must be a percentage from 0 to 100"
+            "--max-overwrite {}: must be a percentage from 0 to 100",
+            options.max_overwrite
         )));
     }
     let mut store = Store::open(&context.db_path)?;
-    let tokens = token_store(context);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let ghl_connection = hub(&store, ghl_name.as_deref())?;
-    let apps: Vec<ConnectionRow> = connections::list(store.conn())?
-        .into_iter()
-        .filter(|c| c.system == System::Novi && pair.as_deref().is_none_or(|p| c.name == p))
-        .collect();
-    if apps.is_empty() {
-        return Err(BridgeError::new(
-            ErrorCode::NotFound,
-            "nothing to sync: connect an app with `bridge connect novi` (Novi AMS pairs sync contacts today)",
-        ));
+    let request = SyncRequest {
+        dry_run: options.dry_run,
+        pair: options.pair,
+        ghl: options.ghl.clone(),
+        max_overwrite_share: options.max_overwrite / 100.0,
+    };
+    let outcomes = service::sync(
+        &mut store,
+        token_store(context),
+        clock,
+        &request,
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .await?;
+    if options.json {
+        return print_json(&outcomes);
     }
-    let ghl = ghl_client(&ghl_connection, tokens.clone(), clock.clone())?;
-    let mut outcomes = Vec::new();
-    for app_connection in &apps {
-        let started = Instant::now();
-        let novi = novi_client(app_connection, tokens.clone())?;
-        let mapping = contact_mapping(&store, &app_connection.id)?;
-        let pair = NoviPair {
-            ghl_connection: &ghl_connection,
-            app_connection,
-            ghl: &ghl,
-            novi: &novi,
-            mapping: &mapping,
-            breaker: Breaker {
-                max_overwrite_share: max_overwrite / 100.0,
-                ..Breaker::default()
-            },
-        };
-        let cancel = AtomicBool::new(false);
-        let outcome = pair
-            .sync(&mut store, clock.as_ref(), dry_run, &cancel, &mut |_, _| {})
-            .await?;
-        if !json {
-            summary(
-                &ghl_connection.name,
-                &app_connection.name,
-                &outcome,
-                started.elapsed(),
-            )?;
-        }
-        outcomes.push(outcome);
-    }
-    if json {
-        print_json(&outcomes)?;
+    let ghl = service::hub(&store, options.ghl.as_deref())?;
+    for outcome in &outcomes {
+        summary(&ghl.name, outcome)?;
     }
     Ok(())
 }
 
-fn summary(
-    ghl: &str,
-    app: &str,
-    outcome: &bridge_sync::pair::SyncOutcome,
-    took: std::time::Duration,
-) -> Result<(), BridgeError> {
+fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), BridgeError> {
+    let app = &outcome.pair_name;
     line(&format!(
         "{ghl} ↔ {app}{}",
         if outcome.dry_run {
@@ -149,42 +95,14 @@ fn summary(
         outcome.ghl_requests,
         outcome.app_requests,
         outcome.rate_limited,
-        took.as_secs_f64()
+        outcome.duration_ms as f64 / 1000.0
     ))
 }
 
 pub async fn undo(context: &Context, run_id: &str, json: bool) -> Result<(), BridgeError> {
     let mut store = Store::open(&context.db_path)?;
-    let tokens = token_store(context);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let ghl_connection = hub(&store, None)?;
-    let ghl = ghl_client(&ghl_connection, tokens.clone(), clock.clone())?;
-    let run = sync_runs::get(store.conn(), run_id)?.ok_or_else(|| {
-        BridgeError::new(
-            ErrorCode::NotFound,
-            format!("no sync run has the id {run_id}"),
-        )
-    })?;
-    let pair_id = run.summary["pair"].as_str().unwrap_or_default().to_string();
-    let mut total = bridge_sync::pair::UndoReport::default();
-    for app_connection in connections::list(store.conn())?
-        .into_iter()
-        .filter(|c| c.system == System::Novi && c.id == pair_id)
-    {
-        let novi = novi_client(&app_connection, tokens.clone())?;
-        let mapping = contact_mapping(&store, &app_connection.id)?;
-        let pair = NoviPair {
-            ghl_connection: &ghl_connection,
-            app_connection: &app_connection,
-            ghl: &ghl,
-            novi: &novi,
-            mapping: &mapping,
-            breaker: Breaker::default(),
-        };
-        let report = pair.undo(&mut store, run_id, clock.as_ref()).await?;
-        total.restored += report.restored;
-        total.created_kept += report.created_kept;
-    }
+    let total = service::undo(&mut store, token_store(context), clock, run_id).await?;
     if json {
         return print_json(&total);
     }

@@ -55,6 +55,14 @@ impl NinoxTable {
         }
     }
 
+    /// The HTTP client underneath (its request counts feed the run summary).
+    pub fn http(&self) -> &crate::http::HttpClient {
+        match self {
+            Self::V3 { client, .. } => client.http(),
+            Self::V4 { client, .. } => client.http(),
+        }
+    }
+
     /// Whether changes can be read incrementally (v3 `sinceSq`); v4 scans the whole table
     /// every time and the engine keeps what changed by content hash.
     pub fn incremental(&self) -> bool {

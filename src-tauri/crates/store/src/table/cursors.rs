@@ -37,6 +37,16 @@ pub fn set(
     Ok(())
 }
 
+/// Forgets a cursor: the next pull of that stream reads from the start.
+pub fn clear(conn: &Connection, connection_id: &str, stream: &str) -> Result<(), BridgeError> {
+    conn.execute(
+        "DELETE FROM cursors WHERE connection_id = ?1 AND stream = ?2",
+        params![connection_id, stream],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,90 @@
+//! The app side of a pair: one trait over every app whose records the engine pulls, matches and
+//! writes as contacts (Novi AMS members, rows of a Ninox table). The engine speaks only this
+//! trait; each app module turns its API's shapes into field maps in the app's own names.
+
+mod ninox;
+mod novi;
+
+use std::sync::Arc;
+
+use bridge_auth::TokenStore;
+use bridge_connectors::http::RequestCounts;
+use bridge_core::mapping::Mapping;
+use bridge_core::{BridgeError, ErrorCode, System};
+use bridge_store::table::connections::ConnectionRow;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use serde_json::{Map, Value};
+
+use crate::apply::RecordWriter;
+
+pub use ninox::{default_ninox_mapping, ninox_mapping_for, NinoxSide};
+pub use novi::{default_novi_mapping, NoviSide, NOVI_MEMBER_FIELDS};
+
+/// One record as the app holds it: its id, its fields by the app's names, and when it last
+/// changed (the app's clock, RFC 3339).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppRecord {
+    pub remote_id: String,
+    pub values: Map<String, Value>,
+    pub updated_at: Option<String>,
+}
+
+/// One page of a change scan.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AppPage {
+    pub records: Vec<AppRecord>,
+    /// The cursor covering every page so far; the engine stores the last page's cursor once
+    /// the scan has ended without error (pages need not arrive in change order).
+    pub cursor: Option<String>,
+}
+
+/// An app whose records sync with GHL contacts.
+pub trait AppSide: RecordWriter {
+    fn connection(&self) -> &ConnectionRow;
+    /// Requests sent so far, for the run's summary.
+    fn counts(&self) -> RequestCounts;
+    /// Records changed since `cursor` (every record when `None`), page by page. Records that
+    /// are not contacts (companies, deactivated members) are left out.
+    fn changes(&self, cursor: Option<String>) -> BoxStream<'_, Result<AppPage, BridgeError>>;
+    /// The field names a mapping can use on this side, from the live account where it has a
+    /// schema.
+    fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>>;
+}
+
+/// The app side of a stored connection.
+pub fn app_side(
+    connection: &ConnectionRow,
+    tokens: Arc<dyn TokenStore>,
+) -> Result<Box<dyn AppSide>, BridgeError> {
+    match connection.system {
+        System::Novi => Ok(Box::new(NoviSide::new(
+            connection.clone(),
+            crate::connections::novi_client(connection, tokens)?,
+        ))),
+        System::Ninox => Ok(Box::new(NinoxSide::new(
+            connection.clone(),
+            crate::connections::ninox_table(connection, tokens)?,
+        ))),
+        other => Err(BridgeError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "{} connections do not sync contacts with GHL",
+                other.display_name()
+            ),
+        )),
+    }
+}
+
+/// The mapping a new connection of `system` starts with.
+pub fn default_mapping(system: System) -> Mapping {
+    match system {
+        System::Ninox => default_ninox_mapping(),
+        _ => default_novi_mapping(),
+    }
+}
+
+/// Whether `system` pairs with GHL through [`AppSide`].
+pub fn syncs_contacts(system: System) -> bool {
+    matches!(system, System::Novi | System::Ninox)
+}

@@ -1,0 +1,194 @@
+//! A Ninox table (v3 or v4) as the app side of a pair: each row is a contact. v3 scans changes
+//! since the saved sync sequence; v4 has no change feed, so every scan reads the table and the
+//! content hash keeps only what changed. Tags go into a multi-choice field and the next GHL
+//! appointment into an appointment field, by mapping.
+
+use bridge_connectors::http::RequestCounts;
+use bridge_connectors::ninox::{FieldMap, NinoxCursor, NinoxRecord, NinoxTable};
+use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
+use bridge_core::BridgeError;
+use bridge_store::table::connections::ConnectionRow;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{Map, Value};
+
+use super::{AppPage, AppRecord, AppSide};
+use crate::apply::RecordWriter;
+use crate::plan::Values;
+
+/// GHL's side of the default lines, with the Ninox field names they look for (v3 captions,
+/// then v4 names).
+const DEFAULT_LINES: &[(&str, &[&str])] = &[
+    ("email", &["Email", "email", "E-mail"]),
+    ("firstName", &["First name", "first_name", "First Name"]),
+    ("lastName", &["Last name", "last_name", "Last Name"]),
+    ("phone", &["Phone", "phone"]),
+    ("tags", &["Tags", "tags"]),
+    ("nextAppointment", &["Next appointment", "next_appointment"]),
+];
+
+fn default_line(ghl: &str, app: &str) -> FieldMapping {
+    let (direction, owner, transforms) = match ghl {
+        "email" => (
+            Direction::Both,
+            Owner::Ghl,
+            vec![Transform::Trim, Transform::Lower],
+        ),
+        "phone" => (
+            Direction::Both,
+            Owner::Newest,
+            vec![Transform::PhoneE164 {
+                default_region: crate::pair::PHONE_REGION.into(),
+            }],
+        ),
+        // Appointments are GHL's: the field shows the next one.
+        "nextAppointment" => (Direction::GhlToApp, Owner::Ghl, vec![]),
+        "tags" => (Direction::Both, Owner::Newest, vec![]),
+        _ => (Direction::Both, Owner::Newest, vec![Transform::Trim]),
+    };
+    FieldMapping {
+        ghl: ghl.into(),
+        app: app.into(),
+        direction,
+        owner,
+        transforms,
+    }
+}
+
+/// The default for a table with the given fields: each of GHL's standard fields mapped to the
+/// table's field of that name, where there is one.
+pub fn ninox_mapping_for(fields: &[String]) -> Mapping {
+    Mapping {
+        object: ObjectKind::Contact,
+        fields: DEFAULT_LINES
+            .iter()
+            .filter_map(|(ghl, names)| {
+                names
+                    .iter()
+                    .find(|name| fields.iter().any(|f| f == *name))
+                    .map(|app| default_line(ghl, app))
+            })
+            .collect(),
+    }
+}
+
+/// The default before the table's fields are known: the v3 captions.
+pub fn default_ninox_mapping() -> Mapping {
+    let fields: Vec<String> = DEFAULT_LINES
+        .iter()
+        .map(|(_, names)| names[0].to_string())
+        .collect();
+    ninox_mapping_for(&fields)
+}
+
+pub struct NinoxSide {
+    connection: ConnectionRow,
+    table: NinoxTable,
+}
+
+impl NinoxSide {
+    pub fn new(connection: ConnectionRow, table: NinoxTable) -> Self {
+        Self { connection, table }
+    }
+}
+
+fn to_record(record: NinoxRecord) -> AppRecord {
+    AppRecord {
+        remote_id: record.id,
+        values: record
+            .fields
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .collect(),
+        updated_at: record.modified_at.map(bridge_store::timestamp),
+    }
+}
+
+fn field_map(values: &Values) -> FieldMap {
+    values.clone().into_iter().collect()
+}
+
+impl AppSide for NinoxSide {
+    fn connection(&self) -> &ConnectionRow {
+        &self.connection
+    }
+
+    fn counts(&self) -> RequestCounts {
+        self.table.http().counts()
+    }
+
+    fn changes(&self, cursor: Option<String>) -> BoxStream<'_, Result<AppPage, BridgeError>> {
+        // A v3 cursor is the sync sequence; v4 has none and always reads the whole table.
+        let since = cursor
+            .and_then(|c| c.parse::<u64>().ok())
+            .map(NinoxCursor::Sequence);
+        self.table
+            .changed_since(since)
+            .map_ok(|page| AppPage {
+                cursor: page.cursor.map(|NinoxCursor::Sequence(sq)| sq.to_string()),
+                records: page.records.into_iter().map(to_record).collect(),
+            })
+            .boxed()
+    }
+
+    fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>> {
+        Box::pin(async move {
+            Ok(self
+                .table
+                .fields()
+                .await?
+                .into_iter()
+                .map(|f| f.name)
+                .collect())
+        })
+    }
+}
+
+impl RecordWriter for NinoxSide {
+    fn system(&self) -> &str {
+        "Ninox"
+    }
+
+    fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
+        Box::pin(async move { self.table.create(&field_map(values)).await })
+    }
+
+    fn update<'a>(
+        &'a self,
+        remote_id: &'a str,
+        changes: &'a Values,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move { self.table.update(remote_id, &field_map(changes)).await })
+    }
+
+    /// Ninox has no search by value through both APIs alike: read the table and find the row
+    /// holding every value the lost create sent. Rare (only after an answer was lost).
+    fn find_created<'a>(
+        &'a self,
+        values: &'a Values,
+    ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
+        Box::pin(async move {
+            let wanted: Map<String, Value> = values
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if wanted.is_empty() {
+                return Ok(None);
+            }
+            let pages = self.table.changed_since(None);
+            futures::pin_mut!(pages);
+            while let Some(page) = pages.try_next().await? {
+                if let Some(found) = page
+                    .records
+                    .iter()
+                    .find(|r| wanted.iter().all(|(k, v)| r.fields.get(k) == Some(v)))
+                {
+                    return Ok(Some(found.id.clone()));
+                }
+            }
+            Ok(None)
+        })
+    }
+}

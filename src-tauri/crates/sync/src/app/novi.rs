@@ -1,0 +1,253 @@
+//! Novi AMS members as the app side of a pair: people (not companies), active ones only; the
+//! change scan filters on `lastModifiedDate`, and updates GET, merge and PUT (Novi's PUT
+//! replaces the whole member).
+
+use std::sync::{Arc, Mutex};
+
+use bridge_connectors::http::RequestCounts;
+use bridge_connectors::novi::wire::NoviMember;
+use bridge_connectors::novi::{MemberQuery, NoviClient};
+use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
+use bridge_core::{normalize, BridgeError, ErrorCode};
+use bridge_store::table::connections::ConnectionRow;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{Map, Value};
+
+use super::{AppPage, AppRecord, AppSide};
+use crate::apply::RecordWriter;
+use crate::plan::Values;
+
+/// The member fields of Novi AMS a contact mapping can name.
+pub const NOVI_MEMBER_FIELDS: &[&str] = &[
+    "Email",
+    "FirstName",
+    "LastName",
+    "Name",
+    "Phone",
+    "Mobile",
+    "JobTitle",
+    "MemberStatus",
+    "Notes",
+];
+
+/// Novi stamps `LastModifiedDate` when it stores a change; a scan starts a little before the
+/// newest one seen, so a change stored in the same second is not missed (the hash drops
+/// what was seen already).
+const CURSOR_OVERLAP_SECONDS: i64 = 10;
+
+/// Names, email and phone both ways; GHL's email wins a conflict (it is the match key), the
+/// newest change wins elsewhere.
+pub fn default_novi_mapping() -> Mapping {
+    let line = |ghl: &str, app: &str, owner: Owner, transforms: Vec<Transform>| FieldMapping {
+        ghl: ghl.into(),
+        app: app.into(),
+        direction: Direction::Both,
+        owner,
+        transforms,
+    };
+    Mapping {
+        object: ObjectKind::Contact,
+        fields: vec![
+            line(
+                "email",
+                "Email",
+                Owner::Ghl,
+                vec![Transform::Trim, Transform::Lower],
+            ),
+            line(
+                "firstName",
+                "FirstName",
+                Owner::Newest,
+                vec![Transform::Trim],
+            ),
+            line("lastName", "LastName", Owner::Newest, vec![Transform::Trim]),
+            line(
+                "phone",
+                "Phone",
+                Owner::Newest,
+                vec![Transform::PhoneE164 {
+                    default_region: crate::pair::PHONE_REGION.into(),
+                }],
+            ),
+        ],
+    }
+}
+
+pub struct NoviSide {
+    connection: ConnectionRow,
+    client: NoviClient,
+}
+
+impl NoviSide {
+    pub fn new(connection: ConnectionRow, client: NoviClient) -> Self {
+        Self { connection, client }
+    }
+
+    pub fn client(&self) -> &NoviClient {
+        &self.client
+    }
+}
+
+fn modified_at(member: &NoviMember) -> Option<DateTime<Utc>> {
+    member
+        .other
+        .get("LastModifiedDate")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A member as a record, or `None` for what is not a contact to sync (companies have no
+/// person name; deactivated members are Novi's deletes).
+fn to_record(member: &NoviMember) -> Result<Option<AppRecord>, BridgeError> {
+    let remote_id = member.unique_id.clone().ok_or_else(|| {
+        BridgeError::new(
+            ErrorCode::Remote,
+            format!(
+                "Novi AMS returned a member without UniqueID (name: {})",
+                member.name.as_deref().unwrap_or("none")
+            ),
+        )
+    })?;
+    if member.active == Some(false) || member.first_name.is_none() && member.last_name.is_none() {
+        return Ok(None);
+    }
+    let values: Map<String, Value> = match serde_json::to_value(member) {
+        Ok(Value::Object(object)) => object.into_iter().filter(|(_, v)| !v.is_null()).collect(),
+        _ => Map::new(),
+    };
+    Ok(Some(AppRecord {
+        remote_id,
+        values,
+        updated_at: modified_at(member).map(bridge_store::timestamp),
+    }))
+}
+
+impl AppSide for NoviSide {
+    fn connection(&self) -> &ConnectionRow {
+        &self.connection
+    }
+
+    fn counts(&self) -> RequestCounts {
+        self.client.http().counts()
+    }
+
+    fn changes(&self, cursor: Option<String>) -> BoxStream<'_, Result<AppPage, BridgeError>> {
+        let saved = cursor
+            .and_then(|saved| DateTime::parse_from_rfc3339(&saved).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let since = saved.map(|t| t - chrono::Duration::seconds(CURSOR_OVERLAP_SECONDS));
+        // The cursor is the newest LastModifiedDate Novi reported: its clock, not ours.
+        let newest: Arc<Mutex<Option<DateTime<Utc>>>> = Arc::new(Mutex::new(saved));
+        self.client
+            .list_members(MemberQuery {
+                modified_since: since,
+                page_size: 100,
+            })
+            .map(move |page| {
+                let page = page?;
+                let mut records = Vec::with_capacity(page.items.len());
+                let mut newest = newest
+                    .lock()
+                    .map_err(|_| BridgeError::internal("the Novi AMS cursor lock was poisoned"))?;
+                for member in &page.items {
+                    *newest = (*newest).max(modified_at(member));
+                    records.extend(to_record(member)?);
+                }
+                Ok(AppPage {
+                    records,
+                    cursor: newest.map(bridge_store::timestamp),
+                })
+            })
+            .boxed()
+    }
+
+    fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>> {
+        Box::pin(async { Ok(NOVI_MEMBER_FIELDS.iter().map(|f| f.to_string()).collect()) })
+    }
+}
+
+impl RecordWriter for NoviSide {
+    fn system(&self) -> &str {
+        "Novi AMS"
+    }
+
+    fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
+        Box::pin(async move {
+            let mut object: Map<String, Value> = values.clone().into_iter().collect();
+            object.insert("Active".into(), Value::Bool(true));
+            // Novi requires a display name on create.
+            if !object.contains_key("Name") {
+                let name = ["FirstName", "LastName"]
+                    .iter()
+                    .filter_map(|f| object.get(*f).and_then(Value::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let name = if name.is_empty() {
+                    object
+                        .get("Email")
+                        .and_then(Value::as_str)
+                        .unwrap_or("Contact")
+                        .to_string()
+                } else {
+                    name
+                };
+                object.insert("Name".into(), Value::String(name));
+            }
+            let member: NoviMember = serde_json::from_value(Value::Object(object))
+                .map_err(|e| BridgeError::invalid_input(format!("Novi AMS member: {e}")))?;
+            let created = self.client.create_member(&member).await?;
+            created.unique_id.ok_or_else(|| {
+                BridgeError::new(
+                    ErrorCode::Remote,
+                    "Novi AMS created a member without UniqueID",
+                )
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        remote_id: &'a str,
+        changes: &'a Values,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move {
+            let changes: Map<String, Value> = changes.clone().into_iter().collect();
+            self.client.update_member(remote_id, &changes).await?;
+            Ok(())
+        })
+    }
+
+    fn find_created<'a>(
+        &'a self,
+        values: &'a Values,
+    ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
+        Box::pin(async move {
+            // Novi has no email search: scan the members changed in the last hour.
+            let Some(email) = values
+                .get("Email")
+                .and_then(Value::as_str)
+                .and_then(normalize::email)
+            else {
+                return Ok(None);
+            };
+            let since = Utc::now() - chrono::Duration::hours(1);
+            let pages = self.client.list_members(MemberQuery {
+                modified_since: Some(since),
+                page_size: 100,
+            });
+            futures::pin_mut!(pages);
+            while let Some(page) = pages.try_next().await? {
+                if let Some(found) = page.items.iter().find(|m| {
+                    m.email.as_deref().and_then(normalize::email).as_deref() == Some(email.as_str())
+                }) {
+                    return Ok(found.unique_id.clone());
+                }
+            }
+            Ok(None)
+        })
+    }
+}

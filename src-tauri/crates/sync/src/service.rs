@@ -1,0 +1,239 @@
+//! What the CLI and the desktop both call: sync every pair, undo a run, retry dead letters,
+//! read and save mappings. One path for both, so the window and `bridge` behave alike.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use bridge_auth::TokenStore;
+use bridge_core::mapping::Mapping;
+use bridge_core::{BridgeError, Clock, ErrorCode, System};
+use bridge_store::table::connections::{self, ConnectionRow};
+use bridge_store::table::{mappings, operations, sync_runs};
+use bridge_store::Store;
+
+use crate::app::{app_side, syncs_contacts};
+use crate::apply::Progress;
+use crate::connections::ghl_client;
+use crate::pair::{
+    contact_mapping, ghl_contact_fields, unwritable_lines, Pair, SyncOutcome, UndoReport,
+};
+use crate::plan::Breaker;
+
+/// Which pairs to sync, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncRequest {
+    /// Plan only: nothing is written anywhere.
+    pub dry_run: bool,
+    /// One app connection by name; every pair when `None`.
+    pub pair: Option<String>,
+    /// The GHL connection by name, when there are several.
+    pub ghl: Option<String>,
+    /// Share (0..=1) of a pair's records one sync may overwrite on a side.
+    pub max_overwrite_share: f64,
+}
+
+impl Default for SyncRequest {
+    fn default() -> Self {
+        Self {
+            dry_run: false,
+            pair: None,
+            ghl: None,
+            max_overwrite_share: Breaker::default().max_overwrite_share,
+        }
+    }
+}
+
+/// The one GHL connection every app is paired with (`name` picks one of several).
+pub fn hub(store: &Store, name: Option<&str>) -> Result<ConnectionRow, BridgeError> {
+    let mut ghl: Vec<ConnectionRow> = connections::list(store.conn())?
+        .into_iter()
+        .filter(|c| c.system == System::Ghl && name.is_none_or(|n| c.name == n))
+        .collect();
+    match (ghl.pop(), ghl.is_empty()) {
+        (Some(only), true) => Ok(only),
+        (None, _) => Err(BridgeError::new(
+            ErrorCode::NotFound,
+            match name {
+                Some(n) => format!("no GHL connection is named \"{n}\""),
+                None => "no GHL connection: add one with `bridge connect ghl`".into(),
+            },
+        )),
+        (Some(_), false) => Err(BridgeError::invalid_input(
+            "several GHL connections: name one with --ghl NAME",
+        )),
+    }
+}
+
+/// The app connections that pair with GHL, `name` picking one.
+pub fn app_connections(
+    store: &Store,
+    name: Option<&str>,
+) -> Result<Vec<ConnectionRow>, BridgeError> {
+    Ok(connections::list(store.conn())?
+        .into_iter()
+        .filter(|c| syncs_contacts(c.system) && name.is_none_or(|n| c.name == n))
+        .collect())
+}
+
+/// Syncs every pair (or the one named), one after another; a dry run plans without writing.
+pub async fn sync(
+    store: &mut Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    request: &SyncRequest,
+    cancel: &AtomicBool,
+    progress: Progress<'_>,
+) -> Result<Vec<SyncOutcome>, BridgeError> {
+    if !(0.0..=1.0).contains(&request.max_overwrite_share) {
+        return Err(BridgeError::invalid_input(format!(
+            "the overwrite limit {} must be a share from 0 to 1",
+            request.max_overwrite_share
+        )));
+    }
+    let ghl_connection = hub(store, request.ghl.as_deref())?;
+    let apps = app_connections(store, request.pair.as_deref())?;
+    if apps.is_empty() {
+        return Err(BridgeError::new(
+            ErrorCode::NotFound,
+            match &request.pair {
+                Some(name) => format!("no app connection is named \"{name}\""),
+                None => "nothing to sync: connect an app with `bridge connect novi` or `bridge connect ninox`".into(),
+            },
+        ));
+    }
+    let ghl = ghl_client(&ghl_connection, tokens.clone(), clock.clone())?;
+    let mut outcomes = Vec::with_capacity(apps.len());
+    for app_connection in &apps {
+        let app = app_side(app_connection, tokens.clone())?;
+        let mapping = contact_mapping(store, app_connection)?;
+        let pair = Pair {
+            ghl_connection: &ghl_connection,
+            ghl: &ghl,
+            app: app.as_ref(),
+            mapping: &mapping,
+            breaker: Breaker {
+                max_overwrite_share: request.max_overwrite_share,
+                ..Breaker::default()
+            },
+        };
+        outcomes.push(
+            pair.sync(
+                store,
+                clock.as_ref(),
+                request.dry_run,
+                cancel,
+                &mut *progress,
+            )
+            .await?,
+        );
+    }
+    Ok(outcomes)
+}
+
+/// Writes back, on both sides, the values run `run_id` overwrote.
+pub async fn undo(
+    store: &mut Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    run_id: &str,
+) -> Result<UndoReport, BridgeError> {
+    let run = sync_runs::get(store.conn(), run_id)?.ok_or_else(|| {
+        BridgeError::new(
+            ErrorCode::NotFound,
+            format!("no sync run has the id {run_id}"),
+        )
+    })?;
+    let pair_id = run.summary["pair"].as_str().unwrap_or_default().to_string();
+    let app_connection = connections::get(store.conn(), &pair_id)?.ok_or_else(|| {
+        BridgeError::new(
+            ErrorCode::NotFound,
+            format!("sync run {run_id} belongs to no connection that still exists"),
+        )
+    })?;
+    let ghl_connection = hub(store, None)?;
+    let ghl = ghl_client(&ghl_connection, tokens.clone(), clock.clone())?;
+    let app = app_side(&app_connection, tokens)?;
+    let mapping = contact_mapping(store, &app_connection)?;
+    let pair = Pair {
+        ghl_connection: &ghl_connection,
+        ghl: &ghl,
+        app: app.as_ref(),
+        mapping: &mapping,
+        breaker: Breaker::default(),
+    };
+    pair.undo(store, run_id, clock.as_ref()).await
+}
+
+/// Queues every dead letter again and syncs every pair, so each is sent once more (with the
+/// current values).
+pub async fn retry_dead_letters(
+    store: &mut Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    cancel: &AtomicBool,
+    progress: Progress<'_>,
+) -> Result<Vec<SyncOutcome>, BridgeError> {
+    operations::retry_dead(store.conn(), clock.now())?;
+    sync(
+        store,
+        tokens,
+        clock,
+        &SyncRequest::default(),
+        cancel,
+        progress,
+    )
+    .await
+}
+
+/// The field names the app side of a mapping can use (the live schema, where the app has one).
+pub async fn app_fields(
+    tokens: Arc<dyn TokenStore>,
+    app: &ConnectionRow,
+) -> Result<Vec<String>, BridgeError> {
+    app_side(app, tokens)?.fields().await
+}
+
+/// The mapping in use: the stored one, or the app's default.
+pub fn mapping(store: &Store, app: &ConnectionRow) -> Result<Mapping, BridgeError> {
+    contact_mapping(store, app)
+}
+
+/// Every problem of `mapping` for this pair, each naming its line and field; empty when it can
+/// be saved.
+pub async fn check_mapping(
+    store: &Store,
+    tokens: Arc<dyn TokenStore>,
+    app: &ConnectionRow,
+    mapping: &Mapping,
+) -> Result<Vec<String>, BridgeError> {
+    let ghl = hub(store, None)?;
+    let app_fields = app_fields(tokens, app).await?.into_iter().collect();
+    let mut problems: Vec<String> = mapping
+        .validate(&ghl_contact_fields(store, &ghl.id)?, &app_fields)
+        .into_iter()
+        .map(|p| p.message)
+        .collect();
+    problems.extend(unwritable_lines(mapping));
+    Ok(problems)
+}
+
+/// Validates and stores the mapping. The app's change cursor is reset, so the next sync reads
+/// every record again and fields the mapping newly names are known.
+pub async fn save_mapping(
+    store: &Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: &dyn Clock,
+    app: &ConnectionRow,
+    mapping: &Mapping,
+) -> Result<(), BridgeError> {
+    let problems = check_mapping(store, tokens, app, mapping).await?;
+    if !problems.is_empty() {
+        return Err(BridgeError::invalid_input(format!(
+            "the mapping was not saved:\n  {}",
+            problems.join("\n  ")
+        )));
+    }
+    let spec = serde_json::to_value(mapping).map_err(|e| BridgeError::internal(e.to_string()))?;
+    mappings::save(store.conn(), &app.id, "contact", &spec, clock.now())?;
+    bridge_store::table::cursors::clear(store.conn(), &app.id, crate::pair::APP_CURSOR)
+}
