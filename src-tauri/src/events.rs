@@ -24,6 +24,4 @@ pub struct SyncProgress {
     pub rate_per_second: f64,
     /// Seconds left at that rate, once there is a rate.
     pub eta_seconds: Option<f64>,
-    /// The app connection whose pair is being applied.
-    pub pair: String,
 }

@@ -8,7 +8,8 @@ use bridge_store::table::connections::{self, AuthKind, ConnectionRow};
 use bridge_store::table::sync_runs;
 use bridge_sync::connections::{
     connect_ghl_oauth as engine_connect_ghl_oauth, connect_ghl_token as engine_connect_ghl_token,
-    connect_novi as engine_connect_novi, GhlOauthConnect, GhlTokenConnect, NoviConnect, GHL_SCOPES,
+    connect_ninox as engine_connect_ninox, connect_novi as engine_connect_novi, GhlOauthConnect,
+    GhlTokenConnect, NinoxConnect, NinoxTarget, NoviConnect, GHL_SCOPES,
 };
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -276,6 +277,69 @@ async fn add_novi(state: &AppState, request: NoviConnect) -> Result<ConnectionVi
     view_of(&*state.store()?, &row.id)
 }
 
+/// A Ninox table: the cloud API (v3: team, database, table) or the workspace API (v4).
+#[derive(Debug, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NinoxInput {
+    pub name: Option<String>,
+    pub api_key: String,
+    /// v3 or v4.
+    pub api: String,
+    pub base_url: String,
+    /// v3: team id; v4: workspace id.
+    pub team: String,
+    /// v3: database id; v4: module name.
+    pub database: String,
+    pub table: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_ninox(
+    state: State<'_, AppState>,
+    input: NinoxInput,
+) -> Result<ConnectionView, BridgeError> {
+    let target = match input.api.as_str() {
+        "v3" => NinoxTarget::V3 {
+            base_url: input.base_url,
+            team: input.team,
+            database: input.database,
+            table: input.table,
+        },
+        "v4" => NinoxTarget::V4 {
+            base_url: input.base_url,
+            workspace: input.team,
+            module: input.database,
+            table: input.table,
+        },
+        other => {
+            return Err(BridgeError::invalid_input(format!(
+                "Ninox API '{other}': choose v3 (team, database, table) or v4 (workspace, module, table)"
+            )))
+        }
+    };
+    add_ninox(
+        &state,
+        NinoxConnect {
+            name: blank_to_none(input.name),
+            api_key: Sensitive::new(input.api_key),
+            target,
+        },
+    )
+    .await
+}
+
+async fn add_ninox(state: &AppState, request: NinoxConnect) -> Result<ConnectionView, BridgeError> {
+    let tokens = state.tokens.clone();
+    let clock = state.clock.clone();
+    let row = with_own_store(&state.db_path, move |store| async move {
+        engine_connect_ninox(&store, tokens, clock.as_ref(), request).await
+    })
+    .await?;
+    tracing::info!(connection = %row.id, "Ninox connected");
+    view_of(&*state.store()?, &row.id)
+}
+
 fn blank_to_none(name: Option<String>) -> Option<String> {
     name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty())
 }
@@ -349,4 +413,26 @@ pub async fn connect_sandbox_novi(
         }
     };
     add_novi(&state, request).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_sandbox_ninox(
+    state: State<'_, AppState>,
+) -> Result<ConnectionView, BridgeError> {
+    let request = {
+        let sandbox = state.sandbox.lock().await;
+        let ninox = &sandbox.as_ref().ok_or_else(not_started)?.ninox;
+        NinoxConnect {
+            name: Some("Sandbox Ninox".into()),
+            api_key: Sensitive::new(ninox.api_key()),
+            target: NinoxTarget::V3 {
+                base_url: ninox.base_url_v3(),
+                team: ninox.team_id(),
+                database: ninox.database_id(),
+                table: ninox.table_id(),
+            },
+        }
+    };
+    add_ninox(&state, request).await
 }

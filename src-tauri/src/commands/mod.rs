@@ -4,7 +4,9 @@
 pub mod connections;
 mod contacts;
 mod logs;
+mod mappings;
 mod settings;
+pub mod sync;
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
@@ -20,13 +22,30 @@ pub const COMMAND_NAMES: &[&str] = &[
     "connect_ghl_token",
     "connect_ghl_oauth",
     "connect_novi",
+    "connect_ninox",
     "sandbox_status",
     "start_sandbox",
     "connect_sandbox_ghl",
     "connect_sandbox_novi",
+    "connect_sandbox_ninox",
     "list_contacts",
     "contact_timeline",
     "read_logs",
+    "list_mapping_apps",
+    "mapping_editor",
+    "check_mapping",
+    "preview_mapping",
+    "save_mapping",
+    "plan_sync",
+    "apply_sync",
+    "cancel_sync",
+    "retry_dead_letters",
+    "list_runs",
+    "run_operations",
+    "dead_letters",
+    "list_conflicts",
+    "resolve_conflict",
+    "undo_run",
 ];
 
 /// The one list of commands: it drives the invoke handler and the generated bindings.
@@ -40,13 +59,30 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             connections::connect_ghl_token,
             connections::connect_ghl_oauth,
             connections::connect_novi,
+            connections::connect_ninox,
             connections::sandbox_status,
             connections::start_sandbox,
             connections::connect_sandbox_ghl,
             connections::connect_sandbox_novi,
+            connections::connect_sandbox_ninox,
             contacts::list_contacts,
             contacts::contact_timeline,
             logs::read_logs,
+            mappings::list_mapping_apps,
+            mappings::mapping_editor,
+            mappings::check_mapping,
+            mappings::preview_mapping,
+            mappings::save_mapping,
+            sync::plan_sync,
+            sync::apply_sync,
+            sync::cancel_sync,
+            sync::retry_dead_letters,
+            sync::list_runs,
+            sync::run_operations,
+            sync::dead_letters,
+            sync::list_conflicts,
+            sync::resolve_conflict,
+            sync::undo_run,
         ])
         .events(collect_events![OauthLink, SyncProgress])
 }

@@ -9,6 +9,7 @@ pub mod connections;
 pub mod matching;
 pub mod pair;
 pub mod plan;
+pub mod preview;
 pub mod pull;
 pub mod service;
 pub mod timeline;
