@@ -10,7 +10,28 @@ import type { ApiError, AppInfo, ErrorCode, Result } from "./bindings";
 
 export type { ApiError, AppInfo, ErrorCode };
 export type {
+  AppOption,
   AppSettings,
+  ChangeView,
+  ConflictView,
+  Direction,
+  FieldOption,
+  Keep,
+  MappingDto,
+  MappingEditor,
+  MappingLine,
+  NinoxInput,
+  OperationView,
+  Owner,
+  PairOutcome,
+  PlannedConflict,
+  PlannedOperation,
+  PreviewCellView,
+  PreviewRecordView,
+  Problem,
+  RunView,
+  TransformDto,
+  UndoView,
   ConnectionView,
   ContactDetail,
   ContactPageView,
@@ -75,28 +96,28 @@ async function call<T>(command: () => Promise<Result<T, ApiError>>): Promise<T> 
   return result.data;
 }
 
-export const api = {
-  /** Version, database location, schema version and log folder of this installation. */
-  appInfo: (): Promise<AppInfo> => call(() => commands.appInfo()),
-  getSettings: () => call(() => commands.getSettings()),
-  saveSettings: (settings: B.AppSettings) => call(() => commands.saveSettings(settings)),
+type Commands = typeof commands;
+type Unwrapped<F> = F extends (...args: infer A) => Promise<Result<infer T, ApiError>>
+  ? (...args: A) => Promise<T>
+  : never;
 
-  listConnections: () => call(() => commands.listConnections()),
-  connectGhlToken: (input: B.GhlTokenInput) => call(() => commands.connectGhlToken(input)),
-  /** Resolves once the browser sign-in comes back; listen to `onOauthLink` for the link. */
-  connectGhlOauth: (input: B.GhlOauthInput) => call(() => commands.connectGhlOauth(input)),
-  connectNovi: (input: B.NoviInput) => call(() => commands.connectNovi(input)),
+/**
+ * Every command of the Rust side (see bindings.ts for their documentation), resolving with the
+ * data or rejecting with a `BridgeError`. Looked up at call time, so tests can mock `commands`.
+ */
+export type Api = { [K in keyof Commands]: Unwrapped<Commands[K]> };
 
-  sandboxStatus: () => call(() => commands.sandboxStatus()),
-  startSandbox: () => call(() => commands.startSandbox()),
-  connectSandboxGhl: () => call(() => commands.connectSandboxGhl()),
-  connectSandboxNovi: () => call(() => commands.connectSandboxNovi()),
-
-  listContacts: (search: string, offset: number, limit: number) =>
-    call(() => commands.listContacts(search, offset, limit)),
-  contactTimeline: (contactId: string) => call(() => commands.contactTimeline(contactId)),
-  readLogs: (filter: B.LogFilter) => call(() => commands.readLogs(filter)),
-};
+export const api = Object.fromEntries(
+  Object.keys(commands).map((name) => [
+    name,
+    (...args: unknown[]) =>
+      call(() =>
+        (commands[name as keyof Commands] as (...a: unknown[]) => Promise<Result<unknown, ApiError>>)(
+          ...args,
+        ),
+      ),
+  ]),
+) as Api;
 
 type Unlisten = () => void;
 
@@ -131,4 +152,3 @@ export function onSyncProgress(handler: (progress: B.SyncProgress) => void): Unl
   return subscribe(events.syncProgress, handler);
 }
 
-export type Api = typeof api;
