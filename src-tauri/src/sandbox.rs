@@ -11,6 +11,10 @@ use bridge_sandbox::{
 use serde::Serialize;
 use specta::Type;
 
+/// For the e2e suite only: where to write the fakes' own (fake) credentials, so the test can
+/// act as a person using GHL (adding a task, a note) while the app runs.
+const INFO_FILE_ENV: &str = "BRIDGE_SANDBOX_INFO_FILE";
+
 /// How many contacts the sandbox's GHL location starts with (`BRIDGE_SANDBOX_CONTACTS`).
 const CONTACTS_ENV: &str = "BRIDGE_SANDBOX_CONTACTS";
 const DEFAULT_CONTACTS: usize = 200;
@@ -79,7 +83,25 @@ impl Sandbox {
             contacts,
             "sandbox started"
         );
-        Ok(Sandbox { ghl, novi, ninox })
+        let sandbox = Sandbox { ghl, novi, ninox };
+        if let Some(path) = std::env::var_os(INFO_FILE_ENV) {
+            sandbox.write_test_info(std::path::Path::new(&path))?;
+        }
+        Ok(sandbox)
+    }
+
+    fn write_test_info(&self, path: &std::path::Path) -> Result<(), BridgeError> {
+        let info = serde_json::json!({
+            "ghl": {
+                "baseUrl": self.ghl.base_url(),
+                "locationId": self.ghl.location_id(),
+                "token": self.ghl.private_token(),
+            },
+            "novi": { "baseUrl": self.novi.base_url(), "apiKey": self.novi.api_key() },
+        });
+        std::fs::write(path, info.to_string()).map_err(|e| {
+            BridgeError::internal(format!("cannot write {}: {e}", path.display()))
+        })
     }
 
     pub fn info(&self) -> SandboxInfo {

@@ -78,6 +78,7 @@ export function ContactList({ search, selected, onOpen }: Props) {
                     className={contact.id === selected ? "contact-row active" : "contact-row"}
                     data-testid="contact-row"
                     data-contact-id={contact.id}
+                    data-ghl-id={contact.ghlContactId}
                     onClick={() => onOpen(contact.id)}
                   >
                     <span className="contact-name">{contact.name || "(no name)"}</span>
