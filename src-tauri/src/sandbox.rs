@@ -99,9 +99,8 @@ impl Sandbox {
             },
             "novi": { "baseUrl": self.novi.base_url(), "apiKey": self.novi.api_key() },
         });
-        std::fs::write(path, info.to_string()).map_err(|e| {
-            BridgeError::internal(format!("cannot write {}: {e}", path.display()))
-        })
+        std::fs::write(path, info.to_string())
+            .map_err(|e| BridgeError::internal(format!("cannot write {}: {e}", path.display())))
     }
 
     pub fn info(&self) -> SandboxInfo {

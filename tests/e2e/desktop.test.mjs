@@ -82,6 +82,26 @@ async function screenshot(name) {
   writeFileSync(join(SCREENSHOT_DIR, `${name}.png`), png);
 }
 
+/** Picks the app connection on the Mappings page and waits until its editor is shown. */
+async function chooseApp(name) {
+  const select = await find("mapping-app");
+  for (const option of await select.findElements(By.css("option"))) {
+    if ((await option.getText()).includes(name)) await option.click();
+  }
+  // The editor of the app shown before re-renders while the chosen one loads: ask again.
+  await driver.wait(
+    async () => {
+      try {
+        return (await driver.findElement(byTestId("mapping-title")).getText()).includes(name);
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+    `the ${name} mapping did not open`,
+  );
+}
+
 /** The sandbox's own credentials (fakes), written by the app for this test. */
 function sandboxInfo() {
   return JSON.parse(readFileSync(process.env.BRIDGE_SANDBOX_INFO_FILE, "utf8"));
@@ -181,11 +201,7 @@ test("someone adds a task and an HTML-looking note to a contact in GHL", async (
 
 test("a mapping line is drawn by dragging, explained inline while invalid, then saved", async () => {
   await go("mappings");
-  const select = await find("mapping-app");
-  const options = await select.findElements(By.css("option"));
-  for (const option of options) {
-    if ((await option.getText()).includes("Novi")) await option.click();
-  }
+  await chooseApp("Novi");
   const source = await find("handle-ghl-businessId", 60_000);
   const target = await find("handle-app-JobTitle");
   const before = Number(await (await find("mapping-line-count")).getText());
@@ -222,8 +238,6 @@ test("a mapping line is drawn by dragging, explained inline while invalid, then 
   await click("mapping-save");
   const notice = await find("mapping-notice");
   await driver.wait(async () => /^Saved \d+ lines/.test(await notice.getText()), TIMEOUT_MS);
-  await click("mapping-preview-button");
-  await find("mapping-preview");
   await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("mapping-canvas"));
   await screenshot("mappings");
 });
@@ -256,6 +270,18 @@ test("Apply writes the plan and the progress reaches 100%", async () => {
   await screenshot("sync");
 });
 
+test("the mapping preview shows five real contacts before and after", async () => {
+  await go("mappings");
+  await chooseApp("Novi");
+  await click("mapping-preview-button", 60_000);
+  const preview = await find("mapping-preview");
+  const records = await preview.findElements(By.css(".preview-record"));
+  assert.equal(records.length, 5);
+  assert.match(await preview.getText(), /JobTitle/);
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", preview);
+  await screenshot("mappings-preview");
+});
+
 test("the contact's timeline shows the task added in GHL, and the HTML note as text", async () => {
   await go("contacts");
   const search = await find("contact-search");
@@ -278,6 +304,7 @@ test("the contact's timeline shows the task added in GHL, and the HTML note as t
   assert.ok(texts.includes(XSS_NOTE), `the note is not shown as text: ${JSON.stringify(texts)}`);
   assert.equal((await timeline.findElements(By.css("img"))).length, 0, "the note became an <img>");
   assert.equal(await driver.executeScript("return typeof window.__pwned"), "undefined", "the note's markup ran");
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", task);
   await screenshot("contacts");
 });
 

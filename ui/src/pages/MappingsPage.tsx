@@ -44,7 +44,7 @@ function Editor({ editor }: { editor: MappingEditor }) {
   return (
     <>
       <section className="card" aria-labelledby="canvas-heading">
-        <h2 id="canvas-heading" className="card-title">
+        <h2 id="canvas-heading" className="card-title" data-testid="mapping-title">
           GoHighLevel ↔ {editor.app.name}
         </h2>
         <p className="muted">
