@@ -2,6 +2,7 @@
 
 pub mod browser;
 pub mod ghl_world;
+pub mod ninox_pair;
 pub mod novi_pair;
 pub mod spec_mock;
 

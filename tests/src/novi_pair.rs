@@ -136,17 +136,17 @@ pub async fn novi_members(pair: &Pair) -> Vec<Value> {
 }
 
 /// Every contact of the GHL fake, through its documented search (searchAfter paging).
-pub async fn ghl_contacts(pair: &Pair) -> Vec<Value> {
+pub async fn ghl_contacts(ghl: &GhlSandbox) -> Vec<Value> {
     let mut all = Vec::new();
     let mut search_after: Option<Value> = None;
     loop {
-        let mut body = serde_json::json!({"locationId": pair.ghl.location_id(), "pageLimit": 500});
+        let mut body = serde_json::json!({"locationId": ghl.location_id(), "pageLimit": 500});
         if let Some(after) = &search_after {
             body["searchAfter"] = after.clone();
         }
         let page: Value = reqwest::Client::new()
-            .post(format!("{}/contacts/search", pair.ghl.base_url()))
-            .bearer_auth(pair.ghl.private_token())
+            .post(format!("{}/contacts/search", ghl.base_url()))
+            .bearer_auth(ghl.private_token())
             .header("Version", "2021-07-28")
             .json(&body)
             .send()
@@ -191,13 +191,21 @@ pub async fn linked_person(pair: &Pair) -> Person {
         })
         .expect("an active member with an email");
     let email = email_of(&member, "Email");
+    Person {
+        member_id: member["UniqueID"].as_str().unwrap().to_string(),
+        ghl_id: ghl_id_of_email(&pair.ghl, &email)
+            .await
+            .expect("their GHL contact"),
+        member,
+    }
+}
+
+/// The id of the GHL contact holding `email`, through GHL's duplicate search.
+pub async fn ghl_id_of_email(ghl: &GhlSandbox, email: &str) -> Option<String> {
     let duplicate: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/contacts/search/duplicate?locationId={}&email={email}",
-            pair.ghl.base_url(),
-            pair.ghl.location_id()
-        ))
-        .bearer_auth(pair.ghl.private_token())
+        .get(format!("{}/contacts/search/duplicate", ghl.base_url()))
+        .query(&[("locationId", ghl.location_id().as_str()), ("email", email)])
+        .bearer_auth(ghl.private_token())
         .header("Version", "2021-07-28")
         .send()
         .await
@@ -205,21 +213,14 @@ pub async fn linked_person(pair: &Pair) -> Person {
         .json()
         .await
         .unwrap();
-    Person {
-        member_id: member["UniqueID"].as_str().unwrap().to_string(),
-        ghl_id: duplicate["contact"]["id"]
-            .as_str()
-            .expect("their GHL contact")
-            .to_string(),
-        member,
-    }
+    duplicate["contact"]["id"].as_str().map(str::to_string)
 }
 
 /// GET /contacts/{id} → the contact.
-pub async fn ghl_contact(pair: &Pair, id: &str) -> Value {
+pub async fn ghl_contact(ghl: &GhlSandbox, id: &str) -> Value {
     let answer: Value = reqwest::Client::new()
-        .get(format!("{}/contacts/{id}", pair.ghl.base_url()))
-        .bearer_auth(pair.ghl.private_token())
+        .get(format!("{}/contacts/{id}", ghl.base_url()))
+        .bearer_auth(ghl.private_token())
         .header("Version", "2021-07-28")
         .send()
         .await
@@ -231,10 +232,10 @@ pub async fn ghl_contact(pair: &Pair, id: &str) -> Value {
 }
 
 /// An operator's edit in GHL: PUT /contacts/{id}.
-pub async fn edit_ghl_contact(pair: &Pair, id: &str, changes: Value) {
+pub async fn edit_ghl_contact(ghl: &GhlSandbox, id: &str, changes: Value) {
     let answer = reqwest::Client::new()
-        .put(format!("{}/contacts/{id}", pair.ghl.base_url()))
-        .bearer_auth(pair.ghl.private_token())
+        .put(format!("{}/contacts/{id}", ghl.base_url()))
+        .bearer_auth(ghl.private_token())
         .header("Version", "2021-07-28")
         .json(&changes)
         .send()

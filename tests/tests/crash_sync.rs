@@ -31,17 +31,114 @@ fn tally(records: &[Value], email: &str, first: &str, last: &str) -> Side {
     side
 }
 
-async fn final_state(pair: &Pair) -> (Side, Side) {
-    let ghl = ghl_contacts(pair).await;
-    let members: Vec<Value> = novi_members(pair)
-        .await
-        .into_iter()
-        .filter(|m| m["Active"] == Value::Bool(true) && m["FirstName"].is_string())
+/// (person's email, kind, title) → how many records carry it, per side.
+type Children = BTreeMap<(String, String, String), usize>;
+
+/// Every GHL task through the location-wide task search, and every Novi activity, keyed by
+/// their person's email (ids differ between the two runs).
+async fn children(pair: &Pair, ghl: &[Value], members: &[Value]) -> (Children, Children) {
+    let ghl_email: BTreeMap<&str, String> = ghl
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), email_of(c, "email")))
         .collect();
-    (
-        tally(&ghl, "email", "firstName", "lastName"),
-        tally(&members, "Email", "FirstName", "LastName"),
-    )
+    let mut ghl_tasks = Children::new();
+    let mut skip = 0;
+    loop {
+        let page: Value = reqwest::Client::new()
+            .post(format!(
+                "{}/locations/{}/tasks/search",
+                pair.ghl.base_url(),
+                pair.ghl.location_id()
+            ))
+            .bearer_auth(pair.ghl.private_token())
+            .header("Version", "2021-07-28")
+            .json(&serde_json::json!({"skip": skip, "limit": 500}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let tasks = page["tasks"].as_array().cloned().unwrap_or_default();
+        for task in &tasks {
+            let email = ghl_email
+                .get(task["contactId"].as_str().unwrap_or_default())
+                .cloned()
+                .unwrap_or_default();
+            let key = (
+                email,
+                "task".into(),
+                task["title"].as_str().unwrap_or_default().into(),
+            );
+            *ghl_tasks.entry(key).or_default() += 1;
+        }
+        skip += tasks.len();
+        if tasks.len() < 500 {
+            break;
+        }
+    }
+    let member_email: BTreeMap<&str, String> = members
+        .iter()
+        .map(|m| (m["UniqueID"].as_str().unwrap(), email_of(m, "Email")))
+        .collect();
+    let mut novi_children = Children::new();
+    let mut offset = 0;
+    loop {
+        let page: Value = reqwest::Client::new()
+            .get(format!(
+                "{}/activities?pageSize=1000&offset={offset}",
+                pair.novi.base_url()
+            ))
+            .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = page["Results"].as_array().cloned().unwrap_or_default();
+        for activity in &items {
+            let email = member_email
+                .get(activity["MemberUniqueId"].as_str().unwrap_or_default())
+                .cloned()
+                .unwrap_or_default();
+            let key = (
+                email,
+                activity["ActivityType"].as_str().unwrap_or_default().into(),
+                activity["Subject"].as_str().unwrap_or_default().into(),
+            );
+            *novi_children.entry(key).or_default() += 1;
+        }
+        offset += items.len();
+        if items.is_empty() || offset as u64 >= page["TotalCount"].as_u64().unwrap_or_default() {
+            break;
+        }
+    }
+    (ghl_tasks, novi_children)
+}
+
+struct FinalState {
+    ghl: Side,
+    novi: Side,
+    ghl_tasks: Children,
+    novi_activities: Children,
+}
+
+async fn final_state(pair: &Pair) -> FinalState {
+    let ghl = ghl_contacts(&pair.ghl).await;
+    let all_members = novi_members(pair).await;
+    let members: Vec<Value> = all_members
+        .iter()
+        .filter(|m| m["Active"] == Value::Bool(true) && m["FirstName"].is_string())
+        .cloned()
+        .collect();
+    let (ghl_tasks, novi_activities) = children(pair, &ghl, &all_members).await;
+    FinalState {
+        ghl: tally(&ghl, "email", "firstName", "lastName"),
+        novi: tally(&members, "Email", "FirstName", "LastName"),
+        ghl_tasks,
+        novi_activities,
+    }
 }
 
 /// Deterministic moments (ms) to kill at, spread over a sync's lifetime.
@@ -101,10 +198,8 @@ async fn a_sync_killed_twenty_times_ends_where_an_uninterrupted_one_does() {
         // Then runs to completion until there is nothing left to do.
         for _ in 0..3 {
             let outcome = c.sync();
-            if outcome["plan"]["operations"]
-                .as_array()
-                .is_some_and(Vec::is_empty)
-            {
+            let empty = |v: &Value| v.as_array().is_some_and(Vec::is_empty);
+            if empty(&outcome["plan"]["operations"]) && empty(&outcome["children"]) {
                 break;
             }
         }
@@ -117,18 +212,46 @@ async fn a_sync_killed_twenty_times_ends_where_an_uninterrupted_one_does() {
         "every run finished before its kill: the test killed nothing"
     );
 
-    let (ghl, novi) = final_state(&crashed).await;
-    let doubled: Vec<_> = ghl
+    let got = final_state(&crashed).await;
+    let doubled: Vec<_> = got
+        .ghl
         .iter()
-        .chain(novi.iter())
+        .chain(got.novi.iter())
         .filter(|(_, (_, _, n))| *n > 1)
         .collect();
     assert!(doubled.is_empty(), "records created twice: {doubled:?}");
-    assert_eq!(ghl.len(), expected.0.len(), "GHL contacts");
-    assert_eq!(novi.len(), expected.1.len(), "Novi members");
-    assert!(ghl == expected.0, "GHL differs from the uninterrupted run");
+    assert_eq!(got.ghl.len(), expected.ghl.len(), "GHL contacts");
+    assert_eq!(got.novi.len(), expected.novi.len(), "Novi members");
     assert!(
-        novi == expected.1,
+        got.ghl == expected.ghl,
+        "GHL differs from the uninterrupted run"
+    );
+    assert!(
+        got.novi == expected.novi,
         "Novi differs from the uninterrupted run"
     );
+    // Tasks and notes too: the same ones, none doubled by a create whose answer was lost.
+    assert!(
+        expected.novi_activities.len() > NOVI_ONLY,
+        "the reference carried tasks and notes over"
+    );
+    let differs = |a: &Children, b: &Children| -> Vec<String> {
+        a.iter()
+            .filter(|(k, n)| b.get(*k) != Some(n))
+            .map(|(k, n)| format!("{k:?}: {n} vs {:?}", b.get(k)))
+            .take(5)
+            .collect()
+    };
+    assert_eq!(
+        differs(&got.ghl_tasks, &expected.ghl_tasks),
+        Vec::<String>::new(),
+        "GHL tasks differ from the uninterrupted run"
+    );
+    assert_eq!(got.ghl_tasks.len(), expected.ghl_tasks.len());
+    assert_eq!(
+        differs(&got.novi_activities, &expected.novi_activities),
+        Vec::<String>::new(),
+        "Novi activities differ from the uninterrupted run"
+    );
+    assert_eq!(got.novi_activities.len(), expected.novi_activities.len());
 }

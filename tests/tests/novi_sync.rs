@@ -67,7 +67,7 @@ async fn contacts_sync_both_ways_then_nothing_is_written() {
     // (deactivated members and companies are not contacts).
     let members = novi_members(&pair).await;
     let member_emails = active_emails(&members);
-    let ghl_emails: BTreeSet<String> = ghl_contacts(&pair)
+    let ghl_emails: BTreeSet<String> = ghl_contacts(&pair.ghl)
         .await
         .iter()
         .map(|c| email_of(c, "email"))
@@ -119,7 +119,7 @@ async fn an_edit_on_either_side_reaches_the_other_once_without_echo() {
     let person = linked_person(&pair).await;
 
     // GHL: a new first name; ten syncs write it to Novi once and nothing back.
-    edit_ghl_contact(&pair, &person.ghl_id, json!({"firstName": "Augusta"})).await;
+    edit_ghl_contact(&pair.ghl, &person.ghl_id, json!({"firstName": "Augusta"})).await;
     let (ghl_before, novi_before) = (writes(&pair.ghl.stats()), writes(&pair.novi.stats()));
     sync(&pair, 10).await;
     assert_eq!(
@@ -141,7 +141,7 @@ async fn an_edit_on_either_side_reaches_the_other_once_without_echo() {
     edit_novi_member(&pair, &person.member_id, json!({"LastName": "Byron"})).await;
     let (ghl_before, novi_before) = (writes(&pair.ghl.stats()), writes(&pair.novi.stats()));
     sync(&pair, 10).await;
-    let contact = ghl_contact(&pair, &person.ghl_id).await;
+    let contact = ghl_contact(&pair.ghl, &person.ghl_id).await;
     assert_eq!(contact["lastName"], "Byron");
     assert_eq!(contact["firstName"], "Augusta");
     assert_eq!(
@@ -253,7 +253,7 @@ async fn under_faults_the_sync_finishes_and_retry_clears_what_is_left() {
         active.len(),
         "a member was created twice"
     );
-    let contacts = ghl_contacts(&pair).await;
+    let contacts = ghl_contacts(&pair.ghl).await;
     let unique: BTreeSet<String> = contacts.iter().map(|c| email_of(c, "email")).collect();
     assert_eq!(
         unique.len(),
@@ -293,7 +293,7 @@ async fn a_manual_review_conflict_writes_neither_side_until_one_is_kept() {
     let person = linked_person(&pair).await;
 
     // Both sides rename the person differently.
-    edit_ghl_contact(&pair, &person.ghl_id, json!({"firstName": "Augusta"})).await;
+    edit_ghl_contact(&pair.ghl, &person.ghl_id, json!({"firstName": "Augusta"})).await;
     edit_novi_member(&pair, &person.member_id, json!({"FirstName": "Ada B."})).await;
     let p = pair.clone();
     let conflicts: Value = blocking(move || {
@@ -310,7 +310,7 @@ async fn a_manual_review_conflict_writes_neither_side_until_one_is_kept() {
     assert_eq!(conflicts[0]["appValue"], "\"Ada B.\"");
     // Neither side was written.
     assert_eq!(
-        ghl_contact(&pair, &person.ghl_id).await["firstName"],
+        ghl_contact(&pair.ghl, &person.ghl_id).await["firstName"],
         "Augusta"
     );
     assert_eq!(
@@ -332,7 +332,7 @@ async fn a_manual_review_conflict_writes_neither_side_until_one_is_kept() {
     .await;
     assert_eq!(left, json!([]));
     assert_eq!(
-        ghl_contact(&pair, &person.ghl_id).await["firstName"],
+        ghl_contact(&pair.ghl, &person.ghl_id).await["firstName"],
         "Ada B."
     );
 }
@@ -344,7 +344,7 @@ async fn undo_restores_what_a_run_overwrote_on_both_sides() {
     let original = person.member["FirstName"].clone();
 
     // The run that carried "Augusta" to Novi…
-    edit_ghl_contact(&pair, &person.ghl_id, json!({"firstName": "Augusta"})).await;
+    edit_ghl_contact(&pair.ghl, &person.ghl_id, json!({"firstName": "Augusta"})).await;
     let run = sync(&pair, 1).await;
     assert_eq!(
         novi_member(&pair, &person.member_id).await["FirstName"],
@@ -364,7 +364,7 @@ async fn undo_restores_what_a_run_overwrote_on_both_sides() {
     );
     let last = sync(&pair, 2).await;
     assert_eq!(
-        ghl_contact(&pair, &person.ghl_id).await["firstName"],
+        ghl_contact(&pair.ghl, &person.ghl_id).await["firstName"],
         original
     );
     assert_eq!(
@@ -390,14 +390,14 @@ async fn agreed_fields_and_recurring_changes_sync_every_time() {
     .await;
     sync(&pair, 1).await;
     assert_eq!(
-        ghl_contact(&pair, &person.ghl_id).await["email"],
+        ghl_contact(&pair.ghl, &person.ghl_id).await["email"],
         "new.address@example.org"
     );
 
     // GHL: A → B, B → A, A → B: every change reaches Novi, including the one that repeats.
     let original = person.member["FirstName"].clone();
     for name in [json!("Augusta"), original.clone(), json!("Augusta")] {
-        edit_ghl_contact(&pair, &person.ghl_id, json!({ "firstName": name })).await;
+        edit_ghl_contact(&pair.ghl, &person.ghl_id, json!({ "firstName": name })).await;
         sync(&pair, 1).await;
         assert_eq!(
             novi_member(&pair, &person.member_id).await["FirstName"],

@@ -91,6 +91,12 @@ enum Command {
         #[arg(long, value_parser = ["ghl", "app"], requires = "resolve")]
         keep: Option<String>,
     },
+    /// App records whose match was uncertain (an email or phone shared by several contacts):
+    /// left unlinked, never guessed, until the data is made unambiguous.
+    Reviews {
+        #[arg(long)]
+        json: bool,
+    },
     /// Writes back the values a sync run overwrote, on both sides.
     Undo {
         run_id: String,
@@ -174,6 +180,7 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
             resolve,
             keep,
         } => commands::sync::conflicts(context, json, resolve, keep.as_deref()),
+        Command::Reviews { json } => commands::sync::reviews(context, json),
         Command::Timeline { contact_id, json } => {
             commands::contacts::timeline(context, &contact_id, json)
         }

@@ -2,7 +2,10 @@
 //! (see the capability matrix in the README). `http` is the plumbing they share; `ghl` is the
 //! hub's client.
 
+pub mod connectif;
 pub mod ghl;
 pub mod http;
+pub mod nifty;
+pub mod niftyimages;
 pub mod ninox;
 pub mod novi;

@@ -29,6 +29,11 @@ pub struct FaultConfig {
     pub drop_rate: f64,
     /// Share of requests that are processed and answered 200 with a truncated JSON body.
     pub malformed_rate: f64,
+    /// Share of requests answered 429 Too Many Requests (in the app's own words and headers)
+    /// without being processed. Honoured by the fakes of apps with unpublished or loosely
+    /// documented limits (Nifty, Connectif, NiftyImages); GHL and Novi answer 429 from their
+    /// own limiters.
+    pub rate_limited_rate: f64,
 }
 
 impl FaultConfig {
@@ -49,6 +54,8 @@ pub(crate) enum Fault {
 pub(crate) struct FaultState {
     config: FaultConfig,
     rng: SmallRng,
+    /// A separate stream, so adding 429s leaves the other decisions of a seed unchanged.
+    rate_rng: SmallRng,
 }
 
 impl FaultState {
@@ -56,6 +63,7 @@ impl FaultState {
         Self {
             config,
             rng: SmallRng::seed_from_u64(seed ^ 0xfa17_5eed),
+            rate_rng: SmallRng::seed_from_u64(seed ^ 0x0429_5eed),
         }
     }
 
@@ -65,6 +73,12 @@ impl FaultState {
 
     pub fn latency(&self) -> Duration {
         self.config.latency
+    }
+
+    /// Whether this request is refused with a 429 (see [`FaultConfig::rate_limited_rate`]).
+    pub fn draw_rate_limited(&mut self) -> bool {
+        let draw: f64 = self.rate_rng.random();
+        draw < self.config.rate_limited_rate
     }
 
     /// Decides one request's fate. Always draws the same count of numbers, so the sequence
@@ -211,12 +225,38 @@ mod tests {
     }
 
     #[test]
+    fn rate_limits_follow_their_share_on_their_own_stream() {
+        let mut never = FaultState::new(FaultConfig::none(), 3);
+        assert!((0..500).all(|_| !never.draw_rate_limited()));
+        let config = FaultConfig {
+            rate_limited_rate: 0.5,
+            error_rate: 0.2,
+            ..FaultConfig::none()
+        };
+        let mut with = FaultState::new(config.clone(), 3);
+        let limited = (0..1000).filter(|_| with.draw_rate_limited()).count();
+        assert!((350..650).contains(&limited), "{limited}");
+        // The other faults are drawn as they would be without 429s.
+        let mut a = FaultState::new(config.clone(), 3);
+        let mut b = FaultState::new(config, 3);
+        let plain: Vec<_> = (0..100).map(|_| a.draw()).collect();
+        let mixed: Vec<_> = (0..100)
+            .map(|_| {
+                b.draw_rate_limited();
+                b.draw()
+            })
+            .collect();
+        assert_eq!(plain, mixed);
+    }
+
+    #[test]
     fn same_seed_same_decisions() {
         let config = FaultConfig {
             error_rate: 0.3,
             drop_rate: 0.3,
             malformed_rate: 0.3,
             latency: Duration::ZERO,
+            rate_limited_rate: 0.0,
         };
         let mut a = FaultState::new(config.clone(), 9);
         let mut b = FaultState::new(config, 9);

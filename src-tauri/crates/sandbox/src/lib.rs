@@ -13,13 +13,19 @@
 //! # Ok(()) }
 //! ```
 
+mod connectif;
 pub mod faults;
 mod ghl;
+mod nifty;
+mod niftyimages;
 mod ninox;
 mod novi;
 pub mod seed;
 
+pub use connectif::{ConnectifConfig, ConnectifEvent, ConnectifSandbox};
 pub use faults::FaultConfig;
 pub use ghl::{GhlConfig, GhlSandbox, RequestStats};
+pub use nifty::{NiftyConfig, NiftySandbox};
+pub use niftyimages::{NiftyImagesConfig, NiftyImagesSandbox};
 pub use ninox::{NinoxConfig, NinoxSandbox};
 pub use novi::{NoviConfig, NoviSandbox};

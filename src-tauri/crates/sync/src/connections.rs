@@ -9,8 +9,12 @@ use bridge_auth::{
     AccessTokenSource, LoopbackOptions, OAuthClient, Sensitive, StaticToken, TokenManager,
     TokenStore,
 };
+use bridge_connectors::connectif::{rate_budget as connectif_rate_budget, ConnectifClient};
 use bridge_connectors::ghl::GhlClient;
 use bridge_connectors::http::RateBudget;
+use bridge_connectors::niftyimages::{
+    rate_budget as niftyimages_rate_budget, unique_field, NiftyImagesClient,
+};
 use bridge_connectors::ninox::v3::V3TablePath;
 use bridge_connectors::ninox::{
     rate_budget as ninox_rate_budget, NinoxTable, NinoxV3Client, NinoxV4Client,
@@ -30,6 +34,7 @@ pub const GHL_SCOPES: &[&str] = &[
     "locations/customFields.readonly",
     "calendars/events.readonly",
     "calendars/events.write",
+    "locations/tasks.readonly",
 ];
 
 /// A GHL connection by Private Integration Token.
@@ -401,9 +406,7 @@ pub async fn connect_ninox(
         },
         clock,
     )?;
-    let mapping = crate::app::ninox_mapping_for(&fields);
-    let spec = serde_json::to_value(&mapping).map_err(|e| BridgeError::internal(e.to_string()))?;
-    bridge_store::table::mappings::save(store.conn(), &row.id, "contact", &spec, clock.now())?;
+    save_default_mapping(store, &row, &crate::app::ninox_mapping_for(&fields), clock)?;
     Ok(row)
 }
 
@@ -424,6 +427,210 @@ pub fn ninox_table(
         Arc::new(key),
         &connection.name,
     )
+}
+
+/// A Connectif account by API key (`keyId:keySecret`).
+pub struct ConnectifConnect {
+    pub name: Option<String>,
+    /// `https://api.connectif.cloud`.
+    pub base_url: String,
+    pub api_key: Sensitive<String>,
+    /// The checkbox custom field (its id) GHL's tags go to.
+    pub tags_field: Option<String>,
+    /// The first wait between polls of an export (it doubles up to 30 s).
+    pub export_poll_ms: Option<u64>,
+}
+
+/// Checks the key (one request: a contact lookup), then saves the connection, its key and
+/// the default mapping.
+pub async fn connect_connectif(
+    store: &Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: &dyn Clock,
+    request: ConnectifConnect,
+) -> Result<ConnectionRow, BridgeError> {
+    let key = Sensitive::new(request.api_key.expose().trim().to_string());
+    if !key.expose().contains(':') {
+        return Err(BridgeError::invalid_input(
+            "Connectif connection: the API key must be keyId:keySecret",
+        ));
+    }
+    let host = Url::parse(&request.base_url)
+        .map_err(|e| {
+            BridgeError::invalid_input(format!(
+                "--base-url '{}' is not a URL: {e}",
+                request.base_url
+            ))
+        })?
+        .host_str()
+        .unwrap_or_default()
+        .to_string();
+    let name = request.name.unwrap_or_else(|| format!("Connectif {host}"));
+    ensure_name_free(store, System::Connectif, &name)?;
+    let probe = ConnectifClient::new(
+        &request.base_url,
+        Arc::new(FixedToken(key.clone())),
+        Arc::new(connectif_rate_budget(&name)),
+    )?;
+    probe
+        .get_contact("connection-check@contactbridge.invalid")
+        .await
+        .map_err(|e| {
+            BridgeError::new(
+                e.code,
+                format!("Connectif refused the connection check: {}", e.message),
+            )
+        })?;
+    let id = connection_id(System::Connectif, &name);
+    tokens.set(&secret_key(&id), &key)?;
+    let row = insert_or_forget_secret(
+        store,
+        tokens.as_ref(),
+        &NewConnection {
+            system: System::Connectif,
+            name,
+            base_url: request.base_url,
+            auth_kind: AuthKind::ApiKey,
+            account_id: host,
+            secret_ref: secret_key(&id),
+            settings: serde_json::json!({
+                "tagsField": request.tags_field,
+                "exportPollMs": request.export_poll_ms,
+            }),
+        },
+        clock,
+    )?;
+    save_default_mapping(
+        store,
+        &row,
+        &crate::app::default_connectif_mapping(request.tags_field.as_deref()),
+        clock,
+    )?;
+    Ok(row)
+}
+
+/// The client of a stored Connectif connection.
+pub fn connectif_client(
+    connection: &ConnectionRow,
+    tokens: Arc<dyn TokenStore>,
+) -> Result<ConnectifClient, BridgeError> {
+    let key = StaticToken::new(
+        tokens,
+        connection.secret_ref.clone(),
+        format!("Connectif connection \"{}\"", connection.name),
+    )
+    .with_token_name("API key");
+    ConnectifClient::new(
+        &connection.base_url,
+        Arc::new(key),
+        Arc::new(connectif_rate_budget(&connection.name)),
+    )
+}
+
+/// A NiftyImages Custom Data Store by its API key.
+pub struct NiftyImagesConnect {
+    pub name: Option<String>,
+    /// `https://api.niftyimages.com/v1`.
+    pub base_url: String,
+    pub api_key: Sensitive<String>,
+}
+
+/// Reads the store's schema with the key (one request), then saves the connection, its key
+/// and a one-way mapping onto the store's fields. The store must have a unique field: rows
+/// are written and updated by it.
+pub async fn connect_niftyimages(
+    store: &Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: &dyn Clock,
+    request: NiftyImagesConnect,
+) -> Result<ConnectionRow, BridgeError> {
+    let key = Sensitive::new(request.api_key.expose().trim().to_string());
+    if key.expose().is_empty() {
+        return Err(BridgeError::invalid_input(
+            "NiftyImages connection: the data store's API key is empty",
+        ));
+    }
+    Url::parse(&request.base_url).map_err(|e| {
+        BridgeError::invalid_input(format!(
+            "--base-url '{}' is not a URL: {e}",
+            request.base_url
+        ))
+    })?;
+    let name = request
+        .name
+        .unwrap_or_else(|| "NiftyImages data store".to_string());
+    ensure_name_free(store, System::NiftyImages, &name)?;
+    let probe = NiftyImagesClient::new(
+        &request.base_url,
+        Arc::new(FixedToken(key.clone())),
+        Arc::new(niftyimages_rate_budget(&name)),
+    )?;
+    let fields = probe.store_fields().await.map_err(|e| {
+        BridgeError::new(
+            e.code,
+            format!("NiftyImages refused the connection check: {}", e.message),
+        )
+    })?;
+    let unique = unique_field(&fields)
+        .map(|f| f.name.clone())
+        .ok_or_else(|| {
+            BridgeError::invalid_input(
+                "this NiftyImages data store has no unique field: mark one (e.g. email) unique \
+                 in NiftyImages so rows can be updated",
+            )
+        })?;
+    let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+    let id = connection_id(System::NiftyImages, &name);
+    tokens.set(&secret_key(&id), &key)?;
+    let row = insert_or_forget_secret(
+        store,
+        tokens.as_ref(),
+        &NewConnection {
+            system: System::NiftyImages,
+            name,
+            base_url: request.base_url,
+            auth_kind: AuthKind::ApiKey,
+            account_id: unique.clone(),
+            secret_ref: secret_key(&id),
+            settings: serde_json::json!({ "uniqueField": unique }),
+        },
+        clock,
+    )?;
+    save_default_mapping(
+        store,
+        &row,
+        &crate::app::niftyimages_mapping_for(&names, &unique),
+        clock,
+    )?;
+    Ok(row)
+}
+
+/// The client of a stored NiftyImages connection.
+pub fn niftyimages_client(
+    connection: &ConnectionRow,
+    tokens: Arc<dyn TokenStore>,
+) -> Result<NiftyImagesClient, BridgeError> {
+    let key = StaticToken::new(
+        tokens,
+        connection.secret_ref.clone(),
+        format!("NiftyImages connection \"{}\"", connection.name),
+    )
+    .with_token_name("API key");
+    NiftyImagesClient::new(
+        &connection.base_url,
+        Arc::new(key),
+        Arc::new(niftyimages_rate_budget(&connection.name)),
+    )
+}
+
+fn save_default_mapping(
+    store: &Store,
+    connection: &ConnectionRow,
+    mapping: &bridge_core::mapping::Mapping,
+    clock: &dyn Clock,
+) -> Result<(), BridgeError> {
+    let spec = serde_json::to_value(mapping).map_err(|e| BridgeError::internal(e.to_string()))?;
+    bridge_store::table::mappings::save(store.conn(), &connection.id, "contact", &spec, clock.now())
 }
 
 /// The client of a stored GHL connection, with the token source its auth kind needs.

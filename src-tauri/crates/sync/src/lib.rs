@@ -5,7 +5,9 @@
 pub mod app;
 pub mod apply;
 pub mod browse;
+pub mod children;
 pub mod connections;
+pub mod events;
 pub mod matching;
 pub mod pair;
 pub mod plan;

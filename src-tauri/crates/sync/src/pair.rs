@@ -155,6 +155,26 @@ fn next_appointment(
     }))
 }
 
+/// What one run of a pair produced, before the run's bookkeeping.
+struct Run {
+    ghl_pull: PullReport,
+    app_records_pulled: u64,
+    plan: Plan,
+    applied: Option<ApplyReport>,
+    children: Vec<crate::children::ChildOperation>,
+    children_applied: Option<crate::children::ChildReport>,
+    pushes: Vec<crate::events::PushOperation>,
+    pushes_applied: Option<crate::events::PushReport>,
+}
+
+impl Run {
+    fn cancelled(&self) -> bool {
+        self.applied.is_some_and(|r| r.cancelled)
+            || self.children_applied.is_some_and(|r| r.cancelled)
+            || self.pushes_applied.is_some_and(|r| r.cancelled)
+    }
+}
+
 /// What one sync did.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -169,6 +189,12 @@ pub struct SyncOutcome {
     pub app_records_pulled: u64,
     pub plan: Plan,
     pub applied: Option<ApplyReport>,
+    /// Tasks and notes to write (planned after the contacts were applied).
+    pub children: Vec<crate::children::ChildOperation>,
+    pub children_applied: Option<crate::children::ChildReport>,
+    /// GHL activities to send as events (apps that take them so).
+    pub pushes: Vec<crate::events::PushOperation>,
+    pub pushes_applied: Option<crate::events::PushReport>,
     pub ghl_requests: u64,
     pub app_requests: u64,
     pub rate_limited: u64,
@@ -207,12 +233,12 @@ impl Pair<'_> {
         let limited = (self.ghl.http().counts().rate_limited - ghl_start.rate_limited)
             + (self.app.counts().rate_limited - app_start.rate_limited);
         let (status, error) = match &result {
-            Ok((_, _, _, Some(report))) if report.cancelled => ("cancelled", None),
+            Ok(run) if run.cancelled() => ("cancelled", None),
             Ok(_) => ("succeeded", None),
             Err(e) => ("failed", Some(e.message.clone())),
         };
         let mut summary = match &result {
-            Ok((_, _, plan, _)) => summarize(plan),
+            Ok(run) => summarize(&run.plan, &run.children, run.pushes.len()),
             Err(_) => serde_json::json!({}),
         };
         summary["pair"] = Value::String(self.app_connection().id.clone());
@@ -228,7 +254,16 @@ impl Pair<'_> {
             },
             clock.now(),
         )?;
-        let (ghl_pull, app_records_pulled, plan, applied) = result?;
+        let Run {
+            ghl_pull,
+            app_records_pulled,
+            plan,
+            applied,
+            children,
+            children_applied,
+            pushes,
+            pushes_applied,
+        } = result?;
         Ok(SyncOutcome {
             run_id,
             pair_name: self.app_connection().name.clone(),
@@ -239,6 +274,10 @@ impl Pair<'_> {
             app_records_pulled,
             plan,
             applied,
+            children,
+            children_applied,
+            pushes,
+            pushes_applied,
             ghl_requests: ghl_spent,
             app_requests: app_spent,
             rate_limited: limited,
@@ -253,9 +292,9 @@ impl Pair<'_> {
         cancel: &AtomicBool,
         progress: apply::Progress<'_>,
         run_id: &str,
-    ) -> Result<(PullReport, u64, Plan, Option<ApplyReport>), BridgeError> {
+    ) -> Result<Run, BridgeError> {
         let ghl_pull = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
-        let app_pulled = self.pull_app(store, clock).await?;
+        let app_records_pulled = self.pull_app(store, clock).await?;
         let records = self.record_states(store, clock.now())?;
         let population = links::count_contacts(store.conn(), &self.app_connection().id)? as usize;
         let breaker = Breaker {
@@ -263,17 +302,114 @@ impl Pair<'_> {
             ..self.breaker
         };
         let plan = plan::plan(self.mapping, &records, breaker)?;
+        let mut run = Run {
+            ghl_pull,
+            app_records_pulled,
+            plan,
+            applied: None,
+            children: Vec::new(),
+            children_applied: None,
+            pushes: Vec::new(),
+            pushes_applied: None,
+        };
         if dry_run {
-            return Ok((ghl_pull, app_pulled, plan, None));
+            run.children = self.plan_children(store, clock).await?;
+            run.pushes = self.plan_pushes(store, clock).await?;
+            return Ok(run);
         }
         let ghl_writer = GhlWriter { client: self.ghl };
         let targets = self.targets(&ghl_writer);
-        record_conflicts(store, &self.app_connection().id, &plan, clock)?;
-        let report = apply::apply(store, run_id, &plan, &targets, clock, progress, cancel).await?;
-        if !report.cancelled {
-            self.record_written(store, &plan, &targets, clock)?;
+        record_conflicts(store, &self.app_connection().id, &run.plan, clock)?;
+        let contacts_total = run.plan.operations.len() as u64;
+        let report = apply::apply(
+            store,
+            run_id,
+            &run.plan,
+            &targets,
+            clock,
+            &mut *progress,
+            cancel,
+        )
+        .await?;
+        run.applied = Some(report);
+        if report.cancelled {
+            return Ok(run);
         }
-        Ok((ghl_pull, app_pulled, plan, Some(report)))
+        self.record_written(store, &run.plan, &targets, clock)?;
+        // Children after contacts: a member created just now takes its tasks and notes along.
+        run.children = self.plan_children(store, clock).await?;
+        if let Some(app_children) = self.app.children() {
+            let ghl_children = crate::children::GhlChildWriter {
+                client: self.ghl,
+                clock,
+            };
+            let child_targets = crate::children::ChildTargets {
+                ghl: &ghl_children,
+                ghl_connection_id: &self.ghl_connection.id,
+                app: app_children,
+                app_connection: self.app_connection(),
+            };
+            let total = contacts_total + run.children.len() as u64;
+            run.children_applied = Some(
+                crate::children::apply_children(
+                    store,
+                    run_id,
+                    &run.children,
+                    &child_targets,
+                    clock,
+                    cancel,
+                    &mut |done| progress(contacts_total + done, total),
+                )
+                .await?,
+            );
+        }
+        if run.children_applied.is_some_and(|r| r.cancelled) {
+            return Ok(run);
+        }
+        run.pushes = self.plan_pushes(store, clock).await?;
+        if let Some(target) = self.app.activity_push() {
+            run.pushes_applied = Some(
+                crate::events::apply_pushes(
+                    store,
+                    run_id,
+                    self.app_connection(),
+                    &run.pushes,
+                    target,
+                    clock,
+                    cancel,
+                )
+                .await?,
+            );
+        }
+        Ok(run)
+    }
+
+    /// GHL's activities to send as events (none for apps that take no events).
+    async fn plan_pushes(
+        &self,
+        store: &mut Store,
+        clock: &dyn Clock,
+    ) -> Result<Vec<crate::events::PushOperation>, BridgeError> {
+        if self.app.activity_push().is_none() {
+            return Ok(Vec::new());
+        }
+        crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
+        crate::events::plan_pushes(store, &self.ghl_connection.id, self.app_connection())
+    }
+
+    /// Reads the app's tasks and notes and plans both sides' (none for apps without them).
+    async fn plan_children(
+        &self,
+        store: &mut Store,
+        clock: &dyn Clock,
+    ) -> Result<Vec<crate::children::ChildOperation>, BridgeError> {
+        let Some(app_children) = self.app.children() else {
+            return Ok(Vec::new());
+        };
+        crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
+        crate::children::pull_app_children(store, self.app_connection(), app_children, clock)
+            .await?;
+        crate::children::plan_children(store, &self.ghl_connection.id, self.app_connection())
     }
 
     fn targets<'w>(&'w self, ghl_writer: &'w GhlWriter<'w>) -> Targets<'w> {
@@ -736,7 +872,7 @@ pub fn resolve_conflict(
 }
 
 /// Operations by system and kind, for the run history.
-fn summarize(plan: &Plan) -> Value {
+fn summarize(plan: &Plan, children: &[crate::children::ChildOperation], pushes: usize) -> Value {
     let mut counts = std::collections::BTreeMap::<String, u64>::new();
     for op in &plan.operations {
         let key = format!(
@@ -751,6 +887,24 @@ fn summarize(plan: &Plan) -> Value {
             }
         );
         *counts.entry(key).or_default() += 1;
+    }
+    for op in children {
+        let key = format!(
+            "{}.{}.{}",
+            match op.target {
+                plan::Side::Ghl => "ghl",
+                plan::Side::App => "app",
+            },
+            op.kind.as_str(),
+            match op.action {
+                crate::children::ChildAction::Create => "create",
+                crate::children::ChildAction::Update => "update",
+            }
+        );
+        *counts.entry(key).or_default() += 1;
+    }
+    if pushes > 0 {
+        counts.insert("app.event.create".into(), pushes as u64);
     }
     serde_json::json!({ "operations": counts, "conflicts": plan.conflicts.len() })
 }

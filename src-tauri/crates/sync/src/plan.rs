@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use bridge_core::mapping::{apply, Direction, Flow, Mapping, Owner};
+use bridge_core::mapping::{apply, Direction, FieldMapping, Flow, Mapping, Owner};
 use bridge_core::BridgeError;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -167,7 +167,7 @@ fn plan_record(
                 )
                 .map_err(|e| field_error(record, &line.ghl, &e))?,
             )
-            .filter(|v| !v.is_null()),
+            .and_then(|v| canonical(line, v)),
             None => None,
         };
         // The app's value in canonical form: through the line's transforms to GHL and back,
@@ -183,7 +183,7 @@ fn plan_record(
                     .and_then(|ghl| apply(&line.transforms, &ghl, Flow::GhlToApp))
                     .unwrap_or_else(|_| raw.clone())
             })
-            .filter(|v| !v.is_null());
+            .and_then(|v| canonical(line, v));
         let base_value = record.base.get(&line.app).cloned();
         let ghl_moved = record.ghl.is_some() && ghl_value != base_value;
         let app_moved = record.app.is_some() && app_value != base_value;
@@ -259,6 +259,22 @@ fn plan_record(
     push_operation(plan, record, Side::Ghl, to_ghl, settles_ghl);
     plan.next_base.insert(record.local_id.clone(), base);
     Ok(())
+}
+
+/// One form per value: nothing (null, "" or []) is `None`, and tags are a sorted set, so
+/// apps that store them in another order or hold "no tags" as null agree with GHL.
+fn canonical(line: &FieldMapping, value: Value) -> Option<Value> {
+    match value {
+        Value::Null => None,
+        Value::String(text) if text.is_empty() => None,
+        Value::Array(items) if items.is_empty() => None,
+        Value::Array(mut items) if line.ghl == "tags" => {
+            items.sort_by_key(Value::to_string);
+            items.dedup();
+            Some(Value::Array(items))
+        }
+        other => Some(other),
+    }
 }
 
 fn set_base(base: &mut Values, field: &str, value: Option<Value>) {

@@ -9,8 +9,9 @@ use bridge_auth::{cli_token_store, LoopbackOptions, Sensitive, TokenStore};
 use bridge_core::{BridgeError, Clock, SystemClock};
 use bridge_store::Store;
 use bridge_sync::connections::{
-    connect_ghl_oauth, connect_ghl_token, connect_ninox, connect_novi, GhlOauthConnect,
-    GhlTokenConnect, NinoxConnect, NinoxTarget, NoviConnect,
+    connect_connectif, connect_ghl_oauth, connect_ghl_token, connect_niftyimages, connect_ninox,
+    connect_novi, ConnectifConnect, GhlOauthConnect, GhlTokenConnect, NiftyImagesConnect,
+    NinoxConnect, NinoxTarget, NoviConnect,
 };
 use clap::{Args, Subcommand};
 
@@ -40,6 +41,38 @@ pub enum ConnectCommand {
     /// A Ninox table by API key: the classic API (--team, --database, --table, personal key)
     /// or the workspace API (--workspace, --module, --table, workspace key).
     Ninox(NinoxArgs),
+    /// A Connectif account by API key (keyId:keySecret): contacts both ways by email; GHL's
+    /// tasks, notes and appointments as custom events (ghl-task, ghl-note, ghl-appointment).
+    Connectif {
+        /// The environment variable holding keyId:keySecret.
+        #[arg(long)]
+        api_key_env: String,
+        #[arg(long, default_value = "https://api.connectif.cloud")]
+        base_url: String,
+        /// The checkbox custom field (its id) GHL's tags go to.
+        #[arg(long)]
+        tags_field: Option<String>,
+        /// The first wait between polls of a contacts export, in milliseconds (it doubles up
+        /// to 30 s).
+        #[arg(long)]
+        export_poll_ms: Option<u64>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A NiftyImages Custom Data Store by its API key: mapped GHL fields pushed one way.
+    Niftyimages {
+        /// The environment variable holding the data store's API key.
+        #[arg(long)]
+        api_key_env: String,
+        #[arg(long, default_value = "https://api.niftyimages.com/v1")]
+        base_url: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -159,6 +192,50 @@ pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), Bridg
             .await?;
             return report(&connection, json);
         }
+        ConnectCommand::Connectif {
+            api_key_env,
+            base_url,
+            tags_field,
+            export_poll_ms,
+            name,
+            json,
+        } => {
+            let store = Store::open(&context.db_path)?;
+            let connection = connect_connectif(
+                &store,
+                token_store(context),
+                &SystemClock,
+                ConnectifConnect {
+                    name,
+                    base_url,
+                    api_key: secret_from_env(&api_key_env)?,
+                    tags_field,
+                    export_poll_ms,
+                },
+            )
+            .await?;
+            return report(&connection, json);
+        }
+        ConnectCommand::Niftyimages {
+            api_key_env,
+            base_url,
+            name,
+            json,
+        } => {
+            let store = Store::open(&context.db_path)?;
+            let connection = connect_niftyimages(
+                &store,
+                token_store(context),
+                &SystemClock,
+                NiftyImagesConnect {
+                    name,
+                    base_url,
+                    api_key: secret_from_env(&api_key_env)?,
+                },
+            )
+            .await?;
+            return report(&connection, json);
+        }
         ConnectCommand::Ninox(args) => {
             let store = Store::open(&context.db_path)?;
             let (name, json) = (args.name.clone(), args.json);
@@ -241,7 +318,20 @@ fn report(
         connection.system.display_name(),
         connection.account_id,
         connection.name
-    ))
+    ))?;
+    for capability in bridge_sync::app::capabilities(connection.system) {
+        let how = match capability.flow {
+            bridge_sync::app::Flow::Both => "both ways",
+            bridge_sync::app::Flow::ToApp => "GHL → app",
+            bridge_sync::app::Flow::ToGhl => "app → GHL",
+            bridge_sync::app::Flow::None => "not synced",
+        };
+        crate::output::line(&format!(
+            "  {:<13} {how:<10} {}",
+            capability.object, capability.note
+        ))?;
+    }
+    Ok(())
 }
 
 /// Chooses where the CLI keeps secrets: `BRIDGE_SECRET_STORE=keychain` (the OS keychain,

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use bridge_core::BridgeError;
 use bridge_sandbox::{
-    FaultConfig, GhlConfig, GhlSandbox, NinoxConfig, NinoxSandbox, NoviConfig, NoviSandbox,
+    ConnectifConfig, ConnectifSandbox, FaultConfig, GhlConfig, GhlSandbox, NiftyConfig,
+    NiftyImagesConfig, NiftyImagesSandbox, NiftySandbox, NinoxConfig, NinoxSandbox, NoviConfig,
+    NoviSandbox,
 };
 use clap::Subcommand;
 
@@ -80,11 +82,40 @@ pub async fn run(command: SandboxCommand) -> Result<(), BridgeError> {
                 seed,
                 ghl_seed: seed,
                 ghl_contacts: seed_contacts,
-                faults,
+                faults: faults.clone(),
                 ..NinoxConfig::default()
             })
             .await
             .map_err(|e| failed("Ninox", e))?;
+            let nifty = NiftySandbox::start(NiftyConfig {
+                seed,
+                ghl_seed: seed,
+                ghl_contacts: seed_contacts,
+                faults: faults.clone(),
+                ..NiftyConfig::default()
+            })
+            .await
+            .map_err(|e| failed("Nifty", e))?;
+            let connectif = ConnectifSandbox::start(ConnectifConfig {
+                seed,
+                ghl_seed: seed,
+                ghl_contacts: seed_contacts,
+                faults: faults.clone(),
+                ..ConnectifConfig::default()
+            })
+            .await
+            .map_err(|e| failed("Connectif", e))?;
+            let niftyimages = NiftyImagesSandbox::start(NiftyImagesConfig {
+                seed,
+                ghl_seed: seed,
+                ghl_contacts: seed_contacts,
+                faults,
+                ..NiftyImagesConfig::default()
+            })
+            .await
+            .map_err(|e| failed("NiftyImages", e))?;
+            let nifty_projects = nifty.projects();
+            let (nifty_client_id, nifty_client_secret) = nifty.oauth_client();
             let (client_id, client_secret) = ghl.oauth_client();
             let description = serde_json::json!({
                 "ghl": {
@@ -111,6 +142,23 @@ pub async fn run(command: SandboxCommand) -> Result<(), BridgeError> {
                     "workspace": ninox.workspace_id(),
                     "module": ninox.module_name(),
                     "v4Table": ninox.table_name(),
+                },
+                "nifty": {
+                    "baseUrl": nifty.base_url(),
+                    "authorizeUrl": nifty.authorize_url(),
+                    "tokenUrl": nifty.token_url(),
+                    "oauthClientId": nifty_client_id,
+                    "oauthClientSecret": nifty_client_secret,
+                    "accessToken": nifty.access_token(),
+                    "projectId": nifty_projects.first().map(|(id, _)| id.clone()),
+                },
+                "connectif": {
+                    "baseUrl": connectif.base_url(),
+                    "apiKey": connectif.api_key(),
+                },
+                "niftyimages": {
+                    "baseUrl": niftyimages.base_url(),
+                    "apiKey": niftyimages.api_key(),
                 }
             });
             let text = if json {
@@ -127,6 +175,9 @@ pub async fn run(command: SandboxCommand) -> Result<(), BridgeError> {
             ghl.shutdown().await;
             novi.shutdown().await;
             ninox.shutdown().await;
+            nifty.shutdown().await;
+            connectif.shutdown().await;
+            niftyimages.shutdown().await;
             Ok(())
         }
     }

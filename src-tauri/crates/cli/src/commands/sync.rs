@@ -78,6 +78,20 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
     for (kind, count) in by_kind {
         line(&format!("  plan: {count} × {kind}"))?;
     }
+    let mut children = std::collections::BTreeMap::<String, u64>::new();
+    for op in &outcome.children {
+        let key = format!("{:?} {:?} {}", op.target, op.action, op.kind.as_str()).to_lowercase();
+        *children.entry(key).or_default() += 1;
+    }
+    for (kind, count) in children {
+        line(&format!("  tasks and notes: {count} × {kind}"))?;
+    }
+    if let Some(applied) = &outcome.children_applied {
+        line(&format!(
+            "  tasks and notes applied: {} done, {} already done, {} unconfirmed, {} dead letters",
+            applied.done, applied.already_done, applied.unconfirmed, applied.dead
+        ))?;
+    }
     if !outcome.plan.conflicts.is_empty() {
         line(&format!(
             "  conflicts left for review: {}",
@@ -207,6 +221,27 @@ pub fn dead_letters(context: &Context, json: bool) -> Result<(), BridgeError> {
             op.op.object_kind,
             op.op.remote_id.as_deref().unwrap_or("(new)"),
             op.last_error.as_deref().unwrap_or("")
+        ))?;
+    }
+    Ok(())
+}
+
+pub fn reviews(context: &Context, json: bool) -> Result<(), BridgeError> {
+    let store = Store::open(&context.db_path)?;
+    let open = bridge_store::table::match_reviews::list_open(store.conn())?;
+    if json {
+        return print_json(&open);
+    }
+    if open.is_empty() {
+        return line("No uncertain matches.");
+    }
+    for review in open {
+        line(&format!(
+            "{}  record {}: its {} matches several contacts or another person's ({}); fix the data in either app and sync again",
+            review.connection_id,
+            review.remote_id,
+            review.match_key,
+            review.candidates.join(", ")
         ))?;
     }
     Ok(())

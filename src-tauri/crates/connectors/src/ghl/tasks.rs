@@ -4,12 +4,35 @@
 use bridge_core::BridgeError;
 
 use super::wire::{
-    DeleteOutcome, GhlTask, NewTask, TaskCompletedBody, TaskEnvelope, TaskUpdate, TasksEnvelope,
+    DeleteOutcome, GhlTask, NewTask, TaskCompletedBody, TaskEnvelope, TaskSearchBody, TaskUpdate,
+    TasksEnvelope,
 };
 use super::{check_deleted, require_id, GhlClient};
 use crate::http::ApiRequest;
 
+/// Tasks per page of the location-wide task search.
+pub const TASK_SEARCH_PAGE: u64 = 100;
+
 impl GhlClient {
+    /// One page of every task of the location (POST /locations/{id}/tasks/search, `skip`/
+    /// `limit`): the only way to see tasks change without their contact changing.
+    pub async fn search_location_tasks(&self, skip: u64) -> Result<Vec<GhlTask>, BridgeError> {
+        let location = require_id("location", self.location_id())?;
+        let envelope: TasksEnvelope = self
+            .send(
+                ApiRequest::post(&["locations", location, "tasks", "search"])
+                    .json(&TaskSearchBody {
+                        skip,
+                        limit: TASK_SEARCH_PAGE,
+                    })?
+                    .context(format!(
+                        "search the tasks of GHL location {location} from {skip}"
+                    )),
+            )
+            .await?;
+        Ok(envelope.tasks)
+    }
+
     pub async fn list_tasks(&self, contact_id: &str) -> Result<Vec<GhlTask>, BridgeError> {
         let id = require_id("contact", contact_id)?;
         let envelope: TasksEnvelope = self

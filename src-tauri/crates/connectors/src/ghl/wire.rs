@@ -31,5 +31,7 @@ pub use custom_field::{CustomFieldDefinition, CustomFieldsEnvelope};
 pub use note::{GhlNote, NewNote, NoteEnvelope, NoteUpdate, NotesEnvelope};
 pub use outcome::{DeleteOutcome, TagsBody, TagsEnvelope};
 pub use search::{SearchContactsBody, SearchContactsEnvelope, SearchFilter, SearchSort};
-pub use task::{GhlTask, NewTask, TaskCompletedBody, TaskEnvelope, TaskUpdate, TasksEnvelope};
+pub use task::{
+    GhlTask, NewTask, TaskCompletedBody, TaskEnvelope, TaskSearchBody, TaskUpdate, TasksEnvelope,
+};
 pub use time::RemoteTime;

@@ -2,6 +2,8 @@
 //!
 //! GHL (and most NestJS backends) answer `{statusCode, message, error}`; for 422 `message` is an
 //! array of sentences, e.g. `["property companyName should not exist"]`, joined here with "; ".
+//! Details some apps list beside the message are kept too: Nifty's `errors: [{message}]` and
+//! Connectif's `validationErrors: [{path, reason}]`.
 
 use bridge_core::{BridgeError, ErrorCode};
 use reqwest::StatusCode;
@@ -56,18 +58,45 @@ pub fn remote_message(body: &[u8]) -> Option<String> {
                 .iter()
                 .find_map(|key| envelope.get(*key).and_then(sentence));
             let error = envelope.get("error").and_then(sentence);
-            match (message, error) {
+            let summary = match (message, error) {
                 (Some(message), Some(error)) if error != message => {
                     Some(format!("{message} ({error})"))
                 }
                 (Some(message), _) => Some(message),
                 (None, Some(error)) => Some(error),
+                (None, None) => None,
+            };
+            match (summary, listed_details(&envelope)) {
+                (Some(summary), Some(details)) if details != summary => {
+                    Some(format!("{summary}: {details}"))
+                }
+                (Some(summary), _) => Some(summary),
+                (None, Some(details)) => Some(details),
                 (None, None) => Some(excerpt(text)),
             }
         }
         Ok(other) => sentence(&other).or_else(|| Some(excerpt(text))),
         Err(_) => Some(excerpt(text)),
     }
+}
+
+/// The per-field problems an envelope lists: `errors: [{message}]` (Nifty) and
+/// `validationErrors: [{path, reason}]` (Connectif), joined with "; ".
+fn listed_details(envelope: &serde_json::Map<String, Value>) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(Value::Array(errors)) = envelope.get("errors") {
+        parts.extend(errors.iter().filter_map(sentence));
+    }
+    if let Some(Value::Array(problems)) = envelope.get("validationErrors") {
+        parts.extend(problems.iter().filter_map(|problem| {
+            let reason = problem.get("reason").and_then(sentence)?;
+            Some(match problem.get("path").and_then(sentence) {
+                Some(path) => format!("{path}: {reason}"),
+                None => reason,
+            })
+        }));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// A JSON value as one readable sentence: strings as they are, arrays joined with "; ".
@@ -156,6 +185,24 @@ mod tests {
         let kept = remote_message(long.as_bytes()).unwrap();
         assert_eq!(kept.chars().count(), EXCERPT_CHARS + 1);
         assert_eq!(remote_message(b"  "), None);
+    }
+
+    #[test]
+    fn listed_details_follow_the_message() {
+        let nifty = br#"{"message":"Validation failed","errors":[{"message":"name is required"},{"message":"task_group_id is required"}]}"#;
+        assert_eq!(
+            remote_message(nifty).as_deref(),
+            Some("Validation failed: name is required; task_group_id is required")
+        );
+        let connectif = br#"{"detail":"Invalid body","validationErrors":[{"path":"/filters/fromDate","reason":"not allowed for contacts"}]}"#;
+        assert_eq!(
+            remote_message(connectif).as_deref(),
+            Some("Invalid body: /filters/fromDate: not allowed for contacts")
+        );
+        assert_eq!(
+            remote_message(br#"{"errors":["first","second"]}"#).as_deref(),
+            Some("first; second")
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub(crate) mod ids;
 mod locations;
 mod notes;
 mod oauth;
-mod oauth_page;
+pub(crate) mod oauth_page;
 mod rate_limit;
 mod search;
 pub(crate) mod server;

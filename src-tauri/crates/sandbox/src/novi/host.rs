@@ -45,6 +45,15 @@ impl Host {
     pub fn count_rate_limited(&self) {
         lock(&self.stats).rate_limited += 1;
     }
+
+    /// Whether the fault injector refuses this request with a 429 (counted when it does).
+    pub fn draw_rate_limited(&self) -> bool {
+        let limited = lock(&self.faults).draw_rate_limited();
+        if limited {
+            self.count_rate_limited();
+        }
+        limited
+    }
 }
 
 /// Counts every request by (method, route template); outermost layer.

@@ -176,6 +176,28 @@ pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<Activity>,
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// Contacts with a record of either connection stored or changed at or after `since` (every
+/// contact with records when `None`): the ones whose children a pair must look at again.
+pub fn contacts_changed_since(
+    conn: &Connection,
+    connection_ids: [&str; 2],
+    since: Option<&str>,
+) -> Result<Vec<String>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT DISTINCT contact_id FROM activities
+             WHERE connection_id IN (?1, ?2) AND (?3 IS NULL OR updated_at >= ?3)",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(
+            params![connection_ids[0], connection_ids[1], since],
+            |row| row.get(0),
+        )
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 pub fn count(conn: &Connection, connection_id: &str, kind: &str) -> Result<u64, BridgeError> {
     conn.query_row(
         "SELECT count(*) FROM activities WHERE connection_id = ?1 AND kind = ?2 AND deleted_at IS NULL",

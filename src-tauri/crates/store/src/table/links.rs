@@ -85,6 +85,24 @@ pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<LinkRow>, 
 }
 
 /// How many contacts are linked to records of `connection_id`.
+/// Contacts whose record in `connection_id` was linked at or after `since` (all when `None`).
+pub fn contacts_linked_since(
+    conn: &Connection,
+    connection_id: &str,
+    since: Option<&str>,
+) -> Result<Vec<String>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT contact_id FROM links
+             WHERE connection_id = ?1 AND object_kind = 'contact' AND (?2 IS NULL OR created_at >= ?2)",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![connection_id, since], |row| row.get(0))
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 pub fn count_contacts(conn: &Connection, connection_id: &str) -> Result<u64, BridgeError> {
     conn.query_row(
         "SELECT count(*) FROM links WHERE connection_id = ?1 AND object_kind = 'contact'",

@@ -2,6 +2,9 @@
 //! writes as contacts (Novi AMS members, rows of a Ninox table). The engine speaks only this
 //! trait; each app module turns its API's shapes into field maps in the app's own names.
 
+mod capabilities;
+mod connectif;
+mod niftyimages;
 mod ninox;
 mod novi;
 
@@ -17,7 +20,12 @@ use futures::stream::BoxStream;
 use serde_json::{Map, Value};
 
 use crate::apply::RecordWriter;
+use crate::children::AppChildren;
+use crate::events::ActivityPush;
 
+pub use capabilities::{capabilities, capability_line, Capability, Flow};
+pub use connectif::{default_connectif_mapping, ConnectifSide, CONNECTIF_FIELDS};
+pub use niftyimages::{niftyimages_mapping_for, NiftyImagesSide};
 pub use ninox::{default_ninox_mapping, ninox_mapping_for, NinoxSide};
 pub use novi::{default_novi_mapping, NoviSide, NOVI_MEMBER_FIELDS};
 
@@ -50,6 +58,14 @@ pub trait AppSide: RecordWriter {
     /// The field names a mapping can use on this side, from the live account where it has a
     /// schema.
     fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>>;
+    /// The app's tasks and notes per contact, where its API holds them.
+    fn children(&self) -> Option<&dyn AppChildren> {
+        None
+    }
+    /// Where GHL's tasks, notes and appointments go as events, for apps that take them so.
+    fn activity_push(&self) -> Option<&dyn ActivityPush> {
+        None
+    }
 }
 
 /// The app side of a stored connection.
@@ -66,6 +82,14 @@ pub fn app_side(
             connection.clone(),
             crate::connections::ninox_table(connection, tokens)?,
         ))),
+        System::Connectif => Ok(Box::new(ConnectifSide::new(
+            connection.clone(),
+            crate::connections::connectif_client(connection, tokens)?,
+        ))),
+        System::NiftyImages => Ok(Box::new(NiftyImagesSide::new(
+            connection.clone(),
+            crate::connections::niftyimages_client(connection, tokens)?,
+        )?)),
         other => Err(BridgeError::new(
             ErrorCode::InvalidInput,
             format!(
@@ -80,11 +104,16 @@ pub fn app_side(
 pub fn default_mapping(system: System) -> Mapping {
     match system {
         System::Ninox => default_ninox_mapping(),
+        System::Connectif => default_connectif_mapping(None),
+        System::NiftyImages => niftyimages_mapping_for(&[], "email"),
         _ => default_novi_mapping(),
     }
 }
 
 /// Whether `system` pairs with GHL through [`AppSide`].
 pub fn syncs_contacts(system: System) -> bool {
-    matches!(system, System::Novi | System::Ninox)
+    matches!(
+        system,
+        System::Novi | System::Ninox | System::Connectif | System::NiftyImages
+    )
 }

@@ -5,10 +5,11 @@
 use std::sync::{Arc, Mutex};
 
 use bridge_connectors::http::RequestCounts;
+use bridge_connectors::novi::convert::{ActivityKind, ActivityTypes};
 use bridge_connectors::novi::wire::NoviMember;
-use bridge_connectors::novi::{MemberQuery, NoviClient};
+use bridge_connectors::novi::{ActivityQuery, MemberQuery, NoviActivity, NoviClient, NoviEvent};
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
-use bridge_core::{normalize, BridgeError, ErrorCode};
+use bridge_core::{normalize, Appointment, BridgeError, ErrorCode, Note, Task};
 use bridge_store::table::connections::ConnectionRow;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
@@ -18,6 +19,7 @@ use serde_json::{Map, Value};
 
 use super::{AppPage, AppRecord, AppSide};
 use crate::apply::RecordWriter;
+use crate::children::{child_time, AppChild, AppChildren, ChildKind, ChildValues};
 use crate::plan::Values;
 
 /// The member fields of Novi AMS a contact mapping can name.
@@ -167,6 +169,222 @@ impl AppSide for NoviSide {
 
     fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>> {
         Box::pin(async { Ok(NOVI_MEMBER_FIELDS.iter().map(|f| f.to_string()).collect()) })
+    }
+
+    fn children(&self) -> Option<&dyn AppChildren> {
+        Some(self)
+    }
+}
+
+/// An activity as a task or note of its member; `None` for other activity types (calls,
+/// meetings) and activities of no member.
+fn to_child(activity: &NoviActivity) -> Result<Option<AppChild>, BridgeError> {
+    let (Some(id), Some(member)) = (&activity.unique_id, &activity.member_unique_id) else {
+        return Ok(None);
+    };
+    let (kind, values) = match activity.kind(&ActivityTypes::default()) {
+        ActivityKind::Task => {
+            let task = activity.to_task("")?;
+            (
+                ChildKind::Task,
+                ChildValues {
+                    title: task.title.trim().to_string(),
+                    body: task.body.unwrap_or_default().trim().to_string(),
+                    due: task.due_date.map(child_time),
+                    completed: task.completed,
+                    end: None,
+                    status: None,
+                },
+            )
+        }
+        ActivityKind::Note => {
+            let note = activity.to_note("")?;
+            (
+                ChildKind::Note,
+                ChildValues {
+                    title: note
+                        .body
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
+                    body: note.body.trim().to_string(),
+                    due: None,
+                    completed: false,
+                    end: None,
+                    status: None,
+                },
+            )
+        }
+        ActivityKind::Other => return Ok(None),
+    };
+    Ok(Some(AppChild {
+        kind,
+        remote_id: id.clone(),
+        parent_remote_id: member.clone(),
+        values,
+    }))
+}
+
+fn core_task(values: &ChildValues) -> Task {
+    Task {
+        id: String::new(),
+        contact_id: String::new(),
+        title: values.title.clone(),
+        body: (!values.body.is_empty()).then(|| values.body.clone()),
+        due_date: values
+            .due
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc)),
+        completed: values.completed,
+    }
+}
+
+fn instant(text: &Option<String>) -> Option<DateTime<Utc>> {
+    text.as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn core_appointment(values: &ChildValues) -> Appointment {
+    Appointment {
+        id: String::new(),
+        contact_id: String::new(),
+        calendar_id: None,
+        title: Some(values.title.clone()),
+        status: values.status.clone(),
+        start_time: instant(&values.due),
+        end_time: instant(&values.end),
+    }
+}
+
+fn core_note(values: &ChildValues) -> Note {
+    Note {
+        id: String::new(),
+        contact_id: String::new(),
+        body: values.body.clone(),
+        date_added: None,
+    }
+}
+
+impl AppChildren for NoviSide {
+    fn system(&self) -> &str {
+        "Novi AMS"
+    }
+
+    /// Novi's activity list filters on the activity's own date, not on when it changed, so
+    /// every scan reads them all (pages of 1,000) and the content hash keeps what changed.
+    fn scan(&self) -> BoxStream<'_, Result<Vec<AppChild>, BridgeError>> {
+        self.client
+            .list_activities(ActivityQuery {
+                page_size: 1000,
+                ..ActivityQuery::default()
+            })
+            .map(|page| {
+                let mut children = Vec::new();
+                for activity in &page?.items {
+                    children.extend(to_child(activity)?);
+                }
+                Ok(children)
+            })
+            .boxed()
+    }
+
+    fn create<'a>(
+        &'a self,
+        kind: ChildKind,
+        parent: &'a str,
+        values: &'a ChildValues,
+    ) -> BoxFuture<'a, Result<String, BridgeError>> {
+        Box::pin(async move {
+            let now = Utc::now();
+            let activity = match kind {
+                ChildKind::Task => NoviActivity::from_task(&core_task(values), parent, "Task", now),
+                ChildKind::Note => NoviActivity::from_note(&core_note(values), parent, "Note", now),
+                // Novi events belong to the association: the appointment becomes one.
+                ChildKind::Appointment => {
+                    let created = self
+                        .client
+                        .create_event(&NoviEvent::from_core(&core_appointment(values)))
+                        .await?;
+                    return created.event_unique_id.ok_or_else(|| {
+                        BridgeError::new(
+                            ErrorCode::Remote,
+                            "Novi AMS created an event without EventUniqueId",
+                        )
+                    });
+                }
+            };
+            self.client.create_activity(&activity).await
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        kind: ChildKind,
+        remote_id: &'a str,
+        values: &'a ChildValues,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move {
+            match kind {
+                ChildKind::Task => {
+                    self.client
+                        .update_task_activity(remote_id, &core_task(values), Utc::now())
+                        .await?;
+                }
+                ChildKind::Note => {
+                    self.client
+                        .update_note_activity(remote_id, &core_note(values))
+                        .await?;
+                }
+                ChildKind::Appointment => {
+                    self.client
+                        .update_event_from_appointment(remote_id, &core_appointment(values))
+                        .await?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        kind: ChildKind,
+        parent: &'a str,
+        values: &'a ChildValues,
+    ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
+        Box::pin(async move {
+            if kind == ChildKind::Appointment {
+                // Events are not the member's: find the one with this name and start.
+                let start = instant(&values.due);
+                return Ok(self
+                    .client
+                    .list_events()
+                    .await?
+                    .into_iter()
+                    .find(|e| {
+                        e.name.as_deref() == Some(values.title.as_str())
+                            && e.start_date
+                                .as_deref()
+                                .and_then(bridge_connectors::novi::convert::parse_time)
+                                == start
+                    })
+                    .and_then(|e| e.event_unique_id));
+            }
+            let wanted = values.hash(kind);
+            let pages = AppChildren::scan(self);
+            futures::pin_mut!(pages);
+            while let Some(page) = pages.try_next().await? {
+                if let Some(found) = page.into_iter().find(|c| {
+                    c.kind == kind && c.parent_remote_id == parent && c.values.hash(kind) == wanted
+                }) {
+                    return Ok(Some(found.remote_id));
+                }
+            }
+            Ok(None)
+        })
     }
 }
 

@@ -357,7 +357,7 @@ fn children_of(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn activity(
+pub(crate) fn activity(
     kind: &str,
     remote_id: String,
     title: String,
@@ -385,11 +385,100 @@ fn activity(
 }
 
 /// A note's first line, shortened, as its title.
-fn note_title(body: &str) -> String {
+pub(crate) fn note_title(body: &str) -> String {
     let line = body.lines().next().unwrap_or_default().trim();
     match line.char_indices().nth(80) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line.to_string(),
+    }
+}
+
+/// Stores one fetched child and puts what changed on its contact's timeline.
+fn store_activity(
+    tx: &bridge_store::Transaction<'_>,
+    activity: &Activity,
+    observed_at: &str,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    let event = match activities::upsert(tx, activity, now)? {
+        Change::Unchanged => None,
+        Change::Created => Some(activity_event(
+            SYSTEM,
+            &event_time(activity, observed_at),
+            ActivityChange::Created,
+            None,
+            activity,
+        )),
+        Change::Updated { before } => {
+            let completed_now = activity.completed == Some(true) && before.completed != Some(true);
+            let change = if completed_now {
+                ActivityChange::Completed
+            } else {
+                ActivityChange::Updated
+            };
+            Some(activity_event(
+                SYSTEM,
+                observed_at,
+                change,
+                Some(&before),
+                activity,
+            ))
+        }
+    };
+    match event {
+        Some(event) => timeline::append(tx, &event),
+        None => Ok(()),
+    }
+}
+
+/// Reads every task of the location through the location-wide task search, so a task added
+/// or changed in GHL is seen although its contact's dateUpdated does not move (tasks are
+/// records of their own). One request per 100 tasks; tasks of contacts not pulled yet wait
+/// for their contact.
+pub async fn pull_tasks(
+    store: &mut Store,
+    connection: &ConnectionRow,
+    client: &GhlClient,
+    clock: &dyn Clock,
+) -> Result<u64, BridgeError> {
+    let mut skip = 0;
+    loop {
+        let page = client.search_location_tasks(skip).await?;
+        let now = clock.now();
+        let observed_at = bridge_store::timestamp(now);
+        store.with_tx(|tx| {
+            for task in &page {
+                let Some(ghl_contact) = task.contact_id.as_deref() else {
+                    continue;
+                };
+                let Some(row) = contacts::get_by_ghl_id(tx, &connection.id, ghl_contact)? else {
+                    continue;
+                };
+                // An unreadable task is reported by its contact's own pull.
+                let Ok(task) = task.to_core(ghl_contact) else {
+                    continue;
+                };
+                let mut activity = activity(
+                    "task",
+                    task.id,
+                    task.title,
+                    task.body.unwrap_or_default(),
+                    task.due_date,
+                    None,
+                    Some(task.completed),
+                    None,
+                );
+                activity.contact_id = row.id;
+                activity.connection_id = connection.id.clone();
+                store_activity(tx, &activity, &observed_at, now)?;
+            }
+            Ok(())
+        })?;
+        let read = page.len() as u64;
+        skip += read;
+        if read < bridge_connectors::ghl::TASK_SEARCH_PAGE {
+            return Ok(skip);
+        }
     }
 }
 
@@ -432,35 +521,7 @@ fn store_page(
                     "note" => report.notes += 1,
                     _ => report.appointments += 1,
                 }
-                let event = match activities::upsert(tx, &activity, now)? {
-                    Change::Unchanged => None,
-                    Change::Created => Some(activity_event(
-                        SYSTEM,
-                        &event_time(&activity, &observed_at),
-                        ActivityChange::Created,
-                        None,
-                        &activity,
-                    )),
-                    Change::Updated { before } => {
-                        let completed_now =
-                            activity.completed == Some(true) && before.completed != Some(true);
-                        let change = if completed_now {
-                            ActivityChange::Completed
-                        } else {
-                            ActivityChange::Updated
-                        };
-                        Some(activity_event(
-                            SYSTEM,
-                            &observed_at,
-                            change,
-                            Some(&before),
-                            &activity,
-                        ))
-                    }
-                };
-                if let Some(event) = event {
-                    timeline::append(tx, &event)?;
-                }
+                store_activity(tx, &activity, &observed_at, now)?;
             }
             present.extend(
                 children

@@ -10,6 +10,8 @@ use super::time::RemoteTime;
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct GhlTask {
+    /// `id`; the location-wide task search may answer `_id`.
+    #[serde(alias = "_id")]
     pub id: Option<String>,
     pub title: Option<String>,
     pub body: Option<String>,
@@ -58,7 +60,14 @@ pub struct TaskCompletedBody {
     pub completed: bool,
 }
 
-/// `{tasks}` — GET /contacts/{id}/tasks.
+/// TaskSearchParamsDto — POST /locations/{locationId}/tasks/search.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TaskSearchBody {
+    pub skip: u64,
+    pub limit: u64,
+}
+
+/// `{tasks}` — GET /contacts/{id}/tasks and the location-wide task search.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct TasksEnvelope {

@@ -1,0 +1,291 @@
+//! The contacts export, as one stream of contacts: start the job, poll it with a growing
+//! interval until it is finished (bounded in total), download the CSV and read it as it
+//! arrives, one record at a time.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bridge_core::BridgeError;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use futures::{Stream, StreamExt};
+use serde_json::json;
+
+use super::csv::{CsvError, CsvReader};
+use super::wire::ExportJob;
+use super::{remote, ConnectifClient};
+use crate::http::ApiRequest;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// ',' or ';' (the two Connectif offers).
+    pub delimiter: char,
+    /// Only the contacts of this segment.
+    pub segment_id: Option<String>,
+    /// The first wait between polls; each next wait doubles, up to `max_poll`.
+    pub first_poll: Duration,
+    pub max_poll: Duration,
+    /// Give up when the job is not finished after this long.
+    pub max_wait: Duration,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        Self {
+            delimiter: ',',
+            segment_id: None,
+            first_poll: Duration::from_secs(2),
+            max_poll: Duration::from_secs(30),
+            max_wait: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// One row of the export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedContact {
+    /// The row in the file (the header is row 1), for messages.
+    pub row: u64,
+    pub email: String,
+    /// From the `_updatedAt` column when the file has one.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Every column by its header name, as exported.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Where the columns we read are. Connectif's export headers are not documented: the email
+/// and last-update columns are found by name, ignoring case, `_`, `-` and spaces.
+struct Columns {
+    names: Vec<String>,
+    email: usize,
+    updated: Option<usize>,
+}
+
+fn normalized(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl Columns {
+    fn from_header(names: Vec<String>) -> Result<Self, BridgeError> {
+        let find = |wanted: &[&str]| {
+            names
+                .iter()
+                .position(|n| wanted.contains(&normalized(n).as_str()))
+        };
+        let email = find(&["email"]).ok_or_else(|| {
+            remote(format!(
+                "the Connectif export has no email column (its columns: {})",
+                names.join(", ")
+            ))
+        })?;
+        let updated = find(&["updatedat", "lastupdate", "dateoflastupdate"]);
+        Ok(Self {
+            names,
+            email,
+            updated,
+        })
+    }
+
+    fn contact(&self, row: u64, record: Vec<String>) -> Result<ExportedContact, BridgeError> {
+        let at = |index: usize| record.get(index).map(|v| v.trim()).unwrap_or("");
+        let email = at(self.email);
+        if email.is_empty() {
+            return Err(csv_error(CsvError {
+                row,
+                column: Some(format!("'{}'", self.names[self.email])),
+                problem: "no email".into(),
+            }));
+        }
+        let updated_at = match self.updated.map(|i| (i, at(i))) {
+            None | Some((_, "")) => None,
+            Some((index, text)) => Some(parse_instant(text).ok_or_else(|| {
+                csv_error(CsvError {
+                    row,
+                    column: Some(format!("'{}'", self.names[index])),
+                    problem: format!("'{text}' is not an ISO 8601 instant"),
+                })
+            })?),
+        };
+        Ok(ExportedContact {
+            row,
+            email: email.to_string(),
+            updated_at,
+            fields: self.names.iter().cloned().zip(record).collect(),
+        })
+    }
+}
+
+fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|t| t.and_utc())
+        })
+}
+
+fn csv_error(error: CsvError) -> BridgeError {
+    remote(format!(
+        "the Connectif contacts export is unreadable at {error}"
+    ))
+}
+
+/// Turns the records read so far into contacts (the first is the header).
+fn take_contacts(
+    records: &mut Vec<(u64, Vec<String>)>,
+    columns: &mut Option<Columns>,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<ExportedContact>, BridgeError> {
+    let mut contacts = Vec::new();
+    for (row, record) in records.drain(..) {
+        match columns {
+            None => {
+                *columns = Some(Columns::from_header(record)?);
+            }
+            Some(columns) => {
+                let contact = columns.contact(row, record)?;
+                // A row without a last-update time is kept: it cannot be shown unchanged.
+                if since.is_none_or(|since| contact.updated_at.is_none_or(|at| at >= since)) {
+                    contacts.push(contact);
+                }
+            }
+        }
+    }
+    Ok(contacts)
+}
+
+impl ConnectifClient {
+    /// Every contact (or one segment's) updated at or after `updated_since` (all when `None`),
+    /// read from a fresh export. The whole account is exported each time (Connectif has no
+    /// date filter for contacts exports); rows are filtered as they are read, never all held.
+    pub fn export_contacts(
+        &self,
+        updated_since: Option<DateTime<Utc>>,
+        options: ExportOptions,
+    ) -> impl Stream<Item = Result<ExportedContact, BridgeError>> + Send + 'static {
+        let client = self.clone();
+        async_stream::try_stream! {
+            let delimiter = u8::try_from(options.delimiter)
+                .ok()
+                .filter(|d| matches!(d, b',' | b';'))
+                .ok_or_else(|| BridgeError::invalid_input(format!(
+                    "Connectif exports use ',' or ';' as delimiter, not '{}'", options.delimiter
+                )))?;
+            let file_url = client.finished_export(&options).await?;
+            let response = client.open_download(&file_url).await?;
+            let mut body = response.bytes_stream();
+            let mut reader = CsvReader::new(delimiter);
+            let mut records = Vec::new();
+            let mut columns: Option<Columns> = None;
+            let mut first = true;
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| BridgeError::new(
+                    bridge_core::ErrorCode::Network,
+                    format!("the Connectif export download broke off: {}", e.without_url()),
+                ))?;
+                if std::mem::take(&mut first) && chunk.starts_with(b"PK\x03\x04") {
+                    Err(remote("the Connectif export file is a ZIP archive; zipped exports are not read yet"))?;
+                }
+                reader.push(&chunk, &mut records).map_err(csv_error)?;
+                for contact in take_contacts(&mut records, &mut columns, updated_since)? {
+                    yield contact;
+                }
+            }
+            reader.finish(&mut records).map_err(csv_error)?;
+            for contact in take_contacts(&mut records, &mut columns, updated_since)? {
+                yield contact;
+            }
+            if columns.is_none() {
+                Err(remote("the Connectif contacts export is empty (not even a header row)"))?;
+            }
+        }
+    }
+
+    /// GETs the export file (a signed URL: no API key), checking the status.
+    async fn open_download(&self, file_url: &str) -> Result<reqwest::Response, BridgeError> {
+        let response = self.download.get(file_url).send().await.map_err(|e| {
+            BridgeError::new(
+                bridge_core::ErrorCode::Network,
+                format!(
+                    "could not download the Connectif export: {}",
+                    e.without_url()
+                ),
+            )
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response.text().await.unwrap_or_default();
+        Err(remote(format!(
+            "downloading the Connectif export answered {status}: {}",
+            crate::http::remote_error::remote_message(body.as_bytes()).unwrap_or_default()
+        )))
+    }
+
+    /// Starts a contacts export and polls it until it is finished: its file's URL.
+    async fn finished_export(&self, options: &ExportOptions) -> Result<String, BridgeError> {
+        let mut body = json!({
+            "exportType": "contacts",
+            "delimiter": options.delimiter.to_string(),
+            "dateFormat": "ISO",
+        });
+        if let Some(segment) = &options.segment_id {
+            body["filters"] = json!({ "segmentId": segment });
+        }
+        let mut job: ExportJob = self
+            .http
+            .send(
+                ApiRequest::post(&["exports", ""])
+                    .json(&body)?
+                    .context("start a Connectif contacts export"),
+            )
+            .await?;
+        let id = job.id.clone();
+        let started = tokio::time::Instant::now();
+        let mut wait = options.first_poll;
+        loop {
+            match job.status.as_str() {
+                "finished" => {
+                    return job
+                        .file_url
+                        .filter(|u| !u.trim().is_empty())
+                        .ok_or_else(|| {
+                            remote(format!(
+                                "Connectif export {id} is finished but has no fileUrl"
+                            ))
+                        })
+                }
+                "error" | "failed" | "cancelled" => {
+                    return Err(remote(format!(
+                        "Connectif export {id} ended with status '{}'",
+                        job.status
+                    )))
+                }
+                _ => {}
+            }
+            if started.elapsed() + wait > options.max_wait {
+                return Err(remote(format!(
+                    "Connectif export {id} is not finished after {} s (status '{}', {} of {} rows)",
+                    options.max_wait.as_secs(),
+                    job.status,
+                    job.progress.unwrap_or(0),
+                    job.total.map_or_else(|| "?".to_string(), |t| t.to_string()),
+                )));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(options.max_poll);
+            job = self
+                .http
+                .send(
+                    ApiRequest::get(&["exports", &id])
+                        .context(format!("check Connectif export {id}")),
+                )
+                .await?;
+        }
+    }
+}

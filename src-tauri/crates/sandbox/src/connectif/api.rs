@@ -1,0 +1,356 @@
+//! Connectif's endpoints: contacts, custom events, exports and the export files.
+//! Errors answer `{status, title, detail}`, 422s add `validationErrors: [{path, reason}]`.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use super::data::{
+    contacts_csv, time, ConnectifEvent, ExportJob, BUILT_IN, CUSTOM_FIELDS, EVENT_TYPES,
+};
+use super::ConnectifState;
+use crate::ghl::shared::lock;
+
+pub(crate) fn error(status: StatusCode, detail: &str) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    (
+        status,
+        Json(json!({"status": status.as_u16(), "title": title, "detail": detail})),
+    )
+        .into_response()
+}
+
+fn unprocessable(problems: Vec<(String, String)>) -> Response {
+    let errors: Vec<Value> = problems
+        .into_iter()
+        .map(|(path, reason)| json!({"path": path, "reason": reason}))
+        .collect();
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({
+            "status": 422,
+            "title": "Unprocessable Entity",
+            "detail": "Resource contains validation errors",
+            "validationErrors": errors,
+        })),
+    )
+        .into_response()
+}
+
+fn json_object(bytes: &Bytes) -> Option<Map<String, Value>> {
+    match serde_json::from_slice(bytes) {
+        Ok(Value::Object(object)) => Some(object),
+        _ => None,
+    }
+}
+
+fn bad_json() -> Response {
+    error(StatusCode::BAD_REQUEST, "Bad request: invalid json")
+}
+
+fn type_ok(kind: &str, value: &Value) -> bool {
+    match kind {
+        "text" | "date" => value.is_string(),
+        "boolean" => value.is_boolean(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "decimal" => value.is_number(),
+        "checkbox" => value
+            .as_array()
+            .is_some_and(|a| a.iter().all(Value::is_string)),
+        _ => false,
+    }
+}
+
+/// GET /contacts/{email}
+pub(crate) async fn get_contact(
+    State(c): State<ConnectifState>,
+    Path(email): Path<String>,
+) -> Response {
+    match lock(&c.account).contacts.get(&email.trim().to_lowercase()) {
+        Some(contact) => Json(contact.clone()).into_response(),
+        None => error(StatusCode::NOT_FOUND, "Contact not found"),
+    }
+}
+
+/// PATCH /contacts/{email}: creates the contact when missing; `_updatedAt` moves on change.
+pub(crate) async fn patch_contact(
+    State(c): State<ConnectifState>,
+    Path(email): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let Some(patch) = json_object(&bytes) else {
+        return bad_json();
+    };
+    let email = email.trim().to_lowercase();
+    let mut problems = Vec::new();
+    if !email.contains('@') || email.contains(' ') {
+        problems.push((
+            "/email".to_string(),
+            "must be a valid email address".to_string(),
+        ));
+    }
+    for (key, value) in &patch {
+        let kind = BUILT_IN
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, kind)| *kind)
+            .or_else(|| {
+                CUSTOM_FIELDS
+                    .iter()
+                    .find(|(id, _, _)| id == key)
+                    .map(|(_, kind, _)| *kind)
+            });
+        match kind {
+            None => problems.push((
+                format!("/{key}"),
+                "is not a contact field of this account".into(),
+            )),
+            Some(_) if value.is_null() => {}
+            Some(kind) if !type_ok(kind, value) => {
+                problems.push((format!("/{key}"), format!("must be of type {kind}")))
+            }
+            Some(_) => {}
+        }
+        if let Some((_, _, options)) = CUSTOM_FIELDS
+            .iter()
+            .find(|(id, kind, _)| id == key && *kind == "checkbox")
+        {
+            for item in value
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                if !options.contains(&item) {
+                    problems.push((format!("/{key}"), format!("'{item}' is not an option")));
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return unprocessable(problems);
+    }
+    let now = c.now();
+    let mut account = lock(&c.account);
+    if !account.contacts.contains_key(&email) {
+        let blank = account.blank_contact(&email, now);
+        account.contacts.insert(email.clone(), blank);
+    }
+    let Some(contact) = account.contacts.get_mut(&email) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "contact vanished");
+    };
+    let mut changed = false;
+    for (key, value) in patch {
+        if contact.get(&key) != Some(&value) {
+            contact.insert(key, value);
+            changed = true;
+        }
+    }
+    if changed {
+        contact.insert("_updatedAt".into(), json!(time(now)));
+    }
+    Json(contact.clone()).into_response()
+}
+
+/// POST /custom-events/alias/{alias}?createContact=
+pub(crate) async fn custom_event(
+    State(c): State<ConnectifState>,
+    Path(alias): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    bytes: Bytes,
+) -> Response {
+    let Some((_, fields)) = EVENT_TYPES.iter().find(|(a, _)| *a == alias) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("Custom event type with alias '{alias}' not found"),
+        );
+    };
+    let create_contact = match query.get("createContact").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return unprocessable(vec![("/createContact".into(), "must be a boolean".into())])
+        }
+    };
+    let Some(body) = json_object(&bytes) else {
+        return bad_json();
+    };
+    let mut problems: Vec<(String, String)> = body
+        .keys()
+        .filter(|k| !fields.contains(&k.as_str()))
+        .map(|k| {
+            (
+                format!("/{k}"),
+                "is not a field of this custom event".to_string(),
+            )
+        })
+        .collect();
+    let email = body
+        .get(fields[0])
+        .and_then(Value::as_str)
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| e.contains('@'));
+    if email.is_none() {
+        problems.push((
+            format!("/{}", fields[0]),
+            "is required and must be an email".into(),
+        ));
+    }
+    let Some(email) = email.filter(|_| problems.is_empty()) else {
+        return unprocessable(problems);
+    };
+    let now = c.now();
+    let mut account = lock(&c.account);
+    if !account.contacts.contains_key(&email) {
+        if !create_contact {
+            return error(StatusCode::NOT_FOUND, "Contact not found");
+        }
+        let blank = account.blank_contact(&email, now);
+        account.contacts.insert(email, blank);
+    }
+    account.events.push(ConnectifEvent {
+        alias,
+        create_contact,
+        fields: body,
+    });
+    let id = account.new_id();
+    (StatusCode::CREATED, Json(json!({ "id": id }))).into_response()
+}
+
+fn export_json(c: &ConnectifState, job: &ExportJob) -> Value {
+    let ready = job.polls >= c.export_polls && !job.fail;
+    let status = if job.fail && job.polls >= 1 {
+        "error"
+    } else if ready {
+        "finished"
+    } else if job.polls == 0 {
+        "pending"
+    } else {
+        "in-progress"
+    };
+    let progress = if ready {
+        job.total
+    } else {
+        job.total * job.polls / (c.export_polls.max(1) + 1)
+    };
+    let mut out = json!({
+        "id": job.id,
+        "exportType": "contacts",
+        "delimiter": job.delimiter.to_string(),
+        "dateFormat": "ISO",
+        "createdAt": time(job.created_at),
+        "status": status,
+        "progress": progress,
+        "total": job.total,
+        "origin": "api",
+    });
+    if status == "finished" {
+        out["fileUrl"] = json!(format!(
+            "{}/export-files/{}/{}/contacts.csv",
+            c.root_url, job.id, job.token
+        ));
+        out["fileName"] = json!("contacts.csv");
+        out["fileExtension"] = json!("csv");
+        out["finishedAt"] = json!(time(job.created_at));
+    }
+    out
+}
+
+/// POST /exports/ (contacts only in this fake).
+pub(crate) async fn create_export(State(c): State<ConnectifState>, bytes: Bytes) -> Response {
+    let Some(body) = json_object(&bytes) else {
+        return bad_json();
+    };
+    let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or("");
+    let mut problems: Vec<(String, String)> = Vec::new();
+    match text("exportType") {
+        "contacts" => {}
+        "activities" => problems.push((
+            "/exportType".into(),
+            "activities exports are not served by the sandbox".into(),
+        )),
+        _ => problems.push((
+            "/exportType".into(),
+            "must be one of contacts, activities".into(),
+        )),
+    }
+    let delimiter = match text("delimiter") {
+        "," => ',',
+        ";" => ';',
+        _ => {
+            problems.push(("/delimiter".into(), "must be one of ',', ';'".into()));
+            ','
+        }
+    };
+    if !matches!(text("dateFormat"), "ISO" | "L" | "LL" | "LLL") {
+        problems.push((
+            "/dateFormat".into(),
+            "must be one of ISO, L, LL, LLL".into(),
+        ));
+    }
+    if let Some(filters) = body.get("filters").and_then(Value::as_object) {
+        for key in ["fromDate", "toDate", "activityTypes"] {
+            if filters.contains_key(key) {
+                problems.push((
+                    format!("/filters/{key}"),
+                    "can be set only for the activities export type".into(),
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return unprocessable(problems);
+    }
+    let now = c.now();
+    let mut account = lock(&c.account);
+    let (csv, total) = contacts_csv(&account, delimiter);
+    let fail = std::mem::take(&mut account.fail_next_export);
+    let job = ExportJob {
+        id: account.new_id(),
+        delimiter,
+        created_at: now,
+        polls: 0,
+        fail,
+        token: account.new_id(),
+        csv,
+        total,
+    };
+    let answer = export_json(&c, &job);
+    account.exports.push(job);
+    (StatusCode::CREATED, Json(answer)).into_response()
+}
+
+/// GET /exports/{id}: every read moves the job one step on.
+pub(crate) async fn get_export(
+    State(c): State<ConnectifState>,
+    Path(id): Path<String>,
+) -> Response {
+    let mut account = lock(&c.account);
+    let Some(job) = account.exports.iter_mut().find(|j| j.id == id) else {
+        return error(StatusCode::NOT_FOUND, "Export not found");
+    };
+    job.polls += 1;
+    Json(export_json(&c, job)).into_response()
+}
+
+/// GET /export-files/{id}/{token}/contacts.csv: the signed file URL (no API key).
+pub(crate) async fn export_file(
+    State(c): State<ConnectifState>,
+    Path((id, token)): Path<(String, String)>,
+) -> Response {
+    let account = lock(&c.account);
+    match account.exports.iter().find(|j| j.id == id && j.token == token && j.polls >= c.export_polls && !j.fail) {
+        Some(job) => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], job.csv.clone()).into_response(),
+        None => (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "application/xml")],
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,341 @@
+//! Connectif contacts as the app side of a pair, keyed by email both ways: changes come from
+//! the contacts export (the whole account each time: Connectif has no date filter for
+//! contacts exports), rows newer than the cursor are kept; writes are upserts by email
+//! (`PATCH /contacts/{email}`), so repeating one after a lost answer is harmless. GHL tags go
+//! into a checkbox custom field; GHL tasks, notes and appointments become custom events.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bridge_connectors::connectif::{ConnectifClient, ContactPatch, ExportOptions, ExportedContact};
+use bridge_connectors::http::RequestCounts;
+use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
+use bridge_core::{normalize, BridgeError, ErrorCode};
+use bridge_store::table::activities::Activity;
+use bridge_store::table::connections::ConnectionRow;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::StreamExt;
+use serde_json::{Map, Value};
+
+use super::{AppPage, AppRecord, AppSide};
+use crate::apply::RecordWriter;
+use crate::events::ActivityPush;
+use crate::plan::Values;
+
+/// Connectif's built-in contact fields a mapping can name.
+pub const CONNECTIF_FIELDS: &[&str] =
+    &["_email", "_name", "_surname", "_mobilePhone", "_birthdate"];
+
+/// Records per page handed to the engine (one transaction each).
+const PAGE: usize = 500;
+
+/// The custom event types (created by the operator in Connectif) GHL's activities go to.
+pub const TASK_EVENT: &str = "ghl-task";
+pub const NOTE_EVENT: &str = "ghl-note";
+pub const APPOINTMENT_EVENT: &str = "ghl-appointment";
+
+/// Email (GHL's wins), names and mobile both ways; GHL's tags into the checkbox field when
+/// one is named.
+pub fn default_connectif_mapping(tags_field: Option<&str>) -> Mapping {
+    let line = |ghl: &str, app: &str, owner: Owner, transforms: Vec<Transform>| FieldMapping {
+        ghl: ghl.into(),
+        app: app.into(),
+        direction: Direction::Both,
+        owner,
+        transforms,
+    };
+    let mut fields = vec![
+        line(
+            "email",
+            "_email",
+            Owner::Ghl,
+            vec![Transform::Trim, Transform::Lower],
+        ),
+        line("firstName", "_name", Owner::Newest, vec![Transform::Trim]),
+        line("lastName", "_surname", Owner::Newest, vec![Transform::Trim]),
+        line(
+            "phone",
+            "_mobilePhone",
+            Owner::Newest,
+            vec![Transform::PhoneE164 {
+                default_region: crate::pair::PHONE_REGION.into(),
+            }],
+        ),
+    ];
+    // One way, GHL → Connectif: the checkbox holds only the options made in Connectif, so
+    // what it shows is not a change to carry back.
+    if let Some(tags) = tags_field {
+        fields.push(FieldMapping {
+            direction: Direction::GhlToApp,
+            owner: Owner::Ghl,
+            ..line("tags", tags, Owner::Ghl, vec![])
+        });
+    }
+    Mapping {
+        object: ObjectKind::Contact,
+        fields,
+    }
+}
+
+pub struct ConnectifSide {
+    connection: ConnectionRow,
+    client: ConnectifClient,
+    /// The checkbox custom field GHL tags go to (its values are lists).
+    tags_field: Option<String>,
+    first_poll: Duration,
+}
+
+impl ConnectifSide {
+    pub fn new(connection: ConnectionRow, client: ConnectifClient) -> Self {
+        let tags_field = connection.settings["tagsField"]
+            .as_str()
+            .map(str::to_string);
+        let first_poll = Duration::from_millis(
+            connection.settings["exportPollMs"]
+                .as_u64()
+                .unwrap_or(2_000),
+        );
+        Self {
+            connection,
+            client,
+            tags_field,
+            first_poll,
+        }
+    }
+
+    fn record(&self, row: ExportedContact) -> AppRecord {
+        let mut values: Map<String, Value> = row
+            .fields
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| {
+                // A checkbox field is a list in the API; the export joins its values with '|'.
+                let value = if Some(&k) == self.tags_field.as_ref() {
+                    Value::Array(
+                        v.split('|')
+                            .map(|t| Value::String(t.trim().into()))
+                            .collect(),
+                    )
+                } else {
+                    Value::String(v)
+                };
+                (k, value)
+            })
+            .collect();
+        values.insert("_email".into(), Value::String(row.email.clone()));
+        AppRecord {
+            remote_id: row.email.trim().to_lowercase(),
+            values,
+            updated_at: row.updated_at.map(bridge_store::timestamp),
+        }
+    }
+
+    fn patch(&self, values: &Values) -> ContactPatch {
+        let text = |v: &Value| v.as_str().map(str::to_string);
+        // A cleared field is sent empty: a field left out keeps its value.
+        let text_or_clear = |v: &Value| Some(text(v).unwrap_or_default());
+        let mut patch = ContactPatch::default();
+        for (field, value) in values {
+            match field.as_str() {
+                "_email" => {}
+                "_name" => patch.name = text_or_clear(value),
+                "_surname" => patch.surname = text_or_clear(value),
+                "_mobilePhone" => patch.mobile_phone = text_or_clear(value),
+                "_birthdate" => patch.birthdate = text(value),
+                other if Some(other) == self.tags_field.as_deref() => {
+                    let tags: Vec<String> = value
+                        .as_array()
+                        .map(|items| {
+                            items
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    patch.set_checkbox(other, &tags);
+                }
+                other => {
+                    patch.custom.insert(other.to_string(), value.clone());
+                }
+            }
+        }
+        patch
+    }
+}
+
+impl AppSide for ConnectifSide {
+    fn connection(&self) -> &ConnectionRow {
+        &self.connection
+    }
+
+    fn counts(&self) -> RequestCounts {
+        self.client.http().counts()
+    }
+
+    fn changes(&self, cursor: Option<String>) -> BoxStream<'_, Result<AppPage, BridgeError>> {
+        let saved = cursor
+            .and_then(|c| DateTime::parse_from_rfc3339(&c).ok())
+            .map(|t| t.with_timezone(&Utc));
+        // The cursor is the newest `_updatedAt` Connectif reported (its clock), less a
+        // margin for changes stored in the same second; the content hash drops repeats.
+        let since = saved.map(|t| t - chrono::Duration::seconds(10));
+        let newest: Arc<Mutex<Option<DateTime<Utc>>>> = Arc::new(Mutex::new(saved));
+        let options = ExportOptions {
+            first_poll: self.first_poll,
+            ..ExportOptions::default()
+        };
+        self.client
+            .export_contacts(since, options)
+            .chunks(PAGE)
+            .map(move |rows| {
+                let mut records = Vec::with_capacity(rows.len());
+                let mut newest = newest
+                    .lock()
+                    .map_err(|_| BridgeError::internal("the Connectif cursor lock was poisoned"))?;
+                for row in rows {
+                    let row = row?;
+                    *newest = (*newest).max(row.updated_at);
+                    records.push(self.record(row));
+                }
+                Ok(AppPage {
+                    records,
+                    cursor: newest.map(bridge_store::timestamp),
+                })
+            })
+            .boxed()
+    }
+
+    fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>> {
+        Box::pin(async move {
+            let mut fields: Vec<String> = CONNECTIF_FIELDS.iter().map(|f| f.to_string()).collect();
+            fields.extend(self.tags_field.clone());
+            Ok(fields)
+        })
+    }
+
+    fn activity_push(&self) -> Option<&dyn ActivityPush> {
+        Some(self)
+    }
+}
+
+fn email_of(values: &Values) -> Result<String, BridgeError> {
+    values
+        .get("_email")
+        .and_then(Value::as_str)
+        .and_then(normalize::email)
+        .ok_or_else(|| {
+            BridgeError::invalid_input(
+                "a Connectif contact is keyed by its email: this contact has none (field _email)",
+            )
+        })
+}
+
+impl RecordWriter for ConnectifSide {
+    fn system(&self) -> &str {
+        "Connectif"
+    }
+
+    fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
+        Box::pin(async move {
+            let email = email_of(values)?;
+            self.client
+                .upsert_contact(&email, &self.patch(values))
+                .await?;
+            Ok(email)
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        remote_id: &'a str,
+        changes: &'a Values,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move {
+            self.client
+                .upsert_contact(remote_id, &self.patch(changes))
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn find_created<'a>(
+        &'a self,
+        values: &'a Values,
+    ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
+        Box::pin(async move {
+            let email = email_of(values)?;
+            Ok(self.client.get_contact(&email).await?.map(|_| email))
+        })
+    }
+}
+
+impl ActivityPush for ConnectifSide {
+    fn system(&self) -> &str {
+        "Connectif"
+    }
+
+    fn push<'a>(
+        &'a self,
+        email: &'a str,
+        activity: &'a Activity,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move {
+            let text = |s: &str| Value::String(s.to_string());
+            let optional = |s: &Option<String>| s.as_deref().map_or(Value::Null, text);
+            let (alias, fields): (&str, BTreeMap<&str, Value>) = match activity.kind.as_str() {
+                "task" => (
+                    TASK_EVENT,
+                    [
+                        ("email", text(email)),
+                        ("title", text(&activity.title)),
+                        ("body", text(&activity.body)),
+                        ("dueDate", optional(&activity.starts_at)),
+                        (
+                            "completed",
+                            Value::Bool(activity.completed.unwrap_or(false)),
+                        ),
+                    ]
+                    .into(),
+                ),
+                "note" => (
+                    NOTE_EVENT,
+                    [
+                        ("email", text(email)),
+                        ("title", text(&activity.title)),
+                        ("body", text(&activity.body)),
+                        ("occurredAt", optional(&activity.starts_at)),
+                    ]
+                    .into(),
+                ),
+                "appointment" => (
+                    APPOINTMENT_EVENT,
+                    [
+                        ("email", text(email)),
+                        ("title", text(&activity.title)),
+                        ("start", optional(&activity.starts_at)),
+                        ("end", optional(&activity.ends_at)),
+                        ("status", optional(&activity.status)),
+                    ]
+                    .into(),
+                ),
+                other => {
+                    return Err(BridgeError::new(
+                        ErrorCode::InvalidInput,
+                        format!("no Connectif event carries a GHL {other}"),
+                    ))
+                }
+            };
+            let fields: Map<String, Value> = fields
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            self.client.send_custom_event(alias, false, &fields).await?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! The GHL ↔ Connectif pair through the `bridge` binary: contacts both ways keyed by email
+//! (read through the asynchronous export, which needs several polls), tags into the checkbox
+//! field, GHL's tasks, notes and appointments as custom events, once each.
+
+use std::time::Duration;
+
+use bridge_sandbox::{ConnectifConfig, ConnectifSandbox, GhlConfig, GhlSandbox};
+use bridge_tests::ghl_world::assert_success;
+use bridge_tests::novi_pair::{
+    edit_ghl_contact, ghl_contact, ghl_contacts, ghl_id_of_email, writes,
+};
+use bridge_tests::run_bridge_env;
+use serde_json::{json, Value};
+
+struct World {
+    ghl: GhlSandbox,
+    connectif: ConnectifSandbox,
+    scratch: tempfile::TempDir,
+}
+
+impl World {
+    async fn start(contacts: usize, own: usize) -> World {
+        let ghl = GhlSandbox::start(GhlConfig {
+            seed_contacts: contacts,
+            rate_window: Duration::from_millis(100),
+            ..GhlConfig::default()
+        })
+        .await
+        .unwrap();
+        let connectif = ConnectifSandbox::start(ConnectifConfig {
+            contacts: own,
+            ghl_seed: GhlConfig::default().seed,
+            ghl_contacts: contacts,
+            export_polls: 3,
+            rate_limit: 100_000,
+            ..ConnectifConfig::default()
+        })
+        .await
+        .unwrap();
+        World {
+            ghl,
+            connectif,
+            scratch: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn bridge(&self, args: &[&str]) -> std::process::Output {
+        let env = [
+            ("T_GHL", self.ghl.private_token()),
+            ("T_CONNECTIF", self.connectif.api_key()),
+        ];
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run_bridge_env(self.scratch.path(), &env, args)
+    }
+
+    fn connect(&self) {
+        let (location, url) = (self.ghl.location_id(), self.ghl.base_url());
+        assert_success(
+            "connect ghl",
+            &self.bridge(&[
+                "connect",
+                "ghl",
+                "--location-id",
+                &location,
+                "--token-env",
+                "T_GHL",
+                "--base-url",
+                &url,
+            ]),
+        );
+        assert_success(
+            "connect connectif",
+            &self.bridge(&[
+                "connect",
+                "connectif",
+                "--api-key-env",
+                "T_CONNECTIF",
+                "--base-url",
+                &self.connectif.base_url(),
+                "--tags-field",
+                "ghl-tags",
+                "--export-poll-ms",
+                "20",
+            ]),
+        );
+    }
+
+    fn sync(&self, args: &[&str]) -> Value {
+        let mut all = vec!["sync", "--json"];
+        all.extend_from_slice(args);
+        let output = self.bridge(&all);
+        assert_success("bridge sync", &output);
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()[0].clone()
+    }
+}
+
+fn lower(value: &Value) -> String {
+    value.as_str().unwrap_or_default().trim().to_lowercase()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn contacts_sync_both_ways_and_activities_become_events_once() {
+    let world = World::start(20, 5).await;
+    world.connect();
+    let first = world.sync(&["--max-overwrite", "100"]);
+    assert_eq!(first["applied"]["dead"], 0, "{first:#}");
+    assert_eq!(first["pushesApplied"]["dead"], 0, "{first:#}");
+
+    // Everyone with an email is on both sides, once.
+    let ghl: Vec<String> = ghl_contacts(&world.ghl)
+        .await
+        .iter()
+        .map(|c| lower(&c["email"]))
+        .filter(|e| !e.is_empty())
+        .collect();
+    let connectif = world.connectif.contact_emails();
+    for email in &ghl {
+        assert!(connectif.contains(email), "{email} missing in Connectif");
+    }
+    // A record whose phone belongs to another person waits in the review queue, unlinked.
+    let output = world.bridge(&["reviews", "--json"]);
+    assert_success("reviews", &output);
+    let in_review: Vec<String> = serde_json::from_slice::<Value>(&output.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| lower(&r["remoteId"]))
+        .collect();
+    for email in &connectif {
+        assert!(
+            ghl.contains(email) || in_review.contains(email),
+            "{email} missing in GHL"
+        );
+    }
+    // The export was polled until ready, more than once.
+    let polls = world.connectif.stats().count("GET", "/exports/{id}");
+    assert!(polls >= 3, "the export was read after {polls} polls");
+
+    // GHL's activities arrived as events, one per record.
+    let events = world.connectif.custom_events();
+    assert!(!events.is_empty());
+    let pushed = first["pushesApplied"]["done"].as_u64().unwrap();
+    assert_eq!(events.len() as u64, pushed);
+    assert!(events.iter().all(|e| !e.create_contact));
+
+    // Nothing changed: nothing written anywhere, no event sent again.
+    let ghl_writes = writes(&world.ghl.stats());
+    let second = world.sync(&[]);
+    assert_eq!(second["plan"]["operations"], json!([]), "{second:#}");
+    assert_eq!(writes(&world.ghl.stats()), ghl_writes);
+    // The export is a POST that writes nothing: count the PATCHes and events only.
+    let changes = |w: &World| {
+        let stats = w.connectif.stats();
+        stats
+            .by_route
+            .iter()
+            .filter(|((m, p), _)| m == "PATCH" || p.starts_with("/custom-events"))
+            .map(|(_, n)| n)
+            .sum::<u64>()
+    };
+    let before = changes(&world);
+    world.sync(&[]);
+    assert_eq!(changes(&world), before);
+    assert_eq!(world.connectif.custom_events().len(), events.len());
+
+    // A Connectif edit reaches GHL once; ten syncs write nothing more anywhere.
+    let email = ghl[0].clone();
+    let answer = reqwest::Client::new()
+        .patch(format!("{}/contacts/{email}", world.connectif.base_url()))
+        .header(
+            "Authorization",
+            format!("apiKey {}", world.connectif.api_key()),
+        )
+        .json(&json!({"_name": "Nkechi"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
+    let (ghl_writes, connectif_changes) = (writes(&world.ghl.stats()), changes(&world));
+    for _ in 0..10 {
+        world.sync(&[]);
+    }
+    assert_eq!(
+        writes(&world.ghl.stats()),
+        ghl_writes + 1,
+        "one write to GHL"
+    );
+    assert_eq!(changes(&world), connectif_changes, "none back to Connectif");
+    let id = ghl_id_of_email(&world.ghl, &email).await.unwrap();
+    assert_eq!(ghl_contact(&world.ghl, &id).await["firstName"], "Nkechi");
+
+    // GHL tags land in the checkbox field; a new GHL task becomes one event.
+    edit_ghl_contact(&world.ghl, &id, json!({"tags": ["newsletter", "vip"]})).await;
+    let answer = reqwest::Client::new()
+        .post(format!("{}/contacts/{id}/tasks", world.ghl.base_url()))
+        .bearer_auth(world.ghl.private_token())
+        .header("Version", "2021-07-28")
+        .json(&json!({"title": "Send the webinar replay", "dueDate": "2026-12-03T10:00:00Z", "completed": false}))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
+    world.sync(&[]);
+    world.sync(&[]);
+    let contact = world.connectif.contact(&email).unwrap();
+    let mut interests: Vec<String> = contact["ghl-tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    interests.sort();
+    assert_eq!(interests, ["newsletter", "vip"]);
+    let replays: Vec<_> = world
+        .connectif
+        .custom_events()
+        .into_iter()
+        .filter(|e| e.alias == "ghl-task" && e.fields["title"] == "Send the webinar replay")
+        .collect();
+    assert_eq!(replays.len(), 1, "the new task was sent once");
+    assert_eq!(replays[0].fields["email"], email.as_str());
+}

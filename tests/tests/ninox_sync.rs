@@ -1,0 +1,139 @@
+//! The GHL ↔ Ninox pair through the `bridge` binary, against both fakes, for the classic (v3)
+//! and the workspace (v4) API: contacts both ways, tags into the multi-choice field, no echo,
+//! and a quiet second sync.
+
+use bridge_tests::ghl_world::assert_success;
+use bridge_tests::ninox_pair::{Api, NinoxPair};
+use bridge_tests::novi_pair::{
+    edit_ghl_contact, ghl_contact, ghl_contacts, ghl_id_of_email, writes,
+};
+use serde_json::{json, Value};
+
+fn email(value: &Value) -> String {
+    value.as_str().unwrap_or_default().trim().to_lowercase()
+}
+
+async fn both_ways_then_quiet(api: Api) {
+    let pair = NinoxPair::start(api, 30, 6).await;
+    pair.connect();
+    let first = pair.sync();
+    assert_eq!(first["applied"]["dead"], 0, "{first:#}");
+
+    // Every person is now on both sides, once.
+    let records = pair.records().await;
+    let email_field = pair.field("Email");
+    let mut ninox: Vec<String> = records
+        .iter()
+        .map(|r| email(&r["fields"][&email_field]))
+        .filter(|e| !e.is_empty())
+        .collect();
+    ninox.sort();
+    let before = ninox.len();
+    ninox.dedup();
+    assert_eq!(before, ninox.len(), "a person was doubled in Ninox");
+    let ghl: Vec<String> = ghl_contacts(&pair.ghl)
+        .await
+        .iter()
+        .map(|c| email(&c["email"]))
+        .filter(|e| !e.is_empty())
+        .collect();
+    for e in &ninox {
+        assert!(ghl.contains(e), "{e} is in Ninox but not in GHL");
+    }
+    for e in &ghl {
+        assert!(ninox.contains(e), "{e} is in GHL but not in Ninox");
+    }
+
+    // Nothing changed: nothing planned, nothing written.
+    let (ghl_writes, ninox_writes) = (writes(&pair.ghl.stats()), writes(&pair.ninox.stats()));
+    let second = pair.sync();
+    assert_eq!(second["plan"]["operations"], json!([]), "{second:#}");
+    assert_eq!(writes(&pair.ghl.stats()), ghl_writes);
+    assert_eq!(writes(&pair.ninox.stats()), ninox_writes);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn v3_contacts_sync_both_ways_then_nothing_is_written() {
+    both_ways_then_quiet(Api::V3).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn v4_contacts_sync_both_ways_then_nothing_is_written() {
+    both_ways_then_quiet(Api::V4).await;
+}
+
+async fn edits_cross_once(api: Api) {
+    let pair = NinoxPair::start(api, 20, 3).await;
+    pair.connect();
+    // The first sync settles the overlap, where Ninox's newer values win a third of records.
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
+
+    // A Ninox edit reaches GHL once; ten syncs write nothing more anywhere.
+    let records = pair.records().await;
+    let email_field = pair.field("Email");
+    let record = records
+        .iter()
+        .find(|r| r["fields"][&email_field].is_string())
+        .unwrap()
+        .clone();
+    let person = email(&record["fields"][&email_field]);
+    pair.edit_record(
+        &record["id"],
+        json!({ pair.field("Last name"): "Okonkwo-Ninox" }),
+    )
+    .await;
+    let (ghl_writes, ninox_writes) = (writes(&pair.ghl.stats()), writes(&pair.ninox.stats()));
+    for _ in 0..10 {
+        pair.sync();
+    }
+    assert_eq!(
+        writes(&pair.ghl.stats()),
+        ghl_writes + 1,
+        "one write to GHL"
+    );
+    assert_eq!(
+        writes(&pair.ninox.stats()),
+        ninox_writes,
+        "none back to Ninox"
+    );
+    let ghl_id = ghl_id_of_email(&pair.ghl, &person).await.unwrap();
+    assert_eq!(
+        ghl_contact(&pair.ghl, &ghl_id).await["lastName"],
+        "Okonkwo-Ninox"
+    );
+
+    // A GHL edit (name and tags) reaches Ninox; tags land in the multi-choice field.
+    edit_ghl_contact(
+        &pair.ghl,
+        &ghl_id,
+        json!({"firstName": "Adaeze", "tags": ["vip", "newsletter"]}),
+    )
+    .await;
+    let ninox_writes = writes(&pair.ninox.stats());
+    pair.sync();
+    pair.sync();
+    assert_eq!(writes(&pair.ninox.stats()), ninox_writes + 1);
+    let record = pair.record_by_email(&person).await.unwrap();
+    assert_eq!(record["fields"][pair.field("First name")], "Adaeze");
+    let mut tags: Vec<String> = record["fields"][pair.field("Tags")]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    tags.sort();
+    assert_eq!(tags, ["newsletter", "vip"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn v3_an_edit_on_either_side_reaches_the_other_once_without_echo() {
+    edits_cross_once(Api::V3).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn v4_an_edit_on_either_side_reaches_the_other_once_without_echo() {
+    edits_cross_once(Api::V4).await;
+}

@@ -1,0 +1,272 @@
+//! Tasks and notes of the GHL ↔ Novi AMS pair through the `bridge` binary: created or changed
+//! on either side, each reaches the other after one sync, once, and shows on the contact's
+//! timeline. Records are made and read through each fake's documented endpoints.
+
+use bridge_tests::ghl_world::assert_success;
+use bridge_tests::novi_pair::{edit_ghl_contact, linked_person, writes, Pair};
+use serde_json::{json, Value};
+
+const VERSION: (&str, &str) = ("Version", "2021-07-28");
+
+async fn ghl_get(pair: &Pair, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}{path}", pair.ghl.base_url()))
+        .bearer_auth(pair.ghl.private_token())
+        .header(VERSION.0, VERSION.1)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn ghl_post(pair: &Pair, path: &str, body: Value) -> Value {
+    let answer = reqwest::Client::new()
+        .post(format!("{}{path}", pair.ghl.base_url()))
+        .bearer_auth(pair.ghl.private_token())
+        .header(VERSION.0, VERSION.1)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "GHL refused {path}");
+    answer.json().await.unwrap()
+}
+
+/// POST /api/activities: Novi answers the new id in the Location header.
+async fn novi_create_activity(pair: &Pair, activity: Value) -> String {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/activities", pair.novi.base_url()))
+        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+        .json(&activity)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "Novi refused the activity");
+    let location = answer.headers()["location"].to_str().unwrap().to_string();
+    location.rsplit('/').next().unwrap().to_string()
+}
+
+/// Every activity of one member, through the documented list (all pages).
+async fn novi_activities_of(pair: &Pair, member: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    loop {
+        let page: Value = reqwest::Client::new()
+            .get(format!(
+                "{}/activities?pageSize=1000&offset={}",
+                pair.novi.base_url(),
+                all.len()
+            ))
+            .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = page["Results"].as_array().cloned().unwrap_or_default();
+        let total = page["TotalCount"].as_u64().unwrap_or_default() as usize;
+        let done = items.is_empty();
+        all.extend(items);
+        if done || all.len() >= total {
+            return all
+                .into_iter()
+                .filter(|a| a["MemberUniqueId"] == member)
+                .collect();
+        }
+    }
+}
+
+fn titles(items: &Value, field: &str) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t[field].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tasks_and_notes_cross_both_ways_once_and_reach_the_timeline() {
+    let pair = Pair::start(20, 3).await;
+    pair.connect();
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
+    let person = linked_person(&pair).await;
+
+    // One task made in each app, and a note in Novi.
+    novi_create_activity(
+        &pair,
+        json!({"MemberUniqueId": person.member_id, "ActivityType": "Task",
+               "Subject": "Send the renewal packet", "Date": "2026-12-01T15:00:00Z",
+               "TaskComplete": false}),
+    )
+    .await;
+    novi_create_activity(
+        &pair,
+        json!({"MemberUniqueId": person.member_id, "ActivityType": "Note",
+               "Subject": "Prefers email", "Notes": "Prefers email over calls.",
+               "Date": "2026-11-20T10:00:00Z"}),
+    )
+    .await;
+    ghl_post(
+        &pair,
+        &format!("/contacts/{}/tasks", person.ghl_id),
+        json!({"title": "Call about the dues", "dueDate": "2026-12-02T09:00:00Z", "completed": false}),
+    )
+    .await;
+    let outcome = pair.sync();
+    assert_eq!(outcome["childrenApplied"]["dead"], 0, "{outcome:#}");
+
+    let ghl_tasks = ghl_get(&pair, &format!("/contacts/{}/tasks", person.ghl_id)).await;
+    assert!(
+        titles(&ghl_tasks["tasks"], "title").contains(&"Send the renewal packet".to_string()),
+        "{ghl_tasks:#}"
+    );
+    let ghl_notes = ghl_get(&pair, &format!("/contacts/{}/notes", person.ghl_id)).await;
+    assert!(
+        titles(&ghl_notes["notes"], "body").contains(&"Prefers email over calls.".to_string()),
+        "{ghl_notes:#}"
+    );
+    let novi = novi_activities_of(&pair, &person.member_id).await;
+    let subjects: Vec<&str> = novi.iter().filter_map(|a| a["Subject"].as_str()).collect();
+    assert!(subjects.contains(&"Call about the dues"), "{subjects:?}");
+    assert_eq!(
+        subjects
+            .iter()
+            .filter(|s| **s == "Send the renewal packet")
+            .count(),
+        1,
+        "not echoed back as a second activity"
+    );
+
+    // Nothing changed: two more syncs write nothing anywhere.
+    let (ghl_writes, novi_writes) = (writes(&pair.ghl.stats()), writes(&pair.novi.stats()));
+    pair.sync();
+    pair.sync();
+    assert_eq!(writes(&pair.ghl.stats()), ghl_writes);
+    assert_eq!(writes(&pair.novi.stats()), novi_writes);
+
+    // Completed in Novi: GHL's task is completed by one write, and nothing comes back.
+    let activity = novi
+        .iter()
+        .find(|a| a["Subject"] == "Call about the dues")
+        .unwrap()
+        .clone();
+    let id = activity["UniqueID"].as_str().unwrap();
+    let mut done = activity.clone();
+    done["TaskComplete"] = json!(true);
+    let answer = reqwest::Client::new()
+        .put(format!("{}/activities/{id}", pair.novi.base_url()))
+        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+        .json(&done)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
+    let (ghl_writes, novi_writes) = (writes(&pair.ghl.stats()), writes(&pair.novi.stats()));
+    for _ in 0..3 {
+        pair.sync();
+    }
+    assert_eq!(
+        writes(&pair.ghl.stats()),
+        ghl_writes + 1,
+        "one write to GHL"
+    );
+    assert_eq!(writes(&pair.novi.stats()), novi_writes, "none back to Novi");
+    let ghl_tasks = ghl_get(&pair, &format!("/contacts/{}/tasks", person.ghl_id)).await;
+    let task = ghl_tasks["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["title"] == "Call about the dues")
+        .unwrap();
+    assert_eq!(task["completed"], true);
+
+    // The contact's timeline shows the Novi task and the Novi note.
+    let output = pair.bridge(&["timeline", &person.ghl_id, "--json"]);
+    assert_success("timeline", &output);
+    let events: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(events.iter().any(|e| e["system"] == "novi"
+        && e["kind"] == "task"
+        && e["title"]
+            .as_str()
+            .unwrap()
+            .contains("Send the renewal packet")));
+    assert!(events
+        .iter()
+        .any(|e| e["kind"] == "note" && e["body"] == "Prefers email over calls."));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ghl_note_travels_when_its_contact_is_read_again() {
+    let pair = Pair::start(12, 2).await;
+    pair.connect();
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
+    let person = linked_person(&pair).await;
+    ghl_post(
+        &pair,
+        &format!("/contacts/{}/notes", person.ghl_id),
+        json!({"body": "Met at the spring conference."}),
+    )
+    .await;
+    // GHL has no location-wide note list: a note is read with its contact, when the contact
+    // changes (or a NoteCreate webhook would announce it).
+    edit_ghl_contact(&pair.ghl, &person.ghl_id, json!({"lastName": "Conference"})).await;
+    pair.sync();
+    let novi = novi_activities_of(&pair, &person.member_id).await;
+    assert!(
+        novi.iter()
+            .any(|a| a["ActivityType"] == "Note" && a["Notes"] == "Met at the spring conference."),
+        "{novi:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ghl_appointments_become_novi_events_once() {
+    let pair = Pair::start(15, 2).await;
+    pair.connect();
+    assert_success("first sync", &pair.bridge(&["sync", "--max-overwrite", "100"]));
+
+    // Every appointment of a contact linked to a member is now an event, once.
+    let events: Value = reqwest::Client::new()
+        .get(format!("{}/events", pair.novi.base_url()))
+        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let events = events
+        .as_array()
+        .cloned()
+        .or_else(|| events["Results"].as_array().cloned())
+        .unwrap();
+    let names: Vec<&str> = events.iter().filter_map(|e| e["Name"].as_str()).collect();
+    let mut seen = 0;
+    for contact in bridge_tests::novi_pair::ghl_contacts(&pair.ghl).await {
+        let id = contact["id"].as_str().unwrap();
+        let linked = contact["email"].is_string();
+        let appointments = ghl_get(&pair, &format!("/contacts/{id}/appointments")).await;
+        for appointment in appointments["events"].as_array().cloned().unwrap_or_default() {
+            let title = appointment["title"].as_str().unwrap_or_default();
+            if linked && !title.is_empty() {
+                seen += 1;
+                assert!(names.contains(&title), "{title} is not a Novi event");
+            }
+        }
+    }
+    assert!(seen > 0, "the seed gave linked contacts appointments");
+
+    // Nothing changed: no event written again.
+    let novi_writes = writes(&pair.novi.stats());
+    pair.sync();
+    assert_eq!(writes(&pair.novi.stats()), novi_writes);
+}
