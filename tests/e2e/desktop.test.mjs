@@ -2,7 +2,8 @@
 // Try the sandbox → connect GHL by OAuth (this test plays the browser: it approves the fake's
 // sign-in page and follows the redirect to the app's loopback callback) → connect Novi AMS and
 // Ninox → draw a mapping line → Sync now → read the plan → Apply → progress reaches 100% →
-// open a contact and find, in its timeline, the task someone added in GHL; a note whose body
+// open a contact and find, in its timeline, the task someone added in GHL and the one someone
+// added in Novi AMS (brought over by a second sync); a note whose body
 // is HTML shows as text and runs nothing. Every step saves a screenshot (README shows them).
 //
 // Run through scripts/e2e.sh (it starts tauri-driver, sets APP, WEBDRIVER_URL, a scratch
@@ -17,6 +18,7 @@ const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? "docs/screenshots";
 const TIMEOUT_MS = 20_000;
 const SYNC_TIMEOUT_MS = 240_000;
 const TASK_TITLE = "Call back about the renewal (e2e)";
+const NOVI_TASK = "Send the member welcome pack (e2e)";
 const XSS_NOTE = '<img src=x onerror="window.__pwned=1">';
 
 let driver;
@@ -122,6 +124,18 @@ async function ghl(path, init = {}) {
   const body = await response.json();
   assert.ok(response.ok, `GHL ${path} answered ${response.status}: ${JSON.stringify(body)}`);
   return body;
+}
+
+/** A call to the Novi AMS fake, as someone using Novi would make through its API. */
+async function novi(path, init = {}) {
+  const { novi: info } = sandboxInfo();
+  const response = await fetch(`${info.baseUrl}${path}`, {
+    ...init,
+    headers: { Authorization: `Basic ${info.apiKey}`, "Content-Type": "application/json", Accept: "application/json" },
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `Novi ${path} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
 }
 
 /** Plays the browser on the fake's sign-in page: approve the first location, follow the redirect. */
@@ -270,6 +284,23 @@ test("Apply writes the plan and the progress reaches 100%", async () => {
   await screenshot("sync");
 });
 
+test("someone adds a task in Novi AMS for the same person, and the next sync brings it over", async () => {
+  const members = await novi("/members?pageSize=1000");
+  const member = members.Results.find((m) => (m.Email ?? "").toLowerCase() === ghlContact.email);
+  assert.ok(member, `the first sync did not put ${ghlContact.email} in Novi AMS`);
+  await novi("/activities", {
+    method: "POST",
+    body: JSON.stringify({ MemberUniqueId: member.UniqueID, ActivityType: "Task", Subject: NOVI_TASK, Notes: "From the membership desk" }),
+  });
+  await go("sync");
+  await click("sync-now");
+  await find("plan-total", SYNC_TIMEOUT_MS);
+  await click("apply-plan");
+  const percent = await find("sync-progress-percent");
+  await driver.wait(async () => (await percent.getText()) === "100%", SYNC_TIMEOUT_MS, "the second sync never reached 100%");
+  await find("apply-result", SYNC_TIMEOUT_MS);
+});
+
 test("the mapping preview shows five real contacts before and after", async () => {
   await go("mappings");
   await chooseApp("Novi");
@@ -282,7 +313,7 @@ test("the mapping preview shows five real contacts before and after", async () =
   await screenshot("mappings-preview");
 });
 
-test("the contact's timeline shows the task added in GHL, and the HTML note as text", async () => {
+test("the contact's timeline shows the tasks added in GHL and in Novi AMS, and the HTML note as text", async () => {
   await go("contacts");
   const search = await find("contact-search");
   await search.sendKeys(ghlContact.email);
@@ -299,12 +330,19 @@ test("the contact's timeline shows the task added in GHL, and the HTML note as t
     return false;
   }, TIMEOUT_MS, "the task added in GHL is not on the timeline");
   assert.ok(task);
+  const noviTask = await driver.wait(async () => {
+    for (const event of await timeline.findElements(By.css('[data-testid="timeline-event"][data-system="novi"]'))) {
+      if ((await event.getText()).includes(NOVI_TASK)) return event;
+    }
+    return false;
+  }, TIMEOUT_MS, "the task added in Novi AMS is not on the timeline");
+  assert.equal(await noviTask.getAttribute("data-kind"), "task");
   const bodies = await timeline.findElements(byTestId("timeline-event-body"));
   const texts = await Promise.all(bodies.map((b) => b.getText()));
   assert.ok(texts.includes(XSS_NOTE), `the note is not shown as text: ${JSON.stringify(texts)}`);
   assert.equal((await timeline.findElements(By.css("img"))).length, 0, "the note became an <img>");
   assert.equal(await driver.executeScript("return typeof window.__pwned"), "undefined", "the note's markup ran");
-  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", task);
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", noviTask);
   await screenshot("contacts");
 });
 
