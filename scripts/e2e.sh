@@ -6,6 +6,19 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
+# The app keeps secrets only in the OS keychain: run everything inside a private D-Bus with a
+# throwaway, unlocked gnome-keyring (as scripts/test.sh does for the Rust tests).
+if [ -z "${E2E_IN_KEYRING:-}" ]; then
+  keyring_home="$(mktemp -d)"
+  mkdir -m 700 "$keyring_home/run"
+  status=0
+  E2E_IN_KEYRING=1 HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/data" XDG_RUNTIME_DIR="$keyring_home/run" \
+    dbus-run-session -- sh -c 'echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' \
+    keyring-session "$0" "$@" || status=$?
+  rm -rf "$keyring_home"
+  exit "$status"
+fi
+
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 app="$target_dir/debug/contact-bridge"
 [ -x "$app" ] || { echo "e2e: $app is missing; build it with: ui/node_modules/.bin/tauri build --debug --no-bundle" >&2; exit 1; }
@@ -25,6 +38,10 @@ trap cleanup EXIT
 
 export HOME="$scratch/home" XDG_DATA_HOME="$scratch/data" XDG_CONFIG_HOME="$scratch/config" XDG_CACHE_HOME="$scratch/cache"
 export BRIDGE_DB="$scratch/bridge.sqlite3" BRIDGE_LOG_DIR="$scratch/logs"
+# Sandbox mode: the suite starts the in-app fakes ("Try the sandbox"); the app writes their
+# fake credentials here so the test can act as someone using GHL. No browser under Xvfb: the
+# app shows the sign-in link and the test approves it.
+export BRIDGE_SANDBOX_INFO_FILE="$scratch/sandbox.json" BRIDGE_SANDBOX_CONTACTS=60 BROWSER=true
 mkdir -p "$HOME"
 export APP="$app"
 export SCREENSHOT_DIR="$root/docs/screenshots"

@@ -2,6 +2,10 @@
 //! maps the error to `{code, message}`. Nothing here holds business logic.
 
 mod commands;
+mod events;
+mod sandbox;
+mod schedule;
+mod settings_file;
 mod state;
 
 use std::path::PathBuf;
@@ -39,6 +43,7 @@ pub fn run() {
             let state = state::AppState::open(&db_path, log_dir)?;
             tracing::info!(database = %db_path.display(), "Contact Bridge started");
             app.manage(state);
+            tauri::async_runtime::spawn(schedule::run(app.handle().clone()));
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -1,27 +1,78 @@
-//! What every command can reach: the open database and the log folder.
+//! What every command can reach: the open database, where it and the logs live, the keychain,
+//! the clock, the in-process sandbox and the one sync that may run at a time.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use bridge_core::BridgeError;
+use bridge_auth::{KeychainStore, TokenStore};
+use bridge_core::{BridgeError, Clock, SystemClock};
 use bridge_store::Store;
+
+use crate::sandbox::Sandbox;
 
 pub struct AppState {
     store: Mutex<Store>,
+    pub db_path: PathBuf,
     pub log_dir: PathBuf,
+    /// Secrets go only here: the OS keychain.
+    pub tokens: Arc<dyn TokenStore>,
+    pub clock: Arc<dyn Clock>,
+    /// The fakes started by "Try the sandbox"; they live as long as the app.
+    pub sandbox: tokio::sync::Mutex<Option<Sandbox>>,
+    /// Held while a sync (or undo, or retry) runs: one at a time.
+    pub sync_lock: tokio::sync::Mutex<()>,
+    /// Set by "Cancel"; cleared when the next sync starts.
+    pub cancel: Arc<AtomicBool>,
 }
 
 impl AppState {
     pub fn open(db_path: &Path, log_dir: PathBuf) -> Result<Self, BridgeError> {
         Ok(Self {
             store: Mutex::new(Store::open(db_path)?),
+            db_path: db_path.to_path_buf(),
             log_dir,
+            tokens: Arc::new(KeychainStore::new()),
+            clock: Arc::new(SystemClock),
+            sandbox: tokio::sync::Mutex::new(None),
+            sync_lock: tokio::sync::Mutex::new(()),
+            cancel: Arc::new(AtomicBool::new(false)),
         })
     }
 
+    /// The shared handle, for short reads and writes. Never hold it across an `.await`.
     pub fn store(&self) -> Result<MutexGuard<'_, Store>, BridgeError> {
         self.store.lock().map_err(|_| {
             BridgeError::internal("the database handle was poisoned by an earlier failure")
         })
     }
+
+    /// The folder settings and the database live in.
+    pub fn data_dir(&self) -> PathBuf {
+        self.db_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+/// Runs long async engine work (sync, OAuth, connection checks) with its own database handle
+/// (WAL lets it write beside the shared one). The engine's futures borrow a `Store`, which is
+/// not `Sync`, so they run on a blocking thread that drives them to completion.
+pub async fn with_own_store<T, F, Fut>(db_path: &Path, work: F) -> Result<T, BridgeError>
+where
+    T: Send + 'static,
+    F: FnOnce(Store) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T, BridgeError>>,
+{
+    let db_path = db_path.to_path_buf();
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let store = Store::open(&db_path)?;
+        runtime.block_on(work(store))
+    })
+    .await
+    .map_err(|e| BridgeError::internal(format!("a background task failed: {e}")))?
 }

@@ -1,20 +1,97 @@
 //! Every IPC command, one file per area. The TypeScript bindings in ui/src/platform/bindings.ts
 //! are generated from this list (`cargo test -p contact-bridge` fails when they drift).
 
+pub mod connections;
+mod contacts;
+mod logs;
+mod mappings;
 mod settings;
+pub mod sync;
 
-use tauri_specta::{collect_commands, Builder};
+use tauri_specta::{collect_commands, collect_events, Builder};
+
+use crate::events::{OauthLink, SyncProgress};
+
+#[cfg(test)]
+/// Every command name, for the permissions tauri-build generates (build.rs keeps a copy).
+pub const COMMAND_NAMES: &[&str] = &[
+    "app_info",
+    "get_settings",
+    "save_settings",
+    "list_connections",
+    "connect_ghl_token",
+    "connect_ghl_oauth",
+    "connect_novi",
+    "connect_ninox",
+    "sandbox_status",
+    "start_sandbox",
+    "connect_sandbox_ghl",
+    "connect_sandbox_novi",
+    "connect_sandbox_ninox",
+    "list_contacts",
+    "contact_timeline",
+    "read_logs",
+    "list_mapping_apps",
+    "mapping_editor",
+    "check_mapping",
+    "preview_mapping",
+    "save_mapping",
+    "plan_sync",
+    "apply_sync",
+    "cancel_sync",
+    "retry_dead_letters",
+    "list_runs",
+    "run_operations",
+    "dead_letters",
+    "list_conflicts",
+    "resolve_conflict",
+    "undo_run",
+];
 
 /// The one list of commands: it drives the invoke handler and the generated bindings.
 pub fn specta_builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new().commands(collect_commands![settings::app_info])
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            settings::app_info,
+            settings::get_settings,
+            settings::save_settings,
+            connections::list_connections,
+            connections::connect_ghl_token,
+            connections::connect_ghl_oauth,
+            connections::connect_novi,
+            connections::connect_ninox,
+            connections::sandbox_status,
+            connections::start_sandbox,
+            connections::connect_sandbox_ghl,
+            connections::connect_sandbox_novi,
+            connections::connect_sandbox_ninox,
+            contacts::list_contacts,
+            contacts::contact_timeline,
+            logs::read_logs,
+            mappings::list_mapping_apps,
+            mappings::mapping_editor,
+            mappings::check_mapping,
+            mappings::preview_mapping,
+            mappings::save_mapping,
+            sync::plan_sync,
+            sync::apply_sync,
+            sync::cancel_sync,
+            sync::retry_dead_letters,
+            sync::list_runs,
+            sync::run_operations,
+            sync::dead_letters,
+            sync::list_conflicts,
+            sync::resolve_conflict,
+            sync::undo_run,
+        ])
+        .events(collect_events![OauthLink, SyncProgress])
 }
 
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
 
-    use super::specta_builder;
+    use super::{specta_builder, COMMAND_NAMES};
 
     fn bindings_path() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/platform/bindings.ts")
@@ -37,5 +114,25 @@ mod tests {
             committed == generated,
             "ui/src/platform/bindings.ts is out of date: run `UPDATE_BINDINGS=1 cargo test -p contact-bridge bindings` and commit it"
         );
+    }
+
+    /// build.rs declares the same commands to tauri-build (one permission each), and the
+    /// capability allows each: a command missing from either would be refused at run time.
+    #[test]
+    fn every_command_has_a_permission_and_is_allowed() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let build = std::fs::read_to_string(root.join("build.rs")).unwrap();
+        let capability = std::fs::read_to_string(root.join("capabilities/default.json")).unwrap();
+        for name in COMMAND_NAMES {
+            assert!(
+                build.contains(&format!("\"{name}\"")),
+                "build.rs lacks {name}"
+            );
+            let permission = format!("\"allow-{}\"", name.replace('_', "-"));
+            assert!(
+                capability.contains(&permission),
+                "capability lacks {permission}"
+            );
+        }
     }
 }

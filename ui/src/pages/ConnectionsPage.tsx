@@ -1,39 +1,165 @@
-import { EmptyState } from "../components/EmptyState";
+import { useCallback, useEffect, useState } from "react";
+import { ErrorBox } from "../components/ErrorBox";
 import { PageHeader } from "../components/PageHeader";
+import { useAction } from "../hooks/useAction";
+import { useLoad } from "../hooks/useLoad";
+import { api, onOauthLink } from "../platform";
+import type { ConnectionView, OauthLink, System } from "../platform";
+import { AddConnection } from "./connections/AddConnection";
+import type { AddRequest } from "./connections/AddConnection";
+import { ConnectionList } from "./connections/ConnectionList";
+import { SandboxCard } from "./connections/SandboxCard";
+
+const blank = (text: string) => (text === "" ? null : text);
+
+function add(request: AddRequest): Promise<ConnectionView> {
+  switch (request.kind) {
+    case "ghl-token":
+      return api.connectGhlToken({
+        name: blank(request.name),
+        locationId: request.locationId,
+        token: request.token,
+        baseUrl: blank(request.baseUrl),
+      });
+    case "ghl-oauth":
+      return api.connectGhlOauth({
+        name: blank(request.name),
+        clientId: request.clientId,
+        clientSecret: request.clientSecret,
+        baseUrl: blank(request.baseUrl),
+        authUrl: blank(request.authUrl),
+      });
+    case "novi":
+      return api.connectNovi({
+        name: blank(request.name),
+        baseUrl: request.baseUrl,
+        apiKey: request.apiKey,
+        ratePerSecond: request.ratePerSecond === "" ? null : Number(request.ratePerSecond),
+      });
+    case "ninox":
+      return api.connectNinox({
+        name: blank(request.name),
+        apiKey: request.apiKey,
+        api: "v3",
+        baseUrl: request.baseUrl,
+        team: request.team,
+        database: request.database,
+        table: request.table,
+      });
+  }
+}
+
+const SANDBOX_CONNECT: Partial<Record<System, () => Promise<ConnectionView>>> = {
+  ghl: () => api.connectSandboxGhl(),
+  novi: () => api.connectSandboxNovi(),
+  ninox: () => api.connectSandboxNinox(),
+};
+
+/** Shown while a browser sign-in waits: the link, in case no browser opened. */
+function OauthWaiting({ link }: { link: OauthLink | null }) {
+  return (
+    <section className="card oauth-waiting" role="status" data-testid="oauth-waiting">
+      <h2 className="card-title">Waiting for you to approve Contact Bridge in your browser…</h2>
+      {link ? (
+        <>
+          {link.browserError ? (
+            <p className="muted" data-testid="oauth-browser-error">
+              {link.browserError}
+            </p>
+          ) : null}
+          <p>If your browser didn&apos;t open, open this link:</p>
+          <p>
+            <code className="selectable" data-testid="oauth-link">
+              {link.url}
+            </code>
+          </p>
+          <button
+            type="button"
+            className="button"
+            onClick={() => void navigator.clipboard?.writeText(link.url)}
+          >
+            Copy link
+          </button>
+        </>
+      ) : (
+        <p className="muted">Preparing the sign-in page…</p>
+      )}
+    </section>
+  );
+}
 
 export function ConnectionsPage() {
+  const load = useCallback(
+    () => Promise.all([api.listConnections(), api.sandboxStatus()]),
+    [],
+  );
+  const [state, reload] = useLoad(load);
+  const { busy, error, run } = useAction();
+  const [link, setLink] = useState<OauthLink | null>(null);
+
+  useEffect(() => onOauthLink(setLink), []);
+
+  const connectSandbox = (system: System) =>
+    void run(system, async () => {
+      setLink(null);
+      const connect = SANDBOX_CONNECT[system];
+      if (connect) await connect();
+      reload();
+    });
+
+  const waitingForBrowser = busy === "ghl" || busy === "ghl-oauth";
+
   return (
     <>
       <PageHeader title="Connections">
         The accounts Contact Bridge reads contacts from and writes them to.
       </PageHeader>
-      <EmptyState
-        title="No connections yet"
-        points={[
-          {
-            term: "GoHighLevel",
-            detail: "sign in through your browser with OAuth, or paste a Private Integration Token created in your sub-account's settings.",
-          },
-          {
-            term: "Status",
-            detail: "whether the connection is working, or needs you to reconnect.",
-          },
-          {
-            term: "Last sync",
-            detail: "when contacts last moved through this connection, and whether that went well.",
-          },
-          {
-            term: "Rate budget",
-            detail: "how much of the app's API allowance is left before it starts turning requests away.",
-          },
-        ]}
-      >
-        <p>
-          Connect GoHighLevel (OAuth in your browser or a Private Integration Token) and the apps
-          your team uses: Nifty, NiftyImages, Connectif, Novi AMS and Ninox. Each connection will
-          show its status, last sync and rate budget.
+      {error ? <ErrorBox title="That did not work." error={error} /> : null}
+      {waitingForBrowser ? <OauthWaiting link={link} /> : null}
+      {state.status === "loading" ? (
+        <p className="muted" role="status">
+          Loading connections…
         </p>
-      </EmptyState>
+      ) : null}
+      {state.status === "failed" ? (
+        <ErrorBox title="The connections could not be read." error={state.error} />
+      ) : null}
+      {state.status === "ready" ? (
+        <>
+          {state.data[0].length === 0 || state.data[1] ? (
+            <SandboxCard
+              sandbox={state.data[1]}
+              connections={state.data[0]}
+              busy={busy}
+              onStart={() =>
+                void run("sandbox", async () => {
+                  await api.startSandbox();
+                  reload();
+                })
+              }
+              onConnect={connectSandbox}
+            />
+          ) : null}
+          {state.data[0].length > 0 ? (
+            <ConnectionList
+              connections={state.data[0]}
+              onReconnect={() =>
+                document.getElementById("add-heading")?.scrollIntoView({ behavior: "smooth" })
+              }
+            />
+          ) : null}
+          <AddConnection
+            busy={busy !== null}
+            onSubmit={(request) =>
+              void run(request.kind, async () => {
+                setLink(null);
+                await add(request);
+                reload();
+              })
+            }
+          />
+        </>
+      ) : null}
     </>
   );
 }

@@ -1,17 +1,45 @@
-import { EmptyState } from "../components/EmptyState";
+import { useEffect, useState } from "react";
 import { PageHeader } from "../components/PageHeader";
+import { ContactList } from "./contacts/ContactList";
+import { Timeline } from "./contacts/Timeline";
+
+/** Waits until typing pauses before searching. */
+function useDebounced(value: string, ms: number): string {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
 
 export function ContactsPage() {
+  const [search, setSearch] = useState("");
+  const [open, setOpen] = useState<string | null>(null);
+  const settled = useDebounced(search, 250);
+
   return (
     <>
       <PageHeader title="Contacts">Everyone Contact Bridge knows about, in one place.</PageHeader>
-      <EmptyState title="No contacts to show yet">
-        <p>
-          After your first sync, every contact appears here in one searchable list, whichever app
-          it came from. Open a contact to see its timeline across every app: what changed, where,
-          and when.
-        </p>
-      </EmptyState>
+      <div className="contacts-layout">
+        <section className="card" aria-label="Contact list">
+          <input
+            type="search"
+            className="search"
+            placeholder="Search by name, email or phone"
+            aria-label="Search contacts"
+            data-testid="contact-search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
+          <ContactList search={settled} selected={open} onOpen={setOpen} />
+        </section>
+        {open ? (
+          <Timeline key={open} contactId={open} />
+        ) : (
+          <section className="card muted">Open a contact to see its timeline across every app.</section>
+        )}
+      </div>
     </>
   );
 }

@@ -1,21 +1,85 @@
-import { EmptyState } from "../components/EmptyState";
+import { useCallback, useState } from "react";
+import { ErrorBox } from "../components/ErrorBox";
 import { PageHeader } from "../components/PageHeader";
+import { useLoad } from "../hooks/useLoad";
+import { api } from "../platform";
+
+const LEVELS = ["ERROR", "WARN", "INFO", "DEBUG"];
 
 export function LogsPage() {
+  const [minLevel, setMinLevel] = useState<string>("INFO");
+  const [connection, setConnection] = useState<string>("");
+  const loadConnections = useCallback(() => api.listConnections(), []);
+  const [connections] = useLoad(loadConnections);
+  const loadLines = useCallback(
+    () => api.readLogs({ minLevel, connection: connection === "" ? null : connection }),
+    [minLevel, connection],
+  );
+  const [lines, reload] = useLoad(loadLines);
+
   return (
     <>
       <PageHeader title="Logs">What the app has been doing, for troubleshooting.</PageHeader>
-      <EmptyState title="No log entries to show yet">
-        <p>
-          This page will show the app&apos;s log: connections, syncs, and any errors with their
-          details. You will be able to filter it by level, from errors only to full detail, and by
-          connection.
-        </p>
-        <p>
-          The log is also written to files on this computer. Settings shows the folder, which is
-          useful to share when you ask for support.
-        </p>
-      </EmptyState>
+      <div className="toolbar">
+        <label className="field inline">
+          <span>At least</span>
+          <select data-testid="log-level" value={minLevel} onChange={(e) => setMinLevel(e.target.value)}>
+            {LEVELS.map((l) => (
+              <option key={l} value={l}>
+                {l}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field inline">
+          <span>Connection</span>
+          <select data-testid="log-connection" value={connection} onChange={(e) => setConnection(e.target.value)}>
+            <option value="">every connection</option>
+            {connections.status === "ready"
+              ? connections.data.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                  </option>
+                ))
+              : null}
+          </select>
+        </label>
+        <button type="button" className="button" onClick={reload}>
+          Refresh
+        </button>
+      </div>
+      {lines.status === "failed" ? <ErrorBox title="The log could not be read." error={lines.error} /> : null}
+      {lines.status === "ready" ? (
+        lines.data.length === 0 ? (
+          <section className="card muted">No log lines match.</section>
+        ) : (
+          <section className="card">
+            <table className="table compact logs" data-testid="log-lines">
+              <thead>
+                <tr>
+                  <th>Time</th>
+                  <th>Level</th>
+                  <th>Message</th>
+                  <th>Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {lines.data
+                  .slice()
+                  .reverse()
+                  .map((line, i) => (
+                    <tr key={`${line.timestamp}-${i}`} className={`level-${line.level.toLowerCase()}`}>
+                      <td className="nowrap">{new Date(line.timestamp).toLocaleTimeString()}</td>
+                      <td>{line.level}</td>
+                      <td>{line.message}</td>
+                      <td className="muted">{line.fields}</td>
+                    </tr>
+                  ))}
+              </tbody>
+            </table>
+          </section>
+        )
+      ) : null}
     </>
   );
 }

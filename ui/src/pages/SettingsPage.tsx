@@ -1,7 +1,10 @@
 import { useEffect, useState } from "react";
+import type { FormEvent } from "react";
 import { PageHeader } from "../components/PageHeader";
+import { ErrorBox } from "../components/ErrorBox";
+import { useAction } from "../hooks/useAction";
 import { api, toBridgeError } from "../platform";
-import type { AppInfo, BridgeError } from "../platform";
+import type { AppInfo, AppSettings, BridgeError } from "../platform";
 
 type AppInfoState =
   | { status: "loading" }
@@ -58,6 +61,12 @@ function AppInfoDetails({ state }: { state: AppInfoState }) {
             </dd>
           </div>
           <div className="info-row">
+            <dt>Data folder</dt>
+            <dd className="path" data-testid="info-data-folder">
+              {state.info.databasePath.replace(/[\\/][^\\/]*$/, "")}
+            </dd>
+          </div>
+          <div className="info-row">
             <dt>Schema version</dt>
             <dd data-testid="info-schema">{state.info.schemaVersion}</dd>
           </div>
@@ -72,11 +81,79 @@ function AppInfoDetails({ state }: { state: AppInfoState }) {
   }
 }
 
+/** The schedule and the circuit breaker, saved beside the database. */
+function SyncSettings() {
+  const [settings, setSettings] = useState<AppSettings | null>(null);
+  const [saved, setSaved] = useState(false);
+  const { busy, error, run } = useAction();
+
+  useEffect(() => {
+    let active = true;
+    api.getSettings().then(
+      (loaded) => active && setSettings(loaded),
+      () => active && setSettings({ scheduleMinutes: null, maxOverwritePercent: 20 }),
+    );
+    return () => {
+      active = false;
+    };
+  }, []);
+
+  if (!settings) return <p className="muted">Loading settings…</p>;
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const scheduled = form.get("scheduled") === "on";
+    const minutes = Number(form.get("minutes"));
+    const percent = Number(form.get("percent"));
+    setSaved(false);
+    void run("save", async () => {
+      setSettings(
+        await api.saveSettings({
+          scheduleMinutes: scheduled ? minutes : null,
+          maxOverwritePercent: percent,
+        }),
+      );
+      setSaved(true);
+    });
+  }
+
+  return (
+    <form className="form" onSubmit={submit} data-testid="settings-form">
+      <label className="field checkbox">
+        <input type="checkbox" name="scheduled" defaultChecked={settings.scheduleMinutes !== null} />
+        <span>Sync on a schedule while the app is open</span>
+      </label>
+      <label className="field">
+        <span>Every (minutes)</span>
+        <input type="number" name="minutes" min={1} max={1440} defaultValue={settings.scheduleMinutes ?? 30} />
+      </label>
+      <label className="field">
+        <span>Circuit breaker: stop a sync that would overwrite more than (% of a pair&apos;s records)</span>
+        <input type="number" name="percent" min={0} max={100} step="any" defaultValue={settings.maxOverwritePercent} />
+      </label>
+      {error ? <ErrorBox title="The settings were not saved." error={error} /> : null}
+      {saved ? <p className="notice" role="status">Saved.</p> : null}
+      <div className="actions">
+        <button type="submit" className="button primary" disabled={busy !== null}>
+          Save settings
+        </button>
+      </div>
+    </form>
+  );
+}
+
 export function SettingsPage() {
   const state = useAppInfo();
   return (
     <>
       <PageHeader title="Settings">Details of this installation.</PageHeader>
+      <section className="card" aria-labelledby="sync-settings-heading">
+        <h2 id="sync-settings-heading" className="card-title">
+          Sync
+        </h2>
+        <SyncSettings />
+      </section>
       <section className="card" aria-labelledby="about-heading">
         <h2 id="about-heading" className="card-title">
           About this installation

@@ -15,12 +15,323 @@ async appInfo() : Promise<Result<AppInfo, ApiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The desktop's settings: schedule and circuit breaker.
+ */
+async getSettings() : Promise<Result<AppSettings, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Validates (each problem names its setting) and saves; the schedule follows at once.
+ */
+async saveSettings(settings: AppSettings) : Promise<Result<AppSettings, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_settings", { settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listConnections() : Promise<Result<ConnectionView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_connections") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async connectGhlToken(input: GhlTokenInput) : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_ghl_token", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Signs in through the system browser (the window shows the link too), then saves the
+ * connection. Resolves once the loopback callback completes (or after 5 minutes).
+ */
+async connectGhlOauth(input: GhlOauthInput) : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_ghl_oauth", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async connectNovi(input: NoviInput) : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_novi", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async connectNinox(input: NinoxInput) : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_ninox", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The running sandbox, if "Try the sandbox" started it.
+ */
+async sandboxStatus() : Promise<Result<SandboxInfo | null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sandbox_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts the fakes in this process (once; later calls return the running ones).
+ */
+async startSandbox() : Promise<Result<SandboxInfo, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("start_sandbox") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Connects the sandbox's GHL location through its OAuth page, as a real account would be.
+ */
+async connectSandboxGhl() : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_sandbox_ghl") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async connectSandboxNovi() : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_sandbox_novi") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async connectSandboxNinox() : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_sandbox_ninox") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One page of the GHL location's contacts whose name, email or phone contains `search`.
+ */
+async listContacts(search: string, offset: number, limit: number) : Promise<Result<ContactPageView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_contacts", { search, offset, limit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async contactTimeline(contactId: string) : Promise<Result<ContactDetail, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("contact_timeline", { contactId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async readLogs(filter: LogFilter) : Promise<Result<LogLine[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("read_logs", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The app connections a mapping can be drawn for.
+ */
+async listMappingApps() : Promise<Result<AppOption[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_mapping_apps") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Everything the editor shows for one app connection (its live fields are read from the app).
+ */
+async mappingEditor(appId: string) : Promise<Result<MappingEditor, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mapping_editor", { appId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every problem of a mapping being drawn, each tied to its line (nothing is saved).
+ */
+async checkMapping(appId: string, appFields: string[], mapping: MappingDto) : Promise<Result<Problem[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_mapping", { appId, appFields, mapping }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The mapping applied to five real contacts: each line's value before and after.
+ */
+async previewMapping(appId: string, mapping: MappingDto) : Promise<Result<PreviewRecordView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_mapping", { appId, mapping }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Validates against both sides' live fields and saves; the error lists every problem.
+ */
+async saveMapping(appId: string, mapping: MappingDto) : Promise<Result<MappingDto, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_mapping", { appId, mapping }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "Sync now": pulls both sides and plans every pair, writing nothing.
+ */
+async planSync() : Promise<Result<PairOutcome[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_sync") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "Apply": the same sync, written. Progress arrives as `SyncProgress` events.
+ */
+async applySync() : Promise<Result<PairOutcome[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("apply_sync") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops the running sync after the operation in flight; what was done stays journaled.
+ */
+async cancelSync() : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_sync") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues every dead letter again and syncs.
+ */
+async retryDeadLetters() : Promise<Result<PairOutcome[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_dead_letters") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listRuns() : Promise<Result<RunView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_runs") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The operations one run journaled.
+ */
+async runOperations(runId: string) : Promise<Result<OperationView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("run_operations", { runId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes an app refused, each with the app's own message.
+ */
+async deadLetters() : Promise<Result<OperationView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("dead_letters") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Fields both sides changed under a manual-review line.
+ */
+async listConflicts() : Promise<Result<ConflictView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_conflicts") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Settles a conflict: the next sync writes the kept side's value to the other side.
+ */
+async resolveConflict(id: number, keep: Keep) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("resolve_conflict", { id, keep }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes back what a run overwrote, on both sides.
+ */
+async undoRun(runId: string) : Promise<Result<UndoView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("undo_run", { runId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
 /** user-defined events **/
 
 
+export const events = __makeEvents__<{
+oauthLink: OauthLink,
+syncProgress: SyncProgress
+}>({
+oauthLink: "oauth-link",
+syncProgress: "sync-progress"
+})
 
 /** user-defined constants **/
 
@@ -36,6 +347,56 @@ export type ApiError = { code: ErrorCode; message: string }
  * What `bridge info` prints and the Settings page shows.
  */
 export type AppInfo = { version: string; databasePath: string; schemaVersion: number; logDirectory: string }
+export type AppOption = { id: string; name: string; system: System; systemName: string }
+export type AppSettings = { 
+/**
+ * Sync every N minutes while the app is open; `None` = only when asked.
+ */
+scheduleMinutes: number | null; 
+/**
+ * The circuit breaker: a sync stops before overwriting more than this share (percent) of
+ * a pair's records on one side.
+ */
+maxOverwritePercent: number }
+export type AppliedView = { done: number; alreadyDone: number; unconfirmed: number; dead: number; cancelled: boolean }
+export type ChangeView = { field: string; before: string | null; after: string | null }
+export type ConflictView = { id: number; connectionId: string; contactId: string; contactName: string; field: string; base: string | null; ghl: string | null; app: string | null }
+/**
+ * One connection as the Connections page shows it.
+ */
+export type ConnectionView = { id: string; system: System; systemName: string; name: string; baseUrl: string; accountId: string; 
+/**
+ * oauth, private_token or api_key.
+ */
+authKind: string; 
+/**
+ * connected, or reconnect_required when its refresh failed for good.
+ */
+status: string; needsReconnect: boolean; scopes: string[]; 
+/**
+ * When its last sync started, and how it ended.
+ */
+lastSyncAt: string | null; lastSyncStatus: string | null; 
+/**
+ * Requests left of the app's daily allowance, counted from today's syncs.
+ */
+dailyBudgetLeft: number | null; dailyBudget: number | null }
+export type ContactDetail = { contact: ContactSummary; 
+/**
+ * The records in the other apps linked to this contact.
+ */
+links: LinkView[]; 
+/**
+ * Everything that happened to it, in every app, oldest first.
+ */
+events: TimelineItem[] }
+export type ContactPageView = { 
+/**
+ * Every contact matching the search (the list's full height).
+ */
+total: number; offset: number; rows: ContactSummary[] }
+export type ContactSummary = { id: string; ghlContactId: string; name: string; email: string | null; phone: string | null; tags: string[] }
+export type Direction = "both" | "ghl_to_app" | "app_to_ghl"
 export type ErrorCode = 
 /**
  * The caller's input is wrong; the message names the record and field.
@@ -49,6 +410,133 @@ export type ErrorCode =
  * The remote app answered with an error; the message carries its own text.
  */
 "remote" | "network" | "storage" | "secret_store" | "cancelled" | "internal"
+export type FieldOption = { 
+/**
+ * What the mapping names, e.g. `customFields.contact.membership_level`.
+ */
+key: string; 
+/**
+ * What the operator reads, e.g. the custom field's name in the account.
+ */
+label: string }
+export type GhlOauthInput = { name: string | null; clientId: string; clientSecret: string; baseUrl: string | null; authUrl: string | null }
+export type GhlTokenInput = { name: string | null; locationId: string; token: string; 
+/**
+ * Default: GHL's API host.
+ */
+baseUrl: string | null }
+export type Keep = "ghl" | "app"
+export type LinkView = { system: string; connectionName: string; remoteId: string }
+export type LogFilter = { 
+/**
+ * The least severe level shown (e.g. WARN shows WARN and ERROR); `None` = all.
+ */
+minLevel: string | null; 
+/**
+ * Only lines that mention this connection (its id or name).
+ */
+connection: string | null }
+export type LogLine = { timestamp: string; 
+/**
+ * ERROR, WARN, INFO, DEBUG or TRACE.
+ */
+level: string; target: string; message: string; 
+/**
+ * The other fields of the event, as `key=value` text.
+ */
+fields: string }
+/**
+ * The IPC shape of `bridge_core::mapping::Mapping` (same JSON; converted through serde).
+ */
+export type MappingDto = { 
+/**
+ * contact, task, note or appointment.
+ */
+object: string; fields: MappingLine[] }
+export type MappingEditor = { app: AppOption; ghlFields: FieldOption[]; appFields: string[]; mapping: MappingDto; problems: Problem[] }
+export type MappingLine = { ghl: string; app: string; direction: Direction; owner: Owner; transforms: TransformDto[] }
+export type NamePart = "first" | "last"
+/**
+ * A Ninox table: the cloud API (v3: team, database, table) or the workspace API (v4).
+ */
+export type NinoxInput = { name: string | null; apiKey: string; 
+/**
+ * v3 or v4.
+ */
+api: string; baseUrl: string; 
+/**
+ * v3: team id; v4: workspace id.
+ */
+team: string; 
+/**
+ * v3: database id; v4: module name.
+ */
+database: string; table: string }
+export type NoviInput = { name: string | null; baseUrl: string; apiKey: string; ratePerSecond: number | null }
+/**
+ * The GHL sign-in page to approve. The window shows the link too: a browser may not open
+ * (a server session, a test under Xvfb), and then the operator opens it by hand.
+ */
+export type OauthLink = { url: string; 
+/**
+ * Why the system browser did not open, when it did not.
+ */
+browserError: string | null }
+export type OperationView = { id: number; runId: string; connectionId: string; contactId: string | null; contactName: string | null; objectKind: string; action: string; remoteId: string | null; before: string | null; after: string | null; reason: string; 
+/**
+ * pending, sent, done, dead, …
+ */
+state: string; attempts: number; lastError: string | null }
+export type Owner = "ghl" | "app" | "newest" | "manual"
+/**
+ * One pair's sync: its plan, and what applying it did.
+ */
+export type PairOutcome = { runId: string; pairName: string; appSystem: System; appSystemName: string; dryRun: boolean; durationMs: number; contactsPulled: number; appRecordsPulled: number; operations: PlannedOperation[]; conflicts: PlannedConflict[]; applied: AppliedView | null; ghlRequests: number; appRequests: number; rateLimited: number }
+export type PlannedConflict = { contactId: string; contactName: string; field: string; base: string | null; ghl: string | null; app: string | null }
+export type PlannedOperation = { 
+/**
+ * ghl, or the app's system (novi, ninox, …).
+ */
+system: string; 
+/**
+ * create or update.
+ */
+action: string; contactId: string; contactName: string; remoteId: string | null; reason: string; changes: ChangeView[] }
+export type PreviewCellView = { line: number; target: string; field: string; source: string | null; before: string | null; after: string | null; error: string | null }
+export type PreviewRecordView = { contactId: string; name: string; linked: boolean; cells: PreviewCellView[] }
+export type Problem = { line: number; field: string; message: string }
+export type RunView = { id: string; trigger: string; dryRun: boolean; status: string; startedAt: string; finishedAt: string | null; requestsSpent: number; rateLimited: number; pair: string; error: string | null }
+/**
+ * Where the running fakes answer (no credentials).
+ */
+export type SandboxInfo = { ghlBaseUrl: string; ghlLocationId: string; ghlClientId: string; noviBaseUrl: string; ninoxBaseUrl: string; ninoxTable: string; contacts: number }
+/**
+ * How far the running sync is: operations finished of the total, with rate and time left.
+ */
+export type SyncProgress = { done: number; total: number; 
+/**
+ * Operations per second since the apply started.
+ */
+ratePerSecond: number; 
+/**
+ * Seconds left at that rate, once there is a rate.
+ */
+etaSeconds: number | null }
+/**
+ * The apps a connection can point at. GHL is the hub; the others are spokes.
+ */
+export type System = "ghl" | "nifty" | "niftyimages" | "connectif" | "novi" | "ninox"
+export type TimelineItem = { 
+/**
+ * ghl, novi, ninox, …
+ */
+system: string; 
+/**
+ * task, note, appointment, tag or field.
+ */
+kind: string; occurredAt: string; title: string; body: string; beforeValue: string | null; afterValue: string | null; runId: string | null }
+export type TransformDto = { kind: "trim" } | { kind: "lower" } | { kind: "upper" } | { kind: "split_name"; part: NamePart } | { kind: "join_name" } | { kind: "phone_e164"; default_region: string } | { kind: "date_format"; ghl: string; app: string } | { kind: "value_map"; values: Partial<{ [key in string]: string }> } | { kind: "default_value"; value: string } | { kind: "tag_prefix"; prefix: string }
+export type UndoView = { restored: number; createdKept: number }
 
 /** tauri-specta globals **/
 

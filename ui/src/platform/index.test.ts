@@ -2,9 +2,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands } from "./bindings";
 import { api, BridgeError, isTauri, NOT_IN_DESKTOP_APP_MESSAGE, toBridgeError } from "./index";
 
-vi.mock(import("./bindings"), () => ({
-  commands: { appInfo: vi.fn() },
-}));
+vi.mock(import("./bindings"), async (importOriginal) => {
+  const actual = await importOriginal();
+  return { ...actual, commands: { ...actual.commands, appInfo: vi.fn() } };
+});
 
 const INFO = {
   version: "1.2.3",

@@ -4,10 +4,49 @@
  * This folder is the only place allowed to import `@tauri-apps/*` (enforced by ESLint).
  * Pages call `api.*`, which resolves with the data or rejects with a `BridgeError`.
  */
-import { commands } from "./bindings";
+import { commands, events } from "./bindings";
+import type * as B from "./bindings";
 import type { ApiError, AppInfo, ErrorCode, Result } from "./bindings";
 
 export type { ApiError, AppInfo, ErrorCode };
+export type {
+  AppOption,
+  AppSettings,
+  ChangeView,
+  ConflictView,
+  Direction,
+  FieldOption,
+  Keep,
+  MappingDto,
+  MappingEditor,
+  MappingLine,
+  NinoxInput,
+  OperationView,
+  Owner,
+  PairOutcome,
+  PlannedConflict,
+  PlannedOperation,
+  PreviewCellView,
+  PreviewRecordView,
+  Problem,
+  RunView,
+  TransformDto,
+  UndoView,
+  ConnectionView,
+  ContactDetail,
+  ContactPageView,
+  ContactSummary,
+  GhlOauthInput,
+  GhlTokenInput,
+  LogFilter,
+  LogLine,
+  NoviInput,
+  OauthLink,
+  SandboxInfo,
+  SyncProgress,
+  System,
+  TimelineItem,
+} from "./bindings";
 
 export const NOT_IN_DESKTOP_APP_MESSAGE = "Not running inside the Contact Bridge desktop app";
 
@@ -57,9 +96,59 @@ async function call<T>(command: () => Promise<Result<T, ApiError>>): Promise<T> 
   return result.data;
 }
 
-export const api = {
-  /** Version, database location, schema version and log folder of this installation. */
-  appInfo: (): Promise<AppInfo> => call(() => commands.appInfo()),
-};
+type Commands = typeof commands;
+type Unwrapped<F> = F extends (...args: infer A) => Promise<Result<infer T, ApiError>>
+  ? (...args: A) => Promise<T>
+  : never;
 
-export type Api = typeof api;
+/**
+ * Every command of the Rust side (see bindings.ts for their documentation), resolving with the
+ * data or rejecting with a `BridgeError`. Looked up at call time, so tests can mock `commands`.
+ */
+export type Api = { [K in keyof Commands]: Unwrapped<Commands[K]> };
+
+export const api = Object.fromEntries(
+  Object.keys(commands).map((name) => [
+    name,
+    (...args: unknown[]) =>
+      call(() =>
+        (commands[name as keyof Commands] as (...a: unknown[]) => Promise<Result<unknown, ApiError>>)(
+          ...args,
+        ),
+      ),
+  ]),
+) as Api;
+
+type Unlisten = () => void;
+
+/** Subscribes to an app event; returns the unsubscribe function (a no-op outside Tauri). */
+function subscribe<T>(
+  event: { listen: (cb: (e: { payload: T }) => void) => Promise<Unlisten> },
+  handler: (payload: T) => void,
+): Unlisten {
+  if (!isTauri()) return () => {};
+  let unlisten: Unlisten | null = null;
+  let cancelled = false;
+  event
+    .listen((e) => handler(e.payload))
+    .then((u) => {
+      if (cancelled) u();
+      else unlisten = u;
+    })
+    .catch(() => {});
+  return () => {
+    cancelled = true;
+    unlisten?.();
+  };
+}
+
+/** The GHL sign-in page to approve, when a browser sign-in starts. */
+export function onOauthLink(handler: (link: B.OauthLink) => void): Unlisten {
+  return subscribe(events.oauthLink, handler);
+}
+
+/** Progress of the running sync. */
+export function onSyncProgress(handler: (progress: B.SyncProgress) => void): Unlisten {
+  return subscribe(events.syncProgress, handler);
+}
+

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod apply;
+pub mod browse;
 pub mod children;
 pub mod connections;
 pub mod events;
@@ -11,6 +12,7 @@ pub mod matching;
 pub mod nifty;
 pub mod pair;
 pub mod plan;
+pub mod preview;
 pub mod pull;
 pub mod service;
 pub mod timeline;

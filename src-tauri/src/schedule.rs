@@ -1,0 +1,37 @@
+//! The optional schedule: while the app is open, sync every N minutes (Settings).
+
+use std::time::{Duration, Instant};
+
+use tauri::{AppHandle, Manager};
+
+use crate::settings_file;
+use crate::state::AppState;
+
+/// How often the timer looks at the settings (a changed schedule applies within this).
+const TICK: Duration = Duration::from_secs(20);
+
+pub async fn run(app: AppHandle) {
+    let mut last_run = Instant::now();
+    loop {
+        tokio::time::sleep(TICK).await;
+        let minutes = {
+            let state = app.state::<AppState>();
+            match settings_file::load(&state.data_dir()) {
+                Ok(settings) => settings.schedule_minutes,
+                Err(e) => {
+                    tracing::warn!("schedule: {}", e.message);
+                    None
+                }
+            }
+        };
+        let Some(minutes) = minutes else { continue };
+        if last_run.elapsed() < Duration::from_secs(u64::from(minutes) * 60) {
+            continue;
+        }
+        last_run = Instant::now();
+        tracing::info!(every_minutes = minutes, "scheduled sync");
+        if let Err(e) = crate::commands::sync::scheduled(app.clone()).await {
+            tracing::warn!(code = %e.code, "scheduled sync did not run: {}", e.message);
+        }
+    }
+}

@@ -1,0 +1,360 @@
+// The desktop acceptance flow, in the built app's real webview, one step after another:
+// Try the sandbox → connect GHL by OAuth (this test plays the browser: it approves the fake's
+// sign-in page and follows the redirect to the app's loopback callback) → connect Novi AMS and
+// Ninox → draw a mapping line → Sync now → read the plan → Apply → progress reaches 100% →
+// open a contact and find, in its timeline, the task someone added in GHL and the one someone
+// added in Novi AMS (brought over by a second sync); a note whose body
+// is HTML shows as text and runs nothing. Every step saves a screenshot (README shows them).
+//
+// Run through scripts/e2e.sh (it starts tauri-driver, sets APP, WEBDRIVER_URL, a scratch
+// database, and BRIDGE_SANDBOX_INFO_FILE, where the app writes its fakes' credentials).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Builder, By, until } from "selenium-webdriver";
+
+const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? "docs/screenshots";
+const TIMEOUT_MS = 20_000;
+const SYNC_TIMEOUT_MS = 240_000;
+const TASK_TITLE = "Call back about the renewal (e2e)";
+const NOVI_TASK = "Send the member welcome pack (e2e)";
+const XSS_NOTE = '<img src=x onerror="window.__pwned=1">';
+
+let driver;
+let ghlContact; // { id, email, name } picked from the sandbox's GHL location
+
+before(async () => {
+  assert.ok(process.env.APP, "APP (the built desktop binary) must be set");
+  assert.ok(process.env.WEBDRIVER_URL, "WEBDRIVER_URL (tauri-driver) must be set");
+  assert.ok(process.env.BRIDGE_SANDBOX_INFO_FILE, "BRIDGE_SANDBOX_INFO_FILE must be set");
+  driver = await new Builder()
+    .usingServer(process.env.WEBDRIVER_URL)
+    .withCapabilities({ browserName: "wry", "tauri:options": { application: process.env.APP } })
+    .build();
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+});
+
+after(async () => {
+  await driver?.quit();
+});
+
+const byTestId = (id) => By.css(`[data-testid="${id}"]`);
+
+/** The page's text, to say what was on screen when something did not appear. */
+async function screenText() {
+  try {
+    return (await driver.findElement(By.css("body")).getText()).slice(0, 2000);
+  } catch (e) {
+    return `(unreadable: ${e.message})`;
+  }
+}
+
+async function find(id, timeout = TIMEOUT_MS) {
+  let element;
+  try {
+    element = await driver.wait(until.elementLocated(byTestId(id)), timeout);
+    await driver.wait(until.elementIsVisible(element), timeout);
+  } catch (e) {
+    throw new Error(`${id} did not appear (${e.message}); the window showed:\n${await screenText()}`);
+  }
+  return element;
+}
+
+async function click(id, timeout = TIMEOUT_MS) {
+  const element = await find(id, timeout);
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", element);
+  await element.click();
+  return element;
+}
+
+async function go(page) {
+  await click(`nav-${page}`);
+  await driver.wait(
+    async () => (await (await find("page-heading")).getText()).toLowerCase() === page,
+    TIMEOUT_MS,
+  );
+  assert.equal(await (await find(`nav-${page}`)).getAttribute("aria-current"), "page");
+}
+
+async function screenshot(name) {
+  const png = Buffer.from(await driver.takeScreenshot(), "base64");
+  // A blank or unrendered window compresses to a few KB; a rendered page is far larger.
+  assert.ok(png.length > 20_000, `screenshot ${name} looks blank (${png.length} bytes)`);
+  writeFileSync(join(SCREENSHOT_DIR, `${name}.png`), png);
+}
+
+/** Picks the app connection on the Mappings page and waits until its editor is shown. */
+async function chooseApp(name) {
+  const select = await find("mapping-app");
+  for (const option of await select.findElements(By.css("option"))) {
+    if ((await option.getText()).includes(name)) await option.click();
+  }
+  // The editor of the app shown before re-renders while the chosen one loads: ask again.
+  await driver.wait(
+    async () => {
+      try {
+        return (await driver.findElement(byTestId("mapping-title")).getText()).includes(name);
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+    `the ${name} mapping did not open`,
+  );
+}
+
+/** The sandbox's own credentials (fakes), written by the app for this test. */
+function sandboxInfo() {
+  return JSON.parse(readFileSync(process.env.BRIDGE_SANDBOX_INFO_FILE, "utf8"));
+}
+
+/** A call to the GHL fake, as someone using GHL would make through its API. */
+async function ghl(path, init = {}) {
+  const { ghl: info } = sandboxInfo();
+  const response = await fetch(`${info.baseUrl}${path}`, {
+    ...init,
+    headers: {
+      Authorization: `Bearer ${info.token}`,
+      Version: "2021-07-28",
+      "Content-Type": "application/json",
+      Accept: "application/json",
+    },
+  });
+  const body = await response.json();
+  assert.ok(response.ok, `GHL ${path} answered ${response.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** A call to the Novi AMS fake, as someone using Novi would make through its API. */
+async function novi(path, init = {}) {
+  const { novi: info } = sandboxInfo();
+  const response = await fetch(`${info.baseUrl}${path}`, {
+    ...init,
+    headers: { Authorization: `Basic ${info.apiKey}`, "Content-Type": "application/json", Accept: "application/json" },
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `Novi ${path} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Plays the browser on the fake's sign-in page: approve the first location, follow the redirect. */
+async function approveInBrowser(authorizeUrl) {
+  const page = await fetch(authorizeUrl);
+  assert.equal(page.status, 200, "the sign-in page did not load");
+  const html = await page.text();
+  const form = html.match(/<form method="post" action="([^"]+)">(.*?)<\/form>/s);
+  assert.ok(form, "the sign-in page has no approve form");
+  const unescape = (s) =>
+    s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  const fields = new URLSearchParams();
+  for (const [, name, value] of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields.append(unescape(name), unescape(value));
+  }
+  fields.append("decision", "approve");
+  const approved = await fetch(new URL(unescape(form[1]), authorizeUrl), {
+    method: "POST",
+    body: fields,
+    redirect: "manual",
+  });
+  assert.ok([302, 303].includes(approved.status), `approving answered ${approved.status}`);
+  const callback = approved.headers.get("location");
+  assert.match(callback, /^http:\/\/127\.0\.0\.1:\d+\/callback\?/, "the redirect goes to the app's loopback callback");
+  const landed = await fetch(callback);
+  assert.equal(landed.status, 200, "the app's loopback callback did not accept the answer");
+}
+
+test("first launch offers the sandbox, and starting it walks through connecting each app", async () => {
+  assert.equal(await driver.getTitle(), "Contact Bridge");
+  await find("try-sandbox");
+  await screenshot("01-first-launch");
+  await click("try-sandbox");
+  await find("sandbox-steps", 60_000);
+  await find("sandbox-connect-ghl");
+  await screenshot("02-sandbox-started");
+});
+
+test("GHL connects through the OAuth page and the loopback callback", async () => {
+  await click("sandbox-connect-ghl");
+  const link = await find("oauth-link");
+  const url = await link.getText();
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/oauth\/chooselocation\?/);
+  assert.match(url, /redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fcallback/);
+  await screenshot("03-oauth-waiting");
+  await approveInBrowser(url);
+  await find("sandbox-ghl-done");
+  const status = await find("connection-ghl-status");
+  assert.equal(await status.getText(), "connected");
+  await screenshot("04-ghl-connected");
+});
+
+test("Novi AMS and Ninox connect with the sandbox's keys", async () => {
+  await click("sandbox-connect-novi");
+  await find("sandbox-novi-done", 60_000);
+  await click("sandbox-connect-ninox");
+  await find("sandbox-ninox-done", 60_000);
+  for (const system of ["ghl", "novi", "ninox"]) {
+    await find(`connection-${system}`);
+  }
+  await screenshot("connections");
+});
+
+test("someone adds a task and an HTML-looking note to a contact in GHL", async () => {
+  const { ghl: info } = sandboxInfo();
+  const listed = await ghl(`/contacts/?locationId=${info.locationId}&limit=20`);
+  const contact = listed.contacts.find((c) => c.email && c.firstName);
+  assert.ok(contact, "the sandbox has a contact with an email");
+  ghlContact = { id: contact.id, email: contact.email.toLowerCase() };
+  const due = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, "Z");
+  await ghl(`/contacts/${contact.id}/tasks`, {
+    method: "POST",
+    body: JSON.stringify({ title: TASK_TITLE, body: "Ask about the gold tier", dueDate: due, completed: false }),
+  });
+  await ghl(`/contacts/${contact.id}/notes`, { method: "POST", body: JSON.stringify({ body: XSS_NOTE }) });
+});
+
+test("a mapping line is drawn by dragging, explained inline while invalid, then saved", async () => {
+  await go("mappings");
+  await chooseApp("Novi");
+  const source = await find("handle-ghl-businessId", 60_000);
+  const target = await find("handle-app-JobTitle");
+  const before = Number(await (await find("mapping-line-count")).getText());
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", await find("mapping-canvas"));
+  await driver
+    .actions({ async: true })
+    .move({ origin: source })
+    .press()
+    .move({ origin: source, x: 40, y: 5, duration: 150 })
+    .move({ origin: target, x: 10, y: 2, duration: 300 })
+    .move({ origin: target, duration: 100 })
+    .release()
+    .perform();
+  await driver.wait(
+    async () => Number(await (await find("mapping-line-count")).getText()) === before + 1,
+    TIMEOUT_MS,
+    "dragging between the handles did not draw a line",
+  );
+  const index = before;
+  const row = await find(`mapping-line-${index}`);
+  assert.match(await row.getText(), /businessId/);
+  // Drawn two-way, the line would write a GHL field the sync cannot write yet: said inline.
+  const problem = await find(`line-problem-${index}`);
+  assert.match(await problem.getText(), /cannot write GHL's businessId yet/);
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", row);
+  await screenshot("05-mapping-line-drawn");
+  const direction = await row.findElement(By.css(`select[aria-label="direction of line ${index + 1}"]`));
+  await direction.findElement(By.css('option[value="ghl_to_app"]')).click();
+  await driver.wait(
+    async () => (await driver.findElements(byTestId(`line-problem-${index}`))).length === 0,
+    TIMEOUT_MS,
+    "the problem stayed after making the line one-way",
+  );
+  await click("mapping-save");
+  const notice = await find("mapping-notice");
+  await driver.wait(async () => /^Saved \d+ lines/.test(await notice.getText()), TIMEOUT_MS);
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("mapping-canvas"));
+  await screenshot("mappings");
+});
+
+test("Sync now shows the plan grouped by system and kind", async () => {
+  await go("sync");
+  await click("sync-now");
+  const total = await find("plan-total", SYNC_TIMEOUT_MS);
+  const text = await total.getText();
+  assert.match(text, /^\d+ changes over 2 pairs/, `unexpected plan summary: ${text}`);
+  const groups = await driver.findElements(byTestId("plan-group"));
+  assert.ok(groups.length > 0, "the plan has no groups");
+  let sum = 0;
+  for (const group of groups) {
+    sum += Number(await (await group.findElement(byTestId("plan-group-count"))).getText());
+  }
+  assert.equal(sum, Number(text.match(/^(\d+)/)[1]), "group counts add up to the plan's total");
+  await groups[0].findElement(By.css("button")).click();
+  await find("plan-operation");
+  await screenshot("sync-plan");
+});
+
+test("Apply writes the plan and the progress reaches 100%", async () => {
+  await click("apply-plan");
+  const percent = await find("sync-progress-percent");
+  await driver.wait(async () => (await percent.getText()) === "100%", SYNC_TIMEOUT_MS, "progress never reached 100%");
+  const result = await find("apply-result", SYNC_TIMEOUT_MS);
+  assert.match(await result.getText(), /\d+ written/);
+  await find("run");
+  await screenshot("sync");
+});
+
+test("someone adds a task in Novi AMS for the same person, and the next sync brings it over", async () => {
+  const members = await novi("/members?pageSize=1000");
+  const member = members.Results.find((m) => (m.Email ?? "").toLowerCase() === ghlContact.email);
+  assert.ok(member, `the first sync did not put ${ghlContact.email} in Novi AMS`);
+  await novi("/activities", {
+    method: "POST",
+    body: JSON.stringify({ MemberUniqueId: member.UniqueID, ActivityType: "Task", Subject: NOVI_TASK, Notes: "From the membership desk" }),
+  });
+  await go("sync");
+  await click("sync-now");
+  await find("plan-total", SYNC_TIMEOUT_MS);
+  await click("apply-plan");
+  const percent = await find("sync-progress-percent");
+  await driver.wait(async () => (await percent.getText()) === "100%", SYNC_TIMEOUT_MS, "the second sync never reached 100%");
+  await find("apply-result", SYNC_TIMEOUT_MS);
+});
+
+test("the mapping preview shows five real contacts before and after", async () => {
+  await go("mappings");
+  await chooseApp("Novi");
+  await click("mapping-preview-button", 60_000);
+  const preview = await find("mapping-preview");
+  const records = await preview.findElements(By.css(".preview-record"));
+  assert.equal(records.length, 5);
+  assert.match(await preview.getText(), /JobTitle/);
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", preview);
+  await screenshot("mappings-preview");
+});
+
+test("the contact's timeline shows the tasks added in GHL and in Novi AMS, and the HTML note as text", async () => {
+  await go("contacts");
+  const search = await find("contact-search");
+  await search.sendKeys(ghlContact.email);
+  const row = await driver.wait(
+    until.elementLocated(By.css(`[data-testid="contact-row"][data-ghl-id="${ghlContact.id}"]`)),
+    TIMEOUT_MS,
+  );
+  await row.click();
+  const timeline = await find("timeline");
+  const task = await driver.wait(async () => {
+    for (const event of await timeline.findElements(By.css('[data-testid="timeline-event"][data-kind="task"]'))) {
+      if ((await event.getText()).includes(TASK_TITLE)) return event;
+    }
+    return false;
+  }, TIMEOUT_MS, "the task added in GHL is not on the timeline");
+  assert.ok(task);
+  const noviTask = await driver.wait(async () => {
+    for (const event of await timeline.findElements(By.css('[data-testid="timeline-event"][data-system="novi"]'))) {
+      if ((await event.getText()).includes(NOVI_TASK)) return event;
+    }
+    return false;
+  }, TIMEOUT_MS, "the task added in Novi AMS is not on the timeline");
+  assert.equal(await noviTask.getAttribute("data-kind"), "task");
+  const bodies = await timeline.findElements(byTestId("timeline-event-body"));
+  const texts = await Promise.all(bodies.map((b) => b.getText()));
+  assert.ok(texts.includes(XSS_NOTE), `the note is not shown as text: ${JSON.stringify(texts)}`);
+  assert.equal((await timeline.findElements(By.css("img"))).length, 0, "the note became an <img>");
+  assert.equal(await driver.executeScript("return typeof window.__pwned"), "undefined", "the note's markup ran");
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", noviTask);
+  await screenshot("contacts");
+});
+
+test("Settings and Logs show the installation and the log of what just happened", async () => {
+  await go("settings");
+  const schema = await find("info-schema");
+  await driver.wait(async () => /^\d+$/.test(await schema.getText()), TIMEOUT_MS);
+  assert.equal(await (await find("info-database")).getText(), process.env.BRIDGE_DB);
+  await find("settings-form");
+  await screenshot("settings");
+  await go("logs");
+  const lines = await find("log-lines");
+  assert.match(await lines.getText(), /GHL connected by OAuth/);
+  await screenshot("logs");
+});

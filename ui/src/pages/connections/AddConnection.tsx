@@ -1,0 +1,161 @@
+import { useState } from "react";
+import type { FormEvent, ReactNode } from "react";
+
+export type AddRequest =
+  | { kind: "ghl-token"; name: string; locationId: string; token: string; baseUrl: string }
+  | { kind: "ghl-oauth"; name: string; clientId: string; clientSecret: string; baseUrl: string; authUrl: string }
+  | { kind: "novi"; name: string; baseUrl: string; apiKey: string; ratePerSecond: string }
+  | {
+      kind: "ninox";
+      name: string;
+      baseUrl: string;
+      apiKey: string;
+      team: string;
+      database: string;
+      table: string;
+    };
+
+type Kind = AddRequest["kind"];
+
+const TABS: { kind: Kind; label: string }[] = [
+  { kind: "ghl-oauth", label: "GoHighLevel (OAuth)" },
+  { kind: "ghl-token", label: "GoHighLevel (token)" },
+  { kind: "novi", label: "Novi AMS" },
+  { kind: "ninox", label: "Ninox" },
+];
+
+type Props = { busy: boolean; onSubmit: (request: AddRequest) => void };
+
+function Field(props: {
+  label: string;
+  name: string;
+  type?: string;
+  placeholder?: string;
+  required?: boolean;
+  children?: ReactNode;
+}) {
+  return (
+    <label className="field">
+      <span>{props.label}</span>
+      <input
+        name={props.name}
+        type={props.type ?? "text"}
+        placeholder={props.placeholder}
+        required={props.required ?? false}
+        autoComplete="off"
+        data-testid={`field-${props.name}`}
+      />
+    </label>
+  );
+}
+
+function read(form: HTMLFormElement, name: string): string {
+  const value = new FormData(form).get(name);
+  return typeof value === "string" ? value.trim() : "";
+}
+
+/** Forms for real accounts. Secrets typed here go to the Rust side, then the OS keychain. */
+export function AddConnection({ busy, onSubmit }: Props) {
+  const [kind, setKind] = useState<Kind>("ghl-oauth");
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const r = (name: string) => read(form, name);
+    switch (kind) {
+      case "ghl-token":
+        onSubmit({ kind, name: r("name"), locationId: r("locationId"), token: r("token"), baseUrl: r("baseUrl") });
+        break;
+      case "ghl-oauth":
+        onSubmit({
+          kind,
+          name: r("name"),
+          clientId: r("clientId"),
+          clientSecret: r("clientSecret"),
+          baseUrl: r("baseUrl"),
+          authUrl: r("authUrl"),
+        });
+        break;
+      case "novi":
+        onSubmit({ kind, name: r("name"), baseUrl: r("baseUrl"), apiKey: r("apiKey"), ratePerSecond: r("ratePerSecond") });
+        break;
+      case "ninox":
+        onSubmit({
+          kind,
+          name: r("name"),
+          baseUrl: r("baseUrl"),
+          apiKey: r("apiKey"),
+          team: r("team"),
+          database: r("database"),
+          table: r("table"),
+        });
+        break;
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="add-heading">
+      <h2 id="add-heading" className="card-title">
+        Add a connection
+      </h2>
+      <div className="tabs" role="tablist">
+        {TABS.map((tab) => (
+          <button
+            key={tab.kind}
+            type="button"
+            role="tab"
+            aria-selected={tab.kind === kind}
+            className={tab.kind === kind ? "tab active" : "tab"}
+            onClick={() => setKind(tab.kind)}
+          >
+            {tab.label}
+          </button>
+        ))}
+      </div>
+      <form key={kind} className="form" onSubmit={submit}>
+        {kind === "ghl-oauth" ? (
+          <>
+            <p className="muted">
+              Your GHL Marketplace app's client id and secret. Contact Bridge opens the sign-in page
+              in your browser and listens on 127.0.0.1 for the answer.
+            </p>
+            <Field label="Client id" name="clientId" required />
+            <Field label="Client secret" name="clientSecret" type="password" required />
+            <Field label="API host (white-label)" name="baseUrl" placeholder="https://services.leadconnectorhq.com" />
+            <Field label="Sign-in host" name="authUrl" placeholder="https://marketplace.gohighlevel.com" />
+          </>
+        ) : null}
+        {kind === "ghl-token" ? (
+          <>
+            <p className="muted">A Private Integration Token from the sub-account's settings.</p>
+            <Field label="Location id" name="locationId" required />
+            <Field label="Private Integration Token" name="token" type="password" required />
+            <Field label="API host (white-label)" name="baseUrl" placeholder="https://services.leadconnectorhq.com" />
+          </>
+        ) : null}
+        {kind === "novi" ? (
+          <>
+            <Field label="API root" name="baseUrl" placeholder="https://your-association.org/api" required />
+            <Field label="API key" name="apiKey" type="password" required />
+            <Field label="Requests per second" name="ratePerSecond" placeholder="10" />
+          </>
+        ) : null}
+        {kind === "ninox" ? (
+          <>
+            <Field label="API address" name="baseUrl" placeholder="https://api.ninox.com/v1" required />
+            <Field label="API key" name="apiKey" type="password" required />
+            <Field label="Team id" name="team" required />
+            <Field label="Database id" name="database" required />
+            <Field label="Table id" name="table" required />
+          </>
+        ) : null}
+        <Field label="Name (optional)" name="name" />
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={busy}>
+            {kind === "ghl-oauth" ? "Sign in with GoHighLevel" : "Connect"}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,108 @@
+import type { ConnectionView, SandboxInfo, System } from "../../platform";
+
+type Props = {
+  sandbox: SandboxInfo | null;
+  connections: ConnectionView[];
+  busy: string | null;
+  onStart: () => void;
+  onConnect: (system: System) => void;
+};
+
+const STEPS: { system: System; title: string; how: string }[] = [
+  {
+    system: "ghl",
+    title: "GoHighLevel",
+    how: "by OAuth: approve Contact Bridge on the sandbox's sign-in page, as you would in GHL.",
+  },
+  { system: "novi", title: "Novi AMS", how: "by API key (the sandbox's key is used for you)." },
+  { system: "ninox", title: "Ninox", how: "by API key, team, database and table (filled in for you)." },
+];
+
+/** Whether a connection of `system` points at the running sandbox. */
+export function sandboxConnected(
+  sandbox: SandboxInfo,
+  connections: ConnectionView[],
+  system: System,
+): boolean {
+  const base = sandboxBase(sandbox, system);
+  return base !== null && connections.some((c) => c.system === system && c.baseUrl.startsWith(base));
+}
+
+function sandboxBase(sandbox: SandboxInfo, system: System): string | null {
+  switch (system) {
+    case "ghl":
+      return sandbox.ghlBaseUrl;
+    case "novi":
+      return sandbox.noviBaseUrl;
+    case "ninox":
+      return new URL(sandbox.ninoxBaseUrl).origin;
+    default:
+      return null;
+  }
+}
+
+/** First launch: start the fakes in the app, then connect them one by one. */
+export function SandboxCard({ sandbox, connections, busy, onStart, onConnect }: Props) {
+  if (!sandbox) {
+    return (
+      <section className="card sandbox-card" aria-labelledby="sandbox-heading">
+        <h2 id="sandbox-heading" className="card-title">
+          Nothing connected yet
+        </h2>
+        <p>
+          Try every feature offline first: the sandbox runs local copies of GoHighLevel, Novi AMS
+          and Ninox inside this app, filled with realistic people who overlap between the apps.
+        </p>
+        <div className="actions">
+          <button
+            type="button"
+            className="button primary"
+            data-testid="try-sandbox"
+            disabled={busy !== null}
+            onClick={onStart}
+          >
+            {busy === "sandbox" ? "Starting the sandbox…" : "Try the sandbox"}
+          </button>
+        </div>
+      </section>
+    );
+  }
+  return (
+    <section className="card sandbox-card" aria-labelledby="sandbox-heading" data-testid="sandbox-steps">
+      <h2 id="sandbox-heading" className="card-title">
+        Sandbox running
+      </h2>
+      <p className="muted">
+        {sandbox.contacts} contacts in the sandbox GHL location at <code>{sandbox.ghlBaseUrl}</code>.
+        Connect each app:
+      </p>
+      <ol className="steps">
+        {STEPS.map((step) => {
+          const done = sandboxConnected(sandbox, connections, step.system);
+          return (
+            <li key={step.system} className={done ? "step done" : "step"}>
+              <span>
+                <strong>{step.title}</strong> {step.how}
+              </span>
+              {done ? (
+                <span className="badge ok" data-testid={`sandbox-${step.system}-done`}>
+                  Connected
+                </span>
+              ) : (
+                <button
+                  type="button"
+                  className="button"
+                  data-testid={`sandbox-connect-${step.system}`}
+                  disabled={busy !== null}
+                  onClick={() => onConnect(step.system)}
+                >
+                  {busy === step.system ? "Connecting…" : `Connect ${step.title}`}
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}
