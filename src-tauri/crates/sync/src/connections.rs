@@ -191,19 +191,8 @@ pub async fn connect_novi(
     clock: &dyn Clock,
     request: NoviConnect,
 ) -> Result<ConnectionRow, BridgeError> {
-    let key = Sensitive::new(request.api_key.expose().trim().to_string());
-    if key.expose().is_empty() {
-        return Err(BridgeError::invalid_input(
-            "Novi AMS connection: the API key is empty",
-        ));
-    }
-    let tenant = Url::parse(&request.base_url)
-        .map_err(|e| {
-            BridgeError::invalid_input(format!(
-                "--base-url '{}' is not a URL: {e}",
-                request.base_url
-            ))
-        })?
+    let key = api_key(&request.api_key, "Novi AMS")?;
+    let tenant = base_url(&request.base_url)?
         .host_str()
         .unwrap_or_default()
         .to_string();
@@ -227,21 +216,18 @@ pub async fn connect_novi(
                 format!("Novi AMS refused the connection check: {}", e.message),
             )
         })?;
-    let id = connection_id(System::Novi, &name);
-    tokens.set(&secret_key(&id), &key)?;
-    insert_or_forget_secret(
+    save_keyed_connection(
         store,
         tokens.as_ref(),
-        &NewConnection {
+        clock,
+        &key,
+        KeyedConnection {
             system: System::Novi,
             name,
             base_url: request.base_url,
-            auth_kind: AuthKind::ApiKey,
             account_id: tenant,
-            secret_ref: secret_key(&id),
             settings: serde_json::json!({ "requestsPerSecond": request.requests_per_second }),
         },
-        clock,
     )
 }
 
@@ -250,15 +236,9 @@ pub fn novi_client(
     connection: &ConnectionRow,
     tokens: Arc<dyn TokenStore>,
 ) -> Result<NoviClient, BridgeError> {
-    let key = StaticToken::new(
-        tokens,
-        connection.secret_ref.clone(),
-        format!("Novi AMS connection \"{}\"", connection.name),
-    )
-    .with_token_name("API key");
     NoviClient::new(
         &connection.base_url,
-        Arc::new(key),
+        stored_key(connection, tokens),
         Arc::new(novi_rate_budget(
             &connection.account_id,
             connection.settings["requestsPerSecond"]
@@ -351,12 +331,7 @@ pub async fn connect_ninox(
     clock: &dyn Clock,
     request: NinoxConnect,
 ) -> Result<ConnectionRow, BridgeError> {
-    let key = Sensitive::new(request.api_key.expose().trim().to_string());
-    if key.expose().is_empty() {
-        return Err(BridgeError::invalid_input(
-            "Ninox connection: the API key is empty",
-        ));
-    }
+    let key = api_key(&request.api_key, "Ninox")?;
     let (base_url, table_name) = match &request.target {
         NinoxTarget::V3 {
             base_url, table, ..
@@ -365,9 +340,7 @@ pub async fn connect_ninox(
             base_url, table, ..
         } => (base_url.clone(), table.clone()),
     };
-    Url::parse(&base_url).map_err(|e| {
-        BridgeError::invalid_input(format!("--base-url '{base_url}' is not a URL: {e}"))
-    })?;
+    self::base_url(&base_url)?;
     let settings = ninox_target_settings(&request.target);
     let name = request
         .name
@@ -391,22 +364,18 @@ pub async fn connect_ninox(
         .into_iter()
         .map(|f| f.name)
         .collect();
-    let id = connection_id(System::Ninox, &name);
-    tokens.set(&secret_key(&id), &key)?;
-    let account_id = probe.describe();
-    let row = insert_or_forget_secret(
+    let row = save_keyed_connection(
         store,
         tokens.as_ref(),
-        &NewConnection {
+        clock,
+        &key,
+        KeyedConnection {
             system: System::Ninox,
             name,
             base_url,
-            auth_kind: AuthKind::ApiKey,
-            account_id,
-            secret_ref: secret_key(&id),
+            account_id: probe.describe(),
             settings,
         },
-        clock,
     )?;
     save_default_mapping(store, &row, &crate::app::ninox_mapping_for(&fields), clock)?;
     Ok(row)
@@ -417,16 +386,10 @@ pub fn ninox_table(
     connection: &ConnectionRow,
     tokens: Arc<dyn TokenStore>,
 ) -> Result<NinoxTable, BridgeError> {
-    let key = StaticToken::new(
-        tokens,
-        connection.secret_ref.clone(),
-        format!("Ninox connection \"{}\"", connection.name),
-    )
-    .with_token_name("API key");
     build_ninox_table(
         &connection.base_url,
         &connection.settings,
-        Arc::new(key),
+        stored_key(connection, tokens),
         &connection.name,
     )
 }
@@ -451,19 +414,13 @@ pub async fn connect_connectif(
     clock: &dyn Clock,
     request: ConnectifConnect,
 ) -> Result<ConnectionRow, BridgeError> {
-    let key = Sensitive::new(request.api_key.expose().trim().to_string());
+    let key = api_key(&request.api_key, "Connectif")?;
     if !key.expose().contains(':') {
         return Err(BridgeError::invalid_input(
             "Connectif connection: the API key must be keyId:keySecret",
         ));
     }
-    let host = Url::parse(&request.base_url)
-        .map_err(|e| {
-            BridgeError::invalid_input(format!(
-                "--base-url '{}' is not a URL: {e}",
-                request.base_url
-            ))
-        })?
+    let host = base_url(&request.base_url)?
         .host_str()
         .unwrap_or_default()
         .to_string();
@@ -483,24 +440,21 @@ pub async fn connect_connectif(
                 format!("Connectif refused the connection check: {}", e.message),
             )
         })?;
-    let id = connection_id(System::Connectif, &name);
-    tokens.set(&secret_key(&id), &key)?;
-    let row = insert_or_forget_secret(
+    let row = save_keyed_connection(
         store,
         tokens.as_ref(),
-        &NewConnection {
+        clock,
+        &key,
+        KeyedConnection {
             system: System::Connectif,
             name,
             base_url: request.base_url,
-            auth_kind: AuthKind::ApiKey,
             account_id: host,
-            secret_ref: secret_key(&id),
             settings: serde_json::json!({
                 "tagsField": request.tags_field,
                 "exportPollMs": request.export_poll_ms,
             }),
         },
-        clock,
     )?;
     save_default_mapping(
         store,
@@ -516,15 +470,9 @@ pub fn connectif_client(
     connection: &ConnectionRow,
     tokens: Arc<dyn TokenStore>,
 ) -> Result<ConnectifClient, BridgeError> {
-    let key = StaticToken::new(
-        tokens,
-        connection.secret_ref.clone(),
-        format!("Connectif connection \"{}\"", connection.name),
-    )
-    .with_token_name("API key");
     ConnectifClient::new(
         &connection.base_url,
-        Arc::new(key),
+        stored_key(connection, tokens),
         Arc::new(connectif_rate_budget(&connection.name)),
     )
 }
@@ -546,18 +494,8 @@ pub async fn connect_niftyimages(
     clock: &dyn Clock,
     request: NiftyImagesConnect,
 ) -> Result<ConnectionRow, BridgeError> {
-    let key = Sensitive::new(request.api_key.expose().trim().to_string());
-    if key.expose().is_empty() {
-        return Err(BridgeError::invalid_input(
-            "NiftyImages connection: the data store's API key is empty",
-        ));
-    }
-    Url::parse(&request.base_url).map_err(|e| {
-        BridgeError::invalid_input(format!(
-            "--base-url '{}' is not a URL: {e}",
-            request.base_url
-        ))
-    })?;
+    let key = api_key(&request.api_key, "NiftyImages")?;
+    base_url(&request.base_url)?;
     let name = request
         .name
         .unwrap_or_else(|| "NiftyImages data store".to_string());
@@ -582,21 +520,18 @@ pub async fn connect_niftyimages(
             )
         })?;
     let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-    let id = connection_id(System::NiftyImages, &name);
-    tokens.set(&secret_key(&id), &key)?;
-    let row = insert_or_forget_secret(
+    let row = save_keyed_connection(
         store,
         tokens.as_ref(),
-        &NewConnection {
+        clock,
+        &key,
+        KeyedConnection {
             system: System::NiftyImages,
             name,
             base_url: request.base_url,
-            auth_kind: AuthKind::ApiKey,
             account_id: unique.clone(),
-            secret_ref: secret_key(&id),
             settings: serde_json::json!({ "uniqueField": unique }),
         },
-        clock,
     )?;
     save_default_mapping(
         store,
@@ -612,15 +547,9 @@ pub fn niftyimages_client(
     connection: &ConnectionRow,
     tokens: Arc<dyn TokenStore>,
 ) -> Result<NiftyImagesClient, BridgeError> {
-    let key = StaticToken::new(
-        tokens,
-        connection.secret_ref.clone(),
-        format!("NiftyImages connection \"{}\"", connection.name),
-    )
-    .with_token_name("API key");
     NiftyImagesClient::new(
         &connection.base_url,
-        Arc::new(key),
+        stored_key(connection, tokens),
         Arc::new(niftyimages_rate_budget(&connection.name)),
     )
 }
@@ -692,6 +621,70 @@ fn ghl_endpoints(auth_url: &str, base_url: &str) -> Result<GhlEndpoints, BridgeE
         &parse("--auth-url", auth_url)?,
         &parse("--base-url", base_url)?,
     ))
+}
+
+/// A key as typed, trimmed; an empty one is refused naming the app.
+fn api_key(raw: &Sensitive<String>, app: &str) -> Result<Sensitive<String>, BridgeError> {
+    let key = Sensitive::new(raw.expose().trim().to_string());
+    if key.expose().is_empty() {
+        return Err(BridgeError::invalid_input(format!(
+            "{app} connection: the API key is empty"
+        )));
+    }
+    Ok(key)
+}
+
+fn base_url(text: &str) -> Result<Url, BridgeError> {
+    Url::parse(text)
+        .map_err(|e| BridgeError::invalid_input(format!("--base-url '{text}' is not a URL: {e}")))
+}
+
+/// The stored API key of a connection, as its client's token source.
+fn stored_key(connection: &ConnectionRow, tokens: Arc<dyn TokenStore>) -> Arc<StaticToken> {
+    Arc::new(
+        StaticToken::new(
+            tokens,
+            connection.secret_ref.clone(),
+            format!(
+                "{} connection \"{}\"",
+                connection.system.display_name(),
+                connection.name
+            ),
+        )
+        .with_token_name("API key"),
+    )
+}
+
+/// An API-key connection to save.
+struct KeyedConnection {
+    system: System,
+    name: String,
+    base_url: String,
+    account_id: String,
+    settings: serde_json::Value,
+}
+
+/// Saves an API-key connection: the key to the token store, the row (with a reference to
+/// the key) to the database; the key is removed again if the row cannot be saved.
+fn save_keyed_connection(
+    store: &Store,
+    tokens: &dyn TokenStore,
+    clock: &dyn Clock,
+    key: &Sensitive<String>,
+    connection: KeyedConnection,
+) -> Result<ConnectionRow, BridgeError> {
+    let secret_ref = secret_key(&connection_id(connection.system, &connection.name));
+    tokens.set(&secret_ref, key)?;
+    let new = NewConnection {
+        system: connection.system,
+        name: connection.name,
+        base_url: connection.base_url,
+        auth_kind: AuthKind::ApiKey,
+        account_id: connection.account_id,
+        secret_ref,
+        settings: connection.settings,
+    };
+    insert_or_forget_secret(store, tokens, &new, clock)
 }
 
 pub(crate) fn connection_id(system: System, name: &str) -> String {
