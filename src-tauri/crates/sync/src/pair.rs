@@ -395,8 +395,10 @@ impl Pair<'_> {
         Ok(run)
     }
 
-    /// Reads GHL's open tasks, once per sync whatever the number of pairs.
-    async fn read_ghl_tasks(
+    /// Reads GHL's open tasks and the children of the next linked contacts in rotation
+    /// (notes and appointments have no location-wide list), once per sync whatever the
+    /// number of pairs.
+    async fn read_ghl_activities(
         &self,
         store: &mut Store,
         clock: &dyn Clock,
@@ -406,6 +408,8 @@ impl Pair<'_> {
             .swap(true, std::sync::atomic::Ordering::SeqCst)
         {
             crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
+            crate::pull::ghl::reconcile_children(store, self.ghl_connection, self.ghl, clock)
+                .await?;
         }
         Ok(())
     }
@@ -419,7 +423,7 @@ impl Pair<'_> {
         if self.app.activity_push().is_none() {
             return Ok(Vec::new());
         }
-        self.read_ghl_tasks(store, clock).await?;
+        self.read_ghl_activities(store, clock).await?;
         crate::events::plan_pushes(store, &self.ghl_connection.id, self.app_connection())
     }
 
@@ -432,7 +436,7 @@ impl Pair<'_> {
         let Some(app_children) = self.app.children() else {
             return Ok(Vec::new());
         };
-        self.read_ghl_tasks(store, clock).await?;
+        self.read_ghl_activities(store, clock).await?;
         crate::children::pull_app_children(store, self.app_connection(), app_children, clock)
             .await?;
         crate::children::plan_children(

@@ -330,6 +330,29 @@ pub enum MatchKey {
 }
 
 /// One page of live contacts in name order, for lists; `offset`/`limit` keep memory flat.
+/// Up to `limit` contacts of the connection that have a GHL id and a link to some app, in id
+/// order after `after` (from the first when `None`).
+pub fn linked_after(
+    conn: &Connection,
+    ghl_connection_id: &str,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<ContactRow>, BridgeError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM contacts c
+             WHERE ghl_connection_id = ?1 AND ghl_contact_id IS NOT NULL AND deleted_at IS NULL
+               AND (?2 IS NULL OR id > ?2)
+               AND EXISTS (SELECT 1 FROM links l WHERE l.contact_id = c.id AND l.object_kind = 'contact')
+             ORDER BY id LIMIT ?3"
+        ))
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![ghl_connection_id, after, limit], from_row)
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 pub fn page(
     conn: &Connection,
     ghl_connection_id: &str,

@@ -535,51 +535,117 @@ fn store_page(
                 timeline::append(tx, &event)?;
             }
         }
-        let Some(children) = children.get(&change.contact.contact_id) else {
-            continue;
-        };
-        for kind in ["task", "note", "appointment"] {
-            let mut present = Vec::new();
-            for fetched in children.activities.iter().filter(|a| a.kind == kind) {
-                let mut activity = fetched.clone();
-                activity.contact_id = local_id.clone();
-                activity.connection_id = connection_id.to_string();
-                present.push(activity.remote_id.clone());
-                match kind {
-                    "task" => report.tasks += 1,
-                    "note" => report.notes += 1,
-                    _ => report.appointments += 1,
-                }
-                store_activity(tx, &activity, &observed_at, now)?;
-            }
-            present.extend(
-                children
-                    .unreadable
-                    .iter()
-                    .filter(|(k, _)| *k == kind)
-                    .map(|(_, id)| id.clone()),
-            );
-            let gone = activities::mark_missing_deleted(
-                tx,
-                connection_id,
-                &local_id,
-                kind,
-                &present,
-                now,
-            )?;
-            for activity in gone {
-                let event = activity_event(
-                    SYSTEM,
-                    &observed_at,
-                    ActivityChange::Deleted,
-                    Some(&activity),
-                    &activity,
-                );
-                timeline::append(tx, &event)?;
-            }
+        if let Some(children) = children.get(&change.contact.contact_id) {
+            store_children(tx, connection_id, &local_id, children, now, report)?;
         }
     }
     Ok(())
+}
+
+/// One contact's fetched tasks, notes and appointments: each stored (its change on the
+/// timeline), and the ones the lists no longer hold marked deleted.
+fn store_children(
+    tx: &bridge_store::Transaction<'_>,
+    connection_id: &str,
+    local_id: &str,
+    children: &Children,
+    now: DateTime<Utc>,
+    report: &mut PullReport,
+) -> Result<(), BridgeError> {
+    let observed_at = bridge_store::timestamp(now);
+    for kind in ["task", "note", "appointment"] {
+        let mut present = Vec::new();
+        for fetched in children.activities.iter().filter(|a| a.kind == kind) {
+            let mut activity = fetched.clone();
+            activity.contact_id = local_id.to_string();
+            activity.connection_id = connection_id.to_string();
+            present.push(activity.remote_id.clone());
+            match kind {
+                "task" => report.tasks += 1,
+                "note" => report.notes += 1,
+                _ => report.appointments += 1,
+            }
+            store_activity(tx, &activity, &observed_at, now)?;
+        }
+        present.extend(
+            children
+                .unreadable
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, id)| id.clone()),
+        );
+        let gone =
+            activities::mark_missing_deleted(tx, connection_id, local_id, kind, &present, now)?;
+        for activity in gone {
+            let event = activity_event(
+                SYSTEM,
+                &observed_at,
+                ActivityChange::Deleted,
+                Some(&activity),
+                &activity,
+            );
+            timeline::append(tx, &event)?;
+        }
+    }
+    Ok(())
+}
+
+/// Linked contacts whose tasks, notes and appointments a sync reads again, whatever moved.
+pub const RECONCILE_CONTACTS: u32 = 25;
+const RECONCILE_CURSOR: &str = "children.reconcile";
+
+/// GHL has no location-wide list of notes or appointments, and adding one does not move its
+/// contact's `dateUpdated`: a sync reads the children of the next few contacts linked to an
+/// app (rotating through all of them by id), so every note and appointment is seen within
+/// (linked contacts / [`RECONCILE_CONTACTS`]) syncs — in one sync for small accounts. Costs 3
+/// requests per contact read. Returns how many contacts were read.
+pub async fn reconcile_children(
+    store: &mut Store,
+    connection: &ConnectionRow,
+    client: &GhlClient,
+    clock: &dyn Clock,
+) -> Result<u64, BridgeError> {
+    let after = cursors::get(store.conn(), &connection.id, RECONCILE_CURSOR)?;
+    let mut due = contacts::linked_after(
+        store.conn(),
+        &connection.id,
+        after.as_deref(),
+        RECONCILE_CONTACTS,
+    )?;
+    if (due.len() as u32) < RECONCILE_CONTACTS && after.is_some() {
+        // The end of the rotation: start again from the first.
+        let more = contacts::linked_after(
+            store.conn(),
+            &connection.id,
+            None,
+            RECONCILE_CONTACTS - due.len() as u32,
+        )?;
+        let chosen: std::collections::HashSet<String> = due.iter().map(|d| d.id.clone()).collect();
+        due.extend(more.into_iter().filter(|m| !chosen.contains(&m.id)));
+    }
+    let changed: Vec<ChangedContact> = due
+        .iter()
+        .map(|row| ChangedContact {
+            contact: row.contact.clone(),
+            hash: row.content_hash.clone(),
+            before: None,
+        })
+        .collect();
+    let children = fetch_children(client, &changed).await?;
+    let now = clock.now();
+    let mut report = PullReport::default();
+    store.with_tx(|tx| {
+        for row in &due {
+            if let Some(children) = children.get(&row.contact.contact_id) {
+                store_children(tx, &connection.id, &row.id, children, now, &mut report)?;
+            }
+        }
+        if let Some(last) = due.last() {
+            cursors::set(tx, &connection.id, RECONCILE_CURSOR, &last.id, now)?;
+        }
+        Ok(())
+    })?;
+    Ok(due.len() as u64)
 }
 
 /// The keys other apps' records are matched by. A phone that is not a valid number gets no
