@@ -172,3 +172,68 @@ async fn a_tag_ninox_has_no_option_for_is_a_dead_letter_naming_field_and_tag() {
         "{messages:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_ghl_appointment_lands_in_the_appointment_field() {
+    let pair = NinoxPair::start(Api::V3, 10, 2).await;
+    pair.connect();
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
+    let email_field = pair.field("Email");
+    let record = pair
+        .records()
+        .await
+        .into_iter()
+        .find(|r| r["fields"][&email_field].is_string())
+        .unwrap();
+    let person = email(&record["fields"][&email_field]);
+    let ghl_id = ghl_id_of_email(&pair.ghl, &person).await.unwrap();
+    let client = reqwest::Client::new();
+    let calendars: Value = client
+        .get(format!("{}/calendars/", pair.ghl.base_url()))
+        .query(&[("locationId", pair.ghl.location_id())])
+        .bearer_auth(pair.ghl.private_token())
+        .header("Version", "2021-04-15")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let calendar = calendars["calendars"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let answer = client
+        .post(format!(
+            "{}/calendars/events/appointments",
+            pair.ghl.base_url()
+        ))
+        .bearer_auth(pair.ghl.private_token())
+        .header("Version", "2021-04-15")
+        .json(
+            &json!({"calendarId": calendar, "locationId": pair.ghl.location_id(),
+                      "contactId": ghl_id, "title": "Annual review",
+                      "startTime": "2030-03-04T15:00:00Z", "endTime": "2030-03-04T16:00:00Z"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        answer.status().is_success(),
+        "{}",
+        answer.text().await.unwrap()
+    );
+    // The appointment does not move the contact; the sync still finds it.
+    pair.sync();
+    let record = pair.record_by_email(&person).await.unwrap();
+    let field = record["fields"][pair.field("Next appointment")].clone();
+    assert!(
+        field
+            .as_str()
+            .is_some_and(|v| v.starts_with("[2030-03-04T15:00:00Z")),
+        "{record:#}"
+    );
+}

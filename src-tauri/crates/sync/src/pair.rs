@@ -306,6 +306,14 @@ impl Pair<'_> {
     ) -> Result<Run, BridgeError> {
         let ghl_pull = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
         let app_records_pulled = self.pull_app(store, clock).await?;
+        if self
+            .mapping
+            .fields
+            .iter()
+            .any(|l| l.ghl == NEXT_APPOINTMENT)
+        {
+            self.read_ghl_activities(store, clock).await?;
+        }
         let records = self.record_states(store, clock.now())?;
         let population = links::count_contacts(store.conn(), &self.app_connection().id)? as usize;
         let breaker = Breaker {
@@ -621,6 +629,15 @@ impl Pair<'_> {
             &self.app_connection().id,
             "contact",
         )?);
+        if wants_appointment {
+            // A new appointment does not move its contact: its next appointment may have.
+            let ghl = self.ghl_connection.id.as_str();
+            ids.extend(bridge_store::table::activities::contacts_changed_since(
+                store.conn(),
+                [ghl, ghl],
+                since.as_deref(),
+            )?);
+        }
         let mut records = Vec::with_capacity(ids.len());
         for id in ids {
             let Some(row) = contacts::get(store.conn(), &id)? else {
