@@ -2,9 +2,10 @@
 //! (read through the asynchronous export, which needs several polls), tags into the checkbox
 //! field, GHL's tasks, notes and appointments as custom events, once each.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bridge_sandbox::{ConnectifConfig, ConnectifSandbox, GhlConfig, GhlSandbox};
+use bridge_sandbox::{ConnectifConfig, ConnectifSandbox, FaultConfig, GhlConfig, GhlSandbox};
 use bridge_tests::ghl_world::assert_success;
 use bridge_tests::novi_pair::{
     edit_ghl_contact, ghl_contact, ghl_contacts, ghl_id_of_email, writes,
@@ -220,4 +221,179 @@ async fn contacts_sync_both_ways_and_activities_become_events_once() {
         .collect();
     assert_eq!(replays.len(), 1, "the new task was sent once");
     assert_eq!(replays[0].fields["email"], email.as_str());
+}
+
+fn dead_letters(world: &World) -> Vec<String> {
+    let output = world.bridge(&["dead-letters", "--json"]);
+    assert_success("dead-letters", &output);
+    serde_json::from_slice::<Value>(&output.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["lastError"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Email → (name, surname, how many contacts carry it), per side.
+type People = BTreeMap<String, (String, String, usize)>;
+
+async fn people(world: &World) -> (People, People) {
+    let mut ghl = People::new();
+    for c in ghl_contacts(&world.ghl).await {
+        let email = lower(&c["email"]);
+        if email.is_empty() {
+            continue;
+        }
+        let entry = ghl.entry(email).or_insert_with(|| {
+            (
+                c["firstName"].as_str().unwrap_or_default().to_string(),
+                c["lastName"].as_str().unwrap_or_default().to_string(),
+                0,
+            )
+        });
+        entry.2 += 1;
+    }
+    let mut connectif = People::new();
+    for email in world.connectif.contact_emails() {
+        let c = world.connectif.contact(&email).unwrap();
+        let text = |f: &str| {
+            c.get(f)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let entry = connectif
+            .entry(email.clone())
+            .or_insert_with(|| (text("_name"), text("_surname"), 0));
+        entry.2 += 1;
+    }
+    (ghl, connectif)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn under_faults_the_sync_finishes_and_retry_clears_what_is_left() {
+    let world = World::start(30, 6).await;
+    world.connect();
+    world.connectif.set_faults(FaultConfig {
+        error_rate: 0.1,
+        rate_limited_rate: 0.1,
+        ..FaultConfig::none()
+    });
+    world.sync(&["--max-overwrite", "100"]);
+    assert!(world.connectif.stats().faults_injected > 0);
+    for message in dead_letters(&world) {
+        assert!(
+            message.starts_with("Connectif ") || message.starts_with("GHL "),
+            "names the system: {message}"
+        );
+        assert!(message.contains(" of "), "names the record: {message}");
+        assert!(
+            message.contains("answered"),
+            "keeps the remote's answer: {message}"
+        );
+    }
+    world.connectif.set_faults(FaultConfig::none());
+    assert_success("retry", &world.bridge(&["dead-letters", "--retry"]));
+    assert_eq!(dead_letters(&world), Vec::<String>::new());
+    let last = world.sync(&[]);
+    assert_eq!(last["plan"]["operations"], json!([]), "{last:#}");
+    let (ghl, connectif) = people(&world).await;
+    assert!(
+        ghl.values()
+            .chain(connectif.values())
+            .all(|(_, _, n)| *n == 1),
+        "nothing doubled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_killed_mid_run_ends_where_an_uninterrupted_one_does() {
+    let reference = World::start(60, 10).await;
+    reference.connect();
+    reference.sync(&["--max-overwrite", "100"]);
+    let expected = people(&reference).await;
+    let expected_events: BTreeMap<(String, String, String), usize> = tally_events(&reference);
+
+    let crashed = World::start(60, 10).await;
+    crashed.connect();
+    let mut moments = 0x2545_f491_4f6c_dd1d_u64;
+    let mut finished_early = 0;
+    for _ in 0..10 {
+        moments ^= moments << 13;
+        moments ^= moments >> 7;
+        moments ^= moments << 17;
+        let env = [
+            ("T_GHL", crashed.ghl.private_token()),
+            ("T_CONNECTIF", crashed.connectif.api_key()),
+        ];
+        let mut child = std::process::Command::new(bridge_tests::bridge_bin())
+            .arg("--db")
+            .arg(crashed.scratch.path().join("bridge.sqlite3"))
+            .arg("--log-dir")
+            .arg(crashed.scratch.path().join("logs"))
+            .args(["sync", "--json", "--max-overwrite", "100"])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("BRIDGE_SECRET_STORE", "file")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50 + moments % 1_500)).await;
+        if child.try_wait().unwrap().is_some() {
+            finished_early += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert!(finished_early < 10, "the test killed nothing");
+    for _ in 0..3 {
+        let outcome = crashed.sync(&["--max-overwrite", "100"]);
+        if outcome["plan"]["operations"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+        {
+            break;
+        }
+    }
+    let got = people(&crashed).await;
+    assert!(
+        got.0
+            .values()
+            .chain(got.1.values())
+            .all(|(_, _, n)| *n == 1),
+        "a contact was doubled"
+    );
+    assert!(
+        got.0 == expected.0,
+        "GHL differs from the uninterrupted run"
+    );
+    assert!(
+        got.1 == expected.1,
+        "Connectif differs from the uninterrupted run"
+    );
+    // Events cannot be read back from Connectif: one whose answer a kill cut off is sent
+    // again (at least once), so none is lost.
+    let got_events = tally_events(&crashed);
+    for key in expected_events.keys() {
+        assert!(got_events.contains_key(key), "event lost: {key:?}");
+    }
+}
+
+fn tally_events(world: &World) -> BTreeMap<(String, String, String), usize> {
+    let mut tally = BTreeMap::new();
+    for event in world.connectif.custom_events() {
+        let text = |f: &str| {
+            event
+                .fields
+                .get(f)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        *tally
+            .entry((text("email"), event.alias.clone(), text("title")))
+            .or_default() += 1;
+    }
+    tally
 }
