@@ -109,7 +109,7 @@ async fn mapped_fields_are_pushed_once_and_changes_follow() {
     let first = sync();
     assert_eq!(first["applied"]["dead"], 0, "{first:#}");
 
-    let contacts = ghl_contacts(&ghl).await;
+    let contacts = ghl_contacts(ghl).await;
     let with_email: Vec<&Value> = contacts.iter().filter(|c| c["email"].is_string()).collect();
     assert!(!with_email.is_empty());
     for contact in &with_email {
@@ -128,7 +128,7 @@ async fn mapped_fields_are_pushed_once_and_changes_follow() {
     // A GHL edit is pushed once, however many syncs follow; nothing is ever read back.
     let contact = with_email[0];
     let id = contact["id"].as_str().unwrap();
-    edit_ghl_contact(&ghl, id, json!({"firstName": "Ifeoma"})).await;
+    edit_ghl_contact(ghl, id, json!({"firstName": "Ifeoma"})).await;
     for _ in 0..5 {
         sync();
     }
