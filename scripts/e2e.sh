@@ -15,7 +15,10 @@ if [ -z "${E2E_IN_KEYRING:-}" ]; then
   E2E_IN_KEYRING=1 HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/data" XDG_RUNTIME_DIR="$keyring_home/run" \
     dbus-run-session -- sh -c 'echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' \
     keyring-session "$0" "$@" || status=$?
-  rm -rf "$keyring_home"
+  # WebKit's GTK may have started the document portal, which leaves a FUSE mount in the
+  # runtime dir: unmount it before removing the folder, and never fail the run on cleanup.
+  fusermount -u "$keyring_home/run/doc" 2>/dev/null || true
+  rm -rf "$keyring_home" 2>/dev/null || true
   exit "$status"
 fi
 
