@@ -174,7 +174,6 @@ where
                 "taskGroupId": group.id,
                 "taskGroupName": group.name,
                 "requestsPerSecond": request.requests_per_second,
-                "capabilities": super::CAPABILITIES,
             }),
         },
         clock.as_ref(),

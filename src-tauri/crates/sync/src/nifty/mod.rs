@@ -42,17 +42,6 @@ pub use connect::{
 pub use labels::LabelReport;
 pub use tasks::{NiftyPlace, NiftyTasks};
 
-/// What the Nifty pair carries and what Nifty's API cannot hold, for the connection's page
-/// and `bridge connect nifty`.
-pub const CAPABILITIES: &[&str] = &[
-    "tasks: both ways (GHL contact tasks ↔ tasks of the chosen project; title, description, due date, completion)",
-    "contact of a task: the line \"Contact: <email>\" in its description; tasks naming no GHL contact are counted \"not in GHL\"",
-    "labels ↔ tags: both ways, for GHL tags named like a Nifty label (a contact has a label when any of its tasks carries it)",
-    "notes: GHL → Nifty only, as comments on the contact's \"Notes\" task; later edits of a note stay in GHL",
-    "not held by Nifty: contacts, contact fields, appointments; deletes are not carried",
-    "change detection: a full scan of the project each sync (Nifty tasks have no updated_at)",
-];
-
 /// One sync of a GHL location with one Nifty project.
 pub struct NiftyPair<'a> {
     pub ghl_connection: &'a ConnectionRow,
