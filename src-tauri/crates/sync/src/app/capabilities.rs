@@ -128,10 +128,18 @@ pub fn capabilities(system: System) -> Vec<Capability> {
             cap(
                 "tasks",
                 Both,
-                "tasks of the project you chose, completion both ways",
+                "tasks of the project you chose, completion both ways; a task names its contact by a line \"Contact: <email>\"",
             ),
-            cap("notes", ToApp, "comments on the contact's tasks"),
-            cap("tags", Both, "labels of those tasks"),
+            cap(
+                "notes",
+                ToApp,
+                "comments on the contact's \"Notes\" task; later edits stay in GHL",
+            ),
+            cap(
+                "tags",
+                Both,
+                "labels of those tasks, for tags named like an existing label",
+            ),
             cap("appointments", None, "Nifty has no calendar objects"),
         ],
     }
