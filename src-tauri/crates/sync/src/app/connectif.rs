@@ -184,6 +184,7 @@ impl AppSide for ConnectifSide {
         // margin for changes stored in the same second; the content hash drops repeats.
         let since = saved.map(|t| t - chrono::Duration::seconds(10));
         let newest: Arc<Mutex<Option<DateTime<Utc>>>> = Arc::new(Mutex::new(saved));
+        let ceiling = super::cursor_ceiling();
         let options = ExportOptions {
             first_poll: self.first_poll,
             ..ExportOptions::default()
@@ -203,7 +204,7 @@ impl AppSide for ConnectifSide {
                 }
                 Ok(AppPage {
                     records,
-                    cursor: newest.map(bridge_store::timestamp),
+                    cursor: newest.map(|t| bridge_store::timestamp(t.min(ceiling))),
                 })
             })
             .boxed()

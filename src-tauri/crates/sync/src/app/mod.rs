@@ -68,6 +68,15 @@ pub trait AppSide: RecordWriter {
     }
 }
 
+/// How far a timestamp cursor may advance in one scan: to a little before the scan began. A
+/// record changed while a long scan pages on may land on a page already read, with a stamp
+/// older than the newest one seen; re-reading the last minutes each time (the content hash
+/// drops what did not change) keeps it from being skipped. The margin also covers clocks a
+/// few minutes apart.
+pub(crate) fn cursor_ceiling() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::minutes(5)
+}
+
 /// The app side of a stored connection.
 pub fn app_side(
     connection: &ConnectionRow,

@@ -144,6 +144,7 @@ impl AppSide for NoviSide {
         let since = saved.map(|t| t - chrono::Duration::seconds(CURSOR_OVERLAP_SECONDS));
         // The cursor is the newest LastModifiedDate Novi reported: its clock, not ours.
         let newest: Arc<Mutex<Option<DateTime<Utc>>>> = Arc::new(Mutex::new(saved));
+        let ceiling = super::cursor_ceiling();
         self.client
             .list_members(MemberQuery {
                 modified_since: since,
@@ -161,7 +162,7 @@ impl AppSide for NoviSide {
                 }
                 Ok(AppPage {
                     records,
-                    cursor: newest.map(bridge_store::timestamp),
+                    cursor: newest.map(|t| bridge_store::timestamp(t.min(ceiling))),
                 })
             })
             .boxed()
