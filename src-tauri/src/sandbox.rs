@@ -94,9 +94,13 @@ impl Sandbox {
             seed: SEED,
             ghl_seed: SEED,
             ghl_contacts: contacts,
+            // A fifth of GHL's people are in Connectif too (the fake's default, a half, makes
+            // the first sync overwrite more than the default 20% safety limit allows).
+            ghl_overlap: 0.2,
             // Connectif's (unpublished) limit is modelled as 100 per minute; as for GHL, the
-            // sandbox shortens the window so a first sync finishes quickly.
-            rate_window: Duration::from_secs(1),
+            // sandbox allows more (its rate headers say so, and the client follows them) so a
+            // first sync finishes in seconds, not minutes.
+            rate_limit: 6_000,
             faults: FaultConfig::none(),
             ..ConnectifConfig::default()
         })

@@ -234,7 +234,7 @@ test("the Connections page lists the six apps, each with what syncs which way", 
   const reason = await (await find("connection-nifty-capabilities")).findElement(By.css(".capability"));
   assert.match(await reason.getAttribute("title"), /^contacts: Nifty's API cannot hold them — /);
   assert.match(await (await find("connection-niftyimages-cannot-hold")).getText(), /tasks: a data store holds rows only/);
-  await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("connection-list"));
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("capability-legend"));
   await screenshot("connections");
 });
 

@@ -51,7 +51,7 @@ type Props = {
 export function ConnectionList({ connections, onReconnect }: Props) {
   return (
     <>
-      <p className="muted small-text capability-legend">
+      <p className="muted small-text capability-legend" data-testid="capability-legend">
         Syncs: ↔ both ways · → from GHL into the app · ← from the app into GHL · ✕ the app&apos;s
         API cannot hold it. Point at a part to read how.
       </p>
