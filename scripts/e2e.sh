@@ -15,10 +15,12 @@ if [ -z "${E2E_IN_KEYRING:-}" ]; then
   E2E_IN_KEYRING=1 HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/data" XDG_RUNTIME_DIR="$keyring_home/run" \
     dbus-run-session -- sh -c 'echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' \
     keyring-session "$0" "$@" || status=$?
-  # WebKit's GTK may have started the document portal, which leaves a FUSE mount in the
-  # runtime dir: unmount it before removing the folder, and never fail the run on cleanup.
-  fusermount -u "$keyring_home/run/doc" 2>/dev/null || true
-  rm -rf "$keyring_home" 2>/dev/null || true
+  # A document portal started inside that session (the webview may wake it) can still hold
+  # its FUSE mount at run/doc for a moment after the session ends: unmount it, retry, and never
+  # let cleanup turn a passing run into a failure.
+  fusermount -u "$keyring_home/run/doc" 2>/dev/null || fusermount3 -u "$keyring_home/run/doc" 2>/dev/null || true
+  rm -rf "$keyring_home" 2>/dev/null || { sleep 2; rm -rf "$keyring_home" 2>/dev/null; } \
+    || echo "e2e: left $keyring_home behind (a mount inside it was still busy)" >&2
   exit "$status"
 fi
 

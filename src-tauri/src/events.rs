@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri_specta::Event;
 
-/// The GHL sign-in page to approve. The window shows the link too: a browser may not open
+/// The sign-in page to approve (GHL's or Nifty's). The window shows the link too: a browser may not open
 /// (a server session, a test under Xvfb), and then the operator opens it by hand.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
 #[serde(rename_all = "camelCase")]

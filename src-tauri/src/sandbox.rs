@@ -1,12 +1,15 @@
-//! "Try the sandbox": the fakes of GHL, Novi AMS and Ninox started inside the app on
-//! 127.0.0.1, so every feature can be tried offline. They live as long as the app.
+//! "Try the sandbox": the fakes of GHL and the five apps (Novi AMS, Ninox, Connectif,
+//! NiftyImages, Nifty) started inside the app on 127.0.0.1, so every feature can be tried
+//! offline. They live as long as the app.
 //! Their credentials are fakes, yet they stay on this side: the UI gets addresses only.
 
 use std::time::Duration;
 
 use bridge_core::BridgeError;
 use bridge_sandbox::{
-    FaultConfig, GhlConfig, GhlSandbox, NinoxConfig, NinoxSandbox, NoviConfig, NoviSandbox,
+    ConnectifConfig, ConnectifSandbox, FaultConfig, GhlConfig, GhlSandbox, NiftyConfig,
+    NiftyImagesConfig, NiftyImagesSandbox, NiftySandbox, NinoxConfig, NinoxSandbox, NoviConfig,
+    NoviSandbox,
 };
 use serde::Serialize;
 use specta::Type;
@@ -24,7 +27,13 @@ pub struct Sandbox {
     pub ghl: GhlSandbox,
     pub novi: NoviSandbox,
     pub ninox: NinoxSandbox,
+    pub connectif: ConnectifSandbox,
+    pub niftyimages: NiftyImagesSandbox,
+    pub nifty: NiftySandbox,
 }
+
+/// The tags checkbox field the Connectif fake's account has (GHL's tags go there).
+pub const CONNECTIF_TAGS_FIELD: &str = "ghl-tags";
 
 /// Where the running fakes answer (no credentials).
 #[derive(Debug, Clone, Serialize, Type)]
@@ -36,6 +45,11 @@ pub struct SandboxInfo {
     pub novi_base_url: String,
     pub ninox_base_url: String,
     pub ninox_table: String,
+    pub connectif_base_url: String,
+    pub niftyimages_base_url: String,
+    pub nifty_base_url: String,
+    /// The Nifty project the sandbox syncs with ("Client follow-ups").
+    pub nifty_project: String,
     pub contacts: u32,
 }
 
@@ -76,14 +90,58 @@ impl Sandbox {
         })
         .await
         .map_err(|e| failed("Ninox", e))?;
+        let connectif = ConnectifSandbox::start(ConnectifConfig {
+            seed: SEED,
+            ghl_seed: SEED,
+            ghl_contacts: contacts,
+            // A fifth of GHL's people are in Connectif too (the fake's default, a half, makes
+            // the first sync overwrite more than the default 20% safety limit allows).
+            ghl_overlap: 0.2,
+            // Connectif's (unpublished) limit is modelled as 100 per minute; as for GHL, the
+            // sandbox allows more (its rate headers say so, and the client follows them) so a
+            // first sync finishes in seconds, not minutes.
+            rate_limit: 6_000,
+            faults: FaultConfig::none(),
+            ..ConnectifConfig::default()
+        })
+        .await
+        .map_err(|e| failed("Connectif", e))?;
+        let niftyimages = NiftyImagesSandbox::start(NiftyImagesConfig {
+            seed: SEED,
+            ghl_seed: SEED,
+            ghl_contacts: contacts,
+            faults: FaultConfig::none(),
+            ..NiftyImagesConfig::default()
+        })
+        .await
+        .map_err(|e| failed("NiftyImages", e))?;
+        let nifty = NiftySandbox::start(NiftyConfig {
+            seed: SEED,
+            ghl_seed: SEED,
+            ghl_contacts: contacts,
+            faults: FaultConfig::none(),
+            ..NiftyConfig::default()
+        })
+        .await
+        .map_err(|e| failed("Nifty", e))?;
         tracing::info!(
             ghl = %ghl.base_url(),
             novi = %novi.base_url(),
             ninox = %ninox.base_url_v3(),
+            connectif = %connectif.base_url(),
+            niftyimages = %niftyimages.base_url(),
+            nifty = %nifty.base_url(),
             contacts,
             "sandbox started"
         );
-        let sandbox = Sandbox { ghl, novi, ninox };
+        let sandbox = Sandbox {
+            ghl,
+            novi,
+            ninox,
+            connectif,
+            niftyimages,
+            nifty,
+        };
         if let Some(path) = std::env::var_os(INFO_FILE_ENV) {
             sandbox.write_test_info(std::path::Path::new(&path))?;
         }
@@ -103,6 +161,11 @@ impl Sandbox {
             .map_err(|e| BridgeError::internal(format!("cannot write {}: {e}", path.display())))
     }
 
+    /// The Nifty project the sandbox pairs with: the fake's first, "Client follow-ups".
+    pub fn nifty_project(&self) -> Option<(String, String)> {
+        self.nifty.projects().into_iter().next()
+    }
+
     pub fn info(&self) -> SandboxInfo {
         SandboxInfo {
             ghl_base_url: self.ghl.base_url(),
@@ -111,6 +174,13 @@ impl Sandbox {
             novi_base_url: self.novi.base_url(),
             ninox_base_url: self.ninox.base_url_v3(),
             ninox_table: self.ninox.table_id(),
+            connectif_base_url: self.connectif.base_url(),
+            niftyimages_base_url: self.niftyimages.base_url(),
+            nifty_base_url: self.nifty.base_url(),
+            nifty_project: self
+                .nifty_project()
+                .map(|(_, name)| name)
+                .unwrap_or_default(),
             contacts: u32::try_from(
                 std::env::var(CONTACTS_ENV)
                     .ok()

@@ -1,7 +1,8 @@
 // The desktop acceptance flow, in the built app's real webview, one step after another:
 // Try the sandbox → connect GHL by OAuth (this test plays the browser: it approves the fake's
-// sign-in page and follows the redirect to the app's loopback callback) → connect Novi AMS and
-// Ninox → draw a mapping line → Sync now → read the plan → Apply → progress reaches 100% →
+// sign-in page and follows the redirect to the app's loopback callback) → connect Novi AMS,
+// Ninox, Connectif, NiftyImages, and Nifty by OAuth (the test approves its consent page too) →
+// the six connections each show what syncs which way → draw a mapping line → Sync now → read the plan → Apply → progress reaches 100% →
 // open a contact and find, in its timeline, the task someone added in GHL and the one someone
 // added in Novi AMS (brought over by a second sync); a note whose body
 // is HTML shows as text and runs nothing. Every step saves a screenshot (README shows them).
@@ -138,7 +139,7 @@ async function novi(path, init = {}) {
   return text ? JSON.parse(text) : null;
 }
 
-/** Plays the browser on the fake's sign-in page: approve the first location, follow the redirect. */
+/** Plays the browser on a fake's sign-in page: approve (GHL: the first location), follow the redirect. */
 async function approveInBrowser(authorizeUrl) {
   const page = await fetch(authorizeUrl);
   assert.equal(page.status, 200, "the sign-in page did not load");
@@ -196,6 +197,44 @@ test("Novi AMS and Ninox connect with the sandbox's keys", async () => {
   for (const system of ["ghl", "novi", "ninox"]) {
     await find(`connection-${system}`);
   }
+});
+
+const SYSTEMS = ["ghl", "novi", "ninox", "connectif", "niftyimages", "nifty"];
+const CAPABILITY_LINE = /^contacts [↔→←✕] · tasks [↔→←✕] · notes [↔→←✕] · tags [↔→←✕] · appointments [↔→←✕]$/;
+
+test("Connectif and NiftyImages connect by key, Nifty through its consent page", async () => {
+  await click("sandbox-connect-connectif");
+  await find("sandbox-connectif-done", 60_000);
+  await click("sandbox-connect-niftyimages");
+  await find("sandbox-niftyimages-done", 60_000);
+  await click("sandbox-connect-nifty");
+  const link = await find("oauth-link");
+  const url = await link.getText();
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/authorize\?/, `not Nifty's consent page: ${url}`);
+  assert.match(url, /redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fcallback/);
+  await approveInBrowser(url);
+  await find("sandbox-nifty-done", 60_000);
+  assert.equal(await (await find("connection-nifty-status")).getText(), "connected");
+});
+
+test("the Connections page lists the six apps, each with what syncs which way", async () => {
+  const cards = await driver.findElements(By.css('[data-testid="connection-list"] > li'));
+  assert.equal(cards.length, 6, "six connections are listed");
+  const lines = {};
+  for (const system of SYSTEMS) {
+    await find(`connection-${system}`);
+    const line = await (await find(`connection-${system}-capabilities`)).getText();
+    assert.match(line, CAPABILITY_LINE, `${system}'s capability line`);
+    lines[system] = line;
+  }
+  // What each app's API can hold, as the engine states it.
+  assert.equal(lines.ghl, "contacts ↔ · tasks ↔ · notes ↔ · tags ↔ · appointments ↔");
+  assert.equal(lines.nifty, "contacts ✕ · tasks ↔ · notes → · tags ↔ · appointments ✕");
+  assert.equal(lines.niftyimages, "contacts → · tasks ✕ · notes ✕ · tags ✕ · appointments ✕");
+  const reason = await (await find("connection-nifty-capabilities")).findElement(By.css(".capability"));
+  assert.match(await reason.getAttribute("title"), /^contacts: Nifty's API cannot hold them — /);
+  assert.match(await (await find("connection-niftyimages-cannot-hold")).getText(), /tasks: a data store holds rows only/);
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("capability-legend"));
   await screenshot("connections");
 });
 
@@ -261,7 +300,7 @@ test("Sync now shows the plan grouped by system and kind", async () => {
   await click("sync-now");
   const total = await find("plan-total", SYNC_TIMEOUT_MS);
   const text = await total.getText();
-  assert.match(text, /^\d+ changes over 2 pairs/, `unexpected plan summary: ${text}`);
+  assert.match(text, /^\d+ changes over 5 pairs/, `unexpected plan summary: ${text}`);
   const groups = await driver.findElements(byTestId("plan-group"));
   assert.ok(groups.length > 0, "the plan has no groups");
   let sum = 0;
@@ -355,6 +394,8 @@ test("Settings and Logs show the installation and the log of what just happened"
   await screenshot("settings");
   await go("logs");
   const lines = await find("log-lines");
-  assert.match(await lines.getText(), /GHL connected by OAuth/);
+  const log = await lines.getText();
+  assert.match(log, /GHL connected by OAuth/);
+  assert.match(log, /Nifty connected by OAuth/);
   await screenshot("logs");
 });

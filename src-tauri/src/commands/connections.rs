@@ -1,4 +1,5 @@
-//! Connections page: list, add (GHL by token or OAuth, Novi AMS, Ninox) and the sandbox.
+//! Connections page: list (each with what syncs which way), add (GHL by token or OAuth,
+//! Novi AMS, Ninox, Connectif, NiftyImages, Nifty by OAuth) and the sandbox.
 
 use std::collections::BTreeMap;
 
@@ -6,11 +7,15 @@ use bridge_auth::{LoopbackOptions, Sensitive};
 use bridge_core::{BridgeError, ErrorCode, System};
 use bridge_store::table::connections::{self, AuthKind, ConnectionRow};
 use bridge_store::table::sync_runs;
+use bridge_sync::app::{capabilities, Flow};
 use bridge_sync::connections::{
-    connect_ghl_oauth as engine_connect_ghl_oauth, connect_ghl_token as engine_connect_ghl_token,
-    connect_ninox as engine_connect_ninox, connect_novi as engine_connect_novi, GhlOauthConnect,
-    GhlTokenConnect, NinoxConnect, NinoxTarget, NoviConnect, GHL_SCOPES,
+    connect_connectif as engine_connect_connectif, connect_ghl_oauth as engine_connect_ghl_oauth,
+    connect_ghl_token as engine_connect_ghl_token,
+    connect_niftyimages as engine_connect_niftyimages, connect_ninox as engine_connect_ninox,
+    connect_novi as engine_connect_novi, ConnectifConnect, GhlOauthConnect, GhlTokenConnect,
+    NiftyImagesConnect, NinoxConnect, NinoxTarget, NoviConnect, GHL_SCOPES,
 };
+use bridge_sync::nifty::{connect_nifty_oauth as engine_connect_nifty_oauth, NiftyOauthConnect};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -18,8 +23,13 @@ use tauri::{AppHandle, State};
 use tauri_specta::Event;
 
 use crate::events::OauthLink;
-use crate::sandbox::{Sandbox, SandboxInfo};
+use crate::sandbox::{Sandbox, SandboxInfo, CONNECTIF_TAGS_FIELD};
 use crate::state::{with_own_store, AppState};
+
+/// The apps' public API roots, used when the form leaves the address empty.
+const CONNECTIF_API_URL: &str = bridge_connectors::connectif::DEFAULT_BASE_URL;
+const NIFTYIMAGES_API_URL: &str = bridge_connectors::niftyimages::DEFAULT_BASE_URL;
+const NIFTY_API_URL: &str = bridge_connectors::nifty::DEFAULT_BASE_URL;
 
 /// One connection as the Connections page shows it.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -43,6 +53,47 @@ pub struct ConnectionView {
     /// Requests left of the app's daily allowance, counted from today's syncs.
     pub daily_budget_left: Option<u32>,
     pub daily_budget: Option<u32>,
+    /// What syncs which way with this app, and what its API cannot hold.
+    pub capabilities: Vec<CapabilityView>,
+}
+
+/// Which way one kind of record syncs between GHL and the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum CapabilityFlow {
+    Both,
+    /// From GHL into the app only.
+    ToApp,
+    /// From the app into GHL only.
+    ToGhl,
+    /// The app's API cannot hold it.
+    None,
+}
+
+/// One kind of record (contacts, tasks, notes, tags, appointments) and how it syncs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CapabilityView {
+    pub object: String,
+    pub flow: CapabilityFlow,
+    /// How, or why not, in the operator's words.
+    pub note: String,
+}
+
+fn capability_views(system: System) -> Vec<CapabilityView> {
+    capabilities(system)
+        .into_iter()
+        .map(|c| CapabilityView {
+            object: c.object.to_string(),
+            flow: match c.flow {
+                Flow::Both => CapabilityFlow::Both,
+                Flow::ToApp => CapabilityFlow::ToApp,
+                Flow::ToGhl => CapabilityFlow::ToGhl,
+                Flow::None => CapabilityFlow::None,
+            },
+            note: c.note.to_string(),
+        })
+        .collect()
 }
 
 /// The app's daily request allowance per account, where the app publishes one.
@@ -118,6 +169,7 @@ pub fn views(store: &bridge_store::Store) -> Result<Vec<ConnectionView>, BridgeE
                 daily_budget_left: budget
                     .map(|b| u32::try_from(u64::from(b).saturating_sub(spent)).unwrap_or(0)),
                 daily_budget: budget,
+                capabilities: capability_views(row.system),
             }
         })
         .collect())
@@ -221,22 +273,27 @@ async fn add_ghl_oauth(
     let clock = state.clock.clone();
     let row = with_own_store(&state.db_path, move |store| async move {
         engine_connect_ghl_oauth(&store, tokens, clock, request, move |url| {
-            let browser_error = open::that_detached(url.as_str())
-                .err()
-                .map(|e| format!("the system browser did not open: {e}"));
-            tracing::info!(opened = browser_error.is_none(), "GHL sign-in page ready");
-            OauthLink {
-                url: url.to_string(),
-                browser_error,
-            }
-            .emit(&app)
-            .map_err(|e| BridgeError::internal(format!("cannot show the sign-in link: {e}")))
+            show_sign_in(&app, "GHL", url)
         })
         .await
     })
     .await?;
     tracing::info!(connection = %row.id, "GHL connected by OAuth");
     view_of(&*state.store()?, &row.id)
+}
+
+/// Opens the sign-in page in the system browser and shows its link in the window too.
+fn show_sign_in(app: &AppHandle, who: &str, url: &url::Url) -> Result<(), BridgeError> {
+    let browser_error = open::that_detached(url.as_str())
+        .err()
+        .map(|e| format!("the system browser did not open: {e}"));
+    tracing::info!(opened = browser_error.is_none(), "{who} sign-in page ready");
+    OauthLink {
+        url: url.to_string(),
+        browser_error,
+    }
+    .emit(app)
+    .map_err(|e| BridgeError::internal(format!("cannot show the sign-in link: {e}")))
 }
 
 #[derive(Debug, Deserialize, Type)]
@@ -340,6 +397,157 @@ async fn add_ninox(state: &AppState, request: NinoxConnect) -> Result<Connection
     view_of(&*state.store()?, &row.id)
 }
 
+/// A Connectif account by its API key.
+#[derive(Debug, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectifInput {
+    pub name: Option<String>,
+    /// `keyId:keySecret`.
+    pub api_key: String,
+    /// Default: Connectif's API host.
+    pub base_url: Option<String>,
+    /// The id of the checkbox custom field GHL's tags go to; tags stay out when absent.
+    pub tags_field: Option<String>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_connectif(
+    state: State<'_, AppState>,
+    input: ConnectifInput,
+) -> Result<ConnectionView, BridgeError> {
+    add_connectif(
+        &state,
+        ConnectifConnect {
+            name: blank_to_none(input.name),
+            base_url: blank_to_none(input.base_url)
+                .unwrap_or_else(|| CONNECTIF_API_URL.to_string()),
+            api_key: Sensitive::new(input.api_key),
+            tags_field: blank_to_none(input.tags_field),
+            export_poll_ms: None,
+        },
+    )
+    .await
+}
+
+async fn add_connectif(
+    state: &AppState,
+    request: ConnectifConnect,
+) -> Result<ConnectionView, BridgeError> {
+    let tokens = state.tokens.clone();
+    let clock = state.clock.clone();
+    let row = with_own_store(&state.db_path, move |store| async move {
+        engine_connect_connectif(&store, tokens, clock.as_ref(), request).await
+    })
+    .await?;
+    tracing::info!(connection = %row.id, "Connectif connected");
+    view_of(&*state.store()?, &row.id)
+}
+
+/// A NiftyImages Custom Data Store by its API key.
+#[derive(Debug, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NiftyImagesInput {
+    pub name: Option<String>,
+    /// The data store's API key.
+    pub api_key: String,
+    /// Default: NiftyImages' API root.
+    pub base_url: Option<String>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_niftyimages(
+    state: State<'_, AppState>,
+    input: NiftyImagesInput,
+) -> Result<ConnectionView, BridgeError> {
+    add_niftyimages(
+        &state,
+        NiftyImagesConnect {
+            name: blank_to_none(input.name),
+            base_url: blank_to_none(input.base_url)
+                .unwrap_or_else(|| NIFTYIMAGES_API_URL.to_string()),
+            api_key: Sensitive::new(input.api_key),
+        },
+    )
+    .await
+}
+
+async fn add_niftyimages(
+    state: &AppState,
+    request: NiftyImagesConnect,
+) -> Result<ConnectionView, BridgeError> {
+    let tokens = state.tokens.clone();
+    let clock = state.clock.clone();
+    let row = with_own_store(&state.db_path, move |store| async move {
+        engine_connect_niftyimages(&store, tokens, clock.as_ref(), request).await
+    })
+    .await?;
+    tracing::info!(connection = %row.id, "NiftyImages connected");
+    view_of(&*state.store()?, &row.id)
+}
+
+/// A Nifty project by OAuth (the operator's own Nifty app).
+#[derive(Debug, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NiftyOauthInput {
+    pub name: Option<String>,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The project whose tasks sync with GHL.
+    pub project_id: String,
+    /// Where new tasks go; the project's first task group when absent.
+    pub task_group_id: Option<String>,
+    /// Defaults: Nifty's API root, consent page and token endpoint.
+    pub base_url: Option<String>,
+    pub auth_url: Option<String>,
+    pub token_url: Option<String>,
+}
+
+/// Signs in to Nifty through the system browser (the window shows the link too), checks the
+/// project, then saves the connection. Resolves once the callback completes (or after 5 minutes).
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_nifty_oauth(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    input: NiftyOauthInput,
+) -> Result<ConnectionView, BridgeError> {
+    let request = NiftyOauthConnect {
+        name: blank_to_none(input.name),
+        base_url: blank_to_none(input.base_url).unwrap_or_else(|| NIFTY_API_URL.to_string()),
+        auth_url: blank_to_none(input.auth_url)
+            .unwrap_or_else(|| bridge_auth::nifty_oauth::NIFTY_AUTHORIZE_URL.to_string()),
+        token_url: blank_to_none(input.token_url)
+            .unwrap_or_else(|| bridge_auth::nifty_oauth::NIFTY_TOKEN_URL.to_string()),
+        client_id: input.client_id.trim().to_string(),
+        client_secret: Sensitive::new(input.client_secret),
+        project_id: input.project_id,
+        task_group_id: blank_to_none(input.task_group_id),
+        requests_per_second: None,
+        loopback: LoopbackOptions::default(),
+    };
+    add_nifty_oauth(app, &state, request).await
+}
+
+async fn add_nifty_oauth(
+    app: AppHandle,
+    state: &AppState,
+    request: NiftyOauthConnect,
+) -> Result<ConnectionView, BridgeError> {
+    let tokens = state.tokens.clone();
+    let clock = state.clock.clone();
+    let row = with_own_store(&state.db_path, move |store| async move {
+        engine_connect_nifty_oauth(&store, tokens, clock, request, move |url| {
+            show_sign_in(&app, "Nifty", url)
+        })
+        .await
+    })
+    .await?;
+    tracing::info!(connection = %row.id, "Nifty connected by OAuth");
+    view_of(&*state.store()?, &row.id)
+}
+
 fn blank_to_none(name: Option<String>) -> Option<String> {
     name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty())
 }
@@ -435,4 +643,107 @@ pub async fn connect_sandbox_ninox(
         }
     };
     add_ninox(&state, request).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_sandbox_connectif(
+    state: State<'_, AppState>,
+) -> Result<ConnectionView, BridgeError> {
+    let request = {
+        let sandbox = state.sandbox.lock().await;
+        let connectif = &sandbox.as_ref().ok_or_else(not_started)?.connectif;
+        ConnectifConnect {
+            name: Some("Sandbox Connectif".into()),
+            base_url: connectif.base_url(),
+            api_key: Sensitive::new(connectif.api_key()),
+            tags_field: Some(CONNECTIF_TAGS_FIELD.into()),
+            // The fake finishes an export after a few polls: no need to wait seconds.
+            export_poll_ms: Some(50),
+        }
+    };
+    add_connectif(&state, request).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_sandbox_niftyimages(
+    state: State<'_, AppState>,
+) -> Result<ConnectionView, BridgeError> {
+    let request = {
+        let sandbox = state.sandbox.lock().await;
+        let niftyimages = &sandbox.as_ref().ok_or_else(not_started)?.niftyimages;
+        NiftyImagesConnect {
+            name: Some("Sandbox NiftyImages".into()),
+            base_url: niftyimages.base_url(),
+            api_key: Sensitive::new(niftyimages.api_key()),
+        }
+    };
+    add_niftyimages(&state, request).await
+}
+
+/// Connects the sandbox's Nifty workspace through its consent page, as a real one would be,
+/// to its "Client follow-ups" project.
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_sandbox_nifty(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<ConnectionView, BridgeError> {
+    let request = {
+        let sandbox = state.sandbox.lock().await;
+        let sandbox = sandbox.as_ref().ok_or_else(not_started)?;
+        let nifty = &sandbox.nifty;
+        let (project_id, _) = sandbox
+            .nifty_project()
+            .ok_or_else(|| BridgeError::internal("the Nifty sandbox has no project"))?;
+        let (client_id, client_secret) = nifty.oauth_client();
+        NiftyOauthConnect {
+            name: Some("Sandbox Nifty".into()),
+            base_url: nifty.base_url(),
+            auth_url: nifty.authorize_url(),
+            token_url: nifty.token_url(),
+            client_id,
+            client_secret: Sensitive::new(client_secret),
+            project_id,
+            task_group_id: None,
+            // The fake has no limit of its own.
+            requests_per_second: Some(100),
+            loopback: LoopbackOptions::default(),
+        }
+    };
+    add_nifty_oauth(app, &state, request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use bridge_core::System;
+
+    use super::{capability_views, CapabilityFlow};
+
+    #[test]
+    fn every_app_shows_the_engines_capabilities() {
+        for system in System::ALL {
+            let views = capability_views(system);
+            let engine = bridge_sync::app::capabilities(system);
+            assert_eq!(views.len(), engine.len());
+            let arrows: Vec<String> = views
+                .iter()
+                .map(|v| {
+                    let arrow = match v.flow {
+                        CapabilityFlow::Both => "↔",
+                        CapabilityFlow::ToApp => "→",
+                        CapabilityFlow::ToGhl => "←",
+                        CapabilityFlow::None => "✕",
+                    };
+                    format!("{} {arrow}", v.object)
+                })
+                .collect();
+            assert_eq!(
+                arrows.join(" · "),
+                bridge_sync::app::capability_line(system),
+                "{system:?}"
+            );
+        }
+    }
 }

@@ -5,7 +5,7 @@ import { useAction } from "../hooks/useAction";
 import { useLoad } from "../hooks/useLoad";
 import { api, onOauthLink } from "../platform";
 import type { ConnectionView, OauthLink, System } from "../platform";
-import { AddConnection } from "./connections/AddConnection";
+import { AddConnection, SIGN_IN_KINDS } from "./connections/AddConnection";
 import type { AddRequest } from "./connections/AddConnection";
 import { ConnectionList } from "./connections/ConnectionList";
 import { SandboxCard } from "./connections/SandboxCard";
@@ -46,6 +46,30 @@ function add(request: AddRequest): Promise<ConnectionView> {
         database: request.database,
         table: request.table,
       });
+    case "connectif":
+      return api.connectConnectif({
+        name: blank(request.name),
+        apiKey: request.apiKey,
+        baseUrl: blank(request.baseUrl),
+        tagsField: blank(request.tagsField),
+      });
+    case "niftyimages":
+      return api.connectNiftyimages({
+        name: blank(request.name),
+        apiKey: request.apiKey,
+        baseUrl: blank(request.baseUrl),
+      });
+    case "nifty-oauth":
+      return api.connectNiftyOauth({
+        name: blank(request.name),
+        clientId: request.clientId,
+        clientSecret: request.clientSecret,
+        projectId: request.projectId,
+        taskGroupId: blank(request.taskGroupId),
+        baseUrl: blank(request.baseUrl),
+        authUrl: null,
+        tokenUrl: null,
+      });
   }
 }
 
@@ -53,7 +77,13 @@ const SANDBOX_CONNECT: Partial<Record<System, () => Promise<ConnectionView>>> = 
   ghl: () => api.connectSandboxGhl(),
   novi: () => api.connectSandboxNovi(),
   ninox: () => api.connectSandboxNinox(),
+  connectif: () => api.connectSandboxConnectif(),
+  niftyimages: () => api.connectSandboxNiftyimages(),
+  nifty: () => api.connectSandboxNifty(),
 };
+
+/** The sandbox steps that sign in through a browser page. */
+const SANDBOX_SIGN_IN: readonly (string | null)[] = ["ghl", "nifty"];
 
 /** Shown while a browser sign-in waits: the link, in case no browser opened. */
 function OauthWaiting({ link }: { link: OauthLink | null }) {
@@ -107,7 +137,7 @@ export function ConnectionsPage() {
       reload();
     });
 
-  const waitingForBrowser = busy === "ghl" || busy === "ghl-oauth";
+  const waitingForBrowser = SANDBOX_SIGN_IN.includes(busy) || SIGN_IN_KINDS.includes(busy ?? "");
 
   return (
     <>

@@ -82,6 +82,34 @@ async connectNinox(input: NinoxInput) : Promise<Result<ConnectionView, ApiError>
     else return { status: "error", error: e  as any };
 }
 },
+async connectConnectif(input: ConnectifInput) : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_connectif", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async connectNiftyimages(input: NiftyImagesInput) : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_niftyimages", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Signs in to Nifty through the system browser (the window shows the link too), checks the
+ * project, then saves the connection. Resolves once the callback completes (or after 5 minutes).
+ */
+async connectNiftyOauth(input: NiftyOauthInput) : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_nifty_oauth", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 /**
  * The running sandbox, if "Try the sandbox" started it.
  */
@@ -126,6 +154,34 @@ async connectSandboxNovi() : Promise<Result<ConnectionView, ApiError>> {
 async connectSandboxNinox() : Promise<Result<ConnectionView, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("connect_sandbox_ninox") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async connectSandboxConnectif() : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_sandbox_connectif") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async connectSandboxNiftyimages() : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_sandbox_niftyimages") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Connects the sandbox's Nifty workspace through its consent page, as a real one would be,
+ * to its "Client follow-ups" project.
+ */
+async connectSandboxNifty() : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_sandbox_nifty") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -359,8 +415,48 @@ scheduleMinutes: number | null;
  */
 maxOverwritePercent: number }
 export type AppliedView = { done: number; alreadyDone: number; unconfirmed: number; dead: number; cancelled: boolean }
+/**
+ * Which way one kind of record syncs between GHL and the app.
+ */
+export type CapabilityFlow = "both" | 
+/**
+ * From GHL into the app only.
+ */
+"toApp" | 
+/**
+ * From the app into GHL only.
+ */
+"toGhl" | 
+/**
+ * The app's API cannot hold it.
+ */
+"none"
+/**
+ * One kind of record (contacts, tasks, notes, tags, appointments) and how it syncs.
+ */
+export type CapabilityView = { object: string; flow: CapabilityFlow; 
+/**
+ * How, or why not, in the operator's words.
+ */
+note: string }
 export type ChangeView = { field: string; before: string | null; after: string | null }
 export type ConflictView = { id: number; connectionId: string; contactId: string; contactName: string; field: string; base: string | null; ghl: string | null; app: string | null }
+/**
+ * A Connectif account by its API key.
+ */
+export type ConnectifInput = { name: string | null; 
+/**
+ * `keyId:keySecret`.
+ */
+apiKey: string; 
+/**
+ * Default: Connectif's API host.
+ */
+baseUrl: string | null; 
+/**
+ * The id of the checkbox custom field GHL's tags go to; tags stay out when absent.
+ */
+tagsField: string | null }
 /**
  * One connection as the Connections page shows it.
  */
@@ -380,7 +476,11 @@ lastSyncAt: string | null; lastSyncStatus: string | null;
 /**
  * Requests left of the app's daily allowance, counted from today's syncs.
  */
-dailyBudgetLeft: number | null; dailyBudget: number | null }
+dailyBudgetLeft: number | null; dailyBudget: number | null; 
+/**
+ * What syncs which way with this app, and what its API cannot hold.
+ */
+capabilities: CapabilityView[] }
 export type ContactDetail = { contact: ContactSummary; 
 /**
  * The records in the other apps linked to this contact.
@@ -457,6 +557,34 @@ export type MappingEditor = { app: AppOption; ghlFields: FieldOption[]; appField
 export type MappingLine = { ghl: string; app: string; direction: Direction; owner: Owner; transforms: TransformDto[] }
 export type NamePart = "first" | "last"
 /**
+ * A NiftyImages Custom Data Store by its API key.
+ */
+export type NiftyImagesInput = { name: string | null; 
+/**
+ * The data store's API key.
+ */
+apiKey: string; 
+/**
+ * Default: NiftyImages' API root.
+ */
+baseUrl: string | null }
+/**
+ * A Nifty project by OAuth (the operator's own Nifty app).
+ */
+export type NiftyOauthInput = { name: string | null; clientId: string; clientSecret: string; 
+/**
+ * The project whose tasks sync with GHL.
+ */
+projectId: string; 
+/**
+ * Where new tasks go; the project's first task group when absent.
+ */
+taskGroupId: string | null; 
+/**
+ * Defaults: Nifty's API root, consent page and token endpoint.
+ */
+baseUrl: string | null; authUrl: string | null; tokenUrl: string | null }
+/**
  * A Ninox table: the cloud API (v3: team, database, table) or the workspace API (v4).
  */
 export type NinoxInput = { name: string | null; apiKey: string; 
@@ -474,7 +602,7 @@ team: string;
 database: string; table: string }
 export type NoviInput = { name: string | null; baseUrl: string; apiKey: string; ratePerSecond: number | null }
 /**
- * The GHL sign-in page to approve. The window shows the link too: a browser may not open
+ * The sign-in page to approve (GHL's or Nifty's). The window shows the link too: a browser may not open
  * (a server session, a test under Xvfb), and then the operator opens it by hand.
  */
 export type OauthLink = { url: string; 
@@ -509,7 +637,11 @@ export type RunView = { id: string; trigger: string; dryRun: boolean; status: st
 /**
  * Where the running fakes answer (no credentials).
  */
-export type SandboxInfo = { ghlBaseUrl: string; ghlLocationId: string; ghlClientId: string; noviBaseUrl: string; ninoxBaseUrl: string; ninoxTable: string; contacts: number }
+export type SandboxInfo = { ghlBaseUrl: string; ghlLocationId: string; ghlClientId: string; noviBaseUrl: string; ninoxBaseUrl: string; ninoxTable: string; connectifBaseUrl: string; niftyimagesBaseUrl: string; niftyBaseUrl: string; 
+/**
+ * The Nifty project the sandbox syncs with ("Client follow-ups").
+ */
+niftyProject: string; contacts: number }
 /**
  * How far the running sync is: operations finished of the total, with rate and time left.
  */

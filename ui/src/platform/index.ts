@@ -12,7 +12,10 @@ export type { ApiError, AppInfo, ErrorCode };
 export type {
   AppOption,
   AppSettings,
+  CapabilityFlow,
+  CapabilityView,
   ChangeView,
+  ConnectifInput,
   ConflictView,
   Direction,
   FieldOption,
@@ -20,6 +23,8 @@ export type {
   MappingDto,
   MappingEditor,
   MappingLine,
+  NiftyImagesInput,
+  NiftyOauthInput,
   NinoxInput,
   OperationView,
   Owner,
@@ -142,7 +147,7 @@ function subscribe<T>(
   };
 }
 
-/** The GHL sign-in page to approve, when a browser sign-in starts. */
+/** The sign-in page to approve (GHL's or Nifty's), when a browser sign-in starts. */
 export function onOauthLink(handler: (link: B.OauthLink) => void): Unlisten {
   return subscribe(events.oauthLink, handler);
 }

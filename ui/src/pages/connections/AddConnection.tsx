@@ -13,6 +13,17 @@ export type AddRequest =
       team: string;
       database: string;
       table: string;
+    }
+  | { kind: "connectif"; name: string; baseUrl: string; apiKey: string; tagsField: string }
+  | { kind: "niftyimages"; name: string; baseUrl: string; apiKey: string }
+  | {
+      kind: "nifty-oauth";
+      name: string;
+      clientId: string;
+      clientSecret: string;
+      projectId: string;
+      taskGroupId: string;
+      baseUrl: string;
     };
 
 type Kind = AddRequest["kind"];
@@ -22,7 +33,13 @@ const TABS: { kind: Kind; label: string }[] = [
   { kind: "ghl-token", label: "GoHighLevel (token)" },
   { kind: "novi", label: "Novi AMS" },
   { kind: "ninox", label: "Ninox" },
+  { kind: "connectif", label: "Connectif" },
+  { kind: "niftyimages", label: "NiftyImages" },
+  { kind: "nifty-oauth", label: "Nifty (OAuth)" },
 ];
+
+/** The kinds whose button starts a browser sign-in. */
+export const SIGN_IN_KINDS: readonly string[] = ["ghl-oauth", "nifty-oauth"];
 
 type Props = { busy: boolean; onSubmit: (request: AddRequest) => void };
 
@@ -90,6 +107,23 @@ export function AddConnection({ busy, onSubmit }: Props) {
           table: r("table"),
         });
         break;
+      case "connectif":
+        onSubmit({ kind, name: r("name"), baseUrl: r("baseUrl"), apiKey: r("apiKey"), tagsField: r("tagsField") });
+        break;
+      case "niftyimages":
+        onSubmit({ kind, name: r("name"), baseUrl: r("baseUrl"), apiKey: r("apiKey") });
+        break;
+      case "nifty-oauth":
+        onSubmit({
+          kind,
+          name: r("name"),
+          clientId: r("clientId"),
+          clientSecret: r("clientSecret"),
+          projectId: r("projectId"),
+          taskGroupId: r("taskGroupId"),
+          baseUrl: r("baseUrl"),
+        });
+        break;
     }
   }
 
@@ -149,10 +183,49 @@ export function AddConnection({ busy, onSubmit }: Props) {
             <Field label="Table id" name="table" required />
           </>
         ) : null}
+        {kind === "connectif" ? (
+          <>
+            <p className="muted">
+              An API key from Connectif&apos;s Settings → API keys, with contacts read and write and
+              custom events write.
+            </p>
+            <Field label="API key (keyId:keySecret)" name="apiKey" type="password" required />
+            <Field label="API host" name="baseUrl" placeholder="https://api.connectif.cloud" />
+            <Field label="Tags checkbox field id" name="tagsField" placeholder="ghl-tags (tags stay out if empty)" />
+          </>
+        ) : null}
+        {kind === "niftyimages" ? (
+          <>
+            <p className="muted">
+              The API key of a Custom Data Store with a unique field (e.g. email): contacts are
+              written as its rows.
+            </p>
+            <Field label="Data store API key" name="apiKey" type="password" required />
+            <Field label="API root" name="baseUrl" placeholder="https://api.niftyimages.com/v1" />
+          </>
+        ) : null}
+        {kind === "nifty-oauth" ? (
+          <>
+            <p className="muted">
+              Your Nifty app&apos;s client id and secret. Contact Bridge opens Nifty&apos;s consent
+              page in your browser and listens on 127.0.0.1 for the answer; the project&apos;s tasks
+              then sync with GHL.
+            </p>
+            <Field label="Client id" name="clientId" required />
+            <Field label="Client secret" name="clientSecret" type="password" required />
+            <Field label="Project id" name="projectId" required />
+            <Field label="Task group id (optional)" name="taskGroupId" placeholder="the project's first group" />
+            <Field label="API root" name="baseUrl" placeholder="https://openapi.niftypm.com/api/v1.0" />
+          </>
+        ) : null}
         <Field label="Name (optional)" name="name" />
         <div className="actions">
           <button type="submit" className="button primary" disabled={busy}>
-            {kind === "ghl-oauth" ? "Sign in with GoHighLevel" : "Connect"}
+            {kind === "ghl-oauth"
+              ? "Sign in with GoHighLevel"
+              : kind === "nifty-oauth"
+                ? "Sign in with Nifty"
+                : "Connect"}
           </button>
         </div>
       </form>

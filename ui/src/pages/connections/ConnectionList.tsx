@@ -1,3 +1,4 @@
+import { cannotHold, capabilityParts } from "../../logic/capabilityModel";
 import type { ConnectionView } from "../../platform";
 
 function budget(c: ConnectionView): string {
@@ -10,63 +11,101 @@ function lastSync(c: ConnectionView): string {
   return `${new Date(c.lastSyncAt).toLocaleString()} (${c.lastSyncStatus ?? "unknown"})`;
 }
 
+/** What syncs which way (each part's reason as its tooltip), and what the app cannot hold. */
+function Capabilities({ c }: { c: ConnectionView }) {
+  const parts = capabilityParts(c.capabilities, c.systemName);
+  const missing = cannotHold(c.capabilities);
+  return (
+    <>
+      <div className="info-row">
+        <dt>Syncs</dt>
+        <dd className="capability-line" data-testid={`connection-${c.system}-capabilities`}>
+          {parts.map((part, i) => (
+            <span key={part.text}>
+              {i > 0 ? " · " : null}
+              <span className={`capability ${part.flow}`} title={part.title}>
+                {part.text}
+              </span>
+            </span>
+          ))}
+        </dd>
+      </div>
+      {missing.length > 0 ? (
+        <div className="info-row">
+          <dt>Cannot hold</dt>
+          <dd className="muted small-text" data-testid={`connection-${c.system}-cannot-hold`}>
+            {missing.map((m) => `${m.object}: ${m.note}`).join("; ")}
+          </dd>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
 type Props = {
   connections: ConnectionView[];
   onReconnect: (connection: ConnectionView) => void;
 };
 
-/** Every connection with its status, scopes, last sync and rate budget. */
+/** Every connection with what syncs which way, its status, scopes, last sync and rate budget. */
 export function ConnectionList({ connections, onReconnect }: Props) {
   return (
-    <ul className="connection-list" data-testid="connection-list">
-      {connections.map((c) => (
-        <li key={c.id} className="card connection" data-testid={`connection-${c.system}`}>
-          <div className="connection-head">
-            <h2 className="card-title">
-              {c.name} <span className="muted">{c.systemName}</span>
-            </h2>
-            <span
-              className={c.needsReconnect ? "badge danger" : "badge ok"}
-              data-testid={`connection-${c.system}-status`}
-            >
-              {c.needsReconnect ? "Sign-in expired" : c.status}
-            </span>
-            {c.needsReconnect ? (
-              <button type="button" className="button" onClick={() => onReconnect(c)}>
-                Reconnect
-              </button>
-            ) : null}
-          </div>
-          <dl className="info-list compact">
-            <div className="info-row">
-              <dt>Account</dt>
-              <dd>{c.accountId}</dd>
+    <>
+      <p className="muted small-text capability-legend" data-testid="capability-legend">
+        Syncs: ↔ both ways · → from GHL into the app · ← from the app into GHL · ✕ the app&apos;s
+        API cannot hold it. Point at a part to read how.
+      </p>
+      <ul className="connection-list" data-testid="connection-list">
+        {connections.map((c) => (
+          <li key={c.id} className="card connection" data-testid={`connection-${c.system}`}>
+            <div className="connection-head">
+              <h2 className="card-title">
+                {c.name} <span className="muted">{c.systemName}</span>
+              </h2>
+              <span
+                className={c.needsReconnect ? "badge danger" : "badge ok"}
+                data-testid={`connection-${c.system}-status`}
+              >
+                {c.needsReconnect ? "Sign-in expired" : c.status}
+              </span>
+              {c.needsReconnect ? (
+                <button type="button" className="button" onClick={() => onReconnect(c)}>
+                  Reconnect
+                </button>
+              ) : null}
             </div>
-            <div className="info-row">
-              <dt>Address</dt>
-              <dd className="path">{c.baseUrl}</dd>
-            </div>
-            <div className="info-row">
-              <dt>Signed in by</dt>
-              <dd>{c.authKind.replace("_", " ")}</dd>
-            </div>
-            {c.scopes.length > 0 ? (
+            <dl className="info-list compact">
+              <Capabilities c={c} />
               <div className="info-row">
-                <dt>Scopes</dt>
-                <dd>{c.scopes.join(", ")}</dd>
+                <dt>Account</dt>
+                <dd>{c.accountId}</dd>
               </div>
-            ) : null}
-            <div className="info-row">
-              <dt>Last sync</dt>
-              <dd>{lastSync(c)}</dd>
-            </div>
-            <div className="info-row">
-              <dt>Rate budget left</dt>
-              <dd>{budget(c)}</dd>
-            </div>
-          </dl>
-        </li>
-      ))}
-    </ul>
+              <div className="info-row">
+                <dt>Address</dt>
+                <dd className="path">{c.baseUrl}</dd>
+              </div>
+              <div className="info-row">
+                <dt>Signed in by</dt>
+                <dd>{c.authKind.replace("_", " ")}</dd>
+              </div>
+              {c.scopes.length > 0 ? (
+                <div className="info-row">
+                  <dt>Scopes</dt>
+                  <dd>{c.scopes.join(", ")}</dd>
+                </div>
+              ) : null}
+              <div className="info-row">
+                <dt>Last sync</dt>
+                <dd>{lastSync(c)}</dd>
+              </div>
+              <div className="info-row">
+                <dt>Rate budget left</dt>
+                <dd>{budget(c)}</dd>
+              </div>
+            </dl>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }

@@ -16,29 +16,51 @@ const STEPS: { system: System; title: string; how: string }[] = [
   },
   { system: "novi", title: "Novi AMS", how: "by API key (the sandbox's key is used for you)." },
   { system: "ninox", title: "Ninox", how: "by API key, team, database and table (filled in for you)." },
+  {
+    system: "connectif",
+    title: "Connectif",
+    how: "by API key (keyId:keySecret), with GHL's tags going to its ghl-tags checkbox field.",
+  },
+  {
+    system: "niftyimages",
+    title: "NiftyImages",
+    how: "by a Custom Data Store's API key; contacts become its rows.",
+  },
+  {
+    system: "nifty",
+    title: "Nifty",
+    how: "by OAuth: approve Contact Bridge on the sandbox's consent page; its project's tasks sync with GHL.",
+  },
 ];
 
-/** Whether a connection of `system` points at the running sandbox. */
+/** Whether a connection of `system` points at the running sandbox (each fake has its own port). */
 export function sandboxConnected(
   sandbox: SandboxInfo,
   connections: ConnectionView[],
   system: System,
 ): boolean {
-  const base = sandboxBase(sandbox, system);
-  return base !== null && connections.some((c) => c.system === system && c.baseUrl.startsWith(base));
+  const base = sandboxOrigin(sandbox, system);
+  return base !== null && connections.some((c) => c.system === system && origin(c.baseUrl) === base);
 }
 
-function sandboxBase(sandbox: SandboxInfo, system: System): string | null {
-  switch (system) {
-    case "ghl":
-      return sandbox.ghlBaseUrl;
-    case "novi":
-      return sandbox.noviBaseUrl;
-    case "ninox":
-      return new URL(sandbox.ninoxBaseUrl).origin;
-    default:
-      return null;
+function origin(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
   }
+}
+
+function sandboxOrigin(sandbox: SandboxInfo, system: System): string | null {
+  const bases: Record<System, string> = {
+    ghl: sandbox.ghlBaseUrl,
+    novi: sandbox.noviBaseUrl,
+    ninox: sandbox.ninoxBaseUrl,
+    connectif: sandbox.connectifBaseUrl,
+    niftyimages: sandbox.niftyimagesBaseUrl,
+    nifty: sandbox.niftyBaseUrl,
+  };
+  return origin(bases[system]);
 }
 
 /** First launch: start the fakes in the app, then connect them one by one. */
@@ -50,8 +72,9 @@ export function SandboxCard({ sandbox, connections, busy, onStart, onConnect }: 
           Nothing connected yet
         </h2>
         <p>
-          Try every feature offline first: the sandbox runs local copies of GoHighLevel, Novi AMS
-          and Ninox inside this app, filled with realistic people who overlap between the apps.
+          Try every feature offline first: the sandbox runs local copies of GoHighLevel, Novi AMS,
+          Ninox, Connectif, NiftyImages and Nifty inside this app, filled with realistic people who
+          overlap between the apps.
         </p>
         <div className="actions">
           <button
