@@ -80,6 +80,25 @@ pub fn run_bridge_with_token(scratch: &Path, token: &str, args: &[&str]) -> Outp
     run_bridge_env(scratch, &[(TOKEN_ENV, token)], args)
 }
 
+/// `bridge connect ghl` with the fake's Private Integration Token read from `T_GHL` (the
+/// variable the pair worlds set), through the world's own `bridge` runner.
+pub fn connect_ghl(ghl: &bridge_sandbox::GhlSandbox, bridge: impl Fn(&[&str]) -> Output) {
+    let (location, url) = (ghl.location_id(), ghl.base_url());
+    assert_success(
+        "connect ghl",
+        &bridge(&[
+            "connect",
+            "ghl",
+            "--location-id",
+            &location,
+            "--token-env",
+            "T_GHL",
+            "--base-url",
+            &url,
+        ]),
+    );
+}
+
 pub fn assert_success(what: &str, output: &Output) {
     assert!(
         output.status.success(),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use bridge_sandbox::{GhlConfig, GhlSandbox, NiftyConfig, NiftySandbox, RequestStats};
 use serde_json::{json, Value};
 
-use crate::ghl_world::assert_success;
+use crate::ghl_world::{assert_success, connect_ghl};
 use crate::{bridge_bin, browser, run_bridge_env};
 
 pub const VERSION: (&str, &str) = ("Version", "2021-07-28");
@@ -80,20 +80,7 @@ impl NiftyPair {
     /// `bridge connect ghl` by token, then `bridge connect nifty --oauth`, approving on the
     /// consent page the binary prints. Returns the Nifty connect's stdout.
     pub async fn connect(&self) -> String {
-        let (location, url) = (self.ghl.location_id(), self.ghl.base_url());
-        assert_success(
-            "connect ghl",
-            &self.bridge(&[
-                "connect",
-                "ghl",
-                "--location-id",
-                &location,
-                "--token-env",
-                "T_GHL",
-                "--base-url",
-                &url,
-            ]),
-        );
+        connect_ghl(&self.ghl, |args| self.bridge(args));
         let (client_id, _) = self.nifty.oauth_client();
         let project = self.follow_ups();
         let mut child = Command::new(bridge_bin())

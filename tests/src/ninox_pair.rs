@@ -7,7 +7,7 @@ use std::time::Duration;
 use bridge_sandbox::{GhlConfig, GhlSandbox, NinoxConfig, NinoxSandbox};
 use serde_json::{json, Value};
 
-use crate::ghl_world::assert_success;
+use crate::ghl_world::{assert_success, connect_ghl};
 use crate::run_bridge_env;
 
 /// Which Ninox API the pair speaks.
@@ -74,20 +74,7 @@ impl NinoxPair {
     }
 
     pub fn connect(&self) {
-        let (location, url) = (self.ghl.location_id(), self.ghl.base_url());
-        assert_success(
-            "connect ghl",
-            &self.bridge(&[
-                "connect",
-                "ghl",
-                "--location-id",
-                &location,
-                "--token-env",
-                "T_GHL",
-                "--base-url",
-                &url,
-            ]),
-        );
+        connect_ghl(&self.ghl, |args| self.bridge(args));
         let output = match self.api {
             Api::V3 => self.bridge(&[
                 "connect",

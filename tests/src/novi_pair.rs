@@ -6,7 +6,7 @@ use std::time::Duration;
 use bridge_sandbox::{GhlConfig, GhlSandbox, NoviConfig, NoviSandbox, RequestStats};
 use serde_json::Value;
 
-use crate::ghl_world::assert_success;
+use crate::ghl_world::{assert_success, connect_ghl};
 use crate::run_bridge_env;
 
 pub struct Pair {
@@ -59,20 +59,7 @@ impl Pair {
     }
 
     pub fn connect(&self) {
-        let (location, url) = (self.ghl.location_id(), self.ghl.base_url());
-        assert_success(
-            "connect ghl",
-            &self.bridge(&[
-                "connect",
-                "ghl",
-                "--location-id",
-                &location,
-                "--token-env",
-                "T_GHL",
-                "--base-url",
-                &url,
-            ]),
-        );
+        connect_ghl(&self.ghl, |args| self.bridge(args));
         let url = self.novi.base_url();
         assert_success(
             "connect novi",

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bridge_sandbox::{FaultConfig, GhlConfig, GhlSandbox, NiftyImagesConfig, NiftyImagesSandbox};
-use bridge_tests::ghl_world::assert_success;
+use bridge_tests::ghl_world::{assert_success, connect_ghl};
 use bridge_tests::novi_pair::{edit_ghl_contact, ghl_contacts, writes};
 use bridge_tests::run_bridge_env;
 use serde_json::{json, Value};
@@ -54,20 +54,7 @@ impl World {
     }
 
     fn connect(&self) {
-        let (location, url) = (self.ghl.location_id(), self.ghl.base_url());
-        assert_success(
-            "connect ghl",
-            &self.bridge(&[
-                "connect",
-                "ghl",
-                "--location-id",
-                &location,
-                "--token-env",
-                "T_GHL",
-                "--base-url",
-                &url,
-            ]),
-        );
+        connect_ghl(&self.ghl, |args| self.bridge(args));
         assert_success(
             "connect niftyimages",
             &self.bridge(&[
