@@ -45,14 +45,20 @@ export function ContactList({ search, selected, onOpen }: Props) {
   });
   const items = virtualizer.getVirtualItems();
 
-  // Fetch the pages the visible rows fall on.
+  // Fetch the pages the visible rows fall on. An answer for an earlier search is dropped (its
+  // rows belong to other people); a page that failed is asked for again when next in view.
   useEffect(() => {
+    const asked = requested.current;
     for (const item of items) {
       const page = Math.floor(item.index / PAGE);
-      if (requested.current.has(page)) continue;
-      requested.current.add(page);
-      void api.listContacts(search, page * PAGE, PAGE).then((result) =>
-        setPages((known) => new Map(known).set(page, result.rows)),
+      if (asked.has(page)) continue;
+      asked.add(page);
+      api.listContacts(search, page * PAGE, PAGE).then(
+        (result) => {
+          if (requested.current !== asked) return;
+          setPages((known) => new Map(known).set(page, result.rows));
+        },
+        () => asked.delete(page),
       );
     }
   }, [items, search]);
