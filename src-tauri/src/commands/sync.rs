@@ -11,7 +11,7 @@ use bridge_store::Store;
 use bridge_sync::pair::{resolve_conflict as engine_resolve_conflict, SyncOutcome};
 use bridge_sync::plan::{Action, Side};
 use bridge_sync::preview::display;
-use bridge_sync::service::{self, SyncRequest};
+use bridge_sync::service::{self, SyncRequest, Trigger};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, Manager, State};
@@ -246,6 +246,7 @@ async fn run(
     let request = SyncRequest {
         dry_run: work == Work::Plan,
         max_overwrite_share: settings.max_overwrite_percent / 100.0,
+        trigger: Trigger::Manual,
         ..SyncRequest::default()
     };
     let tokens = state.tokens.clone();

@@ -215,6 +215,8 @@ pub struct Pair<'a> {
     pub breaker: Breaker,
     /// Set once GHL's open tasks were read in this sync: pairs after the first share it.
     pub ghl_tasks_read: &'a AtomicBool,
+    /// Who started the sync, for the run history.
+    pub trigger: crate::service::Trigger,
 }
 
 impl Pair<'_> {
@@ -233,7 +235,7 @@ impl Pair<'_> {
         let started = std::time::Instant::now();
         let ghl_start = self.ghl.http().counts();
         let app_start = self.app.counts();
-        let run_id = sync_runs::start(store.conn(), "cli", dry_run, clock.now())?;
+        let run_id = sync_runs::start(store.conn(), self.trigger.as_str(), dry_run, clock.now())?;
         let result = self
             .run(store, clock, dry_run, cancel, progress, &run_id)
             .await;

@@ -32,6 +32,29 @@ pub struct SyncRequest {
     pub ghl: Option<String>,
     /// Share (0..=1) of a pair's records one sync may overwrite on a side.
     pub max_overwrite_share: f64,
+    /// Who started it, for the run history.
+    pub trigger: Trigger,
+}
+
+/// Who started a sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Trigger {
+    #[default]
+    Cli,
+    /// An operator in the window.
+    Manual,
+    /// The window's schedule.
+    Schedule,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cli => "cli",
+            Self::Manual => "manual",
+            Self::Schedule => "schedule",
+        }
+    }
 }
 
 impl Default for SyncRequest {
@@ -41,6 +64,7 @@ impl Default for SyncRequest {
             pair: None,
             ghl: None,
             max_overwrite_share: Breaker::default().max_overwrite_share,
+            trigger: Trigger::Cli,
         }
     }
 }
@@ -120,7 +144,17 @@ pub async fn sync(
     let mut outcomes = Vec::with_capacity(apps.len());
     // One pair's failure (its app down, its breaker tripped) does not stop the others.
     let mut failures = Vec::new();
+    // Progress counts across pairs: what earlier pairs finished stays done.
+    let mut finished_before = 0u64;
     for app_connection in &apps {
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        let mut pair_total = 0u64;
+        let mut pair_progress = |done: u64, total: u64| {
+            pair_total = total;
+            progress(finished_before + done, finished_before + total);
+        };
         let outcome = async {
             if app_connection.system == System::Nifty {
                 let tasks = nifty_tasks(app_connection, tokens.clone(), clock.clone())?;
@@ -129,6 +163,7 @@ pub async fn sync(
                     ghl: &ghl,
                     connection: app_connection,
                     tasks: &tasks,
+                    trigger: request.trigger,
                 };
                 return pair
                     .sync(
@@ -136,7 +171,7 @@ pub async fn sync(
                         clock.as_ref(),
                         request.dry_run,
                         cancel,
-                        &mut *progress,
+                        &mut pair_progress,
                     )
                     .await;
             }
@@ -152,17 +187,19 @@ pub async fn sync(
                     ..Breaker::default()
                 },
                 ghl_tasks_read: &ghl_tasks_read,
+                trigger: request.trigger,
             };
             pair.sync(
                 store,
                 clock.as_ref(),
                 request.dry_run,
                 cancel,
-                &mut *progress,
+                &mut pair_progress,
             )
             .await
         }
         .await;
+        finished_before += pair_total;
         match outcome {
             Ok(outcome) => outcomes.push(outcome),
             Err(e) => failures.push((app_connection.name.clone(), e)),
@@ -219,6 +256,7 @@ pub async fn undo(
         mapping: &mapping,
         breaker: Breaker::default(),
         ghl_tasks_read: &AtomicBool::new(false),
+        trigger: Trigger::Cli,
     };
     pair.undo(store, run_id, clock.as_ref()).await
 }

@@ -37,6 +37,7 @@ pub async fn sync(context: &Context, options: SyncOptions) -> Result<(), BridgeE
         pair: options.pair,
         ghl: options.ghl.clone(),
         max_overwrite_share: options.max_overwrite / 100.0,
+        ..SyncRequest::default()
     };
     let outcomes = service::sync(
         &mut store,

@@ -48,6 +48,8 @@ pub struct NiftyPair<'a> {
     pub ghl: &'a GhlClient,
     pub connection: &'a ConnectionRow,
     pub tasks: &'a NiftyTasks,
+    /// Who started the sync, for the run history.
+    pub trigger: crate::service::Trigger,
 }
 
 struct Run {
@@ -70,7 +72,7 @@ impl NiftyPair<'_> {
         let started = std::time::Instant::now();
         let nifty_http = self.tasks.client().http();
         let (ghl_start, app_start) = (self.ghl.http().counts(), nifty_http.counts());
-        let run_id = sync_runs::start(store.conn(), "cli", dry_run, clock.now())?;
+        let run_id = sync_runs::start(store.conn(), self.trigger.as_str(), dry_run, clock.now())?;
         let result = self
             .run(store, clock, dry_run, cancel, progress, &run_id)
             .await;
