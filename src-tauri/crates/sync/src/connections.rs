@@ -708,7 +708,7 @@ pub(crate) fn ensure_name_free(
     Ok(())
 }
 
-/// Saves the row; if that fails, the secret stored for it is removed again.
+/// Saves the row; if that fails, the secrets stored for it are removed again.
 pub(crate) fn insert_or_forget_secret(
     store: &Store,
     tokens: &dyn TokenStore,
@@ -716,7 +716,11 @@ pub(crate) fn insert_or_forget_secret(
     clock: &dyn Clock,
 ) -> Result<ConnectionRow, BridgeError> {
     connections::insert(store.conn(), new, clock.now()).inspect_err(|_| {
-        let _ = tokens.delete(&new.secret_ref);
+        // The OAuth connections also stored their app's client secret beside the token.
+        let id = connection_id(new.system, &new.name);
+        for key in [new.secret_ref.clone(), client_secret_key(&id)] {
+            let _ = tokens.delete(&key);
+        }
     })
 }
 
