@@ -146,6 +146,25 @@ pub fn retry_dead(conn: &Connection, now: DateTime<Utc>) -> Result<usize, Bridge
     .map_err(storage_error)
 }
 
+/// Contacts with a task or note create sent to `connection_id` whose answer never came: the
+/// record may exist there without us knowing it.
+pub fn contacts_with_unconfirmed_creates(
+    conn: &Connection,
+    connection_id: &str,
+) -> Result<Vec<String>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT DISTINCT contact_id FROM operations
+             WHERE connection_id = ?1 AND state = 'sent' AND action = 'create'
+               AND object_kind IN ('task', 'note') AND contact_id IS NOT NULL",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map([connection_id], |row| row.get(0))
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 /// The dead-letter list the operator sees.
 pub fn dead_letters(conn: &Connection) -> Result<Vec<OperationRow>, BridgeError> {
     by_state(conn, "state = 'dead'")

@@ -147,6 +147,7 @@ impl NiftyPair<'_> {
     ) -> Result<Run, BridgeError> {
         let ghl_pull = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
         crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
+        crate::pull::ghl::reconcile_children(store, self.ghl_connection, self.ghl, clock).await?;
         let nifty = pull::pull_nifty(
             store,
             &self.ghl_connection.id,

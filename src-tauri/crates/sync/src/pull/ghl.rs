@@ -597,8 +597,9 @@ const RECONCILE_CURSOR: &str = "children.reconcile";
 /// GHL has no location-wide list of notes or appointments, and adding one does not move its
 /// contact's `dateUpdated`: a sync reads the children of the next few contacts linked to an
 /// app (rotating through all of them by id), so every note and appointment is seen within
-/// (linked contacts / [`RECONCILE_CONTACTS`]) syncs — in one sync for small accounts. Costs 3
-/// requests per contact read. Returns how many contacts were read.
+/// (linked contacts / [`RECONCILE_CONTACTS`]) syncs — in one sync for small accounts — and of
+/// every contact with an unconfirmed task or note create. Costs 3 requests per contact read.
+/// Returns how many contacts were read.
 pub async fn reconcile_children(
     store: &mut Store,
     connection: &ConnectionRow,
@@ -606,6 +607,17 @@ pub async fn reconcile_children(
     clock: &dyn Clock,
 ) -> Result<u64, BridgeError> {
     let after = cursors::get(store.conn(), &connection.id, RECONCILE_CURSOR)?;
+    // First the contacts a task or note create was sent for without an answer: a completed
+    // task made that way is in no open-task search, and the plan must see it to link it.
+    let mut unconfirmed = Vec::new();
+    for id in bridge_store::table::operations::contacts_with_unconfirmed_creates(
+        store.conn(),
+        &connection.id,
+    )? {
+        unconfirmed.extend(
+            contacts::get(store.conn(), &id)?.filter(|row| !row.contact.contact_id.is_empty()),
+        );
+    }
     let mut due = contacts::linked_after(
         store.conn(),
         &connection.id,
@@ -623,6 +635,13 @@ pub async fn reconcile_children(
         let chosen: std::collections::HashSet<String> = due.iter().map(|d| d.id.clone()).collect();
         due.extend(more.into_iter().filter(|m| !chosen.contains(&m.id)));
     }
+    let rotation_end = due.last().map(|row| row.id.clone());
+    let rotating: std::collections::HashSet<String> = due.iter().map(|d| d.id.clone()).collect();
+    due.extend(
+        unconfirmed
+            .into_iter()
+            .filter(|u| !rotating.contains(&u.id)),
+    );
     let changed: Vec<ChangedContact> = due
         .iter()
         .map(|row| ChangedContact {
@@ -640,8 +659,8 @@ pub async fn reconcile_children(
                 store_children(tx, &connection.id, &row.id, children, now, &mut report)?;
             }
         }
-        if let Some(last) = due.last() {
-            cursors::set(tx, &connection.id, RECONCILE_CURSOR, &last.id, now)?;
+        if let Some(last) = &rotation_end {
+            cursors::set(tx, &connection.id, RECONCILE_CURSOR, last, now)?;
         }
         Ok(())
     })?;
