@@ -94,16 +94,16 @@ pub fn writes(stats: &RequestStats) -> u64 {
         .sum()
 }
 
-/// Every member of the Novi fake, through its documented list endpoint, page by page until
-/// `TotalCount`.
-pub async fn novi_members(pair: &Pair) -> Vec<Value> {
-    let mut members = Vec::new();
+/// Every record of one Novi listing (`members`, `activities`), through its documented
+/// endpoint, page by page until `TotalCount`.
+pub async fn novi_list(pair: &Pair, resource: &str) -> Vec<Value> {
+    let mut records = Vec::new();
     loop {
         let page: Value = reqwest::Client::new()
             .get(format!(
-                "{}/members?pageSize=1000&offset={}",
+                "{}/{resource}?pageSize=1000&offset={}",
                 pair.novi.base_url(),
-                members.len()
+                records.len()
             ))
             .header("Authorization", format!("Basic {}", pair.novi.api_key()))
             .send()
@@ -115,11 +115,16 @@ pub async fn novi_members(pair: &Pair) -> Vec<Value> {
         let items = page["Results"].as_array().cloned().unwrap_or_default();
         let total = page["TotalCount"].as_u64().unwrap_or_default() as usize;
         let done = items.is_empty();
-        members.extend(items);
-        if done || members.len() >= total {
-            return members;
+        records.extend(items);
+        if done || records.len() >= total {
+            return records;
         }
     }
+}
+
+/// Every member of the Novi fake.
+pub async fn novi_members(pair: &Pair) -> Vec<Value> {
+    novi_list(pair, "members").await
 }
 
 /// Every contact of the GHL fake, through its documented search (searchAfter paging).

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
 
-use bridge_tests::novi_pair::{email_of, ghl_contacts, novi_members, Pair};
+use bridge_tests::novi_pair::{email_of, ghl_contacts, novi_list, novi_members, Pair};
 use serde_json::Value;
 
 const CONTACTS: usize = 2_000;
@@ -82,37 +82,17 @@ async fn children(pair: &Pair, ghl: &[Value], members: &[Value]) -> (Children, C
         .map(|m| (m["UniqueID"].as_str().unwrap(), email_of(m, "Email")))
         .collect();
     let mut novi_children = Children::new();
-    let mut offset = 0;
-    loop {
-        let page: Value = reqwest::Client::new()
-            .get(format!(
-                "{}/activities?pageSize=1000&offset={offset}",
-                pair.novi.base_url()
-            ))
-            .header("Authorization", format!("Basic {}", pair.novi.api_key()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let items = page["Results"].as_array().cloned().unwrap_or_default();
-        for activity in &items {
-            let email = member_email
-                .get(activity["MemberUniqueId"].as_str().unwrap_or_default())
-                .cloned()
-                .unwrap_or_default();
-            let key = (
-                email,
-                activity["ActivityType"].as_str().unwrap_or_default().into(),
-                activity["Subject"].as_str().unwrap_or_default().into(),
-            );
-            *novi_children.entry(key).or_default() += 1;
-        }
-        offset += items.len();
-        if items.is_empty() || offset as u64 >= page["TotalCount"].as_u64().unwrap_or_default() {
-            break;
-        }
+    for activity in novi_list(pair, "activities").await {
+        let email = member_email
+            .get(activity["MemberUniqueId"].as_str().unwrap_or_default())
+            .cloned()
+            .unwrap_or_default();
+        let key = (
+            email,
+            activity["ActivityType"].as_str().unwrap_or_default().into(),
+            activity["Subject"].as_str().unwrap_or_default().into(),
+        );
+        *novi_children.entry(key).or_default() += 1;
     }
     (ghl_tasks, novi_children)
 }

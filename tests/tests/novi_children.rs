@@ -3,7 +3,7 @@
 //! timeline. Records are made and read through each fake's documented endpoints.
 
 use bridge_tests::ghl_world::assert_success;
-use bridge_tests::novi_pair::{linked_person, writes, Pair};
+use bridge_tests::novi_pair::{linked_person, novi_list, writes, Pair};
 use serde_json::{json, Value};
 
 const VERSION: (&str, &str) = ("Version", "2021-07-28");
@@ -50,32 +50,11 @@ async fn novi_create_activity(pair: &Pair, activity: Value) -> String {
 
 /// Every activity of one member, through the documented list (all pages).
 async fn novi_activities_of(pair: &Pair, member: &str) -> Vec<Value> {
-    let mut all = Vec::new();
-    loop {
-        let page: Value = reqwest::Client::new()
-            .get(format!(
-                "{}/activities?pageSize=1000&offset={}",
-                pair.novi.base_url(),
-                all.len()
-            ))
-            .header("Authorization", format!("Basic {}", pair.novi.api_key()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let items = page["Results"].as_array().cloned().unwrap_or_default();
-        let total = page["TotalCount"].as_u64().unwrap_or_default() as usize;
-        let done = items.is_empty();
-        all.extend(items);
-        if done || all.len() >= total {
-            return all
-                .into_iter()
-                .filter(|a| a["MemberUniqueId"] == member)
-                .collect();
-        }
-    }
+    novi_list(pair, "activities")
+        .await
+        .into_iter()
+        .filter(|a| a["MemberUniqueId"] == member)
+        .collect()
 }
 
 fn titles(items: &Value, field: &str) -> Vec<String> {
