@@ -106,6 +106,19 @@ enum Command {
     /// Show, export or import an app connection's field mapping.
     #[command(subcommand)]
     Mapping(commands::mapping::MappingCommand),
+    /// Proves each connection's capabilities (scopes, fields, options, event types) with one
+    /// cheap request each; a failure says in one sentence what to fix in the app. Exits
+    /// non-zero when a check fails.
+    Doctor {
+        /// Only the connection of this name.
+        #[arg(long)]
+        connection: Option<String>,
+        /// Create what the app's API can create (Connectif's custom event types).
+        #[arg(long)]
+        fix: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// One contact's timeline across every connected app (local id or GHL contact id).
     Timeline {
         contact_id: String,
@@ -180,6 +193,11 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
             resolve,
             keep,
         } => commands::sync::conflicts(context, json, resolve, keep.as_deref()),
+        Command::Doctor {
+            connection,
+            fix,
+            json,
+        } => block_on(commands::doctor::run(context, connection, fix, json)),
         Command::Reviews { json } => commands::sync::reviews(context, json),
         Command::Timeline { contact_id, json } => {
             commands::contacts::timeline(context, &contact_id, json)

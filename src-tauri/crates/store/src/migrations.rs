@@ -13,6 +13,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0006_remote_records.sql"),
     include_str!("../migrations/0007_conflicts.sql"),
     include_str!("../migrations/0008_drop_unused_indexes.sql"),
+    include_str!("../migrations/0011_connection_checks.sql"),
 ];
 
 /// The version a fully migrated database reports.

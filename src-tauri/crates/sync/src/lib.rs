@@ -7,6 +7,7 @@ pub mod apply;
 pub mod browse;
 pub mod children;
 pub mod connections;
+pub mod doctor;
 pub mod events;
 pub mod matching;
 pub mod nifty;

@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod contacts;
+pub mod doctor;
 pub mod info;
 pub mod mapping;
 pub mod pull;

@@ -2,6 +2,7 @@
 
 pub mod activities;
 pub mod conflicts;
+pub mod connection_checks;
 pub mod connections;
 pub mod contacts;
 pub mod cursors;
