@@ -7,6 +7,7 @@ fn main() {
         "get_settings",
         "save_settings",
         "list_connections",
+        "test_connection",
         "connect_ghl_token",
         "connect_ghl_oauth",
         "connect_novi",

@@ -238,6 +238,16 @@ test("the Connections page lists the six apps, each with what syncs which way", 
   await screenshot("connections");
 });
 
+test("Test on a connection proves each capability with one request", async () => {
+  await (await find("connection-novi-test")).click();
+  const result = await find("connection-novi-test-result", SYNC_TIMEOUT_MS);
+  const text = await result.getText();
+  assert.match(text, /^All \d+ checks passed/, `Novi AMS's checks: ${text}`);
+  assert.match(text, /sign-in passed/);
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", result);
+  await screenshot("connection-test");
+});
+
 test("someone adds a task and an HTML-looking note to a contact in GHL", async () => {
   const { ghl: info } = sandboxInfo();
   const listed = await ghl(`/contacts/?locationId=${info.locationId}&limit=20`);

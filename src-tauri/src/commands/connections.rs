@@ -16,6 +16,7 @@ use bridge_sync::connections::{
     NiftyImagesConnect, NinoxConnect, NinoxTarget, NoviConnect, GHL_SCOPES,
 };
 use bridge_sync::nifty::{connect_nifty_oauth as engine_connect_nifty_oauth, NiftyOauthConnect};
+use bridge_sync::service;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -186,6 +187,49 @@ fn view_of(store: &bridge_store::Store, id: &str) -> Result<ConnectionView, Brid
 #[specta::specta]
 pub fn list_connections(state: State<'_, AppState>) -> Result<Vec<ConnectionView>, BridgeError> {
     views(&*state.store()?)
+}
+
+/// One capability's check, as the connection card shows it after Test.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckView {
+    pub capability: String,
+    pub ok: bool,
+    /// What was proven, or one sentence saying what to do in the app.
+    pub message: String,
+}
+
+/// Test: one cheap request per capability of the connection (the same checks as
+/// `bridge doctor --connection NAME`); the results are stored for the next sync.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_connection(
+    state: State<'_, AppState>,
+    connection_id: String,
+) -> Result<Vec<CheckView>, BridgeError> {
+    let tokens = state.tokens.clone();
+    let clock = state.clock.clone();
+    with_own_store(&state.db_path, move |store| async move {
+        let name = connections::get(store.conn(), &connection_id)?
+            .ok_or_else(|| {
+                BridgeError::new(
+                    ErrorCode::NotFound,
+                    format!("no connection {connection_id}"),
+                )
+            })?
+            .name;
+        let reports = service::doctor(&store, tokens, clock, Some(&name), false).await?;
+        Ok(reports
+            .into_iter()
+            .flat_map(|report| report.checks)
+            .map(|check| CheckView {
+                capability: check.capability,
+                ok: check.ok,
+                message: check.message,
+            })
+            .collect())
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, Type)]

@@ -173,6 +173,7 @@ export function ConnectionsPage() {
           {state.data[0].length > 0 ? (
             <ConnectionList
               connections={state.data[0]}
+              test={(id) => api.testConnection(id)}
               onReconnect={() =>
                 document.getElementById("add-heading")?.scrollIntoView({ behavior: "smooth" })
               }

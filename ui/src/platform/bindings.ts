@@ -46,6 +46,18 @@ async listConnections() : Promise<Result<ConnectionView[], ApiError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Test: one cheap request per capability of the connection (the same checks as
+ * `bridge doctor --connection NAME`); the results are stored for the next sync.
+ */
+async testConnection(connectionId: string) : Promise<Result<CheckView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_connection", { connectionId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async connectGhlToken(input: GhlTokenInput) : Promise<Result<ConnectionView, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("connect_ghl_token", { input }) };
@@ -440,6 +452,14 @@ export type CapabilityView = { object: string; flow: CapabilityFlow;
  */
 note: string }
 export type ChangeView = { field: string; before: string | null; after: string | null }
+/**
+ * One capability's check, as the connection card shows it after Test.
+ */
+export type CheckView = { capability: string; ok: boolean; 
+/**
+ * What was proven, or one sentence saying what to do in the app.
+ */
+message: string }
 export type ConflictView = { id: number; connectionId: string; contactId: string; contactName: string; field: string; base: string | null; ghl: string | null; app: string | null }
 /**
  * A Connectif account by its API key.

@@ -14,6 +14,7 @@ export type {
   AppSettings,
   CapabilityFlow,
   CapabilityView,
+  CheckView,
   ChangeView,
   ConnectifInput,
   ConflictView,

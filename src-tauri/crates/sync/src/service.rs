@@ -20,6 +20,8 @@ use crate::pair::{
 };
 use crate::plan::Breaker;
 
+pub use crate::doctor::{doctor, Check, ConnectionReport};
+
 /// Which pairs to sync, and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncRequest {

@@ -1,5 +1,6 @@
 import { cannotHold, capabilityParts } from "../../logic/capabilityModel";
-import type { ConnectionView } from "../../platform";
+import type { CheckView, ConnectionView } from "../../platform";
+import { ConnectionTest } from "./ConnectionTest";
 
 function budget(c: ConnectionView): string {
   if (c.dailyBudget === null || c.dailyBudgetLeft === null) return "not published by the app";
@@ -45,10 +46,12 @@ function Capabilities({ c }: { c: ConnectionView }) {
 type Props = {
   connections: ConnectionView[];
   onReconnect: (connection: ConnectionView) => void;
+  /** Runs one connection's checks. */
+  test: (connectionId: string) => Promise<CheckView[]>;
 };
 
-/** Every connection with what syncs which way, its status, scopes, last sync and rate budget. */
-export function ConnectionList({ connections, onReconnect }: Props) {
+/** Every connection with what syncs which way, its status, scopes, last sync, rate budget and Test. */
+export function ConnectionList({ connections, onReconnect, test }: Props) {
   return (
     <>
       <p className="muted small-text capability-legend" data-testid="capability-legend">
@@ -103,6 +106,7 @@ export function ConnectionList({ connections, onReconnect }: Props) {
                 <dd>{budget(c)}</dd>
               </div>
             </dl>
+            <ConnectionTest connection={c} test={test} />
           </li>
         ))}
       </ul>

@@ -1,4 +1,5 @@
 import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { ConnectionView, SandboxInfo } from "../../platform";
 import { ConnectionList } from "./ConnectionList";
@@ -41,9 +42,11 @@ const SANDBOX: SandboxInfo = {
   contacts: 60,
 };
 
+const noTest = () => Promise.resolve([]);
+
 describe("connection cards", () => {
   it("show the capability line, each part's reason as its tooltip, and what the app cannot hold", () => {
-    render(<ConnectionList connections={[connection("niftyimages", SANDBOX.niftyimagesBaseUrl, "NiftyImages")]} onReconnect={() => {}} />);
+    render(<ConnectionList connections={[connection("niftyimages", SANDBOX.niftyimagesBaseUrl, "NiftyImages")]} onReconnect={() => {}} test={noTest} />);
     const line = screen.getByTestId("connection-niftyimages-capabilities");
     expect(line).toHaveTextContent("contacts → · tasks ✕");
     expect(screen.getByText("contacts →")).toHaveAttribute(
@@ -58,9 +61,41 @@ describe("connection cards", () => {
   it("render remote text as text", () => {
     const c = connection("connectif", SANDBOX.connectifBaseUrl, "Connectif");
     c.name = '<img src=x onerror="alert(1)">';
-    const { container } = render(<ConnectionList connections={[c]} onReconnect={() => {}} />);
+    const { container } = render(<ConnectionList connections={[c]} onReconnect={() => {}} test={noTest} />);
     expect(container.querySelector("img")).toBeNull();
     expect(screen.getByText('<img src=x onerror="alert(1)">', { exact: false })).toBeInTheDocument();
+  });
+});
+
+describe("Test on a connection card", () => {
+  it("lists every check, and a failure with its sentence, announced", async () => {
+    const user = userEvent.setup();
+    const asked: string[] = [];
+    const test = (id: string) => {
+      asked.push(id);
+      return Promise.resolve([
+        { capability: "sign-in", ok: true, message: "the key is accepted" },
+        { capability: "event type ghl-task", ok: false, message: "Create the custom event type ghl-task in Connectif." },
+      ]);
+    };
+    const c = connection("connectif", SANDBOX.connectifBaseUrl, "Connectif");
+    render(<ConnectionList connections={[c]} onReconnect={() => {}} test={test} />);
+    await user.click(screen.getByTestId("connection-connectif-test"));
+    const result = await screen.findByTestId("connection-connectif-test-result");
+    expect(asked).toEqual(["connectif-1"]);
+    expect(result).toHaveTextContent("1 of 2 checks failed");
+    expect(result).toHaveTextContent("event type ghl-task failed: Create the custom event type ghl-task in Connectif.");
+    expect(result).toHaveTextContent("sign-in passed: the key is accepted");
+  });
+
+  it("shows a failed test as an error, never as a passed list", async () => {
+    const user = userEvent.setup();
+    const c = connection("novi", "http://127.0.0.1:4002/api", "Novi AMS");
+    const test = () => Promise.reject(new Error("Novi AMS did not answer"));
+    render(<ConnectionList connections={[c]} onReconnect={() => {}} test={test} />);
+    await user.click(screen.getByTestId("connection-novi-test"));
+    expect(await screen.findByText(/Novi AMS did not answer/)).toBeInTheDocument();
+    expect(screen.queryByTestId("connection-novi-test-result")).toBeNull();
   });
 });
 

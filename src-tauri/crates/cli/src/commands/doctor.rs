@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bridge_core::{BridgeError, Clock, ErrorCode, SystemClock};
 use bridge_store::Store;
-use bridge_sync::doctor;
+use bridge_sync::service;
 
 use crate::commands::connect::token_store;
 use crate::output::{line, print_json};
@@ -19,7 +19,7 @@ pub async fn run(
 ) -> Result<(), BridgeError> {
     let store = Store::open(&context.db_path)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let reports = doctor::doctor(
+    let reports = service::doctor(
         &store,
         token_store(context),
         clock,
