@@ -71,3 +71,56 @@ fn an_unknown_connection_is_named_in_the_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no connection is named \"Nope\""), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pair_whose_last_check_failed_is_not_synced_until_the_check_passes() {
+    let pair = Arc::new(Pair::start(5, 2).await);
+    let p = pair.clone();
+    blocking(move || p.connect()).await;
+
+    // The last check of the Novi AMS connection failed (as `bridge doctor` stores it).
+    let db = pair.scratch.path().join("bridge.sqlite3");
+    let store = bridge_store::Store::open(&db).unwrap();
+    let novi = bridge_store::table::connections::list(store.conn())
+        .unwrap()
+        .into_iter()
+        .find(|c| c.system == bridge_core::System::Novi)
+        .unwrap();
+    bridge_store::table::connection_checks::record(
+        store.conn(),
+        &novi.id,
+        &[(
+            "sign-in".into(),
+            false,
+            "check the API key in Novi AMS and reconnect".into(),
+        )],
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    drop(store);
+
+    let novi_requests_before = pair.novi.stats().total;
+    let p = pair.clone();
+    let refused = blocking(move || p.bridge(&["sync"])).await;
+    assert!(!refused.status.success(), "the pair is refused");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("the sign-in check of") && err.contains("check the API key in Novi AMS"),
+        "the refusal names the check and what to do: {err}"
+    );
+    assert_eq!(
+        pair.novi.stats().total,
+        novi_requests_before,
+        "a refused pair sends Novi AMS nothing"
+    );
+
+    // The check passes again: the pair syncs.
+    let p = pair.clone();
+    let (doctor, synced) = blocking(move || (p.bridge(&["doctor"]), p.bridge(&["sync"]))).await;
+    assert_success("bridge doctor", &doctor);
+    assert_success("bridge sync", &synced);
+    assert!(
+        pair.novi.stats().total > novi_requests_before + 1,
+        "the sync read Novi AMS once the check passed"
+    );
+}

@@ -152,6 +152,10 @@ pub async fn sync(
         if cancel.load(std::sync::atomic::Ordering::Relaxed) {
             break;
         }
+        if let Some(refusal) = refused_by_checks(store, &[&ghl_connection, app_connection])? {
+            failures.push((app_connection.name.clone(), refusal));
+            continue;
+        }
         let mut pair_total = 0u64;
         let mut pair_progress = |done: u64, total: u64| {
             pair_total = total;
@@ -225,6 +229,30 @@ pub async fn sync(
             ),
         )),
     }
+}
+
+/// Whether the last checks (`bridge doctor`, Test) of a pair's connections refuse it: a failed
+/// sign-in or contacts check stops the pair, naming the check, until the check passes again.
+fn refused_by_checks(
+    store: &Store,
+    connections: &[&ConnectionRow],
+) -> Result<Option<BridgeError>, BridgeError> {
+    for connection in connections {
+        let refused = crate::doctor::refused_capabilities(store, connection)?;
+        if let Some(check) = refused
+            .iter()
+            .find(|c| c.capability == "sign-in" || c.capability.starts_with("contacts"))
+        {
+            return Ok(Some(BridgeError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "not synced: the {} check of \"{}\" failed: {} (run `bridge doctor --connection \"{}\"` once it is fixed)",
+                    check.capability, connection.name, check.message, connection.name
+                ),
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Writes back, on both sides, the values run `run_id` overwrote.
