@@ -67,6 +67,10 @@ enum Command {
         /// asks (the circuit breaker), in percent.
         #[arg(long, default_value_t = 20.0)]
         max_overwrite: f64,
+        /// Seconds to wait for another sync of the same database to end; after that this one
+        /// stops with an error naming it.
+        #[arg(long, value_name = "SECS", default_value_t = bridge_sync::lease::DEFAULT_WAIT.as_secs())]
+        wait: u64,
     },
     /// The history of syncs.
     Runs {
@@ -171,6 +175,7 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
             pair,
             ghl,
             max_overwrite,
+            wait,
         } => block_on(commands::sync::sync(
             context,
             commands::sync::SyncOptions {
@@ -179,6 +184,7 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
                 pair,
                 ghl,
                 max_overwrite,
+                wait: std::time::Duration::from_secs(wait),
             },
         )),
         Command::Runs { json } => commands::sync::runs(context, json),

@@ -11,6 +11,7 @@ use std::time::Duration;
 use bridge_core::BridgeError;
 
 pub use migrations::SCHEMA_VERSION;
+use rusqlite::TransactionBehavior;
 pub use rusqlite::{Connection, Transaction};
 
 /// How long a writer waits for another process (the CLI beside the window) to finish.
@@ -51,6 +52,10 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(storage_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(storage_error)?;
+        // A transaction that writes takes the write lock when it begins, waiting (busy
+        // timeout) for another process's; a deferred one would fail with SQLITE_BUSY at its
+        // first write instead, halfway through.
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
         migrations::apply(&mut conn)?;
         Ok(Self { conn, path })
     }
@@ -156,6 +161,32 @@ mod tests {
         let reopened = Store::open(&path).unwrap();
         assert_eq!(reopened.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(reopened.path(), Some(path.as_path()));
+    }
+
+    #[test]
+    fn a_transaction_takes_the_write_lock_when_it_begins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bridge.sqlite3");
+        let mut store = Store::open(&path).unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.busy_timeout(Duration::ZERO).unwrap();
+        let write = "INSERT INTO sync_runs (id, trigger, status, started_at) VALUES ('r2', 'cli', 'planning', 'now')";
+        store
+            .with_tx(|tx| {
+                // Nothing written yet, and still another process cannot write: it would wait
+                // for this transaction (busy timeout) rather than race it.
+                let _: i64 = tx
+                    .query_row("SELECT count(*) FROM sync_runs", [], |row| row.get(0))
+                    .map_err(storage_error)?;
+                let refused = other.execute(write, []);
+                assert!(
+                    matches!(&refused, Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy),
+                    "{refused:?}"
+                );
+                Ok(())
+            })
+            .unwrap();
+        other.execute(write, []).unwrap();
     }
 
     #[test]

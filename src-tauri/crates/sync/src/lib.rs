@@ -9,6 +9,7 @@ pub mod children;
 pub mod connections;
 pub mod doctor;
 pub mod events;
+pub mod lease;
 pub mod matching;
 pub mod nifty;
 pub mod pair;

@@ -3,17 +3,19 @@
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bridge_auth::TokenStore;
 use bridge_core::mapping::Mapping;
 use bridge_core::{BridgeError, Clock, ErrorCode, System};
 use bridge_store::table::connections::{self, ConnectionRow};
-use bridge_store::table::{mappings, operations, sync_runs};
+use bridge_store::table::{cursors, mappings, operations, sync_runs};
 use bridge_store::Store;
 
 use crate::app::{app_side, syncs_contacts};
 use crate::apply::Progress;
 use crate::connections::ghl_client;
+use crate::lease::{Lease, DEFAULT_WAIT};
 use crate::nifty::{nifty_tasks, NiftyPair};
 use crate::pair::{
     contact_mapping, ghl_contact_fields, unwritable_lines, Pair, SyncOutcome, UndoReport,
@@ -36,6 +38,8 @@ pub struct SyncRequest {
     pub max_overwrite_share: f64,
     /// Who started it, for the run history.
     pub trigger: Trigger,
+    /// How long to wait for another sync of the same database to end before giving up.
+    pub lease_wait: Duration,
 }
 
 /// Who started a sync.
@@ -67,6 +71,7 @@ impl Default for SyncRequest {
             ghl: None,
             max_overwrite_share: Breaker::default().max_overwrite_share,
             trigger: Trigger::Cli,
+            lease_wait: DEFAULT_WAIT,
         }
     }
 }
@@ -114,7 +119,9 @@ pub fn task_connections(
         .collect())
 }
 
-/// Syncs every pair (or the one named), one after another; a dry run plans without writing.
+/// Syncs every pair (or the one named), one after another; a dry run plans without writing
+/// (to the apps: its pulls still update the mirror). One sync per database at a time: this
+/// waits up to `request.lease_wait` for another to end.
 pub async fn sync(
     store: &mut Store,
     tokens: Arc<dyn TokenStore>,
@@ -129,6 +136,24 @@ pub async fn sync(
             request.max_overwrite_share
         )));
     }
+    let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
+    let outcomes = sync_pairs(store, tokens, clock, request, cancel, progress, &lease).await;
+    let released = lease.release(store);
+    let outcomes = outcomes?;
+    released?;
+    Ok(outcomes)
+}
+
+/// [`sync`] under a lease already held.
+async fn sync_pairs(
+    store: &mut Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    request: &SyncRequest,
+    cancel: &AtomicBool,
+    progress: Progress<'_>,
+    lease: &Lease,
+) -> Result<Vec<SyncOutcome>, BridgeError> {
     let ghl_connection = hub(store, request.ghl.as_deref())?;
     let mut apps = app_connections(store, request.pair.as_deref())?;
     apps.extend(task_connections(store, request.pair.as_deref())?);
@@ -152,6 +177,7 @@ pub async fn sync(
         if cancel.load(std::sync::atomic::Ordering::Relaxed) {
             break;
         }
+        lease.check()?;
         if let Some(refusal) = refused_by_checks(store, &[&ghl_connection, app_connection])? {
             failures.push((app_connection.name.clone(), refusal));
             continue;
@@ -255,8 +281,22 @@ fn refused_by_checks(
     Ok(None)
 }
 
-/// Writes back, on both sides, the values run `run_id` overwrote.
+/// Writes back, on both sides, the values run `run_id` overwrote (holding the sync lease).
 pub async fn undo(
+    store: &mut Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    run_id: &str,
+) -> Result<UndoReport, BridgeError> {
+    let lease = Lease::take(store, "undo", DEFAULT_WAIT).await?;
+    let report = undo_run(store, tokens, clock, run_id).await;
+    let released = lease.release(store);
+    let report = report?;
+    released?;
+    Ok(report)
+}
+
+async fn undo_run(
     store: &mut Store,
     tokens: Arc<dyn TokenStore>,
     clock: Arc<dyn Clock>,
@@ -300,16 +340,16 @@ pub async fn retry_dead_letters(
     cancel: &AtomicBool,
     progress: Progress<'_>,
 ) -> Result<Vec<SyncOutcome>, BridgeError> {
-    operations::retry_dead(store.conn(), clock.now())?;
-    sync(
-        store,
-        tokens,
-        clock,
-        &SyncRequest::default(),
-        cancel,
-        progress,
-    )
-    .await
+    let request = SyncRequest::default();
+    let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
+    let outcomes = match operations::retry_dead(store.conn(), clock.now()) {
+        Ok(_) => sync_pairs(store, tokens, clock, &request, cancel, progress, &lease).await,
+        Err(e) => Err(e),
+    };
+    let released = lease.release(store);
+    let outcomes = outcomes?;
+    released?;
+    Ok(outcomes)
 }
 
 /// The field names the app side of a mapping can use (the live schema, where the app has one).
@@ -345,7 +385,8 @@ pub async fn check_mapping(
 }
 
 /// Validates and stores the mapping. The pair's cursors are reset, so the next sync reads the
-/// app's records again and plans every contact under the new lines.
+/// app's records again and plans every contact under the new lines. Waits for a running sync,
+/// which would otherwise move the cursors past the reset.
 pub async fn save_mapping(
     store: &Store,
     tokens: Arc<dyn TokenStore>,
@@ -361,7 +402,12 @@ pub async fn save_mapping(
         )));
     }
     let spec = serde_json::to_value(mapping).map_err(|e| BridgeError::internal(e.to_string()))?;
-    mappings::save(store.conn(), &app.id, "contact", &spec, clock.now())?;
-    bridge_store::table::cursors::clear(store.conn(), &app.id, crate::pair::APP_CURSOR)?;
-    bridge_store::table::cursors::clear(store.conn(), &app.id, crate::pair::GHL_PLANNED_CURSOR)
+    let lease = Lease::take(store, "mapping", DEFAULT_WAIT).await?;
+    let now = clock.now();
+    let saved = mappings::save(store.conn(), &app.id, "contact", &spec, now)
+        .and_then(|()| cursors::clear(store.conn(), &app.id, crate::pair::APP_CURSOR))
+        .and_then(|()| cursors::clear(store.conn(), &app.id, crate::pair::GHL_PLANNED_CURSOR));
+    let released = lease.release(store);
+    saved?;
+    released
 }

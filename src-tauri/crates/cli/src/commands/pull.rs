@@ -52,6 +52,9 @@ pub async fn run(context: &Context, command: PullCommand) -> Result<(), BridgeEr
             },
         ));
     }
+    // The pull writes the mirror and its cursor: not beside a sync of the same database.
+    let lease =
+        bridge_sync::lease::Lease::take(&store, "pull", bridge_sync::lease::DEFAULT_WAIT).await?;
     let mut results = Vec::new();
     for target in targets {
         let client = ghl_client(&target, tokens.clone(), clock.clone())?;
@@ -65,6 +68,7 @@ pub async fn run(context: &Context, command: PullCommand) -> Result<(), BridgeEr
             report,
         });
     }
+    lease.release(&store)?;
     if json {
         crate::output::print_json(&results)?;
     }

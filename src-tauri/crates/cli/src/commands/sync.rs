@@ -21,6 +21,8 @@ pub struct SyncOptions {
     pub ghl: Option<String>,
     /// Percent of a pair's records one sync may overwrite on a side.
     pub max_overwrite: f64,
+    /// How long to wait for another sync of the database to end.
+    pub wait: std::time::Duration,
 }
 
 pub async fn sync(context: &Context, options: SyncOptions) -> Result<(), BridgeError> {
@@ -37,6 +39,7 @@ pub async fn sync(context: &Context, options: SyncOptions) -> Result<(), BridgeE
         pair: options.pair,
         ghl: options.ghl.clone(),
         max_overwrite_share: options.max_overwrite / 100.0,
+        lease_wait: options.wait,
         ..SyncRequest::default()
     };
     let outcomes = service::sync(
@@ -188,6 +191,7 @@ pub async fn retry_dead_letters(context: &Context, json: bool) -> Result<(), Bri
             pair: None,
             ghl: None,
             max_overwrite: 20.0,
+            wait: bridge_sync::lease::DEFAULT_WAIT,
         },
     )
     .await?;
