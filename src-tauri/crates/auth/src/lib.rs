@@ -15,6 +15,7 @@ pub mod ghl_oauth;
 pub mod loopback;
 pub mod nifty_oauth;
 mod pkce;
+mod process_lock;
 mod provider;
 mod refresher;
 mod sensitive;

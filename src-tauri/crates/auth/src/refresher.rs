@@ -1,7 +1,8 @@
 //! Access tokens of one OAuth connection, refreshed safely against rotating refresh tokens:
 //! - one refresh at a time per connection (a process-wide async lock per secret key, shared
-//!   by every `TokenManager` of that key), because a rotating refresh token spent twice
-//!   fails the second time and would look like a dead connection;
+//!   by every `TokenManager` of that key, then the store's lock file, shared by every process
+//!   of the machine), because a rotating refresh token spent twice fails the second time and
+//!   would look like a dead connection;
 //! - after taking the lock the stored set is read again, so a task that waited behind
 //!   another's refresh uses its result instead of spending the old refresh token;
 //! - the new pair is stored before it is returned: a token we use is one we can refresh.
@@ -14,6 +15,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 
 use crate::blocking_store;
+use crate::process_lock::ProcessLock;
 use crate::{AccessTokenSource, OAuthClient, Sensitive, TokenSet, TokenStore};
 
 /// Refresh this long before the provider's expiry, so a request never leaves with a token
@@ -64,6 +66,7 @@ impl TokenManager {
     pub async fn save(&self, tokens: &TokenSet) -> Result<(), BridgeError> {
         let json = tokens.to_secret_json().map_err(|e| self.labelled(e))?;
         let _refreshing = self.refresh_lock.lock().await;
+        let _everywhere = self.lock_across_processes().await?;
         blocking_store::set(&self.store, &self.key, json)
             .await
             .map_err(|e| self.labelled(e))
@@ -81,6 +84,9 @@ impl TokenManager {
             return Ok(stored.access_token);
         }
         let _refreshing = self.refresh_lock.lock().await;
+        let _everywhere = self.lock_across_processes().await?;
+        // Another task or process may have refreshed while this one waited: use its tokens
+        // rather than spend the refresh token it rotated away.
         let stored = self.load().await?;
         if stored.is_fresh(self.clock.now(), self.margin) {
             return Ok(stored.access_token);
@@ -105,6 +111,7 @@ impl TokenManager {
         rejected: &Sensitive<String>,
     ) -> Result<Sensitive<String>, BridgeError> {
         let _refreshing = self.refresh_lock.lock().await;
+        let _everywhere = self.lock_across_processes().await?;
         let stored = self.load().await?;
         if stored.access_token != *rejected {
             // Someone refreshed while that request was in flight: retry with their token.
@@ -134,6 +141,20 @@ impl TokenManager {
             )));
         }
         Ok(fresh)
+    }
+
+    /// The lock other processes take to refresh tokens of this store (none for a store only
+    /// this process sees). Take the process-wide lock first, so this process's tasks queue
+    /// there rather than each holding a blocking thread.
+    async fn lock_across_processes(&self) -> Result<Option<ProcessLock>, BridgeError> {
+        match self.store.refresh_lock_file() {
+            Some(path) => Ok(Some(
+                ProcessLock::acquire(&path)
+                    .await
+                    .map_err(|e| self.labelled(e))?,
+            )),
+            None => Ok(None),
+        }
     }
 
     async fn load(&self) -> Result<TokenSet, BridgeError> {

@@ -5,7 +5,7 @@ mod file;
 mod keychain;
 mod memory;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bridge_core::BridgeError;
 
@@ -23,6 +23,11 @@ pub trait TokenStore: Send + Sync {
     fn set(&self, key: &str, secret: &Sensitive<String>) -> Result<(), BridgeError>;
     /// Deleting a key that is not there is not an error.
     fn delete(&self, key: &str) -> Result<(), BridgeError>;
+    /// The file whose lock serializes token refreshes of this store across the processes of
+    /// this machine; `None` where no other process can see the store (memory).
+    fn refresh_lock_file(&self) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// The file the CLI falls back to, beside the database.

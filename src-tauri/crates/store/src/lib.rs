@@ -14,8 +14,10 @@ pub use migrations::SCHEMA_VERSION;
 use rusqlite::TransactionBehavior;
 pub use rusqlite::{Connection, Transaction};
 
-/// How long a writer waits for another process (the CLI beside the window) to finish.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a writer waits for another process's write transaction (the CLI beside the
+/// window) to end. Syncs take turns through the lease; this covers the rest (a connection
+/// saved or checked during a sync's longest transaction on a loaded machine).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// An open, migrated database.
 #[derive(Debug)]

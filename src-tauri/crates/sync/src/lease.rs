@@ -88,7 +88,22 @@ impl Lease {
             };
             let holder = sync_lease::holder(store.conn())?;
             let gone = holder.as_ref().filter(|h| holder_is_gone(h, &host));
-            if sync_lease::take(store.conn(), &wanted, now, gone.map(|h| h.owner.as_str()))? {
+            let taken = match sync_lease::take(
+                store.conn(),
+                &wanted,
+                now,
+                gone.map(|h| h.owner.as_str()),
+            ) {
+                Ok(taken) => taken,
+                // The holder is in a long write (busy timeout): it still holds the lease.
+                Err(e) if e.code == ErrorCode::Storage && began.elapsed() < wait => {
+                    tracing::debug!("the sync lease could not be read yet: {}", e.message);
+                    tokio::time::sleep(times.poll).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if taken {
                 if let Some(gone) = gone {
                     tracing::warn!(
                         pid = gone.pid,

@@ -316,7 +316,7 @@ impl Pair<'_> {
         {
             self.read_ghl_activities(store, clock).await?;
         }
-        let records = self.record_states(store, clock.now())?;
+        let (records, read) = self.record_states(store, clock.now())?;
         let population = links::count_contacts(store.conn(), &self.app_connection().id)? as usize;
         let breaker = Breaker {
             population,
@@ -356,7 +356,7 @@ impl Pair<'_> {
         if report.cancelled {
             return Ok(run);
         }
-        self.record_written(store, &run.plan, &targets, clock)?;
+        self.record_written(store, &run.plan, &read, &targets, clock)?;
         // Children after contacts: a member created just now takes its tasks and notes along.
         run.children = self.plan_children(store, clock).await?;
         if let Some(app_children) = self.app.children() {
@@ -606,18 +606,33 @@ impl Pair<'_> {
         Ok(())
     }
 
-    /// Every contact either side changed, plus GHL contacts not yet in the app.
+    /// Every contact either side changed, plus GHL contacts not yet in the app; and what was
+    /// read, so that only that counts as planned afterwards.
     fn record_states(
         &self,
         store: &Store,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<RecordState>, BridgeError> {
+    ) -> Result<(Vec<RecordState>, PlanRead), BridgeError> {
         let wants_appointment = self
             .mapping
             .fields
             .iter()
             .any(|l| l.ghl == NEXT_APPOINTMENT);
         let since = cursors::get(store.conn(), &self.app_connection().id, GHL_PLANNED_CURSOR)?;
+        // Taken before the changes are read: whatever is stored later is newer, and is read
+        // again by the next plan.
+        let mut newest = contacts::newest_update(store.conn(), &self.ghl_connection.id)?;
+        if wants_appointment {
+            let ghl = self.ghl_connection.id.as_str();
+            newest = newest.max(bridge_store::table::activities::newest_update(
+                store.conn(),
+                [ghl, ghl],
+            )?);
+        }
+        let mut read = PlanRead {
+            planned_through: newest.max(since.clone()),
+            app_records: Vec::new(),
+        };
         let mut ids: BTreeSet<String> = contacts::changed_or_unlinked(
             store.conn(),
             &self.ghl_connection.id,
@@ -666,6 +681,10 @@ impl Pair<'_> {
                 "contact",
                 &id,
             )?
+            .inspect(|r| {
+                read.app_records
+                    .push((r.remote_id.clone(), r.content_hash.clone()))
+            })
             .map(|r| Snapshot {
                 remote_id: r.remote_id,
                 values: r.values.into_iter().collect(),
@@ -684,7 +703,7 @@ impl Pair<'_> {
                 base,
             });
         }
-        Ok(records)
+        Ok((records, read))
     }
 
     /// After apply: what both sides agree on becomes the base (fields an unfinished operation
@@ -694,6 +713,7 @@ impl Pair<'_> {
         &self,
         store: &mut Store,
         plan: &Plan,
+        read: &PlanRead,
         targets: &Targets<'_>,
         clock: &dyn Clock,
     ) -> Result<(), BridgeError> {
@@ -709,7 +729,7 @@ impl Pair<'_> {
                     fields.extend(op.settles.keys().cloned());
                 }
             }
-            remote_records::mark_planned(tx, &self.app_connection().id)?;
+            remote_records::mark_planned(tx, &self.app_connection().id, &read.app_records)?;
             for (local_id, next_base) in &plan.next_base {
                 let pending = unfinished.get(local_id.as_str());
                 let agreed: Map<String, Value> = self
@@ -735,15 +755,25 @@ impl Pair<'_> {
                     remote_records::mark_dirty(tx, &self.app_connection().id, local_id)?;
                 }
             }
-            cursors::set(
-                tx,
-                &self.app_connection().id,
-                GHL_PLANNED_CURSOR,
-                &bridge_store::timestamp(now),
-                now,
-            )
+            match &read.planned_through {
+                Some(through) => cursors::set(
+                    tx,
+                    &self.app_connection().id,
+                    GHL_PLANNED_CURSOR,
+                    through,
+                    now,
+                ),
+                None => Ok(()),
+            }
         })
     }
+}
+
+/// What a plan read: GHL's contacts up to `planned_through` (the newest change stored when it
+/// began), and these app records (remote id, content hash) as they were then.
+struct PlanRead {
+    planned_through: Option<String>,
+    app_records: Vec<(String, String)>,
 }
 
 /// What `undo` did.

@@ -177,6 +177,10 @@ impl TokenStore for FileStore {
         self.write_all(secrets)
     }
 
+    fn refresh_lock_file(&self) -> Option<PathBuf> {
+        Some(self.path.with_extension("refresh.lock"))
+    }
+
     fn delete(&self, key: &str) -> Result<(), BridgeError> {
         let _guard = self
             .write_lock

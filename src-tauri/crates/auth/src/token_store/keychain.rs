@@ -89,6 +89,11 @@ impl TokenStore for KeychainStore {
             Err(e) => Err(keychain_error(key, e)),
         }
     }
+
+    /// One per user (the keychain is), in the app's data folder the window and `bridge` share.
+    fn refresh_lock_file(&self) -> Option<std::path::PathBuf> {
+        Some(bridge_core::paths::app_data_dir().join("token-refresh.lock"))
+    }
 }
 
 /// Maps a keyring error to a message for the operator. Never formats a variant's payload

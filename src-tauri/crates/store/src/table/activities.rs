@@ -233,6 +233,19 @@ pub fn contacts_changed_since(
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// When an activity of these connections was last stored, as stored.
+pub fn newest_update(
+    conn: &Connection,
+    connection_ids: [&str; 2],
+) -> Result<Option<String>, BridgeError> {
+    conn.query_row(
+        "SELECT max(updated_at) FROM activities WHERE connection_id IN (?1, ?2)",
+        params![connection_ids[0], connection_ids[1]],
+        |row| row.get(0),
+    )
+    .map_err(storage_error)
+}
+
 pub fn count(conn: &Connection, connection_id: &str, kind: &str) -> Result<u64, BridgeError> {
     conn.query_row(
         "SELECT count(*) FROM activities WHERE connection_id = ?1 AND kind = ?2 AND deleted_at IS NULL",

@@ -245,7 +245,7 @@ pub fn changed_or_unlinked(
         .prepare(
             "SELECT c.id FROM contacts c
              WHERE c.ghl_connection_id = ?1 AND c.deleted_at IS NULL AND c.ghl_contact_id IS NOT NULL
-               AND (?3 IS NULL OR c.updated_at > ?3
+               AND (?3 IS NULL OR c.updated_at >= ?3
                     OR NOT EXISTS (SELECT 1 FROM links l WHERE l.contact_id = c.id
                                    AND l.connection_id = ?2 AND l.object_kind = 'contact'))
              ORDER BY c.id",
@@ -258,6 +258,19 @@ pub fn changed_or_unlinked(
         )
         .map_err(storage_error)?;
     rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
+/// When a contact of the location was last stored (pulled or written), as stored.
+pub fn newest_update(
+    conn: &Connection,
+    ghl_connection_id: &str,
+) -> Result<Option<String>, BridgeError> {
+    conn.query_row(
+        "SELECT max(updated_at) FROM contacts WHERE ghl_connection_id = ?1",
+        [ghl_connection_id],
+        |row| row.get(0),
+    )
+    .map_err(storage_error)
 }
 
 /// The stored contact mirroring one GHL contact.

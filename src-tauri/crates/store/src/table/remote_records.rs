@@ -137,13 +137,24 @@ pub fn mark_dirty(
     Ok(())
 }
 
-/// Marks every record of the connection as planned.
-pub fn mark_planned(conn: &Connection, connection_id: &str) -> Result<(), BridgeError> {
-    conn.execute(
-        "UPDATE remote_records SET dirty = 0 WHERE connection_id = ?1 AND dirty = 1",
-        [connection_id],
-    )
-    .map_err(storage_error)?;
+/// Marks as planned the contact records a plan read, each only if it still holds the content
+/// read (`(remote id, content hash)`): one pulled again with new content since stays due.
+pub fn mark_planned(
+    conn: &Connection,
+    connection_id: &str,
+    read: &[(String, String)],
+) -> Result<(), BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "UPDATE remote_records SET dirty = 0
+             WHERE connection_id = ?1 AND object_kind = 'contact' AND remote_id = ?2
+               AND content_hash = ?3 AND dirty = 1",
+        )
+        .map_err(storage_error)?;
+    for (remote_id, content_hash) in read {
+        stmt.execute(params![connection_id, remote_id, content_hash])
+            .map_err(storage_error)?;
+    }
     Ok(())
 }
 
@@ -209,11 +220,29 @@ mod tests {
             dirty_contacts(store.conn(), &conn_id, "contact").unwrap(),
             vec![contact.clone()]
         );
-        mark_planned(store.conn(), &conn_id).unwrap();
+        mark_planned(store.conn(), &conn_id, &[("m1".into(), "h1".into())]).unwrap();
         assert!(
             !upsert(store.conn(), &record, at(2)).unwrap(),
             "same content: no change"
         );
+        assert!(dirty_contacts(store.conn(), &conn_id, "contact")
+            .unwrap()
+            .is_empty());
+
+        // Pulled again with new content after a plan read it: planning the old content does
+        // not clear the new one.
+        let changed = RemoteRecord {
+            content_hash: "h2".into(),
+            ..record.clone()
+        };
+        assert!(upsert(store.conn(), &changed, at(2)).unwrap());
+        mark_planned(store.conn(), &conn_id, &[("m1".into(), "h1".into())]).unwrap();
+        assert_eq!(
+            dirty_contacts(store.conn(), &conn_id, "contact").unwrap(),
+            vec![contact.clone()],
+            "the change arrived after the plan read the record"
+        );
+        mark_planned(store.conn(), &conn_id, &[("m1".into(), "h2".into())]).unwrap();
         assert!(dirty_contacts(store.conn(), &conn_id, "contact")
             .unwrap()
             .is_empty());
