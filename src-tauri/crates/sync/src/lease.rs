@@ -177,6 +177,19 @@ impl Lease {
         sync_lease::release(store.conn(), &self.owner)
     }
 
+    /// Gives the lease up once `work` is done, and returns its result (its error before the
+    /// release's).
+    pub fn release_after<T>(
+        self,
+        store: &Store,
+        work: Result<T, BridgeError>,
+    ) -> Result<T, BridgeError> {
+        let released = self.release(store);
+        let value = work?;
+        released?;
+        Ok(value)
+    }
+
     fn stop_renewing(&mut self) {
         if let Some(renewer) = self.renewer.take() {
             // The renewer releases the lease on its way out.

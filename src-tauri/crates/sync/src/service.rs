@@ -138,10 +138,7 @@ pub async fn sync(
     }
     let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
     let outcomes = sync_pairs(store, tokens, clock, request, cancel, progress, &lease).await;
-    let released = lease.release(store);
-    let outcomes = outcomes?;
-    released?;
-    Ok(outcomes)
+    lease.release_after(store, outcomes)
 }
 
 /// [`sync`] under a lease already held.
@@ -290,10 +287,7 @@ pub async fn undo(
 ) -> Result<UndoReport, BridgeError> {
     let lease = Lease::take(store, "undo", DEFAULT_WAIT).await?;
     let report = undo_run(store, tokens, clock, run_id).await;
-    let released = lease.release(store);
-    let report = report?;
-    released?;
-    Ok(report)
+    lease.release_after(store, report)
 }
 
 async fn undo_run(
@@ -346,10 +340,7 @@ pub async fn retry_dead_letters(
         Ok(_) => sync_pairs(store, tokens, clock, &request, cancel, progress, &lease).await,
         Err(e) => Err(e),
     };
-    let released = lease.release(store);
-    let outcomes = outcomes?;
-    released?;
-    Ok(outcomes)
+    lease.release_after(store, outcomes)
 }
 
 /// The field names the app side of a mapping can use (the live schema, where the app has one).
@@ -407,7 +398,5 @@ pub async fn save_mapping(
     let saved = mappings::save(store.conn(), &app.id, "contact", &spec, now)
         .and_then(|()| cursors::clear(store.conn(), &app.id, crate::pair::APP_CURSOR))
         .and_then(|()| cursors::clear(store.conn(), &app.id, crate::pair::GHL_PLANNED_CURSOR));
-    let released = lease.release(store);
-    saved?;
-    released
+    lease.release_after(store, saved)
 }
