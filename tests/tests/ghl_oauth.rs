@@ -170,3 +170,32 @@ async fn two_concurrent_refreshes_spend_the_refresh_token_once() {
     );
     assert_ne!(after.access_token.expose(), before.access_token.expose());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_refresh_token_asks_for_a_reconnect() {
+    let (_sandbox, _store, keychain, connection, _) = signed_in().await;
+    let mut tokens =
+        TokenSet::from_secret_json(&keychain.get(&connection.secret_ref).unwrap().unwrap())
+            .unwrap();
+    // A refresh token GHL no longer honours: its token endpoint answers oauth.json's 400
+    // BadRequestDTO `{statusCode, message, error}`.
+    tokens.refresh_token = Some(Sensitive::new("rt-revoked".into()));
+    keychain
+        .set(&connection.secret_ref, &tokens.to_secret_json().unwrap())
+        .unwrap();
+    let later: Arc<dyn Clock> =
+        Arc::new(FixedClock(chrono::Utc::now() + chrono::Duration::days(2)));
+    let client = ghl_client(&connection, keychain.clone(), later).unwrap();
+    let err = client.list_custom_fields().await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::ReconnectRequired, "{}", err.message);
+    assert!(err.message.contains("reconnect"), "{}", err.message);
+}
+
+#[test]
+fn the_sign_in_page_is_ghls_current_authorize_path() {
+    let endpoints = bridge_auth::ghl_oauth::GhlEndpoints::official().unwrap();
+    assert_eq!(
+        endpoints.authorize_url.as_str(),
+        "https://marketplace.gohighlevel.com/v2/oauth/chooselocation"
+    );
+}

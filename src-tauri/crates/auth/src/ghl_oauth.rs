@@ -13,6 +13,8 @@ use crate::{Sensitive, TokenSet};
 
 pub const GHL_MARKETPLACE_URL: &str = "https://marketplace.gohighlevel.com";
 pub const GHL_API_URL: &str = "https://services.leadconnectorhq.com";
+/// The authorize page below a marketplace host (docs/oauth/Authorization.md, 2026-05-27).
+pub const AUTHORIZE_PATH: &str = "v2/oauth/chooselocation";
 /// The `Version` header of the oauth endpoints.
 pub const GHL_API_VERSION: &str = "2021-07-28";
 
@@ -20,18 +22,27 @@ pub const GHL_API_VERSION: &str = "2021-07-28";
 /// (marketplace.leadconnectorhq.com) or the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GhlEndpoints {
-    /// The page the browser opens; its path is part of it (`/oauth/chooselocation`, or the
-    /// newer `/v2/oauth/chooselocation`).
+    /// The page the browser opens: `/v2/oauth/chooselocation` (GHL's authorize path since
+    /// 2026-05-27, highlevel-api-docs docs/oauth/Authorization.md), or whatever page the
+    /// operator named (the older `/oauth/chooselocation` for a white label that needs it).
     pub authorize_url: Url,
     /// The API base; token requests go to `<api_base>/oauth/token`.
     pub api_base: Url,
 }
 
 impl GhlEndpoints {
-    /// `<marketplace_base>/oauth/chooselocation` and `api_base`.
-    pub fn new(marketplace_base: &Url, api_base: &Url) -> Self {
+    /// `marketplace` is a host (`https://marketplace.gohighlevel.com`, a white label's
+    /// `https://marketplace.leadconnectorhq.com`): its `/v2/oauth/chooselocation` page signs
+    /// in. A URL with a path names the page itself, e.g. the older
+    /// `https://marketplace.leadconnectorhq.com/oauth/chooselocation`.
+    pub fn new(marketplace: &Url, api_base: &Url) -> Self {
+        let authorize_url = if marketplace.path().trim_matches('/').is_empty() {
+            endpoint(marketplace, AUTHORIZE_PATH)
+        } else {
+            marketplace.clone()
+        };
         Self {
-            authorize_url: endpoint(marketplace_base, "oauth/chooselocation"),
+            authorize_url,
             api_base: api_base.clone(),
         }
     }
@@ -136,7 +147,7 @@ mod tests {
         let endpoints = GhlEndpoints::official().unwrap();
         assert_eq!(
             endpoints.authorize_url.as_str(),
-            "https://marketplace.gohighlevel.com/oauth/chooselocation"
+            "https://marketplace.gohighlevel.com/v2/oauth/chooselocation"
         );
         assert_eq!(
             endpoints.token_url().as_str(),
@@ -157,7 +168,7 @@ mod tests {
         let provider = ghl_provider(&endpoints, "id", Sensitive::new("s".into()), vec![]);
         assert_eq!(
             provider.authorize_url.as_str(),
-            "https://marketplace.leadconnectorhq.com/oauth/chooselocation"
+            "https://marketplace.leadconnectorhq.com/v2/oauth/chooselocation"
         );
         assert_eq!(
             provider.token_url.as_str(),
@@ -170,5 +181,13 @@ mod tests {
             provider.extra_token_params,
             vec![("user_type".to_string(), "Location".to_string())]
         );
+    }
+
+    #[test]
+    fn the_older_authorize_page_stays_usable_when_named() {
+        let older = Url::parse("https://marketplace.leadconnectorhq.com/oauth/chooselocation")
+            .unwrap();
+        let endpoints = GhlEndpoints::new(&older, &Url::parse(GHL_API_URL).unwrap());
+        assert_eq!(endpoints.authorize_url, older);
     }
 }

@@ -84,7 +84,23 @@ pub(crate) fn token_error(
         (None, None) => format!("HTTP {status}"),
     };
 
+    // GHL's token endpoint answers NestJS DTOs (oauth.json: `{statusCode, message, error}`
+    // with `error` a reason phrase): a 400 to a refresh or a code means GHL will not honour
+    // the grant ("Location is not active", highlevel-api-docs issue #249), so only signing
+    // in again helps. (A 422 is about our request's form and stays an error of its own.)
+    let refused_grant_dto = status == 400 && is_error_dto(body);
     match (error.as_deref(), grant) {
+        (_, Grant::RefreshToken) if refused_grant_dto => BridgeError::new(
+            ErrorCode::ReconnectRequired,
+            format!(
+                "{provider} refused this connection's refresh token ({detail}); \
+                 reconnect the connection to sign in again"
+            ),
+        ),
+        (_, Grant::AuthorizationCode) if refused_grant_dto => BridgeError::new(
+            ErrorCode::ReconnectRequired,
+            format!("{provider} refused the sign-in code ({detail}); start the sign-in again"),
+        ),
         (Some("invalid_grant"), Grant::RefreshToken) => BridgeError::new(
             ErrorCode::ReconnectRequired,
             format!(
@@ -141,6 +157,14 @@ fn error_fields(body: &str) -> (Option<String>, Option<String>) {
         })
         .filter(|d| !d.is_empty());
     (error, description)
+}
+
+/// A NestJS error DTO: a numeric `statusCode` beside the message.
+fn is_error_dto(body: &str) -> bool {
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("statusCode").map(Value::is_number))
+        .unwrap_or(false)
 }
 
 fn text(value: Option<&Value>) -> Option<String> {
@@ -265,20 +289,42 @@ mod tests {
     }
 
     #[test]
-    fn other_errors_keep_the_providers_words() {
+    fn ghls_documented_bad_request_dto_on_a_refresh_asks_for_a_reconnect() {
+        // oauth.json: /oauth/token answers 400 BadRequestDTO `{statusCode, message}`.
+        for body in [
+            r#"{"statusCode":400,"message":"Location is not active"}"#,
+            r#"{"statusCode":400,"message":"Location is not active","error":"Bad Request"}"#,
+        ] {
+            let err = token_error("GHL", Grant::RefreshToken, 400, body, &[]);
+            assert_eq!(err.code, ErrorCode::ReconnectRequired, "{body}");
+            assert!(
+                err.message.contains("Location is not active")
+                    && err.message.contains("reconnect the connection"),
+                "{}",
+                err.message
+            );
+        }
+        let err = token_error(
+            "GHL",
+            Grant::AuthorizationCode,
+            400,
+            r#"{"statusCode":400,"message":"Invalid code","error":"Bad Request"}"#,
+            &[],
+        );
+        assert_eq!(err.code, ErrorCode::ReconnectRequired);
+        // The same DTO on a 502 from a proxy is not a refusal of the grant.
         let err = token_error(
             "GHL",
             Grant::RefreshToken,
-            400,
-            r#"{"statusCode":400,"message":"Location is not active"}"#,
+            502,
+            r#"{"statusCode":502,"message":"Bad gateway"}"#,
             &[],
         );
         assert_eq!(err.code, ErrorCode::Remote);
-        assert!(
-            err.message.contains("Location is not active"),
-            "{}",
-            err.message
-        );
+    }
+
+    #[test]
+    fn other_errors_keep_the_providers_words() {
 
         let err = token_error(
             "GHL",

@@ -27,11 +27,13 @@ use futures::future::BoxFuture;
 use url::Url;
 
 /// The scopes Contact Bridge asks GHL for: contacts with their tasks, notes and tags, the
-/// location's custom fields, and calendar appointments.
+/// location's custom fields, the location's calendars and their appointments (read
+/// location-wide by time window, calendars.json), and the task search.
 pub const GHL_SCOPES: &[&str] = &[
     "contacts.readonly",
     "contacts.write",
     "locations/customFields.readonly",
+    "calendars.readonly",
     "calendars/events.readonly",
     "calendars/events.write",
     "locations/tasks.readonly",
@@ -49,7 +51,8 @@ pub struct GhlTokenConnect {
 pub struct GhlOauthConnect {
     pub name: Option<String>,
     pub base_url: String,
-    /// The marketplace host whose `/oauth/chooselocation` page signs in.
+    /// The marketplace host whose `/v2/oauth/chooselocation` page signs in, or the full URL of
+    /// another sign-in page (the older `/oauth/chooselocation` of a white label).
     pub auth_url: String,
     pub client_id: String,
     pub client_secret: Sensitive<String>,

@@ -77,6 +77,7 @@ impl TestOAuthServer {
         }));
         let app = Router::new()
             .route("/oauth/chooselocation", get(authorize))
+            .route("/v2/oauth/chooselocation", get(authorize))
             .route("/oauth/token", post(token))
             .route("/oauth/locationToken", post(location_token))
             .with_state(Arc::clone(&inner));

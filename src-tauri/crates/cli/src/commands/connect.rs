@@ -196,7 +196,9 @@ pub struct GhlArgs {
     /// The API host (white-label or sandbox).
     #[arg(long, default_value = GHL_API_URL)]
     base_url: String,
-    /// The marketplace host whose /oauth/chooselocation page signs in.
+    /// The marketplace host whose /v2/oauth/chooselocation page signs in (white label:
+    /// https://marketplace.leadconnectorhq.com), or the full URL of another sign-in page, e.g.
+    /// https://marketplace.leadconnectorhq.com/oauth/chooselocation (the older path).
     #[arg(long, default_value = GHL_MARKETPLACE_URL)]
     auth_url: String,
     /// A fixed loopback port for the OAuth redirect, for apps whose redirect URL was

@@ -20,6 +20,7 @@ impl GhlClient {
         let envelope: EventsEnvelope = self
             .send(
                 ApiRequest::get(&["contacts", id, "appointments"])
+                    .record_read()
                     .context(format!("list the appointments of GHL contact {id}")),
             )
             .await?;
@@ -32,6 +33,7 @@ impl GhlClient {
         let envelope: AppointmentEnvelope = self
             .send_calendars(
                 ApiRequest::get(&["calendars", "events", "appointments", id])
+                    .record_read()
                     .context(format!("get GHL appointment {id}")),
             )
             .await?;

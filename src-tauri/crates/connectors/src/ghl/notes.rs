@@ -13,6 +13,7 @@ impl GhlClient {
         let envelope: NotesEnvelope = self
             .send(
                 ApiRequest::get(&["contacts", id, "notes"])
+                    .record_read()
                     .context(format!("list the notes of GHL contact {id}")),
             )
             .await?;
@@ -27,6 +28,7 @@ impl GhlClient {
         let envelope: NoteEnvelope = self
             .send(
                 ApiRequest::get(&["contacts", id, "notes", note])
+                    .record_read()
                     .context(format!("get note {note} of GHL contact {id}")),
             )
             .await?;

@@ -44,6 +44,7 @@ impl GhlClient {
         let envelope: TasksEnvelope = self
             .send(
                 ApiRequest::get(&["contacts", id, "tasks"])
+                    .record_read()
                     .context(format!("list the tasks of GHL contact {id}")),
             )
             .await?;
@@ -58,6 +59,7 @@ impl GhlClient {
         let envelope: TaskEnvelope = self
             .send(
                 ApiRequest::get(&["contacts", id, "tasks", task])
+                    .record_read()
                     .context(format!("get task {task} of GHL contact {id}")),
             )
             .await?;

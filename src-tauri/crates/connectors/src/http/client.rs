@@ -412,13 +412,19 @@ impl HttpClient {
     ) -> BridgeError {
         let context = self.context(request, url);
         match outcome {
-            Ok(answer) => error_from_answer(
-                &self.inner.app,
-                &context,
-                &describe(request, url),
-                answer.status,
-                &answer.body,
-            ),
+            Ok(answer) => {
+                let mut error = error_from_answer(
+                    &self.inner.app,
+                    &context,
+                    &describe(request, url),
+                    answer.status,
+                    &answer.body,
+                );
+                if request.missing_on_bad_request && answer.status == StatusCode::BAD_REQUEST {
+                    error.code = ErrorCode::NotFound;
+                }
+                error
+            }
             Err(failure) => BridgeError::new(
                 ErrorCode::Network,
                 format!(

@@ -18,6 +18,8 @@ pub struct ApiRequest {
     pub(crate) idempotent: bool,
     /// Names the operation and record in errors, e.g. "update GHL contact abc123".
     pub(crate) context: Option<String>,
+    /// A 400 answer means the record asked for does not exist (see [`ApiRequest::record_read`]).
+    pub(crate) missing_on_bad_request: bool,
 }
 
 impl ApiRequest {
@@ -33,6 +35,7 @@ impl ApiRequest {
             body: None,
             idempotent,
             context: None,
+            missing_on_bad_request: false,
         }
     }
 
@@ -87,6 +90,14 @@ impl ApiRequest {
 
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.context = Some(context.into());
+        self
+    }
+
+    /// A read of one record whose absence the app answers with 400 instead of 404 (GHL
+    /// documents 200/400/401 for a contact's or task's route, no 404): a 400 or 404 then comes
+    /// back as `ErrorCode::NotFound`, so callers treat the record as gone.
+    pub fn record_read(mut self) -> Self {
+        self.missing_on_bad_request = true;
         self
     }
 

@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::errors::{ApiError, INVALID_JWT, SCOPE_MISSING, WRONG_AUTH_CLASS};
+use super::errors::{scope_missing, ApiError, INVALID_JWT, WRONG_AUTH_CLASS};
 use super::shared::{lock, AppState, Shared};
 use super::state::{AccessGrant, Data, Location, UserType};
 
@@ -47,7 +47,7 @@ pub(crate) async fn guard(
     } else if let Err(err) = check_version(request.headers(), guard.version) {
         err.into_response()
     } else if !grant.has_scope(scope) {
-        ApiError::unauthorized(SCOPE_MISSING).into_response()
+        scope_missing()
     } else {
         request.extensions_mut().insert(grant);
         next.run(request).await

@@ -1,6 +1,9 @@
 //! GHL's error envelopes. The API is NestJS: errors are `{statusCode, message, error}`, and
 //! validation failures (422) carry `message` as an array of strings. The OAuth token endpoint
-//! answers like an OAuth server instead (`{error, error_description}`).
+//! answers the same DTOs (oauth.json: 400 BadRequestDTO, 401 UnauthorizedDTO, 422
+//! UnprocessableDTO), not RFC 6749's `{error, error_description}`; GHL answers a refresh it
+//! refuses with 400 and a sentence such as "Location is not active"
+//! (GoHighLevel/highlevel-api-docs issue #249).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -26,6 +29,13 @@ pub(crate) const NO_LOCATION_ACCESS: &str = "The token does not have access to t
 pub(crate) const WRONG_AUTH_CLASS: &str =
     "This authClass type is not allowed to access this scope. Please reach out to the Platform team to get it added.";
 pub(crate) const SCOPE_MISSING: &str = "The token is not authorized for this scope.";
+
+/// A token without the route's scope: 401 with the bare `{statusCode, message}` GHL sends
+/// (body quoted in GoHighLevel/highlevel-api-docs issue #217, a PIT lacking a scope).
+pub(crate) fn scope_missing() -> Response {
+    let body = json!({"statusCode": 401, "message": SCOPE_MISSING});
+    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+}
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
@@ -92,7 +102,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Errors of the OAuth token endpoint (RFC 6749 §5.2 shape).
+/// Errors of the OAuth token endpoint, in the spec's DTOs. `error` names the RFC 6749 reason
+/// the fake refused for, only to keep its code readable; it is not sent.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct OAuthError {
     pub status: StatusCode,
@@ -136,9 +147,10 @@ impl OAuthError {
 }
 
 impl IntoResponse for OAuthError {
+    /// `{statusCode, message, error}` with `error` the status's reason phrase, as every other
+    /// GHL route answers. Guess: the sentences of `message` (GHL lists none, issue #249).
     fn into_response(self) -> Response {
-        let body = json!({"error": self.error, "error_description": self.description});
-        (self.status, Json(body)).into_response()
+        ApiError::new(self.status, self.description).into_response()
     }
 }
 
@@ -152,6 +164,15 @@ mod tests {
         assert_eq!(
             body,
             json!({"statusCode": 422, "message": ["property foo should not exist"], "error": "Unprocessable Entity"})
+        );
+    }
+
+    #[test]
+    fn token_errors_are_the_documented_dtos() {
+        let answer = OAuthError::invalid_grant("Invalid grant: refresh token is invalid");
+        assert_eq!(
+            ApiError::new(answer.status, answer.description.clone()).body(),
+            json!({"statusCode": 400, "message": "Invalid grant: refresh token is invalid", "error": "Bad Request"})
         );
     }
 

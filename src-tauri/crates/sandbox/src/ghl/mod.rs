@@ -163,9 +163,31 @@ impl GhlSandbox {
         self.client.clone()
     }
 
-    /// The choose-location page; add `response_type=code&client_id&redirect_uri&scope&state`.
+    /// The choose-location page at GHL's current path (`/v2/oauth/chooselocation`; the older
+    /// `/oauth/chooselocation` is served too); add
+    /// `response_type=code&client_id&redirect_uri&scope&state`.
     pub fn authorize_url(&self) -> String {
-        format!("{}/oauth/chooselocation", self.base_url)
+        format!("{}/v2/oauth/chooselocation", self.base_url)
+    }
+
+    /// Takes `scope` away from every token of the seeded location — its Private Integration
+    /// Token, OAuth access tokens and the refresh grants behind them — as an operator unticking
+    /// it in the app would. From the next request on, the routes needing it answer 401 "The
+    /// token is not authorized for this scope.".
+    pub fn withdraw_scope(&self, scope: &str) {
+        let mut data = lock(&self.shared.data);
+        let location = Some(self.location_id.clone());
+        let all = || ROUTE_SCOPES.iter().map(|s| s.to_string()).collect();
+        for grant in data.tokens.values_mut() {
+            if grant.location_id == location {
+                grant.scopes.get_or_insert_with(all).remove(scope);
+            }
+        }
+        for grant in data.refresh_tokens.values_mut() {
+            if grant.location_id == location {
+                grant.scopes.remove(scope);
+            }
+        }
     }
 
     pub fn stats(&self) -> RequestStats {
@@ -201,6 +223,21 @@ impl Drop for GhlSandbox {
         }
     }
 }
+
+/// Every scope a route of the fake demands (Scopes.md): what a Private Integration Token
+/// created with every box ticked holds.
+const ROUTE_SCOPES: &[&str] = &[
+    "contacts.readonly",
+    "contacts.write",
+    "locations.readonly",
+    "locations/customFields.readonly",
+    "locations/customFields.write",
+    "locations/tasks.readonly",
+    "calendars.readonly",
+    "calendars.write",
+    "calendars/events.readonly",
+    "calendars/events.write",
+];
 
 fn guarded(router: Router<AppState>, shared: &AppState, guard: Guard) -> Router<AppState> {
     router
@@ -271,6 +308,7 @@ fn router(shared: AppState) -> Router {
         .route("/calendars/", get(appointments::calendars))
         .route("/calendars", get(appointments::calendars));
     let events = Router::new()
+        .route("/calendars/events", get(appointments::events))
         .route("/calendars/events/appointments", post(appointments::create))
         .route(
             "/calendars/events/appointments/{eventId}",

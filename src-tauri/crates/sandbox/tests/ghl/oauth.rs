@@ -187,7 +187,9 @@ async fn authorize_approve_exchange_and_rotate() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "codes are single use");
-    assert_eq!(body["error"], "invalid_grant");
+    // oauth.json's BadRequestDTO, not RFC 6749's `{error: "invalid_grant"}`.
+    assert_eq!(body["statusCode"], 400, "{body}");
+    assert!(body["message"].is_string(), "{body}");
 
     let (status, rotated) = token(
         &ghl,
@@ -237,7 +239,8 @@ async fn token_endpoint_validates_like_the_spec() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["error"], "invalid_client");
+    assert_eq!(body["statusCode"], 401, "UnauthorizedDTO: {body}");
+    assert_eq!(body["error"], "Unauthorized");
 
     let (status, body) = token(
         &ghl,

@@ -15,7 +15,7 @@ use bridge_connectors::ghl::wire::{
 };
 use bridge_connectors::ghl::{ChangedContactsQuery, CustomFieldIndex, GhlClient, SearchPage};
 use bridge_core::hash::content_hash;
-use bridge_core::{normalize, BridgeError, Clock, Contact};
+use bridge_core::{normalize, BridgeError, Clock, Contact, ErrorCode};
 use bridge_store::table::activities::{self, Activity, Change};
 use bridge_store::table::custom_fields::{self, CustomField};
 use bridge_store::table::timeline;
@@ -272,23 +272,37 @@ struct Children {
     problems: Vec<String>,
 }
 
+/// The children of each contact, by GHL id. A contact deleted in GHL since it was listed
+/// (GHL answers its lists with 400, the client reports `NotFound`) is left out: its stored
+/// children stay as they are until the contact's own deletion is seen, and the pull goes on.
 async fn fetch_children(
     client: &GhlClient,
     changed: &[ChangedContact],
 ) -> Result<BTreeMap<String, Children>, BridgeError> {
-    futures::stream::iter(changed.iter().map(|c| c.contact.contact_id.clone()))
-        .map(|ghl_id| async move {
-            let (tasks, notes, appointments) = futures::try_join!(
-                client.list_tasks(&ghl_id),
-                client.list_notes(&ghl_id),
-                client.contact_appointments(&ghl_id),
-            )?;
-            let children = children_of(&ghl_id, &tasks, &notes, &appointments);
-            Ok::<_, BridgeError>((ghl_id, children))
-        })
-        .buffer_unordered(CHILD_FETCH_CONCURRENCY)
-        .try_collect()
-        .await
+    let fetched: Vec<Option<(String, Children)>> =
+        futures::stream::iter(changed.iter().map(|c| c.contact.contact_id.clone()))
+            .map(|ghl_id| async move {
+                let lists = futures::try_join!(
+                    client.list_tasks(&ghl_id),
+                    client.list_notes(&ghl_id),
+                    client.contact_appointments(&ghl_id),
+                );
+                match lists {
+                    Ok((tasks, notes, appointments)) => {
+                        let children = children_of(&ghl_id, &tasks, &notes, &appointments);
+                        Ok(Some((ghl_id, children)))
+                    }
+                    Err(e) if e.code == ErrorCode::NotFound => {
+                        tracing::info!(contact = %ghl_id, "GHL contact gone while its children were read");
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .buffer_unordered(CHILD_FETCH_CONCURRENCY)
+            .try_collect()
+            .await?;
+    Ok(fetched.into_iter().flatten().collect())
 }
 
 /// One contact's tasks, notes and appointments as activities. A record that cannot be read is
@@ -460,7 +474,9 @@ pub async fn pull_tasks(
         }
         match client.get_task(&ghl_contact, &task_id).await {
             Ok(task) => store_tasks(store, connection, &[task], clock)?,
-            Err(e) if e.code == bridge_core::ErrorCode::NotFound => activities::mark_deleted(
+            // GHL answers a deleted task (or its deleted contact) with 400, which the client
+            // reports as NotFound: the task is gone, and the pull goes on.
+            Err(e) if e.code == ErrorCode::NotFound => activities::mark_deleted(
                 store.conn(),
                 &connection.id,
                 "task",
