@@ -1,16 +1,58 @@
-//! Appointments: a contact's list (contacts API) and the calendar event CRUD (calendars API,
-//! `Version: 2021-04-15`).
+//! Appointments: the location's calendars and their events by time window, a contact's list
+//! (contacts API, the fallback when the calendars scopes are missing) and the calendar event
+//! CRUD (calendars API, `Version: 2021-04-15`).
 
 use bridge_core::BridgeError;
 
+use chrono::{DateTime, Utc};
+
 use super::wire::{
-    AppointmentEnvelope, AppointmentUpdate, CreateAppointmentBody, DeleteOutcome, EmptyBody,
-    EventsEnvelope, GhlAppointment, NewAppointment,
+    AppointmentEnvelope, AppointmentUpdate, CalendarsEnvelope, CreateAppointmentBody,
+    DeleteOutcome, EmptyBody, EventsEnvelope, GhlAppointment, GhlCalendar, NewAppointment,
 };
 use super::{check_deleted, require_id, GhlClient};
 use crate::http::ApiRequest;
 
 impl GhlClient {
+    /// GET /calendars/?locationId → `{calendars}` (scope `calendars.readonly`).
+    pub async fn list_calendars(&self) -> Result<Vec<GhlCalendar>, BridgeError> {
+        let location = require_id("location", self.location_id())?;
+        let envelope: CalendarsEnvelope = self
+            .send_calendars(
+                ApiRequest::get(&["calendars", ""])
+                    .query("locationId", location)
+                    .context(format!("list the calendars of GHL location {location}")),
+            )
+            .await?;
+        Ok(envelope.calendars)
+    }
+
+    /// GET /calendars/events?locationId&calendarId&startTime&endTime → `{events}`: one
+    /// calendar's events in `[from, to)`, times in epoch milliseconds (scope
+    /// `calendars/events.readonly`).
+    pub async fn calendar_events(
+        &self,
+        calendar_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<GhlAppointment>, BridgeError> {
+        let location = require_id("location", self.location_id())?;
+        let calendar = require_id("calendar", calendar_id)?;
+        let envelope: EventsEnvelope = self
+            .send_calendars(
+                ApiRequest::get(&["calendars", "events"])
+                    .query("locationId", location)
+                    .query("calendarId", calendar)
+                    .query("startTime", from.timestamp_millis().to_string())
+                    .query("endTime", to.timestamp_millis().to_string())
+                    .context(format!(
+                        "list the events of GHL calendar {calendar} from {from} to {to}"
+                    )),
+            )
+            .await?;
+        Ok(envelope.events)
+    }
+
     /// GET /contacts/{contactId}/appointments → `{events}`.
     pub async fn contact_appointments(
         &self,

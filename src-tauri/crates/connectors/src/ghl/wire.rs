@@ -17,8 +17,8 @@ mod task;
 mod time;
 
 pub use appointment::{
-    AppointmentEnvelope, AppointmentStatus, AppointmentUpdate, EventsEnvelope, GhlAppointment,
-    MeetingLocationType, NewAppointment,
+    AppointmentEnvelope, AppointmentStatus, AppointmentUpdate, CalendarsEnvelope, EventsEnvelope,
+    GhlAppointment, GhlCalendar, MeetingLocationType, NewAppointment,
 };
 pub(crate) use appointment::{CreateAppointmentBody, EmptyBody};
 pub use contact::{

@@ -190,6 +190,23 @@ impl GhlSandbox {
         }
     }
 
+    /// Gives `scope` back to every token of the seeded location (undoes
+    /// [`GhlSandbox::withdraw_scope`]).
+    pub fn restore_scope(&self, scope: &str) {
+        let mut data = lock(&self.shared.data);
+        let location = Some(self.location_id.clone());
+        for grant in data.tokens.values_mut() {
+            if let (true, Some(scopes)) = (grant.location_id == location, grant.scopes.as_mut()) {
+                scopes.insert(scope.to_string());
+            }
+        }
+        for grant in data.refresh_tokens.values_mut() {
+            if grant.location_id == location {
+                grant.scopes.insert(scope.to_string());
+            }
+        }
+    }
+
     pub fn stats(&self) -> RequestStats {
         lock(&self.shared.stats).clone()
     }

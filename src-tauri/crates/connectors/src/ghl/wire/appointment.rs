@@ -187,6 +187,25 @@ pub struct EventsEnvelope {
     pub events: Vec<GhlAppointment>,
 }
 
+/// `{events}` is also the answer of GET /calendars/events (GetCalendarEventsSuccessfulResponseDTO,
+/// items CalendarEventDTO).
+
+/// One calendar of the location (CalendarDTO, the fields a read needs).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GhlCalendar {
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+/// `{calendars}` — GET /calendars/ (CalendarsGetSuccessfulResponseDTO).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CalendarsEnvelope {
+    #[serde(deserialize_with = "null_as_default")]
+    pub calendars: Vec<GhlCalendar>,
+}
+
 /// `{event}` — GET /calendars/events/appointments/{eventId}.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AppointmentEnvelope {
