@@ -56,16 +56,16 @@ async fn each_missing_scope_is_named_in_one_sentence() {
         );
         let text = String::from_utf8_lossy(&output.stdout);
         let failed: Vec<&str> = text.lines().filter(|l| l.contains("FAIL")).collect();
-        assert_eq!(failed.len(), 1, "only {capability} fails without {scope}:\n{text}");
+        assert_eq!(
+            failed.len(),
+            1,
+            "only {capability} fails without {scope}:\n{text}"
+        );
         let line = failed[0];
         assert!(
             line.contains(&format!("FAIL {capability}:")) && line.contains(scope),
             "the sentence names the capability and the scope: {line}"
         );
-        assert_eq!(
-            line.matches(". ").count() + 1,
-            1,
-            "one sentence: {line}"
-        );
+        assert_eq!(line.matches(". ").count() + 1, 1, "one sentence: {line}");
     }
 }

@@ -57,7 +57,11 @@ async fn a_task_deleted_in_ghl_between_two_syncs_does_not_stop_the_second() {
         .send()
         .await
         .unwrap();
-    assert_eq!(missing.status(), 400, "the fake answers a missing task as GHL documents");
+    assert_eq!(
+        missing.status(),
+        400,
+        "the fake answers a missing task as GHL documents"
+    );
 
     let second = pair.bridge(&["sync", "--json"]);
     assert_success("the sync after the task was deleted", &second);

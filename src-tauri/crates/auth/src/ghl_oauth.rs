@@ -185,8 +185,8 @@ mod tests {
 
     #[test]
     fn the_older_authorize_page_stays_usable_when_named() {
-        let older = Url::parse("https://marketplace.leadconnectorhq.com/oauth/chooselocation")
-            .unwrap();
+        let older =
+            Url::parse("https://marketplace.leadconnectorhq.com/oauth/chooselocation").unwrap();
         let endpoints = GhlEndpoints::new(&older, &Url::parse(GHL_API_URL).unwrap());
         assert_eq!(endpoints.authorize_url, older);
     }

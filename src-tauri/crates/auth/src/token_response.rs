@@ -325,7 +325,6 @@ mod tests {
 
     #[test]
     fn other_errors_keep_the_providers_words() {
-
         let err = token_error(
             "GHL",
             Grant::AuthorizationCode,

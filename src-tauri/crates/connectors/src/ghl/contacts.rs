@@ -20,7 +20,11 @@ impl GhlClient {
     pub async fn get_contact(&self, contact_id: &str) -> Result<GhlContact, BridgeError> {
         let id = require_id("contact", contact_id)?;
         let envelope: ContactEnvelope = self
-            .send(ApiRequest::get(&["contacts", id]).record_read().context(format!("get GHL contact {id}")))
+            .send(
+                ApiRequest::get(&["contacts", id])
+                    .record_read()
+                    .context(format!("get GHL contact {id}")),
+            )
             .await?;
         Ok(envelope.contact)
     }

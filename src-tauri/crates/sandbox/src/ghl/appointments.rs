@@ -293,8 +293,8 @@ pub(crate) async fn events(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let param = |name: &str| query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let location_id =
-        param("locationId").ok_or_else(|| ApiError::unprocessable_one("locationId should not be empty"))?;
+    let location_id = param("locationId")
+        .ok_or_else(|| ApiError::unprocessable_one("locationId should not be empty"))?;
     grant.check_location(location_id)?;
     let millis = |name: &str| -> Result<DateTime<Utc>, ApiError> {
         let raw = param(name)

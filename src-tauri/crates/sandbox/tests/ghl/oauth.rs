@@ -211,7 +211,10 @@ async fn authorize_approve_exchange_and_rotate() {
         StatusCode::BAD_REQUEST,
         "a spent refresh token fails"
     );
-    assert_eq!(body["statusCode"], 400, "oauth.json's BadRequestDTO: {body}");
+    assert_eq!(
+        body["statusCode"], 400,
+        "oauth.json's BadRequestDTO: {body}"
+    );
 
     let (status, _) = token(
         &ghl,

@@ -60,7 +60,10 @@ pub(super) async fn checks(
     checks.push(scoped(
         "tasks",
         "locations/tasks.readonly",
-        client.search_location_tasks(0, Some(false)).await.map(|_| ()),
+        client
+            .search_location_tasks(0, Some(false))
+            .await
+            .map(|_| ()),
         "the location's open tasks can be searched",
     ));
     checks.extend(calendar_checks(&client, clock.as_ref()).await);
@@ -128,12 +131,7 @@ fn is_scope_refusal(e: &BridgeError) -> bool {
 }
 
 /// OK, or one sentence: the scope to add when GHL refused for it, else GHL's own words.
-fn scoped(
-    capability: &str,
-    scope: &str,
-    result: Result<(), BridgeError>,
-    proven: &str,
-) -> Check {
+fn scoped(capability: &str, scope: &str, result: Result<(), BridgeError>, proven: &str) -> Check {
     match result {
         Ok(()) => Check::ok(capability, proven),
         Err(e) if is_scope_refusal(&e) => Check::failed(

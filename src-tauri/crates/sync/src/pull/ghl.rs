@@ -279,29 +279,30 @@ async fn fetch_children(
     client: &GhlClient,
     changed: &[ChangedContact],
 ) -> Result<BTreeMap<String, Children>, BridgeError> {
-    let fetched: Vec<Option<(String, Children)>> =
-        futures::stream::iter(changed.iter().map(|c| c.contact.contact_id.clone()))
-            .map(|ghl_id| async move {
-                let lists = futures::try_join!(
-                    client.list_tasks(&ghl_id),
-                    client.list_notes(&ghl_id),
-                    client.contact_appointments(&ghl_id),
-                );
-                match lists {
-                    Ok((tasks, notes, appointments)) => {
-                        let children = children_of(&ghl_id, &tasks, &notes, &appointments);
-                        Ok(Some((ghl_id, children)))
-                    }
-                    Err(e) if e.code == ErrorCode::NotFound => {
-                        tracing::info!(contact = %ghl_id, "GHL contact gone while its children were read");
-                        Ok(None)
-                    }
-                    Err(e) => Err(e),
-                }
-            })
-            .buffer_unordered(CHILD_FETCH_CONCURRENCY)
-            .try_collect()
-            .await?;
+    let fetched: Vec<Option<(String, Children)>> = futures::stream::iter(
+        changed.iter().map(|c| c.contact.contact_id.clone()),
+    )
+    .map(|ghl_id| async move {
+        let lists = futures::try_join!(
+            client.list_tasks(&ghl_id),
+            client.list_notes(&ghl_id),
+            client.contact_appointments(&ghl_id),
+        );
+        match lists {
+            Ok((tasks, notes, appointments)) => {
+                let children = children_of(&ghl_id, &tasks, &notes, &appointments);
+                Ok(Some((ghl_id, children)))
+            }
+            Err(e) if e.code == ErrorCode::NotFound => {
+                tracing::info!(contact = %ghl_id, "GHL contact gone while its children were read");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    })
+    .buffer_unordered(CHILD_FETCH_CONCURRENCY)
+    .try_collect()
+    .await?;
     Ok(fetched.into_iter().flatten().collect())
 }
 

@@ -179,16 +179,14 @@ pub struct AppointmentUpdate {
 #[derive(Debug, Clone, Copy, Serialize)]
 pub(crate) struct EmptyBody {}
 
-/// `{events}` — GET /contacts/{id}/appointments.
+/// `{events}` — GET /contacts/{id}/appointments, and GET /calendars/events
+/// (GetCalendarEventsSuccessfulResponseDTO, items CalendarEventDTO).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct EventsEnvelope {
     #[serde(deserialize_with = "null_as_default")]
     pub events: Vec<GhlAppointment>,
 }
-
-/// `{events}` is also the answer of GET /calendars/events (GetCalendarEventsSuccessfulResponseDTO,
-/// items CalendarEventDTO).
 
 /// One calendar of the location (CalendarDTO, the fields a read needs).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
