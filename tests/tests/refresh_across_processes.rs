@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bridge_auth::{FileStore, LoopbackOptions, Sensitive, TokenSet, TokenStore, SECRETS_FILE_NAME};
 use bridge_core::SystemClock;
-use bridge_sandbox::{GhlConfig, GhlSandbox};
+use bridge_sandbox::{FaultConfig, GhlConfig, GhlSandbox};
 use bridge_store::Store;
 use bridge_sync::connections::{connect_ghl_oauth, GhlOauthConnect};
 use bridge_tests::browser;
@@ -96,6 +96,12 @@ async fn two_processes_refreshing_one_rotating_token_spend_it_once() {
         .set(&connection.secret_ref, &tokens.to_secret_json().unwrap())
         .unwrap();
     let refreshes_before = sandbox.stats().count("POST", "/oauth/token");
+    // Every answer takes a second: the second process reads the expired token while the
+    // first one's refresh is still in flight, whichever starts first.
+    sandbox.set_faults(FaultConfig {
+        latency: Duration::from_secs(1),
+        ..FaultConfig::none()
+    });
 
     let path = scratch.path().to_path_buf();
     let (a, b) = tokio::task::spawn_blocking(move || {
