@@ -176,31 +176,27 @@ pub fn runs(context: &Context, json: bool) -> Result<(), BridgeError> {
 
 /// Queues every dead letter again and syncs, so each is sent once more (with current values).
 pub async fn retry_dead_letters(context: &Context, json: bool) -> Result<(), BridgeError> {
-    let requeued = {
-        let store = Store::open(&context.db_path)?;
-        operations::retry_dead(store.conn(), SystemClock.now())?
-    };
-    if !json {
-        line(&format!("{requeued} dead letters queued again."))?;
-    }
-    sync(
-        context,
-        SyncOptions {
-            dry_run: false,
-            json,
-            pair: None,
-            ghl: None,
-            max_overwrite: 20.0,
-            wait: bridge_sync::lease::DEFAULT_WAIT,
-        },
+    let mut store = Store::open(&context.db_path)?;
+    let dead = operations::dead_letters(store.conn())?.len();
+    // Queued again and synced under one lease, so no other sync sees them half-way.
+    let outcomes = service::retry_dead_letters(
+        &mut store,
+        token_store(context),
+        Arc::new(SystemClock),
+        &AtomicBool::new(false),
+        &mut |_, _| {},
     )
     .await?;
-    let store = Store::open(&context.db_path)?;
-    let left = operations::dead_letters(store.conn())?.len();
-    if !json {
-        line(&format!("{left} dead letters left."))?;
+    if json {
+        return print_json(&outcomes);
     }
-    Ok(())
+    line(&format!("{dead} dead letters queued again."))?;
+    let ghl = service::hub(&store, None)?;
+    for outcome in &outcomes {
+        summary(&ghl.name, outcome)?;
+    }
+    let left = operations::dead_letters(store.conn())?.len();
+    line(&format!("{left} dead letters left."))
 }
 
 pub fn conflicts(
