@@ -42,6 +42,9 @@ async fn a_member_changed_after_its_page_was_read_is_read_again_by_the_next_scan
     let first: AppPage = scan.try_next().await.unwrap().expect("a first page");
     let changed = first.records[0].remote_id.clone();
     edit_novi_member(&pair, &changed, json!({"LastName": "Changed-Mid-Scan"})).await;
+    // A scan is long with many pages: past the overlap each scan re-reads (10 s), so a cursor
+    // set to the scan's end would pass the change.
+    tokio::time::sleep(std::time::Duration::from_secs(11)).await;
     let mut cursor = first.cursor;
     let mut pages = 1;
     while let Some(page) = scan.try_next().await.unwrap() {
