@@ -418,6 +418,54 @@ mod tests {
     }
 
     #[test]
+    fn a_contact_stored_after_a_plan_read_is_due_for_the_next_plan() {
+        let store = Store::open_in_memory().unwrap();
+        let conn_id = ghl_connection(store.conn(), "Main");
+        let app_id = ghl_connection(store.conn(), "App");
+        let link = |contact_id: &str, remote_id: &str| {
+            crate::table::links::upsert(
+                store.conn(),
+                &crate::table::links::LinkRow {
+                    contact_id: contact_id.into(),
+                    connection_id: app_id.clone(),
+                    object_kind: "contact".into(),
+                    local_object_id: None,
+                    remote_id: remote_id.into(),
+                    last_written_hash: None,
+                    last_seen_hash: None,
+                },
+                at(2),
+            )
+            .unwrap();
+        };
+        let (first, _) =
+            upsert_from_ghl(store.conn(), &conn_id, &ada(), &keys(), "h1", at(2)).unwrap();
+        link(&first, "m1");
+        // A plan reads up to the newest change stored then…
+        let planned_through = newest_update(store.conn(), &conn_id).unwrap();
+        assert_eq!(planned_through, Some(timestamp(at(2))));
+        // …and a pull stores a change while it plans (at 3), before it ends (at 4).
+        let grace = Contact {
+            contact_id: "ghl-2".into(),
+            email: Some("grace@example.com".into()),
+            ..Contact::default()
+        };
+        let (second, _) =
+            upsert_from_ghl(store.conn(), &conn_id, &grace, &keys(), "h2", at(3)).unwrap();
+        link(&second, "m2");
+        let due = |since: &str| changed_or_unlinked(store.conn(), &conn_id, &app_id, Some(since));
+        let from_read = planned_through.unwrap();
+        assert!(
+            due(&from_read).unwrap().contains(&second),
+            "the change is due"
+        );
+        assert!(
+            due(&timestamp(at(4))).unwrap().is_empty(),
+            "a cursor set to the plan's end would have passed it"
+        );
+    }
+
+    #[test]
     fn upsert_inserts_then_skips_unchanged_then_updates() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
