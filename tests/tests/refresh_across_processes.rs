@@ -31,15 +31,20 @@ fn doctor(scratch: &std::path::Path) -> std::process::Child {
         .unwrap()
 }
 
-/// Whether the GHL sign-in check of a `bridge doctor --json` run passed.
+/// Whether a `bridge doctor --json` run got past GHL's sign-in: no failed sign-in check (a
+/// refused refresh is one), and GHL answered a check.
 fn signed_in(output: &Output) -> bool {
     let reports: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-    reports
+    let checks: Vec<Value> = reports
         .as_array()
         .into_iter()
         .flatten()
         .flat_map(|r| r["checks"].as_array().cloned().unwrap_or_default())
-        .any(|c| c["capability"] == "sign-in" && c["ok"] == true)
+        .collect();
+    let refused = checks
+        .iter()
+        .any(|c| c["capability"] == "sign-in" && c["ok"] != true);
+    !refused && checks.iter().any(|c| c["ok"] == true)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
