@@ -1,5 +1,6 @@
 // @ts-check
 import js from "@eslint/js";
+import jsxA11y from "eslint-plugin-jsx-a11y";
 import reactHooks from "eslint-plugin-react-hooks";
 import { defineConfig } from "eslint/config";
 import globals from "globals";
@@ -63,7 +64,8 @@ export default defineConfig(
   },
   {
     files: ["src/**/*.{ts,tsx}"],
-    extends: [reactHooks.configs.flat["recommended-latest"]],
+    // jsx-a11y's strict set: the accessibility baseline (issue 15) allows no warning.
+    extends: [reactHooks.configs.flat["recommended-latest"], jsxA11y.flatConfigs.strict],
     languageOptions: { globals: globals.browser },
     rules: {
       "no-restricted-imports": [
