@@ -1,5 +1,6 @@
 import { useState } from "react";
 import type { FormEvent, ReactNode } from "react";
+import { Tabs } from "../../components/Tabs";
 
 export type AddRequest =
   | { kind: "ghl-token"; name: string; locationId: string; token: string; baseUrl: string }
@@ -28,14 +29,14 @@ export type AddRequest =
 
 type Kind = AddRequest["kind"];
 
-const TABS: { kind: Kind; label: string }[] = [
-  { kind: "ghl-oauth", label: "GoHighLevel (OAuth)" },
-  { kind: "ghl-token", label: "GoHighLevel (token)" },
-  { kind: "novi", label: "Novi AMS" },
-  { kind: "ninox", label: "Ninox" },
-  { kind: "connectif", label: "Connectif" },
-  { kind: "niftyimages", label: "NiftyImages" },
-  { kind: "nifty-oauth", label: "Nifty (OAuth)" },
+const TABS: { key: Kind; label: string }[] = [
+  { key: "ghl-oauth", label: "GoHighLevel (OAuth)" },
+  { key: "ghl-token", label: "GoHighLevel (token)" },
+  { key: "novi", label: "Novi AMS" },
+  { key: "ninox", label: "Ninox" },
+  { key: "connectif", label: "Connectif" },
+  { key: "niftyimages", label: "NiftyImages" },
+  { key: "nifty-oauth", label: "Nifty (OAuth)" },
 ];
 
 /** The kinds whose button starts a browser sign-in. */
@@ -132,103 +133,91 @@ export function AddConnection({ busy, onSubmit }: Props) {
       <h2 id="add-heading" className="card-title">
         Add a connection
       </h2>
-      <div className="tabs" role="tablist">
-        {TABS.map((tab) => (
-          <button
-            key={tab.kind}
-            type="button"
-            role="tab"
-            aria-selected={tab.kind === kind}
-            className={tab.kind === kind ? "tab active" : "tab"}
-            onClick={() => setKind(tab.kind)}
-          >
-            {tab.label}
-          </button>
-        ))}
-      </div>
-      <form key={kind} className="form" onSubmit={submit}>
-        {kind === "ghl-oauth" ? (
-          <>
-            <p className="muted">
-              Your GHL Marketplace app's client id and secret. Contact Bridge opens the sign-in page
-              in your browser and listens on 127.0.0.1 for the answer.
-            </p>
-            <Field label="Client id" name="clientId" required />
-            <Field label="Client secret" name="clientSecret" type="password" required />
-            <Field label="API host (white-label)" name="baseUrl" placeholder="https://services.leadconnectorhq.com" />
-            <Field label="Sign-in host" name="authUrl" placeholder="https://marketplace.gohighlevel.com" />
-          </>
-        ) : null}
-        {kind === "ghl-token" ? (
-          <>
-            <p className="muted">A Private Integration Token from the sub-account's settings.</p>
-            <Field label="Location id" name="locationId" required />
-            <Field label="Private Integration Token" name="token" type="password" required />
-            <Field label="API host (white-label)" name="baseUrl" placeholder="https://services.leadconnectorhq.com" />
-          </>
-        ) : null}
-        {kind === "novi" ? (
-          <>
-            <Field label="API root" name="baseUrl" placeholder="https://your-association.org/api" required />
-            <Field label="API key" name="apiKey" type="password" required />
-            <Field label="Requests per second" name="ratePerSecond" placeholder="10" />
-          </>
-        ) : null}
-        {kind === "ninox" ? (
-          <>
-            <Field label="API address" name="baseUrl" placeholder="https://api.ninox.com/v1" required />
-            <Field label="API key" name="apiKey" type="password" required />
-            <Field label="Team id" name="team" required />
-            <Field label="Database id" name="database" required />
-            <Field label="Table id" name="table" required />
-          </>
-        ) : null}
-        {kind === "connectif" ? (
-          <>
-            <p className="muted">
-              An API key from Connectif&apos;s Settings → API keys, with contacts read and write and
-              custom events write.
-            </p>
-            <Field label="API key (keyId:keySecret)" name="apiKey" type="password" required />
-            <Field label="API host" name="baseUrl" placeholder="https://api.connectif.cloud" />
-            <Field label="Tags checkbox field id" name="tagsField" placeholder="ghl-tags (tags stay out if empty)" />
-          </>
-        ) : null}
-        {kind === "niftyimages" ? (
-          <>
-            <p className="muted">
-              The API key of a Custom Data Store with a unique field (e.g. email): contacts are
-              written as its rows.
-            </p>
-            <Field label="Data store API key" name="apiKey" type="password" required />
-            <Field label="API root" name="baseUrl" placeholder="https://api.niftyimages.com/v1" />
-          </>
-        ) : null}
-        {kind === "nifty-oauth" ? (
-          <>
-            <p className="muted">
-              Your Nifty app&apos;s client id and secret. Contact Bridge opens Nifty&apos;s consent
-              page in your browser and listens on 127.0.0.1 for the answer; the project&apos;s tasks
-              then sync with GHL.
-            </p>
-            <Field label="Client id" name="clientId" required />
-            <Field label="Client secret" name="clientSecret" type="password" required />
-            <Field label="Project id" name="projectId" required />
-            <Field label="Task group id (optional)" name="taskGroupId" placeholder="the project's first group" />
-            <Field label="API root" name="baseUrl" placeholder="https://openapi.niftypm.com/api/v1.0" />
-          </>
-        ) : null}
-        <Field label="Name (optional)" name="name" />
-        <div className="actions">
-          <button type="submit" className="button primary" disabled={busy}>
-            {kind === "ghl-oauth"
-              ? "Sign in with GoHighLevel"
-              : kind === "nifty-oauth"
-                ? "Sign in with Nifty"
-                : "Connect"}
-          </button>
-        </div>
-      </form>
+      <Tabs id="add-connection" label="Kind of connection" tabs={TABS} selected={kind} onSelect={setKind}>
+        <form key={kind} className="form" onSubmit={submit}>
+          {kind === "ghl-oauth" ? (
+            <>
+              <p className="muted">
+                Your GHL Marketplace app's client id and secret. Contact Bridge opens the sign-in page
+                in your browser and listens on 127.0.0.1 for the answer.
+              </p>
+              <Field label="Client id" name="clientId" required />
+              <Field label="Client secret" name="clientSecret" type="password" required />
+              <Field label="API host (white-label)" name="baseUrl" placeholder="https://services.leadconnectorhq.com" />
+              <Field label="Sign-in host" name="authUrl" placeholder="https://marketplace.gohighlevel.com" />
+            </>
+          ) : null}
+          {kind === "ghl-token" ? (
+            <>
+              <p className="muted">A Private Integration Token from the sub-account's settings.</p>
+              <Field label="Location id" name="locationId" required />
+              <Field label="Private Integration Token" name="token" type="password" required />
+              <Field label="API host (white-label)" name="baseUrl" placeholder="https://services.leadconnectorhq.com" />
+            </>
+          ) : null}
+          {kind === "novi" ? (
+            <>
+              <Field label="API root" name="baseUrl" placeholder="https://your-association.org/api" required />
+              <Field label="API key" name="apiKey" type="password" required />
+              <Field label="Requests per second" name="ratePerSecond" placeholder="10" />
+            </>
+          ) : null}
+          {kind === "ninox" ? (
+            <>
+              <Field label="API address" name="baseUrl" placeholder="https://api.ninox.com/v1" required />
+              <Field label="API key" name="apiKey" type="password" required />
+              <Field label="Team id" name="team" required />
+              <Field label="Database id" name="database" required />
+              <Field label="Table id" name="table" required />
+            </>
+          ) : null}
+          {kind === "connectif" ? (
+            <>
+              <p className="muted">
+                An API key from Connectif&apos;s Settings → API keys, with contacts read and write and
+                custom events write.
+              </p>
+              <Field label="API key (keyId:keySecret)" name="apiKey" type="password" required />
+              <Field label="API host" name="baseUrl" placeholder="https://api.connectif.cloud" />
+              <Field label="Tags checkbox field id" name="tagsField" placeholder="ghl-tags (tags stay out if empty)" />
+            </>
+          ) : null}
+          {kind === "niftyimages" ? (
+            <>
+              <p className="muted">
+                The API key of a Custom Data Store with a unique field (e.g. email): contacts are
+                written as its rows.
+              </p>
+              <Field label="Data store API key" name="apiKey" type="password" required />
+              <Field label="API root" name="baseUrl" placeholder="https://api.niftyimages.com/v1" />
+            </>
+          ) : null}
+          {kind === "nifty-oauth" ? (
+            <>
+              <p className="muted">
+                Your Nifty app&apos;s client id and secret. Contact Bridge opens Nifty&apos;s consent
+                page in your browser and listens on 127.0.0.1 for the answer; the project&apos;s tasks
+                then sync with GHL.
+              </p>
+              <Field label="Client id" name="clientId" required />
+              <Field label="Client secret" name="clientSecret" type="password" required />
+              <Field label="Project id" name="projectId" required />
+              <Field label="Task group id (optional)" name="taskGroupId" placeholder="the project's first group" />
+              <Field label="API root" name="baseUrl" placeholder="https://openapi.niftypm.com/api/v1.0" />
+            </>
+          ) : null}
+          <Field label="Name (optional)" name="name" />
+          <div className="actions">
+            <button type="submit" className="button primary" disabled={busy}>
+              {kind === "ghl-oauth"
+                ? "Sign in with GoHighLevel"
+                : kind === "nifty-oauth"
+                  ? "Sign in with Nifty"
+                  : "Connect"}
+            </button>
+          </div>
+        </form>
+      </Tabs>
     </section>
   );
 }
