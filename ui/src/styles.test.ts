@@ -1,0 +1,54 @@
+/// <reference types="node" />
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+// Read as text: Vitest hands CSS imports to tests empty.
+const css = readFileSync(join(import.meta.dirname, "styles.css"), "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
+
+/** A custom property's value from the stylesheet's `:root`. */
+function variable(name: string): string {
+  const found = new RegExp(`--${name}:\\s*(#[0-9a-fA-F]{6})\\s*;`).exec(css);
+  if (!found?.[1]) throw new Error(`--${name} is not a #rrggbb colour in styles.css`);
+  return found[1];
+}
+
+/** WCAG 2 relative luminance of a #rrggbb colour. */
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+function contrast(a: string, b: string): number {
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (light! + 0.05) / (dark! + 0.05);
+}
+
+/** The declarations of the first rule whose selector list contains `selector`. */
+function rule(selector: string): string {
+  const at = css.split("}").find((block) => block.split("{")[0]!.split(",").some((s) => s.trim() === selector));
+  if (!at) throw new Error(`no rule for ${selector} in styles.css`);
+  return at.split("{")[1]!;
+}
+
+describe("styles (WCAG 1.4.11 non-text contrast)", () => {
+  it("draws every control's edge and the focus ring at 3:1 or more against the surface and the page", () => {
+    for (const name of ["color-control-border", "color-focus"]) {
+      for (const background of ["color-surface", "color-bg", "color-sidebar"]) {
+        expect(contrast(variable(name), variable(background)), `${name} on ${background}`).toBeGreaterThanOrEqual(3);
+      }
+    }
+    // The check above proves nothing unless the controls use that colour.
+    for (const selector of [".field input", "select", ".search", ".button"]) {
+      expect(rule(selector), selector).toMatch(/border: 1px solid var\(--color-control-border\)/);
+    }
+  });
+
+  it("shows a focus ring on whatever has keyboard focus", () => {
+    expect(rule(":focus-visible")).toMatch(/outline: 2px solid var\(--color-focus\)/);
+    expect(css).not.toMatch(/:focus-visible\s*{[^}]*outline:\s*(none|0)/);
+  });
+});
