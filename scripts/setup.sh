@@ -9,12 +9,13 @@ cd "$root"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Build: WebKitGTK and friends for the Tauri shell. Tests: Xvfb and WebKitWebDriver for the
-# desktop e2e suite; dbus + gnome-keyring so keychain tests can run against a real Secret Service.
+# desktop e2e suite; dbus + gnome-keyring so keychain tests can run against a real Secret Service;
+# x11-utils (xwininfo) so the installer check sees the installed app's window.
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
   libssl-dev libsoup-3.0-dev libdbus-1-dev
-  webkit2gtk-driver xvfb xauth dbus-x11 gnome-keyring libsecret-tools
+  webkit2gtk-driver xvfb xauth dbus-x11 gnome-keyring libsecret-tools x11-utils
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything (scripts/setup.sh) and runs every check and test Contact Bridge has:
 # formatting, clippy, the Rust tests of the whole workspace, the UI's lint, type check and
-# unit tests, a build of the desktop app, and the desktop e2e suite in a real window.
+# unit tests, a build of the desktop app with its .deb and .rpm, an install of the .deb, and the
+# desktop e2e suite in a real window.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -36,8 +37,12 @@ rm -rf "$keyring_home"
 say "UI: lint, type check, unit tests"
 (cd ui && npm run --silent lint && npm run --silent typecheck && npm test --silent)
 
-say "Desktop app build (assets embedded, no installer bundles)"
-ui/node_modules/.bin/tauri build --debug --no-bundle
+say "Desktop app build (assets embedded) and its .deb and .rpm installers"
+# One debug build; the bundles reuse its binary (AppImage is left out: it downloads its tools).
+ui/node_modules/.bin/tauri build --debug --bundles deb,rpm
+
+say "Installers: install the .deb, start the installed app under Xvfb, see its window, remove it"
+scripts/installers.sh
 
 say "Desktop e2e suite (Xvfb + tauri-driver + WebKitWebDriver)"
 xvfb-run -a -s "-screen 0 1280x1024x24" scripts/e2e.sh
