@@ -9,6 +9,7 @@ import { AddConnection, SIGN_IN_KINDS } from "./connections/AddConnection";
 import type { AddRequest } from "./connections/AddConnection";
 import { ConnectionList } from "./connections/ConnectionList";
 import { SandboxCard } from "./connections/SandboxCard";
+import { Loading } from "../components/Loading";
 
 const blank = (text: string) => (text === "" ? null : text);
 
@@ -147,9 +148,7 @@ export function ConnectionsPage() {
       {error ? <ErrorBox title="That did not work." error={error} /> : null}
       {waitingForBrowser ? <OauthWaiting link={link} /> : null}
       {state.status === "loading" ? (
-        <p className="muted" role="status">
-          Loading connections…
-        </p>
+        <Loading>Loading connections…</Loading>
       ) : null}
       {state.status === "failed" ? (
         <ErrorBox title="The connections could not be read." error={state.error} />

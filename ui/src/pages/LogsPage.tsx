@@ -1,5 +1,6 @@
 import { useCallback, useState } from "react";
 import { ErrorBox } from "../components/ErrorBox";
+import { Loading } from "../components/Loading";
 import { PageHeader } from "../components/PageHeader";
 import { useLoad } from "../hooks/useLoad";
 import { api } from "../platform";
@@ -48,6 +49,7 @@ export function LogsPage() {
           Refresh
         </button>
       </div>
+      {lines.status === "loading" ? <Loading>Reading the log…</Loading> : null}
       {lines.status === "failed" ? <ErrorBox title="The log could not be read." error={lines.error} /> : null}
       {lines.status === "ready" ? (
         lines.data.length === 0 ? (

@@ -9,6 +9,7 @@ import type { MappingEditor, MappingLine, PreviewRecordView, Problem } from "../
 import { LineTable } from "./mappings/LineTable";
 import { MappingCanvas } from "./mappings/MappingCanvas";
 import { PreviewTable } from "./mappings/PreviewTable";
+import { Loading } from "../components/Loading";
 
 function Editor({ editor }: { editor: MappingEditor }) {
   const [lines, setLines] = useState<MappingLine[]>(editor.mapping.fields);
@@ -186,9 +187,7 @@ export function MappingsPage() {
         </div>
       ) : null}
       {editor.status === "loading" && chosen ? (
-        <p className="muted" role="status">
-          Reading both sides&apos; fields…
-        </p>
+        <Loading>Reading both sides&apos; fields…</Loading>
       ) : null}
       {editor.status === "failed" ? (
         <ErrorBox title="The mapping could not be loaded." error={editor.error} />

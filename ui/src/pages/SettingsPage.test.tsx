@@ -1,12 +1,12 @@
 import { render, screen } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { api, BridgeError, NOT_IN_DESKTOP_APP_MESSAGE } from "../platform";
 import type { AppInfo } from "../platform";
 import { SettingsPage } from "./SettingsPage";
 
 vi.mock(import("../platform"), async (importOriginal) => {
   const actual = await importOriginal();
-  return { ...actual, api: { ...actual.api, appInfo: vi.fn() } };
+  return { ...actual, api: { ...actual.api, appInfo: vi.fn(), getSettings: vi.fn() } };
 });
 
 const INFO: AppInfo = {
@@ -17,11 +17,15 @@ const INFO: AppInfo = {
 };
 
 describe("SettingsPage", () => {
+  beforeEach(() => {
+    vi.mocked(api.getSettings).mockResolvedValue({ scheduleMinutes: null, maxOverwritePercent: 20 });
+  });
+
   it("shows a loading state while app info is pending", () => {
     vi.mocked(api.appInfo).mockReturnValue(new Promise(() => {}));
     render(<SettingsPage />);
 
-    expect(screen.getByRole("status")).toHaveTextContent("Loading");
+    expect(screen.getByText("Loading app information…")).toHaveRole("status");
     expect(screen.queryByTestId("info-version")).not.toBeInTheDocument();
     expect(screen.getByTestId("page-heading")).toHaveTextContent("Settings");
   });

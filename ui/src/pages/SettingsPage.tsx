@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import type { FormEvent } from "react";
 import { PageHeader } from "../components/PageHeader";
 import { ErrorBox } from "../components/ErrorBox";
+import { Loading } from "../components/Loading";
 import { useAction } from "../hooks/useAction";
 import { api, toBridgeError } from "../platform";
 import type { AppInfo, AppSettings, BridgeError } from "../platform";
@@ -35,11 +36,7 @@ function useAppInfo(): AppInfoState {
 function AppInfoDetails({ state }: { state: AppInfoState }) {
   switch (state.status) {
     case "loading":
-      return (
-        <p className="muted" role="status">
-          Loading app information…
-        </p>
-      );
+      return <Loading>Loading app information…</Loading>;
     case "failed":
       return (
         <div className="error-box" role="alert">
@@ -84,6 +81,8 @@ function AppInfoDetails({ state }: { state: AppInfoState }) {
 /** The schedule and the circuit breaker, saved beside the database. */
 function SyncSettings() {
   const [settings, setSettings] = useState<AppSettings | null>(null);
+  // A failed read shows its error: defaults in the form would look read, and Save would write them.
+  const [readError, setReadError] = useState<BridgeError | null>(null);
   const [saved, setSaved] = useState(false);
   const { busy, error, run } = useAction();
 
@@ -91,14 +90,15 @@ function SyncSettings() {
     let active = true;
     api.getSettings().then(
       (loaded) => active && setSettings(loaded),
-      () => active && setSettings({ scheduleMinutes: null, maxOverwritePercent: 20 }),
+      (e: unknown) => active && setReadError(toBridgeError(e)),
     );
     return () => {
       active = false;
     };
   }, []);
 
-  if (!settings) return <p className="muted">Loading settings…</p>;
+  if (readError) return <ErrorBox title="The sync settings could not be read." error={readError} />;
+  if (!settings) return <Loading>Loading settings…</Loading>;
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -1,7 +1,9 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef, useState } from "react";
-import { api } from "../../platform";
-import type { ContactSummary } from "../../platform";
+import { ErrorBox } from "../../components/ErrorBox";
+import { Loading } from "../../components/Loading";
+import { api, toBridgeError } from "../../platform";
+import type { BridgeError, ContactSummary } from "../../platform";
 
 const ROW_HEIGHT = 48;
 const PAGE = 100;
@@ -14,6 +16,7 @@ type Props = { search: string; selected: string | null; onOpen: (id: string) => 
  */
 export function ContactList({ search, selected, onOpen }: Props) {
   const [total, setTotal] = useState<number | null>(null);
+  const [failed, setFailed] = useState<BridgeError | null>(null);
   const [pages, setPages] = useState<Map<number, ContactSummary[]>>(new Map());
   const requested = useRef(new Set<number>());
   const parent = useRef<HTMLDivElement>(null);
@@ -22,13 +25,20 @@ export function ContactList({ search, selected, onOpen }: Props) {
   useEffect(() => {
     let active = true;
     requested.current = new Set([0]);
+    setFailed(null);
     api.listContacts(search, 0, PAGE).then(
       (page) => {
         if (!active) return;
         setTotal(page.total);
         setPages(new Map([[0, page.rows]]));
       },
-      () => active && setTotal(0),
+      // A failed read is said as such, never shown as "0 contacts".
+      (error: unknown) => {
+        if (!active) return;
+        setTotal(null);
+        setPages(new Map());
+        setFailed(toBridgeError(error));
+      },
     );
     return () => {
       active = false;
@@ -65,9 +75,15 @@ export function ContactList({ search, selected, onOpen }: Props) {
 
   return (
     <div className="contact-list">
-      <p className="muted" data-testid="contact-total">
-        {total === null ? "Loading…" : `${total.toLocaleString("en-US")} contacts`}
-      </p>
+      {failed ? (
+        <ErrorBox title="The contacts could not be read." error={failed} />
+      ) : total === null ? (
+        <Loading>Loading contacts…</Loading>
+      ) : (
+        <p className="muted" data-testid="contact-total">
+          {`${total.toLocaleString("en-US")} contacts`}
+        </p>
+      )}
       <div ref={parent} className="contact-scroll" data-testid="contact-scroll">
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {items.map((item) => {

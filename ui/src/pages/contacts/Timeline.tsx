@@ -3,6 +3,7 @@ import { ErrorBox } from "../../components/ErrorBox";
 import { useLoad } from "../../hooks/useLoad";
 import { changeLine, filterTimeline, systemName, timelineOptions } from "../../logic/timelineModel";
 import { api } from "../../platform";
+import { Loading } from "../../components/Loading";
 
 /**
  * One contact's events in every connected app. Titles and bodies come from remote apps and are
@@ -14,7 +15,7 @@ export function Timeline({ contactId }: { contactId: string }) {
   const [system, setSystem] = useState<string | null>(null);
   const [kind, setKind] = useState<string | null>(null);
 
-  if (state.status === "loading") return <p className="muted">Loading the timeline…</p>;
+  if (state.status === "loading") return <Loading>Loading the timeline…</Loading>;
   if (state.status === "failed") return <ErrorBox title="The timeline could not be read." error={state.error} />;
   const { contact, links, events } = state.data;
   const options = timelineOptions(events);

@@ -4,6 +4,7 @@ import { useAction } from "../../hooks/useAction";
 import { useLoad } from "../../hooks/useLoad";
 import { api } from "../../platform";
 import type { OperationView } from "../../platform";
+import { Loading } from "../../components/Loading";
 
 function OperationList({ operations }: { operations: OperationView[] }) {
   if (operations.length === 0) return <p className="muted">No operations.</p>;
@@ -55,7 +56,7 @@ export function History({ generation, onChanged }: { generation: number; onChang
     onChanged();
   };
 
-  if (state.status === "loading") return <p className="muted">Loading the history…</p>;
+  if (state.status === "loading") return <Loading>Loading the history…</Loading>;
   if (state.status === "failed") return <ErrorBox title="The history could not be read." error={state.error} />;
   const [runs, dead, conflicts] = state.data;
 

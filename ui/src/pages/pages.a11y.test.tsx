@@ -1,0 +1,280 @@
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { App } from "../App";
+import { api, BridgeError } from "../platform";
+import type {
+  ConnectionView,
+  ContactDetail,
+  LogLine,
+  MappingEditor,
+  OperationView,
+  PairOutcome,
+  RunView,
+} from "../platform";
+import { seriousAxeFindings } from "../test/axe";
+import { Timeline } from "./contacts/Timeline";
+
+vi.mock(import("../platform"), async (importOriginal) => {
+  const actual = await importOriginal();
+  const mocked = Object.fromEntries(Object.keys(actual.api).map((name) => [name, vi.fn()]));
+  return { ...actual, api: mocked as unknown as typeof actual.api };
+});
+
+// React Flow (the mapping diagram) measures itself; jsdom has no layout.
+beforeAll(() => {
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  };
+});
+
+const CONNECTIONS: ConnectionView[] = [
+  {
+    id: "ghl-1",
+    system: "ghl",
+    systemName: "GoHighLevel",
+    name: "Main location",
+    baseUrl: "https://services.leadconnectorhq.com",
+    accountId: "loc-1",
+    authKind: "oauth",
+    status: "connected",
+    needsReconnect: false,
+    scopes: ["contacts.readonly"],
+    lastSyncAt: "2026-11-30T10:00:00Z",
+    lastSyncStatus: "done",
+    dailyBudgetLeft: 190000,
+    dailyBudget: 200000,
+    capabilities: [{ object: "contacts", flow: "both", note: "" }],
+  },
+  {
+    id: "novi-1",
+    system: "novi",
+    systemName: "Novi AMS",
+    name: "Members",
+    baseUrl: "https://example.org/api",
+    accountId: "example.org",
+    authKind: "api_key",
+    status: "connected",
+    needsReconnect: false,
+    scopes: [],
+    lastSyncAt: null,
+    lastSyncStatus: null,
+    dailyBudgetLeft: null,
+    dailyBudget: null,
+    capabilities: [
+      { object: "contacts", flow: "both", note: "members" },
+      { object: "appointments", flow: "none", note: "Novi has no appointments" },
+    ],
+  },
+];
+
+const EDITOR: MappingEditor = {
+  app: { id: "novi-1", name: "Members", system: "novi", systemName: "Novi AMS" },
+  ghlFields: [
+    { key: "email", label: "Email" },
+    { key: "firstName", label: "First name" },
+  ],
+  appFields: ["Email", "FirstName", "JobTitle"],
+  mapping: {
+    object: "contact",
+    fields: [
+      { ghl: "email", app: "Email", direction: "both", owner: "ghl", transforms: [{ kind: "lower" }] },
+      { ghl: "firstName", app: "FirstName", direction: "ghl_to_app", owner: "ghl", transforms: [] },
+    ],
+  },
+  problems: [{ line: 1, field: "FirstName", message: "FirstName is read-only in Novi AMS" }],
+};
+
+const RUNS: RunView[] = [
+  {
+    id: "run-1",
+    trigger: "manual",
+    dryRun: false,
+    status: "done",
+    startedAt: "2026-11-30T10:00:00Z",
+    finishedAt: "2026-11-30T10:01:00Z",
+    requestsSpent: 42,
+    rateLimited: 1,
+    pair: "GHL ↔ Novi AMS",
+    error: null,
+  },
+];
+
+const DEAD: OperationView[] = [
+  {
+    id: 7,
+    runId: "run-1",
+    connectionId: "novi-1",
+    contactId: "c-1",
+    contactName: "Ada Lovelace",
+    objectKind: "contact",
+    action: "update",
+    remoteId: "m-1",
+    before: "ada@old.example",
+    after: "ada@example.org",
+    reason: "email changed in GHL",
+    state: "dead",
+    attempts: 5,
+    lastError: "422: Email is invalid",
+  },
+];
+
+const PLAN: PairOutcome[] = [
+  {
+    runId: "run-2",
+    pairName: "GHL ↔ Novi AMS",
+    appSystem: "novi",
+    appSystemName: "Novi AMS",
+    dryRun: true,
+    durationMs: 900,
+    contactsPulled: 3,
+    appRecordsPulled: 2,
+    operations: [
+      {
+        system: "novi",
+        action: "update",
+        contactId: "c-1",
+        contactName: "Ada Lovelace",
+        remoteId: "m-1",
+        reason: "email changed in GHL",
+        changes: [{ field: "Email", before: "ada@old.example", after: "ada@example.org" }],
+      },
+    ],
+    conflicts: [],
+    applied: null,
+    ghlRequests: 2,
+    appRequests: 1,
+    rateLimited: 0,
+  },
+];
+
+const TIMELINE: ContactDetail = {
+  contact: { id: "c-1", ghlContactId: "g-1", name: "Ada Lovelace", email: "ada@example.org", phone: null, tags: [] },
+  links: [{ system: "novi", connectionName: "Members", remoteId: "m-1" }],
+  events: [
+    {
+      system: "ghl",
+      kind: "task",
+      occurredAt: "2026-11-30T09:00:00Z",
+      title: "Call back",
+      body: "About the renewal",
+      beforeValue: null,
+      afterValue: null,
+      runId: null,
+    },
+  ],
+};
+
+const LOGS: LogLine[] = [
+  { timestamp: "2026-11-30T10:00:00Z", level: "INFO", target: "sync", message: "sync finished", fields: "pair=novi" },
+  { timestamp: "2026-11-30T10:00:01Z", level: "ERROR", target: "sync", message: "write refused", fields: "status=422" },
+];
+
+function withData() {
+  vi.mocked(api.listConnections).mockResolvedValue(CONNECTIONS);
+  vi.mocked(api.sandboxStatus).mockResolvedValue(null);
+  vi.mocked(api.listMappingApps).mockResolvedValue([EDITOR.app]);
+  vi.mocked(api.mappingEditor).mockResolvedValue(EDITOR);
+  vi.mocked(api.checkMapping).mockResolvedValue(EDITOR.problems);
+  vi.mocked(api.listRuns).mockResolvedValue(RUNS);
+  vi.mocked(api.deadLetters).mockResolvedValue(DEAD);
+  vi.mocked(api.listConflicts).mockResolvedValue([
+    { id: 1, connectionId: "novi-1", contactId: "c-1", contactName: "Ada Lovelace", field: "Phone", base: "1", ghl: "2", app: "3" },
+  ]);
+  vi.mocked(api.planSync).mockResolvedValue(PLAN);
+  vi.mocked(api.listContacts).mockResolvedValue({
+    total: 1,
+    offset: 0,
+    rows: [TIMELINE.contact],
+  });
+  vi.mocked(api.contactTimeline).mockResolvedValue(TIMELINE);
+  vi.mocked(api.appInfo).mockResolvedValue({
+    version: "0.1.0",
+    databasePath: "/home/ops/.local/share/contact-bridge/bridge.sqlite3",
+    schemaVersion: 12,
+    logDirectory: "/home/ops/.local/share/contact-bridge/logs",
+  });
+  vi.mocked(api.getSettings).mockResolvedValue({ scheduleMinutes: 30, maxOverwritePercent: 20 });
+  vi.mocked(api.readLogs).mockResolvedValue(LOGS);
+}
+
+/** Opens a page through the sidebar and waits until `ready` (its loaded content) shows. */
+async function open(page: string, ready: () => Promise<unknown>) {
+  window.history.replaceState(null, "", `/#/${page}`);
+  render(<App />);
+  await ready();
+}
+
+describe("every page passes axe with no serious or critical finding", () => {
+  beforeEach(withData);
+
+  it("Connections", async () => {
+    await open("connections", () => screen.findByText("Main location"));
+    expect(await seriousAxeFindings()).toEqual([]);
+  });
+
+  it("Mappings, with a problem shown on its line", async () => {
+    await open("mappings", () => screen.findByTestId("mapping-title"));
+    expect(await seriousAxeFindings()).toEqual([]);
+  });
+
+  it("Sync, with its plan, conflicts, dead letters and history", async () => {
+    const user = userEvent.setup();
+    await open("sync", () => screen.findByTestId("dead-letter-count"));
+    await user.click(screen.getByTestId("sync-now"));
+    await user.click(within(await screen.findByTestId("plan-group")).getByRole("button"));
+    await screen.findByTestId("plan-operation");
+    expect(await seriousAxeFindings()).toEqual([]);
+  });
+
+  it("Contacts, and a contact's timeline", async () => {
+    await open("contacts", () => screen.findByTestId("contact-total"));
+    expect(await seriousAxeFindings()).toEqual([]);
+    const { container } = render(<Timeline contactId="c-1" />);
+    await within(container).findByTestId("timeline-event");
+    expect(await seriousAxeFindings(container)).toEqual([]);
+  });
+
+  it("Settings", async () => {
+    await open("settings", () => screen.findByTestId("settings-form"));
+    expect(await seriousAxeFindings()).toEqual([]);
+  });
+
+  it("Logs", async () => {
+    await open("logs", () => screen.findByTestId("log-lines"));
+    expect(await seriousAxeFindings()).toEqual([]);
+  });
+
+  it("finds what it is meant to find (an unlabelled field)", async () => {
+    render(<input type="text" />);
+    expect((await seriousAxeFindings()).join("\n")).toMatch(/^label \(critical\)/);
+  });
+});
+
+describe("a failed read never looks like empty data", () => {
+  beforeEach(withData);
+  const refused = new BridgeError("storage", "database is locked");
+
+  it("Contacts says the list could not be read instead of 0 contacts", async () => {
+    vi.mocked(api.listContacts).mockRejectedValue(refused);
+    await open("contacts", () => screen.findByRole("alert"));
+    expect(screen.getByRole("alert")).toHaveTextContent("The contacts could not be read.storage: database is locked");
+    expect(screen.queryByTestId("contact-total")).not.toBeInTheDocument();
+    expect(screen.queryByText(/0 contacts/)).not.toBeInTheDocument();
+  });
+
+  it("Settings shows the error, not a form of defaults that Save would write", async () => {
+    vi.mocked(api.getSettings).mockRejectedValue(refused);
+    await open("settings", () => screen.findByText("The sync settings could not be read."));
+    expect(screen.queryByTestId("settings-form")).not.toBeInTheDocument();
+  });
+
+  it("loading text is announced as a status", async () => {
+    vi.mocked(api.readLogs).mockReturnValue(new Promise(() => {}));
+    vi.mocked(api.listContacts).mockReturnValue(new Promise(() => {}));
+    await open("logs", () => screen.findByRole("status"));
+    expect(screen.getByRole("status")).toHaveTextContent("Reading the log…");
+  });
+});
