@@ -480,6 +480,30 @@ pub fn connectif_client(
     )
 }
 
+/// Sets how long the NiftyImages data store keeps a row after its last write (its record
+/// TTL, set in NiftyImages; the API does not expose it): a row unchanged for most of it is
+/// written again. `None` (the default): rows never expire.
+pub fn set_niftyimages_record_ttl(
+    store: &Store,
+    connection: &ConnectionRow,
+    seconds: Option<u64>,
+    clock: &dyn Clock,
+) -> Result<(), BridgeError> {
+    if connection.system != System::NiftyImages {
+        return Err(BridgeError::invalid_input(format!(
+            "\"{}\" is not a NiftyImages connection: only data stores have a record TTL",
+            connection.name
+        )));
+    }
+    bridge_store::table::connections::set_setting(
+        store.conn(),
+        &connection.id,
+        "recordTtlSeconds",
+        seconds.map_or(serde_json::Value::Null, |s| serde_json::json!(s)),
+        clock.now(),
+    )
+}
+
 /// A NiftyImages Custom Data Store by its API key.
 pub struct NiftyImagesConnect {
     pub name: Option<String>,

@@ -357,6 +357,9 @@ impl Pair<'_> {
             return Ok(run);
         }
         self.record_written(store, &run.plan, &read, &targets, clock)?;
+        if let Some(rows) = self.app.expiring_rows() {
+            crate::app::keep_rows_alive(store, self.app_connection(), rows, clock).await?;
+        }
         // Children after contacts: a member created just now takes its tasks and notes along.
         run.children = self.plan_children(store, clock).await?;
         if let Some(app_children) = self.app.children() {

@@ -10,8 +10,9 @@ use bridge_core::{BridgeError, Clock, SystemClock};
 use bridge_store::Store;
 use bridge_sync::connections::{
     connect_connectif, connect_ghl_oauth, connect_ghl_token, connect_nifty_oauth,
-    connect_niftyimages, connect_ninox, connect_novi, ConnectifConnect, GhlOauthConnect,
-    GhlTokenConnect, NiftyImagesConnect, NiftyOauthConnect, NinoxConnect, NinoxTarget, NoviConnect,
+    connect_niftyimages, connect_ninox, connect_novi, set_niftyimages_record_ttl, ConnectifConnect,
+    GhlOauthConnect, GhlTokenConnect, NiftyImagesConnect, NiftyOauthConnect, NinoxConnect,
+    NinoxTarget, NoviConnect,
 };
 use clap::{Args, Subcommand};
 
@@ -70,6 +71,10 @@ pub enum ConnectCommand {
         base_url: String,
         #[arg(long)]
         name: Option<String>,
+        /// The data store's record TTL in seconds, as set in NiftyImages (the API does not
+        /// tell it): rows unchanged for most of it are written again. Default: no expiry.
+        #[arg(long)]
+        record_ttl_seconds: Option<u64>,
         #[arg(long)]
         json: bool,
     },
@@ -266,6 +271,7 @@ pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), Bridg
             api_key_env,
             base_url,
             name,
+            record_ttl_seconds,
             json,
         } => {
             let store = Store::open(&context.db_path)?;
@@ -280,6 +286,9 @@ pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), Bridg
                 },
             )
             .await?;
+            if record_ttl_seconds.is_some() {
+                set_niftyimages_record_ttl(&store, &connection, record_ttl_seconds, &SystemClock)?;
+            }
             return report(&connection, json);
         }
         ConnectCommand::Nifty(args) => {

@@ -10,6 +10,13 @@
 //! - `DELETE /Store/DeleteRecord`: the body is not documented; we send the unique field alone,
 //!   `{unique_field: value}`, like an AddRecord body [unverified].
 //! - No way to read rows back, no webhooks, no published limits.
+//! - Field names: Pipedream's client sends each field under its name with spaces replaced by
+//!   `_`; we match names ignoring case, spaces and `_` and send them the same way.
+//! - DATE values: in the field's `date_input_format` ([`format_date`]).
+
+mod dates;
+
+pub use dates::{chrono_pattern, format_date};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +64,24 @@ pub struct StoreField {
     pub date_input_format: Option<String>,
     #[serde(default)]
     pub unique: bool,
+}
+
+/// Whether two field names mean the same field: case, spaces and `_` do not matter
+/// (`First Name`, `first_name` and `FIRSTNAME` are one field).
+pub fn same_field(a: &str, b: &str) -> bool {
+    let canon = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '_')
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    canon(a) == canon(b)
+}
+
+/// The key a row carries for `field`: its name with spaces as `_`, as Pipedream's client
+/// sends it.
+pub fn wire_name(field: &StoreField) -> String {
+    field.name.trim().replace(' ', "_")
 }
 
 /// The field rows are matched on, if the store has one.

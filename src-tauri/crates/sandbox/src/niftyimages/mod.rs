@@ -4,8 +4,19 @@
 //! API it offers no way to read rows: tests use [`NiftyImagesSandbox::records`]. Errors answer
 //! ASP.NET's `{Message}` (400s list the problems in `Errors`). Seeded with a share of the GHL
 //! seed's people.
+//!
+//! Sources: the Pipedream component (PipedreamHQ/pipedream components/niftyimages:
+//! common/types.ts gives a field as `{name, type, date_input_format?, unique}`,
+//! add-data-store-record sends each field under its name with spaces replaced by `_` and asks
+//! for DATE values "in the `<date_input_format>` format"); publicpreview.niftyimages.com
+//! /DataSources (a data store can expire its rows after a record TTL).
+//! Guess: a DATE value not in the field's format is refused with 400 like the other field
+//! errors (the wording is ours); a DATE field without a format takes any string.
+//! Guess: field names are matched ignoring case, and `_` stands for a space (Pipedream's form).
+//! Guess: an expired row is gone as if deleted; writing its key again makes a new row.
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -19,12 +30,14 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
 use tokio::net::TcpListener;
 
+mod dates;
+
 use crate::faults::FaultConfig;
 use crate::ghl::shared::lock;
 use crate::novi::host::{self, ghl_people, Host, HostRef, Running};
 use crate::RequestStats;
 
-/// (name, type, date_input_format, unique): the store's schema.
+/// (name, type, date_input_format, unique): the seeded store's schema.
 const SCHEMA: &[(&str, &str, Option<&str>, bool)] = &[
     ("email", "TEXT", None, true),
     ("first_name", "TEXT", None, false),
@@ -42,6 +55,8 @@ pub struct NiftyImagesConfig {
     pub ghl_contacts: usize,
     /// Share of those GHL contacts already in the store.
     pub ghl_overlap: f64,
+    /// The store's record TTL: a row not written for this long is gone. `None`: rows stay.
+    pub record_ttl: Option<Duration>,
     pub faults: FaultConfig,
 }
 
@@ -52,17 +67,55 @@ impl Default for NiftyImagesConfig {
             ghl_seed: 42,
             ghl_contacts: 500,
             ghl_overlap: 0.3,
+            record_ttl: None,
             faults: FaultConfig::default(),
         }
     }
+}
+
+/// One field of the store's schema.
+#[derive(Debug, Clone)]
+struct Field {
+    name: String,
+    kind: String,
+    date_input_format: Option<String>,
+    unique: bool,
+}
+
+impl Field {
+    /// Whether `key` of an AddRecord body names this field (see the module's guesses).
+    fn named_by(&self, key: &str) -> bool {
+        let canon = |s: &str| s.trim().replace(' ', "_").to_lowercase();
+        canon(&self.name) == canon(key)
+    }
+}
+
+/// A row and when it was last written (for the TTL).
+struct Row {
+    values: Map<String, Value>,
+    written: Instant,
 }
 
 struct Store {
     host: HostRef,
     base_url: String,
     api_key: String,
+    fields: Mutex<Vec<Field>>,
+    record_ttl: Option<Duration>,
     /// In insertion order; the unique field's value identifies a row.
-    records: Mutex<Vec<Map<String, Value>>>,
+    records: Mutex<Vec<Row>>,
+}
+
+impl Store {
+    /// The rows still alive, after the expired ones are dropped.
+    fn live_records(&self) -> std::sync::MutexGuard<'_, Vec<Row>> {
+        let mut records = lock(&self.records);
+        if let Some(ttl) = self.record_ttl {
+            let now = Instant::now();
+            records.retain(|row| now.duration_since(row.written) < ttl);
+        }
+        records
+    }
 }
 
 type StoreState = Arc<Store>;
@@ -101,10 +154,29 @@ impl NiftyImagesSandbox {
         let api_key: String = (0..32)
             .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
             .collect();
+        let now = Instant::now();
+        let records = records
+            .into_iter()
+            .map(|values| Row {
+                values,
+                written: now,
+            })
+            .collect();
+        let fields = SCHEMA
+            .iter()
+            .map(|(name, kind, format, unique)| Field {
+                name: name.to_string(),
+                kind: kind.to_string(),
+                date_input_format: format.map(str::to_string),
+                unique: *unique,
+            })
+            .collect();
         let state = Arc::new(Store {
             host: Host::new(config.faults.clone(), config.seed),
             base_url,
             api_key,
+            fields: Mutex::new(fields),
+            record_ttl: config.record_ttl,
             records: Mutex::new(records),
         });
         let running = Running::serve(listener, router(state.clone()), "niftyimages");
@@ -121,17 +193,34 @@ impl NiftyImagesSandbox {
         self.state.api_key.clone()
     }
 
-    /// Every row written (the API cannot read them back).
+    /// Every row written and not expired (the API cannot read them back).
     pub fn records(&self) -> Vec<Map<String, Value>> {
-        lock(&self.state.records).clone()
+        self.state
+            .live_records()
+            .iter()
+            .map(|row| row.values.clone())
+            .collect()
     }
 
     /// The row whose unique field (`email`) is `value`.
     pub fn record(&self, value: &str) -> Option<Map<String, Value>> {
-        lock(&self.state.records)
-            .iter()
+        self.records()
+            .into_iter()
             .find(|r| r.get("email").and_then(Value::as_str) == Some(value))
-            .cloned()
+    }
+
+    /// The store loses a field, as when the operator deletes it in NiftyImages.
+    pub fn remove_field(&self, name: &str) {
+        lock(&self.state.fields).retain(|f| f.name != name);
+    }
+
+    /// Changes (or, with `None`, removes) a DATE field's `date_input_format`.
+    pub fn set_date_format(&self, name: &str, format: Option<&str>) {
+        for field in lock(&self.state.fields).iter_mut() {
+            if field.name == name {
+                field.date_input_format = format.map(str::to_string);
+            }
+        }
     }
 
     pub fn stats(&self) -> RequestStats {
@@ -191,11 +280,12 @@ async fn guard(State(store): State<StoreState>, request: Request, next: Next) ->
     next.run(request).await
 }
 
-async fn schema() -> Response {
-    let fields: Vec<Value> = SCHEMA
+async fn schema(State(store): State<StoreState>) -> Response {
+    let fields: Vec<Value> = lock(&store.fields)
         .iter()
-        .map(|(name, kind, format, unique)| {
-            json!({"name": name, "type": kind, "date_input_format": format, "unique": unique})
+        .map(|f| {
+            json!({"name": f.name, "type": f.kind, "date_input_format": f.date_input_format,
+                   "unique": f.unique})
         })
         .collect();
     Json(fields).into_response()
@@ -223,12 +313,15 @@ async fn add_record(State(store): State<StoreState>, bytes: Bytes) -> Response {
         ]);
     };
     let mut errors = Vec::new();
+    let fields = lock(&store.fields).clone();
+    let mut row = Map::new();
     for (name, value) in &record {
-        let Some((_, kind, _, _)) = SCHEMA.iter().find(|(n, ..)| n == name) else {
+        let Some(field) = fields.iter().find(|f| f.named_by(name)) else {
             errors.push(format!("Field '{name}' does not exist in this data store."));
             continue;
         };
-        let fits = match *kind {
+        let kind = field.kind.as_str();
+        let fits = match kind {
             "NUMBER" => {
                 value.is_number()
                     || value
@@ -236,12 +329,26 @@ async fn add_record(State(store): State<StoreState>, bytes: Bytes) -> Response {
                         .is_some_and(|s| s.trim().parse::<f64>().is_ok())
             }
             "BOOLEAN" => value.is_boolean() || matches!(value.as_str(), Some("true" | "false")),
+            // Clearing (empty or null) is always accepted.
+            "DATE" if value.is_null() || value.as_str() == Some("") => true,
+            "DATE" => match (value.as_str(), &field.date_input_format) {
+                (Some(text), Some(format)) => dates::fits(text, format),
+                (Some(_), None) => true,
+                (None, _) => false,
+            },
             _ => value.is_string() || value.is_null(),
         };
         if !fits {
-            errors.push(format!("Field '{name}' expects a {kind} value."));
+            match (kind, &field.date_input_format) {
+                ("DATE", Some(format)) => errors.push(format!(
+                    "Field '{name}' expects a date in the format '{format}'."
+                )),
+                _ => errors.push(format!("Field '{name}' expects a {kind} value.")),
+            }
         }
+        row.insert(field.name.clone(), value.clone());
     }
+    let record = row;
     let Some(key) = unique_value(&record) else {
         errors.push("The unique field 'email' is required.".into());
         return invalid(errors);
@@ -249,13 +356,19 @@ async fn add_record(State(store): State<StoreState>, bytes: Bytes) -> Response {
     if !errors.is_empty() {
         return invalid(errors);
     }
-    let mut records = lock(&store.records);
+    let mut records = store.live_records();
     match records
         .iter_mut()
-        .find(|r| unique_value(r).as_deref() == Some(key.as_str()))
+        .find(|r| unique_value(&r.values).as_deref() == Some(key.as_str()))
     {
-        Some(existing) => existing.extend(record),
-        None => records.push(record),
+        Some(existing) => {
+            existing.values.extend(record);
+            existing.written = Instant::now();
+        }
+        None => records.push(Row {
+            values: record,
+            written: Instant::now(),
+        }),
     }
     message(StatusCode::OK, "Record saved.")
 }
@@ -265,9 +378,9 @@ async fn delete_record(State(store): State<StoreState>, bytes: Bytes) -> Respons
     let Some(key) = body(&bytes).as_ref().and_then(unique_value) else {
         return invalid(vec!["The unique field 'email' is required.".into()]);
     };
-    let mut records = lock(&store.records);
+    let mut records = store.live_records();
     let before = records.len();
-    records.retain(|r| unique_value(r).as_deref() != Some(key.as_str()));
+    records.retain(|r| unique_value(&r.values).as_deref() != Some(key.as_str()));
     if records.len() == before {
         return message(StatusCode::NOT_FOUND, "Record not found.");
     }

@@ -142,6 +142,32 @@ pub fn list(conn: &Connection) -> Result<Vec<ConnectionRow>, BridgeError> {
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// Sets one key of a connection's settings (e.g. NiftyImages' `recordTtlSeconds`).
+pub fn set_setting(
+    conn: &Connection,
+    id: &str,
+    key: &str,
+    value: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    let mut row = get(conn, id)?.ok_or_else(|| {
+        BridgeError::new(
+            ErrorCode::NotFound,
+            format!("connection '{id}' does not exist"),
+        )
+    })?;
+    if !row.settings.is_object() {
+        row.settings = serde_json::json!({});
+    }
+    row.settings[key] = value;
+    conn.execute(
+        "UPDATE connections SET settings = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, row.settings.to_string(), timestamp(now)],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
 pub fn set_status(
     conn: &Connection,
     id: &str,

@@ -105,6 +105,31 @@ pub fn for_contact(
     .map_err(storage_error)
 }
 
+/// Records of one kind last stored before `before`, linked to a contact: for an app that
+/// forgets records not written for a while.
+pub fn written_before(
+    conn: &Connection,
+    connection_id: &str,
+    object_kind: &str,
+    before: DateTime<Utc>,
+) -> Result<Vec<RemoteRecord>, BridgeError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM remote_records
+             WHERE connection_id = ?1 AND object_kind = ?2 AND updated_at < ?3
+               AND contact_id IS NOT NULL
+             ORDER BY updated_at, remote_id"
+        ))
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(
+            params![connection_id, object_kind, timestamp(before)],
+            from_row,
+        )
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 /// Contacts whose record in `connection_id` changed since the last plan.
 pub fn dirty_contacts(
     conn: &Connection,

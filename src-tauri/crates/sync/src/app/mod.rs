@@ -25,7 +25,7 @@ use crate::events::ActivityPush;
 
 pub use capabilities::{capabilities, capability_line, Capability, Flow};
 pub use connectif::{default_connectif_mapping, ConnectifSide, CONNECTIF_FIELDS};
-pub use niftyimages::{niftyimages_mapping_for, NiftyImagesSide};
+pub use niftyimages::{keep_rows_alive, niftyimages_mapping_for, record_ttl, NiftyImagesSide};
 pub use ninox::{default_ninox_mapping, ninox_mapping_for, NinoxSide};
 pub use novi::{default_novi_mapping, NoviSide, NOVI_MEMBER_FIELDS};
 
@@ -66,6 +66,22 @@ pub trait AppSide: RecordWriter {
     fn activity_push(&self) -> Option<&dyn ActivityPush> {
         None
     }
+    /// For apps that forget records not written for a while (NiftyImages' record TTL).
+    fn expiring_rows(&self) -> Option<&dyn ExpiringRows> {
+        None
+    }
+}
+
+/// An app that forgets a record some time after its last write, unless it is written again.
+pub trait ExpiringRows: Send + Sync {
+    /// How long a record lives after its last write, when known.
+    fn ttl(&self) -> Option<chrono::Duration>;
+    /// Writes the record again with the values it was last written with.
+    fn rewrite<'a>(
+        &'a self,
+        remote_id: &'a str,
+        values: &'a crate::plan::Values,
+    ) -> BoxFuture<'a, Result<(), BridgeError>>;
 }
 
 /// How far a timestamp cursor may advance in one scan: to a little before the scan began. A

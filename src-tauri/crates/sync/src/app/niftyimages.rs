@@ -2,22 +2,35 @@
 //! written as rows (`AddRecord` upserts on the store's unique field), never read back — the
 //! API has no read of records. The engine's mirror of what it wrote is the only "app side"
 //! the plan sees, so a row is written when GHL's values differ from what was last written.
+//!
+//! Each value goes under the store's own field (matched ignoring case, spaces and `_`, and
+//! sent with spaces as `_` as Pipedream's client does), DATE values in the field's
+//! `date_input_format`. A store may expire rows after a record TTL (publicpreview.niftyimages.com
+//! /DataSources); the API does not say which, so the TTL is the connection's
+//! `recordTtlSeconds` setting, and a row unchanged for most of it is written again
+//! ([`keep_rows_alive`]).
 
 use bridge_connectors::http::RequestCounts;
-use bridge_connectors::niftyimages::NiftyImagesClient;
+use bridge_connectors::niftyimages::{
+    format_date, same_field, wire_name, NiftyImagesClient, StoreField,
+};
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
-use bridge_core::{BridgeError, ErrorCode};
+use bridge_core::{BridgeError, Clock, ErrorCode};
 use bridge_store::table::connections::ConnectionRow;
+use bridge_store::table::remote_records;
+use bridge_store::Store;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use serde_json::{Map, Value};
+use tokio::sync::OnceCell;
 
-use super::{AppPage, AppSide};
+use super::{AppPage, AppSide, ExpiringRows};
 use crate::apply::RecordWriter;
 use crate::plan::Values;
 
-/// GHL's fields pushed into the store's fields of the same meaning, where the store has them.
+/// GHL's fields pushed into the store's fields of the same meaning, where the store has them
+/// (named as the store names them).
 pub fn niftyimages_mapping_for(fields: &[String], unique: &str) -> Mapping {
     let line = |ghl: &str, app: &str, transforms: Vec<Transform>| FieldMapping {
         ghl: ghl.into(),
@@ -32,8 +45,8 @@ pub fn niftyimages_mapping_for(fields: &[String], unique: &str) -> Mapping {
         vec![Transform::Trim, Transform::Lower],
     )];
     for (ghl, app) in [("firstName", "first_name"), ("lastName", "last_name")] {
-        if fields.iter().any(|f| f == app) {
-            lines.push(line(ghl, app, vec![Transform::Trim]));
+        if let Some(field) = fields.iter().find(|f| same_field(f, app)) {
+            lines.push(line(ghl, field, vec![Transform::Trim]));
         }
     }
     Mapping {
@@ -42,11 +55,21 @@ pub fn niftyimages_mapping_for(fields: &[String], unique: &str) -> Mapping {
     }
 }
 
+/// The store's record TTL, from the connection's `recordTtlSeconds` setting.
+pub fn record_ttl(connection: &ConnectionRow) -> Option<chrono::Duration> {
+    connection.settings["recordTtlSeconds"]
+        .as_i64()
+        .filter(|s| *s > 0)
+        .map(chrono::Duration::seconds)
+}
+
 pub struct NiftyImagesSide {
     connection: ConnectionRow,
     client: NiftyImagesClient,
     /// The store's unique field: rows are keyed by its value (the remote id).
     unique: String,
+    /// The store's fields, read once per run.
+    fields: OnceCell<Vec<StoreField>>,
 }
 
 impl NiftyImagesSide {
@@ -64,7 +87,16 @@ impl NiftyImagesSide {
             connection,
             client,
             unique,
+            fields: OnceCell::new(),
         })
+    }
+
+    async fn store_fields(&self) -> Result<&[StoreField], BridgeError> {
+        let fields = self
+            .fields
+            .get_or_try_init(|| self.client.store_fields())
+            .await?;
+        Ok(fields)
     }
 
     fn row(
@@ -107,6 +139,45 @@ impl NiftyImagesSide {
             )),
         }
     }
+
+    /// The row as the store takes it: each value under the store's field name, DATE values
+    /// in the field's `date_input_format`. A field the store lacks is sent as named (the
+    /// store's answer names it).
+    async fn wire_row(&self, row: Map<String, Value>) -> Result<Map<String, Value>, BridgeError> {
+        let fields = self.store_fields().await?;
+        let key = row
+            .get(&self.unique)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let mut out = Map::new();
+        for (name, value) in row {
+            let Some(field) = fields.iter().find(|f| same_field(&f.name, &name)) else {
+                out.insert(name, value);
+                continue;
+            };
+            let value = match (&field.date_input_format, value.as_str()) {
+                (Some(format), Some(text))
+                    if field.field_type.eq_ignore_ascii_case("DATE") && !text.is_empty() =>
+                {
+                    Value::String(format_date(&value, format).map_err(|e| {
+                        BridgeError::invalid_input(format!(
+                            "NiftyImages row {key}, field {}: {e} (the field takes dates as {format})",
+                            field.name
+                        ))
+                    })?)
+                }
+                _ => value,
+            };
+            out.insert(wire_name(field), value);
+        }
+        Ok(out)
+    }
+
+    async fn send(&self, row: Map<String, Value>) -> Result<(), BridgeError> {
+        let wire = self.wire_row(row).await?;
+        self.client.add_record(&wire).await
+    }
 }
 
 impl AppSide for NiftyImagesSide {
@@ -126,13 +197,31 @@ impl AppSide for NiftyImagesSide {
     fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>> {
         Box::pin(async move {
             Ok(self
-                .client
                 .store_fields()
                 .await?
-                .into_iter()
-                .map(|f| f.name)
+                .iter()
+                .map(|f| f.name.clone())
                 .collect())
         })
+    }
+
+    fn expiring_rows(&self) -> Option<&dyn ExpiringRows> {
+        record_ttl(&self.connection).map(|_| self as &dyn ExpiringRows)
+    }
+}
+
+impl ExpiringRows for NiftyImagesSide {
+    fn ttl(&self) -> Option<chrono::Duration> {
+        record_ttl(&self.connection)
+    }
+
+    /// `AddRecord` with the whole row as last written: the same values, a fresh write time.
+    fn rewrite<'a>(
+        &'a self,
+        remote_id: &'a str,
+        values: &'a Values,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move { self.send(self.row(Some(remote_id), values)?).await })
     }
 }
 
@@ -144,11 +233,13 @@ impl RecordWriter for NiftyImagesSide {
     fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
         Box::pin(async move {
             let row = self.row(None, values)?;
-            self.client.add_record(&row).await?;
-            row.get(&self.unique)
+            let key = row
+                .get(&self.unique)
                 .and_then(Value::as_str)
                 .map(str::to_string)
-                .ok_or_else(|| BridgeError::internal("a written NiftyImages row lost its key"))
+                .ok_or_else(|| BridgeError::internal("a written NiftyImages row lost its key"))?;
+            self.send(row).await?;
+            Ok(key)
         })
     }
 
@@ -157,11 +248,7 @@ impl RecordWriter for NiftyImagesSide {
         remote_id: &'a str,
         changes: &'a Values,
     ) -> BoxFuture<'a, Result<(), BridgeError>> {
-        Box::pin(async move {
-            self.client
-                .add_record(&self.row(Some(remote_id), changes)?)
-                .await
-        })
+        Box::pin(async move { self.send(self.row(Some(remote_id), changes)?).await })
     }
 
     /// `AddRecord` is an upsert on the unique field: sending a create again cannot double it.
@@ -170,5 +257,56 @@ impl RecordWriter for NiftyImagesSide {
         _values: &'a Values,
     ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
         Box::pin(async { Ok(None) })
+    }
+}
+
+/// Writes again every row of `connection` unchanged for longer than its TTL minus a fifth of
+/// it (so a daily sync keeps rows of a 5-day TTL alive), then stamps the mirror. Rewriting is
+/// an upsert of the values the store already holds: a crash or a lost answer between the
+/// write and the stamp only means the row is written once more next time.
+pub async fn keep_rows_alive(
+    store: &mut Store,
+    connection: &ConnectionRow,
+    rows: &dyn ExpiringRows,
+    clock: &dyn Clock,
+) -> Result<u64, BridgeError> {
+    let Some(ttl) = rows.ttl() else {
+        return Ok(0);
+    };
+    let due = clock.now() - (ttl - ttl / 5);
+    let stale = remote_records::written_before(store.conn(), &connection.id, "contact", due)?;
+    let mut rewritten = 0;
+    for record in stale {
+        let Some(contact_id) = record.contact_id.as_deref() else {
+            continue;
+        };
+        let values: Values = record.values.clone().into_iter().collect();
+        rows.rewrite(&record.remote_id, &values).await?;
+        remote_records::merge_written(
+            store.conn(),
+            &connection.id,
+            "contact",
+            &record.remote_id,
+            contact_id,
+            &Map::new(),
+            clock.now(),
+        )?;
+        rewritten += 1;
+    }
+    Ok(rewritten)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mapping_names_the_stores_own_fields_whatever_their_case_and_spaces() {
+        let fields = vec!["Email".to_string(), "First Name".into(), "LAST_NAME".into()];
+        let mapping = niftyimages_mapping_for(&fields, "Email");
+        let apps: Vec<&str> = mapping.fields.iter().map(|l| l.app.as_str()).collect();
+        assert_eq!(apps, vec!["Email", "First Name", "LAST_NAME"]);
+        let bare = niftyimages_mapping_for(&["email".to_string()], "email");
+        assert_eq!(bare.fields.len(), 1);
     }
 }

@@ -102,7 +102,7 @@ pub async fn doctor(
     }
     let mut reports = Vec::with_capacity(chosen.len());
     for connection in chosen {
-        let checks = checks(&connection, tokens.clone(), clock.clone(), fix).await;
+        let checks = checks(store, &connection, tokens.clone(), clock.clone(), fix).await;
         let rows: Vec<(String, bool, String)> = checks
             .iter()
             .map(|c| (c.capability.clone(), c.ok, c.message.clone()))
@@ -118,6 +118,7 @@ pub async fn doctor(
 }
 
 async fn checks(
+    store: &Store,
     connection: &ConnectionRow,
     tokens: Arc<dyn TokenStore>,
     clock: Arc<dyn Clock>,
@@ -128,7 +129,7 @@ async fn checks(
         System::Novi => novi::checks(connection, tokens).await,
         System::Ninox => ninox::checks(connection, tokens).await,
         System::Connectif => connectif::checks(connection, tokens, fix).await,
-        System::NiftyImages => niftyimages::checks(connection, tokens).await,
+        System::NiftyImages => niftyimages::checks(store, connection, tokens).await,
         System::Nifty => nifty::checks(connection, tokens, clock).await,
     }
 }
