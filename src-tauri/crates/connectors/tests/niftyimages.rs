@@ -151,3 +151,76 @@ async fn a_wrong_key_is_refused_and_429s_are_retried() {
     assert!(store.stats().rate_limited > 0);
     assert!((0..8).all(|n| store.record(&format!("p{n}@example.org")).is_some()));
 }
+
+/// `GET /Store` as documented (tests/fixtures/niftyimages/store_fields.json): fields found
+/// whatever their case and spaces, sent as Pipedream sends them, dates in each one's format.
+#[test]
+fn the_documented_field_list_is_read_and_its_date_formats_are_written() {
+    use bridge_connectors::niftyimages::{format_date, same_field, wire_name, StoreField};
+    let path = format!(
+        "{}/../../../tests/fixtures/niftyimages/store_fields.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let fields: Vec<StoreField> =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        unique_field(&fields).map(|f| f.name.as_str()),
+        Some("Email")
+    );
+    let first = fields
+        .iter()
+        .find(|f| same_field(&f.name, "first_name"))
+        .unwrap();
+    assert_eq!(wire_name(first), "First_Name");
+    assert!(fields.iter().any(|f| same_field(&f.name, "FIRSTNAME")));
+    assert!(!fields.iter().any(|f| same_field(&f.name, "last_name")));
+
+    let appointment = fields
+        .iter()
+        .find(|f| same_field(&f.name, "appointment_date"))
+        .unwrap();
+    let format = appointment.date_input_format.as_deref().unwrap();
+    assert_eq!(
+        format_date(&json!("2026-12-01T15:05:00Z"), format).unwrap(),
+        "12/01/2026 3:05 PM"
+    );
+    let birthday = fields.iter().find(|f| f.name == "birthday").unwrap();
+    assert_eq!(
+        format_date(
+            &json!("1990-04-07"),
+            birthday.date_input_format.as_deref().unwrap()
+        )
+        .unwrap(),
+        "1990-04-07"
+    );
+    assert_eq!(
+        fields
+            .iter()
+            .find(|f| f.name == "Points")
+            .unwrap()
+            .date_input_format,
+        None,
+        "no format on a non-DATE field"
+    );
+}
+
+#[tokio::test]
+async fn a_date_outside_the_fields_format_is_refused_by_the_store() {
+    let store = start().await;
+    let client = client(&store, &store.api_key(), fast_retries());
+    let iso = row(&[
+        ("email", json!("dated@example.com")),
+        ("next_appointment", json!("2026-12-01T15:05:00Z")),
+    ]);
+    let err = client.add_record(&iso).await.unwrap_err();
+    assert!(err.message.contains("yyyy-MM-dd HH:mm"), "{}", err.message);
+    let formatted = row(&[
+        ("email", json!("dated@example.com")),
+        ("next_appointment", json!("2026-12-01 15:05")),
+    ]);
+    client.add_record(&formatted).await.unwrap();
+    assert_eq!(
+        store.record("dated@example.com").unwrap()["next_appointment"],
+        "2026-12-01 15:05"
+    );
+}
