@@ -99,6 +99,7 @@ async fn contacts_sync_both_ways_then_nothing_is_written() {
     // The second sync found nothing to do and wrote nothing, anywhere.
     assert_eq!(second["plan"]["operations"], json!([]), "{second}");
     let (ghl_writes, novi_writes) = (writes(&pair.ghl.stats()), writes(&pair.novi.stats()));
+    let listings_before = pair.novi.member_listing_filters().len();
     let third = sync(&pair, 1).await;
     assert_eq!(third["plan"]["operations"], json!([]));
     assert_eq!(
@@ -110,6 +111,21 @@ async fn contacts_sync_both_ways_then_nothing_is_written() {
         writes(&pair.novi.stats()),
         novi_writes,
         "no write to Novi on a no-change sync"
+    );
+
+    // The member cursor follows Novi's `LastUpdatedDate` (the fake's request log): the first
+    // sync read every member, and the quiet sync's listing asked only for members updated
+    // after a later instant than the sync before it.
+    let filters = pair.novi.member_listing_filters();
+    let instant = |f: &Option<String>| {
+        let text = f.as_deref().expect("a lastModifiedDate filter");
+        chrono::DateTime::parse_from_rfc3339(text).unwrap()
+    };
+    assert_eq!(filters[0], None, "the first sync reads every member");
+    let (before, quiet) = (&filters[listings_before - 1], &filters[listings_before]);
+    assert!(
+        instant(quiet) > instant(before),
+        "the quiet sync's lastModifiedDate {quiet:?} is not later than {before:?}"
     );
 }
 

@@ -28,4 +28,4 @@ pub use ghl::{GhlConfig, GhlSandbox, RequestStats};
 pub use nifty::{NiftyConfig, NiftySandbox};
 pub use niftyimages::{NiftyImagesConfig, NiftyImagesSandbox};
 pub use ninox::{NinoxConfig, NinoxSandbox};
-pub use novi::{NoviConfig, NoviSandbox};
+pub use novi::{default_activity_types, NoviActivityType, NoviConfig, NoviSandbox};

@@ -62,6 +62,9 @@ pub struct NinoxRecord {
     pub created_at: Option<DateTime<Utc>>,
     pub modified_at: Option<DateTime<Utc>>,
     pub fields: FieldMap,
+    /// Values of this record that could not be read, each naming the record and the field
+    /// (the record is still read; the page goes on).
+    pub problems: Vec<String>,
 }
 
 /// What a field holds, as far as mapping cares.
@@ -147,8 +150,10 @@ impl NinoxField {
 }
 
 /// An appointment field's value: a start and an end.
-/// v4 documents the range form `[2024-02-15T09:00:00Z,2024-02-15T10:00:00Z)`; reading also
-/// accepts `{begin|start, end}` objects and "start - end" text.
+/// v4 documents the range form `[2024-02-15T09:00:00Z,2024-02-15T10:00:00Z)`
+/// ([`AppointmentValue::to_value`]); v3 documents `"2021-01-23T12:30:00 - 2021-01-23T13:30:00"`,
+/// UTC without a zone ([`AppointmentValue::to_v3_value`]; docs.ninox.com/en/api/introduction/
+/// tables-fields-records). Reading accepts both, and `{begin|start, end}` objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AppointmentValue {
     pub start: DateTime<Utc>,
@@ -156,11 +161,21 @@ pub struct AppointmentValue {
 }
 
 impl AppointmentValue {
+    /// The Ninox 4 form, `[start,end)` in RFC 3339 UTC seconds.
     pub fn to_value(&self) -> Value {
         Value::String(format!(
             "[{},{})",
             self.start.to_rfc3339_opts(SecondsFormat::Secs, true),
             self.end.to_rfc3339_opts(SecondsFormat::Secs, true)
+        ))
+    }
+
+    /// The classic (v3) form, `start - end`, each `YYYY-MM-DDThh:mm:ss` in UTC.
+    pub fn to_v3_value(&self) -> Value {
+        Value::String(format!(
+            "{} - {}",
+            v3_time_text(self.start),
+            v3_time_text(self.end)
         ))
     }
 
@@ -210,18 +225,32 @@ fn json_str(text: &str) -> Value {
     Value::String(text.trim().trim_matches('"').to_string())
 }
 
-/// A time as Ninox sends it: RFC 3339 text or milliseconds since the epoch.
+/// A v3 time as Ninox writes it: `YYYY-MM-DDThh:mm:ss`, UTC, no zone.
+fn v3_time_text(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// A time as Ninox sends it: v3's zone-less `YYYY-MM-DDThh:mm:ss` (UTC, as documented; a
+/// fraction is accepted), RFC 3339 text, or milliseconds since the epoch (the v4 API documents
+/// both of the latter).
 pub fn parse_time_value(value: &Value) -> Option<DateTime<Utc>> {
     match value {
-        Value::String(text) => DateTime::parse_from_rfc3339(text.trim())
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
-            .or_else(|| {
-                text.trim()
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(DateTime::from_timestamp_millis)
-            }),
+        Value::String(text) => {
+            let text = text.trim();
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+                .or_else(|| {
+                    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                        .ok()
+                        .map(|t| t.and_utc())
+                })
+                .or_else(|| {
+                    text.parse::<i64>()
+                        .ok()
+                        .and_then(DateTime::from_timestamp_millis)
+                })
+        }
         Value::Number(n) => n.as_i64().and_then(DateTime::from_timestamp_millis),
         _ => None,
     }

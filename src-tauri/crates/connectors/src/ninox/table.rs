@@ -63,6 +63,12 @@ impl NinoxTable {
         }
     }
 
+    /// Whether this is a classic (v3) table: its appointment values are written `start - end`
+    /// ([`super::AppointmentValue::to_v3_value`]) instead of v4's `[start,end)`.
+    pub fn is_classic(&self) -> bool {
+        matches!(self, Self::V3 { .. })
+    }
+
     /// Whether changes can be read incrementally (v3 `sinceSq`); v4 scans the whole table
     /// every time and the engine keeps what changed by content hash.
     pub fn incremental(&self) -> bool {

@@ -374,6 +374,8 @@ fn appointment_values_read_every_known_form() {
         json!("[2024-02-15T09:00:00Z,2024-02-15T10:00:00Z)"),
         json!({"begin": "2024-02-15T09:00:00.000Z", "end": 1707991200000i64}),
         json!("2024-02-15T09:00:00Z - 2024-02-15T10:00:00Z"),
+        // v3's documented form: UTC without a zone.
+        json!("2024-02-15T09:00:00 - 2024-02-15T10:00:00"),
     ] {
         assert_eq!(
             AppointmentValue::from_value("meeting", &value).unwrap(),
@@ -390,5 +392,74 @@ fn appointment_values_read_every_known_form() {
     assert_eq!(
         AppointmentValue::from_value("m", &expected.to_value()).unwrap(),
         Some(expected)
+    );
+    assert_eq!(
+        expected.to_v3_value(),
+        json!("2024-02-15T09:00:00 - 2024-02-15T10:00:00")
+    );
+    assert_eq!(
+        AppointmentValue::from_value("m", &expected.to_v3_value()).unwrap(),
+        Some(expected)
+    );
+}
+
+#[test]
+fn times_read_v3_zoneless_utc_rfc3339_and_epoch_ms() {
+    let at = Utc.with_ymd_and_hms(2021, 9, 13, 18, 24, 26).unwrap();
+    for value in [
+        json!("2021-09-13T18:24:26"),
+        json!("2021-09-13T18:24:26.000"),
+        json!("2021-09-13T18:24:26Z"),
+        json!("2021-09-13T20:24:26+02:00"),
+        json!(1631557466000i64),
+        json!("1631557466000"),
+    ] {
+        assert_eq!(parse_time_value(&value), Some(at), "{value}");
+    }
+    assert_eq!(parse_time_value(&json!("13.09.2021")), None);
+}
+
+/// The classic API's documented record shape (tests/fixtures/ninox/v3_records.json): zone-less
+/// UTC times and `start - end` appointments are read; one unreadable time is a problem naming
+/// the record and the field, not a failed page.
+#[tokio::test]
+async fn v3_fixture_in_the_documented_format_is_read() {
+    let fixture: Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../tests/fixtures/ninox/v3_records.json"
+    )))
+    .unwrap();
+    let server = MockServer::start(move |_, _| Reply::json(200, fixture.clone())).await;
+    let pages: Vec<_> = v3(&server)
+        .list_records(&path(), V3RecordQuery::default())
+        .collect()
+        .await;
+    assert_eq!(pages.len(), 1);
+    let records = pages[0].as_ref().unwrap();
+    assert_eq!(records.len(), 2, "the page is read whole");
+    let ada = &records[0];
+    assert_eq!(
+        ada.created_at,
+        Some(Utc.with_ymd_and_hms(2021, 9, 13, 18, 24, 26).unwrap())
+    );
+    assert_eq!(
+        ada.modified_at,
+        Some(Utc.with_ymd_and_hms(2021, 9, 14, 8, 2, 11).unwrap())
+    );
+    assert!(ada.problems.is_empty(), "{:?}", ada.problems);
+    assert_eq!(
+        AppointmentValue::from_value("Next appointment", &ada.fields["Next appointment"])
+            .unwrap()
+            .map(|a| a.to_v3_value()),
+        Some(json!("2021-01-23T12:30:00 - 2021-01-23T13:30:00"))
+    );
+    let grace = &records[1];
+    assert_eq!(grace.fields["Email"], json!("grace@example.org"));
+    assert_eq!(grace.modified_at, None);
+    assert_eq!(grace.problems.len(), 1, "{:?}", grace.problems);
+    assert!(
+        grace.problems[0].contains("record 2") && grace.problems[0].contains("modifiedAt"),
+        "{}",
+        grace.problems[0]
     );
 }

@@ -423,14 +423,19 @@ pub(crate) fn record_from_json(value: &Value, context: &str) -> Result<NinoxReco
             )))
         }
     };
-    let time = |name: &str| -> Result<_, BridgeError> {
-        match value.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => parse_time_value(v)
-                .map(Some)
-                .ok_or_else(|| remote(format!("{record}: field {name} holds {v}, not a time"))),
+    // An unreadable time is a problem of this record and field; the record and the page go on.
+    let mut problems = Vec::new();
+    let mut time = |name: &str| match value.get(name) {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let parsed = parse_time_value(v);
+            if parsed.is_none() {
+                problems.push(format!("{record}: field {name} holds {v}, not a time"));
+            }
+            parsed
         }
     };
+    let (created_at, modified_at) = (time("createdAt"), time("modifiedAt"));
     let sequence = match value.get("sequence") {
         None | Some(Value::Null) => None,
         Some(v) => Some(
@@ -442,8 +447,9 @@ pub(crate) fn record_from_json(value: &Value, context: &str) -> Result<NinoxReco
     Ok(NinoxRecord {
         id,
         sequence,
-        created_at: time("createdAt")?,
-        modified_at: time("modifiedAt")?,
+        created_at,
+        modified_at,
         fields: fields.into_iter().collect(),
+        problems,
     })
 }

@@ -478,5 +478,6 @@ fn row_to_record(row: &Value, context: &str) -> Result<NinoxRecord, BridgeError>
         created_at: None,
         modified_at: None,
         fields,
+        problems: Vec::new(),
     })
 }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::convert::{apply_note, apply_task, format_time};
 use super::members::read_body;
-use super::wire::{NoviActivity, NoviPage};
+use super::wire::{read_listing, NoviActivity, NoviActivityType, NoviPage};
 use super::{
     id_from_headers, merge_fields, parse_record, remote, require_id, NoviClient, DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -68,6 +68,28 @@ impl NoviClient {
         }
         self.listing_page(request, "activity", page_size, offset, context)
             .await
+    }
+
+    /// The tenant's activity types (`GET /custom-activity-types`), every page.
+    pub async fn list_activity_types(&self) -> Result<Vec<NoviActivityType>, BridgeError> {
+        let mut types = Vec::new();
+        let mut offset = 0u64;
+        loop {
+            let context = format!("list Novi AMS activity types from offset {offset}");
+            let request = ApiRequest::get(&["custom-activity-types"])
+                .query("pageSize", MAX_PAGE_SIZE.to_string())
+                .query("offset", offset.to_string())
+                .context(context.clone());
+            let body: Value = self.send(request).await?;
+            let (page, total): (Vec<NoviActivityType>, _) =
+                read_listing(body, "activity type", "UniqueID", &context)?;
+            let got = page.len();
+            types.extend(page);
+            match super::members::next_offset(offset, got, MAX_PAGE_SIZE, total) {
+                Some(next) => offset = next,
+                None => return Ok(types),
+            }
+        }
     }
 
     pub async fn get_activity(&self, id: &str) -> Result<NoviActivity, BridgeError> {

@@ -1,8 +1,10 @@
 //! Novi records ↔ bridge-core types. Nothing is normalized here (the engine normalizes);
 //! errors name the record and the field.
 //!
-//! Times: Novi writes ISO 8601, sometimes without an offset. A time without an offset is read
-//! as UTC (Novi documents no tenant time zone for the API) and we always write UTC with `Z`.
+//! Times: Novi writes ISO 8601; members' `CreatedDate`/`LastUpdatedDate` carry the tenant's
+//! offset and up to seven fraction digits (`2018-10-28T13:31:52.4566667-04:00`). A time without
+//! an offset is read as UTC (Novi documents no tenant time zone for the API) and we always
+//! write UTC with `Z`.
 //! Events carry a `TimeZone` field; converting wall-clock event times through it is not done
 //! (see the module report: the zone names Novi uses are undocumented).
 
@@ -10,7 +12,7 @@ use bridge_core::{Appointment, BridgeError, Contact, ErrorCode, Note, Task};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 
-use super::wire::{NoviActivity, NoviEvent, NoviMember};
+use super::wire::{NoviActivity, NoviActivityType, NoviEvent, NoviMember};
 
 /// How times are written to Novi: `2024-05-01T09:30:00Z`.
 pub fn format_time(time: DateTime<Utc>) -> String {
@@ -81,7 +83,7 @@ pub struct NoviContact {
     /// `Active=false` is Novi's soft delete.
     pub active: bool,
     pub member_status: Option<String>,
-    /// `LastModifiedDate` (or a field of similar name) when the member carries one.
+    /// `LastUpdatedDate` (or a field of similar name) when the member carries one.
     pub last_modified: Option<DateTime<Utc>>,
     pub contact: Contact,
 }
@@ -90,7 +92,7 @@ impl NoviMember {
     pub fn to_core(&self) -> Result<NoviContact, BridgeError> {
         let id = required("Novi member", "UniqueID", self.unique_id.as_ref())?;
         let record = format!("Novi member {id}");
-        let modified = ["LastModifiedDate", "LastUpdatedDate", "ModifiedDate"]
+        let modified = ["LastUpdatedDate", "LastModifiedDate", "ModifiedDate"]
             .iter()
             .find_map(|name| {
                 self.other
@@ -163,20 +165,95 @@ pub fn member_changes(contact: &Contact) -> Map<String, Value> {
     changes
 }
 
-/// Which `ActivityType` values are tasks and which are notes (compared without case).
-/// Tenants can define their own types; the defaults are Novi's built-in names.
+/// Which `ActivityType` values are tasks and which are notes (compared without case), and the
+/// names new tasks and notes are written with. Activity types are tenant data: read them with
+/// [`super::NoviClient::list_activity_types`] and resolve them with [`ActivityTypes::resolve`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityTypes {
+    /// Names and slugs read as tasks; the first is written.
     pub task: Vec<String>,
+    /// Names and slugs read as notes; the first is written.
     pub note: Vec<String>,
 }
 
 impl Default for ActivityTypes {
+    /// The names of a tenant's built-in types, for tests and for reading before the tenant's
+    /// list is known.
     fn default() -> Self {
         Self {
             task: vec!["Task".into()],
             note: vec!["Note".into()],
         }
+    }
+}
+
+/// What a tenant's activity types lack for tasks and notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingActivityType {
+    /// No active type has the `Task` flag.
+    Task,
+    /// No active, non-task type with the slug (or name) `note`.
+    Note,
+}
+
+impl MissingActivityType {
+    /// One sentence saying what to do in Novi.
+    pub fn advice(self) -> &'static str {
+        match self {
+            Self::Task => {
+                "Novi AMS has no active activity type marked as a task: add one (or mark one as \
+                 a task) under Settings > Activity Types in Novi, then run doctor again."
+            }
+            Self::Note => {
+                "Novi AMS has no active activity type with the slug \"note\": add a Note \
+                 activity type under Settings > Activity Types in Novi, then run doctor again."
+            }
+        }
+    }
+}
+
+impl ActivityTypes {
+    /// The tenant's task types (active, `Task` flag; built-in ones first) and note type (the
+    /// active non-task type with slug or name `note`). The source documents the flags, not
+    /// which type is "the" note type: the slug `note` is our reading of Novi's built-in type.
+    pub fn resolve(types: &[NoviActivityType]) -> Result<Self, MissingActivityType> {
+        let active = || types.iter().filter(|t| t.active != Some(false));
+        let mut task: Vec<&NoviActivityType> = active().filter(|t| t.task == Some(true)).collect();
+        // Built-in first: it is the one written.
+        task.sort_by_key(|t| t.system_type != Some(true));
+        let is_note = |t: &&NoviActivityType| {
+            t.task != Some(true)
+                && [t.slug.as_deref(), t.name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|n| n.trim().eq_ignore_ascii_case("note"))
+        };
+        let note: Vec<&NoviActivityType> = active().filter(is_note).collect();
+        let names = |list: &[&NoviActivityType]| -> Vec<String> {
+            list.iter()
+                .flat_map(|t| [t.name.clone(), t.slug.clone()])
+                .flatten()
+                .filter(|n| !n.trim().is_empty())
+                .collect()
+        };
+        let (task, note) = (names(&task), names(&note));
+        if task.is_empty() {
+            return Err(MissingActivityType::Task);
+        }
+        if note.is_empty() {
+            return Err(MissingActivityType::Note);
+        }
+        Ok(Self { task, note })
+    }
+
+    /// The `ActivityType` new tasks are written with.
+    pub fn task_name(&self) -> &str {
+        self.task.first().map_or("Task", String::as_str)
+    }
+
+    /// The `ActivityType` new notes are written with.
+    pub fn note_name(&self) -> &str {
+        self.note.first().map_or("Note", String::as_str)
     }
 }
 

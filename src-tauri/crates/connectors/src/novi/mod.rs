@@ -36,7 +36,7 @@ use crate::http::{
 
 pub use activities::ActivityQuery;
 pub use members::MemberQuery;
-pub use wire::{NoviActivity, NoviEvent, NoviMember, NoviPage};
+pub use wire::{NoviActivity, NoviActivityType, NoviEvent, NoviMember, NoviPage};
 
 /// Novi's documented limits are 20/s burst and 600/min sustained: 10 per second honours both
 /// (a 20/s budget would hit the per-minute limit after 30 s of steady work).

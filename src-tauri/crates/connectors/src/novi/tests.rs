@@ -11,7 +11,7 @@ use chrono::{TimeZone, Utc};
 use futures::StreamExt;
 use serde_json::{json, Map, Value};
 
-use super::convert::{member_changes, ActivityKind, ActivityTypes};
+use super::convert::{member_changes, ActivityKind, ActivityTypes, MissingActivityType};
 use super::test_server::{fast_retries, key, MockServer, Reply};
 use super::*;
 
@@ -501,4 +501,98 @@ fn tenant_base_urls() {
         base_url_for_tenant("http://127.0.0.1:9000/novi/api"),
         "http://127.0.0.1:9000/novi/api"
     );
+}
+
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/../../../tests/fixtures/novi/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// The documented member listing (tests/fixtures/novi/members_page.json): `LastUpdatedDate` in
+/// tenant-local time with an offset and seven fraction digits, slug statuses, `CustomerType`.
+#[tokio::test]
+async fn members_in_the_documented_format_are_read() {
+    let page = fixture("members_page.json");
+    let server = MockServer::start(move |_, _| Reply::json(200, page.clone())).await;
+    let since = Utc.with_ymd_and_hms(2018, 10, 1, 0, 0, 0).unwrap();
+    let pages: Vec<_> = client(&server)
+        .list_members(MemberQuery {
+            modified_since: Some(since),
+            page_size: 100,
+        })
+        .collect()
+        .await;
+    assert_eq!(
+        server.requests()[0].query("lastModifiedDate"),
+        Some("2018-10-01T00:00:00Z")
+    );
+    let members = &pages[0].as_ref().unwrap().items;
+    assert_eq!(members.len(), 2);
+    let ada = members[0].to_core().unwrap();
+    assert_eq!(ada.member_status.as_deref(), Some("non_member"));
+    // 13:31:52.4566667 at -04:00 is 17:31:52.4566667 UTC.
+    let expected = Utc.with_ymd_and_hms(2018, 10, 28, 17, 31, 52).unwrap()
+        + chrono::Duration::nanoseconds(456_666_700);
+    assert_eq!(ada.last_modified, Some(expected));
+    assert_eq!(members[1].other["CustomerType"], "Company");
+    assert_eq!(
+        members[1].to_core().unwrap().last_modified,
+        Some(Utc.with_ymd_and_hms(2018, 10, 27, 12, 0, 0).unwrap() + chrono::Duration::milliseconds(500))
+    );
+    let bad: NoviMember = serde_json::from_value(json!({
+        "UniqueID": "m-9", "LastUpdatedDate": "28/10/2018 13:31"
+    }))
+    .unwrap();
+    let err = bad.to_core().unwrap_err();
+    assert!(
+        err.message.contains("m-9") && err.message.contains("LastUpdatedDate"),
+        "{}",
+        err.message
+    );
+}
+
+/// The tenant's types (tests/fixtures/novi/custom_activity_types.json) decide what is a task and
+/// what a note, and which names are written; nothing is assumed to be called "Task" or "Note".
+#[tokio::test]
+async fn activity_types_are_read_from_the_tenant() {
+    let listing = fixture("custom_activity_types.json");
+    let server = MockServer::start(move |_, _| Reply::json(200, listing.clone())).await;
+    let types = client(&server).list_activity_types().await.unwrap();
+    assert_eq!(server.requests()[0].path, "/api/custom-activity-types");
+    assert_eq!(types.len(), 4);
+    let resolved = ActivityTypes::resolve(&types).unwrap();
+    assert_eq!(resolved.task_name(), "To-do", "the built-in task type is written");
+    assert_eq!(resolved.note_name(), "Member note");
+    let activity = |kind: &str| NoviActivity {
+        activity_type: Some(kind.into()),
+        ..Default::default()
+    };
+    assert_eq!(activity("Follow-up").kind(&resolved), ActivityKind::Task);
+    assert_eq!(activity("to-do").kind(&resolved), ActivityKind::Task);
+    assert_eq!(activity("Member note").kind(&resolved), ActivityKind::Note);
+    assert_eq!(activity("Phone Call").kind(&resolved), ActivityKind::Other);
+    assert_eq!(activity("Task").kind(&resolved), ActivityKind::Other);
+
+    let without_tasks: Vec<NoviActivityType> = types
+        .iter()
+        .filter(|t| t.task != Some(true))
+        .cloned()
+        .collect();
+    assert_eq!(
+        ActivityTypes::resolve(&without_tasks),
+        Err(MissingActivityType::Task)
+    );
+    let without_note: Vec<NoviActivityType> = types
+        .iter()
+        .filter(|t| t.slug.as_deref() != Some("note"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        ActivityTypes::resolve(&without_note),
+        Err(MissingActivityType::Note)
+    );
+    assert!(MissingActivityType::Note.advice().contains("note"));
 }

@@ -93,6 +93,28 @@ pub struct NoviActivity {
     pub other: Map<String, Value>,
 }
 
+/// One of the tenant's activity types: `GET /api/custom-activity-types` (MemberJunction/MJ
+/// metadata/integrations/novi/.novi.integration.json, "CustomActivityType").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NoviActivityType {
+    #[serde(rename = "UniqueID", default, skip_serializing_if = "Option::is_none")]
+    pub unique_id: Option<String>,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "Slug", default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    #[serde(rename = "Active", default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Built in (not made by the association).
+    #[serde(rename = "SystemType", default, skip_serializing_if = "Option::is_none")]
+    pub system_type: Option<bool>,
+    /// Activities of this type are tasks.
+    #[serde(rename = "Task", default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<bool>,
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
 /// An event (appointments map here): `GET /api/events/{id}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NoviEvent {

@@ -1,7 +1,9 @@
 //! The Ninox fake: one team → database "CRM" → table "Contacts", served both by the classic
 //! v3 API (`/v1/teams/…`, personal key) and the Ninox 4 API (`/api/v1/workspace/…`,
-//! workspace key) over the same records. Built from reference/target-apps.md and
-//! specs/ninox/ninox-public-openapi-original.json.
+//! workspace key) over the same records. Sources: docs.ninox.com/en/api/introduction/
+//! tables-fields-records (the classic API: record shape, zone-less UTC times, appointment
+//! values), specs/ninox/ninox-public-openapi-original.json (the Ninox 4 API), and
+//! reference/target-apps.md ("Ninox").
 //!
 //! Ninox documents no rate limits, only that parallel calls are limited: more than
 //! `max_concurrent` requests in flight are answered 429. Like go.ninox.com, a path the API

@@ -188,8 +188,40 @@ impl Store {
     }
 }
 
-pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+/// A v3 record time: `YYYY-MM-DDThh:mm:ss`, UTC, no zone (docs.ninox.com/en/api/introduction/
+/// tables-fields-records, "Common attributes": `"createdAt": "2021-09-13T18:24:26"`).
+pub(crate) fn v3_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// A v3 appointment value: `"2021-01-23T12:30:00 - 2021-01-23T13:30:00"` (same page).
+pub(crate) fn v3_appointment(start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+    format!("{} - {}", v3_time(start), v3_time(end))
+}
+
+/// The start and end of a stored (Ninox 4 form) appointment.
+pub(crate) fn appointment_bounds(stored: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let inner = stored.trim().strip_prefix('[')?.strip_suffix(')')?;
+    let (start, end) = inner.split_once(',')?;
+    Some((
+        parse_instant(&json!(start.trim()))?,
+        parse_instant(&json!(end.trim()))?,
+    ))
+}
+
+/// A v3 appointment as written: `start - end`, each `YYYY-MM-DDThh:mm:ss` in UTC, as the
+/// stored (Ninox 4 form) value. `None` for any other shape.
+/// Guess: the documentation shows this form only as read; we take it to be the write form too,
+/// and refuse other forms on v3.
+pub(crate) fn from_v3_appointment(text: &str) -> Option<String> {
+    let (start, end) = text.trim().split_once(" - ")?;
+    let time = |t: &str| {
+        chrono::NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%dT%H:%M:%S")
+            .ok()
+            .map(|n| n.and_utc())
+    };
+    let (start, end) = (time(start)?, time(end)?);
+    (end >= start).then(|| appointment(start, end))
 }
 
 /// Ninox 4's appointment text: a half-open interval `[start,end)`.

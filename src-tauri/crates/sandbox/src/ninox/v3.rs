@@ -1,5 +1,10 @@
 //! The classic (Ninox 3) API: `/v1/teams/{team}/databases/{db}/tables/{table}/records…`,
 //! records `{id, sequence, createdAt, createdBy, modifiedAt, modifiedBy, fields}`.
+//!
+//! Sources: docs.ninox.com/en/api/introduction/tables-fields-records ("Common attributes":
+//! record times `YYYY-MM-DDThh:mm:ss` in UTC without a zone; appointment values
+//! `"2021-01-23T12:30:00 - 2021-01-23T13:30:00"`), reference/target-apps.md ("Ninox", the
+//! endpoints and query parameters).
 
 // Early answers travel as `Err(Response)`: one per request, so their size does not matter.
 #![allow(clippy::result_large_err)]
@@ -13,7 +18,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::store::{coerce, field, keyed, timestamp, Record, FIELDS};
+use super::store::{
+    appointment_bounds, coerce, field, from_v3_appointment, keyed, v3_appointment, v3_time, Record,
+    Type, FIELDS,
+};
 use super::{NinoxState, TABLE_ID, TABLE_NAME};
 use crate::ghl::shared::lock;
 
@@ -49,13 +57,21 @@ fn check(
 }
 
 fn view(record: &Record, by_ids: bool) -> Value {
-    let fields = keyed(record, |f| if by_ids { f.id } else { f.caption });
+    let mut fields = keyed(record, |f| if by_ids { f.id } else { f.caption });
+    for f in FIELDS.iter().filter(|f| f.kind == Type::Appointment) {
+        let key = if by_ids { f.id } else { f.caption };
+        if let Some(value) = fields.get_mut(key) {
+            if let Some((start, end)) = value.as_str().and_then(appointment_bounds) {
+                *value = json!(v3_appointment(start, end));
+            }
+        }
+    }
     json!({
         "id": record.id,
         "sequence": record.sequence,
-        "createdAt": timestamp(record.created_at),
+        "createdAt": v3_time(record.created_at),
         "createdBy": record.created_by,
-        "modifiedAt": timestamp(record.modified_at),
+        "modifiedAt": v3_time(record.modified_at),
         "modifiedBy": record.modified_by,
         "fields": fields,
     })
@@ -287,7 +303,28 @@ fn changes_of(fields: &Map<String, Value>) -> Result<Changes, String> {
     let mut out = Vec::new();
     for (key, value) in fields {
         let f = field(key).ok_or_else(|| format!("Unknown field: {key}"))?;
-        out.push((f.id, coerce(f, value)?));
+        let value = match (f.kind, value) {
+            (Type::Appointment, Value::String(text)) if !text.trim().is_empty() => {
+                match from_v3_appointment(text) {
+                    Some(stored) => json!(stored),
+                    None => {
+                        return Err(format!(
+                            "Invalid appointment for field '{}': {text} (expected \
+                             YYYY-MM-DDThh:mm:ss - YYYY-MM-DDThh:mm:ss)",
+                            f.caption
+                        ))
+                    }
+                }
+            }
+            (Type::Appointment, Value::Number(_)) => {
+                return Err(format!(
+                    "Invalid appointment for field '{}': {value}",
+                    f.caption
+                ))
+            }
+            _ => value.clone(),
+        };
+        out.push((f.id, coerce(f, &value)?));
     }
     Ok(out)
 }

@@ -105,17 +105,20 @@ pub(crate) async fn list_members(
         Ok(page) => page,
         Err(answer) => return answer,
     };
+    lock(&novi.member_listings).push(query.get("lastmodifieddate").cloned());
+    // Guess: a value without an offset is read as UTC.
     let since = match date_param(&query, "lastmodifieddate") {
         Ok(since) => since,
         Err(answer) => return answer,
     };
     let data = lock(&novi.data);
+    // Guess: the filter keeps members updated at or after the instant given.
     let items: Vec<Value> = data
         .members
         .iter()
         .filter(|m| match since {
             None => true,
-            Some(since) => date_of(m, "LastModifiedDate").is_some_and(|d| d >= since),
+            Some(since) => date_of(m, "LastUpdatedDate").is_some_and(|d| d >= since),
         })
         .map(|m| Value::Object(m.clone()))
         .collect();
@@ -262,8 +265,13 @@ fn activity_fields(novi: &NoviState, body: &Bytes) -> Result<Map<String, Value>,
             }
         }
     }
-    if str_of(&fields, "ActivityType").is_none() {
-        return Err(invalid("ActivityType is required.".into()));
+    drop(data);
+    match str_of(&fields, "ActivityType") {
+        None => return Err(invalid("ActivityType is required.".into())),
+        Some(name) if !super::types::known(novi, name) => {
+            return Err(invalid(format!("ActivityType '{name}' does not exist.")));
+        }
+        Some(_) => {}
     }
     Ok(fields)
 }

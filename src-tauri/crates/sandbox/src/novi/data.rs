@@ -3,19 +3,22 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
 
-use super::fields::{format_date, Kind};
+use super::fields::{format_date, format_stamp, Kind};
 use crate::novi::host::guid;
 use crate::seed::{SeedContact, MEMBERSHIP_LEVELS};
 
-/// Writable member fields (UniqueID, InternalIdentifier and LastModifiedDate are the server's).
+/// Writable member fields (UniqueID, InternalIdentifier, CreatedDate and LastUpdatedDate are
+/// the server's).
 pub(crate) const MEMBER_FIELDS: &[(&str, Kind)] = &[
     ("Name", Kind::Str),
+    // `Person` or `Company`.
+    ("CustomerType", Kind::Str),
     ("FirstName", Kind::Str),
     ("LastName", Kind::Str),
     ("Email", Kind::Str),
@@ -70,13 +73,14 @@ const JOB_TITLES: &[&str] = &[
     "Marketing Lead",
     "Board Member",
 ];
+/// `MemberStatus` is a slug (`non_member` is documented); Guess: the other slugs.
 const STATUSES: &[&str] = &[
-    "Active",
-    "Active",
-    "Active",
-    "Grace Period",
-    "Lapsed",
-    "Non-Member",
+    "current",
+    "current",
+    "current",
+    "grace_period",
+    "lapsed",
+    "non_member",
 ];
 const TASK_SUBJECTS: &[&str] = &[
     "Renewal reminder call",
@@ -91,8 +95,10 @@ const NOTE_SUBJECTS: &[&str] = &[
     "Asked about CE credits",
 ];
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct NoviData {
+    /// The tenant's time zone: member stamps are written in it.
+    pub zone: FixedOffset,
     /// Members in creation order; never removed (Novi has no member delete).
     pub members: Vec<Map<String, Value>>,
     pub member_index: HashMap<String, usize>,
@@ -105,11 +111,29 @@ pub(crate) struct NoviData {
 }
 
 impl NoviData {
+    pub fn new(zone: FixedOffset) -> Self {
+        Self {
+            zone,
+            members: Vec::new(),
+            member_index: HashMap::new(),
+            activities: BTreeMap::new(),
+            activity_index: HashMap::new(),
+            events: Vec::new(),
+            next_internal: 0,
+            next_activity: 0,
+        }
+    }
+
     pub fn insert_member(&mut self, id: String, mut fields: Map<String, Value>, at: DateTime<Utc>) {
         self.next_internal += 1;
         fields.insert("UniqueID".into(), json!(id));
         fields.insert("InternalIdentifier".into(), json!(self.next_internal));
-        fields.insert("LastModifiedDate".into(), json!(format_date(at)));
+        // Guess: a member created without a type is a person.
+        if fields.get("CustomerType").is_none_or(Value::is_null) {
+            fields.insert("CustomerType".into(), json!("Person"));
+        }
+        fields.insert("CreatedDate".into(), json!(format_stamp(at, self.zone)));
+        fields.insert("LastUpdatedDate".into(), json!(format_stamp(at, self.zone)));
         self.member_index.insert(id, self.members.len());
         self.members.push(order_member(fields));
     }
@@ -132,13 +156,20 @@ impl NoviData {
             return false;
         };
         fields.insert("UniqueID".into(), json!(id));
-        fields.insert(
-            "InternalIdentifier".into(),
-            slot.get("InternalIdentifier")
-                .cloned()
-                .unwrap_or(Value::Null),
-        );
-        fields.insert("LastModifiedDate".into(), json!(format_date(at)));
+        for kept in ["InternalIdentifier", "CreatedDate"] {
+            fields.insert(
+                kept.into(),
+                slot.get(kept).cloned().unwrap_or(Value::Null),
+            );
+        }
+        // Guess: a PUT without a type keeps the member's.
+        if fields.get("CustomerType").is_none_or(Value::is_null) {
+            fields.insert(
+                "CustomerType".into(),
+                slot.get("CustomerType").cloned().unwrap_or(Value::Null),
+            );
+        }
+        fields.insert("LastUpdatedDate".into(), json!(format_stamp(at, self.zone)));
         *slot = order_member(fields);
         true
     }
@@ -198,10 +229,9 @@ fn order_member(mut fields: Map<String, Value>) -> Map<String, Value> {
             fields.remove(*name).unwrap_or(Value::Null),
         );
     }
-    out.insert(
-        "LastModifiedDate".into(),
-        fields.remove("LastModifiedDate").unwrap_or(Value::Null),
-    );
+    for stamp in ["CreatedDate", "LastUpdatedDate"] {
+        out.insert(stamp.into(), fields.remove(stamp).unwrap_or(Value::Null));
+    }
     out
 }
 
@@ -220,6 +250,10 @@ fn typed_phone(e164: &str) -> String {
 
 pub(crate) struct SeedPlan<'a> {
     pub seed: u64,
+    pub zone: FixedOffset,
+    /// The names activities are seeded with.
+    pub task_type: &'a str,
+    pub note_type: &'a str,
     pub ghl: &'a [SeedContact],
     pub overlap: f64,
     pub novi_only: &'a [SeedContact],
@@ -228,7 +262,7 @@ pub(crate) struct SeedPlan<'a> {
 
 pub(crate) fn seeded(plan: &SeedPlan<'_>) -> NoviData {
     let mut rng = SmallRng::seed_from_u64(plan.seed ^ 0x6e6f_7669_616d_7321);
-    let mut data = NoviData::default();
+    let mut data = NoviData::new(plan.zone);
     let ghl_emails: HashSet<&str> = plan.ghl.iter().map(|c| c.email.as_str()).collect();
     let shared = plan
         .ghl
@@ -256,10 +290,11 @@ pub(crate) fn seeded(plan: &SeedPlan<'_>) -> NoviData {
             .to_lowercase();
         let fields = json!({
             "Name": company,
+            "CustomerType": "Company",
             "Email": format!("info@{domain}.com"),
             "Website": format!("https://www.{domain}.com"),
             "Active": true,
-            "MemberStatus": "Active",
+            "MemberStatus": "current",
         });
         let modified = plan.anchor - Duration::days(rng.random_range(30..400));
         data.insert_member(id.clone(), filled(MEMBER_FIELDS, fields), modified);
@@ -288,12 +323,13 @@ pub(crate) fn seeded(plan: &SeedPlan<'_>) -> NoviData {
         }
         let fields = json!({
             "Name": format!("{} {}", person.first_name, person.last_name),
+            "CustomerType": "Person",
             "FirstName": person.first_name,
             "LastName": person.last_name,
             "Email": email,
             "Phone": phone,
             "Mobile": rng.random_bool(0.4).then(|| phone.clone()).flatten(),
-            "Active": status != "Lapsed" && status != "Non-Member",
+            "Active": status != "lapsed" && status != "non_member",
             "MemberStatus": status,
             "JobTitle": rng.random_bool(0.6).then(|| *pick(&mut rng, JOB_TITLES)),
             "Notes": rng.random_bool(0.2).then_some("Joined at the annual conference."),
@@ -302,7 +338,7 @@ pub(crate) fn seeded(plan: &SeedPlan<'_>) -> NoviData {
         });
         let modified = person.date_updated - Duration::minutes(rng.random_range(0..600));
         data.insert_member(id.clone(), filled(MEMBER_FIELDS, fields), modified);
-        seed_activities(&mut data, &mut rng, &id, person.date_added, plan.anchor);
+        seed_activities(&mut data, &mut rng, plan, &id, person.date_added);
     }
     seed_events(&mut data, &mut rng, plan.anchor);
     data
@@ -311,10 +347,11 @@ pub(crate) fn seeded(plan: &SeedPlan<'_>) -> NoviData {
 fn seed_activities(
     data: &mut NoviData,
     rng: &mut SmallRng,
+    plan: &SeedPlan<'_>,
     member: &str,
     since: DateTime<Utc>,
-    anchor: DateTime<Utc>,
 ) {
+    let anchor = plan.anchor;
     let staff: Vec<String> = data
         .members
         .iter()
@@ -332,7 +369,7 @@ fn seed_activities(
         let complete = task && rng.random_bool(0.5);
         let fields = json!({
             "MemberUniqueId": member,
-            "ActivityType": if task { "Task" } else { "Note" },
+            "ActivityType": if task { plan.task_type } else { plan.note_type },
             "Subject": if task { *pick(rng, TASK_SUBJECTS) } else { *pick(rng, NOTE_SUBJECTS) },
             "Date": format_date(date),
             "Notes": rng.random_bool(0.5).then_some("Logged by the membership team."),

@@ -2,7 +2,7 @@
 //! every writable field not in the body is cleared (null, or false for booleans, as .NET
 //! deserialization leaves them), which is exactly what Novi's full-replacement PUT does.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +77,19 @@ pub(crate) fn parse_date(text: &str) -> Option<DateTime<Utc>> {
 
 pub(crate) fn format_date(date: DateTime<Utc>) -> String {
     date.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A member's `CreatedDate`/`LastUpdatedDate`: tenant-local time with its offset and seven
+/// fraction digits (.NET's `DateTimeOffset` "o" format), e.g. `2018-10-28T13:31:52.4566667-04:00`
+/// (member JSON captured from a Novi test tenant, as api-fidelity.md cites).
+pub(crate) fn format_stamp(date: DateTime<Utc>, zone: FixedOffset) -> String {
+    let local = date.with_timezone(&zone);
+    format!(
+        "{}.{:07}{}",
+        local.format("%Y-%m-%dT%H:%M:%S"),
+        local.nanosecond() % 1_000_000_000 / 100,
+        local.format("%:z")
+    )
 }
 
 /// A stored date field read back (None when empty or unreadable).

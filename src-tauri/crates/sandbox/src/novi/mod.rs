@@ -1,14 +1,23 @@
 //! The Novi AMS fake: one association tenant's `/api`, with members (full-replacement PUT, no
-//! delete), activities (tasks and notes; new id in the `Location` header), events (not paged),
-//! the raw-key `Authorization: Basic <key>` scheme, and 20/s + 600/min limits answered with 429
-//! and `Retry-After`. Built from reference/target-apps.md and the vendor's Postman collection
-//! as mirrored in MemberJunction's Novi integration metadata.
+//! delete), activities (tasks and notes; new id in the `Location` header), the tenant's activity
+//! types, events (not paged), the raw-key `Authorization: Basic <key>` scheme, and 20/s +
+//! 600/min limits answered with 429 and `Retry-After`.
+//!
+//! Sources: MemberJunction/MJ metadata/integrations/novi/.novi.integration.json (derived from
+//! Novi's Postman collection: endpoints, `lastModifiedDate` as the member filter, paging,
+//! full-replacement PUT, `/api/custom-activity-types`), the member JSON of a Novi test tenant
+//! quoted in reference/api-fidelity.md (`CreatedDate`/`LastUpdatedDate` in tenant-local time with
+//! an offset and seven fraction digits, `MemberStatus` slugs, `CustomerType`), and
+//! reference/target-apps.md ("Novi AMS").
 
 mod api;
 mod data;
 mod fields;
 pub(crate) mod host;
 mod limit;
+mod types;
+
+pub use types::{default_activity_types, NoviActivityType};
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,7 +28,7 @@ use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use tokio::net::TcpListener;
@@ -54,6 +63,11 @@ pub struct NoviConfig {
     pub rate_per_minute: u32,
     /// …and per UTC day (100,000).
     pub daily_limit: u32,
+    /// The tenant's offset from UTC in minutes: member stamps are written in it.
+    /// Guess: a fixed offset (a real tenant's zone has daylight saving).
+    pub utc_offset_minutes: i32,
+    /// The tenant's activity types (`/api/custom-activity-types`).
+    pub activity_types: Vec<NoviActivityType>,
     pub faults: FaultConfig,
 }
 
@@ -68,6 +82,8 @@ impl Default for NoviConfig {
             rate_per_second: 20,
             rate_per_minute: 600,
             daily_limit: 100_000,
+            utc_offset_minutes: -4 * 60,
+            activity_types: default_activity_types(),
             faults: FaultConfig::default(),
         }
     }
@@ -81,6 +97,9 @@ pub(crate) struct Novi {
     data: Mutex<NoviData>,
     limiter: Mutex<Limiter>,
     rng: Mutex<SmallRng>,
+    activity_types: Mutex<Vec<NoviActivityType>>,
+    /// The `lastModifiedDate` of every member listing asked for, in order (None: no filter).
+    member_listings: Mutex<Vec<Option<String>>>,
 }
 
 pub(crate) type NoviState = Arc<Novi>;
@@ -104,6 +123,20 @@ impl NoviSandbox {
         let base_url = format!("http://{}/api", listener.local_addr()?);
         let anchor = host::seed_anchor();
         let plan_config = config.clone();
+        let zone = FixedOffset::east_opt(config.utc_offset_minutes * 60).ok_or_else(|| {
+            std::io::Error::other(format!(
+                "utc_offset_minutes {} is out of range",
+                config.utc_offset_minutes
+            ))
+        })?;
+        let seed_type = |task: bool| {
+            config
+                .activity_types
+                .iter()
+                .find(|t| t.active && t.task == task)
+                .map_or_else(String::new, |t| t.name.clone())
+        };
+        let (task_type, note_type) = (seed_type(true), seed_type(false));
         let (data, api_key) = tokio::task::spawn_blocking(move || {
             let c = plan_config;
             let ghl = ghl_people(c.ghl_seed, c.ghl_contacts, anchor);
@@ -111,6 +144,9 @@ impl NoviSandbox {
             let novi_only = ghl_people(own_world_seed, c.members, anchor);
             let data = data::seeded(&SeedPlan {
                 seed: c.seed,
+                zone,
+                task_type: &task_type,
+                note_type: &note_type,
                 ghl: &ghl,
                 overlap: c.ghl_overlap,
                 novi_only: &novi_only,
@@ -132,6 +168,8 @@ impl NoviSandbox {
                 config.daily_limit,
             )),
             rng: Mutex::new(SmallRng::seed_from_u64(config.seed ^ 0x1d5)),
+            activity_types: Mutex::new(config.activity_types.clone()),
+            member_listings: Mutex::new(Vec::new()),
         });
         let running = Running::serve(listener, router(state.clone()), "novi");
         Ok(NoviSandbox { state, running })
@@ -158,6 +196,19 @@ impl NoviSandbox {
 
     pub fn stats(&self) -> RequestStats {
         self.state.host.stats()
+    }
+
+    /// The `lastModifiedDate` each member listing passed (`None`: no filter), oldest first.
+    pub fn member_listing_filters(&self) -> Vec<Option<String>> {
+        lock(&self.state.member_listings).clone()
+    }
+
+    /// Takes an activity type away from the tenant (for doctor tests). False when absent.
+    pub fn remove_activity_type(&self, name: &str) -> bool {
+        let mut types = lock(&self.state.activity_types);
+        let before = types.len();
+        types.retain(|t| !t.name.eq_ignore_ascii_case(name));
+        types.len() != before
     }
 
     /// Changes the injected faults from the next request on.
@@ -194,6 +245,7 @@ fn router(state: NoviState) -> Router {
                 .put(api::replace_activity)
                 .delete(api::delete_activity),
         )
+        .route("/api/custom-activity-types", get(types::list))
         .route("/api/events", get(api::list_events).post(api::create_event))
         .route(
             "/api/events/{eventId}",

@@ -81,8 +81,16 @@ async fn create_with_fields_and_update_with_id_and_fields() {
     let first_sq = record["sequence"].as_u64().unwrap();
     assert_eq!(record["fields"]["First name"], "Ada");
     assert_eq!(record["fields"]["Tags"], json!(["vip"]));
-    for key in ["createdAt", "createdBy", "modifiedAt", "modifiedBy"] {
+    for key in ["createdBy", "modifiedBy"] {
         assert!(record[key].is_string(), "{key} in {record}");
+    }
+    // docs.ninox.com "Common attributes": `YYYY-MM-DDThh:mm:ss`, UTC, no zone.
+    for key in ["createdAt", "modifiedAt"] {
+        let text = record[key].as_str().unwrap();
+        assert!(
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").is_ok(),
+            "{key} = {text}"
+        );
     }
     let (status, updated) = send(client.post(&url).bearer_auth(&key).json(&json!([
         {"id": id, "fields": {"Notes": "Met at the expo", "Tags": ["vip", "lead"]}}
@@ -280,4 +288,48 @@ where
         out.push(handle.await.unwrap().unwrap().status());
     }
     out
+}
+
+/// Appointments on v3 are `start - end` in UTC without a zone, read and written; v4's interval
+/// form is refused on v3, and the same record reads in v4's form through the Ninox 4 API.
+#[tokio::test]
+async fn appointments_take_the_documented_v3_form() {
+    let ninox = start(small()).await;
+    let client = http();
+    let url = format!("{}/records", table_url(&ninox));
+    let key = ninox.api_key();
+    let (status, created) = send(client.post(&url).bearer_auth(&key).json(&json!([
+        {"fields": {"Email": "ada@example.org",
+                    "Next appointment": "2021-01-23T12:30:00 - 2021-01-23T13:30:00"}}
+    ])))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(
+        created[0]["fields"]["Next appointment"],
+        "2021-01-23T12:30:00 - 2021-01-23T13:30:00"
+    );
+    let (status, refused) = send(client.post(&url).bearer_auth(&key).json(&json!([
+        {"fields": {"Next appointment": "[2021-01-23T12:30:00Z,2021-01-23T13:30:00Z)"}}
+    ])))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    let id = created[0]["id"].as_u64().unwrap();
+    let four = format!(
+        "{}/api/v1/workspace/{}/modules/{}/tables/{}/records",
+        ninox.base_url_v4(),
+        ninox.workspace_id(),
+        ninox.module_name(),
+        ninox.table_name()
+    );
+    let (_, rows) = send(client.get(&four).bearer_auth(ninox.workspace_api_key())).await;
+    let row = rows["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == json!(id.to_string()))
+        .unwrap();
+    assert_eq!(
+        row["values"]["next_appointment"],
+        "[2021-01-23T12:30:00Z,2021-01-23T13:30:00Z)"
+    );
 }

@@ -131,3 +131,40 @@ async fn events_are_one_unpaged_array_and_put_replaces() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// Activity types are the tenant's (`/api/custom-activity-types`); an activity must name one.
+#[tokio::test]
+async fn activity_types_are_tenant_data_and_activities_must_name_one() {
+    let novi = start(small()).await;
+    let api = Api::new(&novi);
+    let (status, types) = send(api.get("/custom-activity-types")).await;
+    assert_eq!(status, StatusCode::OK, "{types}");
+    let results = types["Results"].as_array().unwrap();
+    assert_eq!(types["TotalCount"], results.len());
+    let task = results.iter().find(|t| t["Task"] == json!(true)).unwrap();
+    for key in ["UniqueID", "Name", "Slug"] {
+        assert!(task[key].is_string(), "{key} in {task}");
+    }
+    assert!(task["SystemType"].is_boolean() && task["Active"].is_boolean());
+    let member = all_members(&api).await[3]["UniqueID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = send(api.post("/activities").json(&json!({
+        "MemberUniqueId": member, "ActivityType": "Carrier pigeon", "Subject": "x"
+    })))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(novi.remove_activity_type("Note"));
+    let (_, types) = send(api.get("/custom-activity-types")).await;
+    assert!(!types["Results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["Name"] == "Note"));
+    let (status, _) = send(api.post("/activities").json(&json!({
+        "MemberUniqueId": member, "ActivityType": "Note", "Subject": "x"
+    })))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a removed type is refused");
+}

@@ -94,7 +94,15 @@ async fn put_replaces_the_whole_member_and_clears_what_is_left_out() {
         })
         .expect("a person with a phone");
     let id = member["UniqueID"].as_str().unwrap();
-    let before = member["LastModifiedDate"].as_str().unwrap().to_string();
+    let before = member["LastUpdatedDate"].as_str().unwrap().to_string();
+    let created = member["CreatedDate"].as_str().unwrap().to_string();
+    // Tenant-local time with its offset and seven fraction digits (-04:00 by default).
+    assert!(
+        chrono::DateTime::parse_from_str(&before, "%Y-%m-%dT%H:%M:%S%.f%:z").is_ok()
+            && before.ends_with("-04:00")
+            && before.split(['.', '-']).nth(3).map(str::len) == Some(7),
+        "{before}"
+    );
     // A partial PUT, as a careless client would send it.
     let (status, updated) = send(
         api.put(&format!("/members/{id}"))
@@ -111,7 +119,12 @@ async fn put_replaces_the_whole_member_and_clears_what_is_left_out() {
     );
     assert!(read_back["Email"].is_null(), "email was cleared");
     assert_eq!(read_back["Active"], json!(false), "a missing bool is false");
-    assert_ne!(read_back["LastModifiedDate"].as_str().unwrap(), before);
+    assert_ne!(read_back["LastUpdatedDate"].as_str().unwrap(), before);
+    assert_eq!(read_back["CreatedDate"], created.as_str(), "created stays");
+    assert_eq!(
+        read_back["CustomerType"], member["CustomerType"],
+        "the type stays"
+    );
 
     // GET, merge, PUT keeps everything.
     let mut full = read_back.clone();
@@ -153,12 +166,14 @@ async fn create_then_find_by_last_modified_date() {
     let before = chrono::Utc::now() - chrono::Duration::seconds(1);
     let (status, created) = send(api.post("/members").json(&json!({
         "Name": "Grace Hopper", "FirstName": "Grace", "LastName": "Hopper",
-        "Email": "grace@example.org", "Active": true, "MemberStatus": "Active"
+        "Email": "grace@example.org", "Active": true, "MemberStatus": "current"
     })))
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["UniqueID"].as_str().unwrap().to_string();
     assert_eq!(id.len(), 36, "a GUID");
+    assert_eq!(created["CustomerType"], "Person");
+    assert_eq!(novi.member_listing_filters(), Vec::<Option<String>>::new());
     let since = before.format("%Y-%m-%dT%H:%M:%S").to_string();
     let (status, changed) = send(api.get(&format!("/members?lastModifiedDate={since}"))).await;
     assert_eq!(status, StatusCode::OK, "{changed}");
@@ -167,6 +182,7 @@ async fn create_then_find_by_last_modified_date() {
         "only the new member changed since: {changed}"
     );
     assert_eq!(changed["Results"][0]["UniqueID"], id.as_str());
+    assert_eq!(novi.member_listing_filters(), vec![Some(since.clone())]);
     let (status, _) = send(api.get("/members?lastModifiedDate=not-a-date")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = send(api.post("/members").json(&json!({"Email": "x@y.z"}))).await;

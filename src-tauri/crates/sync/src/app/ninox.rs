@@ -5,7 +5,7 @@
 
 use bridge_connectors::http::RequestCounts;
 use bridge_connectors::ninox::{
-    FieldKind, FieldMap, NinoxCursor, NinoxField, NinoxRecord, NinoxTable,
+    AppointmentValue, FieldKind, FieldMap, NinoxCursor, NinoxField, NinoxRecord, NinoxTable,
 };
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
 use bridge_core::BridgeError;
@@ -100,13 +100,32 @@ impl NinoxSide {
         }
     }
 
+    async fn schema(&self) -> Result<&[NinoxField], BridgeError> {
+        Ok(self.schema.get_or_try_init(|| self.table.fields()).await?)
+    }
+
     /// The values as the table takes them: choices named as its options are (Ninox compares
-    /// them exactly; GHL keeps tags lowercase). A value that is no option is refused with the
-    /// field and the values named, before anything is sent.
+    /// them exactly; GHL keeps tags lowercase), appointments in the API's own form. A value
+    /// that is no option is refused with the field and the values named, before anything is
+    /// sent.
     async fn fit(&self, values: &Values, record: &str) -> Result<FieldMap, BridgeError> {
-        let schema = self.schema.get_or_try_init(|| self.table.fields()).await?;
+        let schema = self.schema().await?;
         let mut fields = FieldMap::new();
         for (name, value) in values {
+            if is_appointment(schema, name) && self.table.is_classic() {
+                let value = match AppointmentValue::from_value(name, value) {
+                    Ok(Some(range)) => range.to_v3_value(),
+                    Ok(None) => Value::Null,
+                    Err(e) => {
+                        return Err(BridgeError::invalid_input(format!(
+                            "Ninox record {record}: {}",
+                            e.message
+                        )))
+                    }
+                };
+                fields.insert(name.clone(), value);
+                continue;
+            }
             // Options are known from the v4 field list; where the API does not give them
             // (v3's table read), the values go as they are and Ninox judges them.
             let choice = schema.iter().find(|f| {
@@ -138,7 +157,31 @@ impl NinoxSide {
     }
 }
 
-fn to_record(record: NinoxRecord) -> AppRecord {
+fn is_appointment(schema: &[NinoxField], name: &str) -> bool {
+    schema
+        .iter()
+        .any(|f| f.name == name && f.kind == FieldKind::Appointment)
+}
+
+/// A record as the engine compares it: appointments in one form (v4's `[start,end)`, the
+/// form GHL's next appointment takes), whichever API sent them. What cannot be read is
+/// logged naming the record and the field, and kept as sent.
+fn to_record(mut record: NinoxRecord, schema: &[NinoxField]) -> AppRecord {
+    for (name, value) in record.fields.iter_mut() {
+        if !is_appointment(schema, name) {
+            continue;
+        }
+        match AppointmentValue::from_value(name, value) {
+            Ok(Some(range)) => *value = range.to_value(),
+            Ok(None) => {}
+            Err(e) => record
+                .problems
+                .push(format!("Ninox record {}: {}", record.id, e.message)),
+        }
+    }
+    for problem in &record.problems {
+        tracing::warn!("{problem}");
+    }
     AppRecord {
         remote_id: record.id,
         values: record
@@ -164,12 +207,19 @@ impl AppSide for NinoxSide {
         let since = cursor
             .and_then(|c| c.parse::<u64>().ok())
             .map(NinoxCursor::Sequence);
-        self.table
-            .changed_since(since)
-            .map_ok(|page| AppPage {
-                cursor: page.cursor.map(|NinoxCursor::Sequence(sq)| sq.to_string()),
-                records: page.records.into_iter().map(to_record).collect(),
+        // The table's fields first: they say which values are appointments.
+        futures::stream::once(self.schema())
+            .map_ok(move |schema| {
+                self.table.changed_since(since).map_ok(move |page| AppPage {
+                    cursor: page.cursor.map(|NinoxCursor::Sequence(sq)| sq.to_string()),
+                    records: page
+                        .records
+                        .into_iter()
+                        .map(|r| to_record(r, schema))
+                        .collect(),
+                })
             })
+            .try_flatten()
             .boxed()
     }
 
@@ -222,15 +272,15 @@ impl RecordWriter for NinoxSide {
             if wanted.is_empty() {
                 return Ok(None);
             }
-            let pages = self.table.changed_since(None);
+            let pages = self.changes(None);
             futures::pin_mut!(pages);
             while let Some(page) = pages.try_next().await? {
                 if let Some(found) = page
                     .records
-                    .iter()
-                    .find(|r| wanted.iter().all(|(k, v)| r.fields.get(k) == Some(v)))
+                    .into_iter()
+                    .find(|r| wanted.iter().all(|(k, v)| r.values.get(k) == Some(v)))
                 {
-                    return Ok(Some(found.id.clone()));
+                    return Ok(Some(found.remote_id));
                 }
             }
             Ok(None)

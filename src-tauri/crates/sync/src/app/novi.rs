@@ -1,11 +1,13 @@
-//! Novi AMS members as the app side of a pair: people (not companies), active ones only; the
-//! change scan filters on `lastModifiedDate`, and updates GET, merge and PUT (Novi's PUT
-//! replaces the whole member).
+//! Novi AMS members as the app side of a pair: people (`CustomerType` `Person`, not companies),
+//! active ones only; the change scan filters on `lastModifiedDate` against the members'
+//! `LastUpdatedDate`, and updates GET, merge and PUT (Novi's PUT replaces the whole member).
+//! Tasks and notes are activities whose types are the tenant's own (`/api/custom-activity-types`).
 
 use std::sync::{Arc, Mutex};
 
 use bridge_connectors::http::RequestCounts;
 use bridge_connectors::novi::convert::{parse_time, ActivityKind, ActivityTypes};
+use bridge_connectors::novi::NoviActivityType;
 use bridge_connectors::novi::wire::NoviMember;
 use bridge_connectors::novi::{ActivityQuery, MemberQuery, NoviActivity, NoviClient, NoviEvent};
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
@@ -35,7 +37,7 @@ pub const NOVI_MEMBER_FIELDS: &[&str] = &[
     "Notes",
 ];
 
-/// Novi stamps `LastModifiedDate` when it stores a change; a scan starts a little before the
+/// Novi stamps `LastUpdatedDate` when it stores a change; a scan starts a little before the
 /// newest one seen, so a change stored in the same second is not missed (the hash drops
 /// what was seen already).
 const CURSOR_OVERLAP_SECONDS: i64 = 10;
@@ -81,25 +83,49 @@ pub fn default_novi_mapping() -> Mapping {
 pub struct NoviSide {
     connection: ConnectionRow,
     client: NoviClient,
+    /// The tenant's task and note types, read once when activities are first needed.
+    types: tokio::sync::OnceCell<ActivityTypes>,
 }
 
 impl NoviSide {
     pub fn new(connection: ConnectionRow, client: NoviClient) -> Self {
-        Self { connection, client }
+        Self {
+            connection,
+            client,
+            types: tokio::sync::OnceCell::new(),
+        }
     }
 
     pub fn client(&self) -> &NoviClient {
         &self.client
     }
+
+    async fn activity_types(&self) -> Result<&ActivityTypes, BridgeError> {
+        self.types
+            .get_or_try_init(|| async {
+                let types: Vec<NoviActivityType> = self.client.list_activity_types().await?;
+                ActivityTypes::resolve(&types)
+                    .map_err(|missing| BridgeError::invalid_input(missing.advice()))
+            })
+            .await
+    }
 }
 
-/// Novi writes times with or without an offset (UTC when none).
+/// When the member last changed: `LastUpdatedDate` (documented; tenant-local with an offset),
+/// else `LastModifiedDate` (older payloads).
 fn modified_at(member: &NoviMember) -> Option<DateTime<Utc>> {
-    member
-        .other
-        .get("LastModifiedDate")
-        .and_then(Value::as_str)
+    ["LastUpdatedDate", "LastModifiedDate"]
+        .iter()
+        .find_map(|name| member.other.get(*name).and_then(Value::as_str))
         .and_then(parse_time)
+}
+
+/// Companies are `CustomerType: Company`; without the field, a member with no person name.
+fn is_company(member: &NoviMember) -> bool {
+    match member.other.get("CustomerType").and_then(Value::as_str) {
+        Some(kind) => kind.trim().eq_ignore_ascii_case("Company"),
+        None => member.first_name.is_none() && member.last_name.is_none(),
+    }
 }
 
 /// A member as a record, or `None` for what is not a contact to sync (companies have no
@@ -114,7 +140,7 @@ fn to_record(member: &NoviMember) -> Result<Option<AppRecord>, BridgeError> {
             ),
         )
     })?;
-    if member.active == Some(false) || member.first_name.is_none() && member.last_name.is_none() {
+    if member.active == Some(false) || is_company(member) {
         return Ok(None);
     }
     let values: Map<String, Value> = match serde_json::to_value(member) {
@@ -142,7 +168,7 @@ impl AppSide for NoviSide {
             .and_then(|saved| DateTime::parse_from_rfc3339(&saved).ok())
             .map(|t| t.with_timezone(&Utc));
         let since = saved.map(|t| t - chrono::Duration::seconds(CURSOR_OVERLAP_SECONDS));
-        // The cursor is the newest LastModifiedDate Novi reported: its clock, not ours.
+        // The cursor is the newest LastUpdatedDate Novi reported: its clock, not ours.
         let newest: Arc<Mutex<Option<DateTime<Utc>>>> = Arc::new(Mutex::new(saved));
         let ceiling = super::cursor_ceiling();
         self.client
@@ -179,11 +205,14 @@ impl AppSide for NoviSide {
 
 /// An activity as a task or note of its member; `None` for other activity types (calls,
 /// meetings) and activities of no member.
-fn to_child(activity: &NoviActivity) -> Result<Option<AppChild>, BridgeError> {
+fn to_child(
+    activity: &NoviActivity,
+    types: &ActivityTypes,
+) -> Result<Option<AppChild>, BridgeError> {
     let (Some(id), Some(member)) = (&activity.unique_id, &activity.member_unique_id) else {
         return Ok(None);
     };
-    let (kind, values) = match activity.kind(&ActivityTypes::default()) {
+    let (kind, values) = match activity.kind(types) {
         ActivityKind::Task => {
             let task = activity.to_task("")?;
             (
@@ -286,18 +315,23 @@ impl AppChildren for NoviSide {
     /// Novi's activity list filters on the activity's own date, not on when it changed, so
     /// every scan reads them all (pages of 1,000) and the content hash keeps what changed.
     fn scan(&self) -> BoxStream<'_, Result<Vec<AppChild>, BridgeError>> {
-        self.client
-            .list_activities(ActivityQuery {
-                page_size: 1000,
-                ..ActivityQuery::default()
+        // The tenant's types first: they say which activities are tasks and notes.
+        futures::stream::once(self.activity_types())
+            .map_ok(move |types| {
+                self.client
+                    .list_activities(ActivityQuery {
+                        page_size: 1000,
+                        ..ActivityQuery::default()
+                    })
+                    .map(move |page| {
+                        let mut children = Vec::new();
+                        for activity in &page?.items {
+                            children.extend(to_child(activity, types)?);
+                        }
+                        Ok(children)
+                    })
             })
-            .map(|page| {
-                let mut children = Vec::new();
-                for activity in &page?.items {
-                    children.extend(to_child(activity)?);
-                }
-                Ok(children)
-            })
+            .try_flatten()
             .boxed()
     }
 
@@ -310,8 +344,14 @@ impl AppChildren for NoviSide {
         Box::pin(async move {
             let now = Utc::now();
             let activity = match kind {
-                ChildKind::Task => NoviActivity::from_task(&core_task(values), parent, "Task", now),
-                ChildKind::Note => NoviActivity::from_note(&core_note(values), parent, "Note", now),
+                ChildKind::Task => {
+                    let task_type = self.activity_types().await?.task_name();
+                    NoviActivity::from_task(&core_task(values), parent, task_type, now)
+                }
+                ChildKind::Note => {
+                    let note_type = self.activity_types().await?.note_name();
+                    NoviActivity::from_note(&core_note(values), parent, note_type, now)
+                }
                 // Novi events belong to the association: the appointment becomes one.
                 ChildKind::Appointment => {
                     let created = self
