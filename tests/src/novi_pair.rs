@@ -19,6 +19,15 @@ impl Pair {
     /// `contacts` GHL contacts (100 requests per 100 ms) and `members` people only in Novi,
     /// a tenant allowing 500 requests per second.
     pub async fn start(contacts: usize, members: usize) -> Pair {
+        Self::start_with(contacts, members, NoviConfig::default().activity_types).await
+    }
+
+    /// As [`Pair::start`], with the tenant's own activity types.
+    pub async fn start_with(
+        contacts: usize,
+        members: usize,
+        activity_types: Vec<bridge_sandbox::NoviActivityType>,
+    ) -> Pair {
         let ghl = GhlSandbox::start(GhlConfig {
             seed_contacts: contacts,
             rate_window: Duration::from_millis(100),
@@ -32,6 +41,7 @@ impl Pair {
             ghl_contacts: contacts,
             rate_per_second: 500,
             rate_per_minute: 30_000,
+            activity_types,
             ..NoviConfig::default()
         })
         .await

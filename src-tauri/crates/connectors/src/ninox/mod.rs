@@ -256,12 +256,18 @@ pub fn parse_time_value(value: &Value) -> Option<DateTime<Utc>> {
     }
 }
 
-/// Option names from a field description: `options`/`choices`/`values`, each a string or an
-/// object with `name`/`caption`/`label` (v4 objects carry `order`, honoured).
+/// Option names from a field description: `options`/`choices`/`values` (a list, or v3's object
+/// keyed by option id), each a string or an object with `name`/`caption`/`label` (objects
+/// carry `order`, honoured).
 fn option_names(field: &serde_json::Map<String, Value>) -> Vec<String> {
-    let list = ["options", "choices", "values"]
+    // A list, or (v3's database schema) an object of options keyed by their id.
+    let list: Option<Vec<Value>> = ["options", "choices", "values"]
         .iter()
-        .find_map(|k| field.get(*k).and_then(Value::as_array));
+        .find_map(|k| match field.get(*k) {
+            Some(Value::Array(list)) => Some(list.clone()),
+            Some(Value::Object(by_id)) => Some(by_id.values().cloned().collect()),
+            _ => None,
+        });
     let Some(list) = list else {
         return Vec::new();
     };

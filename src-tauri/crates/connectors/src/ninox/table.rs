@@ -7,7 +7,7 @@ use futures::StreamExt;
 
 use super::v3::{NinoxV3Client, V3RecordQuery, V3TablePath};
 use super::v4::{NinoxV4Client, V4RecordQuery};
-use super::{remote, FieldMap, NinoxField, NinoxRecord};
+use super::{remote, FieldKind, FieldMap, NinoxField, NinoxRecord};
 
 /// Where a change scan resumes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +87,24 @@ impl NinoxTable {
 
     pub async fn fields(&self) -> Result<Vec<NinoxField>, BridgeError> {
         match self {
-            Self::V3 { client, path } => Ok(client.get_table(path).await?.fields),
+            Self::V3 { client, path } => {
+                let mut fields = client.get_table(path).await?.fields;
+                // The table read names no options; the database schema does.
+                if fields
+                    .iter()
+                    .any(|f| f.kind == FieldKind::MultiChoice && f.options.is_empty())
+                {
+                    let schema = client.schema_fields(path).await?;
+                    for field in fields.iter_mut().filter(|f| f.options.is_empty()) {
+                        if let Some(described) = schema.iter().find(|s| {
+                            s.id == field.id || s.name == field.name
+                        }) {
+                            field.options = described.options.clone();
+                        }
+                    }
+                }
+                Ok(fields)
+            }
             Self::V4 {
                 client,
                 module,

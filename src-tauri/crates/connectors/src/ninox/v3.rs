@@ -215,6 +215,31 @@ impl NinoxV3Client {
         table_from_json(&body, &context)
     }
 
+    /// The table's fields as the database schema describes them (`GET …/databases/{db}`:
+    /// `schema.types[table].fields`, keyed by field id), with the options of choice fields,
+    /// which the table read does not carry.
+    pub async fn schema_fields(&self, path: &V3TablePath) -> Result<Vec<NinoxField>, BridgeError> {
+        let context = format!("read the schema of {}", path.label());
+        let segments = path.segments()?;
+        let body: Value = self
+            .http
+            .send(ApiRequest::get(&segments[..4]).context(context.clone()))
+            .await?;
+        let table = body
+            .pointer(&format!("/schema/types/{}", path.table.trim()))
+            .ok_or_else(|| {
+                remote(format!(
+                    "{context}: the schema has no table {}",
+                    path.table.trim()
+                ))
+            })?;
+        let mut described = table.clone();
+        if let Some(object) = described.as_object_mut() {
+            object.insert("id".into(), Value::String(path.table.trim().to_string()));
+        }
+        Ok(table_from_json(&described, &context)?.fields)
+    }
+
     /// Streams the table's records (changed since `query.since_sequence` when given), one
     /// page per request, until a page shorter than `perPage`. Pages are not in sequence order:
     /// advance a `sinceSq` cursor to the largest sequence seen only after the stream ends.

@@ -217,33 +217,21 @@ impl ActivityTypes {
     /// active non-task type with slug or name `note`). The source documents the flags, not
     /// which type is "the" note type: the slug `note` is our reading of Novi's built-in type.
     pub fn resolve(types: &[NoviActivityType]) -> Result<Self, MissingActivityType> {
-        let active = || types.iter().filter(|t| t.active != Some(false));
-        let mut task: Vec<&NoviActivityType> = active().filter(|t| t.task == Some(true)).collect();
-        // Built-in first: it is the one written.
-        task.sort_by_key(|t| t.system_type != Some(true));
-        let is_note = |t: &&NoviActivityType| {
-            t.task != Some(true)
-                && [t.slug.as_deref(), t.name.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .any(|n| n.trim().eq_ignore_ascii_case("note"))
-        };
-        let note: Vec<&NoviActivityType> = active().filter(is_note).collect();
-        let names = |list: &[&NoviActivityType]| -> Vec<String> {
-            list.iter()
-                .flat_map(|t| [t.name.clone(), t.slug.clone()])
-                .flatten()
-                .filter(|n| !n.trim().is_empty())
-                .collect()
-        };
-        let (task, note) = (names(&task), names(&note));
+        let task = names_of(types, MissingActivityType::Task);
         if task.is_empty() {
             return Err(MissingActivityType::Task);
         }
+        let note = names_of(types, MissingActivityType::Note);
         if note.is_empty() {
             return Err(MissingActivityType::Note);
         }
         Ok(Self { task, note })
+    }
+
+    /// The name `kind` (tasks or notes) is written as, or `None` when the tenant has no such
+    /// type.
+    pub fn resolve_one(types: &[NoviActivityType], kind: MissingActivityType) -> Option<String> {
+        names_of(types, kind).into_iter().next()
     }
 
     /// The `ActivityType` new tasks are written with.
@@ -255,6 +243,32 @@ impl ActivityTypes {
     pub fn note_name(&self) -> &str {
         self.note.first().map_or("Note", String::as_str)
     }
+}
+
+/// The names and slugs of the tenant's active types of one kind, the one to write first.
+fn names_of(types: &[NoviActivityType], kind: MissingActivityType) -> Vec<String> {
+    let mut chosen: Vec<&NoviActivityType> = types
+        .iter()
+        .filter(|t| t.active != Some(false))
+        .filter(|t| match kind {
+            MissingActivityType::Task => t.task == Some(true),
+            MissingActivityType::Note => {
+                t.task != Some(true)
+                    && [t.slug.as_deref(), t.name.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .any(|n| n.trim().eq_ignore_ascii_case("note"))
+            }
+        })
+        .collect();
+    // Built-in first: it is the one written.
+    chosen.sort_by_key(|t| t.system_type != Some(true));
+    chosen
+        .iter()
+        .flat_map(|t| [t.name.clone(), t.slug.clone()])
+        .flatten()
+        .filter(|n| !n.trim().is_empty())
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

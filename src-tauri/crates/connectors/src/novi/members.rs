@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use futures::Stream;
 use serde_json::{Map, Value};
 
-use super::convert::format_time;
 use super::wire::{read_listing, NoviMember, NoviPage};
 use super::{merge_fields, parse_record, require_id, NoviClient, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::http::{paginate, ApiRequest, Fetched};
@@ -62,7 +61,12 @@ impl NoviClient {
         let context = format!("list Novi AMS members from offset {offset}");
         let mut request = ApiRequest::get(&["members"]);
         if let Some(since) = modified_since {
-            request = request.query("lastModifiedDate", format_time(since));
+            // Milliseconds: Novi's own stamps carry fractions, and a cursor cut to the second
+            // would read the same second again and again.
+            request = request.query(
+                "lastModifiedDate",
+                since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            );
         }
         self.listing_page(request, "member", page_size, offset, context)
             .await

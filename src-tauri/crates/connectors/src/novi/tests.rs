@@ -103,7 +103,7 @@ async fn pages_members_until_total_count_with_the_modified_filter() {
         assert_eq!(request.path, "/api/members");
         assert_eq!(
             request.query("lastModifiedDate"),
-            Some("2024-03-01T12:00:00Z")
+            Some("2024-03-01T12:00:00.000Z")
         );
         assert_eq!(request.query("pageSize"), Some("2"));
     }
@@ -527,7 +527,7 @@ async fn members_in_the_documented_format_are_read() {
         .await;
     assert_eq!(
         server.requests()[0].query("lastModifiedDate"),
-        Some("2018-10-01T00:00:00Z")
+        Some("2018-10-01T00:00:00.000Z")
     );
     let members = &pages[0].as_ref().unwrap().items;
     assert_eq!(members.len(), 2);

@@ -213,6 +213,23 @@ impl NinoxSandbox {
         self.state.host.stats()
     }
 
+    /// Deletes a field from the table, by caption, v3 id or v4 name (for doctor tests): it is
+    /// no longer listed, read or writable. False when there is no such field.
+    pub fn remove_field(&self, key: &str) -> bool {
+        let mut store = lock(&self.state.store);
+        match store.field(key) {
+            Some(f) => store.removed_fields.insert(f.id),
+            None => false,
+        }
+    }
+
+    /// Takes an option off the Tags multiple-choice field (for doctor tests). Records keep
+    /// their values; writing the option is refused from now on.
+    pub fn remove_tag_option(&self, option: &str) -> bool {
+        let mut store = lock(&self.state.store);
+        store.tag_options().contains(&option) && store.removed_options.insert(option.to_string())
+    }
+
     /// Changes the injected faults from the next request on.
     pub fn set_faults(&self, faults: FaultConfig) {
         self.state.host.set_faults(faults);

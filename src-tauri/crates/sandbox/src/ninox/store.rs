@@ -1,7 +1,7 @@
 //! One Ninox table ("Contacts" in database "CRM"), shared by the classic v3 API and the Ninox 4
 //! API, with a database-wide `sequence` that grows on every change (the v3 `sinceSq` feed).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rand::rngs::SmallRng;
@@ -98,16 +98,9 @@ pub(crate) const FIELDS: &[Field] = &[
     },
 ];
 
-/// The options of the Tags multiple-choice field.
-pub(crate) fn tag_options() -> &'static [&'static str] {
+/// The options the Tags multiple-choice field is seeded with.
+fn seeded_tag_options() -> &'static [&'static str] {
     TAGS
-}
-
-/// A field by v3 id, caption or v4 name.
-pub(crate) fn field(key: &str) -> Option<&'static Field> {
-    FIELDS
-        .iter()
-        .find(|f| f.id == key || f.caption == key || f.name == key)
 }
 
 #[derive(Debug, Clone)]
@@ -127,9 +120,51 @@ pub(crate) struct Store {
     pub records: BTreeMap<u64, Record>,
     pub sequence: u64,
     next_id: u64,
+    /// Fields the operator deleted from the table (by v3 id), and options taken off the Tags
+    /// field: what doctor tests remove one at a time.
+    pub removed_fields: BTreeSet<&'static str>,
+    pub removed_options: BTreeSet<String>,
 }
 
 impl Store {
+    /// The table's fields, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
+        FIELDS
+            .iter()
+            .filter(|f| !self.removed_fields.contains(f.id))
+    }
+
+    /// A field of the table by v3 id, caption or v4 name.
+    pub fn field(&self, key: &str) -> Option<&'static Field> {
+        self.fields()
+            .find(|f| f.id == key || f.caption == key || f.name == key)
+    }
+
+    /// The options of the Tags multiple-choice field.
+    pub fn tag_options(&self) -> Vec<&'static str> {
+        seeded_tag_options()
+            .iter()
+            .copied()
+            .filter(|o| !self.removed_options.contains(*o))
+            .collect()
+    }
+
+    /// A record's values keyed as asked, empty fields and deleted fields left out.
+    pub fn keyed(
+        &self,
+        record: &Record,
+        key: impl Fn(&Field) -> &'static str,
+    ) -> Map<String, Value> {
+        self.fields()
+            .filter_map(|f| {
+                record
+                    .values
+                    .get(f.id)
+                    .map(|v| (key(f).to_string(), v.clone()))
+            })
+            .collect()
+    }
+
     pub fn create(
         &mut self,
         values: BTreeMap<&'static str, Value>,
@@ -243,8 +278,13 @@ fn parse_instant(value: &Value) -> Option<DateTime<Utc>> {
     }
 }
 
-/// A written value in its stored form; `Ok(None)` clears the field.
-pub(crate) fn coerce(field: &Field, value: &Value) -> Result<Option<Value>, String> {
+/// A written value in its stored form; `Ok(None)` clears the field. `options` are the Tags
+/// field's options.
+pub(crate) fn coerce(
+    field: &Field,
+    value: &Value,
+    options: &[&str],
+) -> Result<Option<Value>, String> {
     if value.is_null() {
         return Ok(None);
     }
@@ -273,7 +313,7 @@ pub(crate) fn coerce(field: &Field, value: &Value) -> Result<Option<Value>, Stri
                         field.name
                     ));
                 };
-                if !tag_options().contains(&name) {
+                if !options.contains(&name) {
                     return Err(format!(
                         "Unknown option '{name}' for field '{}'",
                         field.name
@@ -357,7 +397,7 @@ pub(crate) fn seeded(
             .tags
             .iter()
             .map(String::as_str)
-            .filter(|t| tag_options().contains(t))
+            .filter(|t| seeded_tag_options().contains(t))
             .collect();
         if !tags.is_empty() {
             values.insert("E", json!(tags));
@@ -383,25 +423,18 @@ pub(crate) fn seeded(
     store
 }
 
-/// A record's values keyed as asked, empty fields left out.
-pub(crate) fn keyed(record: &Record, key: impl Fn(&Field) -> &'static str) -> Map<String, Value> {
-    FIELDS
-        .iter()
-        .filter_map(|f| {
-            record
-                .values
-                .get(f.id)
-                .map(|v| (key(f).to_string(), v.clone()))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn coerce(field: &Field, value: &Value) -> Result<Option<Value>, String> {
+        super::coerce(field, value, seeded_tag_options())
+    }
+
     #[test]
     fn coercion_follows_the_field_type_rules() {
+        let store = Store::default();
+        let field = |key: &str| store.field(key);
         let tags = field("tags").unwrap();
         assert!(
             coerce(tags, &json!("vip")).is_err(),

@@ -19,8 +19,7 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::store::{
-    appointment_bounds, coerce, field, from_v3_appointment, keyed, v3_appointment, v3_time, Record,
-    Type, FIELDS,
+    appointment_bounds, coerce, from_v3_appointment, v3_appointment, v3_time, Record, Store, Type,
 };
 use super::{NinoxState, TABLE_ID, TABLE_NAME};
 use crate::ghl::shared::lock;
@@ -56,9 +55,9 @@ fn check(
     Ok(())
 }
 
-fn view(record: &Record, by_ids: bool) -> Value {
-    let mut fields = keyed(record, |f| if by_ids { f.id } else { f.caption });
-    for f in FIELDS.iter().filter(|f| f.kind == Type::Appointment) {
+fn view(store: &Store, record: &Record, by_ids: bool) -> Value {
+    let mut fields = store.keyed(record, |f| if by_ids { f.id } else { f.caption });
+    for f in store.fields().filter(|f| f.kind == Type::Appointment) {
         let key = if by_ids { f.id } else { f.caption };
         if let Some(value) = fields.get_mut(key) {
             if let Some((start, end)) = value.as_str().and_then(appointment_bounds) {
@@ -77,9 +76,9 @@ fn view(record: &Record, by_ids: bool) -> Value {
     })
 }
 
-fn table_json() -> Value {
-    let fields: Vec<Value> = FIELDS
-        .iter()
+fn table_json(store: &Store) -> Value {
+    let fields: Vec<Value> = store
+        .fields()
         .map(|f| json!({"id": f.id, "name": f.caption, "type": f.base}))
         .collect();
     json!({"id": TABLE_ID, "name": TABLE_NAME, "fields": fields})
@@ -106,11 +105,13 @@ pub(crate) async fn database(
     if let Err(answer) = check(&ninox, &team, Some(&db), None) {
         return answer;
     }
+    let store = lock(&ninox.store);
     let mut fields = Map::new();
-    for f in FIELDS {
+    for f in store.fields() {
         let mut schema = json!({"base": f.base, "caption": f.caption, "required": false});
         if f.base == "multi" {
-            let values: Map<String, Value> = super::store::tag_options()
+            let values: Map<String, Value> = store
+                .tag_options()
                 .iter()
                 .enumerate()
                 .map(|(i, name)| {
@@ -124,14 +125,13 @@ pub(crate) async fn database(
         }
         fields.insert(f.id.to_string(), schema);
     }
-    let sequence = lock(&ninox.store).sequence;
     Json(json!({
         "settings": {"name": "CRM"},
         "schema": {
-            "seq": sequence,
+            "seq": store.sequence,
             "version": 1,
             "nextTypeId": 2,
-            "types": {TABLE_ID: {"nextFieldId": FIELDS.len() + 1, "caption": TABLE_NAME, "fields": fields}},
+            "types": {TABLE_ID: {"nextFieldId": super::store::FIELDS.len() + 1, "caption": TABLE_NAME, "fields": fields}},
         }
     }))
     .into_response()
@@ -144,7 +144,7 @@ pub(crate) async fn tables(
     if let Err(answer) = check(&ninox, &team, Some(&db), None) {
         return answer;
     }
-    Json(json!([table_json()])).into_response()
+    Json(json!([table_json(&lock(&ninox.store))])).into_response()
 }
 
 pub(crate) async fn table(
@@ -154,7 +154,7 @@ pub(crate) async fn table(
     if let Err(answer) = check(&ninox, &team, Some(&db), Some(&table)) {
         return answer;
     }
-    Json(table_json()).into_response()
+    Json(table_json(&lock(&ninox.store))).into_response()
 }
 
 fn flag(query: &HashMap<String, String>, name: &str) -> bool {
@@ -206,22 +206,22 @@ pub(crate) async fn list_records(
             _ => return error(StatusCode::BAD_REQUEST, "filters must be a JSON object"),
         },
     };
+    let store = lock(&ninox.store);
     let mut conditions = Vec::new();
     for (key, wanted) in &filters {
-        match field(key) {
+        match store.field(key) {
             Some(f) => conditions.push((f.id, wanted.clone())),
             None => return error(StatusCode::BAD_REQUEST, format!("Unknown field: {key}")),
         }
     }
     let order = match query.get("order") {
         None => None,
-        Some(key) => match field(key) {
+        Some(key) => match store.field(key) {
             Some(f) => Some(f.id),
             None => return error(StatusCode::BAD_REQUEST, format!("Unknown field: {key}")),
         },
     };
     let by_ids = query.get("style").is_some_and(|s| s == "ids");
-    let store = lock(&ninox.store);
     let mut records: Vec<&Record> = store
         .records
         .values()
@@ -257,7 +257,7 @@ pub(crate) async fn list_records(
         .into_iter()
         .skip(skip)
         .take(take)
-        .map(|r| view(r, by_ids))
+        .map(|r| view(&store, r, by_ids))
         .collect();
     Json(Value::Array(page)).into_response()
 }
@@ -275,7 +275,7 @@ pub(crate) async fn get_record(
         .ok()
         .and_then(|id| store.records.get(&id))
     {
-        Some(record) => Json(view(record, false)).into_response(),
+        Some(record) => Json(view(&store, record, false)).into_response(),
         None => error(StatusCode::NOT_FOUND, format!("Record not found: {rid}")),
     }
 }
@@ -299,10 +299,11 @@ pub(crate) async fn delete_record(
 
 type Changes = Vec<(&'static str, Option<Value>)>;
 
-fn changes_of(fields: &Map<String, Value>) -> Result<Changes, String> {
+fn changes_of(store: &Store, fields: &Map<String, Value>) -> Result<Changes, String> {
+    let options = store.tag_options();
     let mut out = Vec::new();
     for (key, value) in fields {
-        let f = field(key).ok_or_else(|| format!("Unknown field: {key}"))?;
+        let f = store.field(key).ok_or_else(|| format!("Unknown field: {key}"))?;
         let value = match (f.kind, value) {
             (Type::Appointment, Value::String(text)) if !text.trim().is_empty() => {
                 match from_v3_appointment(text) {
@@ -324,7 +325,7 @@ fn changes_of(fields: &Map<String, Value>) -> Result<Changes, String> {
             }
             _ => value.clone(),
         };
-        out.push((f.id, coerce(f, &value)?));
+        out.push((f.id, coerce(f, &value, &options)?));
     }
     Ok(out)
 }
@@ -364,7 +365,7 @@ pub(crate) async fn save_records(
             Some(Value::Object(fields)) => fields.clone(),
             Some(_) => return error(StatusCode::BAD_REQUEST, "fields must be an object"),
         };
-        match changes_of(&fields) {
+        match changes_of(&store, &fields) {
             Ok(changes) => plan.push((id, changes)),
             Err(message) => return error(StatusCode::BAD_REQUEST, message),
         }
@@ -387,7 +388,7 @@ pub(crate) async fn save_records(
             }
         };
         if let Some(record) = store.records.get(&id) {
-            saved.push(view(record, false));
+            saved.push(view(&store, record, false));
         }
     }
     Json(Value::Array(saved)).into_response()

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::store::{coerce, keyed, tag_options, Field, Record, FIELDS};
+use super::store::{coerce, Field, Record, Store};
 use super::{NinoxState, MODULE_NAME, TABLE_V4_NAME};
 use crate::ghl::shared::lock;
 
@@ -22,7 +22,7 @@ pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response 
     (status, Json(json!({"error": {"message": message.into()}}))).into_response()
 }
 
-fn field_json(f: &Field) -> Value {
+fn field_json(store: &Store, f: &Field) -> Value {
     let mut out = json!({
         "name": f.name,
         "type": f.v4_type,
@@ -36,7 +36,8 @@ fn field_json(f: &Field) -> Value {
         out["variant"] = json!(variant);
     }
     if f.v4_type == "multi" {
-        let options: Vec<Value> = tag_options()
+        let options: Vec<Value> = store
+            .tag_options()
             .iter()
             .enumerate()
             .map(|(i, name)| json!({"id": (i + 1).to_string(), "name": name, "order": i}))
@@ -46,13 +47,13 @@ fn field_json(f: &Field) -> Value {
     out
 }
 
-fn table_json() -> Value {
-    let fields: Vec<Value> = FIELDS.iter().map(field_json).collect();
+fn table_json(store: &Store) -> Value {
+    let fields: Vec<Value> = store.fields().map(|f| field_json(store, f)).collect();
     json!({"name": TABLE_V4_NAME, "labels": {"en": "Contacts"}, "hasHistory": true, "fields": fields})
 }
 
-fn module_json() -> Value {
-    json!({"name": MODULE_NAME, "labels": {"en": "CRM"}, "icon": {"icon": "users"}, "tables": [table_json()]})
+fn module_json(store: &Store) -> Value {
+    json!({"name": MODULE_NAME, "labels": {"en": "CRM"}, "icon": {"icon": "users"}, "tables": [table_json(store)]})
 }
 
 fn check(
@@ -77,7 +78,7 @@ pub(crate) async fn workspace(State(ninox): State<NinoxState>, Path(ws): Path<St
     if let Err(answer) = check(&ninox, &ws, None, None) {
         return answer;
     }
-    Json(json!({"data": {"name": "Northwind Wellness", "modules": [module_json()]}}))
+    Json(json!({"data": {"name": "Northwind Wellness", "modules": [module_json(&lock(&ninox.store))]}}))
         .into_response()
 }
 
@@ -85,7 +86,7 @@ pub(crate) async fn modules(State(ninox): State<NinoxState>, Path(ws): Path<Stri
     if let Err(answer) = check(&ninox, &ws, None, None) {
         return answer;
     }
-    Json(json!({"data": [module_json()]})).into_response()
+    Json(json!({"data": [module_json(&lock(&ninox.store))]})).into_response()
 }
 
 pub(crate) async fn module(
@@ -95,7 +96,7 @@ pub(crate) async fn module(
     if let Err(answer) = check(&ninox, &ws, Some(&module), None) {
         return answer;
     }
-    Json(json!({"data": module_json()})).into_response()
+    Json(json!({"data": module_json(&lock(&ninox.store))})).into_response()
 }
 
 pub(crate) async fn tables(
@@ -105,7 +106,7 @@ pub(crate) async fn tables(
     if let Err(answer) = check(&ninox, &ws, Some(&module), None) {
         return answer;
     }
-    Json(json!({"data": [table_json()]})).into_response()
+    Json(json!({"data": [table_json(&lock(&ninox.store))]})).into_response()
 }
 
 pub(crate) async fn table(
@@ -115,7 +116,7 @@ pub(crate) async fn table(
     if let Err(answer) = check(&ninox, &ws, Some(&module), Some(&table)) {
         return answer;
     }
-    Json(json!({"data": table_json()})).into_response()
+    Json(json!({"data": table_json(&lock(&ninox.store))})).into_response()
 }
 
 pub(crate) async fn fields(
@@ -125,7 +126,8 @@ pub(crate) async fn fields(
     if let Err(answer) = check(&ninox, &ws, Some(&module), Some(&table)) {
         return answer;
     }
-    let fields: Vec<Value> = FIELDS.iter().map(field_json).collect();
+    let store = lock(&ninox.store);
+    let fields: Vec<Value> = store.fields().map(|f| field_json(&store, f)).collect();
     Json(json!({"data": fields})).into_response()
 }
 
@@ -136,20 +138,21 @@ pub(crate) async fn one_field(
     if let Err(answer) = check(&ninox, &ws, Some(&module), Some(&table)) {
         return answer;
     }
-    match FIELDS.iter().find(|f| f.name == name) {
-        Some(f) => Json(json!({"data": field_json(f)})).into_response(),
+    let store = lock(&ninox.store);
+    match v4_field(&store, &name) {
+        Some(f) => Json(json!({"data": field_json(&store, f)})).into_response(),
         None => error(StatusCode::NOT_FOUND, format!("Field not found: {name}")),
     }
 }
 
-fn v4_field(name: &str) -> Option<&'static Field> {
-    FIELDS.iter().find(|f| f.name == name)
+fn v4_field(store: &Store, name: &str) -> Option<&'static Field> {
+    store.fields().find(|f| f.name == name)
 }
 
-fn view(record: &Record, only: Option<&[&'static str]>) -> Value {
-    let mut values = keyed(record, |f| f.name);
+fn view(store: &Store, record: &Record, only: Option<&[&'static str]>) -> Value {
+    let mut values = store.keyed(record, |f| f.name);
     // Empty fields read back as null, as the RowsResponse schema allows.
-    for f in FIELDS {
+    for f in store.fields() {
         values.entry(f.name.to_string()).or_insert(Value::Null);
     }
     if let Some(only) = only {
@@ -196,6 +199,7 @@ pub(crate) async fn list_records(
     }
     // Both are whole numbers in range here.
     let (limit, offset) = (limit as usize, offset as usize);
+    let store = lock(&ninox.store);
     let mut meta = Map::new();
     let mut conditions: Vec<(&'static str, Value)> = Vec::new();
     if let Some(text) = query.get("filter") {
@@ -203,7 +207,7 @@ pub(crate) async fn list_records(
             return error(StatusCode::BAD_REQUEST, "filter must be a JSON object");
         };
         for (name, wanted) in &filter {
-            match v4_field(name) {
+            match v4_field(&store, name) {
                 Some(f) => conditions.push((f.id, wanted.clone())),
                 None => {
                     return error(
@@ -226,7 +230,7 @@ pub(crate) async fn list_records(
                 Some(name) => (name, true),
                 None => (text, false),
             };
-            match v4_field(name) {
+            match v4_field(&store, name) {
                 Some(f) => {
                     meta.insert("sort".into(), json!(text));
                     Some((f.id, desc))
@@ -245,7 +249,7 @@ pub(crate) async fn list_records(
         Some(list) => {
             let mut names = Vec::new();
             for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                match v4_field(name) {
+                match v4_field(&store, name) {
                     Some(f) => names.push(f.name),
                     None => {
                         return error(StatusCode::BAD_REQUEST, format!("Unknown field: {name}"))
@@ -255,7 +259,6 @@ pub(crate) async fn list_records(
             Some(names)
         }
     };
-    let store = lock(&ninox.store);
     let mut records: Vec<&Record> = store
         .records
         .values()
@@ -280,7 +283,7 @@ pub(crate) async fn list_records(
         .into_iter()
         .skip(offset)
         .take(limit)
-        .map(|r| view(r, only.as_deref()))
+        .map(|r| view(&store, r, only.as_deref()))
         .collect();
     Json(json!({
         "data": data,
@@ -315,15 +318,16 @@ fn records_of(body: &Bytes) -> Result<Vec<Value>, Response> {
 
 type Changes = Vec<(&'static str, Option<Value>)>;
 
-fn changes_of(values: &Map<String, Value>) -> Result<Changes, Response> {
+fn changes_of(store: &Store, values: &Map<String, Value>) -> Result<Changes, Response> {
+    let options = store.tag_options();
     let mut out = Vec::new();
     for (name, value) in values {
         if name == "id" {
             continue;
         }
-        let f = v4_field(name)
+        let f = v4_field(store, name)
             .ok_or_else(|| error(StatusCode::BAD_REQUEST, format!("Unknown field: {name}")))?;
-        let value = coerce(f, value).map_err(|m| error(StatusCode::BAD_REQUEST, m))?;
+        let value = coerce(f, value, &options).map_err(|m| error(StatusCode::BAD_REQUEST, m))?;
         out.push((f.id, value));
     }
     Ok(out)
@@ -349,18 +353,18 @@ pub(crate) async fn add_records(
         Ok(items) => items,
         Err(answer) => return answer,
     };
+    let mut store = lock(&ninox.store);
     let mut plan = Vec::new();
     for item in &items {
         let Some(values) = item.as_object() else {
             return error(StatusCode::BAD_REQUEST, "each record must be an object");
         };
-        match changes_of(values) {
+        match changes_of(&store, values) {
             Ok(changes) => plan.push(changes),
             Err(answer) => return answer,
         }
     }
     let now = chrono::Utc::now();
-    let mut store = lock(&ninox.store);
     let ids: Vec<String> = plan
         .into_iter()
         .map(|changes| {
@@ -402,7 +406,7 @@ pub(crate) async fn update_records(
         if !store.records.contains_key(&id) {
             return error(StatusCode::NOT_FOUND, format!("Record not found: {id}"));
         }
-        match changes_of(values) {
+        match changes_of(&store, values) {
             Ok(changes) => plan.push((id, changes)),
             Err(answer) => return answer,
         }

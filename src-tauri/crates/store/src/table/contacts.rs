@@ -393,6 +393,21 @@ pub fn count(conn: &Connection, ghl_connection_id: &str) -> Result<u64, BridgeEr
     .map_err(storage_error)
 }
 
+/// Every tag some live contact carries, over all GHL locations (what a tags field in an app
+/// must have as options; `bridge doctor` compares).
+pub fn tags_in_use(conn: &Connection) -> Result<std::collections::BTreeSet<String>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT DISTINCT tag.value FROM contacts, json_each(contacts.tags) AS tag
+             WHERE contacts.deleted_at IS NULL AND tag.type = 'text'",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map([], |row| row.get::<_, String>(0))
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,3 +574,4 @@ mod tests {
         assert!(err.message.contains("contactId"));
     }
 }
+

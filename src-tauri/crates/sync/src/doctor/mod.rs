@@ -102,7 +102,7 @@ pub async fn doctor(
     }
     let mut reports = Vec::with_capacity(chosen.len());
     for connection in chosen {
-        let checks = checks(store, &connection, tokens.clone(), clock.clone(), fix).await;
+        let checks = checks(store, &connection, tokens.clone(), clock.clone(), fix).await?;
         let rows: Vec<(String, bool, String)> = checks
             .iter()
             .map(|c| (c.capability.clone(), c.ok, c.message.clone()))
@@ -123,15 +123,21 @@ async fn checks(
     tokens: Arc<dyn TokenStore>,
     clock: Arc<dyn Clock>,
     fix: bool,
-) -> Vec<Check> {
-    match connection.system {
+) -> Result<Vec<Check>, BridgeError> {
+    Ok(match connection.system {
         System::Ghl => ghl::checks(connection, tokens, clock).await,
         System::Novi => novi::checks(connection, tokens).await,
-        System::Ninox => ninox::checks(connection, tokens).await,
+        System::Ninox => {
+            let wanted = ninox::Wanted {
+                mapping: crate::pair::contact_mapping(store, connection)?,
+                ghl_tags: bridge_store::table::contacts::tags_in_use(store.conn())?,
+            };
+            ninox::checks(connection, tokens, &wanted).await
+        }
         System::Connectif => connectif::checks(connection, tokens, fix).await,
         System::NiftyImages => niftyimages::checks(store, connection, tokens).await,
         System::Nifty => nifty::checks(connection, tokens, clock).await,
-    }
+    })
 }
 
 /// The capabilities of `connection` whose last check failed, each with its sentence: a sync
