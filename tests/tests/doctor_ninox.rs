@@ -4,6 +4,7 @@
 
 use bridge_tests::ghl_world::assert_success;
 use bridge_tests::ninox_pair::{Api, NinoxPair};
+use bridge_tests::novi_pair::ghl_contacts;
 use serde_json::Value;
 
 /// The Ninox connection's checks, by capability: (ok, message).
@@ -51,8 +52,14 @@ async fn doctor_names_each_missing_piece(api: Api) {
     assert_eq!(capabilities, ["sign-in", "contact fields", "tag options"]);
     assert!(failing(&checks).is_empty(), "{checks:?}");
 
-    // A tag option goes: the tag check names it.
-    assert!(pair.ninox.remove_tag_option("vip"));
+    // An option for a tag GHL's contacts carry goes: the tag check names it.
+    let tag = ghl_contacts(&pair.ghl)
+        .await
+        .iter()
+        .flat_map(|c| c["tags"].as_array().cloned().unwrap_or_default())
+        .find_map(|t| t.as_str().map(str::to_string))
+        .expect("a GHL contact with a tag");
+    assert!(pair.ninox.remove_tag_option(&tag), "{tag}");
     let (success, checks) = ninox_checks(&pair);
     assert!(!success, "a failed check exits non-zero");
     let failed = failing(&checks);
@@ -60,7 +67,7 @@ async fn doctor_names_each_missing_piece(api: Api) {
     let (capability, _, sentence) = failed[0];
     assert_eq!(capability, "tag options");
     assert!(
-        sentence.contains("\"vip\"") && sentence.contains(&format!("\"{}\"", pair.field("Tags"))),
+        sentence.contains(&format!("\"{tag}\"")) && sentence.contains(&format!("\"{}\"", pair.field("Tags"))),
         "{sentence}"
     );
     assert_eq!(sentence.matches(". ").count(), 0, "one sentence: {sentence}");
@@ -84,7 +91,7 @@ async fn doctor_names_each_missing_piece(api: Api) {
     let text = String::from_utf8_lossy(&output.stdout);
     let fails: Vec<&str> = text.lines().filter(|l| l.contains("FAIL")).collect();
     assert_eq!(fails.len(), 2, "{text}");
-    assert!(fails.iter().any(|l| l.contains("vip")), "{text}");
+    assert!(fails.iter().any(|l| l.contains(&tag)), "{text}");
     assert!(fails.iter().any(|l| l.contains(&phone)), "{text}");
 }
 
