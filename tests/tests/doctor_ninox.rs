@@ -67,10 +67,15 @@ async fn doctor_names_each_missing_piece(api: Api) {
     let (capability, _, sentence) = failed[0];
     assert_eq!(capability, "tag options");
     assert!(
-        sentence.contains(&format!("\"{tag}\"")) && sentence.contains(&format!("\"{}\"", pair.field("Tags"))),
+        sentence.contains(&format!("\"{tag}\""))
+            && sentence.contains(&format!("\"{}\"", pair.field("Tags"))),
         "{sentence}"
     );
-    assert_eq!(sentence.matches(". ").count(), 0, "one sentence: {sentence}");
+    assert_eq!(
+        sentence.matches(". ").count(),
+        0,
+        "one sentence: {sentence}"
+    );
 
     // A mapped field goes too: the field check names it.
     let phone = pair.field("Phone");
@@ -83,7 +88,12 @@ async fn doctor_names_each_missing_piece(api: Api) {
         .unwrap();
     assert!(!fields.1, "{checks:?}");
     assert!(fields.2.contains(&format!("\"{phone}\"")), "{}", fields.2);
-    assert_eq!(fields.2.matches(". ").count(), 0, "one sentence: {}", fields.2);
+    assert_eq!(
+        fields.2.matches(". ").count(),
+        0,
+        "one sentence: {}",
+        fields.2
+    );
 
     // The text form: one FAIL line per failed check, naming the piece.
     let output = pair.bridge(&["doctor"]);

@@ -65,7 +65,11 @@ async fn doctor_names_a_missing_activity_type() {
         let (_, ok, sentence) = checks.iter().find(|(c, _, _)| c == capability).unwrap();
         assert!(!ok, "{checks:?}");
         assert!(sentence.contains(named), "{sentence}");
-        assert_eq!(sentence.matches(". ").count(), 0, "one sentence: {sentence}");
+        assert_eq!(
+            sentence.matches(". ").count(),
+            0,
+            "one sentence: {sentence}"
+        );
     }
 }
 

@@ -61,7 +61,11 @@ async fn contacts_sync_both_ways_then_nothing_is_written() {
         let first = p.sync();
         let from = p.novi.member_listing_filters().len();
         let second = p.sync();
-        (first, second, p.novi.member_listing_filters()[from..].to_vec())
+        (
+            first,
+            second,
+            p.novi.member_listing_filters()[from..].to_vec(),
+        )
     })
     .await;
     assert_eq!(first["applied"]["dead"], 0, "{first}");

@@ -261,13 +261,14 @@ pub fn parse_time_value(value: &Value) -> Option<DateTime<Utc>> {
 /// carry `order`, honoured).
 fn option_names(field: &serde_json::Map<String, Value>) -> Vec<String> {
     // A list, or (v3's database schema) an object of options keyed by their id.
-    let list: Option<Vec<Value>> = ["options", "choices", "values"]
-        .iter()
-        .find_map(|k| match field.get(*k) {
-            Some(Value::Array(list)) => Some(list.clone()),
-            Some(Value::Object(by_id)) => Some(by_id.values().cloned().collect()),
-            _ => None,
-        });
+    let list: Option<Vec<Value>> =
+        ["options", "choices", "values"]
+            .iter()
+            .find_map(|k| match field.get(*k) {
+                Some(Value::Array(list)) => Some(list.clone()),
+                Some(Value::Object(by_id)) => Some(by_id.values().cloned().collect()),
+                _ => None,
+            });
     let Some(list) = list else {
         return Vec::new();
     };

@@ -96,9 +96,10 @@ impl NinoxTable {
                 {
                     let schema = client.schema_fields(path).await?;
                     for field in fields.iter_mut().filter(|f| f.options.is_empty()) {
-                        if let Some(described) = schema.iter().find(|s| {
-                            s.id == field.id || s.name == field.name
-                        }) {
+                        if let Some(described) = schema
+                            .iter()
+                            .find(|s| s.id == field.id || s.name == field.name)
+                        {
                             field.options = described.options.clone();
                         }
                     }

@@ -540,7 +540,10 @@ async fn members_in_the_documented_format_are_read() {
     assert_eq!(members[1].other["CustomerType"], "Company");
     assert_eq!(
         members[1].to_core().unwrap().last_modified,
-        Some(Utc.with_ymd_and_hms(2018, 10, 27, 12, 0, 0).unwrap() + chrono::Duration::milliseconds(500))
+        Some(
+            Utc.with_ymd_and_hms(2018, 10, 27, 12, 0, 0).unwrap()
+                + chrono::Duration::milliseconds(500)
+        )
     );
     let bad: NoviMember = serde_json::from_value(json!({
         "UniqueID": "m-9", "LastUpdatedDate": "28/10/2018 13:31"
@@ -564,7 +567,11 @@ async fn activity_types_are_read_from_the_tenant() {
     assert_eq!(server.requests()[0].path, "/api/custom-activity-types");
     assert_eq!(types.len(), 4);
     let resolved = ActivityTypes::resolve(&types).unwrap();
-    assert_eq!(resolved.task_name(), "To-do", "the built-in task type is written");
+    assert_eq!(
+        resolved.task_name(),
+        "To-do",
+        "the built-in task type is written"
+    );
     assert_eq!(resolved.note_name(), "Member note");
     let activity = |kind: &str| NoviActivity {
         activity_type: Some(kind.into()),

@@ -106,7 +106,11 @@ pub struct NoviActivityType {
     #[serde(rename = "Active", default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Built in (not made by the association).
-    #[serde(rename = "SystemType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SystemType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub system_type: Option<bool>,
     /// Activities of this type are tasks.
     #[serde(rename = "Task", default, skip_serializing_if = "Option::is_none")]

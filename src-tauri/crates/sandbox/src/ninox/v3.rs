@@ -303,7 +303,9 @@ fn changes_of(store: &Store, fields: &Map<String, Value>) -> Result<Changes, Str
     let options = store.tag_options();
     let mut out = Vec::new();
     for (key, value) in fields {
-        let f = store.field(key).ok_or_else(|| format!("Unknown field: {key}"))?;
+        let f = store
+            .field(key)
+            .ok_or_else(|| format!("Unknown field: {key}"))?;
         let value = match (f.kind, value) {
             (Type::Appointment, Value::String(text)) if !text.trim().is_empty() => {
                 match from_v3_appointment(text) {

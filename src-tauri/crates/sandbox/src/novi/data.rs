@@ -157,10 +157,7 @@ impl NoviData {
         };
         fields.insert("UniqueID".into(), json!(id));
         for kept in ["InternalIdentifier", "CreatedDate"] {
-            fields.insert(
-                kept.into(),
-                slot.get(kept).cloned().unwrap_or(Value::Null),
-            );
+            fields.insert(kept.into(), slot.get(kept).cloned().unwrap_or(Value::Null));
         }
         // Guess: a PUT without a type keeps the member's.
         if fields.get("CustomerType").is_none_or(Value::is_null) {

@@ -574,4 +574,3 @@ mod tests {
         assert!(err.message.contains("contactId"));
     }
 }
-

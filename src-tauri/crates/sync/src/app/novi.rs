@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use bridge_connectors::http::RequestCounts;
 use bridge_connectors::novi::convert::{parse_time, ActivityKind, ActivityTypes};
-use bridge_connectors::novi::NoviActivityType;
 use bridge_connectors::novi::wire::NoviMember;
+use bridge_connectors::novi::NoviActivityType;
 use bridge_connectors::novi::{ActivityQuery, MemberQuery, NoviActivity, NoviClient, NoviEvent};
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
 use bridge_core::{normalize, Appointment, BridgeError, ErrorCode, Note, Task};

@@ -43,7 +43,10 @@ pub(super) async fn checks(
     };
     let mut checks = vec![Check::ok(
         "sign-in",
-        format!("the key is accepted and the table's {} fields can be read", fields.len()),
+        format!(
+            "the key is accepted and the table's {} fields can be read",
+            fields.len()
+        ),
     )];
     checks.push(contact_fields(&fields, &wanted.mapping));
     if let Some(line) = wanted.mapping.fields.iter().find(|l| l.ghl == "tags") {
@@ -70,7 +73,10 @@ fn contact_fields(fields: &[NinoxField], mapping: &Mapping) -> Check {
     if missing.is_empty() {
         Check::ok(
             "contact fields",
-            format!("all {} mapped fields exist in the table", mapping.fields.len()),
+            format!(
+                "all {} mapped fields exist in the table",
+                mapping.fields.len()
+            ),
         )
     } else {
         Check::failed(

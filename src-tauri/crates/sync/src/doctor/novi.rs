@@ -54,11 +54,14 @@ pub(super) async fn checks(connection: &ConnectionRow, tokens: Arc<dyn TokenStor
             return vec![sign_in, failed("tasks"), failed("notes")];
         }
     };
-    let check = |capability: &str, kind: MissingActivityType| {
-        match ActivityTypes::resolve_one(&types, kind) {
-            Some(name) => Check::ok(capability, format!("written as the activity type \"{name}\"")),
-            None => Check::failed(capability, kind.advice()),
-        }
+    let check = |capability: &str, kind: MissingActivityType| match ActivityTypes::resolve_one(
+        &types, kind,
+    ) {
+        Some(name) => Check::ok(
+            capability,
+            format!("written as the activity type \"{name}\""),
+        ),
+        None => Check::failed(capability, kind.advice()),
     };
     vec![
         sign_in,
