@@ -5,13 +5,15 @@
 // the six connections each show what syncs which way → draw a mapping line → Sync now → read the plan → Apply → progress reaches 100% →
 // open a contact and find, in its timeline, the task someone added in GHL and the one someone
 // added in Novi AMS (brought over by a second sync); a note whose body
-// is HTML shows as text and runs nothing. Every step saves a screenshot (README shows them).
+// is HTML shows as text and runs nothing. Every step saves a screenshot (README shows them), and
+// on every page it visits axe-core (injected into the webview) finds nothing serious or critical.
 //
 // Run through scripts/e2e.sh (it starts tauri-driver, sets APP, WEBDRIVER_URL, a scratch
 // database, and BRIDGE_SANDBOX_INFO_FILE, where the app writes its fakes' credentials).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Builder, By, until } from "selenium-webdriver";
 
@@ -21,6 +23,8 @@ const SYNC_TIMEOUT_MS = 240_000;
 const TASK_TITLE = "Call back about the renewal (e2e)";
 const NOVI_TASK = "Send the member welcome pack (e2e)";
 const XSS_NOTE = '<img src=x onerror="window.__pwned=1">';
+// axe-core, injected into the webview to check each page the suite visits.
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let driver;
 let ghlContact; // { id, email, name } picked from the sandbox's GHL location
@@ -33,6 +37,7 @@ before(async () => {
     .usingServer(process.env.WEBDRIVER_URL)
     .withCapabilities({ browserName: "wry", "tauri:options": { application: process.env.APP } })
     .build();
+  await driver.manage().setTimeouts({ script: 60_000 });
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 });
 
@@ -76,6 +81,27 @@ async function go(page) {
     TIMEOUT_MS,
   );
   assert.equal(await (await find(`nav-${page}`)).getAttribute("aria-current"), "page");
+}
+
+/**
+ * Runs axe-core on the page as shown (real layout and colours, so contrast is checked too) and
+ * fails on any serious or critical finding, naming the rule and the elements.
+ */
+async function assertAccessible(page) {
+  if (!(await driver.executeScript("return typeof window.axe === 'object'"))) {
+    await driver.executeScript(AXE_SOURCE);
+  }
+  const found = await driver.executeAsyncScript(`
+    const done = arguments[arguments.length - 1];
+    window.axe
+      .run(document, { resultTypes: ["violations"] })
+      .then((r) => done({ violations: r.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => v.id + " (" + v.impact + "): " + v.help + " — " + v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(", ")) }))
+      .catch((e) => done({ error: String(e) }));
+  `);
+  assert.equal(found.error, undefined, `axe could not run on ${page}: ${found.error}`);
+  assert.deepEqual(found.violations, [], `axe found serious or critical problems on ${page}`);
 }
 
 async function screenshot(name) {
@@ -169,6 +195,7 @@ test("first launch offers the sandbox, and starting it walks through connecting 
   assert.equal(await driver.getTitle(), "Contact Bridge");
   await find("try-sandbox");
   await screenshot("01-first-launch");
+  await assertAccessible("first launch");
   await click("try-sandbox");
   await find("sandbox-steps", 60_000);
   await find("sandbox-connect-ghl");
@@ -236,6 +263,7 @@ test("the Connections page lists the six apps, each with what syncs which way", 
   assert.match(await (await find("connection-niftyimages-cannot-hold")).getText(), /tasks: a data store holds rows only/);
   await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("capability-legend"));
   await screenshot("connections");
+  await assertAccessible("Connections");
 });
 
 test("Test on a connection proves each capability with one request", async () => {
@@ -303,6 +331,7 @@ test("a mapping line is drawn by dragging, explained inline while invalid, then 
   await driver.wait(async () => /^Saved \d+ lines/.test(await notice.getText()), TIMEOUT_MS);
   await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("mapping-canvas"));
   await screenshot("mappings");
+  await assertAccessible("Mappings");
 });
 
 test("Sync now shows the plan grouped by system and kind", async () => {
@@ -321,6 +350,7 @@ test("Sync now shows the plan grouped by system and kind", async () => {
   await groups[0].findElement(By.css("button")).click();
   await find("plan-operation");
   await screenshot("sync-plan");
+  await assertAccessible("the sync plan");
 });
 
 test("Apply writes the plan and the progress reaches 100%", async () => {
@@ -331,6 +361,7 @@ test("Apply writes the plan and the progress reaches 100%", async () => {
   assert.match(await result.getText(), /\d+ written/);
   await find("run");
   await screenshot("sync");
+  await assertAccessible("Sync");
 });
 
 test("someone adds a task in Novi AMS for the same person, and the next sync brings it over", async () => {
@@ -360,6 +391,7 @@ test("the mapping preview shows five real contacts before and after", async () =
   assert.match(await preview.getText(), /JobTitle/);
   await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", preview);
   await screenshot("mappings-preview");
+  await assertAccessible("the mapping preview");
 });
 
 test("the contact's timeline shows the tasks added in GHL and in Novi AMS, and the HTML note as text", async () => {
@@ -393,6 +425,7 @@ test("the contact's timeline shows the tasks added in GHL and in Novi AMS, and t
   assert.equal(await driver.executeScript("return typeof window.__pwned"), "undefined", "the note's markup ran");
   await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", noviTask);
   await screenshot("contacts");
+  await assertAccessible("Contacts");
 });
 
 test("Settings and Logs show the installation and the log of what just happened", async () => {
@@ -402,10 +435,12 @@ test("Settings and Logs show the installation and the log of what just happened"
   assert.equal(await (await find("info-database")).getText(), process.env.BRIDGE_DB);
   await find("settings-form");
   await screenshot("settings");
+  await assertAccessible("Settings");
   await go("logs");
   const lines = await find("log-lines");
   const log = await lines.getText();
   assert.match(log, /GHL connected by OAuth/);
   assert.match(log, /Nifty connected by OAuth/);
   await screenshot("logs");
+  await assertAccessible("Logs");
 });
