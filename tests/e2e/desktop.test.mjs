@@ -438,7 +438,20 @@ test("Settings and Logs show the installation and the log of what just happened"
   await assertAccessible("Settings");
   await go("logs");
   const lines = await find("log-lines");
-  const log = await lines.getText();
+  // The log is virtualized: scroll its region top to bottom, reading the rows in view each time.
+  const region = await find("log-lines-scroll");
+  let log = "";
+  for (let top = 0; ; top += 300) {
+    const atEnd = await driver.executeScript(
+      "const r = arguments[0]; r.scrollTop = arguments[1]; return r.scrollTop + r.clientHeight >= r.scrollHeight - 1;",
+      region,
+      top,
+    );
+    await driver.sleep(50);
+    log += `${await lines.getText()}\n`;
+    if (atEnd || top > 200_000) break;
+  }
+  await driver.executeScript("arguments[0].scrollTop = 0", region);
   assert.match(log, /GHL connected by OAuth/);
   assert.match(log, /Nifty connected by OAuth/);
   await screenshot("logs");

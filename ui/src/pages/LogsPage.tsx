@@ -2,6 +2,7 @@ import { useCallback, useState } from "react";
 import { ErrorBox } from "../components/ErrorBox";
 import { Loading } from "../components/Loading";
 import { PageHeader } from "../components/PageHeader";
+import { VirtualTable } from "../components/VirtualTable";
 import { useLoad } from "../hooks/useLoad";
 import { api } from "../platform";
 
@@ -56,29 +57,30 @@ export function LogsPage() {
           <section className="card muted">No log lines match.</section>
         ) : (
           <section className="card">
-            <table className="table compact logs" data-testid="log-lines">
-              <thead>
-                <tr>
+            <VirtualTable
+              rows={lines.data.slice().reverse()}
+              rowKey={(line, i) => `${line.timestamp}-${i}`}
+              label="Log lines, newest first"
+              className="table compact logs"
+              testId="log-lines"
+              rowClassName={(line) => `level-${line.level.toLowerCase()}`}
+              head={
+                <>
                   <th>Time</th>
                   <th>Level</th>
                   <th>Message</th>
                   <th>Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {lines.data
-                  .slice()
-                  .reverse()
-                  .map((line, i) => (
-                    <tr key={`${line.timestamp}-${i}`} className={`level-${line.level.toLowerCase()}`}>
-                      <td className="nowrap">{new Date(line.timestamp).toLocaleTimeString()}</td>
-                      <td>{line.level}</td>
-                      <td>{line.message}</td>
-                      <td className="muted">{line.fields}</td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
+                </>
+              }
+              cells={(line) => (
+                <>
+                  <td className="nowrap">{new Date(line.timestamp).toLocaleTimeString()}</td>
+                  <td>{line.level}</td>
+                  <td>{line.message}</td>
+                  <td className="muted">{line.fields}</td>
+                </>
+              )}
+            />
           </section>
         )
       ) : null}

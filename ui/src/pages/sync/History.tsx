@@ -5,37 +5,42 @@ import { useLoad } from "../../hooks/useLoad";
 import { api } from "../../platform";
 import type { OperationView } from "../../platform";
 import { Loading } from "../../components/Loading";
+import { VirtualTable } from "../../components/VirtualTable";
 
-function OperationList({ operations }: { operations: OperationView[] }) {
+function OperationList({ operations, label, testId }: { operations: OperationView[]; label: string; testId: string }) {
   if (operations.length === 0) return <p className="muted">No operations.</p>;
   return (
-    <table className="table compact">
-      <thead>
-        <tr>
+    <VirtualTable
+      rows={operations}
+      rowKey={(op) => op.id}
+      label={label}
+      className="table compact"
+      testId={testId}
+      estimate={44}
+      head={
+        <>
           <th>Contact</th>
           <th>Action</th>
           <th>Before</th>
           <th>After</th>
           <th>State</th>
-        </tr>
-      </thead>
-      <tbody>
-        {operations.map((op) => (
-          <tr key={op.id}>
-            <td>{op.contactName ?? op.contactId ?? "—"}</td>
-            <td>
-              {op.action} {op.objectKind} <span className="muted">{op.connectionId}</span>
-            </td>
-            <td className="clip">{op.before ?? "—"}</td>
-            <td className="clip">{op.after ?? "—"}</td>
-            <td>
-              {op.state}
-              {op.lastError ? <p className="inline-problem">{op.lastError}</p> : null}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+        </>
+      }
+      cells={(op) => (
+        <>
+          <td>{op.contactName ?? op.contactId ?? "—"}</td>
+          <td>
+            {op.action} {op.objectKind} <span className="muted">{op.connectionId}</span>
+          </td>
+          <td className="clip">{op.before ?? "—"}</td>
+          <td className="clip">{op.after ?? "—"}</td>
+          <td>
+            {op.state}
+            {op.lastError ? <p className="inline-problem">{op.lastError}</p> : null}
+          </td>
+        </>
+      )}
+    />
   );
 }
 
@@ -102,7 +107,7 @@ export function History({ generation, onChanged }: { generation: number; onChang
           <p className="muted">Every write was accepted.</p>
         ) : (
           <>
-            <OperationList operations={dead} />
+            <OperationList operations={dead} label="Dead letters" testId="dead-letters" />
             <div className="actions">
               <button
                 type="button"
@@ -182,7 +187,7 @@ export function History({ generation, onChanged }: { generation: number; onChang
         {open ? (
           <div data-testid="run-operations">
             <h3>Operations of run {open.runId}</h3>
-            <OperationList operations={open.operations} />
+            <OperationList operations={open.operations} label={`Operations of run ${open.runId}`} testId="operations" />
           </div>
         ) : null}
       </section>

@@ -1,4 +1,16 @@
 import axe from "axe-core";
+import { vi } from "vitest";
+
+/**
+ * jsdom lays nothing out: every element measures 0×0, so a virtualized list would show no row.
+ * Call in a test (mocks are restored after each) to make every element 800×600 inside and each
+ * row 36 px tall, as a window would.
+ */
+export function layOutScreenful() {
+  vi.spyOn(HTMLElement.prototype, "clientWidth", "get").mockReturnValue(800);
+  vi.spyOn(HTMLElement.prototype, "clientHeight", "get").mockReturnValue(600);
+  vi.spyOn(HTMLElement.prototype, "offsetHeight", "get").mockReturnValue(36);
+}
 
 /**
  * The serious and critical axe findings in `root`, one line each (rule, impact, the elements),
