@@ -83,6 +83,13 @@ impl NiftyPair {
         connect_ghl(&self.ghl, |args| self.bridge(args));
         let (client_id, _) = self.nifty.oauth_client();
         let project = self.follow_ups();
+        // Nifty takes only registered redirect URLs: a free port of this machine, registered in
+        // the fake's app as the operator registers theirs (tests run side by side, so not the
+        // CLI's default port).
+        let port = free_port();
+        self.nifty
+            .set_redirect_uris(&[format!("http://127.0.0.1:{port}/callback")]);
+        let port = port.to_string();
         let mut child = Command::new(bridge_bin())
             .env("BRIDGE_SECRET_STORE", "file")
             .envs(self.secrets().iter().map(|(k, v)| (*k, v.clone())))
@@ -111,6 +118,8 @@ impl NiftyPair {
                 &self.nifty.token_url(),
                 "--project",
                 &project,
+                "--redirect-port",
+                &port,
                 // The fake has no limit of its own.
                 "--rate-per-second",
                 "500",
@@ -253,4 +262,12 @@ pub fn marker_email(task: &Value) -> Option<String> {
         .rev()
         .find_map(|l| l.trim().strip_prefix("Contact: "))
         .map(|e| e.trim().to_lowercase())
+}
+
+/// A loopback port free right now (the OS picks it; the listener is closed at once).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free loopback port: {e}"))
 }

@@ -70,54 +70,59 @@ async fn lists_projects_and_task_groups_for_the_operator() {
 }
 
 #[tokio::test]
-async fn a_full_project_scan_pages_by_limit_and_offset() {
-    let nifty = NiftySandbox::start(small()).await.unwrap();
+async fn a_full_project_scan_reads_open_then_completed_tasks_following_has_more() {
+    let nifty = NiftySandbox::start(NiftyConfig {
+        // More than one of Nifty's pages of 100 in each scan.
+        extra_tasks: 450,
+        ..small()
+    })
+    .await
+    .unwrap();
     let (project, _, _) = follow_ups(&nifty).await;
-    let expected: HashSet<String> = nifty
+    let in_project: Vec<_> = nifty
         .tasks()
-        .iter()
+        .into_iter()
         .filter(|t| t["project"] == project.as_str())
-        .map(|t| t["id"].as_str().unwrap().to_string())
         .collect();
-    assert!(expected.len() > 30, "seed too small: {}", expected.len());
+    let ids = |completed: bool| -> HashSet<String> {
+        in_project
+            .iter()
+            .filter(|t| t["completed"] == completed)
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (open, completed) = (ids(false), ids(true));
+    assert!(open.len() > 100 && completed.len() > 100, "seed too small");
 
     let client = client(&nifty);
     let pages: Vec<_> = client
+        .list_tasks(TaskQuery::project(&project))
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(pages.iter().all(|p| p.len() <= 100));
+    let seen: Vec<String> = pages.iter().flatten().map(|t| t.id.clone()).collect();
+    let seen_set: HashSet<String> = seen.iter().cloned().collect();
+    assert_eq!(seen.len(), seen_set.len(), "no task is read twice");
+    assert_eq!(seen_set, &open | &completed, "open and completed tasks alike");
+    // Open tasks first, then the completed ones; one request per page of 100, none empty.
+    assert!(seen[..open.len()].iter().all(|id| open.contains(id)));
+    let requests = nifty.stats().count("GET", "/api/v1.0/tasks") as usize;
+    assert_eq!(requests, open.len().div_ceil(100) + completed.len().div_ceil(100));
+
+    // A filter narrows the scan to one completion state.
+    let only_open: Vec<_> = client
         .list_tasks(TaskQuery {
+            completed: Some(false),
             page_size: 7,
             ..TaskQuery::project(&project)
         })
         .try_collect()
         .await
         .unwrap();
-    assert!(pages.iter().all(|p| p.len() <= 7));
-    let seen: HashSet<String> = pages.iter().flatten().map(|t| t.id.clone()).collect();
-    assert_eq!(seen, expected);
-    let requests = nifty.stats().count("GET", "/api/v1.0/tasks");
-    assert_eq!(requests as usize, expected.len() / 7 + 1);
-
-    // The default page is Nifty's largest: the same scan in one request.
-    let before = nifty.stats().count("GET", "/api/v1.0/tasks");
-    let all: Vec<_> = client
-        .list_tasks(TaskQuery::project(&project))
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(all.concat().len(), expected.len());
-    assert_eq!(nifty.stats().count("GET", "/api/v1.0/tasks") - before, 1);
-
-    // Filters narrow the scan.
-    let open: Vec<_> = client
-        .list_tasks(TaskQuery {
-            completed: Some(false),
-            ..TaskQuery::project(&project)
-        })
-        .try_collect()
-        .await
-        .unwrap();
-    let open = open.concat();
-    assert!(!open.is_empty() && open.len() < expected.len());
-    assert!(open.iter().all(|t| !t.completed));
+    assert!(only_open.iter().all(|p| p.len() <= 7));
+    let only_open: HashSet<String> = only_open.concat().into_iter().map(|t| t.id).collect();
+    assert_eq!(only_open, open);
 }
 
 #[tokio::test]
@@ -138,9 +143,14 @@ async fn task_lifecycle_labels_and_comments() {
         .await
         .unwrap();
     assert_eq!(created.project.as_deref(), Some(project.as_str()));
+    // Nifty's create answer carries no name: the client keeps the one it sent.
+    assert_eq!(created.name, "Call Ann Lee");
     assert_eq!(created.due_date, Some(due));
     assert!(!created.completed);
-    assert_eq!(client.get_task(&created.id).await.unwrap(), created);
+    // The create answer's own "message" aside, it is the task as Nifty now has it.
+    let mut as_read = created.clone();
+    assert_eq!(as_read.other.remove("message"), Some("Successfully created".into()));
+    assert_eq!(client.get_task(&created.id).await.unwrap(), as_read);
 
     let updated = client
         .update_task(
@@ -251,6 +261,13 @@ async fn refusals_carry_nifty_s_own_words() {
     );
     assert_eq!(nifty.stats().total, before);
 
+    // A scope the app no longer grants: 403 in Nifty's words, the other scopes still work.
+    nifty.revoke_scope("label");
+    let err = client.list_labels().await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Unauthorized);
+    assert!(err.message.contains("Forbidden resource"), "{}", err.message);
+    assert_eq!(client.list_projects().await.unwrap().len(), 2);
+
     let stranger = client_with(&nifty, Arc::new(FixedToken("not-a-token".into())));
     let err = stranger.list_projects().await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Unauthorized);
@@ -290,7 +307,7 @@ async fn rate_limited_answers_are_retried() {
 /// Plays the browser: opens the consent page, submits Approve, follows the redirect to our
 /// loopback callback.
 fn approving_browser(
-    visit: &mut Option<tokio::task::JoinHandle<u16>>,
+    visit: &mut Option<tokio::task::JoinHandle<String>>,
 ) -> impl FnOnce(&Url) -> Result<(), bridge_core::BridgeError> + '_ {
     move |url| {
         let url = url.clone();
@@ -328,10 +345,46 @@ fn approving_browser(
             let redirect = http.post(action).form(&fields).send().await.unwrap();
             assert_eq!(redirect.status(), 302);
             let callback = redirect.headers()["location"].to_str().unwrap().to_string();
-            http.get(callback).send().await.unwrap().status().as_u16()
+            http.get(callback)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+                .to_string()
         }));
         Ok(())
     }
+}
+
+/// Plays a browser that opens the consent page and gets no further: the page's text.
+fn refusing_browser(
+    visit: &mut Option<tokio::task::JoinHandle<String>>,
+) -> impl FnOnce(&Url) -> Result<(), bridge_core::BridgeError> + '_ {
+    move |url| {
+        let url = url.clone();
+        *visit = Some(tokio::spawn(async move {
+            let answer = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .get(url)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 400);
+            answer.text().await.unwrap()
+        }));
+        Ok(())
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
@@ -352,18 +405,31 @@ async fn oauth_sign_in_then_a_rejected_token_is_refreshed_once() {
         false,
     );
     let oauth = Arc::new(OAuthClient::new(provider, Arc::new(SystemClock)).unwrap());
+    let loopback = |port: u16| LoopbackOptions {
+        timeout: Duration::from_secs(20),
+        port,
+    };
+    // A redirect URL the app did not register is refused on Nifty's page: nothing comes back.
+    let unregistered = free_port();
     let mut visit = None;
+    let err = tokio::time::timeout(
+        Duration::from_secs(10),
+        oauth.sign_in(&LoopbackOptions { timeout: Duration::from_secs(3), ..loopback(unregistered) }, refusing_browser(&mut visit)),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Cancelled, "{}", err.message);
+    let page = visit.take().unwrap().await.unwrap();
+    assert!(page.contains("is not registered for this app"), "{page}");
+
+    let port = free_port();
+    nifty.set_redirect_uris(&[format!("http://127.0.0.1:{port}/callback")]);
     let tokens = oauth
-        .sign_in(
-            &LoopbackOptions {
-                timeout: Duration::from_secs(20),
-                ..LoopbackOptions::default()
-            },
-            approving_browser(&mut visit),
-        )
+        .sign_in(&loopback(port), approving_browser(&mut visit))
         .await
         .unwrap();
-    assert_eq!(visit.unwrap().await.unwrap(), 200);
+    assert_eq!(visit.unwrap().await.unwrap(), "200");
     assert_eq!(tokens.scope.as_deref(), Some("task project label message"));
     let first_refresh = tokens.refresh_token.clone().unwrap();
 

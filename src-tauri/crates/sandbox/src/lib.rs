@@ -22,10 +22,12 @@ mod ninox;
 mod novi;
 pub mod seed;
 
-pub use connectif::{ConnectifConfig, ConnectifEvent, ConnectifSandbox};
+pub use connectif::{ConnectifConfig, ConnectifEvent, ConnectifSandbox, CONNECTIF_SCOPES};
 pub use faults::FaultConfig;
 pub use ghl::{GhlConfig, GhlSandbox, RequestStats};
-pub use nifty::{NiftyConfig, NiftySandbox};
+pub use nifty::{
+    NiftyConfig, NiftySandbox, DEFAULT_REDIRECT_URI as NIFTY_DEFAULT_REDIRECT_URI, NIFTY_SCOPES,
+};
 pub use niftyimages::{NiftyImagesConfig, NiftyImagesSandbox};
 pub use ninox::{NinoxConfig, NinoxSandbox};
 pub use novi::{default_activity_types, NoviActivityType, NoviConfig, NoviSandbox};

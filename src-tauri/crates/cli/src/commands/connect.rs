@@ -103,9 +103,10 @@ pub struct NiftyArgs {
     /// The token endpoint.
     #[arg(long, default_value = bridge_auth::nifty_oauth::NIFTY_TOKEN_URL)]
     token_url: String,
-    /// A fixed loopback port for the OAuth redirect (http://127.0.0.1:PORT/callback), for
-    /// apps registered with one; default: any free port.
-    #[arg(long, default_value_t = 0)]
+    /// The loopback port of the OAuth redirect: Nifty accepts only the redirect URLs
+    /// registered in your app, so register http://127.0.0.1:PORT/callback there (default
+    /// port 53683, i.e. http://127.0.0.1:53683/callback).
+    #[arg(long, default_value_t = bridge_sync::nifty::NIFTY_REDIRECT_PORT)]
     redirect_port: u16,
     /// The project whose tasks sync with GHL (its id).
     #[arg(long)]

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use super::wire::{NewNiftyLabel, NiftyLabel, NiftyMessage, NiftyProject, NiftyTaskGroup};
-use super::{read_list, read_record, require_id, NiftyClient, MAX_PAGE_SIZE};
+use super::{next_offset, read_list, read_record, require_id, NiftyClient, MAX_PAGE_SIZE};
 use crate::http::{paginate, ApiRequest, Fetched};
 
 impl NiftyClient {
@@ -35,6 +35,19 @@ impl NiftyClient {
             )
             .await?;
         read_record(body, "label", 0, &context)
+    }
+
+    /// One request that proves the `message` scope: the first comment of one task (or of the
+    /// workspace when `task_id` is `None`), read and dropped.
+    pub async fn probe_messages(&self, task_id: Option<&str>) -> Result<(), BridgeError> {
+        let mut request = ApiRequest::get(&["messages"]).query("limit", "1");
+        if let Some(id) = task_id {
+            request = request.query("task_id", require_id("task", id)?);
+        }
+        let _: Value = self
+            .send(request.context("read one Nifty comment"))
+            .await?;
+        Ok(())
     }
 
     /// The comments of one task, oldest first as Nifty lists them.
@@ -102,7 +115,7 @@ impl NiftyClient {
         .await
     }
 
-    /// Every page of a small list (`limit`/`offset`), gathered.
+    /// Every page of a small list (`limit`/`offset`, followed while `hasMore`), gathered.
     async fn all_pages<T: DeserializeOwned + Send + 'static>(
         &self,
         request: ApiRequest,
@@ -124,9 +137,14 @@ impl NiftyClient {
                             .context(context.clone()),
                     )
                     .await?;
+                let count = keys
+                    .iter()
+                    .find_map(|k| body.get(*k))
+                    .or(Some(&body))
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                let next = next_offset(&body, offset, count, MAX_PAGE_SIZE);
                 let items: Vec<T> = read_list(body, keys, what, &context)?;
-                let next = (items.len() as u64 >= u64::from(MAX_PAGE_SIZE))
-                    .then(|| offset + items.len() as u64);
                 Ok(Fetched { page: items, next })
             }
         });

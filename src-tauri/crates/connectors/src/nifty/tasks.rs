@@ -7,7 +7,7 @@ use futures::Stream;
 use serde_json::{json, Value};
 
 use super::wire::{NewNiftyTask, NiftyTask, NiftyTaskUpdate};
-use super::{read_list, read_record, require_id, NiftyClient, MAX_PAGE_SIZE};
+use super::{next_offset, read_list, read_record, require_id, NiftyClient, MAX_PAGE_SIZE};
 use crate::http::{paginate, ApiRequest, Fetched};
 
 /// Which tasks `list_tasks` streams. `TaskQuery::project(id)` is the full scan of one project.
@@ -18,7 +18,8 @@ pub struct TaskQuery {
     pub milestone_id: Option<String>,
     /// Tasks assigned to this member.
     pub member_id: Option<String>,
-    /// `None`: completed and open tasks alike.
+    /// `None`: completed and open tasks alike (two scans: Nifty lists completed tasks only
+    /// when asked).
     pub completed: Option<bool>,
     /// `None`: Nifty's default (archived tasks left out).
     pub archived: Option<bool>,
@@ -41,7 +42,7 @@ impl Default for TaskQuery {
 }
 
 impl TaskQuery {
-    /// Every task of one project, open and completed, in pages of 1000.
+    /// Every task of one project, open and completed, in Nifty's largest pages.
     pub fn project(project_id: impl Into<String>) -> Self {
         Self {
             project_id: Some(project_id.into()),
@@ -49,13 +50,21 @@ impl TaskQuery {
         }
     }
 
-    fn apply(&self, mut request: ApiRequest) -> ApiRequest {
+    /// The completion filters to scan, in order: the one asked, or open then completed.
+    fn completion_scans(&self) -> Vec<bool> {
+        match self.completed {
+            Some(completed) => vec![completed],
+            None => vec![false, true],
+        }
+    }
+
+    fn apply(&self, mut request: ApiRequest, completed: bool) -> ApiRequest {
         let filters = [
             ("project_id", self.project_id.clone()),
             ("task_group_id", self.task_group_id.clone()),
             ("milestone_id", self.milestone_id.clone()),
             ("member_id", self.member_id.clone()),
-            ("completed", self.completed.map(|b| b.to_string())),
+            ("completed", Some(completed.to_string())),
             ("archived", self.archived.map(|b| b.to_string())),
         ];
         for (name, value) in filters {
@@ -69,36 +78,56 @@ impl TaskQuery {
 
 impl NiftyClient {
     /// Streams the tasks matching `query`, one page per request, fetched only when the caller
-    /// asks for the next. Ends on a page shorter than the page size.
+    /// asks for the next: each completion scan (see [`TaskQuery::completed`]) is followed while
+    /// Nifty says `hasMore`.
     pub fn list_tasks(
         &self,
         query: TaskQuery,
     ) -> impl Stream<Item = Result<Vec<NiftyTask>, BridgeError>> + Send + 'static {
         let client = self.clone();
         let limit = query.page_size.clamp(1, MAX_PAGE_SIZE);
-        paginate(0u64, move |offset| {
+        let scans = query.completion_scans();
+        // The cursor: (which completion scan, offset in it).
+        paginate((0usize, 0u64), move |(scan, offset)| {
             let client = client.clone();
             let query = query.clone();
-            async move { client.tasks_page(&query, limit, offset).await }
+            let scans = scans.clone();
+            async move {
+                let (tasks, next) = client
+                    .tasks_page(&query, scans[scan], limit, offset)
+                    .await?;
+                let next = match next {
+                    Some(offset) => Some((scan, offset)),
+                    None => (scan + 1 < scans.len()).then_some((scan + 1, 0)),
+                };
+                Ok(Fetched { page: tasks, next })
+            }
         })
     }
 
     async fn tasks_page(
         &self,
         query: &TaskQuery,
+        completed: bool,
         limit: u32,
         offset: u64,
-    ) -> Result<Fetched<Vec<NiftyTask>, u64>, BridgeError> {
-        let context = format!("list Nifty tasks from offset {offset}");
+    ) -> Result<(Vec<NiftyTask>, Option<u64>), BridgeError> {
+        let which = if completed { "completed" } else { "open" };
+        let context = format!("list {which} Nifty tasks from offset {offset}");
         let request = query
-            .apply(ApiRequest::get(&["tasks"]))
+            .apply(ApiRequest::get(&["tasks"]), completed)
             .query("limit", limit.to_string())
             .query("offset", offset.to_string())
             .context(context.clone());
         let body: Value = self.send(request).await?;
+        let count = body
+            .get("tasks")
+            .or_else(|| body.get("items"))
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        let next = next_offset(&body, offset, count, limit);
         let tasks: Vec<NiftyTask> = read_list(body, &["tasks", "items"], "task", &context)?;
-        let next = (tasks.len() as u64 >= u64::from(limit)).then(|| offset + tasks.len() as u64);
-        Ok(Fetched { page: tasks, next })
+        Ok((tasks, next))
     }
 
     pub async fn get_task(&self, task_id: &str) -> Result<NiftyTask, BridgeError> {
@@ -110,7 +139,8 @@ impl NiftyClient {
         read_record(body, "task", 0, &context)
     }
 
-    /// `POST /tasks`; answers the created task. Not repeated after an ambiguous failure.
+    /// `POST /tasks`; answers the created task. Nifty's answer may lack `name` (Pipedream's
+    /// taskCreated sample): the name sent is filled in. Not repeated after an ambiguous failure.
     pub async fn create_task(&self, task: &NewNiftyTask) -> Result<NiftyTask, BridgeError> {
         require_id("task group", &task.task_group_id)?;
         if task.name.trim().is_empty() {
@@ -124,7 +154,11 @@ impl NiftyClient {
                     .context(context.clone()),
             )
             .await?;
-        read_record(body, "task", 0, &context)
+        let mut created: NiftyTask = read_record(body, "task", 0, &context)?;
+        if created.name.is_empty() {
+            created.name = task.name.clone();
+        }
+        Ok(created)
     }
 
     /// `PUT /tasks/{id}` with the changed fields; answers the task as Nifty now has it (read

@@ -12,6 +12,8 @@ pub struct NiftyTask {
     /// The human number shown in Nifty, e.g. "ABC-12".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nice_id: Option<String>,
+    /// Empty when the answer has none (a create answer may lack it).
+    #[serde(default)]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

@@ -1,5 +1,7 @@
-//! Connectif's endpoints: contacts, custom events, exports and the export files.
-//! Errors answer `{status, title, detail}`, 422s add `validationErrors: [{path, reason}]`.
+//! Connectif's endpoints: contacts, contact fields, custom integrations and their custom event
+//! types, custom events, exports and the export files. Errors answer `{status, title, detail}`
+//! (HttpError), 422s add `validationErrors: [{path, reason}]` (HttpUnprocessableEntityError);
+//! the texts are the reference pages' status descriptions. Sources: see the module above.
 
 use std::collections::HashMap;
 
@@ -11,7 +13,7 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::data::{
-    contacts_csv, time, ConnectifEvent, ExportJob, BUILT_IN, CUSTOM_FIELDS, EVENT_TYPES,
+    contacts_csv, time, ConnectifEvent, EventField, EventType, ExportJob, Field, EXPORT_VERSIONS,
 };
 use super::ConnectifState;
 use crate::ghl::shared::lock;
@@ -66,6 +68,153 @@ fn type_ok(kind: &str, value: &Value) -> bool {
     }
 }
 
+/// What is wrong with `value` for the contact field `key`: unknown, read-only, the wrong type,
+/// or a checkbox value that is no option id ("Importing contacts": values must match the ids of
+/// the field's options).
+fn field_problems(fields: &[Field], key: &str, value: &Value) -> Vec<(String, String)> {
+    let path = format!("/{key}");
+    let Some(field) = fields.iter().find(|f| f.id == key) else {
+        return vec![(path, "is not a contact field of this account".into())];
+    };
+    if field.read_only {
+        return vec![(path, "is read only".into())];
+    }
+    if value.is_null() {
+        return Vec::new();
+    }
+    if !type_ok(&field.kind, value) {
+        return vec![(path, format!("must be of type {}", field.kind))];
+    }
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|item| !field.options.iter().any(|(id, _)| id == item))
+        .map(|item| (path.clone(), format!("'{item}' is not an option id of this field")))
+        .collect()
+}
+
+/// GET /contact-fields/ → ContactFieldList `{results, links}` (one page: the fake's fields are
+/// few).
+pub(crate) async fn list_contact_fields(State(c): State<ConnectifState>) -> Response {
+    let results: Vec<Value> = lock(&c.account)
+        .fields
+        .iter()
+        .map(|f| {
+            let mut out = json!({
+                "id": f.id, "name": f.name, "type": f.kind, "custom": f.custom,
+                "readOnly": f.read_only, "required": f.id == "_email",
+            });
+            if f.kind == "checkbox" || f.kind == "radio" {
+                out["options"] = f
+                    .options
+                    .iter()
+                    .map(|(id, label)| json!({"id": id, "label": label}))
+                    .collect();
+            }
+            out
+        })
+        .collect();
+    Json(json!({ "results": results, "links": {} })).into_response()
+}
+
+fn event_type_json(t: &EventType) -> Value {
+    json!({
+        "id": t.id, "alias": t.alias, "name": t.name, "category": "receive", "receiveType": "api",
+        "fields": t.fields.iter().map(|f| json!({
+            "id": f.id, "name": f.id, "type": f.kind, "isPrimaryKey": f.primary, "required": f.primary,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// GET /custom-integrations/ → `{results}` (// Guess: listed like the other collections; the
+/// reference documents create and patch by id).
+pub(crate) async fn list_integrations(State(c): State<ConnectifState>) -> Response {
+    let results: Vec<Value> = lock(&c.account)
+        .integrations
+        .iter()
+        .map(|i| json!({"id": i.id, "name": i.name, "eventsEnabled": true}))
+        .collect();
+    Json(json!({ "results": results, "links": {} })).into_response()
+}
+
+/// GET /custom-integrations/{id}/custom-event-types/ → `{results}` (// Guess: the list beside
+/// the documented create).
+pub(crate) async fn list_event_types(
+    State(c): State<ConnectifState>,
+    Path(id): Path<String>,
+) -> Response {
+    let account = lock(&c.account);
+    match account.integrations.iter().find(|i| i.id == id) {
+        Some(i) => {
+            let results: Vec<Value> = i.event_types.iter().map(event_type_json).collect();
+            Json(json!({ "results": results, "links": {} })).into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, "Resource not found."),
+    }
+}
+
+/// POST /custom-integrations/{id}/custom-event-types/ (CustomEventTypeCreation: alias,
+/// category, fields with one email primary key, name, receiveType) → 201 CustomEventType.
+pub(crate) async fn create_event_type(
+    State(c): State<ConnectifState>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let Some(body) = json_object(&bytes) else {
+        return bad_json();
+    };
+    let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or("").trim().to_string();
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let (alias, name) = (text("alias"), text("name"));
+    if text("category") != "receive" {
+        problems.push(("/category".into(), "must be receive for an event sent by API".into()));
+    }
+    if alias.is_empty() {
+        problems.push(("/alias".into(), "is required when category is receive".into()));
+    }
+    if name.is_empty() {
+        problems.push(("/name".into(), "is required".into()));
+    }
+    let mut fields = Vec::new();
+    for (n, f) in body.get("fields").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let id = f.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+        let kind = f.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+        if id.is_empty() || kind.is_empty() {
+            problems.push((format!("/fields/{n}"), "needs an id and a type".into()));
+        }
+        let primary = f.get("isPrimaryKey").and_then(Value::as_bool).unwrap_or(false);
+        if primary && kind != "email" {
+            problems.push((format!("/fields/{n}/isPrimaryKey"), "the primary key must be of type email".into()));
+        }
+        fields.push(EventField { id, kind, primary });
+    }
+    if fields.iter().filter(|f| f.primary).count() != 1 {
+        problems.push(("/fields".into(), "exactly one field must be the primary key".into()));
+    }
+    let mut account = lock(&c.account);
+    if account
+        .integrations
+        .iter()
+        .flat_map(|i| &i.event_types)
+        .any(|t| t.alias == alias)
+    {
+        problems.push(("/alias".into(), "is already used by another custom event type".into()));
+    }
+    if !problems.is_empty() {
+        return unprocessable(problems);
+    }
+    let new_id = account.new_id();
+    let Some(integration) = account.integrations.iter_mut().find(|i| i.id == id) else {
+        return error(StatusCode::NOT_FOUND, "Resource not found.");
+    };
+    let created = EventType { id: new_id, alias, name, fields };
+    let answer = event_type_json(&created);
+    integration.event_types.push(created);
+    (StatusCode::CREATED, Json(answer)).into_response()
+}
+
 /// GET /contacts/{email}
 pub(crate) async fn get_contact(
     State(c): State<ConnectifState>,
@@ -94,43 +243,9 @@ pub(crate) async fn patch_contact(
             "must be a valid email address".to_string(),
         ));
     }
+    let fields = lock(&c.account).fields.clone();
     for (key, value) in &patch {
-        let kind = BUILT_IN
-            .iter()
-            .find(|(name, _)| name == key)
-            .map(|(_, kind)| *kind)
-            .or_else(|| {
-                CUSTOM_FIELDS
-                    .iter()
-                    .find(|(id, _, _)| id == key)
-                    .map(|(_, kind, _)| *kind)
-            });
-        match kind {
-            None => problems.push((
-                format!("/{key}"),
-                "is not a contact field of this account".into(),
-            )),
-            Some(_) if value.is_null() => {}
-            Some(kind) if !type_ok(kind, value) => {
-                problems.push((format!("/{key}"), format!("must be of type {kind}")))
-            }
-            Some(_) => {}
-        }
-        if let Some((_, _, options)) = CUSTOM_FIELDS
-            .iter()
-            .find(|(id, kind, _)| id == key && *kind == "checkbox")
-        {
-            for item in value
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
-                if !options.contains(&item) {
-                    problems.push((format!("/{key}"), format!("'{item}' is not an option")));
-                }
-            }
-        }
+        problems.extend(field_problems(&fields, key, value));
     }
     if !problems.is_empty() {
         return unprocessable(problems);
@@ -164,7 +279,18 @@ pub(crate) async fn custom_event(
     Query(query): Query<HashMap<String, String>>,
     bytes: Bytes,
 ) -> Response {
-    let Some((_, fields)) = EVENT_TYPES.iter().find(|(a, _)| *a == alias) else {
+    let fields: Option<Vec<String>> = lock(&c.account)
+        .integrations
+        .iter()
+        .flat_map(|i| &i.event_types)
+        .find(|t| t.alias == alias)
+        .map(|t| {
+            // The primary key (the contact's email) first.
+            let mut ids: Vec<&EventField> = t.fields.iter().collect();
+            ids.sort_by_key(|f| !f.primary);
+            ids.into_iter().map(|f| f.id.clone()).collect()
+        });
+    let Some(fields) = fields else {
         return error(
             StatusCode::NOT_FOUND,
             &format!("Custom event type with alias '{alias}' not found"),
@@ -182,7 +308,7 @@ pub(crate) async fn custom_event(
     };
     let mut problems: Vec<(String, String)> = body
         .keys()
-        .filter(|k| !fields.contains(&k.as_str()))
+        .filter(|k| !fields.iter().any(|f| f == *k))
         .map(|k| {
             (
                 format!("/{k}"),
@@ -191,7 +317,7 @@ pub(crate) async fn custom_event(
         })
         .collect();
     let email = body
-        .get(fields[0])
+        .get(&fields[0])
         .and_then(Value::as_str)
         .map(|e| e.trim().to_lowercase())
         .filter(|e| e.contains('@'));
@@ -287,6 +413,14 @@ pub(crate) async fn create_export(State(c): State<ConnectifState>, bytes: Bytes)
             ','
         }
     };
+    let version = match body.get("version").and_then(Value::as_str) {
+        None => "v1",
+        Some(v) if EXPORT_VERSIONS.contains(&v) => v,
+        Some(_) => {
+            problems.push(("/version".into(), format!("must be one of {}", EXPORT_VERSIONS.join(", "))));
+            "v1"
+        }
+    };
     if !matches!(text("dateFormat"), "ISO" | "L" | "LL" | "LLL") {
         problems.push((
             "/dateFormat".into(),
@@ -308,7 +442,7 @@ pub(crate) async fn create_export(State(c): State<ConnectifState>, bytes: Bytes)
     }
     let now = c.now();
     let mut account = lock(&c.account);
-    let (csv, total) = contacts_csv(&account, delimiter);
+    let (csv, total) = contacts_csv(&account, delimiter, version);
     let fail = std::mem::take(&mut account.fail_next_export);
     let job = ExportJob {
         id: account.new_id(),

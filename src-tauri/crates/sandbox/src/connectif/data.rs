@@ -11,34 +11,107 @@ use serde_json::{json, Map, Value};
 
 use crate::seed::SeedContact;
 
-/// (id, type, checkbox options): the account's custom contact fields.
-pub(crate) const CUSTOM_FIELDS: &[(&str, &str, &[&str])] = &[
-    ("company", "text", &[]),
-    (
-        "interests",
-        "checkbox",
-        &["newsletter", "events", "webinars", "offers"],
-    ),
-    ("vip", "boolean", &[]),
-    ("lifetime-value", "decimal", &[]),
-    // The checkbox an operator makes for GHL's tags, with their tag names as options.
-    ("ghl-tags", "checkbox", crate::seed::TAGS),
-];
+/// A contact field as `GET /contact-fields/` lists it (api-docs.connectif.cloud resource
+/// ContactFieldList: id, name, type, custom, readOnly, options `{id, label}`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Field {
+    pub id: String,
+    /// The display name: the export's column header (support.connectif.ai article
+    /// 23243787114524 names export columns by display name).
+    pub name: String,
+    pub kind: String,
+    pub custom: bool,
+    pub read_only: bool,
+    /// Checkbox options (id, label): values are option ids ("Importing contacts").
+    pub options: Vec<(String, String)>,
+}
 
-/// Built-in fields a PATCH may write, with their type.
-pub(crate) const BUILT_IN: &[(&str, &str)] = &[
-    ("_name", "text"),
-    ("_surname", "text"),
-    ("_birthdate", "date"),
-    ("_mobilePhone", "text"),
-    ("_mobilePhoneStatus", "text"),
-    ("_emailStatus", "text"),
-    ("_newsletterSubscriptionStatus", "text"),
-    ("_smsSubscriptionStatus", "text"),
-    ("_points", "integer"),
-];
+fn field(id: &str, name: &str, kind: &str, custom: bool) -> Field {
+    Field {
+        id: id.into(),
+        name: name.into(),
+        kind: kind.into(),
+        custom,
+        read_only: false,
+        options: Vec::new(),
+    }
+}
 
-/// (alias, field ids; the first is the email primary key): the custom event types.
+/// The checkbox an operator makes for GHL's tags. Its option ids are the operator's own, not
+/// the tag names; the labels are what people read (// Guess: an operator labels them as the
+/// tags are spelled in GHL, in their own case).
+pub(crate) const TAGS_FIELD: &str = "ghl-tags";
+
+fn tag_option(tag: &str) -> (String, String) {
+    let mut label: Vec<char> = tag.chars().collect();
+    if let Some(first) = label.first_mut() {
+        *first = first.to_ascii_uppercase();
+    }
+    (format!("tag_{}", tag.replace('-', "_")), label.into_iter().collect())
+}
+
+/// The account's contact fields: the built-in ones (ids from the ContactPatch resource; //
+/// Guess: their display names, which no page lists in full) and the custom ones.
+pub(crate) fn seeded_fields() -> Vec<Field> {
+    let mut fields = vec![
+        field("_email", "Email", "email", false),
+        field("_name", "Name", "text", false),
+        field("_surname", "Surname", "text", false),
+        field("_birthdate", "Birthdate", "date", false),
+        field("_mobilePhone", "Mobile phone", "phone", false),
+        field("_mobilePhoneStatus", "Mobile phone status", "text", false),
+        field("_emailStatus", "Email status", "text", false),
+        // "Newsletter subscription status" is named so in "Importing contacts".
+        field("_newsletterSubscriptionStatus", "Newsletter subscription status", "text", false),
+        field("_smsSubscriptionStatus", "SMS subscription status", "text", false),
+        field("_points", "Points", "integer", false),
+        Field { read_only: true, ..field("_createdAt", "Date of creation", "date", false) },
+        Field { read_only: true, ..field("_updatedAt", "Date of last update", "date", false) },
+        field("company", "Company", "text", true),
+        Field {
+            options: ["newsletter", "events", "webinars", "offers"]
+                .iter()
+                .map(|o| (o.to_string(), tag_option(o).1))
+                .collect(),
+            ..field("interests", "Interests", "checkbox", true)
+        },
+        field("vip", "VIP", "boolean", true),
+        field("lifetime-value", "Lifetime value", "decimal", true),
+    ];
+    fields.push(Field {
+        options: crate::seed::TAGS.iter().map(|t| tag_option(t)).collect(),
+        ..field(TAGS_FIELD, "GHL tags", "checkbox", true)
+    });
+    fields
+}
+
+/// A field of a custom event type (CustomEventType resource: id, name, type, isPrimaryKey).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EventField {
+    pub id: String,
+    pub kind: String,
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EventType {
+    pub id: String,
+    pub alias: String,
+    pub name: String,
+    pub fields: Vec<EventField>,
+}
+
+/// A custom integration and its custom event types (custom event types exist per
+/// integration: `POST /custom-integrations/{id}/custom-event-types/`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Integration {
+    pub id: String,
+    pub name: String,
+    pub event_types: Vec<EventType>,
+}
+
+/// (alias, field ids; the first is the email primary key): the event types the operator made
+/// for GHL's activities, seeded in one integration.
 pub(crate) const EVENT_TYPES: &[(&str, &[&str])] = &[
     (
         "ghl-task",
@@ -72,6 +145,8 @@ pub(crate) struct ExportJob {
 
 pub(crate) struct Account {
     pub rng: SmallRng,
+    pub fields: Vec<Field>,
+    pub integrations: Vec<Integration>,
     /// By lower-cased email.
     pub contacts: BTreeMap<String, Map<String, Value>>,
     pub events: Vec<ConnectifEvent>,
@@ -115,11 +190,41 @@ pub(crate) struct SeedPlan<'a> {
 pub(crate) fn seeded(plan: &SeedPlan<'_>) -> Account {
     let mut account = Account {
         rng: SmallRng::seed_from_u64(plan.seed ^ 0x00c0_ecf1),
+        fields: seeded_fields(),
+        integrations: Vec::new(),
         contacts: BTreeMap::new(),
         events: Vec::new(),
         exports: Vec::new(),
         fail_next_export: false,
     };
+    let integration_id = account.new_id();
+    let event_types = EVENT_TYPES
+        .iter()
+        .map(|(alias, ids)| EventType {
+            id: account.new_id(),
+            alias: alias.to_string(),
+            name: alias.to_string(),
+            fields: ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| EventField {
+                    id: id.to_string(),
+                    kind: match *id {
+                        "email" => "email",
+                        "completed" => "boolean",
+                        _ => "text",
+                    }
+                    .into(),
+                    primary: i == 0,
+                })
+                .collect(),
+        })
+        .collect();
+    account.integrations.push(Integration {
+        id: integration_id,
+        name: "Contact Bridge".into(),
+        event_types,
+    });
     let chosen: Vec<&SeedContact> = plan
         .ghl
         .iter()
@@ -137,10 +242,8 @@ pub(crate) fn seeded(plan: &SeedPlan<'_>) -> Account {
         if let Some(company) = &person.company_name {
             contact.insert("company".into(), json!(company));
         }
-        let interests: Vec<&str> = CUSTOM_FIELDS[1]
-            .2
-            .iter()
-            .copied()
+        let interests: Vec<&str> = ["newsletter", "events", "webinars", "offers"]
+            .into_iter()
             .filter(|_| account.rng.random::<f64>() < 0.4)
             .collect();
         contact.insert("interests".into(), json!(interests));
@@ -158,13 +261,32 @@ pub(crate) fn seeded(plan: &SeedPlan<'_>) -> Account {
     account
 }
 
-/// The contacts as a CSV file: built-in fields, then custom fields by id [unverified: the
-/// real export's column headers are not documented]. Checkbox values are joined with "|".
-pub(crate) fn contacts_csv(account: &Account, delimiter: char) -> (String, usize) {
-    let mut columns: Vec<&str> = vec!["_email"];
-    columns.extend(BUILT_IN.iter().map(|(name, _)| *name));
-    columns.extend(["_createdAt", "_updatedAt"]);
-    columns.extend(CUSTOM_FIELDS.iter().map(|(id, _, _)| *id));
+/// The export versions the fake serves (the create-export page lists v1 and v2; the support
+/// article 23243787114524 describes changes up to V5; v1 when none is given).
+pub(crate) const EXPORT_VERSIONS: &[&str] = &["v1", "v2", "v3", "v4", "v5"];
+
+/// The contacts as a CSV file, one column per contact field named by its display name
+/// (support.connectif.ai article 23243787114524), then the columns a version adds or renames
+/// (from V5: "Last unsubscribed date" becomes "Date of last newsletter unsubscription" and
+/// "Origin of creation" is added). Checkbox values are option ids joined with "|" (the format
+/// "Importing contacts" documents for the import; // Guess: the export writes it the same).
+/// Dates are ISO 8601 (the export's `dateFormat` "ISO").
+pub(crate) fn contacts_csv(account: &Account, delimiter: char, version: &str) -> (String, usize) {
+    let v5 = version == "v5";
+    let unsubscribed = if v5 {
+        "Date of last newsletter unsubscription"
+    } else {
+        "Last unsubscribed date"
+    };
+    let mut columns: Vec<(&str, &str)> = account
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.id.as_str()))
+        .collect();
+    columns.push((unsubscribed, ""));
+    if v5 {
+        columns.push(("Origin of creation", ""));
+    }
     let quote = |text: &str| -> String {
         if text.contains(delimiter) || text.contains(['"', '\n', '\r']) {
             format!("\"{}\"", text.replace('"', "\"\""))
@@ -175,14 +297,14 @@ pub(crate) fn contacts_csv(account: &Account, delimiter: char) -> (String, usize
     let separator = delimiter.to_string();
     let mut out = columns
         .iter()
-        .map(|c| quote(c))
+        .map(|(name, _)| quote(name))
         .collect::<Vec<_>>()
         .join(&separator);
     out.push_str("\r\n");
     for contact in account.contacts.values() {
         let cells: Vec<String> = columns
             .iter()
-            .map(|column| match contact.get(*column) {
+            .map(|(_, id)| match contact.get(*id) {
                 None | Some(Value::Null) => String::new(),
                 Some(Value::String(s)) => quote(s),
                 Some(Value::Array(items)) => quote(

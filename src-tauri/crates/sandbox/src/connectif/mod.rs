@@ -1,8 +1,21 @@
-//! The Connectif fake: contacts by email with PATCH upsert, custom events, and the
-//! asynchronous contacts export (a job that takes `export_polls` reads to finish, then a CSV at
-//! its `fileUrl`), behind `Authorization: apiKey {keyId}:{keySecret}`, with
-//! `X-RateLimit-Limit`/`-Remaining`/`-Reset` on every answer. Built from
-//! reference/target-apps.md and api-docs.connectif.cloud.
+//! The Connectif fake: contacts by email with PATCH upsert, contact fields, custom integrations
+//! and their custom event types, custom events, and the asynchronous contacts export (a job
+//! that takes `export_polls` reads to finish, then a CSV at its `fileUrl`), behind
+//! `Authorization: apiKey {keyId}:{keySecret}`, with `X-RateLimit-Limit`/`-Remaining`/`-Reset`
+//! on every answer.
+//!
+//! Sources: reference/target-apps.md "Connectif"; reference/api-fidelity.md (Connectif lines);
+//! api-docs.connectif.cloud reference pages (guides/authentication: scopes chosen per key;
+//! every route: 403 "Permission not granted to the API Key or account has been blocked.";
+//! contacts, ContactPatch, ContactFieldList, exports/create-export with `version`,
+//! custom-events/create-custom-event-by-alias, custom-event-types/create-custom-event-type);
+//! support.connectif.ai "Importing contacts" (checkbox values are option ids, "|" between
+//! them) and article 23243787114524 "Versions of the Contact Export API" (columns by display
+//! name, changing with `version`).
+//!
+//! The prerequisites a check needs can be taken away one at a time: a scope of the key
+//! ([`ConnectifSandbox::revoke_scope`]), an event type ([`ConnectifSandbox::remove_event_type`])
+//! or a checkbox option ([`ConnectifSandbox::remove_tag_option`]).
 
 mod api;
 mod data;
@@ -29,6 +42,17 @@ use crate::novi::host::{self, ghl_people, Host, HostRef, Running};
 use crate::RequestStats;
 
 pub use data::ConnectifEvent;
+
+/// The key scopes the fake knows. // Guess: the names; Connectif's API-key page shows them as
+/// "Read Contacts", "Write Contacts"… and the docs say which routes need which only by their
+/// 403 answer.
+pub const CONNECTIF_SCOPES: &[&str] = &[
+    "contacts:read",
+    "contacts:write",
+    "exports",
+    "custom-events:write",
+    "custom-integrations",
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectifConfig {
@@ -80,6 +104,8 @@ pub(crate) struct Connectif {
     rate_window: Duration,
     window: Mutex<Window>,
     account: Mutex<Account>,
+    /// The key's scopes.
+    scopes: Mutex<Vec<String>>,
 }
 
 pub(crate) type ConnectifState = Arc<Connectif>;
@@ -140,6 +166,7 @@ impl ConnectifSandbox {
                 used: 0,
             }),
             account: Mutex::new(account),
+            scopes: Mutex::new(CONNECTIF_SCOPES.iter().map(|s| s.to_string()).collect()),
         });
         let running = Running::serve(listener, router(state.clone()), "connectif");
         Ok(ConnectifSandbox { state, running })
@@ -173,6 +200,47 @@ impl ConnectifSandbox {
         lock(&self.state.account).events.clone()
     }
 
+    /// Takes a scope off the API key (as editing the key in Connectif does).
+    pub fn revoke_scope(&self, scope: &str) {
+        lock(&self.state.scopes).retain(|s| s != scope);
+    }
+
+    /// Deletes the custom event type with this alias.
+    pub fn remove_event_type(&self, alias: &str) {
+        for integration in &mut lock(&self.state.account).integrations {
+            integration.event_types.retain(|t| t.alias != alias);
+        }
+    }
+
+    /// The aliases of every custom event type, integration by integration.
+    pub fn event_type_aliases(&self) -> Vec<String> {
+        lock(&self.state.account)
+            .integrations
+            .iter()
+            .flat_map(|i| i.event_types.iter().map(|t| t.alias.clone()))
+            .collect()
+    }
+
+    /// Removes the option labelled `tag` (any case) from the GHL tags checkbox.
+    pub fn remove_tag_option(&self, tag: &str) {
+        let mut account = lock(&self.state.account);
+        if let Some(field) = account.fields.iter_mut().find(|f| f.id == data::TAGS_FIELD) {
+            field.options.retain(|(_, label)| !label.eq_ignore_ascii_case(tag));
+        }
+    }
+
+    /// The option id of the GHL tags checkbox labelled `tag` (any case).
+    pub fn tag_option_id(&self, tag: &str) -> Option<String> {
+        lock(&self.state.account)
+            .fields
+            .iter()
+            .find(|f| f.id == data::TAGS_FIELD)?
+            .options
+            .iter()
+            .find(|(_, label)| label.eq_ignore_ascii_case(tag))
+            .map(|(id, _)| id.clone())
+    }
+
     /// The next export job created ends with status `error`.
     pub fn fail_next_export(&self) {
         lock(&self.state.account).fail_next_export = true;
@@ -199,6 +267,18 @@ fn router(state: ConnectifState) -> Router {
             get(api::get_contact).patch(api::patch_contact),
         )
         .route("/custom-events/alias/{alias}", post(api::custom_event))
+        .route("/contact-fields/", get(api::list_contact_fields))
+        .route("/contact-fields", get(api::list_contact_fields))
+        .route("/custom-integrations/", get(api::list_integrations))
+        .route("/custom-integrations", get(api::list_integrations))
+        .route(
+            "/custom-integrations/{id}/custom-event-types/",
+            get(api::list_event_types).post(api::create_event_type),
+        )
+        .route(
+            "/custom-integrations/{id}/custom-event-types",
+            get(api::list_event_types).post(api::create_event_type),
+        )
         .route("/exports/", post(api::create_export))
         .route("/exports", post(api::create_export))
         .route("/exports/{id}", get(api::get_export))
@@ -227,6 +307,13 @@ async fn guard(State(c): State<ConnectifState>, request: Request, next: Next) ->
     let expected = format!("{}:{}", c.key_id, c.key_secret);
     if presented != Some(expected.as_str()) {
         return api::error(StatusCode::UNAUTHORIZED, "Not authorized to access API.");
+    }
+    let needed = required_scope(request.method(), request.uri().path());
+    if !lock(&c.scopes).iter().any(|s| s == needed) {
+        return api::error(
+            StatusCode::FORBIDDEN,
+            "Permission not granted to the API Key or account has been blocked.",
+        );
     }
     let (allowed, remaining, reset) = {
         let mut window = lock(&c.window);
@@ -260,6 +347,20 @@ async fn guard(State(c): State<ConnectifState>, request: Request, next: Next) ->
     headers.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
     headers.insert("x-ratelimit-reset", HeaderValue::from(reset));
     answer
+}
+
+/// The scope a route needs (// Guess: one scope per resource, contacts split into read and
+/// write as the API-key page shows them; contact fields are read with the contacts).
+fn required_scope(method: &axum::http::Method, path: &str) -> &'static str {
+    let resource = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match resource {
+        "contacts" if method == axum::http::Method::GET => "contacts:read",
+        "contacts" => "contacts:write",
+        "contact-fields" => "contacts:read",
+        "exports" => "exports",
+        "custom-events" => "custom-events:write",
+        _ => "custom-integrations",
+    }
 }
 
 async fn not_found() -> Response {

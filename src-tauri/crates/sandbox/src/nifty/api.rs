@@ -1,5 +1,6 @@
 //! The `/api/v1.0` endpoints: tasks, completion, task labels, labels, messages, projects and
-//! task groups. Errors answer `{message, errors: [{message}]}`.
+//! task groups. Errors answer `{message, errors: [{message}]}` (Activepieces' Nifty client
+//! reads that envelope). Sources: see the module above.
 
 use std::collections::HashMap;
 
@@ -29,6 +30,16 @@ pub(crate) fn error(status: StatusCode, message: &str, details: &[String]) -> Re
         .into_response()
 }
 
+/// A route whose scope the token lacks (Activepieces' Nifty client tests: 403
+/// `{"message": "Forbidden resource"}`).
+pub(crate) fn forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Json(json!({ "message": "Forbidden resource" })),
+    )
+        .into_response()
+}
+
 fn not_found(what: &str, id: &str) -> Response {
     error(
         StatusCode::NOT_FOUND,
@@ -53,7 +64,13 @@ fn body_object(bytes: &Bytes) -> Result<Map<String, Value>, Refused> {
     }
 }
 
-/// `limit` (1..=1000, default 100) and `offset` (default 0).
+/// The most items one list answer holds: three sources page Nifty's lists by 100 with
+/// `hasMore` (reference/api-fidelity.md). // Guess: a larger `limit` is served as 100, not
+/// refused, so a client that stops at a page shorter than what it asked for misses the rest.
+const MAX_PAGE: usize = 100;
+
+/// `limit` (1..=1000 accepted, at most [`MAX_PAGE`] served, default 100) and `offset`
+/// (default 0).
 fn paging(params: &Params) -> Result<(usize, usize), Refused> {
     let read = |name: &str, default: usize| -> Result<usize, Refused> {
         match params.get(name) {
@@ -71,7 +88,7 @@ fn paging(params: &Params) -> Result<(usize, usize), Refused> {
             "limit must be between 1 and 1000".into()
         ])));
     }
-    Ok((limit, read("offset", 0)?))
+    Ok((limit.min(MAX_PAGE), read("offset", 0)?))
 }
 
 fn flag(params: &Params, name: &str) -> Result<Option<bool>, Refused> {
@@ -130,7 +147,9 @@ fn id_list(object: &Map<String, Value>, name: &str) -> Result<Vec<String>, Strin
     }
 }
 
-/// GET /tasks
+/// GET /tasks → `{tasks, hasMore}`. Completed tasks are left out unless `completed=true` is
+/// asked (one live integration records it; reference/api-fidelity.md); `completed=false` is
+/// the same as leaving it out.
 pub(crate) async fn list_tasks(
     State(nifty): State<NiftyState>,
     Query(params): Query<Params>,
@@ -144,7 +163,7 @@ pub(crate) async fn list_tasks(
         flag(&params, "archived"),
         flag(&params, "include_subtasks"),
     ) {
-        (Ok(c), Ok(a), Ok(s)) => (c, a.unwrap_or(false), s.unwrap_or(false)),
+        (Ok(c), Ok(a), Ok(s)) => (c.unwrap_or(false), a.unwrap_or(false), s.unwrap_or(false)),
         (Err(answer), _, _) | (_, Err(answer), _) | (_, _, Err(answer)) => return *answer,
     };
     let matches = |task: &Task| {
@@ -157,20 +176,20 @@ pub(crate) async fn list_tasks(
             && params
                 .get("member_id")
                 .is_none_or(|m| task.assignees.contains(m))
-            && completed.is_none_or(|c| task.completed == c)
+            && task.completed == completed
             && task.archived == archived
             && (subtasks || task.parent.is_none())
     };
     let ws = lock(&nifty.workspace);
-    let tasks: Vec<Value> = ws
-        .tasks
+    let matching: Vec<&Task> = ws.tasks.iter().filter(|t| matches(t)).collect();
+    let tasks: Vec<Value> = matching
         .iter()
-        .filter(|t| matches(t))
         .skip(offset)
         .take(limit)
-        .map(Task::to_json)
+        .map(|t| t.to_json())
         .collect();
-    Json(json!({ "tasks": tasks })).into_response()
+    let has_more = offset + tasks.len() < matching.len();
+    Json(json!({ "tasks": tasks, "hasMore": has_more })).into_response()
 }
 
 /// GET /tasks/{id}
@@ -190,7 +209,8 @@ fn check_labels(ws: &Workspace, labels: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// POST /tasks → 201 with the task.
+/// POST /tasks → 201 with the task, without its `name` (Pipedream's taskCreated sample
+/// carries none; // Guess: the create answer is that shape).
 pub(crate) async fn create_task(State(nifty): State<NiftyState>, bytes: Bytes) -> Response {
     let object = match body_object(&bytes) {
         Ok(o) => o,
@@ -277,7 +297,11 @@ pub(crate) async fn create_task(State(nifty): State<NiftyState>, bytes: Bytes) -
         labels,
         parent,
     };
-    let answer = task.to_json();
+    let mut answer = task.to_json();
+    if let Some(object) = answer.as_object_mut() {
+        object.remove("name");
+        object.insert("message".into(), json!("Successfully created"));
+    }
     ws.tasks.push(task);
     (StatusCode::CREATED, Json(answer)).into_response()
 }

@@ -1,7 +1,18 @@
 //! The Nifty fake: one workspace's `/api/v1.0` (tasks, completion, labels, task comments,
 //! projects, task groups) behind OAuth 2.0 bearer tokens, with Nifty's authorize page and
-//! token endpoint. Built from reference/target-apps.md and the vendor's API as read by the
-//! Pipedream and Activepieces Nifty components.
+//! token endpoint.
+//!
+//! Sources: reference/target-apps.md "Nifty"; reference/api-fidelity.md (Nifty lines);
+//! activepieces/activepieces packages/pieces/community/nifty (src/lib/common/client.ts: the
+//! `{message, errors}` envelope, 403 `{message: "Forbidden resource"}` for a scope the
+//! connection lacks, in test/client.test.ts; `hasMore` on list answers); PipedreamHQ/pipedream
+//! components/nifty (nifty.app.mjs: redirect URLs are registered in the Nifty app and the app's
+//! scopes are enabled there; sources/new-task-created/test-event.mjs: a task without `name`).
+//!
+//! What the fake enforces from those sources: lists answer at most 100 items per request with
+//! `hasMore`; `GET /tasks` leaves completed tasks out unless `completed=true` is asked; every
+//! API route needs its scope in the token (403 `{"message":"Forbidden resource"}`); the
+//! authorize page and the token endpoint refuse a `redirect_uri` the app did not register.
 //!
 //! Nifty publishes no rate limits: 429s come only from `FaultConfig::rate_limited_rate`.
 
@@ -25,13 +36,34 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 
 use self::data::{SeedPlan, Workspace};
-use self::oauth::OAuthState;
+use self::oauth::{OAuthState, TokenGrant};
 use crate::faults::FaultConfig;
 use crate::ghl::shared::lock;
 use crate::novi::host::{self, ghl_people, Host, HostRef, Running};
 use crate::RequestStats;
 
 const API_PREFIX: &str = "/api/v1.0";
+
+/// The scopes Nifty documents (reference/target-apps.md), all enabled on the fake's app unless
+/// [`NiftyConfig::app_scopes`] says otherwise.
+pub const NIFTY_SCOPES: &[&str] = &[
+    "file",
+    "label",
+    "doc",
+    "milestone",
+    "message",
+    "subtask",
+    "project",
+    "task_group",
+    "task",
+    "subteam",
+    "member",
+    "folder",
+];
+
+/// The redirect URL registered in the fake's app by default: the `bridge` CLI's default
+/// loopback port for Nifty.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:53683/callback";
 
 /// How the fake behaves. The default overlaps with `GhlConfig::default()`'s contacts.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +80,10 @@ pub struct NiftyConfig {
     pub extra_tasks: usize,
     /// Lifetime of access tokens issued by `/oauth/token` (and of the pre-issued one).
     pub access_token_ttl: Duration,
+    /// The redirect URLs registered in the Nifty app (exact match, as OAuth providers compare).
+    pub redirect_uris: Vec<String>,
+    /// The scopes enabled on the Nifty app: a token gets the requested ones among them.
+    pub app_scopes: Vec<String>,
     pub faults: FaultConfig,
 }
 
@@ -60,6 +96,8 @@ impl Default for NiftyConfig {
             ghl_overlap: 0.3,
             extra_tasks: 0,
             access_token_ttl: Duration::from_secs(3600),
+            redirect_uris: vec![DEFAULT_REDIRECT_URI.to_string()],
+            app_scopes: NIFTY_SCOPES.iter().map(|s| s.to_string()).collect(),
             faults: FaultConfig::default(),
         }
     }
@@ -71,6 +109,8 @@ pub(crate) struct Nifty {
     client_id: String,
     client_secret: String,
     access_token_ttl: Duration,
+    /// (registered redirect URLs, enabled scopes): the app's settings, changeable by tests.
+    app: Mutex<(Vec<String>, Vec<String>)>,
     workspace: Mutex<Workspace>,
     oauth: Mutex<OAuthState>,
     secrets: Mutex<SmallRng>,
@@ -128,7 +168,10 @@ impl NiftySandbox {
         let mut oauth = OAuthState::default();
         oauth.access_tokens.insert(
             initial_token.clone(),
-            Instant::now() + config.access_token_ttl,
+            TokenGrant {
+                expires_at: Instant::now() + config.access_token_ttl,
+                scopes: config.app_scopes.clone(),
+            },
         );
         let state = Arc::new(Nifty {
             host: Host::new(config.faults.clone(), config.seed),
@@ -136,6 +179,7 @@ impl NiftySandbox {
             client_id,
             client_secret,
             access_token_ttl: config.access_token_ttl,
+            app: Mutex::new((config.redirect_uris.clone(), config.app_scopes.clone())),
             workspace: Mutex::new(workspace),
             oauth: Mutex::new(oauth),
             secrets: Mutex::new(SmallRng::seed_from_u64(config.seed ^ 0x5ec7)),
@@ -177,8 +221,22 @@ impl NiftySandbox {
     /// next request answers 401 and the client must refresh.
     pub fn expire_access_tokens(&self) {
         let past = Instant::now();
-        for expiry in lock(&self.state.oauth).access_tokens.values_mut() {
-            *expiry = past;
+        for grant in lock(&self.state.oauth).access_tokens.values_mut() {
+            grant.expires_at = past;
+        }
+    }
+
+    /// Registers exactly these redirect URLs in the Nifty app (as its settings page does).
+    pub fn set_redirect_uris(&self, uris: &[String]) {
+        lock(&self.state.app).0 = uris.to_vec();
+    }
+
+    /// Disables a scope on the Nifty app: tokens issued so far and later lose it (// Guess:
+    /// Nifty documents no revocation; the fake applies it at once so a check can see it).
+    pub fn revoke_scope(&self, scope: &str) {
+        lock(&self.state.app).1.retain(|s| s != scope);
+        for grant in lock(&self.state.oauth).access_tokens.values_mut() {
+            grant.scopes.retain(|s| s != scope);
         }
     }
 
@@ -273,16 +331,23 @@ async fn guard(State(nifty): State<NiftyState>, request: Request, next: Next) ->
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .unwrap_or("");
-    let valid = lock(&nifty.oauth)
+    let scopes = lock(&nifty.oauth)
         .access_tokens
         .get(token)
-        .is_some_and(|expiry| *expiry > Instant::now());
-    if !valid {
+        .filter(|grant| grant.expires_at > Instant::now())
+        .map(|grant| grant.scopes.clone());
+    let Some(scopes) = scopes else {
         return api::error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             &["The access token is missing, invalid or expired".into()],
         );
+    };
+    let path = request.uri().path();
+    if let Some(needed) = required_scope(path) {
+        if !scopes.iter().any(|s| s == needed) {
+            return api::forbidden();
+        }
     }
     if nifty.host.draw_rate_limited() {
         return api::error(
@@ -292,6 +357,22 @@ async fn guard(State(nifty): State<NiftyState>, request: Request, next: Next) ->
         );
     }
     next.run(request).await
+}
+
+/// The scope a route needs (the path below `/api/v1.0`). // Guess: Nifty names its scopes
+/// after its resources and documents no table; each route takes its resource's scope, task
+/// completion and task labels the `task` scope.
+fn required_scope(path: &str) -> Option<&'static str> {
+    let inner = path.strip_prefix(API_PREFIX).unwrap_or(path);
+    let resource = inner.trim_start_matches('/').split('/').next().unwrap_or("");
+    match resource {
+        "tasks" => Some("task"),
+        "labels" => Some("label"),
+        "messages" => Some("message"),
+        "projects" => Some("project"),
+        "taskgroups" => Some("task_group"),
+        _ => None,
+    }
 }
 
 async fn not_found(request: Request) -> Response {

@@ -1,7 +1,9 @@
 //! Nifty's OAuth 2.0 (reference/target-apps.md): an authorize page (nifty.pm/authorize) that
 //! redirects back with a single-use code, and `POST /oauth/token` with the client id and
-//! secret as HTTP Basic and a JSON body, answering 201. Refresh tokens rotate: each is good
-//! once. PKCE parameters are accepted and not checked (Nifty documents none).
+//! secret as HTTP Basic and a JSON body, answering 201. The `redirect_uri` must be one the app
+//! registered (Pipedream's and Activepieces' setup steps register theirs in the Nifty app);
+//! a token carries the requested scopes the app has enabled. // Guess: refresh tokens rotate,
+//! each good once; PKCE parameters are accepted and not checked (Nifty documents none).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -36,12 +38,32 @@ pub(crate) struct RefreshGrant {
     spent: bool,
 }
 
+/// What an access token allows, and until when.
+pub(crate) struct TokenGrant {
+    pub expires_at: Instant,
+    pub scopes: Vec<String>,
+}
+
 #[derive(Default)]
 pub(crate) struct OAuthState {
     pub codes: HashMap<String, CodeGrant>,
     pub refresh_tokens: HashMap<String, RefreshGrant>,
-    /// Access token → when it stops working.
-    pub access_tokens: HashMap<String, Instant>,
+    pub access_tokens: HashMap<String, TokenGrant>,
+}
+
+/// The requested scopes the app has enabled, space-separated. // Guess: Nifty's consent grants
+/// the intersection; its docs say only that the app's scopes must be enabled.
+fn granted(nifty: &NiftyState, requested: &str) -> String {
+    let enabled = lock(&nifty.app).1.clone();
+    requested
+        .split_whitespace()
+        .filter(|s| enabled.iter().any(|e| e == s))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn registered(nifty: &NiftyState, redirect: &str) -> bool {
+    lock(&nifty.app).0.iter().any(|r| r == redirect)
 }
 
 fn checked(
@@ -59,6 +81,11 @@ fn checked(
     match Url::parse(redirect) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => {}
         _ => return Err("redirect_uri must be an http(s) URL".into()),
+    }
+    if !registered(nifty, redirect) {
+        return Err(format!(
+            "redirect_uri {redirect} is not registered for this app: add it to the app's redirect URLs"
+        ));
     }
     Ok((
         redirect.to_string(),
@@ -226,7 +253,7 @@ pub(crate) async fn token(
                     "The authorization code was already used or has expired",
                 );
             }
-            if get("redirect_uri") != grant.redirect_uri {
+            if get("redirect_uri") != grant.redirect_uri || !registered(&nifty, &grant.redirect_uri) {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
@@ -234,7 +261,7 @@ pub(crate) async fn token(
                 );
             }
             grant.used = true;
-            grant.scope.clone()
+            granted(&nifty, &grant.scope)
         }
         "refresh_token" => {
             let presented = get("refresh_token");
@@ -245,7 +272,7 @@ pub(crate) async fn token(
             {
                 Some(grant) => {
                     grant.spent = true;
-                    grant.scope.clone()
+                    granted(&nifty, &grant.scope)
                 }
                 None => {
                     return oauth_error(
@@ -275,7 +302,10 @@ pub(crate) async fn token(
     let refresh_token = nifty.new_secret();
     oauth.access_tokens.insert(
         access_token.clone(),
-        Instant::now() + nifty.access_token_ttl,
+        TokenGrant {
+            expires_at: Instant::now() + nifty.access_token_ttl,
+            scopes: scope.split_whitespace().map(str::to_string).collect(),
+        },
     );
     oauth.refresh_tokens.insert(
         refresh_token.clone(),

@@ -86,10 +86,11 @@ async fn answers_the_documented_envelopes_and_pages_by_limit_and_offset() {
     let (status, _) = send(get("/taskgroups")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
+    // Completed tasks are left out unless asked for.
     let total = nifty
         .tasks()
         .iter()
-        .filter(|t| t["project"] == project.as_str())
+        .filter(|t| t["project"] == project.as_str() && t["completed"] == false)
         .count();
     let mut seen = Vec::new();
     loop {
@@ -101,12 +102,20 @@ async fn answers_the_documented_envelopes_and_pages_by_limit_and_offset() {
         assert_eq!(status, StatusCode::OK);
         let tasks = page["tasks"].as_array().unwrap().clone();
         assert!(tasks.len() <= 5);
-        if tasks.is_empty() {
+        seen.extend(tasks);
+        if page["hasMore"] == false {
             break;
         }
-        seen.extend(tasks);
     }
     assert_eq!(seen.len(), total);
+    assert!(seen.iter().all(|t| t["completed"] == false));
+    let (_, done) = send(get(&format!("/tasks?project_id={project}&completed=true"))).await;
+    let done = done["tasks"].as_array().unwrap();
+    assert!(!done.is_empty() && done.iter().all(|t| t["completed"] == true));
+    // At most 100 per answer, whatever the limit asked.
+    let (status, big) = send(get("/tasks?limit=1000&completed=true")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(big["tasks"].as_array().unwrap().len() <= 100);
     // A task has Nifty's fields and no updated_at.
     let task = &seen[0];
     for field in [
@@ -238,6 +247,21 @@ async fn token_endpoint_takes_basic_auth_and_json_and_spends_grants_once() {
     let nifty = start().await;
     let (id, secret) = nifty.oauth_client();
     let redirect = "http://127.0.0.1:9/callback";
+    // Only registered redirect URLs are served.
+    let (client_id, _) = nifty.oauth_client();
+    let refused = http()
+        .get(nifty.authorize_url())
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", client_id.as_str()),
+            ("redirect_uri", redirect),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.text().await.unwrap().contains("is not registered"));
+    nifty.set_redirect_uris(&[redirect.to_string()]);
     let code = code_for(&nifty, redirect).await;
     let token = |body: Value, auth: String| {
         http()
@@ -275,6 +299,10 @@ async fn token_endpoint_takes_basic_auth_and_json_and_spends_grants_once() {
     let access = issued["access_token"].as_str().unwrap();
     let (status, _) = send(http().get(api(&nifty, "/projects")).bearer_auth(access)).await;
     assert_eq!(status, StatusCode::OK);
+    // The token carries the scopes asked for ("task project"): labels are forbidden.
+    let (status, body) = send(http().get(api(&nifty, "/labels")).bearer_auth(access)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body, json!({"message": "Forbidden resource"}));
 
     let refresh = json!({"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]});
     let (status, rotated) = send(token(refresh.clone(), basic(&id, &secret))).await;

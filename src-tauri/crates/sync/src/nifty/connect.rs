@@ -21,6 +21,16 @@ use crate::connections::{
 /// The scopes the pair needs: tasks and their groups, labels, comments, and projects to pick.
 pub const NIFTY_SYNC_SCOPES: &[&str] = &["task", "task_group", "label", "message", "project"];
 
+/// Nifty accepts only redirect URLs registered in the app, so the sign-in listens on a fixed
+/// loopback port by default: register `http://127.0.0.1:53683/callback` (or choose another
+/// port and register that one).
+pub const NIFTY_REDIRECT_PORT: u16 = 53683;
+
+/// The redirect URL to register in the Nifty app for a sign-in on `port`.
+pub fn nifty_redirect_url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}{}", bridge_auth::loopback::CALLBACK_PATH)
+}
+
 /// A Nifty connection by OAuth.
 pub struct NiftyOauthConnect {
     pub name: Option<String>,
@@ -174,6 +184,9 @@ where
                 "taskGroupId": group.id,
                 "taskGroupName": group.name,
                 "requestsPerSecond": request.requests_per_second,
+                // Port 0 (any free port) has no URL to register.
+                "redirectUrl": (request.loopback.port != 0)
+                    .then(|| nifty_redirect_url(request.loopback.port)),
             }),
         },
         clock.as_ref(),

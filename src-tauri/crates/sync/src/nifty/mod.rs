@@ -37,7 +37,8 @@ use crate::plan::Plan;
 use crate::pull::PullReport;
 
 pub use connect::{
-    connect_nifty_oauth, nifty_client, nifty_tasks, NiftyOauthConnect, NIFTY_SYNC_SCOPES,
+    connect_nifty_oauth, nifty_client, nifty_redirect_url, nifty_tasks, NiftyOauthConnect,
+    NIFTY_REDIRECT_PORT, NIFTY_SYNC_SCOPES,
 };
 pub use labels::LabelReport;
 pub use tasks::{NiftyPlace, NiftyTasks};
