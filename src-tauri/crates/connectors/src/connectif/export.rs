@@ -11,6 +11,7 @@ use futures::{Stream, StreamExt};
 use serde_json::json;
 
 use super::csv::{CsvError, CsvReader};
+use super::fields::{field_for_header, loose, ContactField};
 use super::wire::ExportJob;
 use super::{remote, ConnectifClient};
 use crate::http::ApiRequest;
@@ -46,43 +47,49 @@ pub struct ExportedContact {
     /// The row in the file (the header is row 1), for messages.
     pub row: u64,
     pub email: String,
-    /// From the `_updatedAt` column when the file has one.
+    /// From the last-update column when the file has one.
     pub updated_at: Option<DateTime<Utc>>,
-    /// Every column by its header name, as exported.
+    /// Every column, keyed by the id of the contact field it holds (`_name`, a custom field's
+    /// id) or, for a column no field matches, by its header. A field whose column the file
+    /// lacks is absent (not empty): a caller must not read that as a cleared value.
     pub fields: BTreeMap<String, String>,
 }
 
-/// Where the columns we read are. Connectif's export headers are not documented: the email
-/// and last-update columns are found by name, ignoring case, `_`, `-` and spaces.
+/// Where the columns we read are: each header tied to its field (by id or display name), the
+/// email and last-update columns found by field id or, failing that, by their likely names.
 struct Columns {
     names: Vec<String>,
+    keys: Vec<String>,
     email: usize,
     updated: Option<usize>,
 }
 
-fn normalized(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, '_' | '-' | ' '))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 impl Columns {
-    fn from_header(names: Vec<String>) -> Result<Self, BridgeError> {
-        let find = |wanted: &[&str]| {
-            names
-                .iter()
-                .position(|n| wanted.contains(&normalized(n).as_str()))
+    fn from_header(names: Vec<String>, fields: &[ContactField]) -> Result<Self, BridgeError> {
+        let keys: Vec<String> = names
+            .iter()
+            .map(|h| field_for_header(fields, h).unwrap_or(h).to_string())
+            .collect();
+        let find = |id: &str, wanted: &[&str]| {
+            keys.iter().position(|k| k == id).or_else(|| {
+                names
+                    .iter()
+                    .position(|n| wanted.contains(&loose(n).as_str()))
+            })
         };
-        let email = find(&["email"]).ok_or_else(|| {
+        let email = find("_email", &["email"]).ok_or_else(|| {
             remote(format!(
                 "the Connectif export has no email column (its columns: {})",
                 names.join(", ")
             ))
         })?;
-        let updated = find(&["updatedat", "lastupdate", "dateoflastupdate"]);
+        let updated = find(
+            "_updatedAt",
+            &["updatedat", "lastupdate", "dateoflastupdate", "lastupdated"],
+        );
         Ok(Self {
             names,
+            keys,
             email,
             updated,
         })
@@ -112,7 +119,7 @@ impl Columns {
             row,
             email: email.to_string(),
             updated_at,
-            fields: self.names.iter().cloned().zip(record).collect(),
+            fields: self.keys.iter().cloned().zip(record).collect(),
         })
     }
 }
@@ -138,13 +145,14 @@ fn csv_error(error: CsvError) -> BridgeError {
 fn take_contacts(
     records: &mut Vec<(u64, Vec<String>)>,
     columns: &mut Option<Columns>,
+    fields: &[ContactField],
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<ExportedContact>, BridgeError> {
     let mut contacts = Vec::new();
     for (row, record) in records.drain(..) {
         match columns {
             None => {
-                *columns = Some(Columns::from_header(record)?);
+                *columns = Some(Columns::from_header(record, fields)?);
             }
             Some(columns) => {
                 let contact = columns.contact(row, record)?;
@@ -160,7 +168,8 @@ fn take_contacts(
 
 impl ConnectifClient {
     /// Every contact (or one segment's) updated at or after `updated_since` (all when `None`),
-    /// read from a fresh export. The whole account is exported each time (Connectif has no
+    /// read from a fresh export, its columns tied to the account's contact fields (one
+    /// `GET /contact-fields/` first). The whole account is exported each time (Connectif has no
     /// date filter for contacts exports); rows are filtered as they are read, never all held.
     pub fn export_contacts(
         &self,
@@ -175,6 +184,7 @@ impl ConnectifClient {
                 .ok_or_else(|| BridgeError::invalid_input(format!(
                     "Connectif exports use ',' or ';' as delimiter, not '{}'", options.delimiter
                 )))?;
+            let fields = client.list_contact_fields().await?;
             let file_url = client.finished_export(&options).await?;
             let response = client.open_download(&file_url).await?;
             let mut body = response.bytes_stream();
@@ -191,12 +201,12 @@ impl ConnectifClient {
                     Err(remote("the Connectif export file is a ZIP archive; zipped exports are not read yet"))?;
                 }
                 reader.push(&chunk, &mut records).map_err(csv_error)?;
-                for contact in take_contacts(&mut records, &mut columns, updated_since)? {
+                for contact in take_contacts(&mut records, &mut columns, &fields, updated_since)? {
                     yield contact;
                 }
             }
             reader.finish(&mut records).map_err(csv_error)?;
-            for contact in take_contacts(&mut records, &mut columns, updated_since)? {
+            for contact in take_contacts(&mut records, &mut columns, &fields, updated_since)? {
                 yield contact;
             }
             if columns.is_none() {

@@ -12,11 +12,21 @@
 //!   from `fileUrl` (a fresh URL per read, valid 100 minutes). A contacts export takes no date
 //!   filter (`fromDate`/`toDate` are for activity exports only), so it always holds every
 //!   contact (or one segment's): `export_contacts` filters by `_updatedAt` on our side.
+//! - Export columns are named by display name and change with the export `version`
+//!   (support.connectif.ai article 23243787114524): each column is tied to its field through
+//!   `GET /contact-fields/` (id and display name), so rows are read by field id.
+//! - Checkbox values are option ids (support.connectif.ai "Importing contacts"), "|" between
+//!   them in files.
+//! - A key has scopes; a route outside them answers 403 "Permission not granted to the API Key
+//!   or account has been blocked." Custom event types belong to a custom integration and can
+//!   be created through `POST /custom-integrations/{id}/custom-event-types/`.
 //! - Rate headers `X-RateLimit-Limit`/`-Remaining`/`-Reset` [numbers unverified]; 429 retried.
 
 mod contacts;
 pub mod csv;
 mod export;
+pub mod fields;
+mod integrations;
 pub mod wire;
 
 use std::sync::Arc;
@@ -30,6 +40,8 @@ use crate::http::{
 };
 
 pub use export::{ExportOptions, ExportedContact};
+pub use fields::{ContactField, FieldOption};
+pub use integrations::{CustomEventType, CustomIntegration, EventTypeField, NewEventType};
 pub use wire::{ConnectifContact, ContactPatch, ExportJob};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.connectif.cloud";

@@ -57,7 +57,8 @@ fn bad_json() -> Response {
 
 fn type_ok(kind: &str, value: &Value) -> bool {
     match kind {
-        "text" | "date" => value.is_string(),
+        // ContactPatch: a string for text, email, date, radio and phone fields.
+        "text" | "email" | "date" | "radio" | "phone" => value.is_string(),
         "boolean" => value.is_boolean(),
         "integer" => value.is_i64() || value.is_u64(),
         "decimal" => value.is_number(),
@@ -457,6 +458,26 @@ pub(crate) async fn create_export(State(c): State<ConnectifState>, bytes: Bytes)
     let answer = export_json(&c, &job);
     account.exports.push(job);
     (StatusCode::CREATED, Json(answer)).into_response()
+}
+
+/// GET /exports/ → ExportList `{results, links}`, newest first (reading moves no job on).
+pub(crate) async fn list_exports(
+    State(c): State<ConnectifState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let limit = query
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(20);
+    let account = lock(&c.account);
+    let results: Vec<Value> = account
+        .exports
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|job| export_json(&c, job))
+        .collect();
+    Json(json!({ "results": results, "links": {} })).into_response()
 }
 
 /// GET /exports/{id}: every read moves the job one step on.

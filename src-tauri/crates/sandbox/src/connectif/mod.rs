@@ -279,8 +279,8 @@ fn router(state: ConnectifState) -> Router {
             "/custom-integrations/{id}/custom-event-types",
             get(api::list_event_types).post(api::create_event_type),
         )
-        .route("/exports/", post(api::create_export))
-        .route("/exports", post(api::create_export))
+        .route("/exports/", post(api::create_export).get(api::list_exports))
+        .route("/exports", post(api::create_export).get(api::list_exports))
         .route("/exports/{id}", get(api::get_export))
         .layer(from_fn_with_state(host.clone(), host::inject))
         .layer(from_fn_with_state(state.clone(), guard));

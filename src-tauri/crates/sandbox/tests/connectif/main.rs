@@ -1,5 +1,7 @@
-//! The Connectif fake on its own: key check, rate headers, upsert, the export that needs
-//! several polls, the date filter contacts exports refuse, and the signed file URL.
+//! The Connectif fake on its own: key check and scopes, rate headers, upsert, checkbox option
+//! ids, contact fields, custom event types per integration, the export that needs several
+//! polls with its display-name columns by version, the date filter contacts exports refuse,
+//! and the signed file URL.
 
 // Test code: helpers panic on the unexpected.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -123,7 +125,9 @@ async fn an_export_needs_several_polls_and_refuses_date_filters_for_contacts() {
     assert_eq!(file.status(), StatusCode::OK);
     let csv = file.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("_email;_name;_surname"));
+    // Columns by display name (v1 when no version is asked).
+    assert!(lines[0].starts_with("Email;Name;Surname"), "{}", lines[0]);
+    assert!(lines[0].contains("GHL tags") && lines[0].contains("Last unsubscribed date"));
     assert_eq!(lines.len() - 1, c.contact_emails().len());
     let forged = Client::new()
         .get(url.replace(id, "other"))
@@ -131,4 +135,132 @@ async fn an_export_needs_several_polls_and_refuses_date_filters_for_contacts() {
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn export_version_5_renames_and_adds_columns() {
+    let c = start().await;
+    let (status, _, job) = send(call(&c, Method::POST, "/exports/").json(&json!({
+        "exportType": "contacts", "delimiter": ",", "dateFormat": "ISO", "version": "v5"
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = job["id"].as_str().unwrap().to_string();
+    let mut url = None;
+    for _ in 0..3 {
+        let (_, _, polled) = send(call(&c, Method::GET, &format!("/exports/{id}"))).await;
+        url = polled["fileUrl"].as_str().map(str::to_string);
+    }
+    let csv = Client::new().get(url.unwrap()).send().await.unwrap().text().await.unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.contains("Date of last newsletter unsubscription"), "{header}");
+    assert!(header.contains("Origin of creation"));
+    assert!(!header.contains("Last unsubscribed date"));
+    let (status, _, body) = send(call(&c, Method::POST, "/exports/").json(&json!({
+        "exportType": "contacts", "delimiter": ",", "dateFormat": "ISO", "version": "v9"
+    })))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["validationErrors"][0]["path"], "/version");
+}
+
+#[tokio::test]
+async fn scopes_are_enforced_per_route_with_403() {
+    let c = start().await;
+    let forbidden = json!({
+        "status": 403, "title": "Forbidden",
+        "detail": "Permission not granted to the API Key or account has been blocked."
+    });
+    c.revoke_scope("contacts:write");
+    let (status, _, body) =
+        send(call(&c, Method::PATCH, "/contacts/a@example.org").json(&json!({"_name": "A"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body, forbidden);
+    // Reading still works: the scopes are separate.
+    let (status, _, _) = send(call(&c, Method::GET, "/contacts/a@example.org")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    c.revoke_scope("exports");
+    let (status, _, _) = send(call(&c, Method::GET, "/exports/")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    c.revoke_scope("custom-events:write");
+    let (status, _, _) =
+        send(call(&c, Method::POST, "/custom-events/alias/ghl-task").json(&json!({}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn checkbox_values_must_be_option_ids_which_are_not_the_tag_names() {
+    let c = start().await;
+    let (status, _, fields) = send(call(&c, Method::GET, "/contact-fields/")).await;
+    assert_eq!(status, StatusCode::OK);
+    let tags = fields["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "ghl-tags")
+        .unwrap()
+        .clone();
+    assert_eq!(tags["type"], "checkbox");
+    let vip = tags["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["label"] == "Vip")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(vip, "vip", "option ids are not the tag names");
+    assert_eq!(c.tag_option_id("vip").as_deref(), Some(vip.as_str()));
+    let patch = |value: Value| {
+        call(&c, Method::PATCH, "/contacts/t@example.org").json(&json!({ "ghl-tags": value }))
+    };
+    let (status, _, body) = send(patch(json!(["vip"]))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["validationErrors"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("'vip' is not an option id"));
+    let (status, _, body) = send(patch(json!([vip]))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["ghl-tags"], json!([vip]));
+    // An option taken away is refused from then on.
+    c.remove_tag_option("vip");
+    let (status, _, _) = send(patch(json!([vip]))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn custom_event_types_live_in_an_integration_and_can_be_created() {
+    let c = start().await;
+    c.remove_event_type("ghl-note");
+    let event = json!({"email": c.contact_emails()[0], "title": "Call"});
+    let (status, _, body) =
+        send(call(&c, Method::POST, "/custom-events/alias/ghl-note").json(&event)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (_, _, integrations) = send(call(&c, Method::GET, "/custom-integrations/")).await;
+    let id = integrations["results"][0]["id"].as_str().unwrap().to_string();
+    let path = format!("/custom-integrations/{id}/custom-event-types/");
+    let (status, _, created) = send(call(&c, Method::POST, &path).json(&json!({
+        "alias": "ghl-note", "name": "GHL note", "category": "receive", "receiveType": "api",
+        "fields": [
+            {"id": "email", "name": "Email", "type": "email", "isPrimaryKey": true, "required": true},
+            {"id": "title", "name": "Title", "type": "text"}
+        ]
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["alias"], "ghl-note");
+    let (status, _, _) =
+        send(call(&c, Method::POST, "/custom-events/alias/ghl-note").json(&event)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // An alias is unique.
+    let (status, _, _) = send(call(&c, Method::POST, &path).json(&json!({
+        "alias": "ghl-note", "name": "Again", "category": "receive", "receiveType": "api",
+        "fields": [{"id": "email", "name": "Email", "type": "email", "isPrimaryKey": true}]
+    })))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, _, listed) = send(call(&c, Method::GET, &path)).await;
+    assert_eq!(listed["results"].as_array().unwrap().len(), 3);
 }

@@ -3,12 +3,20 @@
 //! contacts exports), rows newer than the cursor are kept; writes are upserts by email
 //! (`PATCH /contacts/{email}`), so repeating one after a lost answer is harmless. GHL tags go
 //! into a checkbox custom field; GHL tasks, notes and appointments become custom events.
+//!
+//! The export's columns are tied to fields by the client; a field the plan needs whose column
+//! the export lacks is read with `GET /contacts/{email}` for the rows that changed, never taken
+//! as cleared. A checkbox holds option ids: GHL tags are written as the ids of the options
+//! whose id or label is the tag; a tag without an option is named in the operation's refusal
+//! after the rest of the contact was written.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bridge_connectors::connectif::{ConnectifClient, ContactPatch, ExportOptions, ExportedContact};
+use bridge_connectors::connectif::{
+    ConnectifClient, ContactField, ContactPatch, ExportOptions, ExportedContact,
+};
 use bridge_connectors::http::RequestCounts;
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
 use bridge_core::{normalize, BridgeError, ErrorCode};
@@ -86,6 +94,8 @@ pub struct ConnectifSide {
     /// The checkbox custom field GHL tags go to (its values are lists).
     tags_field: Option<String>,
     first_poll: Duration,
+    /// The account's contact fields, read once per sync (the checkbox's options).
+    schema: tokio::sync::OnceCell<Vec<ContactField>>,
 }
 
 impl ConnectifSide {
@@ -103,37 +113,127 @@ impl ConnectifSide {
             client,
             tags_field,
             first_poll,
+            schema: tokio::sync::OnceCell::new(),
         }
     }
 
-    fn record(&self, row: ExportedContact) -> AppRecord {
-        let mut values: Map<String, Value> = row
-            .fields
-            .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| {
-                // A checkbox field is a list in the API; the export joins its values with '|'.
-                let value = if Some(&k) == self.tags_field.as_ref() {
-                    Value::Array(
-                        v.split('|')
-                            .map(|t| Value::String(t.trim().into()))
-                            .collect(),
-                    )
-                } else {
-                    Value::String(v)
-                };
-                (k, value)
-            })
+    async fn schema(&self) -> Result<&[ContactField], BridgeError> {
+        self.schema
+            .get_or_try_init(|| self.client.list_contact_fields())
+            .await
+            .map(Vec::as_slice)
+    }
+
+    /// The tags checkbox as the account has it, when one is mapped.
+    async fn tags_checkbox(&self) -> Result<Option<&ContactField>, BridgeError> {
+        let Some(id) = &self.tags_field else {
+            return Ok(None);
+        };
+        let schema = self.schema().await?;
+        schema.iter().find(|f| &f.id == id).map(Some).ok_or_else(|| {
+            BridgeError::invalid_input(format!(
+                "Connectif has no contact field {id} for GHL's tags: create it as a checkbox field (Contacts → Contact fields) or connect with another --tags-field"
+            ))
+        })
+    }
+
+    /// The fields the plan reads: the built-in ones a mapping can name and the tags field.
+    fn needed(&self) -> impl Iterator<Item = &str> {
+        CONNECTIF_FIELDS
+            .iter()
+            .copied()
+            .chain(self.tags_field.as_deref())
+    }
+
+    /// One export row as a record; fields the export has no column for are read from
+    /// `GET /contacts/{email}` (Connectif's documented read), so none looks cleared.
+    async fn record(
+        &self,
+        row: ExportedContact,
+        tags: Option<&ContactField>,
+    ) -> Result<AppRecord, BridgeError> {
+        let missing: Vec<String> = self
+            .needed()
+            .filter(|id| *id != "_email" && !row.fields.contains_key(*id))
+            .map(str::to_string)
             .collect();
+        let mut values: Map<String, Value> = Map::new();
+        for (key, text) in row.fields {
+            if text.is_empty() {
+                continue;
+            }
+            let value = if Some(&key) == self.tags_field.as_ref() {
+                // The export joins a checkbox's option ids with '|'.
+                tag_names(tags, text.split('|').map(str::trim))
+            } else {
+                Value::String(text)
+            };
+            values.insert(key, value);
+        }
+        if !missing.is_empty() {
+            if let Some(contact) = self.client.get_contact(&row.email).await? {
+                let read = serde_json::to_value(&contact)
+                    .map_err(|e| BridgeError::internal(format!("Connectif contact: {e}")))?;
+                for id in &missing {
+                    let value = match read.get(id) {
+                        None | Some(Value::Null) => continue,
+                        Some(Value::Array(ids)) if Some(id) == self.tags_field.as_ref() => {
+                            tag_names(tags, ids.iter().filter_map(Value::as_str))
+                        }
+                        Some(other) => other.clone(),
+                    };
+                    values.insert(id.clone(), value);
+                }
+            }
+        }
         values.insert("_email".into(), Value::String(row.email.clone()));
-        AppRecord {
+        Ok(AppRecord {
             remote_id: row.email.trim().to_lowercase(),
             values,
             updated_at: row.updated_at.map(bridge_store::timestamp),
-        }
+        })
     }
 
-    fn patch(&self, values: &Values) -> ContactPatch {
+    /// The patch for `values`, and the GHL tags the checkbox has no option for.
+    async fn patch(&self, values: &Values) -> Result<(ContactPatch, Vec<String>), BridgeError> {
+        let mut patch = self.plain_patch(values);
+        let mut unknown = Vec::new();
+        if let Some(id) = &self.tags_field {
+            if let Some(value) = values.get(id) {
+                let checkbox = self.tags_checkbox().await?;
+                let mut ids = Vec::new();
+                for tag in value.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                    match checkbox.and_then(|c| c.option_for(tag)) {
+                        Some(option) => ids.push(option.id.clone()),
+                        None => unknown.push(tag.to_string()),
+                    }
+                }
+                patch.set_checkbox(id, &ids);
+            }
+        }
+        Ok((patch, unknown))
+    }
+
+    /// Writes `values` to the contact `email`; a tag without an option is refused by name
+    /// once the rest is written.
+    async fn write(&self, email: &str, values: &Values) -> Result<(), BridgeError> {
+        let (patch, unknown) = self.patch(values).await?;
+        self.client.upsert_contact(email, &patch).await?;
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let field = self.tags_field.as_deref().unwrap_or_default();
+        Err(BridgeError::invalid_input(format!(
+            "Connectif contact {email}, field {field}: the checkbox has no option for the tag{} {}; add {} as option{} of {field} in Connectif (Contacts → Contact fields). The contact's other fields were written.",
+            if unknown.len() == 1 { "" } else { "s" },
+            unknown.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", "),
+            if unknown.len() == 1 { "it" } else { "them" },
+            if unknown.len() == 1 { "" } else { "s" },
+        )))
+    }
+
+    /// Every field but the tags checkbox.
+    fn plain_patch(&self, values: &Values) -> ContactPatch {
         let text = |v: &Value| v.as_str().map(str::to_string);
         // A cleared field is sent empty: a field left out keeps its value.
         let text_or_clear = |v: &Value| Some(text(v).unwrap_or_default());
@@ -145,19 +245,7 @@ impl ConnectifSide {
                 "_surname" => patch.surname = text_or_clear(value),
                 "_mobilePhone" => patch.mobile_phone = text_or_clear(value),
                 "_birthdate" => patch.birthdate = text(value),
-                other if Some(other) == self.tags_field.as_deref() => {
-                    let tags: Vec<String> = value
-                        .as_array()
-                        .map(|items| {
-                            items
-                                .iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_string)
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    patch.set_checkbox(other, &tags);
-                }
+                other if Some(other) == self.tags_field.as_deref() => {}
                 other => {
                     patch.custom.insert(other.to_string(), value.clone());
                 }
@@ -192,20 +280,28 @@ impl AppSide for ConnectifSide {
         self.client
             .export_contacts(since, options)
             .chunks(PAGE)
-            .map(move |rows| {
-                let mut records = Vec::with_capacity(rows.len());
-                let mut newest = newest
-                    .lock()
-                    .map_err(|_| BridgeError::internal("the Connectif cursor lock was poisoned"))?;
-                for row in rows {
-                    let row = row?;
-                    *newest = (*newest).max(row.updated_at);
-                    records.push(self.record(row));
+            .then(move |rows| {
+                let newest = newest.clone();
+                async move {
+                    let tags = self.tags_checkbox().await?;
+                    let mut records = Vec::with_capacity(rows.len());
+                    let mut stamps = Vec::with_capacity(rows.len());
+                    for row in rows {
+                        let row = row?;
+                        stamps.push(row.updated_at);
+                        records.push(self.record(row, tags).await?);
+                    }
+                    let mut newest = newest.lock().map_err(|_| {
+                        BridgeError::internal("the Connectif cursor lock was poisoned")
+                    })?;
+                    for stamp in stamps {
+                        *newest = (*newest).max(stamp);
+                    }
+                    Ok(AppPage {
+                        records,
+                        cursor: newest.map(|t| bridge_store::timestamp(t.min(ceiling))),
+                    })
                 }
-                Ok(AppPage {
-                    records,
-                    cursor: newest.map(|t| bridge_store::timestamp(t.min(ceiling))),
-                })
             })
             .boxed()
     }
@@ -221,6 +317,20 @@ impl AppSide for ConnectifSide {
     fn activity_push(&self) -> Option<&dyn ActivityPush> {
         Some(self)
     }
+}
+
+/// A checkbox's option ids as GHL tag names: each option's label (its id when it has none,
+/// or the value itself when the checkbox has no such option).
+fn tag_names<'a>(checkbox: Option<&ContactField>, ids: impl Iterator<Item = &'a str>) -> Value {
+    ids.filter(|id| !id.is_empty())
+        .map(|id| {
+            let option = checkbox.and_then(|c| c.options.iter().find(|o| o.id == id));
+            let name = option
+                .map(|o| if o.label.is_empty() { &o.id } else { &o.label })
+                .map_or(id, String::as_str);
+            Value::String(name.to_string())
+        })
+        .collect()
 }
 
 fn email_of(values: &Values) -> Result<String, BridgeError> {
@@ -243,9 +353,7 @@ impl RecordWriter for ConnectifSide {
     fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
         Box::pin(async move {
             let email = email_of(values)?;
-            self.client
-                .upsert_contact(&email, &self.patch(values))
-                .await?;
+            self.write(&email, values).await?;
             Ok(email)
         })
     }
@@ -265,10 +373,7 @@ impl RecordWriter for ConnectifSide {
                     )));
                 }
             }
-            self.client
-                .upsert_contact(remote_id, &self.patch(changes))
-                .await?;
-            Ok(())
+            self.write(remote_id, changes).await
         })
     }
 
