@@ -199,7 +199,10 @@ async fn contacts_sync_both_ways_and_activities_become_events_once() {
         .map(|t| t.as_str().unwrap().to_string())
         .collect();
     interests.sort();
-    assert_eq!(interests, ["newsletter", "vip"]);
+    // The checkbox holds its options' ids, not the tag names.
+    let option = |tag: &str| world.connectif.tag_option_id(tag).unwrap();
+    assert_eq!(interests, [option("newsletter"), option("vip")]);
+    assert_ne!(option("vip"), "vip");
     let replays: Vec<_> = world
         .connectif
         .custom_events()
@@ -208,6 +211,35 @@ async fn contacts_sync_both_ways_and_activities_become_events_once() {
         .collect();
     assert_eq!(replays.len(), 1, "the new task was sent once");
     assert_eq!(replays[0].fields["email"], email.as_str());
+
+    // A tag the checkbox has no option for: the rest of the contact is written, and one dead
+    // letter names the tag.
+    assert!(dead_letters(&world).is_empty());
+    edit_ghl_contact(
+        &world.ghl,
+        &id,
+        json!({"tags": ["vip", "no-such-option"], "lastName": "Okafor"}),
+    )
+    .await;
+    world.sync(&[]);
+    let contact = world.connectif.contact(&email).unwrap();
+    assert_eq!(contact["_surname"], "Okafor");
+    assert_eq!(contact["ghl-tags"], json!([option("vip")]));
+    let dead = dead_letters(&world);
+    assert_eq!(dead.len(), 1, "{dead:#?}");
+    assert!(
+        dead[0].contains("field ghl-tags") && dead[0].contains("'no-such-option'"),
+        "{}",
+        dead[0]
+    );
+    // Later syncs plan what is left (the tags) once more, then nothing new: the refusals stay
+    // as they were, each naming the tag.
+    world.sync(&[]);
+    let settled = dead_letters(&world);
+    world.sync(&[]);
+    assert_eq!(dead_letters(&world), settled);
+    assert!(settled.len() <= 2, "{settled:#?}");
+    assert!(settled.iter().all(|d| d.contains("'no-such-option'")));
 }
 
 fn dead_letters(world: &World) -> Vec<String> {

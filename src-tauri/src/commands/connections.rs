@@ -569,7 +569,11 @@ pub async fn connect_nifty_oauth(
         project_id: input.project_id,
         task_group_id: blank_to_none(input.task_group_id),
         requests_per_second: None,
-        loopback: LoopbackOptions::default(),
+        // Nifty accepts only registered redirect URLs: the fixed port the README names.
+        loopback: LoopbackOptions {
+            port: bridge_sync::nifty::NIFTY_REDIRECT_PORT,
+            ..LoopbackOptions::default()
+        },
     };
     add_nifty_oauth(app, &state, request).await
 }
@@ -753,7 +757,11 @@ pub async fn connect_sandbox_nifty(
             task_group_id: None,
             // The fake has no limit of its own.
             requests_per_second: Some(100),
-            loopback: LoopbackOptions::default(),
+            // The redirect URL the fake's app registers by default (as a real one must).
+            loopback: LoopbackOptions {
+                port: bridge_sync::nifty::NIFTY_REDIRECT_PORT,
+                ..LoopbackOptions::default()
+            },
         }
     };
     add_nifty_oauth(app, &state, request).await

@@ -104,11 +104,18 @@ async fn a_full_project_scan_reads_open_then_completed_tasks_following_has_more(
     let seen: Vec<String> = pages.iter().flatten().map(|t| t.id.clone()).collect();
     let seen_set: HashSet<String> = seen.iter().cloned().collect();
     assert_eq!(seen.len(), seen_set.len(), "no task is read twice");
-    assert_eq!(seen_set, &open | &completed, "open and completed tasks alike");
+    assert_eq!(
+        seen_set,
+        &open | &completed,
+        "open and completed tasks alike"
+    );
     // Open tasks first, then the completed ones; one request per page of 100, none empty.
     assert!(seen[..open.len()].iter().all(|id| open.contains(id)));
     let requests = nifty.stats().count("GET", "/api/v1.0/tasks") as usize;
-    assert_eq!(requests, open.len().div_ceil(100) + completed.len().div_ceil(100));
+    assert_eq!(
+        requests,
+        open.len().div_ceil(100) + completed.len().div_ceil(100)
+    );
 
     // A filter narrows the scan to one completion state.
     let only_open: Vec<_> = client
@@ -149,7 +156,10 @@ async fn task_lifecycle_labels_and_comments() {
     assert!(!created.completed);
     // The create answer's own "message" aside, it is the task as Nifty now has it.
     let mut as_read = created.clone();
-    assert_eq!(as_read.other.remove("message"), Some("Successfully created".into()));
+    assert_eq!(
+        as_read.other.remove("message"),
+        Some("Successfully created".into())
+    );
     assert_eq!(client.get_task(&created.id).await.unwrap(), as_read);
 
     let updated = client
@@ -265,7 +275,11 @@ async fn refusals_carry_nifty_s_own_words() {
     nifty.revoke_scope("label");
     let err = client.list_labels().await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Unauthorized);
-    assert!(err.message.contains("Forbidden resource"), "{}", err.message);
+    assert!(
+        err.message.contains("Forbidden resource"),
+        "{}",
+        err.message
+    );
     assert_eq!(client.list_projects().await.unwrap().len(), 2);
 
     let stranger = client_with(&nifty, Arc::new(FixedToken("not-a-token".into())));
@@ -414,7 +428,13 @@ async fn oauth_sign_in_then_a_rejected_token_is_refreshed_once() {
     let mut visit = None;
     let err = tokio::time::timeout(
         Duration::from_secs(10),
-        oauth.sign_in(&LoopbackOptions { timeout: Duration::from_secs(3), ..loopback(unregistered) }, refusing_browser(&mut visit)),
+        oauth.sign_in(
+            &LoopbackOptions {
+                timeout: Duration::from_secs(3),
+                ..loopback(unregistered)
+            },
+            refusing_browser(&mut visit),
+        ),
     )
     .await
     .unwrap()

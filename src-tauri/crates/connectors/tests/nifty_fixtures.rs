@@ -51,7 +51,9 @@ async fn a_scan_follows_has_more_then_reads_the_completed_tasks() {
         let offset = query(request, "offset").unwrap_or_default();
         match (completed.as_str(), offset.as_str()) {
             ("false", "0") => Reply::json(200, fixture("tasks_open_page.json")),
-            ("false", "100") => Reply::json(200, serde_json::json!({"tasks": [], "hasMore": false})),
+            ("false", "100") => {
+                Reply::json(200, serde_json::json!({"tasks": [], "hasMore": false}))
+            }
             ("true", "0") => Reply::json(200, fixture("tasks_completed_last_page.json")),
             _ => Reply::json(400, serde_json::json!({"message": "unexpected page"})),
         }
@@ -99,7 +101,8 @@ async fn a_create_answer_without_a_name_keeps_the_name_sent() {
 
 #[tokio::test]
 async fn the_older_projects_envelope_is_read_and_a_missing_scope_is_named() {
-    let server = MockServer::sequence(vec![Reply::json(200, fixture("projects_legacy.json"))]).await;
+    let server =
+        MockServer::sequence(vec![Reply::json(200, fixture("projects_legacy.json"))]).await;
     let projects = client(&server).list_projects().await.unwrap();
     assert_eq!(projects.len(), 2);
     assert_eq!(projects[0].name, "Client follow-ups");
@@ -109,5 +112,9 @@ async fn the_older_projects_envelope_is_read_and_a_missing_scope_is_named() {
     let server = MockServer::sequence(vec![Reply::json(403, fixture("forbidden.json"))]).await;
     let err = client(&server).list_labels().await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Unauthorized);
-    assert!(err.message.contains("Forbidden resource"), "{}", err.message);
+    assert!(
+        err.message.contains("Forbidden resource"),
+        "{}",
+        err.message
+    );
 }

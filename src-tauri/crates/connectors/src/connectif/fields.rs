@@ -92,7 +92,9 @@ impl ConnectifClient {
                 })?,
                 None => return Err(remote(format!("{context}: the answer has no results"))),
             };
-            let more = body["links"]["next"].as_str().is_some_and(|n| !n.is_empty());
+            let more = body["links"]["next"]
+                .as_str()
+                .is_some_and(|n| !n.is_empty());
             skip += page.len();
             fields.extend(page);
             if !more || skip == 0 {
@@ -124,7 +126,10 @@ mod tests {
             field("_mobilePhone", "Mobile phone"),
             field("ghl-tags", "GHL tags"),
         ];
-        assert_eq!(field_for_header(&fields, "Mobile Phone"), Some("_mobilePhone"));
+        assert_eq!(
+            field_for_header(&fields, "Mobile Phone"),
+            Some("_mobilePhone")
+        );
         assert_eq!(field_for_header(&fields, "_name"), Some("_name"));
         assert_eq!(field_for_header(&fields, "GHL tags"), Some("ghl-tags"));
         assert_eq!(field_for_header(&fields, "Origin of creation"), None);
@@ -134,12 +139,21 @@ mod tests {
     fn a_tag_finds_its_option_by_id_or_label() {
         let tags = ContactField {
             options: vec![
-                FieldOption { id: "tag_webinar_2026".into(), label: "Webinar-2026".into() },
-                FieldOption { id: "tag_vip".into(), label: "VIP".into() },
+                FieldOption {
+                    id: "tag_webinar_2026".into(),
+                    label: "Webinar-2026".into(),
+                },
+                FieldOption {
+                    id: "tag_vip".into(),
+                    label: "VIP".into(),
+                },
             ],
             ..field("ghl-tags", "GHL tags")
         };
-        assert_eq!(tags.option_for("vip").map(|o| o.id.as_str()), Some("tag_vip"));
+        assert_eq!(
+            tags.option_for("vip").map(|o| o.id.as_str()),
+            Some("tag_vip")
+        );
         assert_eq!(
             tags.option_for("webinar-2026").map(|o| o.id.as_str()),
             Some("tag_webinar_2026")

@@ -51,7 +51,10 @@ pub struct NewEventType {
     pub fields: Vec<EventTypeField>,
 }
 
-fn results<T: serde::de::DeserializeOwned>(body: Value, context: &str) -> Result<Vec<T>, BridgeError> {
+fn results<T: serde::de::DeserializeOwned>(
+    body: Value,
+    context: &str,
+) -> Result<Vec<T>, BridgeError> {
     let items = match body {
         Value::Array(items) => items,
         Value::Object(mut o) => match o.remove("results") {
@@ -83,12 +86,18 @@ impl ConnectifClient {
         &self,
         integration_id: &str,
     ) -> Result<Vec<CustomEventType>, BridgeError> {
-        let context = format!("list the custom event types of Connectif integration {integration_id}");
+        let context =
+            format!("list the custom event types of Connectif integration {integration_id}");
         let body: Value = self
             .http
             .send(
-                ApiRequest::get(&["custom-integrations", integration_id, "custom-event-types", ""])
-                    .context(context.clone()),
+                ApiRequest::get(&[
+                    "custom-integrations",
+                    integration_id,
+                    "custom-event-types",
+                    "",
+                ])
+                .context(context.clone()),
             )
             .await?;
         results(body, &context)
@@ -107,12 +116,17 @@ impl ConnectifClient {
         body["receiveType"] = json!("api");
         self.http
             .send(
-                ApiRequest::post(&["custom-integrations", integration_id, "custom-event-types", ""])
-                    .json(&body)?
-                    .context(format!(
-                        "create Connectif custom event type '{}'",
-                        event_type.alias
-                    )),
+                ApiRequest::post(&[
+                    "custom-integrations",
+                    integration_id,
+                    "custom-event-types",
+                    "",
+                ])
+                .json(&body)?
+                .context(format!(
+                    "create Connectif custom event type '{}'",
+                    event_type.alias
+                )),
             )
             .await
     }
@@ -166,6 +180,8 @@ fn validation_refusal(answer: Result<(), BridgeError>, what: &str) -> Result<(),
     match answer {
         Err(e) if e.code == ErrorCode::Remote && e.message.contains("422") => Ok(()),
         Err(e) => Err(e),
-        Ok(()) => Err(remote(format!("Connectif accepted {what}, which it should refuse"))),
+        Ok(()) => Err(remote(format!(
+            "Connectif accepted {what}, which it should refuse"
+        ))),
     }
 }

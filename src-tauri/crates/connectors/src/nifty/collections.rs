@@ -44,9 +44,7 @@ impl NiftyClient {
         if let Some(id) = task_id {
             request = request.query("task_id", require_id("task", id)?);
         }
-        let _: Value = self
-            .send(request.context("read one Nifty comment"))
-            .await?;
+        let _: Value = self.send(request.context("read one Nifty comment")).await?;
         Ok(())
     }
 

@@ -92,7 +92,12 @@ fn field_problems(fields: &[Field], key: &str, value: &Value) -> Vec<(String, St
         .flatten()
         .filter_map(Value::as_str)
         .filter(|item| !field.options.iter().any(|(id, _)| id == item))
-        .map(|item| (path.clone(), format!("'{item}' is not an option id of this field")))
+        .map(|item| {
+            (
+                path.clone(),
+                format!("'{item}' is not an option id of this field"),
+            )
+        })
         .collect()
 }
 
@@ -166,33 +171,68 @@ pub(crate) async fn create_event_type(
     let Some(body) = json_object(&bytes) else {
         return bad_json();
     };
-    let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or("").trim().to_string();
+    let text = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
     let mut problems: Vec<(String, String)> = Vec::new();
     let (alias, name) = (text("alias"), text("name"));
     if text("category") != "receive" {
-        problems.push(("/category".into(), "must be receive for an event sent by API".into()));
+        problems.push((
+            "/category".into(),
+            "must be receive for an event sent by API".into(),
+        ));
     }
     if alias.is_empty() {
-        problems.push(("/alias".into(), "is required when category is receive".into()));
+        problems.push((
+            "/alias".into(),
+            "is required when category is receive".into(),
+        ));
     }
     if name.is_empty() {
         problems.push(("/name".into(), "is required".into()));
     }
     let mut fields = Vec::new();
-    for (n, f) in body.get("fields").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        let id = f.get("id").and_then(Value::as_str).unwrap_or("").to_string();
-        let kind = f.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+    for (n, f) in body
+        .get("fields")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let id = f
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let kind = f
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if id.is_empty() || kind.is_empty() {
             problems.push((format!("/fields/{n}"), "needs an id and a type".into()));
         }
-        let primary = f.get("isPrimaryKey").and_then(Value::as_bool).unwrap_or(false);
+        let primary = f
+            .get("isPrimaryKey")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         if primary && kind != "email" {
-            problems.push((format!("/fields/{n}/isPrimaryKey"), "the primary key must be of type email".into()));
+            problems.push((
+                format!("/fields/{n}/isPrimaryKey"),
+                "the primary key must be of type email".into(),
+            ));
         }
         fields.push(EventField { id, kind, primary });
     }
     if fields.iter().filter(|f| f.primary).count() != 1 {
-        problems.push(("/fields".into(), "exactly one field must be the primary key".into()));
+        problems.push((
+            "/fields".into(),
+            "exactly one field must be the primary key".into(),
+        ));
     }
     let mut account = lock(&c.account);
     if account
@@ -201,7 +241,10 @@ pub(crate) async fn create_event_type(
         .flat_map(|i| &i.event_types)
         .any(|t| t.alias == alias)
     {
-        problems.push(("/alias".into(), "is already used by another custom event type".into()));
+        problems.push((
+            "/alias".into(),
+            "is already used by another custom event type".into(),
+        ));
     }
     if !problems.is_empty() {
         return unprocessable(problems);
@@ -210,7 +253,12 @@ pub(crate) async fn create_event_type(
     let Some(integration) = account.integrations.iter_mut().find(|i| i.id == id) else {
         return error(StatusCode::NOT_FOUND, "Resource not found.");
     };
-    let created = EventType { id: new_id, alias, name, fields };
+    let created = EventType {
+        id: new_id,
+        alias,
+        name,
+        fields,
+    };
     let answer = event_type_json(&created);
     integration.event_types.push(created);
     (StatusCode::CREATED, Json(answer)).into_response()
@@ -418,7 +466,10 @@ pub(crate) async fn create_export(State(c): State<ConnectifState>, bytes: Bytes)
         None => "v1",
         Some(v) if EXPORT_VERSIONS.contains(&v) => v,
         Some(_) => {
-            problems.push(("/version".into(), format!("must be one of {}", EXPORT_VERSIONS.join(", "))));
+            problems.push((
+                "/version".into(),
+                format!("must be one of {}", EXPORT_VERSIONS.join(", ")),
+            ));
             "v1"
         }
     };

@@ -47,7 +47,10 @@ fn tag_option(tag: &str) -> (String, String) {
     if let Some(first) = label.first_mut() {
         *first = first.to_ascii_uppercase();
     }
-    (format!("tag_{}", tag.replace('-', "_")), label.into_iter().collect())
+    (
+        format!("tag_{}", tag.replace('-', "_")),
+        label.into_iter().collect(),
+    )
 }
 
 /// The account's contact fields: the built-in ones (ids from the ContactPatch resource; //
@@ -62,11 +65,27 @@ pub(crate) fn seeded_fields() -> Vec<Field> {
         field("_mobilePhoneStatus", "Mobile phone status", "text", false),
         field("_emailStatus", "Email status", "text", false),
         // "Newsletter subscription status" is named so in "Importing contacts".
-        field("_newsletterSubscriptionStatus", "Newsletter subscription status", "text", false),
-        field("_smsSubscriptionStatus", "SMS subscription status", "text", false),
+        field(
+            "_newsletterSubscriptionStatus",
+            "Newsletter subscription status",
+            "text",
+            false,
+        ),
+        field(
+            "_smsSubscriptionStatus",
+            "SMS subscription status",
+            "text",
+            false,
+        ),
         field("_points", "Points", "integer", false),
-        Field { read_only: true, ..field("_createdAt", "Date of creation", "date", false) },
-        Field { read_only: true, ..field("_updatedAt", "Date of last update", "date", false) },
+        Field {
+            read_only: true,
+            ..field("_createdAt", "Date of creation", "date", false)
+        },
+        Field {
+            read_only: true,
+            ..field("_updatedAt", "Date of last update", "date", false)
+        },
         field("company", "Company", "text", true),
         Field {
             options: ["newsletter", "events", "webinars", "offers"]

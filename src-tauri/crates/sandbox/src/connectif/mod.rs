@@ -205,6 +205,14 @@ impl ConnectifSandbox {
         lock(&self.state.scopes).retain(|s| s != scope);
     }
 
+    /// Gives the API key a scope again.
+    pub fn grant_scope(&self, scope: &str) {
+        let mut scopes = lock(&self.state.scopes);
+        if !scopes.iter().any(|s| s == scope) {
+            scopes.push(scope.to_string());
+        }
+    }
+
     /// Deletes the custom event type with this alias.
     pub fn remove_event_type(&self, alias: &str) {
         for integration in &mut lock(&self.state.account).integrations {
@@ -225,7 +233,9 @@ impl ConnectifSandbox {
     pub fn remove_tag_option(&self, tag: &str) {
         let mut account = lock(&self.state.account);
         if let Some(field) = account.fields.iter_mut().find(|f| f.id == data::TAGS_FIELD) {
-            field.options.retain(|(_, label)| !label.eq_ignore_ascii_case(tag));
+            field
+                .options
+                .retain(|(_, label)| !label.eq_ignore_ascii_case(tag));
         }
     }
 
@@ -308,6 +318,7 @@ async fn guard(State(c): State<ConnectifState>, request: Request, next: Next) ->
     if presented != Some(expected.as_str()) {
         return api::error(StatusCode::UNAUTHORIZED, "Not authorized to access API.");
     }
+    // Guess: the key's scope is checked before the body is validated (403 before 422).
     let needed = required_scope(request.method(), request.uri().path());
     if !lock(&c.scopes).iter().any(|s| s == needed) {
         return api::error(

@@ -226,6 +226,21 @@ impl NiftySandbox {
         }
     }
 
+    /// Enables a scope on the Nifty app again; tokens issued so far get it back (// Guess: as
+    /// after the operator re-approves; lets a test take scopes away one at a time).
+    pub fn restore_scope(&self, scope: &str) {
+        let mut app = lock(&self.state.app);
+        if !app.1.iter().any(|s| s == scope) {
+            app.1.push(scope.to_string());
+        }
+        drop(app);
+        for grant in lock(&self.state.oauth).access_tokens.values_mut() {
+            if !grant.scopes.iter().any(|s| s == scope) {
+                grant.scopes.push(scope.to_string());
+            }
+        }
+    }
+
     /// Registers exactly these redirect URLs in the Nifty app (as its settings page does).
     pub fn set_redirect_uris(&self, uris: &[String]) {
         lock(&self.state.app).0 = uris.to_vec();
@@ -364,7 +379,11 @@ async fn guard(State(nifty): State<NiftyState>, request: Request, next: Next) ->
 /// completion and task labels the `task` scope.
 fn required_scope(path: &str) -> Option<&'static str> {
     let inner = path.strip_prefix(API_PREFIX).unwrap_or(path);
-    let resource = inner.trim_start_matches('/').split('/').next().unwrap_or("");
+    let resource = inner
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("");
     match resource {
         "tasks" => Some("task"),
         "labels" => Some("label"),

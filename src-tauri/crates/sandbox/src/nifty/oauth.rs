@@ -253,7 +253,8 @@ pub(crate) async fn token(
                     "The authorization code was already used or has expired",
                 );
             }
-            if get("redirect_uri") != grant.redirect_uri || !registered(&nifty, &grant.redirect_uri) {
+            if get("redirect_uri") != grant.redirect_uri || !registered(&nifty, &grant.redirect_uri)
+            {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",

@@ -151,9 +151,19 @@ async fn export_version_5_renames_and_adds_columns() {
         let (_, _, polled) = send(call(&c, Method::GET, &format!("/exports/{id}"))).await;
         url = polled["fileUrl"].as_str().map(str::to_string);
     }
-    let csv = Client::new().get(url.unwrap()).send().await.unwrap().text().await.unwrap();
+    let csv = Client::new()
+        .get(url.unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let header = csv.lines().next().unwrap();
-    assert!(header.contains("Date of last newsletter unsubscription"), "{header}");
+    assert!(
+        header.contains("Date of last newsletter unsubscription"),
+        "{header}"
+    );
     assert!(header.contains("Origin of creation"));
     assert!(!header.contains("Last unsubscribed date"));
     let (status, _, body) = send(call(&c, Method::POST, "/exports/").json(&json!({
@@ -239,7 +249,10 @@ async fn custom_event_types_live_in_an_integration_and_can_be_created() {
         send(call(&c, Method::POST, "/custom-events/alias/ghl-note").json(&event)).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let (_, _, integrations) = send(call(&c, Method::GET, "/custom-integrations/")).await;
-    let id = integrations["results"][0]["id"].as_str().unwrap().to_string();
+    let id = integrations["results"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let path = format!("/custom-integrations/{id}/custom-event-types/");
     let (status, _, created) = send(call(&c, Method::POST, &path).json(&json!({
         "alias": "ghl-note", "name": "GHL note", "category": "receive", "receiveType": "api",

@@ -124,17 +124,13 @@ impl ConnectifSide {
             .map(Vec::as_slice)
     }
 
-    /// The tags checkbox as the account has it, when one is mapped.
+    /// The tags checkbox as the account has it: `None` when no tags field is mapped or the
+    /// account has no field of that id.
     async fn tags_checkbox(&self) -> Result<Option<&ContactField>, BridgeError> {
         let Some(id) = &self.tags_field else {
             return Ok(None);
         };
-        let schema = self.schema().await?;
-        schema.iter().find(|f| &f.id == id).map(Some).ok_or_else(|| {
-            BridgeError::invalid_input(format!(
-                "Connectif has no contact field {id} for GHL's tags: create it as a checkbox field (Contacts → Contact fields) or connect with another --tags-field"
-            ))
-        })
+        Ok(self.schema().await?.iter().find(|f| &f.id == id))
     }
 
     /// The fields the plan reads: the built-in ones a mapping can name and the tags field.
@@ -194,42 +190,60 @@ impl ConnectifSide {
         })
     }
 
-    /// The patch for `values`, and the GHL tags the checkbox has no option for.
-    async fn patch(&self, values: &Values) -> Result<(ContactPatch, Vec<String>), BridgeError> {
+    /// The patch for `values`, and what about the tags it could not write (one sentence).
+    async fn patch(&self, values: &Values) -> Result<(ContactPatch, Option<String>), BridgeError> {
         let mut patch = self.plain_patch(values);
-        let mut unknown = Vec::new();
-        if let Some(id) = &self.tags_field {
-            if let Some(value) = values.get(id) {
-                let checkbox = self.tags_checkbox().await?;
-                let mut ids = Vec::new();
-                for tag in value.as_array().into_iter().flatten().filter_map(Value::as_str) {
-                    match checkbox.and_then(|c| c.option_for(tag)) {
-                        Some(option) => ids.push(option.id.clone()),
-                        None => unknown.push(tag.to_string()),
-                    }
-                }
-                patch.set_checkbox(id, &ids);
+        let (Some(field), Some(value)) = (
+            self.tags_field.as_deref(),
+            self.tags_field.as_ref().and_then(|id| values.get(id)),
+        ) else {
+            return Ok((patch, None));
+        };
+        let Some(checkbox) = self.tags_checkbox().await? else {
+            return Ok((
+                patch,
+                Some(format!(
+                    "field {field} does not exist in Connectif: create it as a checkbox field for GHL's tags (Contacts → Contact fields), or connect with another --tags-field"
+                )),
+            ));
+        };
+        let (mut ids, mut unknown) = (Vec::new(), Vec::new());
+        for tag in value
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            match checkbox.option_for(tag) {
+                Some(option) => ids.push(option.id.clone()),
+                None => unknown.push(format!("'{tag}'")),
             }
         }
-        Ok((patch, unknown))
+        patch.set_checkbox(field, &ids);
+        let problem = (!unknown.is_empty()).then(|| {
+            let many = unknown.len() > 1;
+            format!(
+                "field {field}: the checkbox has no option for the tag{} {}; add {} as option{} of {field} in Connectif (Contacts → Contact fields)",
+                if many { "s" } else { "" },
+                unknown.join(", "),
+                if many { "them" } else { "it" },
+                if many { "s" } else { "" },
+            )
+        });
+        Ok((patch, problem))
     }
 
-    /// Writes `values` to the contact `email`; a tag without an option is refused by name
-    /// once the rest is written.
+    /// Writes `values` to the contact `email`. Tags it cannot write are refused by name once
+    /// the rest of the contact is written (the operation's dead letter says so).
     async fn write(&self, email: &str, values: &Values) -> Result<(), BridgeError> {
-        let (patch, unknown) = self.patch(values).await?;
+        let (patch, problem) = self.patch(values).await?;
         self.client.upsert_contact(email, &patch).await?;
-        if unknown.is_empty() {
-            return Ok(());
+        match problem {
+            None => Ok(()),
+            Some(problem) => Err(BridgeError::invalid_input(format!(
+                "Connectif contact {email}, {problem}; the contact's other fields were written"
+            ))),
         }
-        let field = self.tags_field.as_deref().unwrap_or_default();
-        Err(BridgeError::invalid_input(format!(
-            "Connectif contact {email}, field {field}: the checkbox has no option for the tag{} {}; add {} as option{} of {field} in Connectif (Contacts → Contact fields). The contact's other fields were written.",
-            if unknown.len() == 1 { "" } else { "s" },
-            unknown.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", "),
-            if unknown.len() == 1 { "it" } else { "them" },
-            if unknown.len() == 1 { "" } else { "s" },
-        )))
     }
 
     /// Every field but the tags checkbox.

@@ -24,7 +24,10 @@ use crate::children::AppChildren;
 use crate::events::ActivityPush;
 
 pub use capabilities::{capabilities, capability_line, Capability, Flow};
-pub use connectif::{default_connectif_mapping, ConnectifSide, CONNECTIF_FIELDS};
+pub use connectif::{
+    default_connectif_mapping, ConnectifSide, APPOINTMENT_EVENT, CONNECTIF_FIELDS, NOTE_EVENT,
+    TASK_EVENT,
+};
 pub use niftyimages::{keep_rows_alive, niftyimages_mapping_for, record_ttl, NiftyImagesSide};
 pub use ninox::{default_ninox_mapping, ninox_mapping_for, NinoxSide};
 pub use novi::{default_novi_mapping, NoviSide, NOVI_MEMBER_FIELDS};

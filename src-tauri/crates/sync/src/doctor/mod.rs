@@ -134,7 +134,7 @@ async fn checks(
             };
             ninox::checks(connection, tokens, &wanted).await
         }
-        System::Connectif => connectif::checks(connection, tokens, fix).await,
+        System::Connectif => connectif::checks(store, connection, tokens, fix).await,
         System::NiftyImages => niftyimages::checks(store, connection, tokens).await,
         System::Nifty => nifty::checks(connection, tokens, clock).await,
     })

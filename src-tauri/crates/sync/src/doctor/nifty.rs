@@ -1,4 +1,4 @@
-//! Nifty's checks: one cheap request per scope the pair uses (`project`, `task`,
+//! Nifty's checks: one cheap request per scope the pair uses (`project` with the sign-in, `task`,
 //! `task_group`, `label`, `message`), each failure one sentence naming the scope to enable in
 //! the Nifty app; and the redirect URL the app must have registered for the next sign-in.
 //! Nifty answers a missing scope with 403 "Forbidden resource" (reference/api-fidelity.md).
@@ -24,7 +24,10 @@ pub(super) async fn checks(
         Ok(client) => scope_checks(connection, &client, &mut checks).await,
         Err(e) => checks.push(Check::failed(
             "sign-in",
-            format!("Reconnect Nifty with `bridge connect nifty` ({}).", e.message),
+            format!(
+                "Reconnect Nifty with `bridge connect nifty` ({}).",
+                e.message
+            ),
         )),
     }
     checks.push(redirect_check(connection));
@@ -33,8 +36,10 @@ pub(super) async fn checks(
 
 async fn scope_checks(connection: &ConnectionRow, client: &NiftyClient, checks: &mut Vec<Check>) {
     let project = connection.settings["projectId"].as_str().unwrap_or("");
+    // The sign-in: the token is accepted and the projects can be read (the connection needs
+    // its project); a sync refuses the pair while this check fails.
     checks.push(scope_check(
-        "projects",
+        "sign-in",
         "project",
         client.list_projects().await.map(|_| ()),
     ));

@@ -28,7 +28,10 @@ pub const NIFTY_REDIRECT_PORT: u16 = 53683;
 
 /// The redirect URL to register in the Nifty app for a sign-in on `port`.
 pub fn nifty_redirect_url(port: u16) -> String {
-    format!("http://127.0.0.1:{port}{}", bridge_auth::loopback::CALLBACK_PATH)
+    format!(
+        "http://127.0.0.1:{port}{}",
+        bridge_auth::loopback::CALLBACK_PATH
+    )
 }
 
 /// A Nifty connection by OAuth.

@@ -1,0 +1,207 @@
+//! `bridge doctor` on a Connectif connection: OK per capability on a healthy account; with one
+//! prerequisite taken away at a time (a key scope, a custom event type, a tag option) the
+//! check names the missing piece in one sentence and the doctor exits non-zero; `--fix`
+//! creates a missing event type through the API.
+
+use bridge_sandbox::{ConnectifConfig, ConnectifSandbox, GhlConfig, GhlSandbox};
+use bridge_tests::ghl_world::{assert_success, connect_ghl};
+use bridge_tests::run_bridge_env;
+use serde_json::Value;
+
+struct World {
+    ghl: GhlSandbox,
+    connectif: ConnectifSandbox,
+    scratch: tempfile::TempDir,
+}
+
+impl World {
+    fn bridge(&self, args: &[&str]) -> std::process::Output {
+        let env = [
+            ("T_GHL", self.ghl.private_token()),
+            ("T_CONNECTIF", self.connectif.api_key()),
+        ];
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run_bridge_env(self.scratch.path(), &env, args)
+    }
+
+    /// The Connectif connection's checks, and whether the doctor succeeded.
+    fn checks(&self, extra: &[&str]) -> (Vec<Value>, bool) {
+        let mut args = vec!["doctor", "--json", "--connection", "Connectif"];
+        args.extend_from_slice(extra);
+        let output = self.bridge(&args);
+        let reports: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+        (
+            reports[0]["checks"].as_array().unwrap().clone(),
+            output.status.success(),
+        )
+    }
+}
+
+fn failed(checks: &[Value]) -> Vec<(String, String)> {
+    checks
+        .iter()
+        .filter(|c| c["ok"] == false)
+        .map(|c| {
+            (
+                c["capability"].as_str().unwrap().to_string(),
+                c["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_prerequisite_is_proven_and_a_missing_one_is_named() {
+    let ghl = GhlSandbox::start(GhlConfig {
+        seed_contacts: 15,
+        ..GhlConfig::default()
+    })
+    .await
+    .unwrap();
+    let connectif = ConnectifSandbox::start(ConnectifConfig {
+        contacts: 3,
+        ghl_contacts: 15,
+        ..ConnectifConfig::default()
+    })
+    .await
+    .unwrap();
+    let world = World {
+        ghl,
+        connectif,
+        scratch: tempfile::tempdir().unwrap(),
+    };
+    let w = &world;
+    tokio::task::block_in_place(|| {
+        connect_ghl(&w.ghl, |args| w.bridge(args));
+        assert_success(
+            "connect connectif",
+            &w.bridge(&[
+                "connect",
+                "connectif",
+                "--api-key-env",
+                "T_CONNECTIF",
+                "--base-url",
+                &w.connectif.base_url(),
+                "--tags-field",
+                "ghl-tags",
+                "--name",
+                "Connectif",
+            ]),
+        );
+        // GHL's contacts (and their tags) in the mirror, nothing written anywhere.
+        assert_success("pull", &w.bridge(&["pull", "ghl"]));
+
+        let (checks, ok) = w.checks(&[]);
+        assert!(ok, "a healthy account passes: {checks:#?}");
+        let capabilities: Vec<&str> = checks
+            .iter()
+            .map(|c| c["capability"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            capabilities,
+            [
+                "contacts (read)",
+                "contacts (write)",
+                "exports",
+                "event type ghl-task",
+                "event type ghl-note",
+                "event type ghl-appointment",
+                "custom events",
+                "tag options",
+            ]
+        );
+        // The probes wrote nothing.
+        assert!(w.connectif.custom_events().is_empty());
+        assert!(w
+            .connectif
+            .contact("contact-bridge-check@example.invalid")
+            .is_none());
+
+        for (scope, capability, words) in [
+            (
+                "contacts:write",
+                "contacts (write)",
+                "Add the Write Contacts scope",
+            ),
+            ("exports", "exports", "Add the Exports scope"),
+            (
+                "custom-events:write",
+                "custom events",
+                "Add the Custom events scope",
+            ),
+        ] {
+            w.connectif.revoke_scope(scope);
+            let (checks, ok) = w.checks(&[]);
+            assert!(!ok, "a missing {scope} scope fails the doctor");
+            let failed = failed(&checks);
+            assert_eq!(failed.len(), 1, "only {capability} fails: {failed:#?}");
+            assert_eq!(failed[0].0, capability);
+            assert!(failed[0].1.starts_with(words), "{}", failed[0].1);
+            w.connectif.grant_scope(scope);
+        }
+
+        // An event type is gone: named; `--fix` creates it through the API.
+        w.connectif.remove_event_type("ghl-note");
+        let (checks, ok) = w.checks(&[]);
+        assert!(!ok);
+        let failed_now = failed(&checks);
+        assert_eq!(failed_now.len(), 1, "{failed_now:#?}");
+        assert_eq!(failed_now[0].0, "event type ghl-note");
+        assert!(
+            failed_now[0]
+                .1
+                .starts_with("Create the custom event type ghl-note"),
+            "{}",
+            failed_now[0].1
+        );
+        let (checks, ok) = w.checks(&["--fix"]);
+        assert!(ok, "--fix repairs it: {checks:#?}");
+        assert!(w
+            .connectif
+            .event_type_aliases()
+            .contains(&"ghl-note".to_string()));
+        let (_, ok) = w.checks(&[]);
+        assert!(ok);
+
+        // A GHL tag the checkbox has no option for is named.
+        let (_, tagged) = tagged_contact(w);
+        w.connectif.remove_tag_option(&tagged);
+        let (checks, ok) = w.checks(&[]);
+        assert!(!ok);
+        let failed_now = failed(&checks);
+        assert_eq!(failed_now.len(), 1, "{failed_now:#?}");
+        assert_eq!(failed_now[0].0, "tag options");
+        assert!(
+            failed_now[0].1.starts_with(&format!(
+                "Add '{tagged}' as option of the checkbox ghl-tags"
+            )),
+            "{}",
+            failed_now[0].1
+        );
+    });
+}
+
+/// (contact id, a tag it carries) of a mirrored GHL contact, as `bridge contacts` lists it.
+fn tagged_contact(w: &World) -> (String, String) {
+    let output = w.bridge(&["contacts", "--json"]);
+    if output.status.success() {
+        let contacts: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        if let Some(found) = contacts.as_array().and_then(|list| {
+            list.iter().find_map(|c| {
+                let tag = c["contact"]["tags"]
+                    .as_array()?
+                    .first()?
+                    .as_str()?
+                    .to_string();
+                Some((c["id"].as_str().unwrap_or_default().to_string(), tag))
+            })
+        }) {
+            return found;
+        }
+    }
+    panic!(
+        "no tagged contact listed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
