@@ -43,7 +43,7 @@ async fn each_scope_is_proven_and_a_missing_one_is_named() {
     assert_eq!(
         capabilities,
         [
-            "projects",
+            "sign-in",
             "tasks",
             "task groups",
             "labels",

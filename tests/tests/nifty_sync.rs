@@ -559,7 +559,7 @@ async fn comment_tally(pair: &NiftyPair) -> Tally {
         let page = pair
             .nifty_call(
                 Method::GET,
-                &format!("/messages?limit=1000&offset={offset}"),
+                &format!("/messages?limit=100&offset={offset}"),
                 Value::Null,
             )
             .await;
@@ -571,7 +571,8 @@ async fn comment_tally(pair: &NiftyPair) -> Tally {
             }
         }
         offset += items.len();
-        if items.len() < 1000 {
+        // Nifty serves at most 100 per page and says whether more follow.
+        if page["hasMore"] != true || items.is_empty() {
             return tally;
         }
     }
