@@ -13,6 +13,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0006_remote_records.sql"),
     include_str!("../migrations/0007_conflicts.sql"),
     include_str!("../migrations/0008_drop_unused_indexes.sql"),
+    include_str!("../migrations/0009_journal.sql"),
     include_str!("../migrations/0010_sync_lease.sql"),
     include_str!("../migrations/0011_connection_checks.sql"),
 ];

@@ -1,27 +1,30 @@
-//! Apply: a plan's operations, sent through the journal so nothing is lost or written twice.
+//! Apply: a plan's contact writes, sent through the [`crate::journal`] so nothing is lost or
+//! written twice.
 //!
-//! 1. Every operation is journaled first, under a key derived from what it does (same change,
-//!    same key), so a rerun after a crash finds what was already done.
-//! 2. Before sending, an operation is marked `sent`. A create whose answer never came (crash,
-//!    dropped connection) stays `sent`; the next run looks the record up before creating it
-//!    again.
+//! 1. Every operation is journaled first under its intent (pair, target, contact, action),
+//!    its payload in the row.
+//! 2. Before planning, [`recover`] resolves the pair's unfinished contact writes by id: a
+//!    create whose answer was lost is looked up by its match keys (never changing the
+//!    record) and, when found, finished as an update of that record; other writes are sent
+//!    again from their payload. The planner never sees a half-made record as new.
 //! 3. The answer is stored in one transaction: the link to the remote id, the agreed base
-//!    values, the timeline event and the `done` mark.
-//! 4. A refusal (the remote said no) makes the operation a dead letter naming the system, the
-//!    record and the remote's own message; a lost answer leaves it `sent` for the next run.
+//!    values, the mirror, the timeline event and the `done` mark.
+//! 4. A failure is classified by the journal: transient → `failed` (the next sync sends it
+//!    again), a connection needing authorization → its work stops, a refusal → dead letter
+//!    naming the system, the record and the remote's own message.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bridge_core::hash::content_hash;
 use bridge_core::{BridgeError, Clock, ErrorCode};
-use bridge_store::table::operations::{self, NewOperation};
 use bridge_store::table::timeline::{self, TimelineEvent};
 use bridge_store::table::{contacts, links, remote_records};
 use bridge_store::Store;
 use futures::future::BoxFuture;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::plan::{Action, Operation, Plan, Side, Values};
+use crate::journal::{self, Entry, Failure, Intent, Journaled};
+use crate::plan::{Action, FieldChange, Operation, Plan, Side, Values};
 
 /// One side's records, as apply writes them. Values are in that side's field names.
 pub trait RecordWriter: Send + Sync {
@@ -35,7 +38,7 @@ pub trait RecordWriter: Send + Sync {
         changes: &'a Values,
     ) -> BoxFuture<'a, Result<(), BridgeError>>;
     /// After a create whose answer was lost: the record it made, if it made one (found by the
-    /// values' match keys).
+    /// values' match keys). Reads only.
     fn find_created<'a>(
         &'a self,
         values: &'a Values,
@@ -52,13 +55,30 @@ pub struct Targets<'a> {
     pub app_system: bridge_core::System,
 }
 
+impl Targets<'_> {
+    fn connection_id(&self, side: Side) -> &str {
+        match side {
+            Side::Ghl => self.ghl_connection_id,
+            Side::App => self.app_connection_id,
+        }
+    }
+
+    fn writer(&self, side: Side) -> &dyn RecordWriter {
+        match side {
+            Side::Ghl => self.ghl,
+            Side::App => self.app,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplyReport {
     pub done: u64,
-    /// Done by an earlier, interrupted run (found in the journal).
+    /// Unfinished writes of an earlier, interrupted run, finished before planning.
     pub already_done: u64,
-    /// Sent without an answer: the next run checks whether they happened.
+    /// Not confirmed (no answer, 5xx, 429 after retries): `failed`, sent again by the next
+    /// sync.
     pub unconfirmed: u64,
     pub dead: u64,
     pub cancelled: bool,
@@ -66,6 +86,107 @@ pub struct ApplyReport {
 
 /// Progress after each operation: (finished, total).
 pub type Progress<'a> = &'a mut (dyn FnMut(u64, u64) + Send);
+
+/// What the journal keeps of a contact write: enough to send it again by id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Payload {
+    target: Side,
+    action: Action,
+    local_id: String,
+    remote_id: Option<String>,
+    changes: Vec<FieldChange>,
+    reason: String,
+    settles: Values,
+}
+
+impl Payload {
+    fn of(op: &Operation) -> Self {
+        Self {
+            target: op.target,
+            action: op.action,
+            local_id: op.local_id.clone(),
+            remote_id: op.remote_id.clone(),
+            changes: op.changes.clone(),
+            reason: op.reason.clone(),
+            settles: op.settles.clone(),
+        }
+    }
+
+    fn values(&self) -> Values {
+        self.changes
+            .iter()
+            .map(|change| (change.field.clone(), change.after.clone()))
+            .collect()
+    }
+}
+
+/// The intent of a contact write.
+pub(crate) fn intent<'a>(targets: &'a Targets<'_>, op: &'a Operation) -> Intent<'a> {
+    Intent {
+        pair: targets.app_connection_id,
+        target: targets.connection_id(op.target),
+        kind: "contact",
+        local: &op.local_id,
+        action: action_name(op.action),
+    }
+}
+
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Update => "update",
+    }
+}
+
+/// The state of the newest journaled write of `op`'s intent.
+pub(crate) fn state_of(
+    store: &bridge_store::Connection,
+    targets: &Targets<'_>,
+    op: &Operation,
+) -> Result<Option<String>, BridgeError> {
+    journal::state_of(store, &intent(targets, op))
+}
+
+/// Resolves the pair's unfinished contact writes by id, before anything is planned.
+pub async fn recover(
+    store: &mut Store,
+    run_id: &str,
+    targets: &Targets<'_>,
+    clock: &dyn Clock,
+) -> Result<ApplyReport, BridgeError> {
+    let mut report = ApplyReport::default();
+    let open = journal::open_for_pair(
+        store.conn(),
+        targets.app_connection_id,
+        &["contact"],
+        clock.now(),
+    )?;
+    for row in open {
+        let mut op = Journaled::from(&row);
+        if op.state == "pending" {
+            // Never sent: nothing happened; the plan journals it again if still needed.
+            journal::release(store.conn(), &op)?;
+            continue;
+        }
+        let payload: Payload = journal::payload(&row)?;
+        let before = report.done;
+        send(
+            store,
+            run_id,
+            &payload,
+            &mut op,
+            targets,
+            clock,
+            &mut report,
+        )
+        .await?;
+        if report.done > before {
+            report.done -= 1;
+            report.already_done += 1;
+        }
+    }
+    Ok(report)
+}
 
 pub async fn apply(
     store: &mut Store,
@@ -76,242 +197,238 @@ pub async fn apply(
     progress: Progress<'_>,
     cancel: &AtomicBool,
 ) -> Result<ApplyReport, BridgeError> {
-    let keys: Vec<String> = plan
-        .operations
-        .iter()
-        .map(|op| op_key(targets, op))
-        .collect();
-    store.with_tx(|tx| {
-        for (op, key) in plan.operations.iter().zip(&keys) {
-            operations::enqueue(tx, &journal_entry(run_id, targets, op, key)?, clock.now())?;
-        }
-        Ok(())
+    let now = clock.now();
+    let mut journaled = store.with_tx(|tx| {
+        plan.operations
+            .iter()
+            .map(|op| journal::record(tx, run_id, &intent(targets, op), journal_entry(op)?, now))
+            .collect::<Result<Vec<_>, _>>()
     })?;
-
     let total = plan.operations.len() as u64;
     let mut report = ApplyReport::default();
-    for (finished, (op, key)) in plan.operations.iter().zip(&keys).enumerate() {
+    for (finished, (op, journaled)) in plan.operations.iter().zip(&mut journaled).enumerate() {
         if cancel.load(Ordering::Relaxed) {
             report.cancelled = true;
             break;
         }
-        apply_one(store, op, key, targets, clock, &mut report).await?;
+        let payload = Payload::of(op);
+        send(
+            store,
+            run_id,
+            &payload,
+            journaled,
+            targets,
+            clock,
+            &mut report,
+        )
+        .await?;
         progress(finished as u64 + 1, total);
     }
     Ok(report)
 }
 
-async fn apply_one(
+/// Sends one write and records how it ended. A create that may already have happened is
+/// looked up first, and a found record is updated instead of created again. Stops (an error)
+/// when the target's connection must be authorized again.
+async fn send(
     store: &mut Store,
-    op: &Operation,
-    key: &str,
+    run_id: &str,
+    payload: &Payload,
+    op: &mut Journaled,
     targets: &Targets<'_>,
     clock: &dyn Clock,
     report: &mut ApplyReport,
 ) -> Result<(), BridgeError> {
-    let previous = operations::get(store.conn(), key)?;
-    let state = previous
-        .as_ref()
-        .map(|row| row.state.as_str())
-        .unwrap_or("pending");
-    if state == "done" {
-        report.already_done += 1;
-        return Ok(());
-    }
-    if state == "dead" {
-        report.dead += 1;
-        return Ok(());
-    }
-    let writer = match op.target {
-        Side::Ghl => targets.ghl,
-        Side::App => targets.app,
-    };
-    let values: Values = op
-        .changes
-        .iter()
-        .map(|change| (change.field.clone(), change.after.clone()))
-        .collect();
-
-    // A create sent before without an answer may have happened: look before sending again.
-    if op.action == Action::Create && state == "sent" {
-        if let Some(remote_id) = writer.find_created(&values).await? {
-            return finish(store, op, key, Some(&remote_id), targets, clock, report);
+    let writer = targets.writer(payload.target);
+    let values = payload.values();
+    let may_exist = op.may_exist();
+    journal::begin(store.conn(), op, run_id, clock.now())?;
+    let outcome = match (payload.action, &payload.remote_id) {
+        (Action::Create, _) => {
+            create_or_resume(store.conn(), op, writer, &values, may_exist, clock).await
         }
-    }
-    operations::mark(store.conn(), key, "sent", None, clock.now())?;
-    let outcome = match op.action {
-        Action::Create => writer.create(&values).await.map(Some),
-        Action::Update => match &op.remote_id {
-            Some(remote_id) => writer.update(remote_id, &values).await.map(|()| None),
-            None => Err(BridgeError::internal("an update without a remote id")),
-        },
+        (Action::Update, Some(remote_id)) => writer.update(remote_id, &values).await.map(|()| None),
+        (Action::Update, None) => Err(BridgeError::internal("an update without a remote id")),
+    };
+    // A link that would re-point another record's is refused by the store: the operation
+    // becomes a dead letter naming both records, and the run goes on.
+    let outcome = match outcome {
+        Ok(created) => {
+            match finish(
+                store,
+                run_id,
+                payload,
+                op,
+                created.as_deref(),
+                targets,
+                clock,
+            ) {
+                Ok(()) => Ok(()),
+                Err(e) if e.code == ErrorCode::Conflict => Err(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(e) => Err(e),
     };
     match outcome {
-        Ok(created) => finish(store, op, key, created.as_deref(), targets, clock, report),
-        // The request may or may not have arrived: leave it `sent` for the next run to check.
-        Err(e) if e.code == ErrorCode::Network => {
-            operations::mark(store.conn(), key, "sent", Some(&e.message), clock.now())?;
-            report.unconfirmed += 1;
+        Ok(()) => {
+            report.done += 1;
             Ok(())
         }
         Err(e) => {
             let message = format!(
                 "{} {} of contact {}: {}",
                 writer.system(),
-                match op.action {
-                    Action::Create => "create",
-                    Action::Update => "update",
-                },
-                op.remote_id.as_deref().unwrap_or(&op.local_id),
+                action_name(payload.action),
+                payload.remote_id.as_deref().unwrap_or(&payload.local_id),
                 e.message
             );
-            operations::mark(store.conn(), key, "dead", Some(&message), clock.now())?;
-            report.dead += 1;
+            match journal::fail(store.conn(), op, run_id, &e, &message, clock.now())? {
+                Failure::Retry => report.unconfirmed += 1,
+                Failure::Refused => report.dead += 1,
+                Failure::Reconnect => return Err(reconnect(writer.system(), &e)),
+            }
             Ok(())
         }
     }
 }
 
+/// A create, or the update of the record an earlier attempt made (its id stored in the
+/// journal, or found by the values' match keys).
+async fn create_or_resume(
+    conn: &bridge_store::Connection,
+    op: &mut Journaled,
+    writer: &dyn RecordWriter,
+    values: &Values,
+    may_exist: bool,
+    clock: &dyn Clock,
+) -> Result<Option<String>, BridgeError> {
+    let known = match &op.remote_id {
+        Some(id) => Some(id.clone()),
+        None if may_exist => writer.find_created(values).await?,
+        None => None,
+    };
+    match known {
+        Some(id) => {
+            writer.update(&id, values).await?;
+            Ok(Some(id))
+        }
+        None => {
+            let id = writer.create(values).await?;
+            journal::created(conn, op, &id, clock.now())?;
+            Ok(Some(id))
+        }
+    }
+}
+
+/// The error that stops a connection's work until the operator reconnects it.
+pub(crate) fn reconnect(system: &str, error: &BridgeError) -> BridgeError {
+    BridgeError::new(
+        ErrorCode::ReconnectRequired,
+        format!(
+            "{system} refused this sync's authorization; reconnect it (its unfinished writes are kept and sent by the next sync): {}",
+            error.message
+        ),
+    )
+}
+
 /// Stores what the remote's answer settled, all in one transaction.
 fn finish(
     store: &mut Store,
-    op: &Operation,
-    key: &str,
+    run_id: &str,
+    payload: &Payload,
+    op: &Journaled,
     created_id: Option<&str>,
     targets: &Targets<'_>,
     clock: &dyn Clock,
-    report: &mut ApplyReport,
 ) -> Result<(), BridgeError> {
     let now = clock.now();
+    let local_id = &payload.local_id;
     store.with_tx(|tx| {
         if let Some(remote_id) = created_id {
-            match op.target {
-                Side::App => links::upsert(
+            match payload.target {
+                Side::App => links::insert_or_verify(
                     tx,
                     &links::LinkRow {
-                        contact_id: op.local_id.clone(),
+                        contact_id: local_id.clone(),
                         connection_id: targets.app_connection_id.to_string(),
                         object_kind: "contact".into(),
                         local_object_id: None,
                         remote_id: remote_id.to_string(),
-                        last_written_hash: Some(content_hash(&op.changes)),
+                        last_written_hash: Some(content_hash(&payload.changes)),
                         last_seen_hash: None,
                     },
                     now,
                 )?,
-                Side::Ghl => contacts::set_ghl_id(tx, &op.local_id, remote_id, now)?,
+                Side::Ghl => contacts::set_ghl_id(tx, local_id, remote_id, now)?,
             }
         }
         let settled: serde_json::Map<String, serde_json::Value> =
-            op.settles.clone().into_iter().collect();
-        links::settle_base(tx, targets.app_connection_id, &op.local_id, &settled, now)?;
+            payload.settles.clone().into_iter().collect();
+        links::settle_base(tx, targets.app_connection_id, local_id, &settled, now)?;
         // The local mirror of the target holds what we wrote, in the same transaction as the
         // done mark: a rerun after a crash plans from what the remote now holds.
-        let written: serde_json::Map<String, serde_json::Value> = op
-            .changes
-            .iter()
-            .map(|c| (c.field.clone(), c.after.clone()))
-            .collect();
-        match op.target {
+        let written: serde_json::Map<String, serde_json::Value> =
+            payload.values().into_iter().collect();
+        match payload.target {
             Side::App => {
-                if let Some(remote_id) = created_id.or(op.remote_id.as_deref()) {
+                if let Some(remote_id) = created_id.or(payload.remote_id.as_deref()) {
                     remote_records::merge_written(
                         tx,
                         targets.app_connection_id,
                         "contact",
                         remote_id,
-                        &op.local_id,
+                        local_id,
                         &written,
                         now,
                     )?;
                 }
             }
-            Side::Ghl => contacts::apply_written(tx, &op.local_id, &written, now)?,
+            Side::Ghl => contacts::apply_written(tx, local_id, &written, now)?,
         }
-        for change in &op.changes {
+        for change in &payload.changes {
             timeline::append(
                 tx,
                 &TimelineEvent {
-                    contact_id: op.local_id.clone(),
-                    system: match op.target {
+                    contact_id: local_id.clone(),
+                    system: match payload.target {
                         Side::Ghl => "ghl".into(),
                         Side::App => targets.app_system.as_str().into(),
                     },
                     kind: "field".into(),
                     occurred_at: bridge_store::timestamp(now),
                     title: format!("{} set by sync", change.field),
-                    body: op.reason.clone(),
+                    body: payload.reason.clone(),
                     before_value: change.before.as_ref().map(|v| v.to_string()),
                     after_value: Some(change.after.to_string()),
                     subject_ref: Some(change.field.clone()),
-                    run_id: None,
+                    run_id: Some(run_id.to_string()),
                 },
             )?;
         }
-        operations::mark(tx, key, "done", None, now)
-    })?;
-    report.done += 1;
-    Ok(())
+        journal::done(tx, op, run_id, now)
+    })
 }
 
-/// Same change, same key: the target, the record, the action, the values written and the
-/// version of the source record they come from (so a rerun finds its own journal row, while
-/// the same values changed again later are a new operation).
-pub(crate) fn op_key(targets: &Targets<'_>, op: &Operation) -> String {
-    let connection = match op.target {
-        Side::Ghl => targets.ghl_connection_id,
-        Side::App => targets.app_connection_id,
-    };
-    content_hash(&(
-        connection,
-        &op.local_id,
-        op.action,
-        &op.remote_id,
-        &op.changes,
-        &op.source_version,
-    ))
-}
-
-fn journal_entry(
-    run_id: &str,
-    targets: &Targets<'_>,
-    op: &Operation,
-    key: &str,
-) -> Result<NewOperation, BridgeError> {
-    Ok(NewOperation {
-        run_id: run_id.to_string(),
-        op_key: key.to_string(),
-        connection_id: match op.target {
-            Side::Ghl => targets.ghl_connection_id,
-            Side::App => targets.app_connection_id,
-        }
-        .to_string(),
+fn journal_entry(op: &Operation) -> Result<Entry, BridgeError> {
+    Ok(Entry {
         contact_id: Some(op.local_id.clone()),
-        object_kind: "contact".into(),
-        action: match op.action {
-            Action::Create => "create",
-            Action::Update => "update",
-        }
-        .into(),
         remote_id: op.remote_id.clone(),
-        before_value: Some(to_json(
+        before: Some(journal::json(
             &op.changes
                 .iter()
                 .map(|c| (&c.field, &c.before))
                 .collect::<Vec<_>>(),
-        )),
-        after_value: Some(to_json(
+        )?),
+        after: Some(journal::json(
             &op.changes
                 .iter()
                 .map(|c| (&c.field, &c.after))
                 .collect::<Vec<_>>(),
-        )),
+        )?),
         reason: op.reason.clone(),
+        payload: journal::json(&Payload::of(op))?,
     })
-}
-
-fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -320,9 +437,9 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::plan::FieldChange;
     use bridge_core::{Contact, FixedClock, System};
     use bridge_store::table::connections::{self, AuthKind, NewConnection};
+    use bridge_store::table::operations;
     use chrono::{TimeZone, Utc};
     use serde_json::json;
 
@@ -334,6 +451,7 @@ mod tests {
         lose_next_answer: AtomicBool,
         refuse: AtomicBool,
         writes: std::sync::atomic::AtomicU64,
+        creates: std::sync::atomic::AtomicU64,
     }
 
     impl RecordWriter for Remote {
@@ -343,6 +461,7 @@ mod tests {
         fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
             Box::pin(async move {
                 self.writes.fetch_add(1, Ordering::SeqCst);
+                self.creates.fetch_add(1, Ordering::SeqCst);
                 let mut records = self.records.lock().unwrap();
                 let id = format!("r{}", records.len() + 1);
                 records.insert(id.clone(), values.clone());
@@ -516,11 +635,45 @@ mod tests {
             .unwrap()
             .is_empty());
 
-        // The same plan again (a rerun): the journal knows it is done; nothing is sent.
-        let again = run(&mut world, &plan, &ghl, &app).await;
-        assert_eq!(again.already_done, 1);
+        // A rerun: nothing is unfinished, so recovery sends nothing.
+        let run_id =
+            bridge_store::table::sync_runs::start(world.store.conn(), "cli", false, clock().0)
+                .unwrap();
+        let targets = Targets {
+            ghl: &ghl,
+            ghl_connection_id: &world.ghl_connection,
+            app: &app,
+            app_connection_id: &world.app_connection,
+            app_system: System::Novi,
+        };
+        let again = recover(&mut world.store, &run_id, &targets, &clock())
+            .await
+            .unwrap();
+        assert_eq!(again, ApplyReport::default());
         assert_eq!(app.writes.load(Ordering::SeqCst), 1);
-        assert_eq!(app.records.lock().unwrap().len(), 1);
+        // The same create planned again (a stale plan) cannot re-point the link.
+        let err = apply(
+            &mut world.store,
+            &run_id,
+            &plan,
+            &targets,
+            &clock(),
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )
+        .await
+        .unwrap();
+        assert_eq!(err.dead, 1);
+        let letter = &operations::dead_letters(world.store.conn()).unwrap()[0];
+        let message = letter.last_error.clone().unwrap_or_default();
+        assert!(
+            message.contains("r1") && message.contains("r2"),
+            "{message}"
+        );
+        let link = links::find_remote(world.store.conn(), &world.app_connection, "contact", "r1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(link.contact_id, world.contact);
     }
 
     #[tokio::test]
@@ -536,20 +689,95 @@ mod tests {
             1,
             "the remote made it anyway"
         );
+        let failed = operations::unfinished(world.store.conn()).unwrap();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].state, "failed", "transient, not a dead letter");
 
-        let second = run(&mut world, &plan, &ghl, &app).await;
-        assert_eq!(second.done, 1);
+        // The source changed before the rerun: recovery resolves the create by id first.
+        let run_id =
+            bridge_store::table::sync_runs::start(world.store.conn(), "cli", false, clock().0)
+                .unwrap();
+        let targets = Targets {
+            ghl: &ghl,
+            ghl_connection_id: &world.ghl_connection,
+            app: &app,
+            app_connection_id: &world.app_connection,
+            app_system: System::Novi,
+        };
+        let recovered = recover(&mut world.store, &run_id, &targets, &clock())
+            .await
+            .unwrap();
+        assert_eq!(recovered.already_done, 1);
         assert_eq!(
-            app.writes.load(Ordering::SeqCst),
+            app.creates.load(Ordering::SeqCst),
             1,
             "found, not created twice"
         );
         assert_eq!(app.records.lock().unwrap().len(), 1);
-        assert!(
-            links::find_remote(world.store.conn(), &world.app_connection, "contact", "r1")
-                .unwrap()
-                .is_some()
-        );
+        let link = links::find_remote(world.store.conn(), &world.app_connection, "contact", "r1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(link.contact_id, world.contact);
+        let done = operations::for_run(world.store.conn(), &run_id).unwrap();
+        assert_eq!(done.len(), 1, "listed under the run that completed it");
+        assert_eq!(done[0].state, "done");
+        assert!(operations::unfinished(world.store.conn())
+            .unwrap()
+            .is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refused_authorization_stops_the_work_and_kills_nothing() {
+        let mut world = world();
+        struct Revoked;
+        impl RecordWriter for Revoked {
+            fn system(&self) -> &str {
+                "Novi AMS"
+            }
+            fn create<'a>(&'a self, _: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
+                Box::pin(async { Err(BridgeError::new(ErrorCode::Unauthorized, "401 revoked")) })
+            }
+            fn update<'a>(
+                &'a self,
+                _: &'a str,
+                _: &'a Values,
+            ) -> BoxFuture<'a, Result<(), BridgeError>> {
+                Box::pin(async { Err(BridgeError::new(ErrorCode::Unauthorized, "401 revoked")) })
+            }
+            fn find_created<'a>(
+                &'a self,
+                _: &'a Values,
+            ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
+                Box::pin(async { Ok(None) })
+            }
+        }
+        let ghl = Remote::default();
+        let run_id =
+            bridge_store::table::sync_runs::start(world.store.conn(), "cli", false, clock().0)
+                .unwrap();
+        let targets = Targets {
+            ghl: &ghl,
+            ghl_connection_id: &world.ghl_connection,
+            app: &Revoked,
+            app_connection_id: &world.app_connection,
+            app_system: System::Novi,
+        };
+        let err = apply(
+            &mut world.store,
+            &run_id,
+            &create_plan(&world.contact),
+            &targets,
+            &clock(),
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::ReconnectRequired);
+        assert!(operations::dead_letters(world.store.conn())
+            .unwrap()
+            .is_empty());
+        assert_eq!(operations::unfinished(world.store.conn()).unwrap().len(), 1);
     }
 
     #[tokio::test]

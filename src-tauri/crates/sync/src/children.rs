@@ -16,22 +16,22 @@ use bridge_core::hash::content_hash;
 use bridge_core::{BridgeError, Clock, ErrorCode};
 use bridge_store::table::activities::{self, Activity, Change};
 use bridge_store::table::connections::ConnectionRow;
-use bridge_store::table::operations::{self, NewOperation};
 use bridge_store::table::{contacts, cursors, links, timeline};
 use bridge_store::Store;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::TryStreamExt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::journal::{self, Entry, Failure, Intent, Journaled};
 use crate::plan::Side;
 use crate::timeline::{activity_event, ActivityChange};
 
 /// Where the last children plan stopped (the `activities.updated_at` it covered).
 const PLANNED_CURSOR: &str = "children.planned";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChildKind {
     Task,
@@ -60,7 +60,7 @@ impl ChildKind {
 }
 
 /// A task or note in neutral terms: what both sides compare and hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChildValues {
     pub title: String,
     pub body: String,
@@ -124,6 +124,9 @@ pub struct ChildRules {
     pub notes_to_app_once: bool,
     /// GHL's appointments go to the app (one way), as records of its own.
     pub appointments: bool,
+    /// A task is created open and completed by a request of its own (Nifty): a completed
+    /// task's create is two steps, the second an update of the journaled record.
+    pub completes_by_update: bool,
 }
 
 /// An app's tasks and notes (and, one way, appointments), for apps that hold them per contact.
@@ -271,7 +274,7 @@ pub(crate) fn store_app_child(
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChildAction {
     Create,
@@ -282,7 +285,7 @@ pub enum ChildAction {
 }
 
 /// One write of a task or note.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChildOperation {
     pub target: Side,
@@ -584,17 +587,56 @@ impl ChildTargets<'_> {
     }
 }
 
-/// Same write, same key: a rerun after a crash finds its journal row.
-fn op_key(targets: &ChildTargets<'_>, op: &ChildOperation) -> String {
-    content_hash(&(
-        targets.connection_id(op.target),
-        op.kind,
-        op.action,
-        &op.source_id,
-        &op.remote_id,
-        &op.values,
-        &op.base,
-    ))
+/// The intent of a child write: the source record, the target and the action.
+fn intent<'a>(targets: &'a ChildTargets<'_>, op: &'a ChildOperation) -> Intent<'a> {
+    Intent {
+        pair: &targets.app_connection.id,
+        target: targets.connection_id(op.target),
+        kind: op.kind.as_str(),
+        local: &op.source_id,
+        action: action_name(op.action),
+    }
+}
+
+fn action_name(action: ChildAction) -> &'static str {
+    match action {
+        ChildAction::Create => "create",
+        // Links are recorded without the journal: nothing is sent.
+        ChildAction::Update | ChildAction::Link => "update",
+    }
+}
+
+/// Resolves the pair's unfinished task, note and appointment writes by id, before the
+/// children are planned: a create that may have happened is finished on the record it made
+/// (its id stored, or looked up), so the planner never sees that record as new.
+pub async fn recover(
+    store: &mut Store,
+    run_id: &str,
+    targets: &ChildTargets<'_>,
+    clock: &dyn Clock,
+) -> Result<ChildReport, BridgeError> {
+    let mut report = ChildReport::default();
+    let open = journal::open_for_pair(
+        store.conn(),
+        &targets.app_connection.id,
+        &["task", "note", "appointment"],
+        clock.now(),
+    )?;
+    for row in open {
+        let mut journaled = Journaled::from(&row);
+        if journaled.state == "pending" {
+            // Never sent: the plan journals it again if it is still needed.
+            journal::release(store.conn(), &journaled)?;
+            continue;
+        }
+        let op: ChildOperation = journal::payload(&row)?;
+        let mut one = ChildReport::default();
+        send_one(store, run_id, &op, &mut journaled, targets, clock, &mut one).await?;
+        report.already_done += one.done;
+        report.unconfirmed += one.unconfirmed;
+        report.dead += one.dead;
+    }
+    Ok(report)
 }
 
 /// Journals every operation, then sends them one by one; each answer is stored with its link,
@@ -612,40 +654,30 @@ pub async fn apply_children(
         .iter()
         .partition(|op| op.action == ChildAction::Link);
     record_agreed(store, &agreed, targets, clock)?;
-    let keys: Vec<String> = operations.iter().map(|op| op_key(targets, op)).collect();
-    store.with_tx(|tx| {
-        for (op, key) in operations.iter().zip(&keys) {
-            operations::enqueue(
-                tx,
-                &NewOperation {
-                    run_id: run_id.to_string(),
-                    op_key: key.clone(),
-                    connection_id: targets.connection_id(op.target).to_string(),
+    let now = clock.now();
+    let mut journaled = store.with_tx(|tx| {
+        operations
+            .iter()
+            .map(|op| {
+                let entry = Entry {
                     contact_id: Some(op.contact_id.clone()),
-                    object_kind: op.kind.as_str().into(),
-                    action: match op.action {
-                        ChildAction::Create => "create",
-                        // Links were recorded above; they never reach the journal.
-                        ChildAction::Update | ChildAction::Link => "update",
-                    }
-                    .into(),
                     remote_id: op.remote_id.clone(),
-                    before_value: op.before.as_ref().map(json),
-                    after_value: Some(json(&op.values)),
+                    before: op.before.as_ref().map(journal::json).transpose()?,
+                    after: Some(journal::json(&op.values)?),
                     reason: op.reason.clone(),
-                },
-                clock.now(),
-            )?;
-        }
-        Ok(())
+                    payload: journal::json(op)?,
+                };
+                journal::record(tx, run_id, &intent(targets, op), entry, now)
+            })
+            .collect::<Result<Vec<_>, _>>()
     })?;
     let mut report = ChildReport::default();
-    for (finished, (op, key)) in operations.iter().zip(&keys).enumerate() {
+    for (finished, (op, journaled)) in operations.iter().zip(&mut journaled).enumerate() {
         if cancel.load(Ordering::Relaxed) {
             report.cancelled = true;
             break;
         }
-        apply_one(store, op, key, targets, clock, &mut report).await?;
+        send_one(store, run_id, op, journaled, targets, clock, &mut report).await?;
         progress(agreed.len() as u64 + finished as u64 + 1);
     }
     // While anything is unfinished the cursor stays, so the next sync plans those contacts
@@ -677,7 +709,7 @@ fn record_agreed(
                 continue;
             };
             let hash = op.values.hash(op.kind);
-            links::upsert(
+            links::insert_or_verify(
                 tx,
                 &links::LinkRow {
                     contact_id: op.contact_id.clone(),
@@ -695,139 +727,227 @@ fn record_agreed(
     })
 }
 
-fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
-/// The record a write left on the target side, as its mirror stores it.
-async fn send(
+/// The target's records of this contact and kind already linked: a lookup skips them.
+fn linked_records(
+    store: &Store,
     op: &ChildOperation,
     targets: &ChildTargets<'_>,
-    looked_up_first: bool,
-    linked: &[String],
-) -> Result<Option<Activity>, BridgeError> {
-    let app_id = &targets.app_connection.id;
-    let mirror =
-        |remote_id: &str| app_activity(app_id, &op.contact_id, op.kind, remote_id, &op.values);
-    match (op.target, op.action, &op.remote_id) {
-        (Side::Ghl, ChildAction::Create, _) => {
-            if looked_up_first {
-                if let Some(found) = targets
-                    .ghl
-                    .find(op.kind, &op.parent, &op.values, linked)
-                    .await?
-                {
-                    return Ok(Some(found));
-                }
-            }
-            Ok(Some(
-                targets.ghl.create(op.kind, &op.parent, &op.values).await?,
-            ))
-        }
-        (Side::Ghl, ChildAction::Update, Some(id)) => Ok(Some(
-            targets
-                .ghl
-                .update(op.kind, &op.parent, id, &op.values)
-                .await?,
-        )),
-        (Side::App, ChildAction::Create, _) => {
-            if looked_up_first {
-                if let Some(found) = targets
-                    .app
-                    .find(op.kind, &op.parent, &op.values, linked)
-                    .await?
-                {
-                    return Ok(Some(mirror(&found)));
-                }
-            }
-            let id = targets.app.create(op.kind, &op.parent, &op.values).await?;
-            Ok(Some(mirror(&id)))
-        }
-        (Side::App, ChildAction::Update, Some(id)) => {
-            targets.app.update(op.kind, id, &op.values).await?;
-            Ok(Some(mirror(id)))
-        }
-        (_, ChildAction::Update, None) => Err(BridgeError::internal(
-            "a task or note update without a remote id",
-        )),
-        (_, ChildAction::Link, _) => Ok(None),
-    }
+) -> Result<Vec<String>, BridgeError> {
+    Ok(links::for_contact(store.conn(), &op.contact_id)?
+        .into_iter()
+        .filter(|l| {
+            l.connection_id == targets.app_connection.id && l.object_kind == op.kind.as_str()
+        })
+        .filter_map(|l| match op.target {
+            Side::App => Some(l.remote_id),
+            Side::Ghl => l.local_object_id,
+        })
+        .collect())
 }
 
-async fn apply_one(
+/// Sends one write and records how it ended; an error only when the target's connection must
+/// be authorized again (its work stops) or the store fails.
+async fn send_one(
     store: &mut Store,
+    run_id: &str,
     op: &ChildOperation,
-    key: &str,
+    journaled: &mut Journaled,
     targets: &ChildTargets<'_>,
     clock: &dyn Clock,
     report: &mut ChildReport,
 ) -> Result<(), BridgeError> {
-    let state = operations::get(store.conn(), key)?
-        .map(|row| row.state)
-        .unwrap_or_else(|| "pending".into());
-    match state.as_str() {
-        "done" => {
-            report.already_done += 1;
-            return Ok(());
-        }
-        "dead" => {
-            report.dead += 1;
-            return Ok(());
-        }
-        _ => {}
-    }
-    // A create sent before without an answer may have happened: look before sending again.
-    let look_first = op.action == ChildAction::Create && state == "sent";
-    // The target's records of this contact and kind already linked: a lookup skips them.
-    let linked: Vec<String> = if look_first {
-        links::for_contact(store.conn(), &op.contact_id)?
-            .into_iter()
-            .filter(|l| {
-                l.connection_id == targets.app_connection.id && l.object_kind == op.kind.as_str()
-            })
-            .filter_map(|l| match op.target {
-                Side::App => Some(l.remote_id),
-                Side::Ghl => l.local_object_id,
-            })
-            .collect()
+    let may_exist = journaled.may_exist();
+    let linked = if op.action == ChildAction::Create && may_exist {
+        linked_records(store, op, targets)?
     } else {
         Vec::new()
     };
-    operations::mark(store.conn(), key, "sent", None, clock.now())?;
-    match send(op, targets, look_first, &linked).await {
-        Ok(Some(written)) => {
-            finish(store, op, key, &written, targets, clock)?;
+    journal::begin(store.conn(), journaled, run_id, clock.now())?;
+    let written = Writing {
+        op,
+        targets,
+        may_exist,
+        linked: &linked,
+        clock,
+    }
+    .send(store, journaled)
+    .await;
+    // A link that would re-point another record's is refused by the store: the operation
+    // becomes a dead letter naming both records, and the run goes on.
+    let written = match written {
+        Ok(written) => match finish(store, run_id, op, journaled, &written, targets, clock) {
+            Ok(()) => Ok(()),
+            Err(e) if e.code == ErrorCode::Conflict => Err(e),
+            Err(e) => return Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    match written {
+        Ok(()) => {
             report.done += 1;
-        }
-        Ok(None) => {}
-        Err(e) if e.code == ErrorCode::Network => {
-            operations::mark(store.conn(), key, "sent", Some(&e.message), clock.now())?;
-            report.unconfirmed += 1;
         }
         Err(e) => {
             let message = format!(
                 "{} {} of {} {} of contact {}: {}",
                 targets.system(op.target),
-                match op.action {
-                    ChildAction::Create => "create",
-                    ChildAction::Update | ChildAction::Link => "update",
-                },
+                action_name(op.action),
                 op.kind.as_str(),
                 op.remote_id.as_deref().unwrap_or(&op.source_id),
                 op.contact_id,
                 e.message
             );
-            operations::mark(store.conn(), key, "dead", Some(&message), clock.now())?;
-            report.dead += 1;
+            match journal::fail(store.conn(), journaled, run_id, &e, &message, clock.now())? {
+                Failure::Retry => report.unconfirmed += 1,
+                Failure::Refused => report.dead += 1,
+                Failure::Reconnect => {
+                    return Err(crate::apply::reconnect(targets.system(op.target), &e))
+                }
+            }
         }
     }
     Ok(())
 }
 
+/// One child write on its way out.
+struct Writing<'w> {
+    op: &'w ChildOperation,
+    targets: &'w ChildTargets<'w>,
+    /// Sent before without an answer: the record may exist.
+    may_exist: bool,
+    linked: &'w [String],
+    clock: &'w dyn Clock,
+}
+
+impl Writing<'_> {
+    /// The record the write left on the target side, as its mirror stores it.
+    async fn send(
+        &self,
+        store: &Store,
+        journaled: &mut Journaled,
+    ) -> Result<Activity, BridgeError> {
+        let op = self.op;
+        match (op.action, &op.remote_id) {
+            (ChildAction::Create, _) => match self.made_before(journaled).await? {
+                Some(id) => self.resume(&id).await,
+                None => self.create(store, journaled).await,
+            },
+            (ChildAction::Update | ChildAction::Link, Some(id)) => self.update(id).await,
+            (_, None) => Err(BridgeError::internal(
+                "a task or note update without a remote id",
+            )),
+        }
+    }
+
+    /// The record an earlier attempt of this create made: its id as the journal stored it,
+    /// else looked up (reads only).
+    async fn made_before(&self, journaled: &Journaled) -> Result<Option<String>, BridgeError> {
+        if let Some(id) = &journaled.remote_id {
+            return Ok(Some(id.clone()));
+        }
+        if !self.may_exist {
+            return Ok(None);
+        }
+        let op = self.op;
+        Ok(match op.target {
+            Side::Ghl => self
+                .targets
+                .ghl
+                .find(op.kind, &op.parent, &op.values, self.linked)
+                .await?
+                .map(|found| found.remote_id),
+            Side::App => {
+                self.targets
+                    .app
+                    .find(op.kind, &op.parent, &op.values, self.linked)
+                    .await?
+            }
+        })
+    }
+
+    /// Finishes a create on the record it made. A task may have stopped halfway (created,
+    /// not yet completed) and is updated to the values; notes and appointments are made in
+    /// one request and found by their content, so they are kept as they are.
+    async fn resume(&self, id: &str) -> Result<Activity, BridgeError> {
+        if self.op.kind == ChildKind::Task {
+            return self.update(id).await;
+        }
+        Ok(self.mirror(id))
+    }
+
+    async fn create(
+        &self,
+        store: &Store,
+        journaled: &mut Journaled,
+    ) -> Result<Activity, BridgeError> {
+        let op = self.op;
+        match op.target {
+            Side::Ghl => {
+                let written = self
+                    .targets
+                    .ghl
+                    .create(op.kind, &op.parent, &op.values)
+                    .await?;
+                journal::created(
+                    store.conn(),
+                    journaled,
+                    &written.remote_id,
+                    self.clock.now(),
+                )?;
+                Ok(written)
+            }
+            Side::App => {
+                // An app that completes a task by a request of its own: created open, its id
+                // journaled, then completed as an update of that record.
+                let two_steps = op.kind == ChildKind::Task
+                    && op.values.completed
+                    && self.targets.app.rules().completes_by_update;
+                let first = ChildValues {
+                    completed: op.values.completed && !two_steps,
+                    ..op.values.clone()
+                };
+                let id = self.targets.app.create(op.kind, &op.parent, &first).await?;
+                journal::created(store.conn(), journaled, &id, self.clock.now())?;
+                if two_steps {
+                    return self.update(&id).await;
+                }
+                Ok(self.mirror(&id))
+            }
+        }
+    }
+
+    async fn update(&self, id: &str) -> Result<Activity, BridgeError> {
+        let op = self.op;
+        match op.target {
+            Side::Ghl => {
+                self.targets
+                    .ghl
+                    .update(op.kind, &op.parent, id, &op.values)
+                    .await
+            }
+            Side::App => {
+                self.targets.app.update(op.kind, id, &op.values).await?;
+                Ok(self.mirror(id))
+            }
+        }
+    }
+
+    fn mirror(&self, remote_id: &str) -> Activity {
+        let op = self.op;
+        app_activity(
+            &self.targets.app_connection.id,
+            &op.contact_id,
+            op.kind,
+            remote_id,
+            &op.values,
+        )
+    }
+}
+
 fn finish(
     store: &mut Store,
+    run_id: &str,
     op: &ChildOperation,
-    key: &str,
+    journaled: &Journaled,
     written: &Activity,
     targets: &ChildTargets<'_>,
     clock: &dyn Clock,
@@ -842,7 +962,7 @@ fn finish(
     mirror.contact_id = op.contact_id.clone();
     mirror.connection_id = targets.connection_id(op.target).to_string();
     store.with_tx(|tx| {
-        links::upsert(
+        links::insert_or_verify(
             tx,
             &links::LinkRow {
                 contact_id: op.contact_id.clone(),
@@ -857,23 +977,22 @@ fn finish(
         )?;
         let before = activities::get(tx, &mirror.connection_id, &mirror.kind, &mirror.remote_id)?;
         activities::upsert(tx, &mirror, now)?;
-        timeline::append(
-            tx,
-            &activity_event(
-                match op.target {
-                    Side::Ghl => "ghl",
-                    Side::App => targets.app_connection.system.as_str(),
-                },
-                &bridge_store::timestamp(now),
-                match op.action {
-                    ChildAction::Create => ActivityChange::Created,
-                    ChildAction::Update | ChildAction::Link => ActivityChange::Updated,
-                },
-                before.as_ref(),
-                &mirror,
-            ),
-        )?;
-        operations::mark(tx, key, "done", None, now)
+        let mut event = activity_event(
+            match op.target {
+                Side::Ghl => "ghl",
+                Side::App => targets.app_connection.system.as_str(),
+            },
+            &bridge_store::timestamp(now),
+            match op.action {
+                ChildAction::Create => ActivityChange::Created,
+                ChildAction::Update | ChildAction::Link => ActivityChange::Updated,
+            },
+            before.as_ref(),
+            &mirror,
+        );
+        event.run_id = Some(run_id.to_string());
+        timeline::append(tx, &event)?;
+        journal::done(tx, journaled, run_id, now)
     })
 }
 

@@ -8,15 +8,15 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use bridge_core::hash::content_hash;
-use bridge_core::{BridgeError, Clock, ErrorCode};
+use bridge_core::{BridgeError, Clock};
 use bridge_store::table::activities::{self, Activity};
 use bridge_store::table::connections::ConnectionRow;
-use bridge_store::table::operations::{self, NewOperation};
 use bridge_store::table::{cursors, links, timeline};
 use bridge_store::Store;
 use futures::future::BoxFuture;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::journal::{self, Entry, Failure, Intent, Journaled};
 
 const PUSHED_CURSOR: &str = "events.pushed";
 
@@ -55,14 +55,40 @@ pub struct PushReport {
     pub cancelled: bool,
 }
 
-fn op_key(app: &ConnectionRow, activity: &Activity) -> String {
-    content_hash(&(
-        &app.id,
-        "push",
-        &activity.kind,
-        &activity.remote_id,
-        &activity.content_hash,
-    ))
+/// What the journal keeps of a push, to send it again.
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    contact_id: String,
+    parent: String,
+    activity: Activity,
+}
+
+impl Payload {
+    fn into_push(self) -> PushOperation {
+        PushOperation {
+            contact_id: self.contact_id,
+            parent: self.parent,
+            kind: self.activity.kind.clone(),
+            ghl_id: self.activity.remote_id.clone(),
+            title: self.activity.title.clone(),
+            activity: self.activity,
+        }
+    }
+}
+
+/// Each version of a GHL record is its own push: its content hash is part of the record.
+fn pushed_version(activity: &Activity) -> String {
+    format!("{}@{}", activity.remote_id, activity.content_hash)
+}
+
+fn intent<'a>(app: &'a ConnectionRow, kind: &'a str, version: &'a str) -> Intent<'a> {
+    Intent {
+        pair: &app.id,
+        target: &app.id,
+        kind,
+        local: version,
+        action: "create",
+    }
 }
 
 /// GHL's activities stored or changed since the last push, of contacts linked to the app.
@@ -97,8 +123,9 @@ pub fn plan_pushes(
             if activity.connection_id != ghl_connection_id {
                 continue;
             }
-            let done = operations::get(store.conn(), &op_key(app, &activity))?
-                .is_some_and(|row| row.state == "done");
+            let version = pushed_version(&activity);
+            let done = journal::state_of(store.conn(), &intent(app, &activity.kind, &version))?
+                .is_some_and(|state| state == "done");
             if done {
                 continue;
             }
@@ -113,6 +140,48 @@ pub fn plan_pushes(
         }
     }
     Ok(pushes)
+}
+
+/// Sends again the pushes an earlier run left unfinished (an app without read-back cannot be
+/// asked whether one arrived: a repeated event beats a lost one).
+pub async fn recover(
+    store: &mut Store,
+    run_id: &str,
+    app: &ConnectionRow,
+    target: &dyn ActivityPush,
+    clock: &dyn Clock,
+) -> Result<PushReport, BridgeError> {
+    let open = journal::open_for_pair(
+        store.conn(),
+        &app.id,
+        &["task", "note", "appointment"],
+        clock.now(),
+    )?;
+    let mut report = PushReport::default();
+    for row in open {
+        let mut journaled = Journaled::from(&row);
+        if journaled.state == "pending" {
+            journal::release(store.conn(), &journaled)?;
+            continue;
+        }
+        let push = journal::payload::<Payload>(&row)?.into_push();
+        let mut one = PushReport::default();
+        send(
+            store,
+            run_id,
+            app,
+            &push,
+            &mut journaled,
+            target,
+            clock,
+            &mut one,
+        )
+        .await?;
+        report.already_done += one.done;
+        report.unconfirmed += one.unconfirmed;
+        report.dead += one.dead;
+    }
+    Ok(report)
 }
 
 /// Journals and sends the pushes; each done mark is stored with its timeline event.
@@ -131,75 +200,36 @@ pub async fn apply_pushes(
             report.cancelled = true;
             break;
         }
-        let key = op_key(app, &push.activity);
-        operations::enqueue(
+        let version = pushed_version(&push.activity);
+        let mut journaled = journal::record(
             store.conn(),
-            &NewOperation {
-                run_id: run_id.to_string(),
-                op_key: key.clone(),
-                connection_id: app.id.clone(),
+            run_id,
+            &intent(app, &push.kind, &version),
+            Entry {
                 contact_id: Some(push.contact_id.clone()),
-                object_kind: push.kind.clone(),
-                action: "create".into(),
                 remote_id: None,
-                before_value: None,
-                after_value: Some(push.title.clone()),
+                before: None,
+                after: Some(push.title.clone()),
                 reason: format!("GHL {} sent as an event", push.kind),
+                payload: journal::json(&Payload {
+                    contact_id: push.contact_id.clone(),
+                    parent: push.parent.clone(),
+                    activity: push.activity.clone(),
+                })?,
             },
             clock.now(),
         )?;
-        match operations::get(store.conn(), &key)?.map(|row| row.state) {
-            Some(state) if state == "done" => {
-                report.already_done += 1;
-                continue;
-            }
-            Some(state) if state == "dead" => {
-                report.dead += 1;
-                continue;
-            }
-            _ => {}
-        }
-        operations::mark(store.conn(), &key, "sent", None, clock.now())?;
-        match target.push(&push.parent, &push.activity).await {
-            Ok(()) => {
-                let now = clock.now();
-                store.with_tx(|tx| {
-                    timeline::append(
-                        tx,
-                        &timeline::TimelineEvent {
-                            contact_id: push.contact_id.clone(),
-                            system: app.system.as_str().into(),
-                            kind: push.kind.clone(),
-                            occurred_at: bridge_store::timestamp(now),
-                            title: format!("GHL {} sent as an event: {}", push.kind, push.title),
-                            body: push.activity.body.clone(),
-                            before_value: None,
-                            after_value: None,
-                            subject_ref: Some(push.ghl_id.clone()),
-                            run_id: None,
-                        },
-                    )?;
-                    operations::mark(tx, &key, "done", None, now)
-                })?;
-                report.done += 1;
-            }
-            Err(e) if e.code == ErrorCode::Network => {
-                operations::mark(store.conn(), &key, "sent", Some(&e.message), clock.now())?;
-                report.unconfirmed += 1;
-            }
-            Err(e) => {
-                let message = format!(
-                    "{} event of GHL {} {} of contact {}: {}",
-                    target.system(),
-                    push.kind,
-                    push.ghl_id,
-                    push.contact_id,
-                    e.message
-                );
-                operations::mark(store.conn(), &key, "dead", Some(&message), clock.now())?;
-                report.dead += 1;
-            }
-        }
+        send(
+            store,
+            run_id,
+            app,
+            push,
+            &mut journaled,
+            target,
+            clock,
+            &mut report,
+        )
+        .await?;
     }
     if !report.cancelled && report.dead == 0 && report.unconfirmed == 0 {
         cursors::set(
@@ -211,4 +241,58 @@ pub async fn apply_pushes(
         )?;
     }
     Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send(
+    store: &mut Store,
+    run_id: &str,
+    app: &ConnectionRow,
+    push: &PushOperation,
+    journaled: &mut Journaled,
+    target: &dyn ActivityPush,
+    clock: &dyn Clock,
+    report: &mut PushReport,
+) -> Result<(), BridgeError> {
+    journal::begin(store.conn(), journaled, run_id, clock.now())?;
+    match target.push(&push.parent, &push.activity).await {
+        Ok(()) => {
+            let now = clock.now();
+            store.with_tx(|tx| {
+                timeline::append(
+                    tx,
+                    &timeline::TimelineEvent {
+                        contact_id: push.contact_id.clone(),
+                        system: app.system.as_str().into(),
+                        kind: push.kind.clone(),
+                        occurred_at: bridge_store::timestamp(now),
+                        title: format!("GHL {} sent as an event: {}", push.kind, push.title),
+                        body: push.activity.body.clone(),
+                        before_value: None,
+                        after_value: None,
+                        subject_ref: Some(push.ghl_id.clone()),
+                        run_id: Some(run_id.to_string()),
+                    },
+                )?;
+                journal::done(tx, journaled, run_id, now)
+            })?;
+            report.done += 1;
+        }
+        Err(e) => {
+            let message = format!(
+                "{} event of GHL {} {} of contact {}: {}",
+                target.system(),
+                push.kind,
+                push.ghl_id,
+                push.contact_id,
+                e.message
+            );
+            match journal::fail(store.conn(), journaled, run_id, &e, &message, clock.now())? {
+                Failure::Retry => report.unconfirmed += 1,
+                Failure::Refused => report.dead += 1,
+                Failure::Reconnect => return Err(crate::apply::reconnect(target.system(), &e)),
+            }
+        }
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ pub mod children;
 pub mod connections;
 pub mod doctor;
 pub mod events;
+pub mod journal;
 pub mod lease;
 pub mod matching;
 pub mod nifty;

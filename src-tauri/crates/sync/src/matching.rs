@@ -210,7 +210,7 @@ mod tests {
             MatchOutcome::NotFound
         );
 
-        links::upsert(
+        links::insert_or_verify(
             store.conn(),
             &links::LinkRow {
                 contact_id: bob.clone(),
@@ -278,7 +278,7 @@ mod tests {
         let ghl = connection(&store, System::Ghl, "ghl");
         let novi = connection(&store, System::Novi, "novi");
         let ada = contact(&store, &ghl, "g1", "ada@example.com", None);
-        links::upsert(
+        links::insert_or_verify(
             store.conn(),
             &links::LinkRow {
                 contact_id: ada,

@@ -306,6 +306,15 @@ impl Pair<'_> {
         progress: apply::Progress<'_>,
         run_id: &str,
     ) -> Result<Run, BridgeError> {
+        let ghl_writer = GhlWriter { client: self.ghl };
+        let targets = self.targets(&ghl_writer);
+        // Recover before anything is read or planned: a contact create whose answer was lost
+        // is finished on the record it made, which the pull then reads as linked.
+        let recovered = if dry_run {
+            ApplyReport::default()
+        } else {
+            apply::recover(store, run_id, &targets, clock).await?
+        };
         let ghl_pull = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
         let app_records_pulled = self.pull_app(store, clock).await?;
         if self
@@ -334,12 +343,10 @@ impl Pair<'_> {
             pushes_applied: None,
         };
         if dry_run {
-            run.children = self.plan_children(store, clock).await?;
-            run.pushes = self.plan_pushes(store, clock).await?;
+            (run.children, _) = self.plan_children(store, clock, None).await?;
+            run.pushes = self.plan_pushes(store, clock, None).await?.0;
             return Ok(run);
         }
-        let ghl_writer = GhlWriter { client: self.ghl };
-        let targets = self.targets(&ghl_writer);
         record_conflicts(store, &self.app_connection().id, &run.plan, clock)?;
         let contacts_total = run.plan.operations.len() as u64;
         let report = apply::apply(
@@ -352,7 +359,12 @@ impl Pair<'_> {
             cancel,
         )
         .await?;
-        run.applied = Some(report);
+        run.applied = Some(ApplyReport {
+            already_done: report.already_done + recovered.already_done,
+            unconfirmed: report.unconfirmed + recovered.unconfirmed,
+            dead: report.dead + recovered.dead,
+            ..report
+        });
         if report.cancelled {
             return Ok(run);
         }
@@ -361,7 +373,8 @@ impl Pair<'_> {
             crate::app::keep_rows_alive(store, self.app_connection(), rows, clock).await?;
         }
         // Children after contacts: a member created just now takes its tasks and notes along.
-        run.children = self.plan_children(store, clock).await?;
+        let children_recovered;
+        (run.children, children_recovered) = self.plan_children(store, clock, Some(run_id)).await?;
         if let Some(app_children) = self.app.children() {
             let ghl_children = crate::children::GhlChildWriter {
                 client: self.ghl,
@@ -374,36 +387,45 @@ impl Pair<'_> {
                 app_connection: self.app_connection(),
             };
             let total = contacts_total + run.children.len() as u64;
-            run.children_applied = Some(
-                crate::children::apply_children(
-                    store,
-                    run_id,
-                    &run.children,
-                    &child_targets,
-                    clock,
-                    cancel,
-                    &mut |done| progress(contacts_total + done, total),
-                )
-                .await?,
-            );
+            let applied = crate::children::apply_children(
+                store,
+                run_id,
+                &run.children,
+                &child_targets,
+                clock,
+                cancel,
+                &mut |done| progress(contacts_total + done, total),
+            )
+            .await?;
+            run.children_applied = Some(crate::children::ChildReport {
+                already_done: applied.already_done + children_recovered.already_done,
+                unconfirmed: applied.unconfirmed + children_recovered.unconfirmed,
+                dead: applied.dead + children_recovered.dead,
+                ..applied
+            });
         }
         if run.children_applied.is_some_and(|r| r.cancelled) {
             return Ok(run);
         }
-        run.pushes = self.plan_pushes(store, clock).await?;
+        let pushes_recovered;
+        (run.pushes, pushes_recovered) = self.plan_pushes(store, clock, Some(run_id)).await?;
         if let Some(target) = self.app.activity_push() {
-            run.pushes_applied = Some(
-                crate::events::apply_pushes(
-                    store,
-                    run_id,
-                    self.app_connection(),
-                    &run.pushes,
-                    target,
-                    clock,
-                    cancel,
-                )
-                .await?,
-            );
+            let applied = crate::events::apply_pushes(
+                store,
+                run_id,
+                self.app_connection(),
+                &run.pushes,
+                target,
+                clock,
+                cancel,
+            )
+            .await?;
+            run.pushes_applied = Some(crate::events::PushReport {
+                already_done: applied.already_done + pushes_recovered.already_done,
+                unconfirmed: applied.unconfirmed + pushes_recovered.unconfirmed,
+                dead: applied.dead + pushes_recovered.dead,
+                ..applied
+            });
         }
         Ok(run)
     }
@@ -427,37 +449,73 @@ impl Pair<'_> {
         Ok(())
     }
 
-    /// GHL's activities to send as events (none for apps that take no events).
+    /// GHL's activities to send as events (none for apps that take no events), after the
+    /// pushes an earlier run left unfinished are sent (when `recover_in` names this run).
     async fn plan_pushes(
         &self,
         store: &mut Store,
         clock: &dyn Clock,
-    ) -> Result<Vec<crate::events::PushOperation>, BridgeError> {
-        if self.app.activity_push().is_none() {
-            return Ok(Vec::new());
-        }
+        recover_in: Option<&str>,
+    ) -> Result<(Vec<crate::events::PushOperation>, crate::events::PushReport), BridgeError> {
+        let Some(target) = self.app.activity_push() else {
+            return Ok(Default::default());
+        };
+        let recovered = match recover_in {
+            Some(run_id) => {
+                crate::events::recover(store, run_id, self.app_connection(), target, clock).await?
+            }
+            None => Default::default(),
+        };
         self.read_ghl_activities(store, clock).await?;
-        crate::events::plan_pushes(store, &self.ghl_connection.id, self.app_connection())
+        let pushes =
+            crate::events::plan_pushes(store, &self.ghl_connection.id, self.app_connection())?;
+        Ok((pushes, recovered))
     }
 
     /// Reads the app's tasks and notes and plans both sides' (none for apps without them).
+    /// When `recover_in` names this run, the unfinished child writes of earlier runs are
+    /// resolved first, after the reads (a lookup sees what the app holds) and before the plan.
     async fn plan_children(
         &self,
         store: &mut Store,
         clock: &dyn Clock,
-    ) -> Result<Vec<crate::children::ChildOperation>, BridgeError> {
+        recover_in: Option<&str>,
+    ) -> Result<
+        (
+            Vec<crate::children::ChildOperation>,
+            crate::children::ChildReport,
+        ),
+        BridgeError,
+    > {
         let Some(app_children) = self.app.children() else {
-            return Ok(Vec::new());
+            return Ok(Default::default());
         };
         self.read_ghl_activities(store, clock).await?;
         crate::children::pull_app_children(store, self.app_connection(), app_children, clock)
             .await?;
-        crate::children::plan_children(
+        let recovered = match recover_in {
+            Some(run_id) => {
+                let ghl_children = crate::children::GhlChildWriter {
+                    client: self.ghl,
+                    clock,
+                };
+                let targets = crate::children::ChildTargets {
+                    ghl: &ghl_children,
+                    ghl_connection_id: &self.ghl_connection.id,
+                    app: app_children,
+                    app_connection: self.app_connection(),
+                };
+                crate::children::recover(store, run_id, &targets, clock).await?
+            }
+            None => Default::default(),
+        };
+        let planned = crate::children::plan_children(
             store,
             &self.ghl_connection.id,
             self.app_connection(),
             app_children.rules(),
-        )
+        )?;
+        Ok((planned, recovered))
     }
 
     fn targets<'w>(&'w self, ghl_writer: &'w GhlWriter<'w>) -> Targets<'w> {
@@ -556,7 +614,7 @@ impl Pair<'_> {
             }
         };
         if links::find_remote(tx, app_id, "contact", &remote_id)?.is_none() {
-            links::upsert(
+            links::insert_or_verify(
                 tx,
                 &links::LinkRow {
                     contact_id: contact_id.clone(),
@@ -724,9 +782,7 @@ impl Pair<'_> {
         store.with_tx(|tx| {
             let mut unfinished: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
             for op in &plan.operations {
-                let state = bridge_store::table::operations::get(tx, &apply::op_key(targets, op))?
-                    .map(|row| row.state)
-                    .unwrap_or_default();
+                let state = apply::state_of(tx, targets, op)?.unwrap_or_default();
                 if state != "done" {
                     let fields = unfinished.entry(op.local_id.as_str()).or_default();
                     fields.extend(op.settles.keys().cloned());
@@ -823,10 +879,7 @@ impl Pair<'_> {
             };
             let pairs = |text: &Option<String>| -> Result<Vec<(String, Value)>, BridgeError> {
                 serde_json::from_str(text.as_deref().unwrap_or("[]")).map_err(|e| {
-                    BridgeError::storage(format!(
-                        "operation {}: unreadable values: {e}",
-                        op.op.op_key
-                    ))
+                    BridgeError::storage(format!("operation {}: unreadable values: {e}", op.id))
                 })
             };
             let before: Values = pairs(&op.op.before_value)?.into_iter().collect();

@@ -9,7 +9,7 @@ use bridge_auth::TokenStore;
 use bridge_core::mapping::Mapping;
 use bridge_core::{BridgeError, Clock, ErrorCode, System};
 use bridge_store::table::connections::{self, ConnectionRow};
-use bridge_store::table::{cursors, mappings, operations, sync_runs};
+use bridge_store::table::{cursors, mappings, sync_runs};
 use bridge_store::Store;
 
 use crate::app::{app_side, syncs_contacts};
@@ -336,7 +336,7 @@ pub async fn retry_dead_letters(
 ) -> Result<Vec<SyncOutcome>, BridgeError> {
     let request = SyncRequest::default();
     let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
-    let outcomes = match operations::retry_dead(store.conn(), clock.now()) {
+    let outcomes = match crate::journal::retry_dead(store.conn(), clock.now()) {
         Ok(_) => sync_pairs(store, tokens, clock, &request, cancel, progress, &lease).await,
         Err(e) => Err(e),
     };

@@ -12,13 +12,16 @@ use serde_json::Value;
 /// Longest excerpt of a body that is not JSON (an HTML page from a proxy) kept in a message.
 const EXCERPT_CHARS: usize = 300;
 
-/// The code an HTTP status maps to.
+/// The code an HTTP status maps to. A server error (5xx) that outlasted the client's retries
+/// is `Network`: as with no answer at all, the request may or may not have been carried out,
+/// and it is worth sending again later (the journal keeps it `failed`, not dead).
 pub fn code_for_status(status: StatusCode) -> ErrorCode {
     match status.as_u16() {
         401 | 403 => ErrorCode::Unauthorized,
         404 => ErrorCode::NotFound,
         409 => ErrorCode::Conflict,
         429 => ErrorCode::RateLimited,
+        500..=599 => ErrorCode::Network,
         _ => ErrorCode::Remote,
     }
 }
@@ -162,7 +165,7 @@ mod tests {
             (StatusCode::CONFLICT, ErrorCode::Conflict),
             (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             (StatusCode::BAD_REQUEST, ErrorCode::Remote),
-            (StatusCode::BAD_GATEWAY, ErrorCode::Remote),
+            (StatusCode::BAD_GATEWAY, ErrorCode::Network),
         ];
         for (status, code) in cases {
             assert_eq!(code_for_status(status), code, "{status}");

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::{storage_error, timestamp};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Activity {
     pub contact_id: String,

@@ -1,7 +1,7 @@
 //! `links`: which remote record (per connection and kind) belongs to which local contact,
 //! and the hash of what we last wrote there (echo suppression).
 
-use bridge_core::BridgeError;
+use bridge_core::{BridgeError, ErrorCode};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
@@ -33,15 +33,60 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<LinkRow> {
     })
 }
 
-/// Records (or re-points) the link of one remote record.
-pub fn upsert(conn: &Connection, link: &LinkRow, now: DateTime<Utc>) -> Result<(), BridgeError> {
+/// Records the link of one remote record, or verifies the one already there: one live link
+/// per (connection, kind, local record) and per remote record. A link that would re-point
+/// either is refused with both ids (never overwritten); the same link again refreshes its
+/// hashes (a hash left `None` keeps the stored one).
+pub fn insert_or_verify(
+    conn: &Connection,
+    link: &LinkRow,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    let same_remote = find_remote(
+        conn,
+        &link.connection_id,
+        &link.object_kind,
+        &link.remote_id,
+    )?;
+    let same_local = find_local(conn, link)?;
+    for existing in same_remote.iter().chain(same_local.iter()) {
+        let same = existing.contact_id == link.contact_id
+            && existing.local_object_id == link.local_object_id
+            && existing.remote_id == link.remote_id;
+        if !same {
+            return Err(BridgeError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "{} {} of connection {} is linked to {}; a link to {} was refused",
+                    link.object_kind,
+                    existing.remote_id,
+                    link.connection_id,
+                    local_name(existing),
+                    describe(link),
+                ),
+            ));
+        }
+    }
+    if same_remote.is_some() {
+        conn.execute(
+            "UPDATE links SET last_written_hash = coalesce(?4, last_written_hash),
+                 last_seen_hash = coalesce(?5, last_seen_hash), updated_at = ?6
+             WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3",
+            params![
+                link.connection_id,
+                link.object_kind,
+                link.remote_id,
+                link.last_written_hash,
+                link.last_seen_hash,
+                timestamp(now),
+            ],
+        )
+        .map_err(storage_error)?;
+        return Ok(());
+    }
     conn.execute(
         "INSERT INTO links (contact_id, connection_id, object_kind, local_object_id, remote_id, last_written_hash, last_seen_hash, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-         ON CONFLICT (connection_id, object_kind, remote_id) DO UPDATE SET
-             contact_id = excluded.contact_id, local_object_id = excluded.local_object_id,
-             last_written_hash = excluded.last_written_hash, last_seen_hash = excluded.last_seen_hash,
-             updated_at = excluded.updated_at",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
         params![
             link.contact_id,
             link.connection_id,
@@ -55,6 +100,59 @@ pub fn upsert(conn: &Connection, link: &LinkRow, now: DateTime<Utc>) -> Result<(
     )
     .map_err(storage_error)?;
     Ok(())
+}
+
+fn local_name(link: &LinkRow) -> String {
+    match &link.local_object_id {
+        Some(local) => format!(
+            "GHL {} {local} of contact {}",
+            link.object_kind, link.contact_id
+        ),
+        None => format!("contact {}", link.contact_id),
+    }
+}
+
+fn describe(link: &LinkRow) -> String {
+    format!("{} (remote {})", local_name(link), link.remote_id)
+}
+
+/// The link of the same local record (the contact for contact links, the GHL record for
+/// children) in the same connection and kind.
+fn find_local(conn: &Connection, link: &LinkRow) -> Result<Option<LinkRow>, BridgeError> {
+    conn.query_row(
+        &format!(
+            "SELECT {COLUMNS} FROM links WHERE connection_id = ?1 AND object_kind = ?2
+               AND CASE WHEN ?3 IS NULL THEN contact_id = ?4 AND local_object_id IS NULL
+                        ELSE local_object_id = ?3 END
+             LIMIT 1"
+        ),
+        params![
+            link.connection_id,
+            link.object_kind,
+            link.local_object_id,
+            link.contact_id
+        ],
+        from_row,
+    )
+    .optional()
+    .map_err(storage_error)
+}
+
+/// Removes the link of one remote record, for the one case a remote id is known to have moved
+/// (Nifty's contact link is the contact's email). Returns whether one was removed.
+pub fn remove(
+    conn: &Connection,
+    connection_id: &str,
+    object_kind: &str,
+    remote_id: &str,
+) -> Result<bool, BridgeError> {
+    let removed = conn
+        .execute(
+            "DELETE FROM links WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3",
+            params![connection_id, object_kind, remote_id],
+        )
+        .map_err(storage_error)?;
+    Ok(removed == 1)
 }
 
 pub fn find_remote(
@@ -176,7 +274,7 @@ mod tests {
     use crate::Store;
 
     #[test]
-    fn upsert_repoints_and_keeps_one_row_per_remote_record() {
+    fn a_link_is_inserted_or_verified_never_repointed() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
         let a = ghl_contact(store.conn(), &conn_id, "g1");
@@ -191,15 +289,42 @@ mod tests {
             last_written_hash: Some("w1".into()),
             last_seen_hash: None,
         };
-        upsert(store.conn(), &link, at(3)).unwrap();
-        link.contact_id = b.clone();
-        upsert(store.conn(), &link, at(4)).unwrap();
-
+        insert_or_verify(store.conn(), &link, at(3)).unwrap();
+        link.last_written_hash = Some("w2".into());
+        insert_or_verify(store.conn(), &link, at(4)).unwrap();
         let found = find_remote(store.conn(), &conn_id, "contact", "r-9")
             .unwrap()
             .unwrap();
-        assert_eq!(found.contact_id, b);
-        assert!(for_contact(store.conn(), &a).unwrap().is_empty());
+        assert_eq!(
+            found.last_written_hash.as_deref(),
+            Some("w2"),
+            "verified, refreshed"
+        );
+
+        // Another contact on the same remote record: refused, naming both.
+        let mut other = link.clone();
+        other.contact_id = b.clone();
+        let err = insert_or_verify(store.conn(), &other, at(5)).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Conflict);
+        assert!(
+            err.message.contains(&a) && err.message.contains(&b),
+            "{}",
+            err.message
+        );
+        // The same contact on a second remote record: refused too.
+        let mut second = link.clone();
+        second.remote_id = "r-10".into();
+        let err = insert_or_verify(store.conn(), &second, at(5)).unwrap_err();
+        assert!(
+            err.message.contains("r-9") && err.message.contains("r-10"),
+            "{}",
+            err.message
+        );
+        assert_eq!(for_contact(store.conn(), &a).unwrap().len(), 1);
+        assert!(for_contact(store.conn(), &b).unwrap().is_empty());
+        // Moved explicitly: removed, then linked anew.
+        assert!(remove(store.conn(), &conn_id, "contact", "r-9").unwrap());
+        insert_or_verify(store.conn(), &other, at(6)).unwrap();
         assert_eq!(for_contact(store.conn(), &b).unwrap().len(), 1);
 
         let settled = serde_json::json!({"Email": "a@x.org", "Phone": "+1"});

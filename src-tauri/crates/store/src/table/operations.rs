@@ -1,19 +1,30 @@
-//! `operations`: the journal (outbox). Every write is recorded under a deterministic key
-//! before it is sent, so a rerun after a crash resumes instead of writing twice.
+//! `operations`: the journal's rows (outbox). The SQL only: which state an operation may move
+//! to, and when, is decided by the sync engine's journal module, the only caller of the
+//! functions that write here.
+//!
+//! An operation is identified by its intent (pair, target connection, object kind, local
+//! record, action): at most one unfinished row per intent, so a rerun adopts the row of an
+//! interrupted run instead of journaling the same write twice.
 
 use bridge_core::BridgeError;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::{storage_error, timestamp};
+
+/// States an operation is unfinished in.
+const OPEN: &str = "state IN ('pending', 'sent', 'failed')";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewOperation {
     pub run_id: String,
-    /// Same change, same key: derived from connection, record, action and target value.
-    pub op_key: String,
+    /// What the write is for, never what it writes: see the module comment.
+    pub intent: String,
+    /// The app connection of the pair the write belongs to.
+    pub pair_id: Option<String>,
+    /// Where the write goes.
     pub connection_id: String,
     pub contact_id: Option<String>,
     pub object_kind: String,
@@ -22,6 +33,9 @@ pub struct NewOperation {
     pub before_value: Option<String>,
     pub after_value: Option<String>,
     pub reason: String,
+    /// What the writer sends, in its own terms (JSON).
+    #[serde(skip)]
+    pub payload: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,97 +45,218 @@ pub struct OperationRow {
     pub op: NewOperation,
     pub state: String,
     pub attempts: u32,
+    pub next_retry_at: Option<String>,
     pub last_error: Option<String>,
 }
 
-const COLUMNS: &str = "id, run_id, op_key, connection_id, contact_id, object_kind, action, remote_id, before_value, after_value, reason, state, attempts, last_error";
+/// One state change, applied only when the row is still in the expected state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transition<'a> {
+    pub error: Option<&'a str>,
+    /// A failure counts an attempt.
+    pub count_attempt: bool,
+    pub next_retry_at: Option<DateTime<Utc>>,
+    /// The run that completed the operation (it is listed under that run).
+    pub run_id: Option<&'a str>,
+}
+
+const COLUMNS: &str = "id, run_id, intent, pair_id, connection_id, contact_id, object_kind, action, remote_id, before_value, after_value, reason, payload, state, attempts, next_retry_at, last_error";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<OperationRow> {
     Ok(OperationRow {
         id: row.get(0)?,
         op: NewOperation {
             run_id: row.get(1)?,
-            op_key: row.get(2)?,
-            connection_id: row.get(3)?,
-            contact_id: row.get(4)?,
-            object_kind: row.get(5)?,
-            action: row.get(6)?,
-            remote_id: row.get(7)?,
-            before_value: row.get(8)?,
-            after_value: row.get(9)?,
-            reason: row.get(10)?,
+            intent: row.get(2)?,
+            pair_id: row.get(3)?,
+            connection_id: row.get(4)?,
+            contact_id: row.get(5)?,
+            object_kind: row.get(6)?,
+            action: row.get(7)?,
+            remote_id: row.get(8)?,
+            before_value: row.get(9)?,
+            after_value: row.get(10)?,
+            reason: row.get(11)?,
+            payload: row.get(12)?,
         },
-        state: row.get(11)?,
-        attempts: row.get(12)?,
-        last_error: row.get(13)?,
+        state: row.get(13)?,
+        attempts: row.get(14)?,
+        next_retry_at: row.get(15)?,
+        last_error: row.get(16)?,
     })
 }
 
-/// Journals an operation. Returns false when the same key is already journaled (a resumed run).
-pub fn enqueue(
+/// The unfinished operation of an intent, if any.
+pub fn open_by_intent(
     conn: &Connection,
-    op: &NewOperation,
-    now: DateTime<Utc>,
-) -> Result<bool, BridgeError> {
-    let inserted = conn
-        .execute(
-            "INSERT INTO operations (run_id, op_key, connection_id, contact_id, object_kind, action, remote_id,
-                                     before_value, after_value, reason, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
-             ON CONFLICT (op_key) DO NOTHING",
-            params![
-                op.run_id,
-                op.op_key,
-                op.connection_id,
-                op.contact_id,
-                op.object_kind,
-                op.action,
-                op.remote_id,
-                op.before_value,
-                op.after_value,
-                op.reason,
-                timestamp(now),
-            ],
-        )
-        .map_err(storage_error)?;
-    Ok(inserted == 1)
-}
-
-/// Moves an operation to `state`; a failure counts an attempt and keeps the remote's message.
-pub fn mark(
-    conn: &Connection,
-    op_key: &str,
-    state: &str,
-    error: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(), BridgeError> {
-    conn.execute(
-        "UPDATE operations SET state = ?2, last_error = ?3, updated_at = ?4,
-             attempts = attempts + CASE WHEN ?2 IN ('failed', 'dead') THEN 1 ELSE 0 END
-         WHERE op_key = ?1",
-        params![op_key, state, error, timestamp(now)],
-    )
-    .map_err(storage_error)?;
-    Ok(())
-}
-
-/// Operations not yet done (pending, sent without answer, or failed and retryable), oldest first.
-pub fn unfinished(conn: &Connection) -> Result<Vec<OperationRow>, BridgeError> {
-    by_state(conn, "state IN ('pending', 'sent', 'failed')")
-}
-
-pub fn get(conn: &Connection, op_key: &str) -> Result<Option<OperationRow>, BridgeError> {
-    use rusqlite::OptionalExtension;
+    intent: &str,
+) -> Result<Option<OperationRow>, BridgeError> {
     conn.query_row(
-        &format!("SELECT {COLUMNS} FROM operations WHERE op_key = ?1"),
-        [op_key],
+        &format!("SELECT {COLUMNS} FROM operations WHERE intent = ?1 AND {OPEN}"),
+        [intent],
         from_row,
     )
     .optional()
     .map_err(storage_error)
 }
 
-/// The operations of one run, in the order they were journaled.
+/// The newest operation of an intent, finished or not.
+pub fn latest_by_intent(
+    conn: &Connection,
+    intent: &str,
+) -> Result<Option<OperationRow>, BridgeError> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM operations WHERE intent = ?1 ORDER BY id DESC LIMIT 1"),
+        [intent],
+        from_row,
+    )
+    .optional()
+    .map_err(storage_error)
+}
+
+/// Inserts a `pending` operation; fails when its intent already has an unfinished one.
+pub fn insert(
+    conn: &Connection,
+    op: &NewOperation,
+    now: DateTime<Utc>,
+) -> Result<i64, BridgeError> {
+    conn.execute(
+        "INSERT INTO operations (run_id, intent, pair_id, connection_id, contact_id, object_kind, action,
+                                 remote_id, before_value, after_value, reason, payload, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+        params![
+            op.run_id,
+            op.intent,
+            op.pair_id,
+            op.connection_id,
+            op.contact_id,
+            op.object_kind,
+            op.action,
+            op.remote_id,
+            op.before_value,
+            op.after_value,
+            op.reason,
+            op.payload,
+            timestamp(now),
+        ],
+    )
+    .map_err(storage_error)?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Replaces what an unfinished operation will send (a newer plan of the same intent). Keeps a
+/// remote id already known. False when the row is no longer in `state`.
+pub fn replan(
+    conn: &Connection,
+    id: i64,
+    state: &str,
+    op: &NewOperation,
+    now: DateTime<Utc>,
+) -> Result<bool, BridgeError> {
+    let changed = conn
+        .execute(
+            "UPDATE operations SET remote_id = coalesce(remote_id, ?3), before_value = ?4,
+                 after_value = ?5, reason = ?6, payload = ?7, updated_at = ?8
+             WHERE id = ?1 AND state = ?2",
+            params![
+                id,
+                state,
+                op.remote_id,
+                op.before_value,
+                op.after_value,
+                op.reason,
+                op.payload,
+                timestamp(now),
+            ],
+        )
+        .map_err(storage_error)?;
+    Ok(changed == 1)
+}
+
+/// Moves an operation from `from` to `to` (compare-and-set). False when another writer moved
+/// it first.
+pub fn transition(
+    conn: &Connection,
+    id: i64,
+    from: &str,
+    to: &str,
+    change: &Transition<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, BridgeError> {
+    let changed = conn
+        .execute(
+            "UPDATE operations SET state = ?3, last_error = ?4, updated_at = ?5,
+                 attempts = attempts + ?6, next_retry_at = ?7, run_id = coalesce(?8, run_id)
+             WHERE id = ?1 AND state = ?2",
+            params![
+                id,
+                from,
+                to,
+                change.error,
+                timestamp(now),
+                i64::from(change.count_attempt),
+                change.next_retry_at.map(timestamp),
+                change.run_id,
+            ],
+        )
+        .map_err(storage_error)?;
+    Ok(changed == 1)
+}
+
+/// Records the remote id of the record a create made, the moment it is known.
+pub fn set_remote_id(
+    conn: &Connection,
+    id: i64,
+    remote_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    conn.execute(
+        "UPDATE operations SET remote_id = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, remote_id, timestamp(now)],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
+/// Forgets a `pending` operation that was never sent (nothing happened remotely).
+pub fn release(conn: &Connection, id: i64) -> Result<bool, BridgeError> {
+    let changed = conn
+        .execute(
+            "DELETE FROM operations WHERE id = ?1 AND state = 'pending'",
+            [id],
+        )
+        .map_err(storage_error)?;
+    Ok(changed == 1)
+}
+
+/// The unfinished operations of a pair, oldest first.
+pub fn open_for_pair(conn: &Connection, pair_id: &str) -> Result<Vec<OperationRow>, BridgeError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM operations WHERE pair_id = ?1 AND {OPEN} ORDER BY id"
+        ))
+        .map_err(storage_error)?;
+    let rows = stmt.query_map([pair_id], from_row).map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
+/// Operations not yet done (pending, sent without answer, or failed and retryable), oldest first.
+pub fn unfinished(conn: &Connection) -> Result<Vec<OperationRow>, BridgeError> {
+    by_state(conn, OPEN)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<OperationRow>, BridgeError> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM operations WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()
+    .map_err(storage_error)
+}
+
+/// The operations of one run (those it completed, and those it left unfinished), in the
+/// order they were journaled.
 pub fn for_run(conn: &Connection, run_id: &str) -> Result<Vec<OperationRow>, BridgeError> {
     let mut stmt = conn
         .prepare(&format!(
@@ -132,14 +267,13 @@ pub fn for_run(conn: &Connection, run_id: &str) -> Result<Vec<OperationRow>, Bri
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
-/// Puts every dead letter back in the queue; the next sync sends them again. Returns how many.
-/// Queues every dead letter again. A create goes back as `sent`: the refusal may have come
-/// after the record was made (a 5xx after a slow write), so it is looked up before it is sent
-/// again.
+/// Queues every dead letter again as `failed`, due now: the next sync resends it, looking a
+/// create up first (the refusal may have come after the record was made). A dead letter whose
+/// intent has a newer unfinished operation stays dead (that one carries the write). Returns
+/// how many were queued.
 pub fn retry_dead(conn: &Connection, now: DateTime<Utc>) -> Result<usize, BridgeError> {
     conn.execute(
-        "UPDATE operations SET state = CASE action WHEN 'create' THEN 'sent' ELSE 'pending' END,
-                updated_at = ?1
+        "UPDATE OR IGNORE operations SET state = 'failed', next_retry_at = ?1, updated_at = ?1
          WHERE state = 'dead'",
         [timestamp(now)],
     )
@@ -155,7 +289,7 @@ pub fn contacts_with_unconfirmed_creates(
     let mut stmt = conn
         .prepare(
             "SELECT DISTINCT contact_id FROM operations
-             WHERE connection_id = ?1 AND state = 'sent' AND action = 'create'
+             WHERE connection_id = ?1 AND state IN ('sent', 'failed') AND action = 'create'
                AND object_kind IN ('task', 'note') AND contact_id IS NOT NULL",
         )
         .map_err(storage_error)?;
@@ -187,10 +321,11 @@ mod tests {
     use crate::table::test_support::{at, ghl_connection};
     use crate::Store;
 
-    fn op(run_id: &str, conn_id: &str, key: &str) -> NewOperation {
+    fn op(run_id: &str, conn_id: &str, intent: &str) -> NewOperation {
         NewOperation {
             run_id: run_id.into(),
-            op_key: key.into(),
+            intent: intent.into(),
+            pair_id: Some(conn_id.into()),
             connection_id: conn_id.into(),
             contact_id: None,
             object_kind: "contact".into(),
@@ -199,36 +334,48 @@ mod tests {
             before_value: Some("\"Ada\"".into()),
             after_value: Some("\"Augusta\"".into()),
             reason: "firstName changed in GHL".into(),
+            payload: None,
         }
     }
 
     #[test]
-    fn same_key_is_journaled_once_and_states_move() {
+    fn one_open_row_per_intent_and_states_move_only_from_the_expected_one() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
         let run = sync_runs::start(store.conn(), "cli", false, at(1)).unwrap();
-        assert!(enqueue(store.conn(), &op(&run, &conn_id, "k1"), at(2)).unwrap());
-        assert!(!enqueue(store.conn(), &op(&run, &conn_id, "k1"), at(3)).unwrap());
-        assert!(enqueue(store.conn(), &op(&run, &conn_id, "k2"), at(3)).unwrap());
-        assert_eq!(unfinished(store.conn()).unwrap().len(), 2);
+        let k1 = insert(store.conn(), &op(&run, &conn_id, "k1"), at(2)).unwrap();
+        assert!(
+            insert(store.conn(), &op(&run, &conn_id, "k1"), at(3)).is_err(),
+            "a second unfinished row of one intent"
+        );
+        let k2 = insert(store.conn(), &op(&run, &conn_id, "k2"), at(3)).unwrap();
+        assert_eq!(open_for_pair(store.conn(), &conn_id).unwrap().len(), 2);
 
-        mark(store.conn(), "k1", "done", None, at(4)).unwrap();
-        mark(
-            store.conn(),
-            "k2",
-            "dead",
-            Some("GHL: 422 email is invalid"),
-            at(4),
-        )
-        .unwrap();
+        let sent = Transition::default();
+        assert!(transition(store.conn(), k1, "pending", "sent", &sent, at(4)).unwrap());
+        assert!(
+            !transition(store.conn(), k1, "pending", "sent", &sent, at(4)).unwrap(),
+            "compare-and-set: already moved"
+        );
+        assert!(transition(store.conn(), k1, "sent", "done", &sent, at(4)).unwrap());
+        let refused = Transition {
+            error: Some("GHL: 422 email is invalid"),
+            count_attempt: true,
+            ..Transition::default()
+        };
+        assert!(transition(store.conn(), k2, "pending", "dead", &refused, at(4)).unwrap());
         assert!(unfinished(store.conn()).unwrap().is_empty());
+        // Done, the intent takes a new operation.
+        insert(store.conn(), &op(&run, &conn_id, "k1"), at(5)).unwrap();
         let dead = dead_letters(store.conn()).unwrap();
         assert_eq!(dead.len(), 1);
-        assert_eq!(dead[0].op.op_key, "k2");
+        assert_eq!(dead[0].op.intent, "k2");
         assert_eq!(dead[0].attempts, 1);
         assert_eq!(
             dead[0].last_error.as_deref(),
             Some("GHL: 422 email is invalid")
         );
+        assert_eq!(retry_dead(store.conn(), at(6)).unwrap(), 1);
+        assert_eq!(get(store.conn(), k2).unwrap().unwrap().state, "failed");
     }
 }

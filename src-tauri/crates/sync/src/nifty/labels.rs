@@ -15,14 +15,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bridge_connectors::ghl::GhlClient;
 use bridge_connectors::nifty::NiftyClient;
-use bridge_core::hash::content_hash;
 use bridge_core::{BridgeError, Clock};
 use bridge_store::table::connections::ConnectionRow;
-use bridge_store::table::operations::{self, NewOperation};
 use bridge_store::table::{contacts, links};
 use bridge_store::Store;
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+use crate::journal::{self, Entry, Failure, Intent};
 
 /// The link base fields holding the agreed labels and how often they were settled.
 const AGREED: &str = "labels";
@@ -133,6 +133,11 @@ impl LabelSync<'_> {
             .iter()
             .map(|(lower, (id, _))| (id.as_str(), lower.as_str()))
             .collect();
+        // Label writes an earlier run left unfinished: this merge, made from what both sides
+        // hold now, plans each again if it is still needed (and takes its journal row over).
+        let earlier =
+            journal::open_for_pair(store.conn(), &self.app.id, &["tag"], self.clock.now())?;
+        let mut taken_over = BTreeSet::new();
         for (contact_id, tasks) in tasks_by_contact {
             let Some(row) = contacts::get(store.conn(), contact_id)? else {
                 continue;
@@ -215,9 +220,9 @@ impl LabelSync<'_> {
             }
             let mut all_done = true;
             for write in &writes {
-                all_done &= self
-                    .send(store, contact_id, version, write, &mut report)
-                    .await?;
+                let (done, id) = self.send(store, contact_id, write, &mut report).await?;
+                all_done &= done;
+                taken_over.insert(id);
             }
             let agreed: Vec<Value> = merged.agreed.iter().cloned().map(Value::String).collect();
             let changed = as_set(base.get(AGREED)) != merged.agreed || base.get(AGREED).is_none();
@@ -237,104 +242,95 @@ impl LabelSync<'_> {
                 )?;
             }
         }
+        // The others are no longer needed: what they were to make true already holds.
+        for row in earlier.iter().filter(|row| !taken_over.contains(&row.id)) {
+            journal::no_longer_needed(store.conn(), row, self.run_id, self.clock.now())?;
+        }
         Ok(report)
     }
 
-    /// Journals and sends one write; false when it is (or stays) a dead letter.
+    /// Journals and sends one write; false when it is (or stays) unfinished or dead. Returns
+    /// the journal id, so the step knows which earlier unfinished writes it took over.
     async fn send(
         &self,
         store: &mut Store,
         contact_id: &str,
-        version: u64,
         write: &LabelWrite,
         report: &mut LabelReport,
-    ) -> Result<bool, BridgeError> {
+    ) -> Result<(bool, i64), BridgeError> {
         let connection_id = if write.ghl_side {
             &self.ghl_connection.id
         } else {
             &self.app.id
         };
-        let key = content_hash(&(
-            "labels",
-            connection_id,
-            contact_id,
-            version,
-            write.add,
-            &write.remote_id,
-            &write.items,
-        ));
         let action = if write.add { "tag_add" } else { "tag_remove" };
+        let local = format!("{contact_id}/{}", write.remote_id);
         let now = self.clock.now();
-        operations::enqueue(
+        let mut journaled = journal::record(
             store.conn(),
-            &NewOperation {
-                run_id: self.run_id.to_string(),
-                op_key: key.clone(),
-                connection_id: connection_id.clone(),
+            self.run_id,
+            &Intent {
+                pair: &self.app.id,
+                target: connection_id,
+                kind: "tag",
+                local: &local,
+                action,
+            },
+            Entry {
                 contact_id: Some(contact_id.to_string()),
-                object_kind: "tag".into(),
-                action: action.into(),
                 remote_id: Some(write.remote_id.clone()),
-                before_value: None,
-                after_value: Some(Value::from(write.names.clone()).to_string()),
+                before: None,
+                after: Some(Value::from(write.names.clone()).to_string()),
                 reason: if write.ghl_side {
                     "label changed in Nifty".into()
                 } else {
                     "tag changed in GHL".into()
                 },
+                payload: journal::json(&write.items)?,
             },
             now,
         )?;
-        match operations::get(store.conn(), &key)?.map(|row| row.state) {
-            Some(state) if state == "done" => return Ok(true),
-            Some(state) if state == "dead" => {
-                report.dead += 1;
-                return Ok(false);
-            }
-            _ => {}
-        }
-        operations::mark(store.conn(), &key, "sent", None, now)?;
+        journal::begin(store.conn(), &mut journaled, self.run_id, now)?;
+        // Both APIs' tag and label writes are idempotent: a write resent changes nothing twice.
         let result = match (write.ghl_side, write.add) {
-            (true, add) => {
-                let answer = if add {
-                    self.ghl.add_tags(&write.remote_id, &write.items).await
-                } else {
-                    self.ghl.remove_tags(&write.remote_id, &write.items).await
-                };
-                // The mirror holds GHL's answer, so the next merge does not read the old
-                // tags as a removal made in GHL.
-                answer.and_then(|tags| {
-                    contacts::set_tags_written(
-                        store.conn(),
-                        contact_id,
-                        &tags.into_iter().collect(),
-                        self.clock.now(),
-                    )
-                })
-            }
-            (false, true) => {
-                self.nifty
-                    .add_task_labels(&write.remote_id, &write.items)
-                    .await
-            }
-            (false, false) => {
-                self.nifty
-                    .remove_task_labels(&write.remote_id, &write.items)
-                    .await
-            }
+            (true, true) => self.ghl.add_tags(&write.remote_id, &write.items).await,
+            (true, false) => self.ghl.remove_tags(&write.remote_id, &write.items).await,
+            (false, true) => self
+                .nifty
+                .add_task_labels(&write.remote_id, &write.items)
+                .await
+                .map(|()| Vec::new()),
+            (false, false) => self
+                .nifty
+                .remove_task_labels(&write.remote_id, &write.items)
+                .await
+                .map(|()| Vec::new()),
         };
         report.writes += 1;
         let count = write.names.len() as u64;
         match result {
-            Ok(()) => {
+            Ok(tags) => {
                 match (write.ghl_side, write.add) {
                     (true, true) => report.tags_added_in_ghl += count,
                     (true, false) => report.tags_removed_in_ghl += count,
                     (false, true) => report.labels_added_in_nifty += count,
                     (false, false) => report.labels_removed_in_nifty += count,
                 }
-                operations::mark(store.conn(), &key, "done", None, self.clock.now())?;
-                Ok(true)
+                let now = self.clock.now();
+                store.with_tx(|tx| {
+                    // The mirror holds GHL's answer, so the next merge does not read the old
+                    // tags as a removal made in GHL.
+                    if write.ghl_side {
+                        contacts::set_tags_written(
+                            tx,
+                            contact_id,
+                            &tags.into_iter().collect(),
+                            now,
+                        )?;
+                    }
+                    journal::done(tx, &journaled, self.run_id, now)
+                })?;
+                Ok((true, journaled.id))
             }
             Err(e) => {
                 let message = format!(
@@ -349,9 +345,23 @@ impl LabelSync<'_> {
                     },
                     e.message
                 );
-                operations::mark(store.conn(), &key, "dead", Some(&message), self.clock.now())?;
-                report.dead += 1;
-                Ok(false)
+                let failure = journal::fail(
+                    store.conn(),
+                    &journaled,
+                    self.run_id,
+                    &e,
+                    &message,
+                    self.clock.now(),
+                )?;
+                match failure {
+                    Failure::Retry => {}
+                    Failure::Refused => report.dead += 1,
+                    Failure::Reconnect => {
+                        let system = if write.ghl_side { "GHL" } else { "Nifty" };
+                        return Err(crate::apply::reconnect(system, &e));
+                    }
+                }
+                Ok((false, journaled.id))
             }
         }
     }

@@ -157,6 +157,24 @@ impl NiftyPair<'_> {
             clock,
         )
         .await?;
+        let ghl_children = GhlChildWriter {
+            client: self.ghl,
+            clock,
+        };
+        let targets = ChildTargets {
+            ghl: &ghl_children,
+            ghl_connection_id: &self.ghl_connection.id,
+            app: self.tasks,
+            app_connection: self.connection,
+        };
+        // Unfinished writes of an earlier run are resolved after the scan (a lookup reads it)
+        // and before the plan: a task created but never completed is completed and linked,
+        // never taken for a new Nifty task to copy into GHL.
+        let recovered = if dry_run {
+            children::ChildReport::default()
+        } else {
+            children::recover(store, run_id, &targets, clock).await?
+        };
         let children = children::plan_children(
             store,
             &self.ghl_connection.id,
@@ -173,16 +191,6 @@ impl NiftyPair<'_> {
         if dry_run {
             return Ok(run);
         }
-        let ghl_children = GhlChildWriter {
-            client: self.ghl,
-            clock,
-        };
-        let targets = ChildTargets {
-            ghl: &ghl_children,
-            ghl_connection_id: &self.ghl_connection.id,
-            app: self.tasks,
-            app_connection: self.connection,
-        };
         let total = run.children.len() as u64;
         let report = children::apply_children(
             store,
@@ -194,6 +202,12 @@ impl NiftyPair<'_> {
             &mut |done| progress(done, total),
         )
         .await?;
+        let report = children::ChildReport {
+            already_done: report.already_done + recovered.already_done,
+            unconfirmed: report.unconfirmed + recovered.unconfirmed,
+            dead: report.dead + recovered.dead,
+            ..report
+        };
         run.children_applied = Some(report);
         if report.cancelled {
             return Ok(run);

@@ -51,10 +51,23 @@ fn ensure_contact_link(
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
     let existing = links::find_remote(tx, app_id, "contact", email)?;
-    if existing.is_some_and(|l| l.contact_id == contact_id) {
+    if existing
+        .as_ref()
+        .is_some_and(|l| l.contact_id == contact_id)
+    {
         return Ok(());
     }
-    links::upsert(
+    // The email moved: to this contact from another, or this contact's from another email.
+    if existing.is_some() {
+        links::remove(tx, app_id, "contact", email)?;
+    }
+    let previous = links::for_contact(tx, contact_id)?
+        .into_iter()
+        .find(|l| l.connection_id == app_id && l.object_kind == "contact");
+    if let Some(previous) = previous {
+        links::remove(tx, app_id, "contact", &previous.remote_id)?;
+    }
+    links::insert_or_verify(
         tx,
         &links::LinkRow {
             contact_id: contact_id.to_string(),
@@ -104,7 +117,7 @@ fn link_equal_unlinked(
             continue;
         };
         let (app, _) = app_unlinked.remove(position);
-        links::upsert(
+        links::insert_or_verify(
             tx,
             &links::LinkRow {
                 contact_id: contact_id.to_string(),

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use bridge_connectors::nifty::{NewNiftyTask, NiftyClient, NiftyTask, NiftyTaskUpdate, TaskQuery};
-use bridge_core::{BridgeError, ErrorCode};
+use bridge_core::BridgeError;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
@@ -125,7 +125,15 @@ impl NiftyTasks {
         }
     }
 
+    /// Creates the task open: Nifty completes a task by a request of its own, which the
+    /// children engine sends as an update once the create's id is journaled
+    /// ([`ChildRules::completes_by_update`]).
     async fn create_task(&self, email: &str, values: &ChildValues) -> Result<String, BridgeError> {
+        if values.completed {
+            return Err(BridgeError::internal(
+                "a Nifty task is created open, then completed by an update",
+            ));
+        }
         let created = self
             .client
             .create_task(&NewNiftyTask {
@@ -137,19 +145,7 @@ impl NiftyTasks {
             })
             .await?;
         let id = created.id.clone();
-        let completion = self.set_completed(&created, values.completed).await;
         self.remember(created)?;
-        // The task exists: a failed completion leaves the create unconfirmed, so the next run
-        // finds the task and completes it instead of creating another.
-        completion.map_err(|e| {
-            BridgeError::new(
-                ErrorCode::Network,
-                format!(
-                    "Nifty task {id} was created but its completion was not confirmed: {}",
-                    e.message
-                ),
-            )
-        })?;
         Ok(id)
     }
 
@@ -202,14 +198,15 @@ impl NiftyTasks {
     }
 
     /// A task of `email` this run's scan saw with these title and body (completion and due
-    /// date are made to match: the create may have stopped before setting them).
-    async fn find_task(
+    /// date may differ: a create may have stopped before completing it). Reads only; the
+    /// engine then updates the task found.
+    fn find_task(
         &self,
         email: &str,
         values: &ChildValues,
         linked: &[String],
     ) -> Result<Option<String>, BridgeError> {
-        let found = self
+        Ok(self
             .lock()?
             .tasks
             .iter()
@@ -221,14 +218,7 @@ impl NiftyTasks {
                     Some(task.id.clone())
                 }
                 _ => None,
-            });
-        match found {
-            Some(id) => {
-                self.update_task(&id, values).await?;
-                Ok(Some(id))
-            }
-            None => Ok(None),
-        }
+            }))
     }
 
     async fn find_note(
@@ -259,6 +249,7 @@ impl AppChildren for NiftyTasks {
     fn rules(&self) -> ChildRules {
         ChildRules {
             notes_to_app_once: true,
+            completes_by_update: true,
             ..ChildRules::default()
         }
     }
@@ -332,7 +323,7 @@ impl AppChildren for NiftyTasks {
     ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
         Box::pin(async move {
             match kind {
-                ChildKind::Task => self.find_task(parent, values, linked).await,
+                ChildKind::Task => self.find_task(parent, values, linked),
                 ChildKind::Note => self.find_note(parent, values, linked).await,
                 ChildKind::Appointment => Err(no_appointments()),
             }
