@@ -34,17 +34,68 @@ pub struct FaultConfig {
     /// documented limits (Nifty, Connectif, NiftyImages); GHL and Novi answer 429 from their
     /// own limiters.
     pub rate_limited_rate: f64,
+    /// Share of writes (non-GET requests, told apart by method, path and body) answered 503
+    /// with `Retry-After: 3600` without being processed, every time they are sent while this
+    /// is set: a backend failing on some records for a while, which the client's retries do
+    /// not get past.
+    pub failing_writes: f64,
+    /// Faults aimed at chosen requests, by method and path: deterministic, whatever the load
+    /// or the order of other requests. Checked before the shares above.
+    pub aimed: Vec<AimedFault>,
 }
 
 impl FaultConfig {
     pub fn none() -> Self {
         Self::default()
     }
+
+    /// Only `aimed`, nothing drawn at random.
+    pub fn aimed(fault: AimedFault) -> Self {
+        Self {
+            aimed: vec![fault],
+            ..Self::default()
+        }
+    }
+}
+
+/// A fault for the next `times` requests with this method whose path ends with `path_suffix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AimedFault {
+    pub method: String,
+    pub path_suffix: String,
+    pub kind: AimedKind,
+    pub times: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AimedKind {
+    /// The request is carried out, then its connection is cut: the write happened, the
+    /// caller never hears of it.
+    LoseAnswer,
+    /// The connection is cut before the request is handled: nothing happened.
+    DropUnhandled,
+    /// Answered with this status (5xx, 401…) without being carried out.
+    Status(u16),
+    /// 503 with `Retry-After: 3600`, without being carried out: a client gives up at once.
+    Unavailable,
+}
+
+impl AimedFault {
+    pub fn new(method: &str, path_suffix: &str, kind: AimedKind, times: u32) -> Self {
+        Self {
+            method: method.to_string(),
+            path_suffix: path_suffix.to_string(),
+            kind,
+            times,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fault {
     ServerError(StatusCode),
+    /// 503 with `Retry-After: 3600`: down for maintenance, come back in an hour.
+    Unavailable,
     DropBeforeHandling,
     DropAfterHandling,
     Malformed,
@@ -79,6 +130,35 @@ impl FaultState {
     pub fn draw_rate_limited(&mut self) -> bool {
         let draw: f64 = self.rate_rng.random();
         draw < self.config.rate_limited_rate
+    }
+
+    /// The aimed fault this request meets, if any (it counts one of that fault's `times`).
+    pub fn aimed(&mut self, method: &str, path: &str) -> Option<Fault> {
+        let fault = self.config.aimed.iter_mut().find(|f| {
+            f.times > 0 && f.method.eq_ignore_ascii_case(method) && path.ends_with(&f.path_suffix)
+        })?;
+        fault.times -= 1;
+        Some(match fault.kind {
+            AimedKind::LoseAnswer => Fault::DropAfterHandling,
+            AimedKind::DropUnhandled => Fault::DropBeforeHandling,
+            AimedKind::Unavailable => Fault::Unavailable,
+            AimedKind::Status(code) => Fault::ServerError(
+                StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            ),
+        })
+    }
+
+    /// Whether this write is one of [`FaultConfig::failing_writes`]: a fixed hash of the
+    /// request, so every attempt of the same write meets the same fate.
+    fn failing_write(&self, method: &str, path: &str, body: &[u8]) -> bool {
+        use std::hash::{Hash, Hasher};
+        if self.config.failing_writes <= 0.0 || method.eq_ignore_ascii_case("GET") {
+            return false;
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (method, path, body).hash(&mut hasher);
+        let share = (hasher.finish() % 10_000) as f64 / 10_000.0;
+        share < self.config.failing_writes
     }
 
     /// Decides one request's fate. Always draws the same count of numbers, so the sequence
@@ -122,6 +202,33 @@ pub(crate) async fn delay(
     next.run(request).await
 }
 
+/// The fault `request` meets (aimed first, then a failing write, then the random draw), and
+/// the request to pass on (its body read and put back when a failing write was looked for).
+pub(crate) async fn choose(
+    faults: &std::sync::Mutex<FaultState>,
+    request: Request,
+) -> (Option<Fault>, Request) {
+    let (method, path) = (
+        request.method().to_string(),
+        request.uri().path().to_string(),
+    );
+    if let Some(fault) = lock(faults).aimed(&method, &path) {
+        return (Some(fault), request);
+    }
+    let mut request = request;
+    if lock(faults).config.failing_writes > 0.0 && method != "GET" {
+        let (parts, body) = request.into_parts();
+        let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let failing = lock(faults).failing_write(&method, &path, &bytes);
+        request = Request::from_parts(parts, Body::from(bytes));
+        if failing {
+            return (Some(Fault::Unavailable), request);
+        }
+    }
+    let drawn = lock(faults).draw();
+    (drawn, request)
+}
+
 /// Fails the request as drawn. Runs after authentication and the rate limit, so injected
 /// failures still cost budget and carry the rate-limit headers, as a backend failure would.
 pub(crate) async fn inject(
@@ -129,7 +236,8 @@ pub(crate) async fn inject(
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(fault) = lock(&shared.faults).draw() else {
+    let (fault, request) = choose(&shared.faults, request).await;
+    let Some(fault) = fault else {
         return next.run(request).await;
     };
     lock(&shared.stats).faults_injected += 1;
@@ -144,6 +252,13 @@ pub(crate) async fn apply(fault: Fault, request: Request, next: Next) -> Respons
         .map(|info| info.0.clone());
     match fault {
         Fault::ServerError(status) => server_error(status),
+        Fault::Unavailable => {
+            let mut answer = server_error(StatusCode::SERVICE_UNAVAILABLE);
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+            answer
+        }
         Fault::DropBeforeHandling => cut(connection),
         Fault::DropAfterHandling => {
             let _lost = next.run(request).await;
@@ -204,6 +319,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_aimed_fault_hits_its_requests_only_as_often_as_asked() {
+        let mut state = FaultState::new(
+            FaultConfig::aimed(AimedFault::new(
+                "POST",
+                "/complete",
+                AimedKind::LoseAnswer,
+                1,
+            )),
+            1,
+        );
+        assert_eq!(state.aimed("POST", "/tasks/t1"), None);
+        assert_eq!(state.aimed("DELETE", "/tasks/t1/complete"), None);
+        assert_eq!(
+            state.aimed("POST", "/tasks/t1/complete"),
+            Some(Fault::DropAfterHandling)
+        );
+        assert_eq!(state.aimed("POST", "/tasks/t2/complete"), None, "spent");
+    }
+
+    #[test]
+    fn a_failing_write_fails_every_time_and_reads_never() {
+        let state = FaultState::new(
+            FaultConfig {
+                failing_writes: 0.2,
+                ..FaultConfig::none()
+            },
+            1,
+        );
+        let failing: Vec<usize> = (0..1000)
+            .filter(|n| {
+                state.failing_write("POST", "/api/members", format!("{{\"n\":{n}}}").as_bytes())
+            })
+            .collect();
+        assert!((120..280).contains(&failing.len()), "{}", failing.len());
+        let again: Vec<usize> = (0..1000)
+            .filter(|n| {
+                state.failing_write("POST", "/api/members", format!("{{\"n\":{n}}}").as_bytes())
+            })
+            .collect();
+        assert_eq!(failing, again, "the same writes, every attempt");
+        assert!(!state.failing_write("GET", "/api/members", b""));
+    }
+
+    #[test]
     fn no_faults_by_default() {
         let mut state = FaultState::new(FaultConfig::none(), 1);
         assert!((0..1000).all(|_| state.draw().is_none()));
@@ -257,6 +416,8 @@ mod tests {
             malformed_rate: 0.3,
             latency: Duration::ZERO,
             rate_limited_rate: 0.0,
+            failing_writes: 0.0,
+            aimed: Vec::new(),
         };
         let mut a = FaultState::new(config.clone(), 9);
         let mut b = FaultState::new(config, 9);

@@ -23,7 +23,7 @@ mod novi;
 pub mod seed;
 
 pub use connectif::{ConnectifConfig, ConnectifEvent, ConnectifSandbox, CONNECTIF_SCOPES};
-pub use faults::FaultConfig;
+pub use faults::{AimedFault, AimedKind, FaultConfig};
 pub use ghl::{GhlConfig, GhlSandbox, RequestStats};
 pub use nifty::{
     NiftyConfig, NiftySandbox, DEFAULT_REDIRECT_URI as NIFTY_DEFAULT_REDIRECT_URI, NIFTY_SCOPES,

@@ -286,7 +286,16 @@ async fn send(
             match journal::fail(store.conn(), op, run_id, &e, &message, clock.now())? {
                 Failure::Retry => report.unconfirmed += 1,
                 Failure::Refused => report.dead += 1,
-                Failure::Reconnect => return Err(reconnect(writer.system(), &e)),
+                Failure::Reconnect => {
+                    let target = targets.connection_id(payload.target);
+                    return Err(reconnect(
+                        store.conn(),
+                        target,
+                        writer.system(),
+                        &e,
+                        clock.now(),
+                    ));
+                }
             }
             Ok(())
         }
@@ -321,8 +330,25 @@ async fn create_or_resume(
     }
 }
 
-/// The error that stops a connection's work until the operator reconnects it.
-pub(crate) fn reconnect(system: &str, error: &BridgeError) -> BridgeError {
+/// Stops a connection's work until the operator reconnects it: its status says so, its
+/// unfinished writes stay as they are for the next sync, and the run ends with this error
+/// (never "succeeded").
+pub(crate) fn reconnect(
+    conn: &bridge_store::Connection,
+    connection_id: &str,
+    system: &str,
+    error: &BridgeError,
+    now: chrono::DateTime<chrono::Utc>,
+) -> BridgeError {
+    let status = bridge_store::table::connections::set_status(
+        conn,
+        connection_id,
+        "reconnect_required",
+        now,
+    );
+    if let Err(e) = status {
+        return e;
+    }
     BridgeError::new(
         ErrorCode::ReconnectRequired,
         format!(
@@ -330,6 +356,20 @@ pub(crate) fn reconnect(system: &str, error: &BridgeError) -> BridgeError {
             error.message
         ),
     )
+}
+
+/// After a sync that went through: connections that needed reconnecting work again.
+pub(crate) fn reconnected(
+    conn: &bridge_store::Connection,
+    connections: &[&bridge_store::table::connections::ConnectionRow],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), BridgeError> {
+    for connection in connections {
+        if connection.status == "reconnect_required" {
+            bridge_store::table::connections::set_status(conn, &connection.id, "connected", now)?;
+        }
+    }
+    Ok(())
 }
 
 /// Stores what the remote's answer settled, all in one transaction.

@@ -800,7 +800,13 @@ async fn send_one(
                 Failure::Retry => report.unconfirmed += 1,
                 Failure::Refused => report.dead += 1,
                 Failure::Reconnect => {
-                    return Err(crate::apply::reconnect(targets.system(op.target), &e))
+                    return Err(crate::apply::reconnect(
+                        store.conn(),
+                        targets.connection_id(op.target),
+                        targets.system(op.target),
+                        &e,
+                        clock.now(),
+                    ))
                 }
             }
         }

@@ -290,7 +290,15 @@ async fn send(
             match journal::fail(store.conn(), journaled, run_id, &e, &message, clock.now())? {
                 Failure::Retry => report.unconfirmed += 1,
                 Failure::Refused => report.dead += 1,
-                Failure::Reconnect => return Err(crate::apply::reconnect(target.system(), &e)),
+                Failure::Reconnect => {
+                    return Err(crate::apply::reconnect(
+                        store.conn(),
+                        &app.id,
+                        target.system(),
+                        &e,
+                        clock.now(),
+                    ))
+                }
             }
         }
     }

@@ -265,6 +265,13 @@ impl Pair<'_> {
             },
             clock.now(),
         )?;
+        if matches!(&result, Ok(run) if !run.cancelled()) {
+            apply::reconnected(
+                store.conn(),
+                &[self.ghl_connection, self.app_connection()],
+                clock.now(),
+            )?;
+        }
         let Run {
             ghl_pull,
             app_records_pulled,

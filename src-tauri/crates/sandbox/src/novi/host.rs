@@ -85,7 +85,8 @@ pub(crate) async fn delay(State(host): State<HostRef>, request: Request, next: N
 
 /// Fails the request as drawn (after authentication and the rate limit, like a backend).
 pub(crate) async fn inject(State(host): State<HostRef>, request: Request, next: Next) -> Response {
-    let Some(fault) = lock(&host.faults).draw() else {
+    let (fault, request) = faults::choose(&host.faults, request).await;
+    let Some(fault) = fault else {
         return next.run(request).await;
     };
     lock(&host.stats).faults_injected += 1;

@@ -358,7 +358,13 @@ impl LabelSync<'_> {
                     Failure::Refused => report.dead += 1,
                     Failure::Reconnect => {
                         let system = if write.ghl_side { "GHL" } else { "Nifty" };
-                        return Err(crate::apply::reconnect(system, &e));
+                        return Err(crate::apply::reconnect(
+                            store.conn(),
+                            connection_id,
+                            system,
+                            &e,
+                            self.clock.now(),
+                        ));
                     }
                 }
                 Ok((false, journaled.id))

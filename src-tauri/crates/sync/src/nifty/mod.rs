@@ -115,6 +115,13 @@ impl NiftyPair<'_> {
             clock.now(),
         )?;
         let run = result?;
+        if !cancelled {
+            crate::apply::reconnected(
+                store.conn(),
+                &[self.ghl_connection, self.connection],
+                clock.now(),
+            )?;
+        }
         Ok(SyncOutcome {
             run_id,
             pair_name: self.connection.name.clone(),
