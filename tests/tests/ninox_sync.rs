@@ -257,3 +257,77 @@ async fn a_new_ghl_appointment_lands_in_the_appointment_field(api: Api, expected
     assert_eq!(quiet["plan"]["operations"], json!([]), "{quiet:#}");
     assert_eq!(writes(&pair.ninox.stats()), ninox_writes);
 }
+
+/// A create whose answer is lost after Ninox saved the record, then the GHL contact edited (its
+/// email too) before the rerun: one Ninox record, carrying the edit, and one GHL contact.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_create_answer_then_an_edit_makes_one_record_not_two() {
+    use bridge_sandbox::{AimedFault, AimedKind, FaultConfig};
+    let pair = NinoxPair::start(Api::V3, 20, 3).await;
+    pair.connect();
+    pair.sync();
+    let created: Value = reqwest::Client::new()
+        .post(format!("{}/contacts/", pair.ghl.base_url()))
+        .bearer_auth(pair.ghl.private_token())
+        .header("Version", "2021-07-28")
+        .json(&json!({
+            "locationId": pair.ghl.location_id(),
+            "firstName": "Lovelace",
+            "lastName": "Byron",
+            "email": "lost.answer@example.com"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ghl_id = created["contact"]["id"].as_str().unwrap().to_string();
+    pair.ninox.set_faults(FaultConfig::aimed(AimedFault::new(
+        "POST",
+        "/records",
+        AimedKind::LoseAnswer,
+        1,
+    )));
+    let lost = pair.sync();
+    pair.ninox.set_faults(FaultConfig::none());
+    assert_eq!(lost["applied"]["unconfirmed"], 1, "{:#}", lost["applied"]);
+    assert!(
+        pair.record_by_email("lost.answer@example.com").await.is_some(),
+        "Ninox saved the record; the answer was lost"
+    );
+
+    edit_ghl_contact(
+        &pair.ghl,
+        &ghl_id,
+        json!({"firstName": "Ada", "email": "ada.lovelace@example.com"}),
+    )
+    .await;
+    let rerun = pair.sync();
+    assert_eq!(rerun["applied"]["dead"], 0, "{:#}", rerun["applied"]);
+    pair.sync();
+    let email_field = pair.field("Email");
+    let records: Vec<Value> = pair
+        .records()
+        .await
+        .into_iter()
+        .filter(|r| {
+            let e = email(&r["fields"][&email_field]);
+            e == "lost.answer@example.com" || e == "ada.lovelace@example.com"
+        })
+        .collect();
+    assert_eq!(records.len(), 1, "one record, not two: {records:#?}");
+    assert_eq!(
+        email(&records[0]["fields"][&email_field]),
+        "ada.lovelace@example.com"
+    );
+    let contacts: Vec<Value> = ghl_contacts(&pair.ghl)
+        .await
+        .into_iter()
+        .filter(|c| {
+            let e = email(&c["email"]);
+            e == "lost.answer@example.com" || e == "ada.lovelace@example.com"
+        })
+        .collect();
+    assert_eq!(contacts.len(), 1, "one GHL contact: {contacts:#?}");
+}
