@@ -461,8 +461,10 @@ async fn tasks_completion_labels_and_notes_cross_once_without_echo() {
 async fn under_nifty_faults_writes_fail_for_now_and_the_next_plain_sync_completes_them() {
     let pair = NiftyPair::start(20, 0.0).await;
     pair.connect().await;
+    // A fifth of the writes answered 503 for the whole sync (every attempt), and on top one
+    // request in ten answered 5xx and one in ten 429.
     pair.nifty.set_faults(FaultConfig {
-        error_rate: 0.25,
+        error_rate: 0.1,
         rate_limited_rate: 0.1,
         failing_writes: 0.2,
         ..FaultConfig::none()
