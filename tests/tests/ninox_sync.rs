@@ -293,7 +293,9 @@ async fn a_lost_create_answer_then_an_edit_makes_one_record_not_two() {
     pair.ninox.set_faults(FaultConfig::none());
     assert_eq!(lost["applied"]["unconfirmed"], 1, "{:#}", lost["applied"]);
     assert!(
-        pair.record_by_email("lost.answer@example.com").await.is_some(),
+        pair.record_by_email("lost.answer@example.com")
+            .await
+            .is_some(),
         "Ninox saved the record; the answer was lost"
     );
 

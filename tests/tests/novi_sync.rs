@@ -391,29 +391,61 @@ async fn undo_restores_what_a_run_overwrote_on_both_sides() {
     let person = linked_person(&pair).await;
     let original = person.member["FirstName"].clone();
 
-    // The run that carried "Augusta" to Novi…
-    edit_ghl_contact(&pair.ghl, &person.ghl_id, json!({"firstName": "Augusta"})).await;
+    // The run that carried "Augusta" and a new last name to Novi…
+    edit_ghl_contact(
+        &pair.ghl,
+        &person.ghl_id,
+        json!({"firstName": "Augusta", "lastName": "Byron-King"}),
+    )
+    .await;
     let run = sync(&pair, 1).await;
     assert_eq!(
         novi_member(&pair, &person.member_id).await["FirstName"],
         "Augusta"
     );
     let run_id = run["runId"].as_str().unwrap().to_string();
+    // …then someone edits the last name in Novi: newer work, which undo must not overwrite.
+    edit_novi_member(&pair, &person.member_id, json!({"LastName": "Lovelace"})).await;
 
-    // …is undone: Novi gets its value back at once, and the next sync brings GHL along.
+    // …is undone: Novi gets its first name back at once, the last name is a conflict, and
+    // the next sync brings GHL along.
     let p = pair.clone();
     let undone = blocking(move || p.bridge(&["undo", &run_id, "--json"])).await;
     assert_success("bridge undo", &undone);
     let report: Value = serde_json::from_slice(&undone.stdout).unwrap();
     assert_eq!(report["restored"], 1, "{report}");
+    let conflicts = report["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts.len(), 1, "{report}");
+    assert_eq!(conflicts[0]["field"], "LastName", "{report}");
+    assert_eq!(conflicts[0]["now"], "Lovelace", "{report}");
+    let member = novi_member(&pair, &person.member_id).await;
+    assert_eq!(member["FirstName"], original);
+    assert_eq!(member["LastName"], "Lovelace", "the newer value is kept");
+    // The restore is journaled under the undo's own run, done.
+    let undo_run = report["runId"].as_str().unwrap().to_string();
+    let store = bridge_store::Store::open(&pair.scratch.path().join("bridge.sqlite3")).unwrap();
+    let restores = bridge_store::table::operations::for_run(store.conn(), &undo_run).unwrap();
+    assert_eq!(restores.len(), 1, "{restores:?}");
+    assert_eq!(restores[0].state, "done");
+    drop(store);
+    // A second undo of the same run restores nothing twice.
+    let novi_writes = writes(&pair.novi.stats());
+    let run_id = run["runId"].as_str().unwrap().to_string();
+    let p = pair.clone();
+    let again = blocking(move || p.bridge(&["undo", &run_id, "--json"])).await;
+    assert_success("bridge undo again", &again);
     assert_eq!(
-        novi_member(&pair, &person.member_id).await["FirstName"],
-        original
+        writes(&pair.novi.stats()),
+        novi_writes,
+        "no restore sent twice"
     );
+
     let last = sync(&pair, 2).await;
+    let contact = ghl_contact(&pair.ghl, &person.ghl_id).await;
+    assert_eq!(contact["firstName"], original);
     assert_eq!(
-        ghl_contact(&pair.ghl, &person.ghl_id).await["firstName"],
-        original
+        contact["lastName"], "Lovelace",
+        "the newer value travels on"
     );
     assert_eq!(
         novi_member(&pair, &person.member_id).await["FirstName"],

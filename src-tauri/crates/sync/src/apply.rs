@@ -89,14 +89,14 @@ pub type Progress<'a> = &'a mut (dyn FnMut(u64, u64) + Send);
 
 /// What the journal keeps of a contact write: enough to send it again by id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Payload {
-    target: Side,
-    action: Action,
-    local_id: String,
-    remote_id: Option<String>,
-    changes: Vec<FieldChange>,
-    reason: String,
-    settles: Values,
+pub(crate) struct Payload {
+    pub target: Side,
+    pub action: Action,
+    pub local_id: String,
+    pub remote_id: Option<String>,
+    pub changes: Vec<FieldChange>,
+    pub reason: String,
+    pub settles: Values,
 }
 
 impl Payload {
@@ -448,6 +448,42 @@ fn finish(
         }
         journal::done(tx, op, run_id, now)
     })
+}
+
+/// Journals one write outside a plan (an undo's restore) under `intent` and sends it. True
+/// when it is done.
+pub(crate) async fn journal_and_send(
+    store: &mut Store,
+    run_id: &str,
+    intent: &Intent<'_>,
+    payload: &Payload,
+    targets: &Targets<'_>,
+    clock: &dyn Clock,
+) -> Result<bool, BridgeError> {
+    let entry = Entry {
+        contact_id: Some(payload.local_id.clone()),
+        remote_id: payload.remote_id.clone(),
+        before: Some(journal::json(
+            &payload
+                .changes
+                .iter()
+                .map(|c| (&c.field, &c.before))
+                .collect::<Vec<_>>(),
+        )?),
+        after: Some(journal::json(
+            &payload
+                .changes
+                .iter()
+                .map(|c| (&c.field, &c.after))
+                .collect::<Vec<_>>(),
+        )?),
+        reason: payload.reason.clone(),
+        payload: journal::json(payload)?,
+    };
+    let mut op = journal::record(store.conn(), run_id, intent, entry, clock.now())?;
+    let mut report = ApplyReport::default();
+    send(store, run_id, payload, &mut op, targets, clock, &mut report).await?;
+    Ok(report.done == 1)
 }
 
 fn journal_entry(op: &Operation) -> Result<Entry, BridgeError> {

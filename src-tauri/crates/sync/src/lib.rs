@@ -19,3 +19,4 @@ pub mod preview;
 pub mod pull;
 pub mod service;
 pub mod timeline;
+pub mod undo;

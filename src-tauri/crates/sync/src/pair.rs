@@ -842,117 +842,28 @@ struct PlanRead {
     app_records: Vec<(String, String)>,
 }
 
-/// What `undo` did.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UndoReport {
-    /// Records whose overwritten values were written back.
-    pub restored: u64,
-    /// Records the run created: left in place (undo restores values, it deletes nothing).
-    pub created_kept: u64,
-    /// Tasks, notes and events the run wrote: left as they are (undo restores contact fields).
-    pub activities_kept: u64,
-}
+pub use crate::undo::UndoReport;
 
 impl Pair<'_> {
-    /// Writes back, on each side, the values run `run_id` overwrote. The base becomes the
-    /// run's result, so the next sync carries each restored value to the other side too.
+    /// Writes back, on each side, the values run `run_id` overwrote and that still hold what
+    /// it wrote, as both sides are read now ([`crate::undo`]). The base becomes the run's
+    /// result, so the next sync carries each restored value to the other side too.
     pub async fn undo(
         &self,
         store: &mut Store,
         run_id: &str,
         clock: &dyn Clock,
     ) -> Result<UndoReport, BridgeError> {
-        let operations = bridge_store::table::operations::for_run(store.conn(), run_id)?;
-        if sync_runs::get(store.conn(), run_id)?.is_none() {
-            return Err(BridgeError::new(
-                bridge_core::ErrorCode::NotFound,
-                format!("no sync run has the id {run_id}"),
-            ));
-        }
+        // Both sides are read first: a value changed since the run is not overwritten.
+        crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
+        self.pull_app(store, clock).await?;
         let ghl_writer = GhlWriter { client: self.ghl };
-        let mut report = UndoReport::default();
-        for op in operations.iter().rev().filter(|op| op.state == "done") {
-            if op.op.object_kind != "contact" {
-                report.activities_kept += 1;
-                continue;
-            }
-            if op.op.action != "update" {
-                report.created_kept += 1;
-                continue;
-            }
-            let (Some(contact_id), Some(remote_id)) = (&op.op.contact_id, &op.op.remote_id) else {
-                continue;
-            };
-            let pairs = |text: &Option<String>| -> Result<Vec<(String, Value)>, BridgeError> {
-                serde_json::from_str(text.as_deref().unwrap_or("[]")).map_err(|e| {
-                    BridgeError::storage(format!("operation {}: unreadable values: {e}", op.id))
-                })
-            };
-            let before: Values = pairs(&op.op.before_value)?.into_iter().collect();
-            let after = pairs(&op.op.after_value)?;
-            let to_ghl = op.op.connection_id == self.ghl_connection.id;
-            // The run's result, in the app's terms: the base the restored value differs from.
-            let mut settled = Map::new();
-            for (field, value) in &after {
-                let app_field = if to_ghl {
-                    match self.mapping.fields.iter().find(|l| &l.ghl == field) {
-                        Some(line) => {
-                            let app_value = bridge_core::mapping::apply(
-                                &line.transforms,
-                                value,
-                                Flow::GhlToApp,
-                            )
-                            .unwrap_or_else(|_| value.clone());
-                            settled.insert(line.app.clone(), app_value);
-                            continue;
-                        }
-                        None => continue,
-                    }
-                } else {
-                    field.clone()
-                };
-                settled.insert(app_field, value.clone());
-            }
-            let restore: Values = before
-                .into_iter()
-                .map(|(k, v)| (k, if v.is_null() { Value::Null } else { v }))
-                .collect();
-            if to_ghl {
-                ghl_writer.update(remote_id, &restore).await?;
-            } else {
-                self.app.update(remote_id, &restore).await?;
-            }
-            let now = clock.now();
-            store.with_tx(|tx| {
-                links::settle_base(tx, &self.app_connection().id, contact_id, &settled, now)?;
-                remote_records::mark_dirty(tx, &self.app_connection().id, contact_id)?;
-                for (field, value) in &restore {
-                    bridge_store::table::timeline::append(
-                        tx,
-                        &bridge_store::table::timeline::TimelineEvent {
-                            contact_id: contact_id.clone(),
-                            system: if to_ghl {
-                                "ghl".into()
-                            } else {
-                                self.app_connection().system.as_str().into()
-                            },
-                            kind: "field".into(),
-                            occurred_at: bridge_store::timestamp(now),
-                            title: format!("{field} restored by undo"),
-                            body: format!("undo of sync run {run_id}"),
-                            before_value: None,
-                            after_value: Some(value.to_string()),
-                            subject_ref: Some(field.clone()),
-                            run_id: None,
-                        },
-                    )?;
-                }
-                Ok(())
-            })?;
-            report.restored += 1;
-        }
-        Ok(report)
+        let target = crate::undo::UndoTarget {
+            targets: self.targets(&ghl_writer),
+            mapping: self.mapping,
+            trigger: self.trigger.as_str(),
+        };
+        crate::undo::undo(store, run_id, &target, clock).await
     }
 }
 

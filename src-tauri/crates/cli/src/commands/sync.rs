@@ -156,7 +156,20 @@ pub async fn undo(context: &Context, run_id: &str, json: bool) -> Result<(), Bri
     line(&format!(
         "Restored {} records the run overwrote; {} records it created and {} tasks, notes or events it wrote were kept. The next sync carries the restored values to the other side.",
         total.restored, total.created_kept, total.activities_kept
-    ))
+    ))?;
+    for conflict in &total.conflicts {
+        line(&format!(
+            "  not restored: {} of contact {} in {} holds {} now (the run wrote {})",
+            conflict.field, conflict.contact_id, conflict.system, conflict.now, conflict.written
+        ))?;
+    }
+    if total.unconfirmed > 0 {
+        line(&format!(
+            "  {} restores not confirmed: the next undo or sync sends them again.",
+            total.unconfirmed
+        ))?;
+    }
+    Ok(())
 }
 
 pub fn runs(context: &Context, json: bool) -> Result<(), BridgeError> {
