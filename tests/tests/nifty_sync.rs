@@ -777,3 +777,66 @@ async fn a_create_whose_completion_never_happened_is_finished_not_copied_back() 
         json!([])
     );
 }
+
+/// Nifty refuses the refresh of the token mid-run: the connection's work stops, nothing
+/// becomes a dead letter, the connection says "reconnect" and the run does not say it
+/// succeeded; once Nifty accepts the connection again, the next sync finishes the work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_refused_mid_run_stops_the_work_and_the_next_sync_finishes_it() {
+    let pair = NiftyPair::start(20, 0.0).await;
+    pair.connect().await;
+    // The first task create is answered 401 (the token was revoked) and the refresh that
+    // follows is refused.
+    pair.nifty.set_faults(FaultConfig {
+        aimed: vec![
+            AimedFault::new("POST", "/tasks", AimedKind::Status(401), 1),
+            AimedFault::new("POST", "/oauth/token", AimedKind::Status(401), u32::MAX),
+        ],
+        ..FaultConfig::none()
+    });
+    let refused = pair.bridge(&["sync", "--json"]);
+    pair.nifty.set_faults(FaultConfig::none());
+    assert!(
+        !refused.status.success(),
+        "the sync does not say it succeeded: {}",
+        String::from_utf8_lossy(&refused.stdout)
+    );
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("reconnect"), "{said}");
+    let db = pair.scratch.path().join("bridge.sqlite3");
+    let store = bridge_store::Store::open(&db).unwrap();
+    assert!(bridge_store::table::operations::dead_letters(store.conn())
+        .unwrap()
+        .is_empty());
+    let nifty = bridge_store::table::connections::list(store.conn())
+        .unwrap()
+        .into_iter()
+        .find(|c| c.system == bridge_core::System::Nifty)
+        .unwrap();
+    assert_eq!(nifty.status, "reconnect_required");
+    let runs = bridge_store::table::sync_runs::recent(store.conn(), 1).unwrap();
+    assert_ne!(runs[0].status, "succeeded");
+    drop(store);
+    assert_eq!(nifty_tally(&pair.nifty_tasks()).values().sum::<usize>(), 0);
+
+    let next = blocking({
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        move || sync_in(&s, &p)
+    })
+    .await;
+    assert_eq!(next["childrenApplied"]["dead"], 0, "{next:#}");
+    assert_eq!(
+        nifty_tally(&pair.nifty_tasks()),
+        ghl_by_email(&pair).await,
+        "the work is finished: every GHL task in Nifty once"
+    );
+    let store = bridge_store::Store::open(&db).unwrap();
+    assert!(bridge_store::table::operations::unfinished(store.conn())
+        .unwrap()
+        .is_empty());
+    let nifty = bridge_store::table::connections::get(store.conn(), &nifty.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(nifty.status, "connected");
+}

@@ -39,3 +39,4 @@ CREATE INDEX operations_run ON operations (run_id);
 CREATE INDEX operations_state ON operations (state);
 CREATE INDEX operations_pair_open ON operations (pair_id) WHERE state IN ('pending', 'sent', 'failed');
 CREATE UNIQUE INDEX operations_open_intent ON operations (intent) WHERE state IN ('pending', 'sent', 'failed');
+CREATE INDEX operations_intent ON operations (intent, id);

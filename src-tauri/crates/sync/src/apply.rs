@@ -163,11 +163,6 @@ pub async fn recover(
     )?;
     for row in open {
         let mut op = Journaled::from(&row);
-        if op.state == "pending" {
-            // Never sent: nothing happened; the plan journals it again if still needed.
-            journal::release(store.conn(), &op)?;
-            continue;
-        }
         let payload: Payload = journal::payload(&row)?;
         let before = report.done;
         send(

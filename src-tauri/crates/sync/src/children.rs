@@ -624,11 +624,6 @@ pub async fn recover(
     )?;
     for row in open {
         let mut journaled = Journaled::from(&row);
-        if journaled.state == "pending" {
-            // Never sent: the plan journals it again if it is still needed.
-            journal::release(store.conn(), &journaled)?;
-            continue;
-        }
         let op: ChildOperation = journal::payload(&row)?;
         let mut one = ChildReport::default();
         send_one(store, run_id, &op, &mut journaled, targets, clock, &mut one).await?;

@@ -160,10 +160,6 @@ pub async fn recover(
     let mut report = PushReport::default();
     for row in open {
         let mut journaled = Journaled::from(&row);
-        if journaled.state == "pending" {
-            journal::release(store.conn(), &journaled)?;
-            continue;
-        }
         let push = journal::payload::<Payload>(&row)?.into_push();
         let mut one = PushReport::default();
         send(

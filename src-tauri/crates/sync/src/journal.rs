@@ -289,14 +289,17 @@ pub fn no_longer_needed(
     Ok(())
 }
 
-/// The pair's unfinished operations of `kinds` due now, oldest first, for its writers to
-/// resolve before planning.
+/// The pair's unfinished operations of `kinds` that were sent and are due now, oldest first,
+/// for its writers to resolve before planning. Those never sent (an interrupted run's
+/// `pending` rows) are forgotten first, in one statement: nothing happened remotely, and the
+/// plan journals them again if they are still needed.
 pub fn open_for_pair(
     conn: &Connection,
     pair: &str,
     kinds: &[&str],
     now: DateTime<Utc>,
 ) -> Result<Vec<OperationRow>, BridgeError> {
+    operations::release_pending(conn, pair, kinds)?;
     let now = bridge_store::timestamp(now);
     Ok(operations::open_for_pair(conn, pair)?
         .into_iter()

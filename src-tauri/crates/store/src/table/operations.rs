@@ -229,6 +229,23 @@ pub fn release(conn: &Connection, id: i64) -> Result<bool, BridgeError> {
     Ok(changed == 1)
 }
 
+/// Forgets every `pending` operation of a pair's `kinds` (never sent: nothing happened
+/// remotely), in one statement. Returns how many.
+pub fn release_pending(
+    conn: &Connection,
+    pair_id: &str,
+    kinds: &[&str],
+) -> Result<usize, BridgeError> {
+    let kinds = serde_json::to_string(kinds)
+        .map_err(|e| BridgeError::internal(format!("object kinds as JSON: {e}")))?;
+    conn.execute(
+        "DELETE FROM operations WHERE pair_id = ?1 AND state = 'pending'
+           AND object_kind IN (SELECT value FROM json_each(?2))",
+        params![pair_id, kinds],
+    )
+    .map_err(storage_error)
+}
+
 /// The unfinished operations of a pair, oldest first.
 pub fn open_for_pair(conn: &Connection, pair_id: &str) -> Result<Vec<OperationRow>, BridgeError> {
     let mut stmt = conn
