@@ -330,7 +330,10 @@ fn router(state: NiftyState) -> Router {
         .nest(API_PREFIX, api)
         .route("/authorize", get(oauth::authorize))
         .route(oauth::APPROVE_PATH, post(oauth::approve))
-        .route("/oauth/token", post(oauth::token))
+        .route(
+            "/oauth/token",
+            post(oauth::token).layer(from_fn_with_state(host.clone(), host::inject_aimed)),
+        )
         .fallback(not_found)
         .layer(from_fn_with_state(host.clone(), host::delay))
         .layer(from_fn_with_state(host, host::count))

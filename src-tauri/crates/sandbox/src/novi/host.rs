@@ -93,6 +93,21 @@ pub(crate) async fn inject(State(host): State<HostRef>, request: Request, next: 
     faults::apply(fault, request, next).await
 }
 
+/// Only the aimed faults, for an OAuth token endpoint: random faults there would turn every
+/// fault test into a sign-in failure, while a test may aim a refused refresh at it.
+pub(crate) async fn inject_aimed(
+    State(host): State<HostRef>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let aimed = lock(&host.faults).aimed(request.method().as_str(), request.uri().path());
+    let Some(fault) = aimed else {
+        return next.run(request).await;
+    };
+    lock(&host.stats).faults_injected += 1;
+    faults::apply(fault, request, next).await
+}
+
 /// A served router; stops on `shutdown` or when dropped.
 pub(crate) struct Running {
     stop: Option<oneshot::Sender<()>>,

@@ -117,20 +117,20 @@ fn describe(link: &LinkRow) -> String {
 }
 
 /// The link of the same local record (the contact for contact links, the GHL record for
-/// children) in the same connection and kind.
+/// children) in the same connection and kind. Read through the contact's index: a child's
+/// GHL record belongs to one contact.
 fn find_local(conn: &Connection, link: &LinkRow) -> Result<Option<LinkRow>, BridgeError> {
     conn.query_row(
         &format!(
-            "SELECT {COLUMNS} FROM links WHERE connection_id = ?1 AND object_kind = ?2
-               AND CASE WHEN ?3 IS NULL THEN contact_id = ?4 AND local_object_id IS NULL
-                        ELSE local_object_id = ?3 END
+            "SELECT {COLUMNS} FROM links WHERE contact_id = ?1 AND connection_id = ?2
+               AND object_kind = ?3 AND local_object_id IS ?4
              LIMIT 1"
         ),
         params![
+            link.contact_id,
             link.connection_id,
             link.object_kind,
-            link.local_object_id,
-            link.contact_id
+            link.local_object_id
         ],
         from_row,
     )
