@@ -438,7 +438,7 @@ mod tests {
         let conn_id = ghl_connection(store.conn(), "Main");
         let app_id = ghl_connection(store.conn(), "App");
         let link = |contact_id: &str, remote_id: &str| {
-            crate::table::links::upsert(
+            crate::table::links::insert_or_verify(
                 store.conn(),
                 &crate::table::links::LinkRow {
                     contact_id: contact_id.into(),
