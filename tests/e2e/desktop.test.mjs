@@ -274,6 +274,18 @@ test("Test on a connection proves each capability with one request", async () =>
   // "passed" is said to screen readers only (visually hidden): the visible line is "✓ sign-in: …".
   assert.match(text, /✓ sign-in: /);
   await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", result);
+  // The screenshot is of the last painted frame: wait until the result is in view and painted.
+  await driver.wait(
+    () =>
+      driver.executeAsyncScript(`
+        const [el, done] = arguments;
+        requestAnimationFrame(() => requestAnimationFrame(() => {
+          const r = el.getBoundingClientRect();
+          done(r.top >= 0 && r.bottom <= window.innerHeight);
+        }));`, result),
+    TIMEOUT_MS,
+    "the Test result never came into view",
+  );
   await screenshot("connection-test");
 });
 
