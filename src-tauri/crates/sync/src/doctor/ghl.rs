@@ -149,10 +149,8 @@ fn scoped(capability: &str, scope: &str, result: Result<(), BridgeError>, proven
 }
 
 fn sign_in_failed(e: BridgeError) -> Check {
-    Check::from_probe::<()>(
-        "sign-in",
-        Err(e),
-        "",
+    Check::sign_in_failed(
+        &e,
         "Reconnect GHL (sign in again, or paste a new Private Integration Token)",
     )
 }

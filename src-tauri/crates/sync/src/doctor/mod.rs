@@ -52,6 +52,12 @@ impl Check {
         }
     }
 
+    /// The sign-in itself failed: `what_to_do`, then the app's own words. No other check of
+    /// the connection can run.
+    pub fn sign_in_failed(error: &BridgeError, what_to_do: &str) -> Self {
+        Self::failed("sign-in", format!("{what_to_do} ({})", error.message))
+    }
+
     /// The result of one probe: OK with `proven`, or failed with the app's own words after
     /// `what_to_do`.
     pub fn from_probe<T>(

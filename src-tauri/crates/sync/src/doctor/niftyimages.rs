@@ -24,10 +24,8 @@ pub(super) async fn checks(
     let fields = match fields {
         Ok(fields) => fields,
         Err(e) => {
-            return vec![Check::from_probe::<()>(
-                "sign-in",
-                Err(e),
-                "",
+            return vec![Check::sign_in_failed(
+                &e,
                 "Check the data store's API key in NiftyImages and reconnect",
             )]
         }

@@ -33,10 +33,8 @@ pub(super) async fn checks(
     let fields = match fields {
         Ok(fields) => fields,
         Err(e) => {
-            return vec![Check::from_probe::<()>(
-                "sign-in",
-                Err(e),
-                "",
+            return vec![Check::sign_in_failed(
+                &e,
                 "Check the API key and the table in Ninox, then reconnect",
             )]
         }

@@ -17,10 +17,8 @@ pub(super) async fn checks(connection: &ConnectionRow, tokens: Arc<dyn TokenStor
     let client = match novi_client(connection, tokens) {
         Ok(client) => client,
         Err(e) => {
-            return vec![Check::from_probe::<()>(
-                "sign-in",
-                Err(e),
-                "",
+            return vec![Check::sign_in_failed(
+                &e,
                 "Check the API key in Novi AMS and reconnect",
             )]
         }
