@@ -101,6 +101,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Deletes waiting for approval before a sync carries them to the other side.
+    #[command(subcommand)]
+    Deletes(commands::deletes::DeletesCommand),
     /// Writes back the values a sync run overwrote, on both sides.
     Undo {
         run_id: String,
@@ -205,6 +208,7 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
             json,
         } => block_on(commands::doctor::run(context, connection, fix, json)),
         Command::Reviews { json } => commands::sync::reviews(context, json),
+        Command::Deletes(command) => commands::deletes::run(context, command),
         Command::Timeline { contact_id, json } => {
             commands::contacts::timeline(context, &contact_id, json)
         }

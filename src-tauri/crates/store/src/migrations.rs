@@ -16,6 +16,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0009_journal.sql"),
     include_str!("../migrations/0010_sync_lease.sql"),
     include_str!("../migrations/0011_connection_checks.sql"),
+    include_str!("../migrations/0014_deletes_and_problems.sql"),
 ];
 
 /// The version a fully migrated database reports.

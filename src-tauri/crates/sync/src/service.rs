@@ -22,6 +22,10 @@ use crate::pair::{
 };
 use crate::plan::Breaker;
 
+pub use crate::deletes::{
+    approve as approve_delete, list as list_deletes, reject as reject_delete, set_carry_deletes,
+    DeleteView,
+};
 pub use crate::doctor::{doctor, Check, ConnectionReport};
 
 /// Which pairs to sync, and how.

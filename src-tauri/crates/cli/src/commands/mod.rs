@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod contacts;
+pub mod deletes;
 pub mod doctor;
 pub mod info;
 pub mod mapping;

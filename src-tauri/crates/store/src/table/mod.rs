@@ -11,6 +11,7 @@ pub mod links;
 pub mod mappings;
 pub mod match_reviews;
 pub mod operations;
+pub mod pending_deletes;
 pub mod remote_records;
 pub mod sync_lease;
 pub mod sync_runs;
