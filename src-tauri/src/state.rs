@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bridge_auth::{KeychainStore, TokenStore};
 use bridge_core::{BridgeError, Clock, SystemClock};
-use bridge_store::Store;
+use bridge_sync::service::Store;
 
 use crate::sandbox::Sandbox;
 

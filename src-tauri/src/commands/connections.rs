@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 
 use bridge_auth::{LoopbackOptions, Sensitive};
 use bridge_core::{BridgeError, ErrorCode, System};
-use bridge_store::table::connections::{self, AuthKind, ConnectionRow};
-use bridge_store::table::sync_runs;
 use bridge_sync::app::{capabilities, Flow};
 use bridge_sync::connections::{
     connect_connectif as engine_connect_connectif, connect_ghl_oauth as engine_connect_ghl_oauth,
@@ -16,7 +14,7 @@ use bridge_sync::connections::{
     NiftyImagesConnect, NinoxConnect, NinoxTarget, NoviConnect, GHL_SCOPES,
 };
 use bridge_sync::nifty::{connect_nifty_oauth as engine_connect_nifty_oauth, NiftyOauthConnect};
-use bridge_sync::service;
+use bridge_sync::service::{self, default_urls, AuthKind, ConnectionRow, Store};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -28,9 +26,9 @@ use crate::sandbox::{Sandbox, SandboxInfo, CONNECTIF_TAGS_FIELD};
 use crate::state::{with_own_store, AppState};
 
 /// The apps' public API roots, used when the form leaves the address empty.
-const CONNECTIF_API_URL: &str = bridge_connectors::connectif::DEFAULT_BASE_URL;
-const NIFTYIMAGES_API_URL: &str = bridge_connectors::niftyimages::DEFAULT_BASE_URL;
-const NIFTY_API_URL: &str = bridge_connectors::nifty::DEFAULT_BASE_URL;
+const CONNECTIF_API_URL: &str = default_urls::CONNECTIF;
+const NIFTYIMAGES_API_URL: &str = default_urls::NIFTYIMAGES;
+const NIFTY_API_URL: &str = default_urls::NIFTY;
 
 /// One connection as the Connections page shows it.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -127,9 +125,9 @@ fn scopes(row: &ConnectionRow) -> Vec<String> {
 
 /// Builds the views from the rows and the recent runs (each run names its pair's app
 /// connection; every run also spends the GHL connection's budget).
-pub fn views(store: &bridge_store::Store) -> Result<Vec<ConnectionView>, BridgeError> {
-    let rows = connections::list(store.conn())?;
-    let runs = sync_runs::recent(store.conn(), 500)?;
+pub fn views(store: &Store) -> Result<Vec<ConnectionView>, BridgeError> {
+    let rows = service::connections(store)?;
+    let runs = service::recent_runs(store, 500)?;
     let today = Utc::now().format("%Y-%m-%d").to_string();
     let mut spent_today: BTreeMap<String, u64> = BTreeMap::new();
     for run in runs.iter().filter(|r| r.started_at.starts_with(&today)) {
@@ -176,7 +174,7 @@ pub fn views(store: &bridge_store::Store) -> Result<Vec<ConnectionView>, BridgeE
         .collect())
 }
 
-fn view_of(store: &bridge_store::Store, id: &str) -> Result<ConnectionView, BridgeError> {
+fn view_of(store: &Store, id: &str) -> Result<ConnectionView, BridgeError> {
     views(store)?
         .into_iter()
         .find(|v| v.id == id)
@@ -210,14 +208,7 @@ pub async fn test_connection(
     let tokens = state.tokens.clone();
     let clock = state.clock.clone();
     with_own_store(&state.db_path, move |store| async move {
-        let name = connections::get(store.conn(), &connection_id)?
-            .ok_or_else(|| {
-                BridgeError::new(
-                    ErrorCode::NotFound,
-                    format!("no connection {connection_id}"),
-                )
-            })?
-            .name;
+        let name = service::connection(&store, &connection_id)?.name;
         let reports = service::doctor(&store, tokens, clock, Some(&name), false).await?;
         Ok(reports
             .into_iter()

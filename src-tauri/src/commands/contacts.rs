@@ -1,10 +1,8 @@
 //! Contacts page: a searchable, paged list and one contact's unified timeline.
 
-use bridge_core::{BridgeError, ErrorCode, System};
-use bridge_store::table::connections;
-use bridge_store::table::contacts::{self, ContactRow};
-use bridge_store::table::{links, timeline};
+use bridge_core::BridgeError;
 use bridge_sync::browse::search_contacts;
+use bridge_sync::service::{self, ContactRow};
 use serde::Serialize;
 use specta::Type;
 use tauri::State;
@@ -62,10 +60,7 @@ pub fn list_contacts(
     limit: u32,
 ) -> Result<ContactPageView, BridgeError> {
     let store = state.store()?;
-    let hubs: Vec<_> = connections::list(store.conn())?
-        .into_iter()
-        .filter(|c| c.system == System::Ghl)
-        .collect();
+    let hubs = service::ghl_connections(&store)?;
     let Some(hub) = hubs.first() else {
         return Ok(ContactPageView {
             total: 0,
@@ -121,14 +116,9 @@ pub fn contact_timeline(
     contact_id: String,
 ) -> Result<ContactDetail, BridgeError> {
     let store = state.store()?;
-    let row = contacts::get(store.conn(), &contact_id)?.ok_or_else(|| {
-        BridgeError::new(
-            ErrorCode::NotFound,
-            format!("no contact has the id {contact_id}"),
-        )
-    })?;
-    let connections = connections::list(store.conn())?;
-    let links = links::for_contact(store.conn(), &contact_id)?
+    let row = service::contact(&store, &contact_id)?;
+    let connections = service::connections(&store)?;
+    let links = service::contact_links(&store, &contact_id)?
         .into_iter()
         .filter(|l| l.object_kind == "contact")
         .map(|l| {
@@ -144,7 +134,7 @@ pub fn contact_timeline(
             }
         })
         .collect();
-    let events = timeline::for_contact(store.conn(), &contact_id)?
+    let events = service::contact_events(&store, &contact_id)?
         .into_iter()
         .map(|e| TimelineItem {
             system: e.system,

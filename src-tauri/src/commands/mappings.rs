@@ -5,10 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bridge_core::mapping::Mapping;
 use bridge_core::{BridgeError, ErrorCode, System};
-use bridge_store::table::connections::{self, ConnectionRow};
-use bridge_store::table::custom_fields;
-use bridge_store::Store;
 use bridge_sync::pair::ghl_contact_fields;
+use bridge_sync::service::{ConnectionRow, Store};
 use bridge_sync::{preview, service};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -131,7 +129,7 @@ fn app_option(row: &ConnectionRow) -> AppOption {
 }
 
 fn app_connection(store: &Store, id: &str) -> Result<ConnectionRow, BridgeError> {
-    connections::get(store.conn(), id)?
+    Some(service::connection(store, id)?)
         .filter(|c| c.system != System::Ghl)
         .ok_or_else(|| {
             BridgeError::new(
@@ -143,7 +141,7 @@ fn app_connection(store: &Store, id: &str) -> Result<ConnectionRow, BridgeError>
 
 /// GHL's mappable fields, custom ones labelled with their names in the account.
 fn ghl_field_options(store: &Store, ghl_id: &str) -> Result<Vec<FieldOption>, BridgeError> {
-    let names: BTreeMap<String, String> = custom_fields::list(store.conn(), ghl_id)?
+    let names: BTreeMap<String, String> = service::custom_fields(store, ghl_id)?
         .into_iter()
         .map(|f| (format!("customFields.{}", f.field_key), f.name))
         .collect();

@@ -11,7 +11,7 @@ use crate::state::AppState;
 #[specta::specta]
 pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, BridgeError> {
     let store = state.store()?;
-    bridge_store::app_info(&store, &state.log_dir)
+    bridge_sync::service::app_info(&store, &state.log_dir)
 }
 
 /// The desktop's settings: schedule and circuit breaker.

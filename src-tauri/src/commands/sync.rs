@@ -5,13 +5,10 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bridge_core::{BridgeError, ErrorCode, System};
-use bridge_store::table::operations::OperationRow;
-use bridge_store::table::{conflicts, connections, contacts, operations, sync_runs};
-use bridge_store::Store;
 use bridge_sync::pair::{resolve_conflict as engine_resolve_conflict, SyncOutcome};
 use bridge_sync::plan::{Action, Side};
 use bridge_sync::preview::display;
-use bridge_sync::service::{self, SyncRequest, Trigger};
+use bridge_sync::service::{self, contact_name, OperationRow, Store, SyncRequest, Trigger};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, Manager, State};
@@ -89,25 +86,6 @@ pub struct PairOutcome {
 
 fn count(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-fn contact_name(store: &Store, id: &str) -> String {
-    match contacts::get(store.conn(), id) {
-        Ok(Some(row)) => {
-            let c = row.contact;
-            let name = [c.first_name, c.last_name]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            if name.trim().is_empty() {
-                c.email.unwrap_or_else(|| id.to_string())
-            } else {
-                name
-            }
-        }
-        _ => id.to_string(),
-    }
 }
 
 fn outcome_view(store: &Store, outcome: &SyncOutcome) -> PairOutcome {
@@ -212,12 +190,7 @@ fn note_reconnect(state: &AppState, error: &BridgeError) {
     }
     if let Ok(store) = state.store() {
         if let Ok(hub) = service::hub(&store, None) {
-            let _ = connections::set_status(
-                store.conn(),
-                &hub.id,
-                "reconnect_required",
-                state.clock.now(),
-            );
+            let _ = service::mark_reconnect_required(&store, &hub.id, state.clock.now());
         }
     }
 }
@@ -344,11 +317,11 @@ pub struct RunView {
 #[specta::specta]
 pub fn list_runs(state: State<'_, AppState>) -> Result<Vec<RunView>, BridgeError> {
     let store = state.store()?;
-    let names: Vec<(String, String)> = connections::list(store.conn())?
+    let names: Vec<(String, String)> = service::connections(&store)?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    Ok(sync_runs::recent(store.conn(), 50)?
+    Ok(service::recent_runs(&store, 50)?
         .into_iter()
         .map(|r| {
             let pair_id = r.summary["pair"].as_str().unwrap_or_default();
@@ -423,7 +396,7 @@ pub fn run_operations(
     run_id: String,
 ) -> Result<Vec<OperationView>, BridgeError> {
     let store = state.store()?;
-    Ok(operations::for_run(store.conn(), &run_id)?
+    Ok(service::run_operations(&store, &run_id)?
         .into_iter()
         .map(|row| operation_view(&store, row))
         .collect())
@@ -434,7 +407,7 @@ pub fn run_operations(
 #[specta::specta]
 pub fn dead_letters(state: State<'_, AppState>) -> Result<Vec<OperationView>, BridgeError> {
     let store = state.store()?;
-    Ok(operations::dead_letters(store.conn())?
+    Ok(service::dead_letters(&store)?
         .into_iter()
         .map(|row| operation_view(&store, row))
         .collect())
@@ -458,7 +431,7 @@ pub struct ConflictView {
 #[specta::specta]
 pub fn list_conflicts(state: State<'_, AppState>) -> Result<Vec<ConflictView>, BridgeError> {
     let store = state.store()?;
-    Ok(conflicts::list_open(store.conn())?
+    Ok(service::open_conflicts(&store)?
         .into_iter()
         .map(|c| ConflictView {
             contact_name: contact_name(&store, &c.contact_id),

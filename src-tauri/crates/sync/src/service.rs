@@ -8,9 +8,8 @@ use std::time::Duration;
 use bridge_auth::TokenStore;
 use bridge_core::mapping::Mapping;
 use bridge_core::{BridgeError, Clock, ErrorCode, System};
-use bridge_store::table::connections::{self, ConnectionRow};
+use bridge_store::table::connections;
 use bridge_store::table::{cursors, mappings, sync_runs};
-use bridge_store::Store;
 
 use crate::app::{app_side, syncs_contacts};
 use crate::apply::Progress;
@@ -27,6 +26,9 @@ pub use crate::deletes::{
     DeleteView,
 };
 pub use crate::doctor::{doctor, Check, ConnectionReport};
+
+mod data;
+pub use data::*;
 
 /// Which pairs to sync, and how.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,13 +7,13 @@ use bridge_auth::ghl_oauth::{GHL_API_URL, GHL_MARKETPLACE_URL};
 use bridge_auth::loopback::print_and_open_browser;
 use bridge_auth::{cli_token_store, LoopbackOptions, Sensitive, TokenStore};
 use bridge_core::{BridgeError, Clock, SystemClock};
-use bridge_store::Store;
 use bridge_sync::connections::{
     connect_connectif, connect_ghl_oauth, connect_ghl_token, connect_nifty_oauth,
     connect_niftyimages, connect_ninox, connect_novi, set_niftyimages_record_ttl, ConnectifConnect,
     GhlOauthConnect, GhlTokenConnect, NiftyImagesConnect, NiftyOauthConnect, NinoxConnect,
     NinoxTarget, NoviConnect,
 };
+use bridge_sync::service::{default_urls, ConnectionRow, Store};
 use clap::{Args, Subcommand};
 
 use crate::Context;
@@ -95,7 +95,7 @@ pub struct NiftyArgs {
     #[arg(long)]
     client_secret_env: String,
     /// The API root.
-    #[arg(long, default_value = bridge_connectors::nifty::DEFAULT_BASE_URL)]
+    #[arg(long, default_value = default_urls::NIFTY)]
     base_url: String,
     /// The consent page.
     #[arg(long, default_value = bridge_auth::nifty_oauth::NIFTY_AUTHORIZE_URL)]
@@ -391,10 +391,7 @@ pub async fn run(context: &Context, command: ConnectCommand) -> Result<(), Bridg
     report(&connection, args.json)
 }
 
-fn report(
-    connection: &bridge_store::table::connections::ConnectionRow,
-    json: bool,
-) -> Result<(), BridgeError> {
+fn report(connection: &ConnectionRow, json: bool) -> Result<(), BridgeError> {
     if json {
         return crate::output::print_json(connection);
     }

@@ -1,8 +1,7 @@
 //! `bridge contacts` and `bridge timeline`.
 
-use bridge_core::{BridgeError, ErrorCode, System};
-use bridge_store::table::{connections, contacts, timeline};
-use bridge_store::Store;
+use bridge_core::BridgeError;
+use bridge_sync::service::{self, Store};
 
 use crate::Context;
 
@@ -15,13 +14,10 @@ pub fn list(context: &Context, json: bool) -> Result<(), BridgeError> {
     if json {
         crate::output::write("[")?;
     }
-    for connection in connections::list(store.conn())?
-        .into_iter()
-        .filter(|c| c.system == System::Ghl)
-    {
+    for connection in service::ghl_connections(&store)? {
         let mut offset = 0;
         loop {
-            let rows = contacts::page(store.conn(), &connection.id, offset, PAGE)?;
+            let rows = service::contacts_page(&store, &connection.id, offset, PAGE)?;
             for row in &rows {
                 if json {
                     let text = serde_json::to_string(row)
@@ -58,8 +54,8 @@ pub fn list(context: &Context, json: bool) -> Result<(), BridgeError> {
 
 pub fn timeline(context: &Context, contact_id: &str, json: bool) -> Result<(), BridgeError> {
     let store = Store::open(&context.db_path)?;
-    let local_id = resolve_contact(&store, contact_id)?;
-    let events = timeline::for_contact(store.conn(), &local_id)?;
+    let local_id = service::find_contact(&store, contact_id)?;
+    let events = service::contact_events(&store, &local_id)?;
     if json {
         return crate::output::print_json(&events);
     }
@@ -75,20 +71,4 @@ pub fn timeline(context: &Context, contact_id: &str, json: bool) -> Result<(), B
         }
     }
     Ok(())
-}
-
-/// Accepts our local id or a GHL contact id.
-fn resolve_contact(store: &Store, id: &str) -> Result<String, BridgeError> {
-    if contacts::get(store.conn(), id)?.is_some() {
-        return Ok(id.to_string());
-    }
-    for connection in connections::list(store.conn())? {
-        if let Some(row) = contacts::get_by_ghl_id(store.conn(), &connection.id, id)? {
-            return Ok(row.id);
-        }
-    }
-    Err(BridgeError::new(
-        ErrorCode::NotFound,
-        format!("no contact has the id {id} (local or GHL)"),
-    ))
 }

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use bridge_core::{BridgeError, Clock, ErrorCode, SystemClock};
-use bridge_store::Store;
 use bridge_sync::service;
+use bridge_sync::service::Store;
 
 use crate::commands::connect::token_store;
 use crate::output::{line, print_json};

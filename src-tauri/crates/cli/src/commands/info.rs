@@ -1,14 +1,14 @@
 //! `bridge info`.
 
 use bridge_core::BridgeError;
-use bridge_store::Store;
+use bridge_sync::service::{self, Store};
 
 use crate::output::print_json;
 use crate::Context;
 
 pub fn run(context: &Context, json: bool) -> Result<(), BridgeError> {
     let store = Store::open(&context.db_path)?;
-    let info = bridge_store::app_info(&store, &context.log_dir)?;
+    let info = service::app_info(&store, &context.log_dir)?;
     if json {
         return print_json(&info);
     }

@@ -4,9 +4,7 @@ use std::path::PathBuf;
 
 use bridge_core::mapping::Mapping;
 use bridge_core::{BridgeError, ErrorCode, SystemClock};
-use bridge_store::table::connections;
-use bridge_store::Store;
-use bridge_sync::service;
+use bridge_sync::service::{self, ConnectionRow, Store};
 use clap::Subcommand;
 
 use crate::commands::connect::token_store;
@@ -57,8 +55,8 @@ pub async fn run(context: &Context, command: MappingCommand) -> Result<(), Bridg
     }
 }
 
-fn app_connection(store: &Store, name: &str) -> Result<connections::ConnectionRow, BridgeError> {
-    connections::list(store.conn())?
+fn app_connection(store: &Store, name: &str) -> Result<ConnectionRow, BridgeError> {
+    service::connections(store)?
         .into_iter()
         .find(|c| c.name == name && c.system != bridge_core::System::Ghl)
         .ok_or_else(|| {

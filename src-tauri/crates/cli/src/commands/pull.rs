@@ -4,10 +4,9 @@
 use std::sync::Arc;
 
 use bridge_core::{BridgeError, Clock, ErrorCode, System, SystemClock};
-use bridge_store::table::connections;
-use bridge_store::Store;
 use bridge_sync::connections::ghl_client;
 use bridge_sync::pull::PullReport;
+use bridge_sync::service::{self, Store};
 use clap::Subcommand;
 use serde::Serialize;
 
@@ -38,7 +37,7 @@ pub async fn run(context: &Context, command: PullCommand) -> Result<(), BridgeEr
     let mut store = Store::open(&context.db_path)?;
     let tokens = token_store(context);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let targets: Vec<_> = connections::list(store.conn())?
+    let targets: Vec<_> = service::connections(&store)?
         .into_iter()
         .filter(|c| c.system == System::Ghl)
         .filter(|c| connection.as_deref().is_none_or(|name| c.name == name))

@@ -4,11 +4,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use bridge_core::{BridgeError, Clock, SystemClock};
-use bridge_store::table::{operations, sync_runs};
-use bridge_store::Store;
 use bridge_sync::pair::resolve_conflict;
 use bridge_sync::plan::Side;
-use bridge_sync::service::{self, SyncRequest};
+use bridge_sync::service::{self, Store, SyncRequest};
 
 use crate::commands::connect::token_store;
 use crate::output::{line, print_json};
@@ -174,7 +172,7 @@ pub async fn undo(context: &Context, run_id: &str, json: bool) -> Result<(), Bri
 
 pub fn runs(context: &Context, json: bool) -> Result<(), BridgeError> {
     let store = Store::open(&context.db_path)?;
-    let runs = sync_runs::recent(store.conn(), 50)?;
+    let runs = service::recent_runs(&store, 50)?;
     if json {
         return print_json(&runs);
     }
@@ -190,7 +188,7 @@ pub fn runs(context: &Context, json: bool) -> Result<(), BridgeError> {
 /// Queues every dead letter again and syncs, so each is sent once more (with current values).
 pub async fn retry_dead_letters(context: &Context, json: bool) -> Result<(), BridgeError> {
     let mut store = Store::open(&context.db_path)?;
-    let dead = operations::dead_letters(store.conn())?.len();
+    let dead = service::dead_letters(&store)?.len();
     // Queued again and synced under one lease, so no other sync sees them half-way.
     let outcomes = service::retry_dead_letters(
         &mut store,
@@ -208,7 +206,7 @@ pub async fn retry_dead_letters(context: &Context, json: bool) -> Result<(), Bri
     for outcome in &outcomes {
         summary(&ghl.name, outcome)?;
     }
-    let left = operations::dead_letters(store.conn())?.len();
+    let left = service::dead_letters(&store)?.len();
     line(&format!("{left} dead letters left."))
 }
 
@@ -227,7 +225,7 @@ pub fn conflicts(
             if keep == "ghl" { "GHL" } else { "the app" }
         ));
     }
-    let open = bridge_store::table::conflicts::list_open(store.conn())?;
+    let open = service::open_conflicts(&store)?;
     if json {
         return print_json(&open);
     }
@@ -250,7 +248,7 @@ pub fn conflicts(
 
 pub fn dead_letters(context: &Context, json: bool) -> Result<(), BridgeError> {
     let store = Store::open(&context.db_path)?;
-    let dead = operations::dead_letters(store.conn())?;
+    let dead = service::dead_letters(&store)?;
     if json {
         return print_json(&dead);
     }
@@ -271,7 +269,7 @@ pub fn dead_letters(context: &Context, json: bool) -> Result<(), BridgeError> {
 
 pub fn reviews(context: &Context, json: bool) -> Result<(), BridgeError> {
     let store = Store::open(&context.db_path)?;
-    let open = bridge_store::table::match_reviews::list_open(store.conn())?;
+    let open = service::open_reviews(&store)?;
     if json {
         return print_json(&open);
     }
