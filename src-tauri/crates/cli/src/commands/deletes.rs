@@ -2,8 +2,8 @@
 //! per-pair switch.
 
 use bridge_core::{BridgeError, SystemClock};
-use bridge_store::Store;
 use bridge_sync::service;
+use bridge_sync::service::Store;
 use clap::Subcommand;
 
 use crate::output::{line, print_json};
