@@ -301,3 +301,158 @@ async fn a_task_completed_in_ghl_is_completed_in_novi() {
     assert_eq!(renewal.len(), 1, "{novi:#?}");
     assert_eq!(renewal[0]["TaskComplete"], true);
 }
+
+/// Two linked people (after a first sync): distinct members with emails, active.
+async fn two_linked_people(pair: &Pair) -> [bridge_tests::novi_pair::Person; 2] {
+    let members: Vec<Value> = bridge_tests::novi_pair::novi_members(pair)
+        .await
+        .into_iter()
+        .filter(|m| {
+            m["FirstName"].is_string() && m["Email"].is_string() && m["Active"] == Value::Bool(true)
+        })
+        .collect();
+    let mut people = Vec::new();
+    for member in members {
+        let email = bridge_tests::novi_pair::email_of(&member, "Email");
+        if let Some(ghl_id) = bridge_tests::novi_pair::ghl_id_of_email(&pair.ghl, &email).await {
+            people.push(bridge_tests::novi_pair::Person {
+                member_id: member["UniqueID"].as_str().unwrap().to_string(),
+                ghl_id,
+                member,
+            });
+        }
+        if people.len() == 2 {
+            break;
+        }
+    }
+    let [a, b]: [_; 2] = people.try_into().ok().expect("two linked people");
+    [a, b]
+}
+
+async fn ghl_put(pair: &Pair, path: &str, body: Value) {
+    let answer = reqwest::Client::new()
+        .put(format!("{}{path}", pair.ghl.base_url()))
+        .bearer_auth(pair.ghl.private_token())
+        .header(VERSION.0, VERSION.1)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "GHL refused {path}");
+}
+
+fn subjects(activities: &[Value]) -> Vec<String> {
+    activities
+        .iter()
+        .filter_map(|a| a["Subject"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// #12: a dead letter holds back its own record only. Novi refuses every update of one
+/// contact's task; the other contact's tasks sync in the same run and in later ones, and the
+/// refused write is not planned again while its values stay the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_letter_on_one_contacts_task_does_not_stop_other_contacts_tasks() {
+    use bridge_sandbox::faults::{AimedFault, AimedKind, FaultConfig};
+    let pair = Pair::start(20, 6).await;
+    pair.connect();
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
+    let [a, b] = two_linked_people(&pair).await;
+    let task_of = |title: &str| json!({"title": title, "dueDate": "2026-12-02T09:00:00Z", "completed": false});
+    let a_task = ghl_post(
+        &pair,
+        &format!("/contacts/{}/tasks", a.ghl_id),
+        task_of("Call A"),
+    )
+    .await;
+    let b_task = ghl_post(
+        &pair,
+        &format!("/contacts/{}/tasks", b.ghl_id),
+        task_of("Call B"),
+    )
+    .await;
+    let first = pair.sync();
+    assert_eq!(first["childrenApplied"]["dead"], 0, "{first:#}");
+    let a_activity = novi_activities_of(&pair, &a.member_id)
+        .await
+        .into_iter()
+        .find(|x| x["Subject"] == "Call A")
+        .expect("A's task reached Novi");
+    let a_activity_id = a_activity["UniqueID"].as_str().unwrap().to_string();
+
+    // Novi refuses every update of A's activity from now on.
+    pair.novi.set_faults(FaultConfig::aimed(AimedFault::new(
+        "PUT",
+        &format!("/activities/{a_activity_id}"),
+        AimedKind::Status(400),
+        1000,
+    )));
+    let (a_id, b_id) = (
+        a_task["task"]["id"].as_str().unwrap(),
+        b_task["task"]["id"].as_str().unwrap(),
+    );
+    ghl_put(
+        &pair,
+        &format!("/contacts/{}/tasks/{a_id}", a.ghl_id),
+        json!({"title": "Call A again"}),
+    )
+    .await;
+    ghl_put(
+        &pair,
+        &format!("/contacts/{}/tasks/{b_id}", b.ghl_id),
+        json!({"title": "Call B again"}),
+    )
+    .await;
+    let second = pair.sync();
+    assert_eq!(second["childrenApplied"]["dead"], 1, "{second:#}");
+    // The same run: B's rename reached Novi beside A's dead letter.
+    assert!(
+        subjects(&novi_activities_of(&pair, &b.member_id).await).contains(&"Call B again".into()),
+        "{second:#}"
+    );
+
+    // Later runs: a new task and a new rename of B arrive; A's refused write is not sent again.
+    ghl_put(
+        &pair,
+        &format!("/contacts/{}/tasks/{b_id}", b.ghl_id),
+        json!({"title": "Call B a third time"}),
+    )
+    .await;
+    ghl_post(
+        &pair,
+        &format!("/contacts/{}/tasks", b.ghl_id),
+        task_of("Send B the form"),
+    )
+    .await;
+    for round in 0..2 {
+        let later = pair.sync();
+        assert_eq!(
+            later["childrenApplied"]["dead"], 0,
+            "round {round}: {later:#}"
+        );
+        let planned: Vec<&Value> = later["children"].as_array().unwrap().iter().collect();
+        assert!(
+            planned.iter().all(|op| op["sourceId"] != a_id),
+            "round {round}: A's refused write is held back, not planned again: {later:#}"
+        );
+        if round == 0 {
+            assert_eq!(planned.len(), 2, "B's rename and new task: {later:#}");
+        } else {
+            assert!(planned.is_empty(), "nothing left to do: {later:#}");
+        }
+    }
+    let b_subjects = subjects(&novi_activities_of(&pair, &b.member_id).await);
+    assert!(
+        b_subjects.contains(&"Call B a third time".into()),
+        "{b_subjects:?}"
+    );
+    assert!(
+        b_subjects.contains(&"Send B the form".into()),
+        "{b_subjects:?}"
+    );
+    let a_subjects = subjects(&novi_activities_of(&pair, &a.member_id).await);
+    assert!(a_subjects.contains(&"Call A".into()), "{a_subjects:?}");
+}

@@ -91,13 +91,27 @@ fn intent<'a>(app: &'a ConnectionRow, kind: &'a str, version: &'a str) -> Intent
     }
 }
 
-/// GHL's activities stored or changed since the last push, of contacts linked to the app.
+/// The pushes to send and how far their plan read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PushPlan {
+    pub pushes: Vec<PushOperation>,
+    /// The newest activity, link or contact change stored when the plan began; the cursor
+    /// moves here once the plan is applied, never to "now".
+    pub through: Option<String>,
+}
+
+/// GHL's activities stored or changed since the last push, of contacts linked to the app. A
+/// version already sent, or refused by the app (a dead letter, until the operator's retry or
+/// a new version), is not planned again; it holds back nothing else.
 pub fn plan_pushes(
     store: &Store,
     ghl_connection_id: &str,
     app: &ConnectionRow,
-) -> Result<Vec<PushOperation>, BridgeError> {
+) -> Result<PushPlan, BridgeError> {
     let since = cursors::get(store.conn(), &app.id, PUSHED_CURSOR)?;
+    // Taken before the changes are read: whatever is stored later is read by the next plan.
+    let through = activities::newest_update(store.conn(), [ghl_connection_id, ghl_connection_id])?
+        .max(links::newest_change(store.conn(), &app.id)?);
     let mut due: std::collections::BTreeSet<String> = activities::contacts_changed_since(
         store.conn(),
         [ghl_connection_id, ghl_connection_id],
@@ -124,9 +138,9 @@ pub fn plan_pushes(
                 continue;
             }
             let version = pushed_version(&activity);
-            let done = journal::state_of(store.conn(), &intent(app, &activity.kind, &version))?
-                .is_some_and(|state| state == "done");
-            if done {
+            let settled = journal::state_of(store.conn(), &intent(app, &activity.kind, &version))?
+                .is_some_and(|state| state == "done" || state == "dead");
+            if settled {
                 continue;
             }
             pushes.push(PushOperation {
@@ -139,7 +153,23 @@ pub fn plan_pushes(
             });
         }
     }
-    Ok(pushes)
+    Ok(PushPlan {
+        pushes,
+        through: through.max(since),
+    })
+}
+
+/// Moves the push cursor to what an applied plan covered.
+pub fn mark_planned(
+    store: &Store,
+    app: &ConnectionRow,
+    plan: &PushPlan,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), BridgeError> {
+    match &plan.through {
+        Some(through) => cursors::set(store.conn(), &app.id, PUSHED_CURSOR, through, now),
+        None => Ok(()),
+    }
 }
 
 /// Sends again the pushes an earlier run left unfinished (an app without read-back cannot be
@@ -226,15 +256,6 @@ pub async fn apply_pushes(
             &mut report,
         )
         .await?;
-    }
-    if !report.cancelled && report.dead == 0 && report.unconfirmed == 0 {
-        cursors::set(
-            store.conn(),
-            &app.id,
-            PUSHED_CURSOR,
-            &bridge_store::timestamp(clock.now()),
-            clock.now(),
-        )?;
     }
     Ok(report)
 }

@@ -350,8 +350,8 @@ impl Pair<'_> {
             pushes_applied: None,
         };
         if dry_run {
-            (run.children, _) = self.plan_children(store, clock, None).await?;
-            run.pushes = self.plan_pushes(store, clock, None).await?.0;
+            run.children = self.plan_children(store, clock, None).await?.0.operations;
+            run.pushes = self.plan_pushes(store, clock, None).await?.0.pushes;
             return Ok(run);
         }
         record_conflicts(store, &self.app_connection().id, &run.plan, clock)?;
@@ -380,8 +380,9 @@ impl Pair<'_> {
             crate::app::keep_rows_alive(store, self.app_connection(), rows, clock).await?;
         }
         // Children after contacts: a member created just now takes its tasks and notes along.
-        let children_recovered;
-        (run.children, children_recovered) = self.plan_children(store, clock, Some(run_id)).await?;
+        let (child_plan, children_recovered) =
+            self.plan_children(store, clock, Some(run_id)).await?;
+        run.children = child_plan.operations.clone();
         if let Some(app_children) = self.app.children() {
             let ghl_children = crate::children::GhlChildWriter {
                 client: self.ghl,
@@ -414,8 +415,11 @@ impl Pair<'_> {
         if run.children_applied.is_some_and(|r| r.cancelled) {
             return Ok(run);
         }
-        let pushes_recovered;
-        (run.pushes, pushes_recovered) = self.plan_pushes(store, clock, Some(run_id)).await?;
+        // Every planned child was journaled and sent (or is held by the journal: failed ones
+        // are sent again by the next sync's recovery, dead ones wait on their own record).
+        crate::children::mark_planned(store, &self.app_connection().id, &child_plan, clock.now())?;
+        let (push_plan, pushes_recovered) = self.plan_pushes(store, clock, Some(run_id)).await?;
+        run.pushes = push_plan.pushes.clone();
         if let Some(target) = self.app.activity_push() {
             let applied = crate::events::apply_pushes(
                 store,
@@ -433,6 +437,9 @@ impl Pair<'_> {
                 dead: applied.dead + pushes_recovered.dead,
                 ..applied
             });
+            if !applied.cancelled {
+                crate::events::mark_planned(store, self.app_connection(), &push_plan, clock.now())?;
+            }
         }
         Ok(run)
     }
@@ -463,7 +470,7 @@ impl Pair<'_> {
         store: &mut Store,
         clock: &dyn Clock,
         recover_in: Option<&str>,
-    ) -> Result<(Vec<crate::events::PushOperation>, crate::events::PushReport), BridgeError> {
+    ) -> Result<(crate::events::PushPlan, crate::events::PushReport), BridgeError> {
         let Some(target) = self.app.activity_push() else {
             return Ok(Default::default());
         };
@@ -474,9 +481,9 @@ impl Pair<'_> {
             None => Default::default(),
         };
         self.read_ghl_activities(store, clock).await?;
-        let pushes =
+        let plan =
             crate::events::plan_pushes(store, &self.ghl_connection.id, self.app_connection())?;
-        Ok((pushes, recovered))
+        Ok((plan, recovered))
     }
 
     /// Reads the app's tasks and notes and plans both sides' (none for apps without them).
@@ -487,13 +494,7 @@ impl Pair<'_> {
         store: &mut Store,
         clock: &dyn Clock,
         recover_in: Option<&str>,
-    ) -> Result<
-        (
-            Vec<crate::children::ChildOperation>,
-            crate::children::ChildReport,
-        ),
-        BridgeError,
-    > {
+    ) -> Result<(crate::children::ChildPlan, crate::children::ChildReport), BridgeError> {
         let Some(app_children) = self.app.children() else {
             return Ok(Default::default());
         };

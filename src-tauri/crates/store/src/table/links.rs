@@ -203,6 +203,21 @@ pub fn contacts_linked_since(
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// The newest link creation or contact change [`contacts_linked_since`] would read for
+/// `connection_id`, as stored: where a plan that read them may move its cursor.
+pub fn newest_change(
+    conn: &Connection,
+    connection_id: &str,
+) -> Result<Option<String>, BridgeError> {
+    conn.query_row(
+        "SELECT max(max(l.created_at), max(c.updated_at)) FROM links l JOIN contacts c ON c.id = l.contact_id
+         WHERE l.connection_id = ?1 AND l.object_kind = 'contact'",
+        [connection_id],
+        |row| row.get(0),
+    )
+    .map_err(storage_error)
+}
+
 /// How many contacts are linked to records of `connection_id`.
 pub fn count_contacts(conn: &Connection, connection_id: &str) -> Result<u64, BridgeError> {
     conn.query_row(

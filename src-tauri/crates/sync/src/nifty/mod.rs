@@ -182,7 +182,7 @@ impl NiftyPair<'_> {
         } else {
             children::recover(store, run_id, &targets, clock).await?
         };
-        let children = children::plan_children(
+        let plan = children::plan_children(
             store,
             &self.ghl_connection.id,
             self.connection,
@@ -191,7 +191,7 @@ impl NiftyPair<'_> {
         let mut run = Run {
             ghl_pull,
             nifty,
-            children,
+            children: plan.operations.clone(),
             children_applied: None,
             labels: None,
         };
@@ -219,6 +219,7 @@ impl NiftyPair<'_> {
         if report.cancelled {
             return Ok(run);
         }
+        children::mark_planned(store, &self.connection.id, &plan, clock.now())?;
         let label_sync = labels::LabelSync {
             ghl: self.ghl,
             ghl_connection: self.ghl_connection,
