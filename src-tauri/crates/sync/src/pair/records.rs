@@ -1,0 +1,336 @@
+//! The pair's contact records: the app's change scan into the mirror, the states a plan
+//! compares, and the bases settled after apply.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bridge_core::hash::content_hash;
+use bridge_core::mapping::Flow;
+use bridge_core::{normalize, BridgeError, Clock, Contact};
+use bridge_store::table::contacts::{self, MatchKeys};
+use bridge_store::table::remote_records::{self, RemoteRecord};
+use bridge_store::table::{cursors, links};
+use bridge_store::Store;
+use futures::TryStreamExt;
+use serde_json::{Map, Value};
+
+use crate::app::AppRecord;
+use crate::apply::{self, Targets};
+use crate::matching::{match_record, MatchOutcome, RecordKeys};
+use crate::plan::{Plan, RecordState, Snapshot};
+
+use super::{
+    ghl_contact_values, next_appointment, Pair, APP_CURSOR, GHL_PLANNED_CURSOR, NEXT_APPOINTMENT,
+    PHONE_REGION,
+};
+
+impl Pair<'_> {
+    /// Pulls the app's records changed since the saved cursor, page by page, links each to its
+    /// contact (or to a new local contact, to be created in GHL) and keeps its fields. The
+    /// cursor is stored once the scan has ended without error.
+    pub(super) async fn pull_app(
+        &self,
+        store: &mut Store,
+        clock: &dyn Clock,
+    ) -> Result<u64, BridgeError> {
+        let connection_id = self.app_connection().id.clone();
+        let saved = cursors::get(store.conn(), &connection_id, APP_CURSOR)?;
+        let pages = self.app.changes(saved);
+        futures::pin_mut!(pages);
+        let mut pulled = 0;
+        let mut last_cursor = None;
+        while let Some(page) = pages.try_next().await? {
+            store.with_tx(|tx| {
+                for record in &page.records {
+                    pulled += 1;
+                    self.store_record(tx, record, clock)?;
+                }
+                Ok(())
+            })?;
+            last_cursor = page.cursor.or(last_cursor);
+        }
+        if let Some(cursor) = last_cursor {
+            cursors::set(
+                store.conn(),
+                &connection_id,
+                APP_CURSOR,
+                &cursor,
+                clock.now(),
+            )?;
+        }
+        Ok(pulled)
+    }
+
+    /// A value of the app record in GHL's terms, through the mapping line of `ghl_field`.
+    fn as_ghl(&self, record: &AppRecord, ghl_field: &str) -> Option<String> {
+        let line = self.mapping.fields.iter().find(|l| l.ghl == ghl_field)?;
+        let value = record.values.get(&line.app)?;
+        let converted = bridge_core::mapping::apply(&line.transforms, value, Flow::AppToGhl)
+            .unwrap_or_else(|_| value.clone());
+        converted.as_str().map(str::to_string)
+    }
+
+    fn store_record(
+        &self,
+        tx: &bridge_store::Transaction<'_>,
+        record: &AppRecord,
+        clock: &dyn Clock,
+    ) -> Result<(), BridgeError> {
+        let app_id = &self.app_connection().id;
+        let remote_id = record.remote_id.clone();
+        let email = self.as_ghl(record, "email");
+        let phone = self.as_ghl(record, "phone");
+        let keys = RecordKeys {
+            remote_id: remote_id.clone(),
+            email: email.clone(),
+            phone: phone.clone(),
+            ghl_contact_id: None,
+        };
+        let contact_id = match match_record(
+            tx,
+            &self.ghl_connection.id,
+            app_id,
+            &keys,
+            PHONE_REGION,
+            clock,
+        )? {
+            MatchOutcome::Linked { contact_id, .. } => contact_id,
+            // Left in the review queue; nothing is guessed.
+            MatchOutcome::Ambiguous { .. } => return Ok(()),
+            MatchOutcome::NotFound => {
+                let contact = Contact {
+                    email: email.clone(),
+                    first_name: self.as_ghl(record, "firstName"),
+                    last_name: self.as_ghl(record, "lastName"),
+                    phone: phone.clone(),
+                    ..Contact::default()
+                };
+                let keys = MatchKeys {
+                    email: email.as_deref().and_then(normalize::email),
+                    phone: phone
+                        .as_deref()
+                        .and_then(|raw| normalize::phone_e164(raw, PHONE_REGION).ok().flatten()),
+                };
+                contacts::insert_pending(tx, &self.ghl_connection.id, &contact, &keys, clock.now())?
+            }
+        };
+        if links::find_remote(tx, app_id, "contact", &remote_id)?.is_none() {
+            links::insert_or_verify(
+                tx,
+                &links::LinkRow {
+                    contact_id: contact_id.clone(),
+                    connection_id: app_id.clone(),
+                    object_kind: "contact".into(),
+                    local_object_id: None,
+                    remote_id: remote_id.clone(),
+                    last_written_hash: None,
+                    last_seen_hash: None,
+                },
+                clock.now(),
+            )?;
+        }
+        // What changed in a mapped field since the last pull goes on the contact's timeline.
+        let mapped = |values: &Map<String, Value>| -> Map<String, Value> {
+            values
+                .iter()
+                .filter(|(k, _)| self.mapping.fields.iter().any(|l| &l.app == *k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        if let Some(previous) = remote_records::get(tx, app_id, "contact", &remote_id)? {
+            let at = record
+                .updated_at
+                .clone()
+                .unwrap_or_else(|| bridge_store::timestamp(clock.now()));
+            for event in crate::timeline::record_changes(
+                &contact_id,
+                self.app_connection().system.as_str(),
+                &at,
+                &mapped(&previous.values),
+                &mapped(&record.values),
+            ) {
+                bridge_store::table::timeline::append(tx, &event)?;
+            }
+        }
+        remote_records::upsert(
+            tx,
+            &RemoteRecord {
+                connection_id: app_id.clone(),
+                object_kind: "contact".into(),
+                remote_id,
+                contact_id: Some(contact_id),
+                content_hash: content_hash(&record.values),
+                values: record.values.clone(),
+                remote_updated_at: record.updated_at.clone(),
+            },
+            clock.now(),
+        )?;
+        Ok(())
+    }
+
+    /// Every contact either side changed, plus GHL contacts not yet in the app; and what was
+    /// read, so that only that counts as planned afterwards.
+    pub(super) fn record_states(
+        &self,
+        store: &Store,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(Vec<RecordState>, PlanRead), BridgeError> {
+        let wants_appointment = self
+            .mapping
+            .fields
+            .iter()
+            .any(|l| l.ghl == NEXT_APPOINTMENT);
+        let since = cursors::get(store.conn(), &self.app_connection().id, GHL_PLANNED_CURSOR)?;
+        // Taken before the changes are read: whatever is stored later is newer, and is read
+        // again by the next plan.
+        let mut newest = contacts::newest_update(store.conn(), &self.ghl_connection.id)?;
+        if wants_appointment {
+            let ghl = self.ghl_connection.id.as_str();
+            newest = newest.max(bridge_store::table::activities::newest_update(
+                store.conn(),
+                [ghl, ghl],
+            )?);
+        }
+        let mut read = PlanRead {
+            planned_through: newest.max(since.clone()),
+            app_records: Vec::new(),
+        };
+        let mut ids: BTreeSet<String> = contacts::changed_or_unlinked(
+            store.conn(),
+            &self.ghl_connection.id,
+            &self.app_connection().id,
+            since.as_deref(),
+        )?
+        .into_iter()
+        .collect();
+        ids.extend(remote_records::dirty_contacts(
+            store.conn(),
+            &self.app_connection().id,
+            "contact",
+        )?);
+        if wants_appointment {
+            // A new appointment does not move its contact: its next appointment may have.
+            let ghl = self.ghl_connection.id.as_str();
+            ids.extend(bridge_store::table::activities::contacts_changed_since(
+                store.conn(),
+                [ghl, ghl],
+                since.as_deref(),
+            )?);
+        }
+        let mut records = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(row) = contacts::get(store.conn(), &id)? else {
+                continue;
+            };
+            let ghl = if row.contact.contact_id.is_empty() {
+                None
+            } else {
+                let mut values = ghl_contact_values(&row.contact);
+                if wants_appointment {
+                    if let Some(next) = next_appointment(store, &id, now)? {
+                        values.insert(NEXT_APPOINTMENT.into(), next);
+                    }
+                }
+                Some(Snapshot {
+                    remote_id: row.contact.contact_id.clone(),
+                    values,
+                    updated_at: row.contact.date_updated,
+                })
+            };
+            let app = remote_records::for_contact(
+                store.conn(),
+                &self.app_connection().id,
+                "contact",
+                &id,
+            )?
+            .inspect(|r| {
+                read.app_records
+                    .push((r.remote_id.clone(), r.content_hash.clone()))
+            })
+            .map(|r| Snapshot {
+                remote_id: r.remote_id,
+                values: r.values.into_iter().collect(),
+                updated_at: r
+                    .remote_updated_at
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                    .map(|t| t.with_timezone(&chrono::Utc)),
+            });
+            let base = links::base(store.conn(), &self.app_connection().id, &id)?
+                .into_iter()
+                .collect();
+            records.push(RecordState {
+                local_id: id,
+                ghl,
+                app,
+                base,
+            });
+        }
+        Ok((records, read))
+    }
+
+    /// After apply: what both sides agree on becomes the base (fields an unfinished operation
+    /// still has to carry keep theirs), and records with unfinished operations stay due for the
+    /// next sync; everything else counts as planned.
+    pub(super) fn record_written(
+        &self,
+        store: &mut Store,
+        plan: &Plan,
+        read: &PlanRead,
+        targets: &Targets<'_>,
+        clock: &dyn Clock,
+    ) -> Result<(), BridgeError> {
+        let now = clock.now();
+        store.with_tx(|tx| {
+            let mut unfinished: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+            for op in &plan.operations {
+                let state = apply::state_of(tx, targets, op)?.unwrap_or_default();
+                if state != "done" {
+                    let fields = unfinished.entry(op.local_id.as_str()).or_default();
+                    fields.extend(op.settles.keys().cloned());
+                }
+            }
+            remote_records::mark_planned(tx, &self.app_connection().id, &read.app_records)?;
+            for (local_id, next_base) in &plan.next_base {
+                let pending = unfinished.get(local_id.as_str());
+                let agreed: Map<String, Value> = self
+                    .mapping
+                    .fields
+                    .iter()
+                    .map(|line| &line.app)
+                    .filter(|field| pending.is_none_or(|p| !p.contains(*field)))
+                    .map(|field| {
+                        (
+                            field.clone(),
+                            next_base.get(field).cloned().unwrap_or(Value::Null),
+                        )
+                    })
+                    .collect();
+                let linked = links::for_contact(tx, local_id)?.iter().any(|l| {
+                    l.connection_id == self.app_connection().id && l.object_kind == "contact"
+                });
+                if linked {
+                    links::settle_base(tx, &self.app_connection().id, local_id, &agreed, now)?;
+                }
+                if pending.is_some() {
+                    remote_records::mark_dirty(tx, &self.app_connection().id, local_id)?;
+                }
+            }
+            match &read.planned_through {
+                Some(through) => cursors::set(
+                    tx,
+                    &self.app_connection().id,
+                    GHL_PLANNED_CURSOR,
+                    through,
+                    now,
+                ),
+                None => Ok(()),
+            }
+        })
+    }
+}
+
+/// What a plan read: GHL's contacts up to `planned_through` (the newest change stored when it
+/// began), and these app records (remote id, content hash) as they were then.
+pub(super) struct PlanRead {
+    planned_through: Option<String>,
+    app_records: Vec<(String, String)>,
+}
