@@ -34,6 +34,7 @@ fn main() {
         "plan_sync",
         "apply_sync",
         "cancel_sync",
+        "sync_status",
         "retry_dead_letters",
         "list_runs",
         "run_operations",

@@ -14,14 +14,73 @@ pub struct OauthLink {
     pub browser_error: Option<String>,
 }
 
-/// How far the running sync is: operations finished of the total, with rate and time left.
+/// How far the running sync is: writes finished of the total (known from the plan, never
+/// decreasing), which pair and phase, with rate and time left.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncProgress {
+    /// preview, apply, retry or scheduled.
+    pub work: String,
     pub done: u32,
     pub total: u32,
-    /// Operations per second since the apply started.
+    /// Writes per second since the sync started.
     pub rate_per_second: f64,
     /// Seconds left at that rate, once there is a rate.
     pub eta_seconds: Option<f64>,
+    /// 1-based, of `pairs`.
+    pub pair: u32,
+    pub pairs: u32,
+    pub pair_name: String,
+    /// contacts, or tasks, notes and appointments.
+    pub phase: String,
+    pub pair_done: u32,
+    pub pair_total: u32,
+}
+
+/// A sync ended (any page shows it): what ran and how it ended, in one sentence.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncFinished {
+    pub work: String,
+    pub ok: bool,
+    pub cancelled: bool,
+    pub message: String,
+}
+
+impl SyncFinished {
+    pub fn of(work: &str, pairs: &[crate::commands::sync::PairOutcome]) -> Self {
+        let sum = |f: fn(&crate::commands::sync::KindView) -> u32| -> u32 {
+            pairs
+                .iter()
+                .flat_map(|p| p.breakdown.iter())
+                .filter(|l| l.kind != "tags")
+                .map(f)
+                .sum()
+        };
+        let cancelled = pairs.iter().any(|p| p.cancelled);
+        let (written, failed, skipped) =
+            (sum(|l| l.written), sum(|l| l.failed), sum(|l| l.skipped));
+        let message = if pairs.iter().all(|p| p.dry_run) {
+            format!("Preview ready: {} writes planned.", sum(|l| l.planned))
+        } else if cancelled {
+            format!("Cancelled: {written} written, {failed} failed, {skipped} not sent (the next sync plans them again).")
+        } else {
+            format!("Sync done: {written} written, {failed} failed, {skipped} skipped.")
+        };
+        Self {
+            work: work.into(),
+            ok: true,
+            cancelled,
+            message,
+        }
+    }
+
+    pub fn failed(work: &str, error: &bridge_core::BridgeError) -> Self {
+        Self {
+            work: work.into(),
+            ok: false,
+            cancelled: false,
+            message: error.message.clone(),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bridge_auth::{KeychainStore, TokenStore};
@@ -25,6 +25,38 @@ pub struct AppState {
     pub sync_lock: tokio::sync::Mutex<()>,
     /// Set by "Cancel"; cleared when the next sync starts.
     pub cancel: Arc<AtomicBool>,
+    /// The latest preview, the only plan Apply may name.
+    pub preview: Mutex<Option<Preview>>,
+    /// The sync running now, for every page.
+    pub running: Mutex<Option<Running>>,
+    plans: AtomicU64,
+}
+
+/// A previewed plan: its id, one fingerprint per write, and each pair's planned writes.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub plan_id: String,
+    pub fingerprints: Vec<String>,
+    pub planned: std::collections::BTreeMap<String, u64>,
+}
+
+/// The sync running now.
+#[derive(Debug, Clone)]
+pub struct Running {
+    /// preview, apply, retry or scheduled.
+    pub work: &'static str,
+    pub started_at: String,
+    pub progress: Option<crate::events::SyncProgress>,
+}
+
+impl Running {
+    pub fn new(work: &'static str) -> Self {
+        Self {
+            work,
+            started_at: chrono::Utc::now().to_rfc3339(),
+            progress: None,
+        }
+    }
 }
 
 impl AppState {
@@ -38,7 +70,21 @@ impl AppState {
             sandbox: tokio::sync::Mutex::new(None),
             sync_lock: tokio::sync::Mutex::new(()),
             cancel: Arc::new(AtomicBool::new(false)),
+            preview: Mutex::new(None),
+            running: Mutex::new(None),
+            plans: AtomicU64::new(0),
         })
+    }
+
+    pub fn set_running(&self, running: Option<Running>) {
+        if let Ok(mut now) = self.running.lock() {
+            *now = running;
+        }
+    }
+
+    /// A number for the next plan id (unique within this process).
+    pub fn next_plan_number(&self) -> u64 {
+        self.plans.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
     }
 
     /// The shared handle, for short reads and writes. Never hold it across an `.await`.

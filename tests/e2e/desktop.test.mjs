@@ -347,30 +347,96 @@ test("a mapping line is drawn by dragging, explained inline while invalid, then 
   await assertAccessible("Mappings");
 });
 
-test("Sync now shows the plan grouped by system and kind", async () => {
+/** Every breakdown line of a table: pair, target, kind and its figures. */
+async function breakdownLines(testId) {
+  const table = await find(testId, SYNC_TIMEOUT_MS);
+  const lines = [];
+  for (const row of await table.findElements(byTestId("breakdown-row"))) {
+    const attr = (name) => row.getAttribute(`data-${name}`);
+    lines.push({
+      pair: await attr("pair"),
+      target: await attr("target"),
+      kind: await attr("kind"),
+      planned: Number(await attr("planned")),
+      written: Number(await attr("written")),
+      failed: Number(await attr("failed")),
+      skipped: Number(await attr("skipped")),
+    });
+  }
+  return lines;
+}
+
+let previewed; // the preview's breakdown lines
+
+test("Preview lists every kind of write per app, each GHL create naming its app", async () => {
   await go("sync");
   await click("sync-now");
   const total = await find("plan-total", SYNC_TIMEOUT_MS);
   const text = await total.getText();
-  assert.match(text, /^\d+ changes over 5 pairs/, `unexpected plan summary: ${text}`);
+  assert.match(text, /^\d+ writes over 5 pairs/, `unexpected plan summary: ${text}`);
+  previewed = await breakdownLines("plan-breakdown");
+  const writes = previewed.filter((l) => l.kind !== "tags" && l.kind !== "deletes").reduce((n, l) => n + l.planned, 0);
+  assert.equal(writes, Number(text.match(/^(\d+)/)[1]), "the breakdown adds up to the plan's total");
+  const kinds = new Set(previewed.map((l) => l.kind));
+  for (const kind of ["contacts", "tasks", "notes"]) assert.ok(kinds.has(kind), `the preview has no ${kind}: ${[...kinds]}`);
+  // Contact writes open to their field diffs; GHL's name the app they come from.
   const groups = await driver.findElements(byTestId("plan-group"));
-  assert.ok(groups.length > 0, "the plan has no groups");
-  let sum = 0;
+  assert.ok(groups.length > 0, "the plan has no contact groups");
   for (const group of groups) {
-    sum += Number(await (await group.findElement(byTestId("plan-group-count"))).getText());
+    const system = await group.getAttribute("data-system");
+    if (system.startsWith("GHL")) assert.match(system, /^GHL \(from .+ · .+\)$/);
   }
-  assert.equal(sum, Number(text.match(/^(\d+)/)[1]), "group counts add up to the plan's total");
   await groups[0].findElement(By.css("button")).click();
   await find("plan-operation");
   await screenshot("sync-plan");
   await assertAccessible("the sync plan");
 });
 
-test("Apply writes the plan and the progress reaches 100%", async () => {
+test("Apply writes the previewed plan: planned = written + failed + skipped per app and kind, and the bar never goes back", async () => {
   await click("apply-plan");
-  const percent = await find("sync-progress-percent");
-  await driver.wait(async () => (await percent.getText()) === "100%", SYNC_TIMEOUT_MS, "progress never reached 100%");
+  // Sample the bar while the apply runs: its done and percent never decrease.
+  const samples = [];
+  const deadline = Date.now() + SYNC_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const state = await driver.executeScript(`
+      const p = document.querySelector('[data-testid="sync-progress-percent"]');
+      const t = document.querySelector('[data-testid="sync-progress-text"]');
+      return { percent: p ? p.textContent : null, text: t ? t.textContent : null,
+               done: !!document.querySelector('[data-testid="apply-result"], [data-testid="plan-changed"]') };`);
+    if (state.percent) samples.push(state);
+    if (state.done) break;
+    await driver.sleep(150);
+  }
+  const changed = await driver.findElements(byTestId("plan-changed"));
+  if (changed.length > 0) {
+    // The sandbox changed between preview and apply (the pulls read the writes of the plan
+    // step's own echo, if any): the window says so; apply the fresh plan anyway.
+    assert.match(await changed[0].getText(), /\d+ changes? differs? from the preview/);
+    await click("apply-anyway");
+  }
   const result = await find("apply-result", SYNC_TIMEOUT_MS);
+  const percents = samples.map((s) => Number(s.percent.replace("%", "")));
+  for (let i = 1; i < percents.length; i++) {
+    assert.ok(percents[i] >= percents[i - 1], `the bar went back: ${percents.join(" → ")}`);
+  }
+  const dones = samples.map((s) => Number((s.text ?? "").match(/(\d+) \/ \d+/)?.[1] ?? 0));
+  for (let i = 1; i < dones.length; i++) assert.ok(dones[i] >= dones[i - 1], `done went back: ${dones.join(" → ")}`);
+  if (samples.some((s) => /pair \d+ of \d+ · /.test(s.text ?? ""))) {
+    assert.ok(samples.some((s) => /pair \d+ of 5 · .+ · (contacts|tasks, notes and appointments) \d+\/\d+/.test(s.text)));
+  }
+  const lines = await breakdownLines("result-breakdown");
+  assert.ok(lines.length > 0, "the result has no breakdown");
+  for (const l of lines) {
+    assert.equal(l.planned, l.written + l.failed + l.skipped, `${l.pair} → ${l.target} ${l.kind}: ${JSON.stringify(l)}`);
+    if (l.kind !== "deletes") assert.equal(l.skipped, 0, `nothing was cancelled, yet ${l.pair} → ${l.target} ${l.kind} skipped ${l.skipped}`);
+  }
+  for (const pairResult of await driver.findElements(byTestId("pair-result"))) {
+    const name = await pairResult.getAttribute("data-pair");
+    const wrote = lines.filter((l) => l.pair === name && l.kind !== "tags").reduce((n, l) => n + l.written, 0);
+    const text = await pairResult.getText();
+    assert.doesNotMatch(text, /nothing applied/);
+    if (wrote > 0) assert.doesNotMatch(text, /nothing to write/, `${name} wrote ${wrote} yet says: ${text}`);
+  }
   assert.match(await result.getText(), /\d+ written/);
   await find("run");
   await screenshot("sync");
@@ -389,8 +455,14 @@ test("someone adds a task in Novi AMS for the same person, and the next sync bri
   await click("sync-now");
   await find("plan-total", SYNC_TIMEOUT_MS);
   await click("apply-plan");
-  const percent = await find("sync-progress-percent");
-  await driver.wait(async () => (await percent.getText()) === "100%", SYNC_TIMEOUT_MS, "the second sync never reached 100%");
+  await driver.wait(
+    async () =>
+      (await driver.findElements(byTestId("apply-result"))).length > 0 ||
+      (await driver.findElements(byTestId("plan-changed"))).length > 0,
+    SYNC_TIMEOUT_MS,
+    "the second sync never ended",
+  );
+  if ((await driver.findElements(byTestId("plan-changed"))).length > 0) await click("apply-anyway");
   await find("apply-result", SYNC_TIMEOUT_MS);
 });
 

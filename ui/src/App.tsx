@@ -1,4 +1,5 @@
 import { useEffect, useRef } from "react";
+import { SyncIndicator } from "./components/SyncIndicator";
 import { hrefFor, useRoute } from "./router";
 import type { RouteId } from "./router";
 import { ROUTES } from "./routes";
@@ -52,6 +53,7 @@ export function App() {
     <div className="app-shell">
       <Sidebar current={current} />
       <main className="main" ref={mainRef}>
+        <SyncIndicator />
         <div className="page">
           <Page key={route.id} />
         </div>

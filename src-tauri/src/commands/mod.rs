@@ -3,6 +3,7 @@
 
 pub mod connections;
 mod contacts;
+pub mod history;
 mod logs;
 mod mappings;
 mod settings;
@@ -10,7 +11,7 @@ pub mod sync;
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::events::{OauthLink, SyncProgress};
+use crate::events::{OauthLink, SyncFinished, SyncProgress};
 
 #[cfg(test)]
 /// Every command name, for the permissions tauri-build generates (build.rs keeps a copy).
@@ -46,6 +47,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "plan_sync",
     "apply_sync",
     "cancel_sync",
+    "sync_status",
     "retry_dead_letters",
     "list_runs",
     "run_operations",
@@ -90,15 +92,16 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             sync::plan_sync,
             sync::apply_sync,
             sync::cancel_sync,
+            sync::sync_status,
             sync::retry_dead_letters,
-            sync::list_runs,
-            sync::run_operations,
-            sync::dead_letters,
-            sync::list_conflicts,
-            sync::resolve_conflict,
-            sync::undo_run,
+            history::list_runs,
+            history::run_operations,
+            history::dead_letters,
+            history::list_conflicts,
+            history::resolve_conflict,
+            history::undo_run,
         ])
-        .events(collect_events![OauthLink, SyncProgress])
+        .events(collect_events![OauthLink, SyncProgress, SyncFinished])
 }
 
 #[cfg(test)]

@@ -1,22 +1,33 @@
-//! Sync page: plan (dry run), apply with progress and cancel, history with each run's
-//! operations, dead letters with retry, conflicts with choose-a-side, undo of a run.
+//! Sync page and the window-wide sync indicator: preview (a plan stored under a plan id),
+//! apply of that plan with progress and cancel, and what is running now.
+//!
+//! Plan = apply, as simply as it can be true: the engine plans from what it reads at the
+//! moment it writes, so "apply exactly the preview" means "apply only when a fresh plan
+//! equals the preview". Apply first plans again without writing and compares each write's
+//! fingerprint (what it writes where) with the preview's; when any differ the operator is
+//! told how many ("12 changes differ") and chooses to review again or apply anyway. When
+//! none differ the sync writes: the plan it makes then is the previewed one, except for
+//! what could not be planned before (tasks and notes of contacts the apply itself creates),
+//! which the result lists as "not in the preview". The result counts each app and kind of
+//! write the same way as the preview (see `bridge_sync::service::breakdown`).
 
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bridge_core::{BridgeError, ErrorCode, System};
-use bridge_sync::pair::{resolve_conflict as engine_resolve_conflict, SyncOutcome};
+use bridge_sync::pair::SyncOutcome;
 use bridge_sync::plan::{Action, Side};
 use bridge_sync::preview::display;
-use bridge_sync::service::{self, contact_name, OperationRow, Store, SyncRequest, Trigger};
-use serde::{Deserialize, Serialize};
+use bridge_sync::service::{self, contact_name, KindLine, Step, Store, SyncRequest, Trigger};
+use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, Manager, State};
 use tauri_specta::Event;
 
-use crate::events::SyncProgress;
+use crate::events::{SyncFinished, SyncProgress};
 use crate::settings_file;
-use crate::state::{with_own_store, AppState};
+use crate::state::{with_own_store, AppState, Preview, Running};
 
 /// Progress events at most this often (plus the last one).
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
@@ -54,17 +65,25 @@ pub struct PlannedConflict {
     pub app: Option<String>,
 }
 
+/// One kind of write to one app: planned, and (after an apply) what happened to each.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
-pub struct AppliedView {
-    pub done: u32,
-    pub already_done: u32,
-    pub unconfirmed: u32,
-    pub dead: u32,
-    pub cancelled: bool,
+pub struct KindView {
+    /// ghl, or the app's system.
+    pub system: String,
+    /// contacts, tags, tasks, notes, appointments, events, labels, deletes.
+    pub kind: String,
+    pub creates: u32,
+    pub planned: u32,
+    pub written: u32,
+    pub failed: u32,
+    /// Planned and not sent (cancelled, held back, or waiting for approval).
+    pub skipped: u32,
+    /// Written by this run without being in its plan (earlier runs' unfinished writes, labels).
+    pub unplanned: u32,
 }
 
-/// One pair's sync: its plan, and what applying it did.
+/// One pair's sync: its plan by app and kind, and what applying it did.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct PairOutcome {
@@ -73,32 +92,101 @@ pub struct PairOutcome {
     pub app_system: System,
     pub app_system_name: String,
     pub dry_run: bool,
+    pub cancelled: bool,
     pub duration_ms: u32,
     pub contacts_pulled: u32,
     pub app_records_pulled: u32,
+    /// Every kind of write per app; the same lines before and after the apply.
+    pub breakdown: Vec<KindView>,
+    /// The contact writes, each with its field changes (tasks and notes are counted above).
     pub operations: Vec<PlannedOperation>,
     pub conflicts: Vec<PlannedConflict>,
-    pub applied: Option<AppliedView>,
     pub ghl_requests: u32,
     pub app_requests: u32,
     pub rate_limited: u32,
+}
+
+/// A preview: the plan id apply names, and the plan.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanView {
+    pub plan_id: String,
+    pub pairs: Vec<PairOutcome>,
+}
+
+/// What Apply did: wrote the plan, or found that it changed since the preview.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyView {
+    /// `applied`, or `changed`: nothing written; `plan` is the new preview.
+    pub status: String,
+    /// Writes in the preview or the fresh plan but not both.
+    pub differ: u32,
+    /// Applied: each pair's result. Changed: empty.
+    pub pairs: Vec<PairOutcome>,
+    /// Changed: the fresh plan, previewed under a new id.
+    pub plan: Option<PlanView>,
+    /// Applied: writes made that the preview did not hold (see the module comment).
+    pub not_in_preview: u32,
 }
 
 fn count(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn outcome_view(store: &Store, outcome: &SyncOutcome) -> PairOutcome {
+fn kind_view(line: &KindLine) -> KindView {
+    KindView {
+        system: line.system.clone(),
+        kind: line.kind.clone(),
+        creates: count(line.creates),
+        planned: count(line.planned),
+        written: count(line.written),
+        failed: count(line.failed),
+        skipped: count(line.skipped),
+        unplanned: count(line.unplanned),
+    }
+}
+
+/// The deletes of a pair waiting for the operator's approval, as a breakdown line (nothing is
+/// written until approved: all skipped).
+fn deletes_line(store: &Store, pair_name: &str) -> Option<KindView> {
+    let waiting = bridge_sync::deletes::list(store)
+        .ok()?
+        .into_iter()
+        .filter(|d| d.pair_name == pair_name && d.delete.state == "waiting")
+        .count() as u64;
+    (waiting > 0).then(|| KindView {
+        system: "any".into(),
+        kind: "deletes".into(),
+        creates: 0,
+        planned: count(waiting),
+        written: 0,
+        failed: 0,
+        skipped: count(waiting),
+        unplanned: 0,
+    })
+}
+
+fn outcome_view(store: &Store, outcome: &SyncOutcome) -> Result<PairOutcome, BridgeError> {
     let app_system = outcome.app_system.as_str().to_string();
-    PairOutcome {
+    let mut breakdown: Vec<KindView> = service::breakdown(store, outcome)?
+        .iter()
+        .map(kind_view)
+        .collect();
+    breakdown.extend(deletes_line(store, &outcome.pair_name));
+    Ok(PairOutcome {
         run_id: outcome.run_id.clone(),
         pair_name: outcome.pair_name.clone(),
         app_system: outcome.app_system,
         app_system_name: outcome.app_system.display_name().to_string(),
         dry_run: outcome.dry_run,
+        cancelled: outcome.applied.is_some_and(|a| a.cancelled)
+            || outcome.children_applied.is_some_and(|a| a.cancelled)
+            || outcome.pushes_applied.is_some_and(|a| a.cancelled),
         duration_ms: count(outcome.duration_ms),
         contacts_pulled: count(outcome.ghl_pull.contacts_changed),
         app_records_pulled: count(outcome.app_records_pulled),
+        breakdown,
         operations: outcome
             .plan
             .operations
@@ -141,45 +229,72 @@ fn outcome_view(store: &Store, outcome: &SyncOutcome) -> PairOutcome {
                 app: c.app.as_ref().and_then(display),
             })
             .collect(),
-        applied: outcome.applied.as_ref().map(|a| AppliedView {
-            done: count(a.done),
-            already_done: count(a.already_done),
-            unconfirmed: count(a.unconfirmed),
-            dead: count(a.dead),
-            cancelled: a.cancelled,
-        }),
         ghl_requests: count(outcome.ghl_requests),
         app_requests: count(outcome.app_requests),
         rate_limited: count(outcome.rate_limited),
-    }
+    })
 }
 
-/// Turns the engine's (done, total) calls into throttled progress events with rate and ETA.
-fn progress_reporter(app: AppHandle) -> impl FnMut(u64, u64) + Send {
+/// Turns the engine's steps into throttled progress events. The total is known from the
+/// plan: the preview's writes per pair, raised where a pair plans more; done and total never
+/// go down.
+fn progress_reporter(
+    app: AppHandle,
+    work: &'static str,
+    planned: BTreeMap<String, u64>,
+) -> impl FnMut(&Step) + Send {
     let mut started: Option<Instant> = None;
     let mut last_sent: Option<Instant> = None;
-    move |done, total| {
+    let (mut shown_done, mut shown_total) = (0u64, 0u64);
+    move |step: &Step| {
         let now = Instant::now();
         let start = *started.get_or_insert(now);
-        let finished = done >= total;
+        let later: u64 = planned
+            .iter()
+            .filter(|(name, _)| **name != step.pair_name)
+            .map(|(_, n)| *n)
+            .sum::<u64>()
+            .saturating_sub(step.done_before.min(planned.values().sum()));
+        let this = planned
+            .get(&step.pair_name)
+            .copied()
+            .unwrap_or(0)
+            .max(step.total);
+        shown_done = shown_done.max(step.done_before + step.done);
+        shown_total = shown_total
+            .max(step.done_before + this + later)
+            .max(shown_done);
+        let finished = step.pair == step.pairs && step.done >= step.total;
         if !finished && last_sent.is_some_and(|t| now.duration_since(t) < PROGRESS_EVERY) {
             return;
         }
         last_sent = Some(now);
         let elapsed = now.duration_since(start).as_secs_f64();
         let rate = if elapsed > 0.0 {
-            done as f64 / elapsed
+            shown_done as f64 / elapsed
         } else {
             0.0
         };
-        let eta = (rate > 0.0).then(|| total.saturating_sub(done) as f64 / rate);
-        let _ = SyncProgress {
-            done: count(done),
-            total: count(total),
+        let eta = (rate > 0.0).then(|| shown_total.saturating_sub(shown_done) as f64 / rate);
+        let progress = SyncProgress {
+            work: work.into(),
+            done: count(shown_done),
+            total: count(shown_total),
             rate_per_second: rate,
             eta_seconds: eta,
+            pair: count(step.pair as u64),
+            pairs: count(step.pairs as u64),
+            pair_name: step.pair_name.clone(),
+            phase: step.phase.into(),
+            pair_done: count(step.done),
+            pair_total: count(step.total),
+        };
+        if let Ok(mut running) = app.state::<AppState>().running.lock() {
+            if let Some(running) = running.as_mut() {
+                running.progress = Some(progress.clone());
+            }
         }
-        .emit(&app);
+        let _ = progress.emit(&app);
     }
 }
 
@@ -202,12 +317,26 @@ enum Work {
     RetryDeadLetters,
 }
 
-/// Runs one sync (all pairs) with its own database handle; one at a time.
+impl Work {
+    fn name(self, trigger: Trigger) -> &'static str {
+        match (self, trigger) {
+            (Work::Apply, Trigger::Schedule) => "scheduled",
+            (Work::Plan, _) => "preview",
+            (Work::Apply, _) => "apply",
+            (Work::RetryDeadLetters, _) => "retry",
+        }
+    }
+}
+
+/// Runs one sync (all pairs) with its own database handle; one at a time. Visible to every
+/// page while it runs (`sync_status`, `SyncProgress`, `SyncFinished`).
 async fn run(
     app: AppHandle,
     state: &AppState,
     work: Work,
-) -> Result<Vec<PairOutcome>, BridgeError> {
+    trigger: Trigger,
+    planned: BTreeMap<String, u64>,
+) -> Result<(Vec<PairOutcome>, Vec<String>), BridgeError> {
     let _one_at_a_time = state.sync_lock.try_lock().map_err(|_| {
         BridgeError::new(
             ErrorCode::Conflict,
@@ -215,62 +344,175 @@ async fn run(
         )
     })?;
     state.cancel.store(false, Ordering::SeqCst);
+    let name = work.name(trigger);
+    state.set_running(Some(Running::new(name)));
     let settings = settings_file::load(&state.data_dir())?;
     let request = SyncRequest {
         dry_run: work == Work::Plan,
         max_overwrite_share: settings.max_overwrite_percent / 100.0,
-        trigger: Trigger::Manual,
+        trigger,
         ..SyncRequest::default()
     };
     let tokens = state.tokens.clone();
     let clock = state.clock.clone();
     let cancel = state.cancel.clone();
-    tracing::info!(work = ?work, "sync started");
+    tracing::info!(work = name, "sync started");
+    let reporter_app = app.clone();
     let result = with_own_store(&state.db_path, move |mut store| async move {
-        let mut progress = progress_reporter(app);
+        let mut progress = progress_reporter(reporter_app, name, planned);
         let outcomes = match work {
             Work::RetryDeadLetters => {
-                service::retry_dead_letters(&mut store, tokens, clock, &cancel, &mut progress)
-                    .await?
+                let mut plain = |done: u64, total: u64| {
+                    progress(&Step {
+                        pair: 1,
+                        pairs: 1,
+                        pair_name: String::new(),
+                        phase: "contacts",
+                        done,
+                        total,
+                        done_before: 0,
+                    })
+                };
+                service::retry_dead_letters(&mut store, tokens, clock, &cancel, &mut plain).await?
             }
             Work::Plan | Work::Apply => {
-                service::sync(&mut store, tokens, clock, &request, &cancel, &mut progress).await?
+                service::sync_observed(&mut store, tokens, clock, &request, &cancel, &mut progress)
+                    .await?
             }
         };
-        Ok(outcomes
+        let prints = outcomes.iter().flat_map(service::fingerprints).collect();
+        let views = outcomes
             .iter()
             .map(|o| outcome_view(&store, o))
-            .collect::<Vec<_>>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((views, prints))
     })
     .await;
-    match &result {
-        Ok(pairs) => tracing::info!(work = ?work, pairs = pairs.len(), "sync finished"),
-        Err(e) => {
-            tracing::error!(work = ?work, code = %e.code, "sync failed: {}", e.message);
-            note_reconnect(state, e);
+    state.set_running(None);
+    let finished = match &result {
+        Ok((pairs, _)) => {
+            tracing::info!(work = name, pairs = pairs.len(), "sync finished");
+            SyncFinished::of(name, pairs)
         }
-    }
+        Err(e) => {
+            tracing::error!(work = name, code = %e.code, "sync failed: {}", e.message);
+            note_reconnect(state, e);
+            SyncFinished::failed(name, e)
+        }
+    };
+    let _ = finished.emit(&app);
     result
 }
 
-/// "Sync now": pulls both sides and plans every pair, writing nothing.
+/// Each pair's planned writes (for the progress total).
+fn planned_per_pair(pairs: &[PairOutcome]) -> BTreeMap<String, u64> {
+    pairs
+        .iter()
+        .map(|p| {
+            let n = p
+                .breakdown
+                .iter()
+                .filter(|l| l.kind != "tags" && l.kind != "deletes")
+                .map(|l| u64::from(l.planned))
+                .sum();
+            (p.pair_name.clone(), n)
+        })
+        .collect()
+}
+
+/// Stores a plan as the preview Apply may name, and returns it with its id.
+fn remember(state: &AppState, pairs: Vec<PairOutcome>, prints: Vec<String>) -> PlanView {
+    let plan_id = format!(
+        "plan-{}-{}",
+        state.clock.now().format("%Y%m%d%H%M%S"),
+        state.next_plan_number()
+    );
+    if let Ok(mut preview) = state.preview.lock() {
+        *preview = Some(Preview {
+            plan_id: plan_id.clone(),
+            fingerprints: prints,
+            planned: planned_per_pair(&pairs),
+        });
+    }
+    PlanView { plan_id, pairs }
+}
+
+/// Plans every pair without writing, and the fingerprints of its writes.
+async fn plan_now(
+    app: AppHandle,
+    state: &AppState,
+) -> Result<(Vec<PairOutcome>, Vec<String>), BridgeError> {
+    run(app, state, Work::Plan, Trigger::Manual, BTreeMap::new()).await
+}
+
+/// Preview: reads both sides and plans every pair, writing nothing; the plan is kept under
+/// the returned plan id for Apply.
 #[tauri::command]
 #[specta::specta]
 pub async fn plan_sync(
     app: AppHandle,
     state: State<'_, AppState>,
-) -> Result<Vec<PairOutcome>, BridgeError> {
-    run(app, &state, Work::Plan).await
+) -> Result<PlanView, BridgeError> {
+    let (pairs, prints) = plan_now(app, &state).await?;
+    Ok(remember(&state, pairs, prints))
 }
 
-/// "Apply": the same sync, written. Progress arrives as `SyncProgress` events.
+/// Apply the previewed plan `plan_id`. Unless `anyway`, it first plans again and, when the
+/// plan changed since the preview, writes nothing and returns the new plan with how many
+/// writes differ. Progress arrives as `SyncProgress` events.
 #[tauri::command]
 #[specta::specta]
 pub async fn apply_sync(
     app: AppHandle,
     state: State<'_, AppState>,
-) -> Result<Vec<PairOutcome>, BridgeError> {
-    run(app, &state, Work::Apply).await
+    plan_id: String,
+    anyway: bool,
+) -> Result<ApplyView, BridgeError> {
+    let preview = state
+        .preview
+        .lock()
+        .map_err(|_| BridgeError::internal("the preview was lost"))?
+        .clone()
+        .filter(|p| p.plan_id == plan_id)
+        .ok_or_else(|| {
+            BridgeError::new(
+                ErrorCode::NotFound,
+                "this preview is no longer the latest: preview again before applying",
+            )
+        })?;
+    if !anyway {
+        let (pairs, prints) = plan_now(app.clone(), &state).await?;
+        let differ = service::differences(&preview.fingerprints, &prints);
+        if differ > 0 {
+            tracing::info!(differ, "the plan changed since the preview");
+            return Ok(ApplyView {
+                status: "changed".into(),
+                differ: count(differ as u64),
+                pairs: Vec::new(),
+                plan: Some(remember(&state, pairs, prints)),
+                not_in_preview: 0,
+            });
+        }
+    }
+    let (pairs, written) = run(
+        app,
+        &state,
+        Work::Apply,
+        Trigger::Manual,
+        preview.planned.clone(),
+    )
+    .await?;
+    let not_in_preview = service::only_in_second(&preview.fingerprints, &written);
+    if let Ok(mut kept) = state.preview.lock() {
+        *kept = None;
+    }
+    Ok(ApplyView {
+        status: "applied".into(),
+        differ: count(service::differences(&preview.fingerprints, &written) as u64),
+        pairs,
+        plan: None,
+        not_in_preview: count(not_in_preview as u64),
+    })
 }
 
 /// Stops the running sync after the operation in flight; what was done stays journaled.
@@ -282,6 +524,28 @@ pub fn cancel_sync(state: State<'_, AppState>) -> Result<(), BridgeError> {
     Ok(())
 }
 
+/// What runs now (a preview, an apply, a retry or the scheduled sync), with its last progress.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatusView {
+    pub running: Option<String>,
+    pub started_at: Option<String>,
+    pub progress: Option<SyncProgress>,
+    pub cancel_requested: bool,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusView, BridgeError> {
+    let running = state.running.lock().map(|r| r.clone()).unwrap_or(None);
+    Ok(SyncStatusView {
+        running: running.as_ref().map(|r| r.work.to_string()),
+        started_at: running.as_ref().map(|r| r.started_at.clone()),
+        progress: running.and_then(|r| r.progress),
+        cancel_requested: state.cancel.load(Ordering::SeqCst),
+    })
+}
+
 /// Queues every dead letter again and syncs.
 #[tauri::command]
 #[specta::specta]
@@ -289,212 +553,27 @@ pub async fn retry_dead_letters(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<Vec<PairOutcome>, BridgeError> {
-    run(app, &state, Work::RetryDeadLetters).await
+    run(
+        app,
+        &state,
+        Work::RetryDeadLetters,
+        Trigger::Manual,
+        BTreeMap::new(),
+    )
+    .await
+    .map(|(pairs, _)| pairs)
 }
 
 /// The scheduled sync (Settings → every N minutes), run by the app's timer.
-pub async fn scheduled(app: AppHandle) -> Result<(), BridgeError> {
+pub async fn scheduled(app: AppHandle) -> Result<Vec<PairOutcome>, BridgeError> {
     let state = app.state::<AppState>();
-    run(app.clone(), &state, Work::Apply).await.map(|_| ())
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct RunView {
-    pub id: String,
-    pub trigger: String,
-    pub dry_run: bool,
-    pub status: String,
-    pub started_at: String,
-    pub finished_at: Option<String>,
-    pub requests_spent: u32,
-    pub rate_limited: u32,
-    pub pair: String,
-    pub error: Option<String>,
-}
-
-#[tauri::command]
-#[specta::specta]
-pub fn list_runs(state: State<'_, AppState>) -> Result<Vec<RunView>, BridgeError> {
-    let store = state.store()?;
-    let names: Vec<(String, String)> = service::connections(&store)?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    Ok(service::recent_runs(&store, 50)?
-        .into_iter()
-        .map(|r| {
-            let pair_id = r.summary["pair"].as_str().unwrap_or_default();
-            RunView {
-                pair: names
-                    .iter()
-                    .find(|(id, _)| id == pair_id)
-                    .map(|(_, name)| name.clone())
-                    .unwrap_or_else(|| pair_id.to_string()),
-                id: r.id,
-                trigger: r.trigger,
-                dry_run: r.dry_run,
-                status: r.status,
-                started_at: r.started_at,
-                finished_at: r.finished_at,
-                requests_spent: count(r.requests_spent),
-                rate_limited: count(r.rate_limited),
-                error: r.error,
-            }
-        })
-        .collect())
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct OperationView {
-    pub id: u32,
-    pub run_id: String,
-    pub connection_id: String,
-    pub contact_id: Option<String>,
-    pub contact_name: Option<String>,
-    pub object_kind: String,
-    pub action: String,
-    pub remote_id: Option<String>,
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub reason: String,
-    /// pending, sent, done, dead, …
-    pub state: String,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-}
-
-fn operation_view(store: &Store, row: OperationRow) -> OperationView {
-    OperationView {
-        id: u32::try_from(row.id).unwrap_or(u32::MAX),
-        contact_name: row
-            .op
-            .contact_id
-            .as_deref()
-            .map(|id| contact_name(store, id)),
-        run_id: row.op.run_id,
-        connection_id: row.op.connection_id,
-        contact_id: row.op.contact_id,
-        object_kind: row.op.object_kind,
-        action: row.op.action,
-        remote_id: row.op.remote_id,
-        before: row.op.before_value,
-        after: row.op.after_value,
-        reason: row.op.reason,
-        state: row.state,
-        attempts: row.attempts,
-        last_error: row.last_error,
-    }
-}
-
-/// The operations one run journaled.
-#[tauri::command]
-#[specta::specta]
-pub fn run_operations(
-    state: State<'_, AppState>,
-    run_id: String,
-) -> Result<Vec<OperationView>, BridgeError> {
-    let store = state.store()?;
-    Ok(service::run_operations(&store, &run_id)?
-        .into_iter()
-        .map(|row| operation_view(&store, row))
-        .collect())
-}
-
-/// Writes an app refused, each with the app's own message.
-#[tauri::command]
-#[specta::specta]
-pub fn dead_letters(state: State<'_, AppState>) -> Result<Vec<OperationView>, BridgeError> {
-    let store = state.store()?;
-    Ok(service::dead_letters(&store)?
-        .into_iter()
-        .map(|row| operation_view(&store, row))
-        .collect())
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ConflictView {
-    pub id: u32,
-    pub connection_id: String,
-    pub contact_id: String,
-    pub contact_name: String,
-    pub field: String,
-    pub base: Option<String>,
-    pub ghl: Option<String>,
-    pub app: Option<String>,
-}
-
-/// Fields both sides changed under a manual-review line.
-#[tauri::command]
-#[specta::specta]
-pub fn list_conflicts(state: State<'_, AppState>) -> Result<Vec<ConflictView>, BridgeError> {
-    let store = state.store()?;
-    Ok(service::open_conflicts(&store)?
-        .into_iter()
-        .map(|c| ConflictView {
-            contact_name: contact_name(&store, &c.contact_id),
-            id: u32::try_from(c.id).unwrap_or(u32::MAX),
-            connection_id: c.connection_id,
-            contact_id: c.contact_id,
-            field: c.field,
-            base: c.base_value,
-            ghl: c.ghl_value,
-            app: c.app_value,
-        })
-        .collect())
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Keep {
-    Ghl,
-    App,
-}
-
-/// Settles a conflict: the next sync writes the kept side's value to the other side.
-#[tauri::command]
-#[specta::specta]
-pub fn resolve_conflict(
-    state: State<'_, AppState>,
-    id: u32,
-    keep: Keep,
-) -> Result<(), BridgeError> {
-    let mut store = state.store()?;
-    let side = match keep {
-        Keep::Ghl => Side::Ghl,
-        Keep::App => Side::App,
-    };
-    engine_resolve_conflict(&mut store, i64::from(id), side, state.clock.as_ref())?;
-    tracing::info!(conflict = id, keep = ?keep, "conflict resolved");
-    Ok(())
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct UndoView {
-    pub restored: u32,
-    pub created_kept: u32,
-}
-
-/// Writes back what a run overwrote, on both sides.
-#[tauri::command]
-#[specta::specta]
-pub async fn undo_run(state: State<'_, AppState>, run_id: String) -> Result<UndoView, BridgeError> {
-    let _one_at_a_time = state.sync_lock.try_lock().map_err(|_| {
-        BridgeError::new(ErrorCode::Conflict, "a sync is running: undo after it ends")
-    })?;
-    let tokens = state.tokens.clone();
-    let clock = state.clock.clone();
-    let id = run_id.clone();
-    let report = with_own_store(&state.db_path, move |mut store| async move {
-        service::undo(&mut store, tokens, clock, &id).await
-    })
-    .await?;
-    tracing::info!(run = %run_id, restored = report.restored, "run undone");
-    Ok(UndoView {
-        restored: count(report.restored),
-        created_kept: count(report.created_kept),
-    })
+    run(
+        app.clone(),
+        &state,
+        Work::Apply,
+        Trigger::Schedule,
+        BTreeMap::new(),
+    )
+    .await
+    .map(|(pairs, _)| pairs)
 }

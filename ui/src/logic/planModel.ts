@@ -1,5 +1,5 @@
 /** The Sync page's logic: a plan grouped by system and kind, diffs, and progress figures. */
-import type { PairOutcome, PlannedOperation, SyncProgress } from "../platform";
+import type { KindView, PairOutcome, PlannedOperation, SyncProgress } from "../platform";
 
 export type PlanGroup = {
   /** e.g. `ghl|create` or `novi:Sandbox Novi|update`. */
@@ -12,8 +12,9 @@ export type PlanGroup = {
   operations: PlannedOperation[];
 };
 
+/** GHL writes name the app they come from; app writes name the app and pair. */
 function systemLabel(pair: PairOutcome, op: PlannedOperation): string {
-  return op.system === "ghl" ? "GoHighLevel" : `${pair.appSystemName} (${pair.pairName})`;
+  return op.system === "ghl" ? `GHL (from ${pair.appSystemName} · ${pair.pairName})` : `${pair.appSystemName} (${pair.pairName})`;
 }
 
 /**
@@ -25,14 +26,14 @@ export function groupOperations(pairs: PairOutcome[]): PlanGroup[] {
   for (const pair of pairs) {
     for (const op of pair.operations) {
       const system = systemLabel(pair, op);
-      const key = `${op.system === "ghl" ? "ghl" : `${op.system}:${pair.pairName}`}|${op.action}`;
+      const key = `${op.system === "ghl" ? "ghl:" : `${op.system}:`}${pair.pairName}|${op.action}`;
       const group = groups.get(key) ?? { key, system, kind: op.action, count: 0, operations: [] };
       group.count += 1;
       group.operations.push(op);
       groups.set(key, group);
     }
   }
-  const rank = (g: PlanGroup) => (g.key.startsWith("ghl|") ? 0 : 1);
+  const rank = (g: PlanGroup) => (g.key.startsWith("ghl:") ? 0 : 1);
   return [...groups.values()].sort(
     (a, b) =>
       rank(a) - rank(b) ||
@@ -72,6 +73,94 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+const SYSTEM_NAMES: Record<string, string> = {
+  ghl: "GHL",
+  novi: "Novi AMS",
+  ninox: "Ninox",
+  connectif: "Connectif",
+  niftyimages: "NiftyImages",
+  nifty: "Nifty",
+  any: "either side",
+};
+
+export function systemName(system: string): string {
+  return SYSTEM_NAMES[system] ?? system;
+}
+
+export type BreakdownRow = {
+  key: string;
+  pairName: string;
+  /** Where the writes go, e.g. "GHL" or "Ninox (Sandbox Ninox)". */
+  target: string;
+  kind: string;
+  /** e.g. "12 creates from Ninox" for GHL creates; empty when none. */
+  note: string;
+  planned: number;
+  written: number;
+  failed: number;
+  skipped: number;
+  unplanned: number;
+  /** planned = written + failed + skipped (always true of an applied line). */
+  balanced: boolean;
+};
+
+/**
+ * Every kind of write per pair and app, in the engine's order (GHL first): what the preview
+ * plans, and after an apply what happened to each. A GHL create names the app it comes from.
+ */
+export function breakdownRows(pairs: PairOutcome[]): BreakdownRow[] {
+  return pairs.flatMap((pair) =>
+    pair.breakdown.map((line: KindView) => {
+      const target = line.system === "ghl" ? "GHL" : `${systemName(line.system)} (${pair.pairName})`;
+      const from = line.system === "ghl" ? pair.appSystemName : "GHL";
+      return {
+        key: `${pair.pairName}|${line.system}|${line.kind}`,
+        pairName: pair.pairName,
+        target,
+        kind: line.kind,
+        note: line.creates > 0 ? `${line.creates} ${line.creates === 1 ? "create" : "creates"} from ${from}` : "",
+        planned: line.planned,
+        written: line.written,
+        failed: line.failed,
+        skipped: line.skipped,
+        unplanned: line.unplanned,
+        balanced: line.planned === line.written + line.failed + line.skipped,
+      };
+    }),
+  );
+}
+
+/** The writes of a plan, tag lines left out (they count contact writes that change tags). */
+export function plannedWrites(pairs: PairOutcome[]): number {
+  return pairs
+    .flatMap((p) => p.breakdown)
+    .filter((l) => l.kind !== "tags" && l.kind !== "deletes")
+    .reduce((n, l) => n + l.planned, 0);
+}
+
+/** One pair's result in a sentence: never "nothing applied" when it wrote. */
+export function pairResult(pair: PairOutcome): string {
+  const lines = pair.breakdown.filter((l) => l.kind !== "tags" && l.kind !== "deletes");
+  const sum = (f: (l: KindView) => number) => lines.reduce((n, l) => n + f(l), 0);
+  const written = sum((l) => l.written) + sum((l) => l.unplanned);
+  const failed = sum((l) => l.failed);
+  const skipped = sum((l) => l.skipped);
+  if (written + failed + skipped === 0) return "nothing to write";
+  const parts = [`${written} written`];
+  if (failed > 0) parts.push(`${failed} failed`);
+  if (skipped > 0) parts.push(`${skipped} ${pair.cancelled ? "not sent (cancelled)" : "skipped"}`);
+  return parts.join(", ");
+}
+
+/** What a cancelled apply did and did not do. */
+export function cancelSummary(pairs: PairOutcome[]): string | null {
+  if (!pairs.some((p) => p.cancelled)) return null;
+  const lines = pairs.flatMap((p) => p.breakdown).filter((l) => l.kind !== "tags" && l.kind !== "deletes");
+  const written = lines.reduce((n, l) => n + l.written, 0);
+  const notSent = lines.reduce((n, l) => n + l.skipped, 0);
+  return `Cancelled: ${written} writes were made and stay; ${notSent} were not sent — the next sync plans them again.`;
+}
+
 export type ProgressFigures = { percent: number; text: string };
 
 /** The progress bar's percent (whole, 0–100) and its caption: done/total, rate and ETA. */
@@ -81,9 +170,21 @@ export function progressFigures(progress: SyncProgress | null): ProgressFigures 
   }
   const percent = Math.min(100, Math.floor((progress.done / progress.total) * 100));
   const parts = [`${progress.done} / ${progress.total}`];
+  if (progress.pairs > 0 && progress.pairName) {
+    parts.unshift(
+      `pair ${progress.pair} of ${progress.pairs} · ${progress.pairName} · ${progress.phase} ${progress.pairDone}/${progress.pairTotal}`,
+    );
+  }
   if (progress.ratePerSecond > 0) parts.push(`${progress.ratePerSecond.toFixed(1)} per second`);
   if (progress.etaSeconds !== null && progress.done < progress.total) {
     parts.push(`about ${formatDuration(progress.etaSeconds)} left`);
   }
   return { percent, text: parts.join(" · ") };
+}
+
+/** The next progress to show: done and total never go down (events may arrive out of order). */
+export function monotone(previous: SyncProgress | null, next: SyncProgress): SyncProgress {
+  if (!previous || previous.work !== next.work) return next;
+  const done = Math.max(previous.done, next.done);
+  return { ...next, done, total: Math.max(previous.total, next.total, done) };
 }

@@ -1,87 +1,74 @@
 import { useEffect, useState } from "react";
 import { ErrorBox } from "../components/ErrorBox";
 import { PageHeader } from "../components/PageHeader";
+import { ProgressBar } from "../components/SyncIndicator";
 import { useAction } from "../hooks/useAction";
-import { progressFigures } from "../logic/planModel";
+import { cancelSummary, monotone, pairResult } from "../logic/planModel";
 import { api, onSyncProgress } from "../platform";
-import type { PairOutcome, SyncProgress } from "../platform";
+import type { ApplyView, PlanView as Plan, SyncProgress } from "../platform";
 import { History } from "./sync/History";
-import { PlanView } from "./sync/PlanView";
+import { BreakdownTable, PlanView } from "./sync/PlanView";
 
-function ProgressBar({ progress }: { progress: SyncProgress | null }) {
-  const { percent, text } = progressFigures(progress);
+function AppliedSummary({ result }: { result: ApplyView }) {
+  const cancelled = cancelSummary(result.pairs);
   return (
-    <div className="progress" data-testid="sync-progress">
-      <div
-        className="progress-track"
-        role="progressbar"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={percent}
-        aria-label="Sync progress"
-      >
-        <div className="progress-fill" style={{ width: `${percent}%` }} />
-      </div>
-      <p>
-        <strong data-testid="sync-progress-percent">{percent}%</strong> <span className="muted">{text}</span>
-      </p>
+    <div data-testid="apply-result">
+      {cancelled ? (
+        <p className="inline-problem" data-testid="cancel-summary">
+          {cancelled}
+        </p>
+      ) : null}
+      <ul className="applied">
+        {result.pairs.map((p) => (
+          <li key={p.runId} data-testid="pair-result" data-pair={p.pairName}>
+            <strong>{p.pairName}</strong>: {pairResult(p)}
+            {p.conflicts.length > 0 ? `; ${p.conflicts.length} conflicts for review` : ""}
+          </li>
+        ))}
+      </ul>
+      {result.notInPreview > 0 ? (
+        <p className="muted" data-testid="not-in-preview">
+          {result.notInPreview} writes were not in the preview: tasks and notes of contacts this apply created (they can
+          only be planned once the contact exists).
+        </p>
+      ) : null}
+      <BreakdownTable pairs={result.pairs} applied />
     </div>
   );
 }
 
-function AppliedSummary({ pairs }: { pairs: PairOutcome[] }) {
-  return (
-    <ul className="applied" data-testid="apply-result">
-      {pairs.map((p) => (
-        <li key={p.runId}>
-          <strong>{p.pairName}</strong>:{" "}
-          {p.applied
-            ? `${p.applied.done} written, ${p.applied.alreadyDone} already done, ${p.applied.unconfirmed} unconfirmed, ${p.applied.dead} dead letters${p.applied.cancelled ? " (cancelled)" : ""}`
-            : "nothing applied"}
-          {p.conflicts.length > 0 ? `; ${p.conflicts.length} conflicts for review` : ""}
-        </li>
-      ))}
-    </ul>
-  );
-}
-
 export function SyncPage() {
-  const [plan, setPlan] = useState<PairOutcome[] | null>(null);
-  const [applied, setApplied] = useState<PairOutcome[] | null>(null);
+  const [plan, setPlan] = useState<Plan | null>(null);
+  const [changed, setChanged] = useState<number | null>(null);
+  const [applied, setApplied] = useState<ApplyView | null>(null);
   const [progress, setProgress] = useState<SyncProgress | null>(null);
   const [generation, setGeneration] = useState(0);
   const { busy, error, run } = useAction();
 
-  useEffect(() => onSyncProgress(setProgress), []);
+  useEffect(() => onSyncProgress((p) => setProgress((previous) => monotone(previous, p))), []);
 
-  const syncNow = () =>
+  const preview = () =>
     void run("plan", async () => {
       setApplied(null);
+      setChanged(null);
       setProgress(null);
       setPlan(await api.planSync());
       setGeneration((g) => g + 1);
     });
 
-  const apply = () =>
+  const apply = (anyway: boolean) =>
     void run("apply", async () => {
+      if (!plan) return;
       setProgress(null);
       try {
-        const result = await api.applySync();
-        setApplied(result);
-        const written = result.reduce(
-          (n, p) => n + (p.applied ? p.applied.done + p.applied.alreadyDone + p.applied.unconfirmed + p.applied.dead : 0),
-          0,
-        );
-        const cancelled = result.some((p) => p.applied?.cancelled);
-        // The last event may have been throttled away: the finished run is the truth.
-        if (!cancelled) {
-          setProgress((last) => ({
-            done: last?.total ?? written,
-            total: last?.total ?? written,
-            ratePerSecond: last?.ratePerSecond ?? 0,
-            etaSeconds: null,
-          }));
+        const result = await api.applySync(plan.planId, anyway);
+        if (result.status === "changed" && result.plan) {
+          setPlan(result.plan);
+          setChanged(result.differ);
+          return;
         }
+        setChanged(null);
+        setApplied(result);
         setPlan(null);
       } finally {
         setGeneration((g) => g + 1);
@@ -98,16 +85,23 @@ export function SyncPage() {
           Sync now
         </h2>
         <p className="muted">
-          First a plan: both sides are read and every change is listed. Nothing is written until
-          you apply it.
+          First a preview: both sides are read and every write is listed, per app and kind. Apply writes that plan;
+          if anything changed since, you are told first.
         </p>
         <div className="actions">
-          <button type="button" className="button primary" data-testid="sync-now" disabled={busy !== null} onClick={syncNow}>
-            {busy === "plan" ? "Reading both sides…" : "Sync now"}
+          <button type="button" className="button primary" data-testid="sync-now" disabled={busy !== null} onClick={preview}>
+            {busy === "plan" ? "Reading both sides…" : "Preview"}
           </button>
-          {plan ? (
-            <button type="button" className="button primary" data-testid="apply-plan" disabled={busy !== null} onClick={apply}>
-              Apply
+          {plan && changed === null ? (
+            <button
+              type="button"
+              className="button primary"
+              data-testid="apply-plan"
+              data-plan-id={plan.planId}
+              disabled={busy !== null}
+              onClick={() => apply(false)}
+            >
+              Apply this plan
             </button>
           ) : null}
           {busy === "apply" ? (
@@ -116,10 +110,32 @@ export function SyncPage() {
             </button>
           ) : null}
         </div>
+        {changed !== null && plan ? (
+          <div className="notice" role="alert" data-testid="plan-changed">
+            <p>
+              {changed} {changed === 1 ? "change differs" : "changes differ"} from the preview: the plan below is the
+              new one.
+            </p>
+            <div className="actions">
+              <button type="button" className="button" data-testid="review-again" onClick={() => setChanged(null)}>
+                Review again
+              </button>
+              <button
+                type="button"
+                className="button primary"
+                data-testid="apply-anyway"
+                disabled={busy !== null}
+                onClick={() => apply(true)}
+              >
+                Apply anyway
+              </button>
+            </div>
+          </div>
+        ) : null}
         {error ? <ErrorBox title="The sync did not finish." error={error} /> : null}
-        {busy === "apply" || applied ? <ProgressBar progress={progress} /> : null}
-        {applied ? <AppliedSummary pairs={applied} /> : null}
-        {plan && busy !== "apply" ? <PlanView pairs={plan} /> : null}
+        {busy === "apply" ? <ProgressBar progress={progress} /> : null}
+        {applied ? <AppliedSummary result={applied} /> : null}
+        {plan && busy !== "apply" ? <PlanView pairs={plan.pairs} /> : null}
       </section>
       <History generation={generation} onChanged={() => setGeneration((g) => g + 1)} />
     </>

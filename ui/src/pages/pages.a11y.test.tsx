@@ -128,6 +128,7 @@ const PLAN: PairOutcome[] = [
     appSystem: "novi",
     appSystemName: "Novi AMS",
     dryRun: true,
+    cancelled: false,
     durationMs: 900,
     contactsPulled: 3,
     appRecordsPulled: 2,
@@ -143,7 +144,11 @@ const PLAN: PairOutcome[] = [
       },
     ],
     conflicts: [],
-    applied: null,
+    breakdown: [
+      { system: "ghl", kind: "contacts", creates: 1, planned: 1, written: 0, failed: 0, skipped: 0, unplanned: 0 },
+      { system: "novi", kind: "contacts", creates: 0, planned: 1, written: 0, failed: 0, skipped: 0, unplanned: 0 },
+      { system: "novi", kind: "tasks", creates: 2, planned: 2, written: 0, failed: 0, skipped: 0, unplanned: 0 },
+    ],
     ghlRequests: 2,
     appRequests: 1,
     rateLimited: 0,
@@ -183,7 +188,8 @@ function withData() {
   vi.mocked(api.listConflicts).mockResolvedValue([
     { id: 1, connectionId: "novi-1", contactId: "c-1", contactName: "Ada Lovelace", field: "Phone", base: "1", ghl: "2", app: "3" },
   ]);
-  vi.mocked(api.planSync).mockResolvedValue(PLAN);
+  vi.mocked(api.planSync).mockResolvedValue({ planId: "plan-1", pairs: PLAN });
+  vi.mocked(api.syncStatus).mockResolvedValue({ running: null, startedAt: null, progress: null, cancelRequested: false });
   vi.mocked(api.listContacts).mockResolvedValue({
     total: 1,
     offset: 0,

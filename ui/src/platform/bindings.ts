@@ -282,9 +282,10 @@ async saveMapping(appId: string, mapping: MappingDto) : Promise<Result<MappingDt
 }
 },
 /**
- * "Sync now": pulls both sides and plans every pair, writing nothing.
+ * Preview: reads both sides and plans every pair, writing nothing; the plan is kept under
+ * the returned plan id for Apply.
  */
-async planSync() : Promise<Result<PairOutcome[], ApiError>> {
+async planSync() : Promise<Result<PlanView, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("plan_sync") };
 } catch (e) {
@@ -293,11 +294,13 @@ async planSync() : Promise<Result<PairOutcome[], ApiError>> {
 }
 },
 /**
- * "Apply": the same sync, written. Progress arrives as `SyncProgress` events.
+ * Apply the previewed plan `plan_id`. Unless `anyway`, it first plans again and, when the
+ * plan changed since the preview, writes nothing and returns the new plan with how many
+ * writes differ. Progress arrives as `SyncProgress` events.
  */
-async applySync() : Promise<Result<PairOutcome[], ApiError>> {
+async applySync(planId: string, anyway: boolean) : Promise<Result<ApplyView, ApiError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("apply_sync") };
+    return { status: "ok", data: await TAURI_INVOKE("apply_sync", { planId, anyway }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -309,6 +312,14 @@ async applySync() : Promise<Result<PairOutcome[], ApiError>> {
 async cancelSync() : Promise<Result<null, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("cancel_sync") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async syncStatus() : Promise<Result<SyncStatusView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_status") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -395,9 +406,11 @@ async undoRun(runId: string) : Promise<Result<UndoView, ApiError>> {
 
 export const events = __makeEvents__<{
 oauthLink: OauthLink,
+syncFinished: SyncFinished,
 syncProgress: SyncProgress
 }>({
 oauthLink: "oauth-link",
+syncFinished: "sync-finished",
 syncProgress: "sync-progress"
 })
 
@@ -426,7 +439,30 @@ scheduleMinutes: number | null;
  * a pair's records on one side.
  */
 maxOverwritePercent: number }
-export type AppliedView = { done: number; alreadyDone: number; unconfirmed: number; dead: number; cancelled: boolean }
+/**
+ * What Apply did: wrote the plan, or found that it changed since the preview.
+ */
+export type ApplyView = { 
+/**
+ * `applied`, or `changed`: nothing written; `plan` is the new preview.
+ */
+status: string; 
+/**
+ * Writes in the preview or the fresh plan but not both.
+ */
+differ: number; 
+/**
+ * Applied: each pair's result. Changed: empty.
+ */
+pairs: PairOutcome[]; 
+/**
+ * Changed: the fresh plan, previewed under a new id.
+ */
+plan: PlanView | null; 
+/**
+ * Applied: writes made that the preview did not hold (see the module comment).
+ */
+notInPreview: number }
 /**
  * Which way one kind of record syncs between GHL and the app.
  */
@@ -546,6 +582,26 @@ export type GhlTokenInput = { name: string | null; locationId: string; token: st
  */
 baseUrl: string | null }
 export type Keep = "ghl" | "app"
+/**
+ * One kind of write to one app: planned, and (after an apply) what happened to each.
+ */
+export type KindView = { 
+/**
+ * ghl, or the app's system.
+ */
+system: string; 
+/**
+ * contacts, tags, tasks, notes, appointments, events, labels, deletes.
+ */
+kind: string; creates: number; planned: number; written: number; failed: number; 
+/**
+ * Planned and not sent (cancelled, held back, or waiting for approval).
+ */
+skipped: number; 
+/**
+ * Written by this run without being in its plan (earlier runs' unfinished writes, labels).
+ */
+unplanned: number }
 export type LinkView = { system: string; connectionName: string; remoteId: string }
 export type LogFilter = { 
 /**
@@ -637,9 +693,21 @@ export type OperationView = { id: number; runId: string; connectionId: string; c
 state: string; attempts: number; lastError: string | null }
 export type Owner = "ghl" | "app" | "newest" | "manual"
 /**
- * One pair's sync: its plan, and what applying it did.
+ * One pair's sync: its plan by app and kind, and what applying it did.
  */
-export type PairOutcome = { runId: string; pairName: string; appSystem: System; appSystemName: string; dryRun: boolean; durationMs: number; contactsPulled: number; appRecordsPulled: number; operations: PlannedOperation[]; conflicts: PlannedConflict[]; applied: AppliedView | null; ghlRequests: number; appRequests: number; rateLimited: number }
+export type PairOutcome = { runId: string; pairName: string; appSystem: System; appSystemName: string; dryRun: boolean; cancelled: boolean; durationMs: number; contactsPulled: number; appRecordsPulled: number; 
+/**
+ * Every kind of write per app; the same lines before and after the apply.
+ */
+breakdown: KindView[]; 
+/**
+ * The contact writes, each with its field changes (tasks and notes are counted above).
+ */
+operations: PlannedOperation[]; conflicts: PlannedConflict[]; ghlRequests: number; appRequests: number; rateLimited: number }
+/**
+ * A preview: the plan id apply names, and the plan.
+ */
+export type PlanView = { planId: string; pairs: PairOutcome[] }
 export type PlannedConflict = { contactId: string; contactName: string; field: string; base: string | null; ghl: string | null; app: string | null }
 export type PlannedOperation = { 
 /**
@@ -663,17 +731,38 @@ export type SandboxInfo = { ghlBaseUrl: string; ghlLocationId: string; ghlClient
  */
 niftyProject: string; contacts: number }
 /**
- * How far the running sync is: operations finished of the total, with rate and time left.
+ * A sync ended (any page shows it): what ran and how it ended, in one sentence.
  */
-export type SyncProgress = { done: number; total: number; 
+export type SyncFinished = { work: string; ok: boolean; cancelled: boolean; message: string }
 /**
- * Operations per second since the apply started.
+ * How far the running sync is: writes finished of the total (known from the plan, never
+ * decreasing), which pair and phase, with rate and time left.
+ */
+export type SyncProgress = { 
+/**
+ * preview, apply, retry or scheduled.
+ */
+work: string; done: number; total: number; 
+/**
+ * Writes per second since the sync started.
  */
 ratePerSecond: number; 
 /**
  * Seconds left at that rate, once there is a rate.
  */
-etaSeconds: number | null }
+etaSeconds: number | null; 
+/**
+ * 1-based, of `pairs`.
+ */
+pair: number; pairs: number; pairName: string; 
+/**
+ * contacts, or tasks, notes and appointments.
+ */
+phase: string; pairDone: number; pairTotal: number }
+/**
+ * What runs now (a preview, an apply, a retry or the scheduled sync), with its last progress.
+ */
+export type SyncStatusView = { running: string | null; startedAt: string | null; progress: SyncProgress | null; cancelRequested: boolean }
 /**
  * The apps a connection can point at. GHL is the hub; the others are spokes.
  */

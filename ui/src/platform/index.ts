@@ -29,7 +29,10 @@ export type {
   NinoxInput,
   OperationView,
   Owner,
+  ApplyView,
+  KindView,
   PairOutcome,
+  PlanView,
   PlannedConflict,
   PlannedOperation,
   PreviewCellView,
@@ -49,7 +52,9 @@ export type {
   NoviInput,
   OauthLink,
   SandboxInfo,
+  SyncFinished,
   SyncProgress,
+  SyncStatusView,
   System,
   TimelineItem,
 } from "./bindings";
@@ -158,3 +163,8 @@ export function onSyncProgress(handler: (progress: B.SyncProgress) => void): Unl
   return subscribe(events.syncProgress, handler);
 }
 
+
+/** A sync ended (any page). */
+export function onSyncFinished(handler: (finished: B.SyncFinished) => void): Unlisten {
+  return subscribe(events.syncFinished, handler);
+}

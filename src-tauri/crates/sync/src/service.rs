@@ -27,8 +27,30 @@ pub use crate::deletes::{
 };
 pub use crate::doctor::{doctor, Check, ConnectionReport};
 
+mod breakdown;
 mod data;
+pub use breakdown::{breakdown, differences, fingerprints, only_in_second, Breakdown, KindLine};
 pub use data::*;
+
+/// Where a running sync is, for a progress line ("pair 3 of 5 · Ninox · contacts 34/98").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// 1-based.
+    pub pair: usize,
+    pub pairs: usize,
+    pub pair_name: String,
+    /// `contacts`, then `tasks, notes and appointments` (the pair's second phase).
+    pub phase: &'static str,
+    /// Of this pair's writes.
+    pub done: u64,
+    pub total: u64,
+    /// Writes of the pairs finished before this one (their totals).
+    pub done_before: u64,
+}
+
+/// Receives each [`Step`] of a sync.
+pub type Observer<'a> = &'a mut (dyn FnMut(&Step) + Send);
 
 /// Which pairs to sync, and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +158,21 @@ pub async fn sync(
     cancel: &AtomicBool,
     progress: Progress<'_>,
 ) -> Result<Vec<SyncOutcome>, BridgeError> {
+    sync_observed(store, tokens, clock, request, cancel, &mut |step: &Step| {
+        progress(step.done_before + step.done, step.done_before + step.total)
+    })
+    .await
+}
+
+/// [`sync`], reporting each pair's steps (which pair, which phase, how far).
+pub async fn sync_observed(
+    store: &mut Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    request: &SyncRequest,
+    cancel: &AtomicBool,
+    observer: Observer<'_>,
+) -> Result<Vec<SyncOutcome>, BridgeError> {
     if !(0.0..=1.0).contains(&request.max_overwrite_share) {
         return Err(BridgeError::invalid_input(format!(
             "the overwrite limit {} must be a share from 0 to 1",
@@ -143,7 +180,7 @@ pub async fn sync(
         )));
     }
     let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
-    let outcomes = sync_pairs(store, tokens, clock, request, cancel, progress, &lease).await;
+    let outcomes = sync_pairs(store, tokens, clock, request, cancel, observer, &lease).await;
     lease.release_after(store, outcomes)
 }
 
@@ -154,7 +191,7 @@ async fn sync_pairs(
     clock: Arc<dyn Clock>,
     request: &SyncRequest,
     cancel: &AtomicBool,
-    progress: Progress<'_>,
+    observer: Observer<'_>,
     lease: &Lease,
 ) -> Result<Vec<SyncOutcome>, BridgeError> {
     let ghl_connection = hub(store, request.ghl.as_deref())?;
@@ -176,7 +213,7 @@ async fn sync_pairs(
     let mut failures = Vec::new();
     // Progress counts across pairs: what earlier pairs finished stays done.
     let mut finished_before = 0u64;
-    for app_connection in &apps {
+    for (index, app_connection) in apps.iter().enumerate() {
         if cancel.load(std::sync::atomic::Ordering::Relaxed) {
             break;
         }
@@ -186,9 +223,25 @@ async fn sync_pairs(
             continue;
         }
         let mut pair_total = 0u64;
+        // The pair's first total is its contact writes; a larger one means its tasks, notes
+        // and appointments are being written.
+        let mut contacts_total: Option<u64> = None;
         let mut pair_progress = |done: u64, total: u64| {
             pair_total = total;
-            progress(finished_before + done, finished_before + total);
+            let first = *contacts_total.get_or_insert(total);
+            observer(&Step {
+                pair: index + 1,
+                pairs: apps.len(),
+                pair_name: app_connection.name.clone(),
+                phase: if total == first && done <= first {
+                    "contacts"
+                } else {
+                    "tasks, notes and appointments"
+                },
+                done,
+                total,
+                done_before: finished_before,
+            });
         };
         let outcome = async {
             if app_connection.system == System::Nifty {
@@ -343,7 +396,20 @@ pub async fn retry_dead_letters(
     let request = SyncRequest::default();
     let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
     let outcomes = match crate::journal::retry_dead(store.conn(), clock.now()) {
-        Ok(_) => sync_pairs(store, tokens, clock, &request, cancel, progress, &lease).await,
+        Ok(_) => {
+            sync_pairs(
+                store,
+                tokens,
+                clock,
+                &request,
+                cancel,
+                &mut |step: &Step| {
+                    progress(step.done_before + step.done, step.done_before + step.total)
+                },
+                &lease,
+            )
+            .await
+        }
         Err(e) => Err(e),
     };
     lease.release_after(store, outcomes)

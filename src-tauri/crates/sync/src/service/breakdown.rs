@@ -1,0 +1,363 @@
+//! What one pair's sync plans and what its apply did, counted the same way for every app
+//! and every kind of write: contacts, tags, tasks, notes, appointments, events and labels.
+//!
+//! Planned writes come from the sync's own plan ([`SyncOutcome`]); what happened to each
+//! comes from the journal, matched by the operation's intent (the same key the writers
+//! journal under): `done` is written, `failed`/`dead`/`sent` (sent, answer not confirmed) is
+//! failed, anything else (never sent: cancelled, held back by the breaker, already done by an
+//! earlier run) is skipped. So planned = written + failed + skipped holds for every line by
+//! how it is counted, and the figures say which writes did not happen. Journal rows this run
+//! settled that its own plan did not hold (an earlier run's unfinished writes, resumed before
+//! planning; labels, which are planned while tasks are written) are counted apart as
+//! `resumed` and `unplanned`, never folded into a planned line.
+
+use std::collections::{BTreeMap, HashMap};
+
+use bridge_core::BridgeError;
+use serde::Serialize;
+
+use crate::children::ChildAction;
+use crate::pair::SyncOutcome;
+use crate::plan::{Action, Side};
+use bridge_store::table::operations::{self, OperationRow};
+use bridge_store::Store;
+
+/// One line of the breakdown: one kind of write to one app.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KindLine {
+    /// `ghl`, or the app's system (`novi`, `ninox`, …).
+    pub system: String,
+    /// contacts, tags, tasks, notes, appointments, events, labels.
+    pub kind: String,
+    /// Creates among the planned writes (for GHL: records that come from the pair's app).
+    pub creates: u64,
+    pub planned: u64,
+    pub written: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    /// Written by this run but not in its plan: earlier runs' unfinished writes it resumed,
+    /// and labels (planned while tasks are written).
+    pub unplanned: u64,
+}
+
+/// Ordered lines, GHL first, then the app; kinds in a fixed order.
+pub type Breakdown = Vec<KindLine>;
+
+const KIND_ORDER: [&str; 7] = [
+    "contacts",
+    "tags",
+    "tasks",
+    "notes",
+    "appointments",
+    "events",
+    "labels",
+];
+
+fn plural(kind: &str) -> String {
+    match kind {
+        "contact" => "contacts".into(),
+        "task" => "tasks".into(),
+        "note" => "notes".into(),
+        "appointment" => "appointments".into(),
+        "tag" => "labels".into(),
+        other if other.ends_with('s') => other.into(),
+        // Anything else an app takes as its own event (GHL activities pushed).
+        _ => "events".into(),
+    }
+}
+
+/// A planned write and how to recognise its journal row.
+struct Planned {
+    system: String,
+    kind: String,
+    create: bool,
+    /// The intent key, where the plan knows it (contacts, tasks, notes, appointments).
+    intent: Option<String>,
+    /// Also counted as a tag write (a contact write that changes tags).
+    tags: bool,
+}
+
+fn intent_key(pair: &str, target: &str, kind: &str, local: &str, action: &str) -> String {
+    // The same key as journal::Intent::key.
+    crate::journal::Intent {
+        pair,
+        target,
+        kind,
+        local,
+        action,
+    }
+    .key()
+}
+
+/// The writes an outcome planned, each with its target system and kind.
+fn planned_writes(outcome: &SyncOutcome, pair_id: &str, ghl_id: &str) -> Vec<Planned> {
+    let app = outcome.app_system.as_str().to_string();
+    let target = |side: Side| match side {
+        Side::Ghl => ("ghl".to_string(), ghl_id),
+        Side::App => (app.clone(), pair_id),
+    };
+    let mut writes = Vec::new();
+    for op in &outcome.plan.operations {
+        let (system, connection) = target(op.target);
+        let action = match op.action {
+            Action::Create => "create",
+            Action::Update => "update",
+        };
+        writes.push(Planned {
+            system,
+            kind: "contacts".into(),
+            create: op.action == Action::Create,
+            intent: Some(intent_key(
+                pair_id,
+                connection,
+                "contact",
+                &op.local_id,
+                action,
+            )),
+            tags: op.changes.iter().any(|c| c.field == "tags"),
+        });
+    }
+    for op in &outcome.children {
+        // A link records that two records are one: nothing is sent.
+        if op.action == ChildAction::Link {
+            continue;
+        }
+        let (system, connection) = target(op.target);
+        let action = if op.action == ChildAction::Create {
+            "create"
+        } else {
+            "update"
+        };
+        writes.push(Planned {
+            system,
+            kind: plural(op.kind.as_str()),
+            create: op.action == ChildAction::Create,
+            intent: Some(intent_key(
+                pair_id,
+                connection,
+                op.kind.as_str(),
+                &op.source_id,
+                action,
+            )),
+            tags: false,
+        });
+    }
+    for _push in &outcome.pushes {
+        writes.push(Planned {
+            system: app.clone(),
+            kind: "events".into(),
+            create: true,
+            intent: None,
+            tags: false,
+        });
+    }
+    writes
+}
+
+enum Fate {
+    Written,
+    Failed,
+    Skipped,
+}
+
+fn line<'a>(
+    lines: &'a mut BTreeMap<(String, String), KindLine>,
+    system: &str,
+    kind: &str,
+) -> &'a mut KindLine {
+    lines
+        .entry((system.to_string(), kind.to_string()))
+        .or_insert_with(|| KindLine {
+            system: system.into(),
+            kind: kind.into(),
+            ..KindLine::default()
+        })
+}
+
+fn fate(row: Option<&OperationRow>) -> Fate {
+    match row.map(|r| r.state.as_str()) {
+        Some("done") => Fate::Written,
+        Some("failed" | "dead" | "sent") => Fate::Failed,
+        _ => Fate::Skipped,
+    }
+}
+
+/// The breakdown of one pair's sync. A dry run has planned figures only.
+pub fn breakdown(store: &Store, outcome: &SyncOutcome) -> Result<Breakdown, BridgeError> {
+    let pair_id = crate::service::connection_named(store, &outcome.pair_name)
+        .map(|c| c.id)
+        .unwrap_or_default();
+    let ghl_id = crate::service::hub(store, None)
+        .map(|c| c.id)
+        .unwrap_or_default();
+    let rows = if outcome.dry_run {
+        Vec::new()
+    } else {
+        operations::for_run(store.conn(), &outcome.run_id)?
+    };
+    let connection_system = |connection_id: &str| {
+        if connection_id == ghl_id {
+            "ghl".to_string()
+        } else {
+            outcome.app_system.as_str().to_string()
+        }
+    };
+    let by_intent: HashMap<&str, &OperationRow> =
+        rows.iter().map(|r| (r.op.intent.as_str(), r)).collect();
+    let mut lines: BTreeMap<(String, String), KindLine> = BTreeMap::new();
+    let mut matched = std::collections::HashSet::new();
+    let mut events_planned: HashMap<String, u64> = HashMap::new();
+    for write in planned_writes(outcome, &pair_id, &ghl_id) {
+        let row = write
+            .intent
+            .as_deref()
+            .and_then(|key| by_intent.get(key).copied());
+        if let Some(row) = row {
+            matched.insert(row.id);
+        }
+        let mut kinds = vec![write.kind.clone()];
+        if write.tags {
+            kinds.push("tags".into());
+        }
+        for kind in kinds {
+            let l = line(&mut lines, &write.system, &kind);
+            l.planned += 1;
+            l.creates += u64::from(write.create);
+            if outcome.dry_run {
+                continue;
+            }
+            if write.intent.is_none() {
+                // Events are matched by count below.
+                *events_planned.entry(write.system.clone()).or_default() += 1;
+                continue;
+            }
+            match fate(row) {
+                Fate::Written => l.written += 1,
+                Fate::Failed => l.failed += 1,
+                Fate::Skipped => l.skipped += 1,
+            }
+        }
+    }
+    // Rows the plan's intents did not name: events (matched by count), labels, resumed writes.
+    let mut event_rows: HashMap<String, (u64, u64)> = HashMap::new();
+    for row in rows.iter().filter(|r| !matched.contains(&r.id)) {
+        let system = connection_system(&row.op.connection_id);
+        let kind = plural(&row.op.object_kind);
+        let done = row.state == "done";
+        let failed = matches!(row.state.as_str(), "failed" | "dead" | "sent");
+        if kind == "events" && events_planned.contains_key(&system) {
+            let e = event_rows.entry(system).or_default();
+            e.0 += u64::from(done);
+            e.1 += u64::from(failed);
+            continue;
+        }
+        if done {
+            line(&mut lines, &system, &kind).unplanned += 1;
+        }
+    }
+    for (system, planned) in events_planned {
+        let (done, failed) = event_rows.get(&system).copied().unwrap_or_default();
+        let l = line(&mut lines, &system, "events");
+        let written = done.min(planned);
+        let failed = failed.min(planned - written);
+        l.written += written;
+        l.failed += failed;
+        l.skipped += planned - written - failed;
+        l.unplanned += done - written;
+    }
+    let rank = |l: &KindLine| {
+        (
+            u8::from(l.system != "ghl"),
+            KIND_ORDER
+                .iter()
+                .position(|k| *k == l.kind)
+                .unwrap_or(KIND_ORDER.len()),
+        )
+    };
+    let mut out: Vec<KindLine> = lines.into_values().collect();
+    out.sort_by_key(|l| rank(l));
+    Ok(out)
+}
+
+/// One fingerprint per planned write: what it writes where and why, so two plans of the
+/// same pair can be compared ("12 changes differ since the preview").
+pub fn fingerprints(outcome: &SyncOutcome) -> Vec<String> {
+    let mut prints = Vec::new();
+    for op in &outcome.plan.operations {
+        prints.push(format!(
+            "{}|contact|{:?}|{:?}|{}|{}",
+            outcome.pair_name,
+            op.target,
+            op.action,
+            op.local_id,
+            serde_json::to_string(&op.changes).unwrap_or_default()
+        ));
+    }
+    for op in &outcome.children {
+        if op.action == ChildAction::Link {
+            continue;
+        }
+        prints.push(format!(
+            "{}|{}|{:?}|{:?}|{}|{}",
+            outcome.pair_name,
+            op.kind.as_str(),
+            op.target,
+            op.action,
+            op.source_id,
+            serde_json::to_string(&op.values).unwrap_or_default()
+        ));
+    }
+    for push in &outcome.pushes {
+        prints.push(format!(
+            "{}|event|{}|{}|{}",
+            outcome.pair_name, push.kind, push.ghl_id, push.title
+        ));
+    }
+    prints.sort();
+    prints
+}
+
+/// How many writes differ between two plans' fingerprints (in one and not the other).
+pub fn differences(before: &[String], after: &[String]) -> usize {
+    let mut counts: HashMap<&str, i64> = HashMap::new();
+    for p in before {
+        *counts.entry(p.as_str()).or_default() += 1;
+    }
+    for p in after {
+        *counts.entry(p.as_str()).or_default() -= 1;
+    }
+    counts.values().map(|n| n.unsigned_abs() as usize).sum()
+}
+
+/// How many writes of `after` the plan `before` did not hold.
+pub fn only_in_second(before: &[String], after: &[String]) -> usize {
+    let mut counts: HashMap<&str, i64> = HashMap::new();
+    for p in before {
+        *counts.entry(p.as_str()).or_default() += 1;
+    }
+    for p in after {
+        *counts.entry(p.as_str()).or_default() -= 1;
+    }
+    counts
+        .values()
+        .filter(|n| **n < 0)
+        .map(|n| n.unsigned_abs() as usize)
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{differences, only_in_second};
+
+    #[test]
+    fn differences_count_writes_in_one_plan_only() {
+        let a = vec!["x".to_string(), "y".to_string(), "y".to_string()];
+        let b = vec!["y".to_string(), "z".to_string()];
+        // x and one y only in a, z only in b.
+        assert_eq!(differences(&a, &b), 3);
+        assert_eq!(differences(&a, &a), 0);
+        assert_eq!(only_in_second(&a, &b), 1);
+        assert_eq!(only_in_second(&b, &a), 2);
+    }
+}
