@@ -24,9 +24,11 @@ async fn a_pull_spends_exactly_the_documented_requests_and_meets_no_429() {
     .await;
     assert_success("bridge connect ghl", &connect);
 
-    // First pull: the search pages, then tasks, notes and appointments of every contact.
+    // First pull: the search pages, then the tasks and notes of every contact, then the
+    // location's appointments: the calendar list and each calendar's events by window.
     assert_eq!(first["contactsChanged"], CONTACTS);
-    let expected = search_pages(CONTACTS) + 3 * CONTACTS;
+    let appointment_reads = 1 + SEED_CALENDARS;
+    let expected = search_pages(CONTACTS) + 2 * CONTACTS + appointment_reads;
     assert_eq!(first["requests"], expected, "first pull: {first}");
     assert_eq!(
         first["rateLimited"], 0,
@@ -36,18 +38,107 @@ async fn a_pull_spends_exactly_the_documented_requests_and_meets_no_429() {
     assert!(first["notes"].as_u64().unwrap() > 0, "{first}");
     assert!(first["appointments"].as_u64().unwrap() > 0, "{first}");
 
-    // Nothing changed: only the search pages.
+    // Nothing changed: only the search pages and the location-wide appointment read.
     assert_eq!(second["contactsChanged"], 0, "second pull: {second}");
     assert_eq!(
-        second["requests"], second["searchPages"],
+        second["requests"],
+        second["searchPages"].as_u64().unwrap() + appointment_reads,
         "second pull: {second}"
     );
     assert_eq!(second["searchPages"], 1);
 
-    // The fake agrees on what was spent: the connection check, then the two pulls.
+    // The fake agrees on what was spent: the connection check, then the two pulls, and no
+    // contact's appointments were read one by one.
     let stats = world.sandbox.stats();
     assert_eq!(stats.rate_limited, 0);
-    assert_eq!(stats.total, 1 + expected + 1);
+    assert_eq!(stats.total, 1 + expected + 1 + appointment_reads);
+    assert_eq!(
+        stats.count("GET", "/contacts/{contactId}/appointments"),
+        0
+    );
+    assert_eq!(stats.count("GET", "/calendars/events"), 2 * SEED_CALENDARS);
+}
+
+/// The fake seeds two calendars per location.
+const SEED_CALENDARS: u64 = 2;
+
+/// Without the calendars scope, found by the doctor, a contact's appointments are read with
+/// its tasks and notes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_doctor_finds_no_calendars_scope_appointments_are_read_per_contact() {
+    const CONTACTS: u64 = 20;
+    let world =
+        std::sync::Arc::new(GhlWorld::start(CONTACTS as usize, Duration::from_secs(1)).await);
+    world.sandbox.withdraw_scope("calendars/events.readonly");
+    let w = world.clone();
+    let (doctor, first) = blocking(move || {
+        assert_success("bridge connect ghl", &w.connect());
+        (w.bridge(&["doctor"]), w.pull())
+    })
+    .await;
+    assert!(!doctor.status.success(), "the doctor names the missing scope");
+    assert_eq!(first["contactsChanged"], CONTACTS, "{first}");
+    assert_eq!(
+        first["requests"],
+        search_pages(CONTACTS) + 3 * CONTACTS,
+        "{first}"
+    );
+    assert!(first["appointments"].as_u64().unwrap() > 0, "{first}");
+    let stats = world.sandbox.stats();
+    assert_eq!(
+        stats.count("GET", "/contacts/{contactId}/appointments"),
+        CONTACTS
+    );
+    assert_eq!(stats.rate_limited, 0);
+}
+
+/// GHL refusing the calendars read during a pull (no doctor run yet): the pull succeeds, the
+/// refusal is recorded, and the next changed contact's appointments are read per contact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_calendars_read_falls_back_to_per_contact_reads() {
+    const CONTACTS: u64 = 10;
+    let world =
+        std::sync::Arc::new(GhlWorld::start(CONTACTS as usize, Duration::from_secs(1)).await);
+    world.sandbox.withdraw_scope("calendars.readonly");
+    let w = world.clone();
+    let (first, listed) = blocking(move || {
+        assert_success("bridge connect ghl", &w.connect());
+        (w.pull(), w.bridge(&["contacts", "--json"]))
+    })
+    .await;
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(first["contactsChanged"], CONTACTS, "{first}");
+    assert_eq!(first["appointments"], 0, "{first}");
+    // Tasks and notes of every contact, then the one refused calendar list.
+    assert_eq!(
+        first["requests"],
+        search_pages(CONTACTS) + 2 * CONTACTS + 1,
+        "{first}"
+    );
+
+    // One contact changes in GHL: the next pull reads its appointments with its children.
+    let ghl_id = listed[0]["contact"]["contactId"].as_str().unwrap().to_string();
+    let renamed = reqwest::Client::new()
+        .put(format!("{}/contacts/{ghl_id}", world.sandbox.base_url()))
+        .bearer_auth(world.sandbox.private_token())
+        .header("Version", "2021-07-28")
+        .json(&json!({"firstName": "Augusta"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let w = world.clone();
+    let second = blocking(move || w.pull()).await;
+    assert_eq!(second["contactsChanged"], 1, "{second}");
+    assert_eq!(
+        second["requests"],
+        second["searchPages"].as_u64().unwrap() + 3,
+        "tasks, notes and appointments of the changed contact, no calendar read: {second}"
+    );
+    let stats = world.sandbox.stats();
+    assert_eq!(stats.count("GET", "/contacts/{contactId}/appointments"), 1);
+    assert_eq!(stats.count("GET", "/calendars/"), 1);
+    assert_eq!(stats.count("GET", "/calendars/events"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,8 +211,8 @@ async fn changes_made_in_ghl_reach_the_contacts_timeline() {
     assert_eq!(pull["contactsChanged"], 1, "{pull}");
     assert_eq!(
         pull["requests"],
-        pull["searchPages"].as_u64().unwrap() + 3,
-        "{pull}"
+        pull["searchPages"].as_u64().unwrap() + 2 + 1 + SEED_CALENDARS,
+        "tasks and notes of the changed contact, then the location's appointments: {pull}"
     );
 
     let events = timeline.as_array().unwrap();

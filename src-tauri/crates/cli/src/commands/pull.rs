@@ -57,8 +57,16 @@ pub async fn run(context: &Context, command: PullCommand) -> Result<(), BridgeEr
     let mut results = Vec::new();
     for target in targets {
         let client = ghl_client(&target, tokens.clone(), clock.clone())?;
-        let report =
+        let mut report =
             bridge_sync::pull::ghl::pull(&mut store, &target, &client, clock.as_ref()).await?;
+        bridge_sync::pull::ghl_appointments::pull_appointments(
+            &mut store,
+            &target,
+            &client,
+            clock.as_ref(),
+            &mut report,
+        )
+        .await?;
         if !json {
             print_report(&target.name, &report)?;
         }

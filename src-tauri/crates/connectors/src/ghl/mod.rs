@@ -32,6 +32,13 @@ const VERSION_CONTACTS: &str = "2021-07-28";
 /// The `Version` header of the calendars API.
 const VERSION_CALENDARS: &str = "2021-04-15";
 
+/// GHL's answer to a token without the route's scope: 401 "The token is not authorized for
+/// this scope." (GoHighLevel/highlevel-api-docs issue #217), which names no scope.
+pub fn is_scope_refusal(e: &BridgeError) -> bool {
+    e.code == bridge_core::ErrorCode::Unauthorized
+        && e.message.contains("not authorized for this scope")
+}
+
 /// A GHL client for one location. Cheap to clone; clones share the connection pool, the rate
 /// budget and the request counters.
 #[derive(Clone)]

@@ -180,6 +180,32 @@ pub fn open_ghl_tasks(
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// Live records of `kind` of one connection that start in `[from, to)` (stored times, RFC 3339
+/// UTC with milliseconds, compare as text): what a complete location-wide listing of that
+/// window must hold.
+pub fn live_starting_between(
+    conn: &Connection,
+    connection_id: &str,
+    kind: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Activity>, BridgeError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM activities
+             WHERE connection_id = ?1 AND kind = ?2 AND deleted_at IS NULL
+               AND starts_at >= ?3 AND starts_at < ?4 ORDER BY id"
+        ))
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(
+            params![connection_id, kind, timestamp(from), timestamp(to)],
+            from_row,
+        )
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 fn for_contact_kind(
     conn: &Connection,
     connection_id: &str,

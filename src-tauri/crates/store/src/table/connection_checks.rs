@@ -54,6 +54,27 @@ pub fn record(
     tx.commit().map_err(storage_error)
 }
 
+/// Records one capability's result, leaving the others as they are: what a sync learns
+/// about a capability on its own (GHL refusing the calendars scope) until the next full check.
+pub fn record_one(
+    conn: &Connection,
+    connection_id: &str,
+    capability: &str,
+    ok: bool,
+    message: &str,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    conn.execute(
+        "INSERT INTO connection_checks (connection_id, capability, ok, message, checked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (connection_id, capability) DO UPDATE SET
+             ok = excluded.ok, message = excluded.message, checked_at = excluded.checked_at",
+        params![connection_id, capability, ok, message, timestamp(now)],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
 /// The connection's last results, by capability.
 pub fn list(conn: &Connection, connection_id: &str) -> Result<Vec<CheckRow>, BridgeError> {
     let mut stmt = conn

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bridge_auth::TokenStore;
 use bridge_connectors::ghl::wire::ContactFields;
-use bridge_connectors::ghl::GhlClient;
+use bridge_connectors::ghl::{is_scope_refusal, GhlClient};
 use bridge_core::{BridgeError, Clock, ErrorCode};
 use bridge_store::table::connections::ConnectionRow;
 use chrono::Duration;
@@ -123,11 +123,6 @@ fn missing_record_is_fine(e: BridgeError) -> Result<(), BridgeError> {
     } else {
         Err(e)
     }
-}
-
-/// GHL's answer to a token without the route's scope.
-fn is_scope_refusal(e: &BridgeError) -> bool {
-    e.code == ErrorCode::Unauthorized && e.message.contains("not authorized for this scope")
 }
 
 /// OK, or one sentence: the scope to add when GHL refused for it, else GHL's own words.

@@ -327,9 +327,9 @@ impl Pair<'_> {
         Ok(run)
     }
 
-    /// Reads GHL's open tasks and the children of the next linked contacts in rotation
-    /// (notes and appointments have no location-wide list), once per sync whatever the
-    /// number of pairs.
+    /// Reads GHL's open tasks, the location's appointments and the children of the next
+    /// linked contacts in rotation (notes have no location-wide list), once per sync whatever
+    /// the number of pairs.
     async fn read_ghl_activities(
         &self,
         store: &mut Store,
@@ -340,6 +340,14 @@ impl Pair<'_> {
             .swap(true, std::sync::atomic::Ordering::SeqCst)
         {
             crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
+            crate::pull::ghl_appointments::pull_appointments(
+                store,
+                self.ghl_connection,
+                self.ghl,
+                clock,
+                &mut crate::pull::PullReport::default(),
+            )
+            .await?;
             crate::pull::ghl::reconcile_children(store, self.ghl_connection, self.ghl, clock)
                 .await?;
         }

@@ -1,9 +1,11 @@
 //! Pulling one GHL location into the store.
 //!
 //! Contacts come from the location-wide search, sorted by `dateUpdated`, from the saved cursor
-//! on. A contact's tasks, notes and appointments have no location-wide change feed, so they are
-//! read per contact — and only for contacts that are new or whose `dateUpdated` or content
-//! moved: an unchanged location costs the search pages and nothing else.
+//! on. A contact's tasks and notes have no location-wide change feed, so they are read per
+//! contact — and only for contacts that are new or whose `dateUpdated` or content moved: an
+//! unchanged location costs the search pages and nothing else. Appointments are read
+//! location-wide by time window (`ghl_appointments.rs`), and per contact here only when the
+//! connection lacks the calendars scopes.
 //!
 //! Each page is stored in one transaction together with its children, its timeline events and
 //! the advanced cursor, so a crash between pages loses nothing and repeats at most one page.
@@ -24,6 +26,7 @@ use bridge_store::Store;
 use chrono::{DateTime, Duration, Utc};
 use futures::{StreamExt, TryStreamExt};
 
+use super::ghl_appointments::{appointment_read, AppointmentRead};
 use super::PullReport;
 use crate::timeline::{activity_event, contact_changes, ActivityChange};
 
@@ -35,7 +38,7 @@ const INDEX_LAG: Duration = Duration::seconds(10);
 /// Contacts whose children are fetched at once; the rate budget, not this, sets the pace.
 const CHILD_FETCH_CONCURRENCY: usize = 8;
 
-const SYSTEM: &str = "ghl";
+pub(crate) const SYSTEM: &str = "ghl";
 /// How phones without a country code are read. GHL stores E.164 for most accounts; the rest
 /// are US numbers far more often than not.
 const DEFAULT_PHONE_REGION: &str = "US";
@@ -59,6 +62,7 @@ pub async fn pull(
         .map(|at| at.checked_sub_signed(INDEX_LAG).unwrap_or(at));
     // Once a record cannot be read, the cursor must not pass it.
     let mut hold = Hold::Free;
+    let appointments = appointment_read(store, connection)?;
 
     let pages = client.search_changed_contacts(ChangedContactsQuery {
         updated_since: since,
@@ -74,7 +78,7 @@ pub async fn pull(
         let contacts = read_page(&page, &fields.index, &mut report, &mut hold);
         let changed = changed_contacts(store, &connection.id, contacts)?;
         report.contacts_changed += changed.len() as u64;
-        let children = fetch_children(client, &changed).await?;
+        let children = fetch_children(client, &changed, appointments).await?;
         for change in &changed {
             let Some(c) = children.get(&change.contact.contact_id) else {
                 continue;
@@ -270,6 +274,9 @@ struct Children {
     /// Records that could not be read: (kind, remote id). Kept as present.
     unreadable: Vec<(&'static str, String)>,
     problems: Vec<String>,
+    /// Whether the contact's appointments were listed (only when they are read per contact):
+    /// if not, stored appointments missing from `activities` are not taken for deleted.
+    appointments_read: bool,
 }
 
 /// The children of each contact, by GHL id. A contact deleted in GHL since it was listed
@@ -278,19 +285,30 @@ struct Children {
 async fn fetch_children(
     client: &GhlClient,
     changed: &[ChangedContact],
+    appointments: AppointmentRead,
 ) -> Result<BTreeMap<String, Children>, BridgeError> {
+    let per_contact = appointments == AppointmentRead::PerContact;
     let fetched: Vec<Option<(String, Children)>> = futures::stream::iter(
         changed.iter().map(|c| c.contact.contact_id.clone()),
     )
     .map(|ghl_id| async move {
+        let appointments = async {
+            if per_contact {
+                client.contact_appointments(&ghl_id).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        };
         let lists = futures::try_join!(
             client.list_tasks(&ghl_id),
             client.list_notes(&ghl_id),
-            client.contact_appointments(&ghl_id),
+            appointments,
         );
         match lists {
             Ok((tasks, notes, appointments)) => {
-                let children = children_of(&ghl_id, &tasks, &notes, &appointments);
+                let mut children =
+                    children_of(&ghl_id, &tasks, &notes, appointments.as_deref().unwrap_or(&[]));
+                children.appointments_read = appointments.is_some();
                 Ok(Some((ghl_id, children)))
             }
             Err(e) if e.code == ErrorCode::NotFound => {
@@ -353,22 +371,31 @@ fn children_of(
         }
     }
     for appointment in appointments {
-        match appointment.to_core(ghl_id) {
-            Ok(appointment) => activities.push(activity(
-                "appointment",
-                appointment.id.clone(),
-                appointment.title.clone().unwrap_or_default(),
-                String::new(),
-                appointment.start_time,
-                appointment.end_time,
-                None,
-                appointment.status.clone(),
-            )),
+        match appointment_activity(ghl_id, appointment) {
+            Ok(activity) => activities.push(activity),
             Err(e) => unreadable("appointment", &appointment.id, e),
         }
     }
     children.activities = activities;
     children
+}
+
+/// One GHL appointment as an activity (without its local contact and connection).
+pub(crate) fn appointment_activity(
+    ghl_id: &str,
+    appointment: &GhlAppointment,
+) -> Result<Activity, BridgeError> {
+    let appointment = appointment.to_core(ghl_id)?;
+    Ok(activity(
+        "appointment",
+        appointment.id.clone(),
+        appointment.title.clone().unwrap_or_default(),
+        String::new(),
+        appointment.start_time,
+        appointment.end_time,
+        None,
+        appointment.status.clone(),
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -409,7 +436,7 @@ pub(crate) fn note_title(body: &str) -> String {
 }
 
 /// Stores one fetched child and puts what changed on its contact's timeline.
-fn store_activity(
+pub(crate) fn store_activity(
     tx: &bridge_store::Transaction<'_>,
     activity: &Activity,
     observed_at: &str,
@@ -571,6 +598,9 @@ fn store_children(
 ) -> Result<(), BridgeError> {
     let observed_at = bridge_store::timestamp(now);
     for kind in ["task", "note", "appointment"] {
+        if kind == "appointment" && !children.appointments_read {
+            continue;
+        }
         let mut present = Vec::new();
         for fetched in children.activities.iter().filter(|a| a.kind == kind) {
             let mut activity = fetched.clone();
@@ -611,12 +641,12 @@ fn store_children(
 pub const RECONCILE_CONTACTS: u32 = 25;
 const RECONCILE_CURSOR: &str = "children.reconcile";
 
-/// GHL has no location-wide list of notes or appointments, and adding one does not move its
-/// contact's `dateUpdated`: a sync reads the children of the next few contacts linked to an
-/// app (rotating through all of them by id), so every note and appointment is seen within
-/// (linked contacts / [`RECONCILE_CONTACTS`]) syncs — in one sync for small accounts — and of
-/// every contact with an unconfirmed task or note create. Costs 3 requests per contact read.
-/// Returns how many contacts were read.
+/// GHL has no location-wide list of notes, and adding one does not move its contact's
+/// `dateUpdated`: a sync reads the children of the next few contacts linked to an app
+/// (rotating through all of them by id), so every note is seen within (linked contacts /
+/// [`RECONCILE_CONTACTS`]) syncs — in one sync for small accounts — and of every contact with
+/// an unconfirmed task or note create. Costs 2 requests per contact read (3 when appointments
+/// are read per contact, see `ghl_appointments.rs`). Returns how many contacts were read.
 pub async fn reconcile_children(
     store: &mut Store,
     connection: &ConnectionRow,
@@ -667,7 +697,7 @@ pub async fn reconcile_children(
             before: None,
         })
         .collect();
-    let children = fetch_children(client, &changed).await?;
+    let children = fetch_children(client, &changed, appointment_read(store, connection)?).await?;
     let now = clock.now();
     let mut report = PullReport::default();
     store.with_tx(|tx| {

@@ -1,6 +1,7 @@
 //! Pull: each connector streams the records changed since its saved cursor into the store.
 
 pub mod ghl;
+pub mod ghl_appointments;
 
 use serde::Serialize;
 
