@@ -52,10 +52,7 @@ async fn a_pull_spends_exactly_the_documented_requests_and_meets_no_429() {
     let stats = world.sandbox.stats();
     assert_eq!(stats.rate_limited, 0);
     assert_eq!(stats.total, 1 + expected + 1 + appointment_reads);
-    assert_eq!(
-        stats.count("GET", "/contacts/{contactId}/appointments"),
-        0
-    );
+    assert_eq!(stats.count("GET", "/contacts/{contactId}/appointments"), 0);
     assert_eq!(stats.count("GET", "/calendars/events"), 2 * SEED_CALENDARS);
 }
 
@@ -76,7 +73,10 @@ async fn after_the_doctor_finds_no_calendars_scope_appointments_are_read_per_con
         (w.bridge(&["doctor"]), w.pull())
     })
     .await;
-    assert!(!doctor.status.success(), "the doctor names the missing scope");
+    assert!(
+        !doctor.status.success(),
+        "the doctor names the missing scope"
+    );
     assert_eq!(first["contactsChanged"], CONTACTS, "{first}");
     assert_eq!(
         first["requests"],
@@ -117,7 +117,10 @@ async fn a_refused_calendars_read_falls_back_to_per_contact_reads() {
     );
 
     // One contact changes in GHL: the next pull reads its appointments with its children.
-    let ghl_id = listed[0]["contact"]["contactId"].as_str().unwrap().to_string();
+    let ghl_id = listed[0]["contact"]["contactId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let renamed = reqwest::Client::new()
         .put(format!("{}/contacts/{ghl_id}", world.sandbox.base_url()))
         .bearer_auth(world.sandbox.private_token())

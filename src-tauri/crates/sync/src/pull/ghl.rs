@@ -306,8 +306,12 @@ async fn fetch_children(
         );
         match lists {
             Ok((tasks, notes, appointments)) => {
-                let mut children =
-                    children_of(&ghl_id, &tasks, &notes, appointments.as_deref().unwrap_or(&[]));
+                let mut children = children_of(
+                    &ghl_id,
+                    &tasks,
+                    &notes,
+                    appointments.as_deref().unwrap_or(&[]),
+                );
                 children.appointments_read = appointments.is_some();
                 Ok(Some((ghl_id, children)))
             }
