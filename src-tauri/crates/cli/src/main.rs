@@ -101,6 +101,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Values that cannot be synced, by record (name, email, ids), field, value and reason:
+    /// that field of that record waits until the value is fixed; everything else syncs.
+    Problems {
+        #[arg(long)]
+        json: bool,
+    },
     /// Deletes waiting for approval before a sync carries them to the other side.
     #[command(subcommand)]
     Deletes(commands::deletes::DeletesCommand),
@@ -208,6 +214,7 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
             json,
         } => block_on(commands::doctor::run(context, connection, fix, json)),
         Command::Reviews { json } => commands::sync::reviews(context, json),
+        Command::Problems { json } => commands::problems::list(context, json),
         Command::Deletes(command) => commands::deletes::run(context, command),
         Command::Timeline { contact_id, json } => {
             commands::contacts::timeline(context, &contact_id, json)

@@ -17,6 +17,7 @@ pub mod nifty;
 pub mod pair;
 pub mod plan;
 pub mod preview;
+pub mod problems;
 pub mod pull;
 pub mod service;
 pub mod timeline;

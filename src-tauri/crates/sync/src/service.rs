@@ -26,6 +26,7 @@ pub use crate::deletes::{
     DeleteView,
 };
 pub use crate::doctor::{doctor, Check, ConnectionReport};
+pub use crate::problems::{list as problems, ProblemView};
 
 mod breakdown;
 mod data;

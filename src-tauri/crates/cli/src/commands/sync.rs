@@ -123,6 +123,12 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
             labels.dead
         ))?;
     }
+    if !outcome.plan.problems.is_empty() {
+        line(&format!(
+            "  values that cannot be synced: {} (listed by `bridge problems`; those fields wait, the rest synced)",
+            outcome.plan.problems.len()
+        ))?;
+    }
     if !outcome.plan.conflicts.is_empty() {
         line(&format!(
             "  conflicts left for review: {}",

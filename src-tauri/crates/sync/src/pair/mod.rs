@@ -238,6 +238,13 @@ impl Pair<'_> {
             return Ok(run);
         }
         record_conflicts(store, &self.app_connection().id, &run.plan, clock)?;
+        crate::problems::record_unreadable(
+            store,
+            &self.app_connection().id,
+            &records,
+            &run.plan,
+            clock,
+        )?;
         let contacts_total = run.plan.operations.len() as u64;
         let report = apply::apply(
             store,

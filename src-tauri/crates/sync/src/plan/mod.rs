@@ -1,0 +1,156 @@
+//! The plan: a pure function of (what was last synced, what each side holds now, the mapping,
+//! the time) → the writes that bring both sides in step, each with before, after and reason.
+//!
+//! Per field it is a three-way comparison in the app's terms (GHL values go through the line's
+//! transforms first): `base` is the value both sides agreed on after the last sync.
+//! - only one side moved away from the base → that side's value is written to the other;
+//! - both moved to different values → a conflict, settled by the line's owner (GHL, the app,
+//!   the newest change) or left for manual review, where neither side is written;
+//! - neither moved, or both moved to the same value → nothing.
+//!
+//! Our own writes come back as "changes" on the next pull; since the base is set to what we
+//! wrote, they equal the base and plan nothing (echo suppression). The circuit breaker refuses a
+//! plan that would overwrite or delete more than a set share of the records.
+//!
+//! A value a line's transforms cannot read is a [`Problem`] of its record and field: that
+//! field is skipped, everything else is planned.
+
+use std::collections::BTreeMap;
+
+mod breaker;
+mod record;
+
+pub use breaker::Breaker;
+
+use bridge_core::mapping::Mapping;
+use bridge_core::BridgeError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Field values by field name, in the terms of the system that holds them.
+pub type Values = BTreeMap<String, Value>;
+
+/// One record as one system holds it now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub remote_id: String,
+    pub values: Values,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// A local contact and what each side holds of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordState {
+    pub local_id: String,
+    pub ghl: Option<Snapshot>,
+    pub app: Option<Snapshot>,
+    /// The app-side values both sides agreed on after the last sync (empty: never synced).
+    pub base: Values,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Ghl,
+    App,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldChange {
+    /// The field in the target system's terms.
+    pub field: String,
+    pub before: Option<Value>,
+    pub after: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Operation {
+    pub target: Side,
+    pub action: Action,
+    pub local_id: String,
+    /// The record written to; `None` for a create.
+    pub remote_id: Option<String>,
+    pub changes: Vec<FieldChange>,
+    pub reason: String,
+    /// The base values (app terms; null = none) that hold once this operation is done. Kept
+    /// per operation so a plan applied halfway records agreement only where it exists.
+    #[serde(skip)]
+    pub settles: Values,
+    /// When the source record last changed (its `updated_at`): the same change planned again
+    /// after a crash carries the same version, a later change of the same values does not.
+    #[serde(skip)]
+    pub source_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conflict {
+    pub local_id: String,
+    /// The app field of the line.
+    pub field: String,
+    pub base: Option<Value>,
+    /// GHL's value, in the app's terms.
+    pub ghl: Option<Value>,
+    pub app: Option<Value>,
+}
+
+/// A value of one record's field that cannot be synced, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    pub local_id: String,
+    /// The side that holds the value.
+    pub side: Side,
+    /// The record there.
+    pub remote_id: Option<String>,
+    /// The field in that side's terms.
+    pub field: String,
+    pub value: Value,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub operations: Vec<Operation>,
+    /// Left for manual review: neither side is written.
+    pub conflicts: Vec<Conflict>,
+    /// Values that cannot be read or transformed: that field of that record is skipped (its
+    /// base kept) until the value changes; every other field and record is planned.
+    pub problems: Vec<Problem>,
+    /// Per record, the base once every operation of the plan is applied.
+    #[serde(skip)]
+    pub next_base: BTreeMap<String, Values>,
+}
+
+/// Plans one pair's contacts. Fails only when the breaker trips; a value that cannot be
+/// transformed is a problem of its record and field, listed in the plan.
+pub fn plan(
+    mapping: &Mapping,
+    records: &[RecordState],
+    breaker: Breaker,
+) -> Result<Plan, BridgeError> {
+    let mut result = Plan::default();
+    for record in records {
+        record::plan_record(mapping, record, &mut result);
+    }
+    breaker.check(&result, records)?;
+    result
+        .operations
+        .sort_by(|a, b| (a.target, &a.local_id).cmp(&(b.target, &b.local_id)));
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,426 @@
+//! The plan's tests: pure, with fixed times.
+
+use super::*;
+use bridge_core::mapping::{Direction, FieldMapping, ObjectKind, Owner, Transform};
+use chrono::TimeZone;
+use serde_json::json;
+
+fn mapping(owner: Owner) -> Mapping {
+    let line = |ghl: &str, app: &str, transforms| FieldMapping {
+        ghl: ghl.into(),
+        app: app.into(),
+        direction: Direction::Both,
+        owner,
+        transforms,
+    };
+    Mapping {
+        object: ObjectKind::Contact,
+        fields: vec![
+            line("email", "Email", vec![Transform::Trim, Transform::Lower]),
+            line("firstName", "FirstName", vec![]),
+            line("lastName", "LastName", vec![]),
+        ],
+    }
+}
+
+fn at(hour: u32) -> Option<DateTime<Utc>> {
+    Utc.with_ymd_and_hms(2026, 11, 1, hour, 0, 0).single()
+}
+
+fn snapshot(id: &str, values: Value, hour: u32) -> Snapshot {
+    let values = values
+        .as_object()
+        .map(|m| m.clone().into_iter().collect())
+        .unwrap_or_default();
+    Snapshot {
+        remote_id: id.into(),
+        values,
+        updated_at: at(hour),
+    }
+}
+
+fn synced() -> RecordState {
+    RecordState {
+        local_id: "c1".into(),
+        ghl: Some(snapshot(
+            "g1",
+            json!({"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace"}),
+            1,
+        )),
+        app: Some(snapshot(
+            "n1",
+            json!({"Email": "ada@example.com", "FirstName": "Ada", "LastName": "Lovelace"}),
+            1,
+        )),
+        base: [
+            ("Email", json!("ada@example.com")),
+            ("FirstName", json!("Ada")),
+            ("LastName", json!("Lovelace")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+    }
+}
+
+#[test]
+fn nothing_changed_plans_nothing() {
+    let plan = plan(&mapping(Owner::Ghl), &[synced()], Breaker::default()).unwrap();
+    assert!(plan.operations.is_empty());
+    assert!(plan.conflicts.is_empty());
+}
+
+#[test]
+fn a_change_on_one_side_is_written_to_the_other_with_before_after_and_reason() {
+    let mut record = synced();
+    record
+        .ghl
+        .as_mut()
+        .unwrap()
+        .values
+        .insert("firstName".into(), json!("Augusta"));
+    let plan = plan(&mapping(Owner::Ghl), &[record], Breaker::default()).unwrap();
+    assert_eq!(plan.operations.len(), 1);
+    let op = &plan.operations[0];
+    assert_eq!((op.target, op.action), (Side::App, Action::Update));
+    assert_eq!(op.remote_id.as_deref(), Some("n1"));
+    assert_eq!(
+        op.changes,
+        vec![FieldChange {
+            field: "FirstName".into(),
+            before: Some(json!("Ada")),
+            after: json!("Augusta")
+        }]
+    );
+    assert_eq!(op.reason, "FirstName changed in GHL");
+    assert_eq!(plan.next_base["c1"]["FirstName"], json!("Augusta"));
+}
+
+#[test]
+fn app_changes_go_back_through_the_transforms() {
+    let mut record = synced();
+    record
+        .app
+        .as_mut()
+        .unwrap()
+        .values
+        .insert("Email".into(), json!("ada@lovelace.org"));
+    let plan = plan(&mapping(Owner::Ghl), &[record], Breaker::default()).unwrap();
+    let op = &plan.operations[0];
+    assert_eq!(op.target, Side::Ghl);
+    assert_eq!(op.changes[0].field, "email");
+    assert_eq!(op.changes[0].after, json!("ada@lovelace.org"));
+}
+
+#[test]
+fn conflicts_follow_the_owner() {
+    let mut record = synced();
+    record
+        .ghl
+        .as_mut()
+        .unwrap()
+        .values
+        .insert("firstName".into(), json!("Augusta"));
+    record.ghl.as_mut().unwrap().updated_at = at(5);
+    record
+        .app
+        .as_mut()
+        .unwrap()
+        .values
+        .insert("FirstName".into(), json!("Ada B."));
+    record.app.as_mut().unwrap().updated_at = at(7);
+
+    let ghl_wins = plan(
+        &mapping(Owner::Ghl),
+        std::slice::from_ref(&record),
+        Breaker::default(),
+    )
+    .unwrap();
+    assert_eq!(ghl_wins.operations[0].target, Side::App);
+    assert_eq!(ghl_wins.operations[0].changes[0].after, json!("Augusta"));
+
+    let app_wins = plan(
+        &mapping(Owner::App),
+        std::slice::from_ref(&record),
+        Breaker::default(),
+    )
+    .unwrap();
+    assert_eq!(app_wins.operations[0].target, Side::Ghl);
+    assert_eq!(app_wins.operations[0].changes[0].after, json!("Ada B."));
+
+    let newest = plan(
+        &mapping(Owner::Newest),
+        std::slice::from_ref(&record),
+        Breaker::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        newest.operations[0].target,
+        Side::Ghl,
+        "the app's change is newer"
+    );
+
+    let manual = plan(
+        &mapping(Owner::Manual),
+        std::slice::from_ref(&record),
+        Breaker::default(),
+    )
+    .unwrap();
+    assert!(
+        manual.operations.is_empty(),
+        "manual review writes neither side"
+    );
+    assert_eq!(manual.conflicts.len(), 1);
+    assert_eq!(manual.conflicts[0].field, "FirstName");
+    assert_eq!(manual.conflicts[0].ghl, Some(json!("Augusta")));
+    assert_eq!(manual.conflicts[0].app, Some(json!("Ada B.")));
+    assert_eq!(
+        manual.next_base["c1"]["FirstName"],
+        json!("Ada"),
+        "the base waits for the decision"
+    );
+}
+
+#[test]
+fn equal_values_in_different_formats_are_not_a_change() {
+    let mut mapping = mapping(Owner::Ghl);
+    mapping.fields.push(FieldMapping {
+        ghl: "phone".into(),
+        app: "Phone".into(),
+        direction: Direction::Both,
+        owner: Owner::Ghl,
+        transforms: vec![Transform::PhoneE164 {
+            default_region: "US".into(),
+        }],
+    });
+    let mut record = synced();
+    record
+        .ghl
+        .as_mut()
+        .unwrap()
+        .values
+        .insert("phone".into(), json!("+15125550123"));
+    record
+        .app
+        .as_mut()
+        .unwrap()
+        .values
+        .insert("Phone".into(), json!("(512) 555-0123"));
+    record.base.insert("Phone".into(), json!("+15125550123"));
+    let plan = plan(&mapping, &[record], Breaker::default()).unwrap();
+    assert!(plan.operations.is_empty(), "{:?}", plan.operations);
+}
+
+#[test]
+fn a_value_cleared_on_one_side_is_cleared_on_the_other() {
+    let mut record = synced();
+    record.app.as_mut().unwrap().values.remove("LastName");
+    let plan = plan(&mapping(Owner::Ghl), &[record], Breaker::default()).unwrap();
+    let op = &plan.operations[0];
+    assert_eq!(op.target, Side::Ghl);
+    assert_eq!(
+        op.changes,
+        vec![FieldChange {
+            field: "lastName".into(),
+            before: Some(json!("Lovelace")),
+            after: Value::Null
+        }]
+    );
+    assert!(!plan.next_base["c1"].contains_key("LastName"));
+}
+
+#[test]
+fn a_record_missing_on_one_side_is_created_there() {
+    let mut record = synced();
+    record.app = None;
+    record.base.clear();
+    let plan = plan(&mapping(Owner::Ghl), &[record], Breaker::default()).unwrap();
+    assert_eq!(plan.operations.len(), 1);
+    let op = &plan.operations[0];
+    assert_eq!((op.target, op.action), (Side::App, Action::Create));
+    assert_eq!(op.reason, "exists only in GHL");
+    assert_eq!(op.changes.len(), 3);
+}
+
+#[test]
+fn one_way_lines_never_write_against_their_direction() {
+    let mut mapping = mapping(Owner::Ghl);
+    for line in &mut mapping.fields {
+        line.direction = Direction::GhlToApp;
+    }
+    let mut record = synced();
+    record
+        .app
+        .as_mut()
+        .unwrap()
+        .values
+        .insert("FirstName".into(), json!("Ada B."));
+    let plan = plan(&mapping, &[record], Breaker::default()).unwrap();
+    assert!(plan.operations.is_empty(), "{:?}", plan.operations);
+}
+
+#[test]
+fn the_breaker_refuses_mass_overwrites() {
+    let records: Vec<RecordState> = (0..30)
+        .map(|i| {
+            let mut r = synced();
+            r.local_id = format!("c{i}");
+            r.ghl
+                .as_mut()
+                .unwrap()
+                .values
+                .insert("lastName".into(), json!("Byron"));
+            r
+        })
+        .collect();
+    let err = plan(&mapping(Owner::Ghl), &records, Breaker::default()).unwrap_err();
+    assert!(err.message.contains("30 of 30"), "{}", err.message);
+    let allowed = plan(
+        &mapping(Owner::Ghl),
+        &records,
+        Breaker {
+            max_overwrite_share: 1.0,
+            ..Breaker::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(allowed.operations.len(), 30);
+    // Measured against a pair of 1,000 records, 30 overwrites are 3%: allowed.
+    let big_pair = plan(
+        &mapping(Owner::Ghl),
+        &records,
+        Breaker {
+            population: 1_000,
+            ..Breaker::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(big_pair.operations.len(), 30);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn name() -> impl Strategy<Value = Option<String>> {
+        prop_oneof![Just(None), "[A-Za-z]{1,6}".prop_map(Some)]
+    }
+
+    /// Writes a plan's operations into the snapshots, as apply would.
+    fn applied(record: &RecordState, plan: &Plan) -> RecordState {
+        let mut next = record.clone();
+        for op in &plan.operations {
+            let snapshot = match op.target {
+                Side::Ghl => next.ghl.get_or_insert_with(|| Snapshot {
+                    remote_id: "new-g".into(),
+                    values: Values::new(),
+                    updated_at: None,
+                }),
+                Side::App => next.app.get_or_insert_with(|| Snapshot {
+                    remote_id: "new-a".into(),
+                    values: Values::new(),
+                    updated_at: None,
+                }),
+            };
+            for change in &op.changes {
+                snapshot
+                    .values
+                    .insert(change.field.clone(), change.after.clone());
+            }
+        }
+        next.base = plan
+            .next_base
+            .get(&record.local_id)
+            .cloned()
+            .unwrap_or_default();
+        next
+    }
+
+    proptest! {
+        /// Whatever both sides did since the base, once the plan is applied a second plan
+        /// has nothing to do: no echo, no ping-pong, for every owner but manual review.
+        #[test]
+        fn a_plan_applied_then_planned_again_is_empty(
+            base in name(), ghl in name(), app in name(), ghl_hour in 0u32..12, app_hour in 0u32..12,
+            owner in prop_oneof![Just(Owner::Ghl), Just(Owner::App), Just(Owner::Newest)],
+        ) {
+            let mapping = mapping(owner);
+            let record = RecordState {
+                local_id: "c1".into(),
+                ghl: Some(Snapshot { remote_id: "g1".into(), values: ghl.iter().map(|v| ("firstName".to_string(), json!(v))).collect(), updated_at: at(ghl_hour) }),
+                app: Some(Snapshot { remote_id: "n1".into(), values: app.iter().map(|v| ("FirstName".to_string(), json!(v))).collect(), updated_at: at(app_hour) }),
+                base: base.iter().map(|v| ("FirstName".to_string(), json!(v))).collect(),
+            };
+            let first = plan(&mapping, std::slice::from_ref(&record), Breaker::default()).unwrap();
+            let after = applied(&record, &first);
+            let second = plan(&mapping, std::slice::from_ref(&after), Breaker::default()).unwrap();
+            prop_assert!(second.operations.is_empty(), "second plan: {:?}", second.operations);
+            // Both sides agree once a value exists on either.
+            let ghl_now = after.ghl.as_ref().and_then(|s| s.values.get("firstName")).cloned();
+            let app_now = after.app.as_ref().and_then(|s| s.values.get("FirstName")).cloned();
+            if ghl.is_some() || app.is_some() {
+                prop_assert_eq!(ghl_now.filter(|v| !v.is_null()), app_now.filter(|v| !v.is_null()));
+            }
+        }
+    }
+}
+
+#[test]
+fn an_unreadable_value_is_a_problem_of_its_record_and_field_and_the_rest_is_planned() {
+    let mut mapping = mapping(Owner::Ghl);
+    mapping.fields.push(FieldMapping {
+        ghl: "phone".into(),
+        app: "Phone".into(),
+        direction: Direction::Both,
+        owner: Owner::Ghl,
+        transforms: vec![Transform::PhoneE164 {
+            default_region: "US".into(),
+        }],
+    });
+    let mut bad = synced();
+    bad.ghl.as_mut().unwrap().values.extend([
+        ("phone".to_string(), json!("call me maybe")),
+        ("firstName".to_string(), json!("Augusta")),
+    ]);
+    let mut good = synced();
+    good.local_id = "c2".into();
+    good.ghl
+        .as_mut()
+        .unwrap()
+        .values
+        .insert("phone".into(), json!("+8613800138000"));
+    let plan = plan(&mapping, &[bad, good], Breaker::default()).unwrap();
+    assert_eq!(plan.problems.len(), 1, "{:?}", plan.problems);
+    let problem = &plan.problems[0];
+    assert_eq!(
+        (
+            problem.local_id.as_str(),
+            problem.side,
+            problem.field.as_str()
+        ),
+        ("c1", Side::Ghl, "phone")
+    );
+    assert_eq!(problem.remote_id.as_deref(), Some("g1"));
+    assert_eq!(problem.value, json!("call me maybe"));
+    assert!(
+        problem.reason.contains("call me maybe"),
+        "{}",
+        problem.reason
+    );
+    // The bad record's other field is written; its phone is not, and its base is kept.
+    let c1 = plan
+        .operations
+        .iter()
+        .find(|op| op.local_id == "c1")
+        .unwrap();
+    assert_eq!(c1.changes.len(), 1);
+    assert_eq!(c1.changes[0].field, "FirstName");
+    assert!(!plan.next_base["c1"].contains_key("Phone"));
+    // The other record's phone (a valid China mobile) syncs in E.164.
+    let c2 = plan
+        .operations
+        .iter()
+        .find(|op| op.local_id == "c2")
+        .unwrap();
+    assert_eq!(c2.changes[0].after, json!("+8613800138000"));
+}

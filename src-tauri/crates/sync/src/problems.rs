@@ -1,0 +1,77 @@
+//! Values that cannot be synced, as problems of their record and field: recorded after each
+//! plan (a value fixed since is forgotten), listed for the operator by the record's name,
+//! email and ids.
+
+use bridge_core::{BridgeError, Clock};
+use bridge_store::table::record_problems::{self, NewProblem, ProblemRow};
+use bridge_store::Store;
+
+use crate::plan::{Plan, RecordState, Side};
+
+/// The problems a transform found.
+pub const UNREADABLE: &str = "unreadable";
+
+pub(crate) fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Ghl => "ghl",
+        Side::App => "app",
+    }
+}
+
+/// After a plan: the planned records' unreadable values are what this plan found (a value
+/// fixed since is no longer listed). Records not planned keep theirs: their values did not
+/// change.
+pub(crate) fn record_unreadable(
+    store: &mut Store,
+    pair_id: &str,
+    records: &[RecordState],
+    plan: &Plan,
+    clock: &dyn Clock,
+) -> Result<(), BridgeError> {
+    let now = clock.now();
+    store.with_tx(|tx| {
+        for record in records {
+            record_problems::clear(tx, pair_id, &record.local_id, UNREADABLE)?;
+        }
+        for problem in &plan.problems {
+            record_problems::record(
+                tx,
+                &NewProblem {
+                    pair_id,
+                    contact_id: &problem.local_id,
+                    kind: UNREADABLE,
+                    side: side_name(problem.side),
+                    field: &problem.field,
+                    value: &problem.value.to_string(),
+                    reason: &problem.reason,
+                },
+                now,
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// A problem with the pair's name, for the operator.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemView {
+    #[serde(flatten)]
+    pub problem: ProblemRow,
+    pub pair_name: String,
+}
+
+/// Every listed problem, oldest first.
+pub fn list(store: &Store) -> Result<Vec<ProblemView>, BridgeError> {
+    let connections = bridge_store::table::connections::list(store.conn())?;
+    Ok(record_problems::list(store.conn())?
+        .into_iter()
+        .map(|problem| ProblemView {
+            pair_name: connections
+                .iter()
+                .find(|c| c.id == problem.pair_id)
+                .map_or_else(|| problem.pair_id.clone(), |c| c.name.clone()),
+            problem,
+        })
+        .collect())
+}
