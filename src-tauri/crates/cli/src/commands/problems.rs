@@ -2,8 +2,8 @@
 //! field, value and reason. That field of that record waits until the value is fixed.
 
 use bridge_core::BridgeError;
-use bridge_store::Store;
 use bridge_sync::service;
+use bridge_sync::service::Store;
 
 use crate::output::{line, print_json};
 use crate::Context;

@@ -30,7 +30,7 @@ pub(super) fn plan_record(mapping: &Mapping, record: &RecordState, plan: &mut Pl
             Ok(values) => values,
             // That field of that record waits (its base kept); the other lines go on.
             Err(problem) => {
-                plan.problems.push(problem);
+                plan.problems.push(*problem);
                 continue;
             }
         };
@@ -38,10 +38,10 @@ pub(super) fn plan_record(mapping: &Mapping, record: &RecordState, plan: &mut Pl
             Ok(winner) => {
                 if let Err(problem) = carry(line, record, &values, winner, &mut planned, &mut base)
                 {
-                    plan.problems.push(problem);
+                    plan.problems.push(*problem);
                 }
             }
-            Err(conflict) => plan.conflicts.push(conflict),
+            Err(conflict) => plan.conflicts.push(*conflict),
         }
     }
     push_operation(plan, record, Side::App, planned.to_app, planned.settles_app);
@@ -51,17 +51,19 @@ pub(super) fn plan_record(mapping: &Mapping, record: &RecordState, plan: &mut Pl
 
 /// GHL's value through the line's transforms, the app's in canonical form, and the base. A
 /// GHL value the transforms refuse is a problem of this record and field.
-fn line_values(line: &FieldMapping, record: &RecordState) -> Result<LineValues, Problem> {
+fn line_values(line: &FieldMapping, record: &RecordState) -> Result<LineValues, Box<Problem>> {
     let ghl = match &record.ghl {
         Some(ghl) => {
             let raw = ghl.values.get(&line.ghl).unwrap_or(&Value::Null);
-            let value = apply(&line.transforms, raw, Flow::GhlToApp).map_err(|reason| Problem {
-                local_id: record.local_id.clone(),
-                side: Side::Ghl,
-                remote_id: Some(ghl.remote_id.clone()),
-                field: line.ghl.clone(),
-                value: raw.clone(),
-                reason,
+            let value = apply(&line.transforms, raw, Flow::GhlToApp).map_err(|reason| {
+                Box::new(Problem {
+                    local_id: record.local_id.clone(),
+                    side: Side::Ghl,
+                    remote_id: Some(ghl.remote_id.clone()),
+                    field: line.ghl.clone(),
+                    value: raw.clone(),
+                    reason,
+                })
             })?;
             canonical(line, value)
         }
@@ -96,7 +98,7 @@ fn winner(
     line: &FieldMapping,
     record: &RecordState,
     values: &LineValues,
-) -> Result<Option<Side>, Conflict> {
+) -> Result<Option<Side>, Box<Conflict>> {
     let ghl_moved = record.ghl.is_some() && values.ghl != values.base;
     let app_moved = record.app.is_some() && values.app != values.base;
     Ok(match (ghl_moved, app_moved) {
@@ -109,13 +111,13 @@ fn winner(
             Owner::App => Some(Side::App),
             Owner::Newest => Some(newest(record)),
             Owner::Manual => {
-                return Err(Conflict {
+                return Err(Box::new(Conflict {
                     local_id: record.local_id.clone(),
                     field: line.app.clone(),
                     base: values.base.clone(),
                     ghl: values.ghl.clone(),
                     app: values.app.clone(),
-                })
+                }))
             }
         },
     })
@@ -130,7 +132,7 @@ fn carry(
     winner: Option<Side>,
     planned: &mut RecordPlan,
     base: &mut Values,
-) -> Result<(), Problem> {
+) -> Result<(), Box<Problem>> {
     let LineValues { ghl, app, .. } = values;
     match winner {
         // A cleared value is written as a clear (null); a record being created gets only the
