@@ -34,7 +34,12 @@ async fn a_member_changed_after_its_page_was_read_is_read_again_by_the_next_scan
         created_at: String::new(),
         updated_at: String::new(),
     };
-    let side = app_side(&connection, tokens).unwrap();
+    let side = app_side(
+        &connection,
+        tokens,
+        std::sync::Arc::new(bridge_core::SystemClock),
+    )
+    .unwrap();
 
     // The first scan: page one is read, then one of its members changes, then the rest.
     let scan = side.changes(None);

@@ -15,7 +15,6 @@ use crate::app::{app_side, syncs_contacts};
 use crate::apply::Progress;
 use crate::connections::ghl_client;
 use crate::lease::{Lease, DEFAULT_WAIT};
-use crate::nifty::{nifty_tasks, NiftyPair};
 use crate::pair::{
     contact_mapping, ghl_contact_fields, unwritable_lines, Pair, SyncOutcome, UndoReport,
 };
@@ -245,26 +244,7 @@ async fn sync_pairs(
             });
         };
         let outcome = async {
-            if app_connection.system == System::Nifty {
-                let tasks = nifty_tasks(app_connection, tokens.clone(), clock.clone())?;
-                let pair = NiftyPair {
-                    ghl_connection: &ghl_connection,
-                    ghl: &ghl,
-                    connection: app_connection,
-                    tasks: &tasks,
-                    trigger: request.trigger,
-                };
-                return pair
-                    .sync(
-                        store,
-                        clock.as_ref(),
-                        request.dry_run,
-                        cancel,
-                        &mut pair_progress,
-                    )
-                    .await;
-            }
-            let app = app_side(app_connection, tokens.clone())?;
+            let app = app_side(app_connection, tokens.clone(), clock.clone())?;
             let mapping = contact_mapping(store, app_connection)?;
             let pair = Pair {
                 ghl_connection: &ghl_connection,
@@ -371,7 +351,7 @@ async fn undo_run(
     })?;
     let ghl_connection = hub(store, None)?;
     let ghl = ghl_client(&ghl_connection, tokens.clone(), clock.clone())?;
-    let app = app_side(&app_connection, tokens)?;
+    let app = app_side(&app_connection, tokens, clock.clone())?;
     let mapping = contact_mapping(store, &app_connection)?;
     let pair = Pair {
         ghl_connection: &ghl_connection,
@@ -421,7 +401,10 @@ pub async fn app_fields(
     tokens: Arc<dyn TokenStore>,
     app: &ConnectionRow,
 ) -> Result<Vec<String>, BridgeError> {
-    app_side(app, tokens)?.fields().await
+    // Fields are read without signing in again: the clock only dates a token refresh.
+    app_side(app, tokens, Arc::new(bridge_core::SystemClock))?
+        .fields()
+        .await
 }
 
 /// The mapping in use: the stored one, or the app's default.

@@ -61,8 +61,18 @@ pub trait AppSide: RecordWriter {
     /// The field names a mapping can use on this side, from the live account where it has a
     /// schema.
     fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>>;
+    /// Whether the app holds contacts of its own, which the pair pulls, matches and writes.
+    /// An app without (Nifty) syncs only its children and sets with GHL's contacts.
+    fn holds_contacts(&self) -> bool {
+        true
+    }
     /// The app's tasks and notes per contact, where its API holds them.
     fn children(&self) -> Option<&dyn AppChildren> {
+        None
+    }
+    /// A per-contact set the app keeps equal to GHL's tags element by element (Nifty's
+    /// labels), merged after the children.
+    fn tag_sets(&self) -> Option<&dyn TagSets> {
         None
     }
     /// Where GHL's tasks, notes and appointments go as events, for apps that take them so.
@@ -73,6 +83,25 @@ pub trait AppSide: RecordWriter {
     fn expiring_rows(&self) -> Option<&dyn ExpiringRows> {
         None
     }
+}
+
+/// What a tag-set merge works with.
+pub struct TagRun<'a> {
+    pub ghl: &'a bridge_connectors::ghl::GhlClient,
+    pub ghl_connection: &'a ConnectionRow,
+    pub app: &'a ConnectionRow,
+    pub run_id: &'a str,
+    pub clock: &'a dyn bridge_core::Clock,
+}
+
+/// An app's per-contact set merged with GHL's tags: both sides' additions and removals are
+/// kept, and written as add/remove deltas through the journal.
+pub trait TagSets: Send + Sync {
+    fn merge_tags<'a>(
+        &'a self,
+        store: &'a mut bridge_store::Store,
+        run: TagRun<'a>,
+    ) -> BoxFuture<'a, Result<crate::nifty::LabelReport, BridgeError>>;
 }
 
 /// An app that forgets a record some time after its last write, unless it is written again.
@@ -100,8 +129,13 @@ pub(crate) fn cursor_ceiling() -> chrono::DateTime<chrono::Utc> {
 pub fn app_side(
     connection: &ConnectionRow,
     tokens: Arc<dyn TokenStore>,
+    clock: Arc<dyn bridge_core::Clock>,
 ) -> Result<Box<dyn AppSide>, BridgeError> {
     match connection.system {
+        System::Nifty => Ok(Box::new(crate::nifty::NiftySide::new(
+            connection.clone(),
+            crate::nifty::nifty_tasks(connection, tokens, clock)?,
+        ))),
         System::Novi => Ok(Box::new(NoviSide::new(
             connection.clone(),
             crate::connections::novi_client(connection, tokens)?,
@@ -134,6 +168,11 @@ pub fn default_mapping(system: System) -> Mapping {
         System::Ninox => default_ninox_mapping(),
         System::Connectif => default_connectif_mapping(None),
         System::NiftyImages => niftyimages_mapping_for(&[], "email"),
+        // Nifty holds no contacts: nothing to map.
+        System::Nifty => Mapping {
+            object: bridge_core::mapping::ObjectKind::Contact,
+            fields: Vec::new(),
+        },
         _ => default_novi_mapping(),
     }
 }

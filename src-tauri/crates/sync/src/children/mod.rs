@@ -11,6 +11,7 @@
 
 mod apply;
 mod ghl;
+mod parents;
 mod plan;
 mod pull;
 
@@ -28,8 +29,7 @@ use crate::plan::Side;
 pub use apply::{apply_children, recover};
 pub use ghl::GhlChildWriter;
 pub use plan::{mark_planned, plan_children, ChildPlan};
-pub use pull::pull_app_children;
-pub(crate) use pull::store_app_child;
+pub use pull::{pull_app_children, ChildPull};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -129,12 +129,31 @@ pub struct ChildRules {
     pub completes_by_update: bool,
 }
 
+/// How an app's children name their contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parents {
+    /// By a record of the app (a Novi member) linked to the contact.
+    Records,
+    /// By the contact's email (Nifty, which holds no contacts: a marker line in the task); the
+    /// contact's link to the app is made with the email as its remote id.
+    Emails,
+}
+
 /// An app's tasks and notes (and, one way, appointments), for apps that hold them per contact.
 pub trait AppChildren: Send + Sync {
     fn system(&self) -> &str;
     /// Which ways its children travel (both, for tasks and notes, unless it says otherwise).
     fn rules(&self) -> ChildRules {
         ChildRules::default()
+    }
+    /// How its children name their contact.
+    fn parents(&self) -> Parents {
+        Parents::Records
+    }
+    /// The child as the record of `contact` (Nifty drops a "— <contact's name>" suffix from a
+    /// task's name).
+    fn for_contact(&self, child: AppChild, _contact: &bridge_core::Contact) -> AppChild {
+        child
     }
     /// Every task and note, page by page (apps without a change filter on children).
     fn scan(&self) -> BoxStream<'_, Result<Vec<AppChild>, BridgeError>>;

@@ -3,46 +3,78 @@
 use bridge_core::{BridgeError, Clock};
 use bridge_store::table::activities::{self, Change};
 use bridge_store::table::connections::ConnectionRow;
-use bridge_store::table::{links, timeline};
+use bridge_store::table::{contacts, links, timeline};
 use bridge_store::Store;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 
-use super::{app_activity, AppChild, AppChildren};
+use super::{app_activity, parents, AppChild, AppChildren, Parents};
 use crate::timeline::{activity_event, ActivityChange};
 
-/// Reads every app task and note, keeps those of linked members, and puts what is new or
-/// changed on the contact's timeline. Returns how many were read.
+/// What a children scan read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChildPull {
+    /// Children of contacts the pair knows.
+    pub read: u64,
+    /// Children naming no contact GHL holds, for apps whose children name their contact by
+    /// email (no marker, an unknown email, or an email several GHL contacts share).
+    pub not_in_ghl: u64,
+}
+
+/// Reads every app task and note, keeps those of linked contacts, and puts what is new or
+/// changed on the contact's timeline.
 pub async fn pull_app_children(
     store: &mut Store,
+    ghl_connection_id: &str,
     app: &ConnectionRow,
     children: &dyn AppChildren,
     clock: &dyn Clock,
-) -> Result<u64, BridgeError> {
+) -> Result<ChildPull, BridgeError> {
     let pages = children.scan();
     futures::pin_mut!(pages);
-    let mut read = 0;
+    let mut pull = ChildPull::default();
     let now = clock.now();
+    let by_email = children.parents() == Parents::Emails;
     while let Some(page) = pages.try_next().await? {
         store.with_tx(|tx| {
             for child in &page {
-                read += 1;
-                let Some(parent) =
+                let parent = if by_email {
+                    parents::contact_of_email(
+                        tx,
+                        ghl_connection_id,
+                        &app.id,
+                        &child.parent_remote_id,
+                        now,
+                    )?
+                } else {
                     links::find_remote(tx, &app.id, "contact", &child.parent_remote_id)?
-                else {
+                        .map(|link| link.contact_id)
+                };
+                let Some(contact_id) = parent else {
+                    pull.not_in_ghl += u64::from(by_email);
                     continue;
                 };
-                store_app_child(tx, app, &parent.contact_id, child, now)?;
+                pull.read += 1;
+                let child = match contacts::get(tx, &contact_id)? {
+                    Some(row) => children.for_contact(child.clone(), &row.contact),
+                    None => child.clone(),
+                };
+                store_app_child(tx, app, &contact_id, &child, now)?;
             }
             Ok(())
         })?;
     }
-    Ok(read)
+    if by_email {
+        // Contacts with GHL tasks take part too: their tasks go to the app.
+        store
+            .with_tx(|tx| parents::link_contacts_with_tasks(tx, ghl_connection_id, &app.id, now))?;
+    }
+    Ok(pull)
 }
 
 /// Stores one app child as a record of `contact_id`; what is new or changed goes on the
 /// contact's timeline.
-pub(crate) fn store_app_child(
+fn store_app_child(
     tx: &bridge_store::Connection,
     app: &ConnectionRow,
     contact_id: &str,

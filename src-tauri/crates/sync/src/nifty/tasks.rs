@@ -17,7 +17,9 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 
 use super::marker::{self, Marker};
-use crate::children::{child_time, AppChild, AppChildren, ChildKind, ChildRules, ChildValues};
+use crate::children::{
+    child_time, AppChild, AppChildren, ChildKind, ChildRules, ChildValues, Parents,
+};
 
 /// Where the pair's tasks live: one project, new tasks in one of its task groups.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +34,8 @@ struct Scan {
     tasks: Vec<NiftyTask>,
     /// Email → the task holding that contact's notes.
     notes_holders: HashMap<String, String>,
+    /// The scanned tasks naming a contact: (email, task id, label ids).
+    labelled: Vec<(String, String, Vec<String>)>,
 }
 
 pub struct NiftyTasks {
@@ -58,6 +62,17 @@ pub(crate) fn task_values(task: &NiftyTask, body: &str, contact_name: Option<&st
         end: None,
         status: None,
     }
+}
+
+fn full_name(contact: &bridge_core::Contact) -> Option<String> {
+    let name = format!(
+        "{} {}",
+        contact.first_name.as_deref().unwrap_or(""),
+        contact.last_name.as_deref().unwrap_or("")
+    )
+    .trim()
+    .to_string();
+    (!name.is_empty()).then_some(name)
 }
 
 /// Nifty has no calendar objects; the plan never sends it appointments.
@@ -103,8 +118,21 @@ impl NiftyTasks {
                 _ => None,
             })
             .collect();
+        scan.labelled = tasks
+            .iter()
+            .filter_map(|task| match marker::read(task.description.as_deref()) {
+                Marker::Task { email, .. } => Some((email, task.id.clone(), task.labels.clone())),
+                _ => None,
+            })
+            .collect();
         scan.tasks = tasks.clone();
         Ok(tasks)
+    }
+
+    /// The tasks of this run's scan (not those it created since) that name a contact:
+    /// (email, task id, label ids).
+    pub(crate) fn labelled_tasks(&self) -> Result<Vec<(String, String, Vec<String>)>, BridgeError> {
+        Ok(self.lock()?.labelled.clone())
     }
 
     fn remember(&self, task: NiftyTask) -> Result<(), BridgeError> {
@@ -254,6 +282,16 @@ impl AppChildren for NiftyTasks {
         }
     }
 
+    fn parents(&self) -> Parents {
+        Parents::Emails
+    }
+
+    /// A name "<title> — <contact's name>" says the title.
+    fn for_contact(&self, mut child: AppChild, contact: &bridge_core::Contact) -> AppChild {
+        child.values.title = marker::title_of(&child.values.title, full_name(contact).as_deref());
+        child
+    }
+
     /// Every task of the project naming a contact, its parent the contact's email.
     fn scan(&self) -> BoxStream<'_, Result<Vec<AppChild>, BridgeError>> {
         futures::stream::once(async move {
@@ -268,7 +306,14 @@ impl AppChildren for NiftyTasks {
                         parent_remote_id: email,
                         values: task_values(task, &body, None),
                     }),
-                    _ => None,
+                    // Naming no contact: counted "not in GHL".
+                    Marker::None => Some(AppChild {
+                        kind: ChildKind::Task,
+                        remote_id: task.id.clone(),
+                        parent_remote_id: String::new(),
+                        values: task_values(task, task.description.as_deref().unwrap_or(""), None),
+                    }),
+                    Marker::NotesHolder { .. } => None,
                 })
                 .collect())
         })

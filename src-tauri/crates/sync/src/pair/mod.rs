@@ -1,6 +1,7 @@
 //! One sync of a pair — a GHL location and one app account ([`AppSide`]) — for contacts:
 //! pull both sides → match the app's records to contacts → plan → (dry run: stop) → apply.
 
+mod activities;
 mod field_conflicts;
 mod fields;
 mod ghl_writer;
@@ -50,6 +51,9 @@ struct Run {
     children_applied: Option<crate::children::ChildReport>,
     pushes: Vec<crate::events::PushOperation>,
     pushes_applied: Option<crate::events::PushReport>,
+    /// App children whose contact GHL does not hold (apps naming contacts by email).
+    not_in_ghl: u64,
+    labels: Option<crate::nifty::LabelReport>,
 }
 
 impl Run {
@@ -132,7 +136,7 @@ impl Pair<'_> {
             Err(e) => ("failed", Some(e.message.clone())),
         };
         let mut summary = match &result {
-            Ok(run) => summarize(&run.plan, &run.children, run.pushes.len()),
+            Ok(run) => self.summary(run),
             Err(_) => serde_json::json!({}),
         };
         summary["pair"] = Value::String(self.app_connection().id.clone());
@@ -164,6 +168,8 @@ impl Pair<'_> {
             children_applied,
             pushes,
             pushes_applied,
+            not_in_ghl,
+            labels,
         } = result?;
         Ok(SyncOutcome {
             run_id,
@@ -179,15 +185,76 @@ impl Pair<'_> {
             children_applied,
             pushes,
             pushes_applied,
-            not_in_ghl: 0,
-            labels: None,
+            not_in_ghl,
+            labels,
             ghl_requests: ghl_spent,
             app_requests: app_spent,
             rate_limited: limited,
         })
     }
 
+    fn summary(&self, run: &Run) -> Value {
+        let mut summary = summarize(&run.plan, &run.children, run.pushes.len());
+        if !self.app.holds_contacts() {
+            summary["notInGhl"] = Value::from(run.not_in_ghl);
+        }
+        if let Some(labels) = &run.labels {
+            summary["labels"] = serde_json::to_value(labels).unwrap_or_default();
+        }
+        summary
+    }
+
+    /// Contacts, then their children, then events, then tag sets: each step only for apps
+    /// that hold it, and none after a cancel.
     async fn run(
+        &self,
+        store: &mut Store,
+        clock: &dyn Clock,
+        dry_run: bool,
+        cancel: &AtomicBool,
+        progress: apply::Progress<'_>,
+        run_id: &str,
+    ) -> Result<Run, BridgeError> {
+        let mut run = self
+            .sync_contacts(store, clock, dry_run, cancel, &mut *progress, run_id)
+            .await?;
+        if run.cancelled() {
+            return Ok(run);
+        }
+        let contacts_total = run.plan.operations.len() as u64;
+        let step = activities::Step {
+            clock,
+            dry_run,
+            cancel,
+            run_id,
+        };
+        let mut children_progress =
+            |done: u64, total: u64| progress(contacts_total + done, contacts_total + total);
+        self.sync_children(store, &step, &mut run, &mut children_progress)
+            .await?;
+        if run.cancelled() {
+            return Ok(run);
+        }
+        self.sync_pushes(store, &step, &mut run).await?;
+        if run.cancelled() || dry_run {
+            return Ok(run);
+        }
+        if let Some(sets) = self.app.tag_sets() {
+            let tag_run = crate::app::TagRun {
+                ghl: self.ghl,
+                ghl_connection: self.ghl_connection,
+                app: self.app_connection(),
+                run_id,
+                clock,
+            };
+            run.labels = Some(sets.merge_tags(store, tag_run).await?);
+        }
+        Ok(run)
+    }
+
+    /// Recovers, pulls, plans and applies the contacts (for apps that hold contacts; the
+    /// others only read GHL's).
+    async fn sync_contacts(
         &self,
         store: &mut Store,
         clock: &dyn Clock,
@@ -198,15 +265,31 @@ impl Pair<'_> {
     ) -> Result<Run, BridgeError> {
         let ghl_writer = GhlWriter { client: self.ghl };
         let targets = self.targets(&ghl_writer);
+        let holds_contacts = self.app.holds_contacts();
         // Recover before anything is read or planned: a contact create whose answer was lost
         // is finished on the record it made, which the pull then reads as linked.
-        let recovered = if dry_run {
+        let recovered = if dry_run || !holds_contacts {
             ApplyReport::default()
         } else {
             apply::recover(store, run_id, &targets, clock).await?
         };
         let ghl_pull = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
-        let app_records_pulled = self.pull_app(store, clock).await?;
+        let mut run = Run {
+            ghl_pull,
+            app_records_pulled: 0,
+            plan: Plan::default(),
+            applied: None,
+            children: Vec::new(),
+            children_applied: None,
+            pushes: Vec::new(),
+            pushes_applied: None,
+            not_in_ghl: 0,
+            labels: None,
+        };
+        if !holds_contacts {
+            return Ok(run);
+        }
+        run.app_records_pulled = self.pull_app(store, clock).await?;
         if self
             .mapping
             .fields
@@ -221,20 +304,8 @@ impl Pair<'_> {
             population,
             ..self.breaker
         };
-        let plan = plan::plan(self.mapping, &records, breaker)?;
-        let mut run = Run {
-            ghl_pull,
-            app_records_pulled,
-            plan,
-            applied: None,
-            children: Vec::new(),
-            children_applied: None,
-            pushes: Vec::new(),
-            pushes_applied: None,
-        };
+        run.plan = plan::plan(self.mapping, &records, breaker)?;
         if dry_run {
-            run.children = self.plan_children(store, clock, None).await?.0.operations;
-            run.pushes = self.plan_pushes(store, clock, None).await?.0.pushes;
             return Ok(run);
         }
         record_conflicts(store, &self.app_connection().id, &run.plan, clock)?;
@@ -245,17 +316,8 @@ impl Pair<'_> {
             &run.plan,
             clock,
         )?;
-        let contacts_total = run.plan.operations.len() as u64;
-        let report = apply::apply(
-            store,
-            run_id,
-            &run.plan,
-            &targets,
-            clock,
-            &mut *progress,
-            cancel,
-        )
-        .await?;
+        let report =
+            apply::apply(store, run_id, &run.plan, &targets, clock, progress, cancel).await?;
         run.applied = Some(ApplyReport {
             already_done: report.already_done + recovered.already_done,
             unconfirmed: report.unconfirmed + recovered.unconfirmed,
@@ -269,159 +331,7 @@ impl Pair<'_> {
         if let Some(rows) = self.app.expiring_rows() {
             crate::app::keep_rows_alive(store, self.app_connection(), rows, clock).await?;
         }
-        // Children after contacts: a member created just now takes its tasks and notes along.
-        let (child_plan, children_recovered) =
-            self.plan_children(store, clock, Some(run_id)).await?;
-        run.children = child_plan.operations.clone();
-        if let Some(app_children) = self.app.children() {
-            let ghl_children = crate::children::GhlChildWriter {
-                client: self.ghl,
-                clock,
-            };
-            let child_targets = crate::children::ChildTargets {
-                ghl: &ghl_children,
-                ghl_connection_id: &self.ghl_connection.id,
-                app: app_children,
-                app_connection: self.app_connection(),
-            };
-            let total = contacts_total + run.children.len() as u64;
-            let applied = crate::children::apply_children(
-                store,
-                run_id,
-                &run.children,
-                &child_targets,
-                clock,
-                cancel,
-                &mut |done| progress(contacts_total + done, total),
-            )
-            .await?;
-            run.children_applied = Some(crate::children::ChildReport {
-                already_done: applied.already_done + children_recovered.already_done,
-                unconfirmed: applied.unconfirmed + children_recovered.unconfirmed,
-                dead: applied.dead + children_recovered.dead,
-                ..applied
-            });
-        }
-        if run.children_applied.is_some_and(|r| r.cancelled) {
-            return Ok(run);
-        }
-        // Every planned child was journaled and sent (or is held by the journal: failed ones
-        // are sent again by the next sync's recovery, dead ones wait on their own record).
-        crate::children::mark_planned(store, &self.app_connection().id, &child_plan, clock.now())?;
-        let (push_plan, pushes_recovered) = self.plan_pushes(store, clock, Some(run_id)).await?;
-        run.pushes = push_plan.pushes.clone();
-        if let Some(target) = self.app.activity_push() {
-            let applied = crate::events::apply_pushes(
-                store,
-                run_id,
-                self.app_connection(),
-                &run.pushes,
-                target,
-                clock,
-                cancel,
-            )
-            .await?;
-            run.pushes_applied = Some(crate::events::PushReport {
-                already_done: applied.already_done + pushes_recovered.already_done,
-                unconfirmed: applied.unconfirmed + pushes_recovered.unconfirmed,
-                dead: applied.dead + pushes_recovered.dead,
-                ..applied
-            });
-            if !applied.cancelled {
-                crate::events::mark_planned(store, self.app_connection(), &push_plan, clock.now())?;
-            }
-        }
         Ok(run)
-    }
-
-    /// Reads GHL's open tasks, the location's appointments and the children of the next
-    /// linked contacts in rotation (notes have no location-wide list), once per sync whatever
-    /// the number of pairs.
-    async fn read_ghl_activities(
-        &self,
-        store: &mut Store,
-        clock: &dyn Clock,
-    ) -> Result<(), BridgeError> {
-        if !self
-            .ghl_tasks_read
-            .swap(true, std::sync::atomic::Ordering::SeqCst)
-        {
-            crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
-            crate::pull::ghl_appointments::pull_appointments(
-                store,
-                self.ghl_connection,
-                self.ghl,
-                clock,
-                &mut crate::pull::PullReport::default(),
-            )
-            .await?;
-            crate::pull::ghl::reconcile_children(store, self.ghl_connection, self.ghl, clock)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// GHL's activities to send as events (none for apps that take no events), after the
-    /// pushes an earlier run left unfinished are sent (when `recover_in` names this run).
-    async fn plan_pushes(
-        &self,
-        store: &mut Store,
-        clock: &dyn Clock,
-        recover_in: Option<&str>,
-    ) -> Result<(crate::events::PushPlan, crate::events::PushReport), BridgeError> {
-        let Some(target) = self.app.activity_push() else {
-            return Ok(Default::default());
-        };
-        let recovered = match recover_in {
-            Some(run_id) => {
-                crate::events::recover(store, run_id, self.app_connection(), target, clock).await?
-            }
-            None => Default::default(),
-        };
-        self.read_ghl_activities(store, clock).await?;
-        let plan =
-            crate::events::plan_pushes(store, &self.ghl_connection.id, self.app_connection())?;
-        Ok((plan, recovered))
-    }
-
-    /// Reads the app's tasks and notes and plans both sides' (none for apps without them).
-    /// When `recover_in` names this run, the unfinished child writes of earlier runs are
-    /// resolved first, after the reads (a lookup sees what the app holds) and before the plan.
-    async fn plan_children(
-        &self,
-        store: &mut Store,
-        clock: &dyn Clock,
-        recover_in: Option<&str>,
-    ) -> Result<(crate::children::ChildPlan, crate::children::ChildReport), BridgeError> {
-        let Some(app_children) = self.app.children() else {
-            return Ok(Default::default());
-        };
-        self.read_ghl_activities(store, clock).await?;
-        crate::children::pull_app_children(store, self.app_connection(), app_children, clock)
-            .await?;
-        let recovered = match recover_in {
-            Some(run_id) => {
-                let ghl_children = crate::children::GhlChildWriter {
-                    client: self.ghl,
-                    clock,
-                };
-                let targets = crate::children::ChildTargets {
-                    ghl: &ghl_children,
-                    ghl_connection_id: &self.ghl_connection.id,
-                    app: app_children,
-                    app_connection: self.app_connection(),
-                };
-                crate::children::recover(store, run_id, &targets, clock).await?
-            }
-            None => Default::default(),
-        };
-        let planned = crate::children::plan_children(
-            store,
-            &self.ghl_connection.id,
-            self.app_connection(),
-            app_children.rules(),
-        )?;
-        Ok((planned, recovered))
     }
 
     fn targets<'w>(&'w self, ghl_writer: &'w GhlWriter<'w>) -> Targets<'w> {
