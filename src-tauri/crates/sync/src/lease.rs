@@ -63,6 +63,19 @@ impl Lease {
         Self::take_with(store, trigger, wait, LeaseTimes::default()).await
     }
 
+    /// Takes the lease now, or fails at once naming the sync that holds it: for the
+    /// operator's short writes (settling a conflict) made outside a sync. It never waits, so
+    /// driving [`Self::take_with`] with a zero wait to its end needs no timer or runtime (its
+    /// only sleeps are between attempts, and a zero wait makes no second attempt).
+    pub fn take_now(store: &Store, trigger: &str) -> Result<Lease, BridgeError> {
+        futures::executor::block_on(Self::take_with(
+            store,
+            trigger,
+            Duration::ZERO,
+            LeaseTimes::default(),
+        ))
+    }
+
     pub async fn take_with(
         store: &Store,
         trigger: &str,

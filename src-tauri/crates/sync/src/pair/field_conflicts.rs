@@ -36,7 +36,20 @@ pub(super) fn record_conflicts(
 
 /// Settles a conflict: the kept side's value becomes the one the next sync writes to the other
 /// side. It sets the base to the other side's value, so only the kept side counts as changed.
+/// It holds the sync lease like a sync (a running sync could otherwise settle the same base
+/// from what it read before), and fails at once, naming the sync, while one runs.
 pub fn resolve_conflict(
+    store: &mut Store,
+    id: i64,
+    keep: plan::Side,
+    clock: &dyn Clock,
+) -> Result<(), BridgeError> {
+    let lease = crate::lease::Lease::take_now(store, "conflict")?;
+    let settled = settle(store, id, keep, clock);
+    lease.release_after(store, settled)
+}
+
+fn settle(
     store: &mut Store,
     id: i64,
     keep: plan::Side,
@@ -74,4 +87,33 @@ pub fn resolve_conflict(
             now,
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bridge_core::{ErrorCode, SystemClock};
+
+    #[test]
+    fn settling_a_conflict_waits_for_no_sync_and_writes_nothing_beside_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("bridge.db")).unwrap();
+        let sync = crate::lease::Lease::take_now(&store, "cli").unwrap();
+        let refused = resolve_conflict(&mut store, 1, plan::Side::Ghl, &SystemClock).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Conflict, "{}", refused.message);
+        assert!(
+            refused.message.contains("another sync is running"),
+            "{}",
+            refused.message
+        );
+        sync.release(&store).unwrap();
+        // The lease is free: the conflict itself is looked up now (there is none).
+        let missing = resolve_conflict(&mut store, 1, plan::Side::Ghl, &SystemClock).unwrap_err();
+        assert_ne!(missing.code, ErrorCode::Conflict, "{}", missing.message);
+        // And settling released the lease again.
+        crate::lease::Lease::take_now(&store, "cli")
+            .unwrap()
+            .release(&store)
+            .unwrap();
+    }
 }
