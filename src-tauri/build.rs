@@ -17,6 +17,7 @@ fn main() {
         "connect_nifty_oauth",
         "sandbox_status",
         "start_sandbox",
+        "sandbox_connectif_scope",
         "connect_sandbox_ghl",
         "connect_sandbox_novi",
         "connect_sandbox_ninox",
@@ -25,6 +26,7 @@ fn main() {
         "connect_sandbox_nifty",
         "list_contacts",
         "contact_timeline",
+        "search_timeline",
         "read_logs",
         "list_mapping_apps",
         "mapping_editor",
@@ -42,6 +44,10 @@ fn main() {
         "list_conflicts",
         "resolve_conflict",
         "undo_run",
+        "overview",
+        "list_reviews",
+        "list_deletes",
+        "decide_delete",
     ];
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

@@ -24,6 +24,13 @@ pub async fn run(app: AppHandle) {
                 }
             }
         };
+        let next = minutes.map(|m| {
+            let left = Duration::from_secs(u64::from(m) * 60).saturating_sub(last_run.elapsed());
+            chrono::Utc::now() + chrono::Duration::from_std(left).unwrap_or_default()
+        });
+        if let Ok(mut at) = app.state::<AppState>().next_scheduled_at.lock() {
+            *at = next.map(|n| n.to_rfc3339());
+        }
         let Some(minutes) = minutes else { continue };
         if last_run.elapsed() < Duration::from_secs(u64::from(minutes) * 60) {
             continue;

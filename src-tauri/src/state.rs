@@ -29,6 +29,8 @@ pub struct AppState {
     pub preview: Mutex<Option<Preview>>,
     /// The sync running now, for every page.
     pub running: Mutex<Option<Running>>,
+    /// When the schedule syncs next (kept by the schedule's timer).
+    pub next_scheduled_at: Mutex<Option<String>>,
     plans: AtomicU64,
 }
 
@@ -72,6 +74,7 @@ impl AppState {
             cancel: Arc::new(AtomicBool::new(false)),
             preview: Mutex::new(None),
             running: Mutex::new(None),
+            next_scheduled_at: Mutex::new(None),
             plans: AtomicU64::new(0),
         })
     }

@@ -14,12 +14,15 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
 import { Builder, By, until } from "selenium-webdriver";
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? "docs/screenshots";
 const TIMEOUT_MS = 20_000;
 const SYNC_TIMEOUT_MS = 240_000;
+// A first apply over five pairs writes about a thousand records: minutes on a loaded machine.
+const APPLY_TIMEOUT_MS = 600_000;
 const TASK_TITLE = "Call back about the renewal (e2e)";
 const NOVI_TASK = "Send the member welcome pack (e2e)";
 const XSS_NOTE = '<img src=x onerror="window.__pwned=1">';
@@ -289,6 +292,29 @@ test("Test on a connection proves each capability with one request", async () =>
   await screenshot("connection-test");
 });
 
+test("Test on a broken connection names what is missing in one sentence", async () => {
+  // The sandbox's controls take the Exports scope off the Connectif key, as editing the key in Connectif does.
+  await click("sandbox-revoke-exports");
+  await find("sandbox-grant-exports");
+  const button = await find("connection-connectif-test");
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", button);
+  await button.click();
+  const result = await driver.wait(async () => {
+    const el = await find("connection-connectif-test-result", SYNC_TIMEOUT_MS);
+    return /exports/.test(await el.getText()) ? el : false;
+  }, SYNC_TIMEOUT_MS, "Test on Connectif never reported the exports check");
+  const text = await result.getText();
+  assert.match(text, /exports: Add the Exports scope[^.]*\./, `Connectif's checks: ${text}`);
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", result);
+  await driver.sleep(300);
+  await screenshot("connection-test-broken");
+  // Give it back and Test again, so the syncs below run on a healthy connection.
+  await click("sandbox-grant-exports");
+  await find("sandbox-revoke-exports");
+  await (await find("connection-connectif-test")).click();
+  await driver.wait(async () => /^All \d+ checks passed/.test(await (await find("connection-connectif-test-result")).getText()), SYNC_TIMEOUT_MS, "Connectif did not pass again");
+});
+
 test("someone adds a task and an HTML-looking note to a contact in GHL", async () => {
   const { ghl: info } = sandboxInfo();
   const listed = await ghl(`/contacts/?locationId=${info.locationId}&limit=20`);
@@ -396,7 +422,7 @@ test("Apply writes the previewed plan: planned = written + failed + skipped per 
   await click("apply-plan");
   // Sample the bar while the apply runs: its done and percent never decrease.
   const samples = [];
-  const deadline = Date.now() + SYNC_TIMEOUT_MS;
+  const deadline = Date.now() + APPLY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const state = await driver.executeScript(`
       const p = document.querySelector('[data-testid="sync-progress-percent"]');
@@ -414,7 +440,7 @@ test("Apply writes the previewed plan: planned = written + failed + skipped per 
     assert.match(await changed[0].getText(), /\d+ changes? differs? from the preview/);
     await click("apply-anyway");
   }
-  const result = await find("apply-result", SYNC_TIMEOUT_MS);
+  const result = await find("apply-result", APPLY_TIMEOUT_MS);
   const percents = samples.map((s) => Number(s.percent.replace("%", "")));
   for (let i = 1; i < percents.length; i++) {
     assert.ok(percents[i] >= percents[i - 1], `the bar went back: ${percents.join(" → ")}`);
@@ -422,7 +448,7 @@ test("Apply writes the previewed plan: planned = written + failed + skipped per 
   const dones = samples.map((s) => Number((s.text ?? "").match(/(\d+) \/ \d+/)?.[1] ?? 0));
   for (let i = 1; i < dones.length; i++) assert.ok(dones[i] >= dones[i - 1], `done went back: ${dones.join(" → ")}`);
   if (samples.some((s) => /pair \d+ of \d+ · /.test(s.text ?? ""))) {
-    assert.ok(samples.some((s) => /pair \d+ of 5 · .+ · (contacts|tasks, notes and appointments) \d+\/\d+/.test(s.text)));
+    assert.ok(samples.some((s) => /pair \d+ of 5 · .+ · (contacts|tasks|tasks, notes and appointments) \d+\/\d+/.test(s.text)));
   }
   const lines = await breakdownLines("result-breakdown");
   assert.ok(lines.length > 0, "the result has no breakdown");
@@ -459,11 +485,11 @@ test("someone adds a task in Novi AMS for the same person, and the next sync bri
     async () =>
       (await driver.findElements(byTestId("apply-result"))).length > 0 ||
       (await driver.findElements(byTestId("plan-changed"))).length > 0,
-    SYNC_TIMEOUT_MS,
+    APPLY_TIMEOUT_MS,
     "the second sync never ended",
   );
   if ((await driver.findElements(byTestId("plan-changed"))).length > 0) await click("apply-anyway");
-  await find("apply-result", SYNC_TIMEOUT_MS);
+  await find("apply-result", APPLY_TIMEOUT_MS);
 });
 
 test("the mapping preview shows five real contacts before and after", async () => {
@@ -503,6 +529,18 @@ test("the contact's timeline shows the tasks added in GHL and in Novi AMS, and t
     return false;
   }, TIMEOUT_MS, "the task added in Novi AMS is not on the timeline");
   assert.equal(await noviTask.getAttribute("data-kind"), "task");
+  // One activity, one entry: the Novi task and its copies (GHL, and Nifty when the contact's
+  // task reached it) are a single entry naming where it was copied.
+  const entries = [];
+  for (const event of await timeline.findElements(byTestId("timeline-event"))) {
+    if ((await event.getText()).includes(NOVI_TASK)) entries.push(event);
+  }
+  assert.equal(entries.length, 1, `the Novi AMS task shows ${entries.length} times`);
+  assert.match(await noviTask.getAttribute("data-copies"), /\bghl\b/, "the Novi AMS task was not copied to GHL");
+  assert.match(await (await noviTask.findElement(byTestId("timeline-event-copies"))).getText(), /^copied to GHL( · [A-Za-z ]+)* by Contact Bridge/);
+  await (await noviTask.findElement(By.css("button"))).click();
+  const details = await noviTask.findElement(byTestId("timeline-event-details"));
+  assert.match(await details.getText(), /written by Contact Bridge/);
   const bodies = await timeline.findElements(byTestId("timeline-event-body"));
   const texts = await Promise.all(bodies.map((b) => b.getText()));
   assert.ok(texts.includes(XSS_NOTE), `the note is not shown as text: ${JSON.stringify(texts)}`);
@@ -511,6 +549,42 @@ test("the contact's timeline shows the tasks added in GHL and in Novi AMS, and t
   await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", noviTask);
   await screenshot("contacts");
   await assertAccessible("Contacts");
+});
+
+/** Runs the headless CLI on the app's database (the same engine, the other door). */
+function cli(...args) {
+  const bin = process.env.BRIDGE_CLI ?? join(dirname(process.env.APP), "bridge");
+  return JSON.parse(execFileSync(bin, args, { env: { ...process.env, BRIDGE_DB: process.env.BRIDGE_DB }, encoding: "utf8" }));
+}
+
+test("Overview: one row per pair with its status, and its counts match bridge dead-letters, conflicts and reviews", async () => {
+  await go("overview");
+  const table = await find("overview-table");
+  const rows = await table.findElements(byTestId("overview-row"));
+  assert.equal(rows.length, 5, "one row per pair");
+  const sum = async (attr) => {
+    let n = 0;
+    for (const row of rows) n += Number(await row.getAttribute(`data-${attr}`));
+    return n;
+  };
+  for (const row of rows) {
+    assert.match(await row.getAttribute("data-status"), /^(healthy|needs attention|reconnect|never synced|syncing)$/);
+  }
+  assert.equal(await sum("dead-letters"), cli("dead-letters", "--json").length, "dead letters differ from `bridge dead-letters`");
+  assert.equal(await sum("conflicts"), cli("conflicts", "--json").length, "conflicts differ from `bridge conflicts`");
+  assert.equal(await sum("reviews"), cli("reviews", "--json").length, "reviews differ from `bridge reviews`");
+  await screenshot("overview");
+  await assertAccessible("Overview");
+});
+
+test("a sync is visible on every page: the indicator follows it across pages and says how it ended", async () => {
+  await go("sync");
+  await click("sync-now");
+  await go("contacts");
+  const indicator = await find("sync-indicator", SYNC_TIMEOUT_MS);
+  assert.ok(indicator);
+  await driver.wait(async () => (await driver.findElements(byTestId("indicator-finished"))).length > 0, SYNC_TIMEOUT_MS, "the indicator never said the preview ended");
+  assert.match(await (await find("indicator-finished")).getText(), /^Preview ready: \d+ writes planned\.$/);
 });
 
 test("Settings and Logs show the installation and the log of what just happened", async () => {

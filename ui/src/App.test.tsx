@@ -9,7 +9,7 @@ vi.mock(import("./platform"), async (importOriginal) => {
   return { ...actual, api: { ...actual.api, appInfo: vi.fn() } };
 });
 
-const EXPECTED_NAV = ["Connections", "Mappings", "Sync", "Contacts", "Settings", "Logs"];
+const EXPECTED_NAV = ["Overview", "Connections", "Mappings", "Sync", "Contacts", "Settings", "Logs"];
 
 describe("App shell", () => {
   beforeEach(() => {
@@ -17,7 +17,7 @@ describe("App shell", () => {
     vi.mocked(api.appInfo).mockReturnValue(new Promise(() => {}));
   });
 
-  it("shows the app title and six nav entries in order", () => {
+  it("shows the app title and seven nav entries in order", () => {
     render(<App />);
 
     expect(screen.getByText("Contact Bridge")).toBeInTheDocument();

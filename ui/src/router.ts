@@ -1,7 +1,7 @@
 import { useSyncExternalStore } from "react";
 
 /** Every page of the app, in sidebar order. */
-export const ROUTE_IDS = ["connections", "mappings", "sync", "contacts", "settings", "logs"] as const;
+export const ROUTE_IDS = ["overview", "connections", "mappings", "sync", "contacts", "settings", "logs"] as const;
 
 export type RouteId = (typeof ROUTE_IDS)[number];
 

@@ -3,6 +3,7 @@ import { ConnectionsPage } from "./pages/ConnectionsPage";
 import { ContactsPage } from "./pages/ContactsPage";
 import { LogsPage } from "./pages/LogsPage";
 import { MappingsPage } from "./pages/MappingsPage";
+import { OverviewPage } from "./pages/OverviewPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { SyncPage } from "./pages/SyncPage";
 import type { RouteId } from "./router";
@@ -15,6 +16,7 @@ export type RouteDef = {
 
 /** Sidebar order. */
 export const ROUTES: readonly RouteDef[] = [
+  { id: "overview", label: "Overview", Page: OverviewPage },
   { id: "connections", label: "Connections", Page: ConnectionsPage },
   { id: "mappings", label: "Mappings", Page: MappingsPage },
   { id: "sync", label: "Sync", Page: SyncPage },

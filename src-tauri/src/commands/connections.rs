@@ -537,6 +537,9 @@ pub struct NiftyOauthInput {
     pub base_url: Option<String>,
     pub auth_url: Option<String>,
     pub token_url: Option<String>,
+    /// The loopback port registered as the redirect URL in the operator's Nifty app
+    /// (http://127.0.0.1:PORT/callback); the README's default when absent.
+    pub redirect_port: Option<u16>,
 }
 
 /// Signs in to Nifty through the system browser (the window shows the link too), checks the
@@ -560,9 +563,12 @@ pub async fn connect_nifty_oauth(
         project_id: input.project_id,
         task_group_id: blank_to_none(input.task_group_id),
         requests_per_second: None,
-        // Nifty accepts only registered redirect URLs: the fixed port the README names.
+        // Nifty accepts only registered redirect URLs: the fixed port the README names, or
+        // the one the operator registered.
         loopback: LoopbackOptions {
-            port: bridge_sync::nifty::NIFTY_REDIRECT_PORT,
+            port: input
+                .redirect_port
+                .unwrap_or(bridge_sync::nifty::NIFTY_REDIRECT_PORT),
             ..LoopbackOptions::default()
         },
     };
@@ -619,6 +625,32 @@ fn not_started() -> BridgeError {
         ErrorCode::NotFound,
         "the sandbox is not running: press \"Try the sandbox\" first",
     )
+}
+
+/// Sandbox controls: takes a scope off the sandbox Connectif key (as editing the key in
+/// Connectif does), or gives it back, so Test can be seen naming what is missing. Only the
+/// scopes Connectif's documentation lists for the sync are accepted.
+#[tauri::command]
+#[specta::specta]
+pub async fn sandbox_connectif_scope(
+    state: State<'_, AppState>,
+    scope: String,
+    granted: bool,
+) -> Result<(), BridgeError> {
+    if !["contacts:write", "exports", "custom-events:write"].contains(&scope.as_str()) {
+        return Err(BridgeError::invalid_input(format!(
+            "the sandbox has no Connectif scope \"{scope}\" to change"
+        )));
+    }
+    let sandbox = state.sandbox.lock().await;
+    let connectif = &sandbox.as_ref().ok_or_else(not_started)?.connectif;
+    if granted {
+        connectif.grant_scope(&scope);
+    } else {
+        connectif.revoke_scope(&scope);
+    }
+    tracing::info!(scope = %scope, granted, "sandbox Connectif scope changed");
+    Ok(())
 }
 
 /// Connects the sandbox's GHL location through its OAuth page, as a real account would be.

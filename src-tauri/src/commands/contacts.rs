@@ -91,6 +91,34 @@ pub struct TimelineItem {
     pub run_id: Option<String>,
 }
 
+fn item(e: service::TimelineEvent) -> TimelineItem {
+    TimelineItem {
+        system: e.system,
+        kind: e.kind,
+        occurred_at: e.occurred_at,
+        title: e.title,
+        body: e.body,
+        before_value: e.before_value,
+        after_value: e.after_value,
+        run_id: e.run_id,
+    }
+}
+
+/// A contact's events whose title or body holds every word of `query` (full-text index).
+#[tauri::command]
+#[specta::specta]
+pub fn search_timeline(
+    state: State<'_, AppState>,
+    contact_id: String,
+    query: String,
+) -> Result<Vec<TimelineItem>, BridgeError> {
+    let store = state.store()?;
+    Ok(service::search_contact_events(&store, &contact_id, &query)?
+        .into_iter()
+        .map(item)
+        .collect())
+}
+
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkView {
@@ -136,16 +164,7 @@ pub fn contact_timeline(
         .collect();
     let events = service::contact_events(&store, &contact_id)?
         .into_iter()
-        .map(|e| TimelineItem {
-            system: e.system,
-            kind: e.kind,
-            occurred_at: e.occurred_at,
-            title: e.title,
-            body: e.body,
-            before_value: e.before_value,
-            after_value: e.after_value,
-            run_id: e.run_id,
-        })
+        .map(item)
         .collect();
     Ok(ContactDetail {
         contact: summary(&row),

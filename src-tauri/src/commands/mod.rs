@@ -6,6 +6,7 @@ mod contacts;
 pub mod history;
 mod logs;
 mod mappings;
+mod overview;
 mod settings;
 pub mod sync;
 
@@ -30,6 +31,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "connect_nifty_oauth",
     "sandbox_status",
     "start_sandbox",
+    "sandbox_connectif_scope",
     "connect_sandbox_ghl",
     "connect_sandbox_novi",
     "connect_sandbox_ninox",
@@ -38,6 +40,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "connect_sandbox_nifty",
     "list_contacts",
     "contact_timeline",
+    "search_timeline",
     "read_logs",
     "list_mapping_apps",
     "mapping_editor",
@@ -55,6 +58,10 @@ pub const COMMAND_NAMES: &[&str] = &[
     "list_conflicts",
     "resolve_conflict",
     "undo_run",
+    "overview",
+    "list_reviews",
+    "list_deletes",
+    "decide_delete",
 ];
 
 /// The one list of commands: it drives the invoke handler and the generated bindings.
@@ -75,6 +82,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             connections::connect_nifty_oauth,
             connections::sandbox_status,
             connections::start_sandbox,
+            connections::sandbox_connectif_scope,
             connections::connect_sandbox_ghl,
             connections::connect_sandbox_novi,
             connections::connect_sandbox_ninox,
@@ -83,6 +91,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             connections::connect_sandbox_nifty,
             contacts::list_contacts,
             contacts::contact_timeline,
+            contacts::search_timeline,
             logs::read_logs,
             mappings::list_mapping_apps,
             mappings::mapping_editor,
@@ -100,6 +109,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             history::list_conflicts,
             history::resolve_conflict,
             history::undo_run,
+            overview::overview,
+            overview::list_reviews,
+            overview::list_deletes,
+            overview::decide_delete,
         ])
         .events(collect_events![OauthLink, SyncProgress, SyncFinished])
 }

@@ -70,6 +70,7 @@ function add(request: AddRequest): Promise<ConnectionView> {
         baseUrl: blank(request.baseUrl),
         authUrl: null,
         tokenUrl: null,
+        redirectPort: request.redirectPort.trim() === "" ? null : Number(request.redirectPort),
       });
   }
 }

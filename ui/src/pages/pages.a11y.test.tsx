@@ -204,6 +204,30 @@ function withData() {
   });
   vi.mocked(api.getSettings).mockResolvedValue({ scheduleMinutes: 30, maxOverwritePercent: 20 });
   vi.mocked(api.readLogs).mockResolvedValue(LOGS);
+  vi.mocked(api.overview).mockResolvedValue({
+    pairs: [
+      {
+        pairId: "novi-1",
+        pairName: "Members",
+        system: "novi",
+        systemName: "Novi AMS",
+        reconnect: false,
+        inSync: 40,
+        deadLetters: 1,
+        failedForNow: 0,
+        conflicts: 1,
+        reviews: 0,
+        deletesWaiting: 0,
+        onlyInApp: 2,
+        lastSuccessAt: "2026-11-30T10:00:00Z",
+        lastRunAt: "2026-11-30T10:00:00Z",
+        lastRunStatus: "succeeded",
+        lastRunError: null,
+      },
+    ],
+    nextScheduledAt: null,
+    running: null,
+  });
 }
 
 /** Opens a page through the sidebar and waits until `ready` (its loaded content) shows. */
@@ -217,6 +241,16 @@ describe("every page passes axe with no serious or critical finding", () => {
   beforeEach(() => {
     withData();
     layOutScreenful();
+  });
+
+  it("Overview, with a count's list open", async () => {
+    const user = userEvent.setup();
+    await open("overview", () => screen.findByTestId("overview-table"));
+    const row = screen.getByTestId("overview-row");
+    expect(row.getAttribute("data-status")).toBe("needs attention");
+    await user.click(within(row).getByTestId("count-conflicts"));
+    await within(await screen.findByTestId("overview-list-conflicts")).findByText(/Keep GHL/);
+    expect(await seriousAxeFindings()).toEqual([]);
   });
 
   it("Connections", async () => {

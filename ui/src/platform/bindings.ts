@@ -145,6 +145,19 @@ async startSandbox() : Promise<Result<SandboxInfo, ApiError>> {
 }
 },
 /**
+ * Sandbox controls: takes a scope off the sandbox Connectif key (as editing the key in
+ * Connectif does), or gives it back, so Test can be seen naming what is missing. Only the
+ * scopes Connectif's documentation lists for the sync are accepted.
+ */
+async sandboxConnectifScope(scope: string, granted: boolean) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sandbox_connectif_scope", { scope, granted }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Connects the sandbox's GHL location through its OAuth page, as a real account would be.
  */
 async connectSandboxGhl() : Promise<Result<ConnectionView, ApiError>> {
@@ -213,6 +226,17 @@ async listContacts(search: string, offset: number, limit: number) : Promise<Resu
 async contactTimeline(contactId: string) : Promise<Result<ContactDetail, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("contact_timeline", { contactId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A contact's events whose title or body holds every word of `query` (full-text index).
+ */
+async searchTimeline(contactId: string, query: string) : Promise<Result<TimelineItem[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("search_timeline", { contactId, query }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -398,6 +422,44 @@ async undoRun(runId: string) : Promise<Result<UndoView, ApiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async overview() : Promise<Result<OverviewView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("overview") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The same list as `bridge reviews`.
+ */
+async listReviews() : Promise<Result<ReviewView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_reviews") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listDeletes() : Promise<Result<DeleteView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_deletes") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Approves (the next sync of its pair carries it) or rejects (the counterpart stays) a delete.
+ */
+async decideDelete(id: number, approve: boolean) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("decide_delete", { id, approve }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -552,6 +614,14 @@ export type ContactPageView = {
  */
 total: number; offset: number; rows: ContactSummary[] }
 export type ContactSummary = { id: string; ghlContactId: string; name: string; email: string | null; phone: string | null; tags: string[] }
+/**
+ * A delete waiting for approval (the same list as `bridge deletes list`).
+ */
+export type DeleteView = { id: number; pairId: string; pairName: string; objectKind: string; 
+/**
+ * The app it was deleted in, and the one it would be deleted from.
+ */
+deletedIn: string; targetSystem: string; summary: string; state: string }
 export type Direction = "both" | "ghl_to_app" | "app_to_ghl"
 export type ErrorCode = 
 /**
@@ -659,7 +729,12 @@ taskGroupId: string | null;
 /**
  * Defaults: Nifty's API root, consent page and token endpoint.
  */
-baseUrl: string | null; authUrl: string | null; tokenUrl: string | null }
+baseUrl: string | null; authUrl: string | null; tokenUrl: string | null; 
+/**
+ * The loopback port registered as the redirect URL in the operator's Nifty app
+ * (http://127.0.0.1:PORT/callback); the README's default when absent.
+ */
+redirectPort: number | null }
 /**
  * A Ninox table: the cloud API (v3: team, database, table) or the workspace API (v4).
  */
@@ -691,7 +766,17 @@ export type OperationView = { id: number; runId: string; connectionId: string; c
  * pending, sent, done, dead, …
  */
 state: string; attempts: number; lastError: string | null }
+export type OverviewView = { pairs: PairHealthView[]; 
+/**
+ * When the schedule syncs next (none when no schedule is set).
+ */
+nextScheduledAt: string | null; 
+/**
+ * preview, apply, retry or scheduled, while one runs.
+ */
+running: string | null }
 export type Owner = "ghl" | "app" | "newest" | "manual"
+export type PairHealthView = { pairId: string; pairName: string; system: System; systemName: string; reconnect: boolean; inSync: number; deadLetters: number; failedForNow: number; conflicts: number; reviews: number; deletesWaiting: number; onlyInApp: number; lastSuccessAt: string | null; lastRunAt: string | null; lastRunStatus: string | null; lastRunError: string | null }
 /**
  * One pair's sync: its plan by app and kind, and what applying it did.
  */
@@ -721,6 +806,10 @@ action: string; contactId: string; contactName: string; remoteId: string | null;
 export type PreviewCellView = { line: number; target: string; field: string; source: string | null; before: string | null; after: string | null; error: string | null }
 export type PreviewRecordView = { contactId: string; name: string; linked: boolean; cells: PreviewCellView[] }
 export type Problem = { line: number; field: string; message: string }
+/**
+ * An uncertain match waiting for the operator (resolved by fixing the data in either app).
+ */
+export type ReviewView = { pairId: string; remoteId: string; matchKey: string; candidates: string[] }
 export type RunView = { id: string; trigger: string; dryRun: boolean; status: string; startedAt: string; finishedAt: string | null; requestsSpent: number; rateLimited: number; pair: string; error: string | null }
 /**
  * Where the running fakes answer (no credentials).

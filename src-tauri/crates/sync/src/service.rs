@@ -29,8 +29,10 @@ pub use crate::problems::{list as problems, ProblemView};
 
 mod breakdown;
 mod data;
+mod overview;
 pub use breakdown::{breakdown, differences, fingerprints, only_in_second, Breakdown, KindLine};
 pub use data::*;
+pub use overview::{overview, PairHealth};
 
 /// Where a running sync is, for a progress line ("pair 3 of 5 · Ninox · contacts 34/98").
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -40,7 +42,8 @@ pub struct Step {
     pub pair: usize,
     pub pairs: usize,
     pub pair_name: String,
-    /// `contacts`, then `tasks, notes and appointments` (the pair's second phase).
+    /// `contacts`, then `tasks, notes and appointments` (the pair's second phase); `tasks`
+    /// for a Nifty pair.
     pub phase: &'static str,
     /// Of this pair's writes.
     pub done: u64,
@@ -233,7 +236,10 @@ async fn sync_pairs(
                 pair: index + 1,
                 pairs: apps.len(),
                 pair_name: app_connection.name.clone(),
-                phase: if total == first && done <= first {
+                // Nifty pairs write tasks (and their labels) only.
+                phase: if app_connection.system == System::Nifty {
+                    "tasks"
+                } else if total == first && done <= first {
                     "contacts"
                 } else {
                     "tasks, notes and appointments"

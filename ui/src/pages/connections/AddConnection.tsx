@@ -25,6 +25,7 @@ export type AddRequest =
       projectId: string;
       taskGroupId: string;
       baseUrl: string;
+      redirectPort: string;
     };
 
 type Kind = AddRequest["kind"];
@@ -123,6 +124,7 @@ export function AddConnection({ busy, onSubmit }: Props) {
           projectId: r("projectId"),
           taskGroupId: r("taskGroupId"),
           baseUrl: r("baseUrl"),
+          redirectPort: r("redirectPort"),
         });
         break;
     }
@@ -204,6 +206,11 @@ export function AddConnection({ busy, onSubmit }: Props) {
               <Field label="Project id" name="projectId" required />
               <Field label="Task group id (optional)" name="taskGroupId" placeholder="the project's first group" />
               <Field label="API root" name="baseUrl" placeholder="https://openapi.niftypm.com/api/v1.0" />
+              <Field label="Redirect port (optional)" name="redirectPort" placeholder="53683" />
+              <p className="muted">
+                Nifty accepts only the redirect URLs registered in your Nifty app: register
+                http://127.0.0.1:PORT/callback there (53683 unless you choose another port here).
+              </p>
             </>
           ) : null}
           <Field label="Name (optional)" name="name" />

@@ -1,3 +1,5 @@
+import { useState } from "react";
+import { api, toBridgeError } from "../../platform";
 import type { ConnectionView, SandboxInfo, System } from "../../platform";
 
 type Props = {
@@ -126,6 +128,40 @@ export function SandboxCard({ sandbox, connections, busy, onStart, onConnect }: 
           );
         })}
       </ol>
+      {sandboxConnected(sandbox, connections, "connectif") ? <SandboxControls /> : null}
     </section>
+  );
+}
+
+/**
+ * Takes a prerequisite away from a sandbox connection (a scope off the Connectif key, as
+ * editing the key in Connectif does), so Test can be seen naming what is missing.
+ */
+function SandboxControls() {
+  const [revoked, setRevoked] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const change = (granted: boolean) => {
+    setError(null);
+    api
+      .sandboxConnectifScope("exports", granted)
+      .then(() => setRevoked(!granted))
+      .catch((e: unknown) => setError(toBridgeError(e).message));
+  };
+  return (
+    <div className="sandbox-controls">
+      <p className="muted">
+        Try a broken connection: take the Exports scope off the sandbox Connectif key, then press Test on the
+        Connectif card.
+      </p>
+      <button
+        type="button"
+        className="button"
+        data-testid={revoked ? "sandbox-grant-exports" : "sandbox-revoke-exports"}
+        onClick={() => change(revoked)}
+      >
+        {revoked ? "Give the Exports scope back" : "Take the Exports scope away"}
+      </button>
+      {error ? <p className="inline-problem">{error}</p> : null}
+    </div>
   );
 }

@@ -33,6 +33,20 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RemoteRecord> {
     })
 }
 
+/// How many of a connection's records of `kind` are linked to no GHL contact (only in the app).
+pub fn count_unlinked(
+    conn: &Connection,
+    connection_id: &str,
+    kind: &str,
+) -> Result<u64, BridgeError> {
+    conn.query_row(
+        "SELECT count(*) FROM remote_records WHERE connection_id = ?1 AND object_kind = ?2 AND contact_id IS NULL",
+        [connection_id, kind],
+        |row| row.get(0),
+    )
+    .map_err(storage_error)
+}
+
 /// Stores a pulled record; returns false (and changes nothing) when its content is unchanged.
 pub fn upsert(
     conn: &Connection,

@@ -158,6 +158,22 @@ pub fn contact_events(store: &Store, contact_id: &str) -> Result<Vec<TimelineEve
     timeline::for_contact(store.conn(), contact_id)
 }
 
+/// A contact's events whose title or body holds every word of `query` (the FTS index),
+/// oldest first.
+pub fn search_contact_events(
+    store: &Store,
+    contact_id: &str,
+    query: &str,
+) -> Result<Vec<TimelineEvent>, BridgeError> {
+    // The index spans every contact: read enough matches to find this one's among them.
+    let mut found: Vec<TimelineEvent> = timeline::search(store.conn(), query, 10_000)?
+        .into_iter()
+        .filter(|e| e.contact_id == contact_id)
+        .collect();
+    found.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at));
+    Ok(found)
+}
+
 /// The custom fields GHL (or an app) declares for a connection.
 pub fn custom_fields(store: &Store, connection_id: &str) -> Result<Vec<CustomField>, BridgeError> {
     custom_fields::list(store.conn(), connection_id)
