@@ -74,6 +74,9 @@ struct Planned {
     create: bool,
     /// The intent key, where the plan knows it (contacts, tasks, notes, appointments).
     intent: Option<String>,
+    /// The start of the intent key, where its end is a content hash the plan does not carry
+    /// (an event push: `pair|pair|kind|ghl-id@hash|create`).
+    intent_prefix: Option<String>,
     /// Also counted as a tag write (a contact write that changes tags).
     tags: bool,
 }
@@ -115,6 +118,7 @@ fn planned_writes(outcome: &SyncOutcome, pair_id: &str, ghl_id: &str) -> Vec<Pla
                 &op.local_id,
                 action,
             )),
+            intent_prefix: None,
             tags: op.changes.iter().any(|c| c.field == "tags"),
         });
     }
@@ -140,15 +144,20 @@ fn planned_writes(outcome: &SyncOutcome, pair_id: &str, ghl_id: &str) -> Vec<Pla
                 &op.source_id,
                 action,
             )),
+            intent_prefix: None,
             tags: false,
         });
     }
-    for _push in &outcome.pushes {
+    for push in &outcome.pushes {
         writes.push(Planned {
             system: app.clone(),
             kind: "events".into(),
             create: true,
             intent: None,
+            intent_prefix: Some(format!(
+                "{pair_id}|{pair_id}|{}|{}@",
+                push.kind, push.ghl_id
+            )),
             tags: false,
         });
     }
@@ -207,12 +216,16 @@ pub fn breakdown(store: &Store, outcome: &SyncOutcome) -> Result<Breakdown, Brid
         rows.iter().map(|r| (r.op.intent.as_str(), r)).collect();
     let mut lines: BTreeMap<(String, String), KindLine> = BTreeMap::new();
     let mut matched = std::collections::HashSet::new();
-    let mut events_planned: HashMap<String, u64> = HashMap::new();
     for write in planned_writes(outcome, &pair_id, &ghl_id) {
-        let row = write
-            .intent
-            .as_deref()
-            .and_then(|key| by_intent.get(key).copied());
+        let row = match (&write.intent, &write.intent_prefix) {
+            (Some(key), _) => by_intent.get(key.as_str()).copied(),
+            (None, Some(prefix)) => rows.iter().find(|r| {
+                !matched.contains(&r.id)
+                    && r.op.intent.starts_with(prefix.as_str())
+                    && r.op.intent.ends_with("|create")
+            }),
+            (None, None) => None,
+        };
         if let Some(row) = row {
             matched.insert(row.id);
         }
@@ -227,11 +240,6 @@ pub fn breakdown(store: &Store, outcome: &SyncOutcome) -> Result<Breakdown, Brid
             if outcome.dry_run {
                 continue;
             }
-            if write.intent.is_none() {
-                // Events are matched by count below.
-                *events_planned.entry(write.system.clone()).or_default() += 1;
-                continue;
-            }
             match fate(row) {
                 Fate::Written => l.written += 1,
                 Fate::Failed => l.failed += 1,
@@ -239,32 +247,12 @@ pub fn breakdown(store: &Store, outcome: &SyncOutcome) -> Result<Breakdown, Brid
             }
         }
     }
-    // Rows the plan's intents did not name: events (matched by count), labels, resumed writes.
-    let mut event_rows: HashMap<String, (u64, u64)> = HashMap::new();
+    // Rows the plan did not name: labels (planned while tasks are written), resumed writes.
     for row in rows.iter().filter(|r| !matched.contains(&r.id)) {
-        let system = connection_system(&row.op.connection_id);
-        let kind = plural(&row.op.object_kind);
-        let done = row.state == "done";
-        let failed = matches!(row.state.as_str(), "failed" | "dead" | "sent");
-        if kind == "events" && events_planned.contains_key(&system) {
-            let e = event_rows.entry(system).or_default();
-            e.0 += u64::from(done);
-            e.1 += u64::from(failed);
-            continue;
+        if row.state == "done" {
+            let system = connection_system(&row.op.connection_id);
+            line(&mut lines, &system, &plural(&row.op.object_kind)).unplanned += 1;
         }
-        if done {
-            line(&mut lines, &system, &kind).unplanned += 1;
-        }
-    }
-    for (system, planned) in events_planned {
-        let (done, failed) = event_rows.get(&system).copied().unwrap_or_default();
-        let l = line(&mut lines, &system, "events");
-        let written = done.min(planned);
-        let failed = failed.min(planned - written);
-        l.written += written;
-        l.failed += failed;
-        l.skipped += planned - written - failed;
-        l.unplanned += done - written;
     }
     let rank = |l: &KindLine| {
         (
