@@ -132,6 +132,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// GHL webhooks as real-time hints: `bridge webhooks serve [--port P]`.
+    #[command(subcommand)]
+    Webhooks(commands::webhooks::WebhooksCommand),
     /// One contact's timeline across every connected app (local id or GHL contact id).
     Timeline {
         contact_id: String,
@@ -216,6 +219,7 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
         Command::Reviews { json } => commands::sync::reviews(context, json),
         Command::Problems { json } => commands::problems::list(context, json),
         Command::Deletes(command) => commands::deletes::run(context, command),
+        Command::Webhooks(command) => block_on(commands::webhooks::run(context, command)),
         Command::Timeline { contact_id, json } => {
             commands::contacts::timeline(context, &contact_id, json)
         }

@@ -24,7 +24,10 @@ pub mod seed;
 
 pub use connectif::{ConnectifConfig, ConnectifEvent, ConnectifSandbox, CONNECTIF_SCOPES};
 pub use faults::{AimedFault, AimedKind, FaultConfig};
-pub use ghl::{GhlConfig, GhlSandbox, RequestStats};
+pub use ghl::{
+    GhlConfig, GhlSandbox, RequestStats, WebhookDelivery, WebhookSigning,
+    TEST_ED25519_PUBLIC_KEY_PEM, TEST_RSA_PUBLIC_KEY_PEM,
+};
 pub use nifty::{
     NiftyConfig, NiftySandbox, DEFAULT_REDIRECT_URI as NIFTY_DEFAULT_REDIRECT_URI, NIFTY_SCOPES,
 };

@@ -17,6 +17,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0010_sync_lease.sql"),
     include_str!("../migrations/0011_connection_checks.sql"),
     include_str!("../migrations/0014_deletes_and_problems.sql"),
+    include_str!("../migrations/0019_webhook_events.sql"),
 ];
 
 /// The version a fully migrated database reports.
@@ -68,6 +69,7 @@ mod tests {
             "remote_records",
             "conflicts",
             "sync_lease",
+            "webhook_events",
         ] {
             let found: i64 = conn
                 .query_row(

@@ -22,3 +22,4 @@ pub mod pull;
 pub mod service;
 pub mod timeline;
 pub mod undo;
+pub mod webhooks;

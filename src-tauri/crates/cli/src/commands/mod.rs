@@ -10,3 +10,4 @@ pub mod problems;
 pub mod pull;
 pub mod sandbox;
 pub mod sync;
+pub mod webhooks;

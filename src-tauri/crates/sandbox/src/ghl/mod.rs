@@ -23,6 +23,7 @@ mod stats;
 mod tags;
 mod tasks;
 mod validate;
+pub(crate) mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +46,10 @@ use self::server::{ConnHandle, CuttableListener};
 use self::shared::{lock, AppState, Shared};
 use self::state::{Data, UserType};
 pub use self::stats::RequestStats;
+pub use self::webhooks::{
+    Delivery as WebhookDelivery, WebhookSigning, TEST_ED25519_PUBLIC_KEY_PEM,
+    TEST_RSA_PUBLIC_KEY_PEM,
+};
 use crate::faults::{self, FaultConfig, FaultState};
 
 /// How the fake behaves. `GhlConfig::default()` matches GHL's documented limits.
@@ -209,6 +214,17 @@ impl GhlSandbox {
 
     pub fn stats(&self) -> RequestStats {
         lock(&self.shared.stats).clone()
+    }
+
+    /// From now on, every successful write through the fake's API is sent to `url` as the
+    /// webhook event GHL sends for it, signed with `signing` (see [`WebhookSigning`]).
+    pub fn send_webhooks_to(&self, url: &str, signing: WebhookSigning) {
+        lock(&self.shared.webhooks).target = Some((url.to_string(), signing));
+    }
+
+    /// The webhooks sent so far, each with the receiver's answer.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        webhooks::deliveries(&self.shared)
     }
 
     /// Changes the injected faults from the next request on.
@@ -410,6 +426,10 @@ fn router(shared: AppState) -> Router {
         .merge(public)
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
+        .layer(from_fn_with_state(
+            shared.clone(),
+            webhooks::send_after_write,
+        ))
         .layer(from_fn_with_state(shared.clone(), faults::delay))
         .layer(from_fn_with_state(shared.clone(), stats::count_request))
         .with_state(shared)

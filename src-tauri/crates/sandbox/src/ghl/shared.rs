@@ -11,6 +11,7 @@ use super::dates::to_millis;
 use super::rate_limit::RateLimiter;
 use super::state::Data;
 use super::stats::RequestStats;
+use super::webhooks::Webhooks;
 use crate::faults::FaultState;
 
 pub(crate) type AppState = Arc<Shared>;
@@ -23,6 +24,7 @@ pub(crate) struct Shared {
     pub limiter: Mutex<RateLimiter>,
     pub stats: Mutex<RequestStats>,
     pub faults: Mutex<FaultState>,
+    pub webhooks: Mutex<Webhooks>,
 }
 
 impl Shared {
@@ -41,6 +43,7 @@ impl Shared {
             limiter: Mutex::new(limiter),
             stats: Mutex::new(RequestStats::default()),
             faults: Mutex::new(faults),
+            webhooks: Mutex::new(Webhooks::default()),
         }
     }
 

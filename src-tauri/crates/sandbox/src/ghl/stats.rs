@@ -16,6 +16,9 @@ pub struct RequestStats {
     /// Requests per (method, path template), e.g. `("GET", "/contacts/{contactId}")`.
     /// Paths no route matched count under `"(unmatched)"`.
     pub by_route: BTreeMap<(String, String), u64>,
+    /// Requests per (method, path as sent), e.g. `("GET", "/contacts/abc/notes")`: which
+    /// records were read, not only how often a route was used.
+    pub by_path: BTreeMap<(String, String), u64>,
     /// Answers that were 429 Too Many Requests.
     pub rate_limited: u64,
     /// Requests the fault injector answered with 5xx, dropped or garbled.
@@ -27,6 +30,14 @@ impl RequestStats {
     pub fn count(&self, method: &str, path_template: &str) -> u64 {
         self.by_route
             .get(&(method.to_string(), path_template.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Requests made to one path, e.g. `count_path("GET", "/contacts/abc/notes")`.
+    pub fn count_path(&self, method: &str, path: &str) -> u64 {
+        self.by_path
+            .get(&(method.to_string(), path.to_string()))
             .copied()
             .unwrap_or(0)
     }
@@ -48,6 +59,13 @@ pub(crate) async fn count_request(
         *stats
             .by_route
             .entry((request.method().to_string(), template))
+            .or_insert(0) += 1;
+        *stats
+            .by_path
+            .entry((
+                request.method().to_string(),
+                request.uri().path().to_string(),
+            ))
             .or_insert(0) += 1;
     }
     next.run(request).await

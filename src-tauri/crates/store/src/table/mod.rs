@@ -17,6 +17,7 @@ pub mod remote_records;
 pub mod sync_lease;
 pub mod sync_runs;
 pub mod timeline;
+pub mod webhook_events;
 
 #[cfg(test)]
 pub(crate) mod test_support {

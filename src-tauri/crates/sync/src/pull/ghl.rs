@@ -649,8 +649,9 @@ const RECONCILE_CURSOR: &str = "children.reconcile";
 /// `dateUpdated`: a sync reads the children of the next few contacts linked to an app
 /// (rotating through all of them by id), so every note is seen within (linked contacts /
 /// [`RECONCILE_CONTACTS`]) syncs — in one sync for small accounts — and of every contact with
-/// an unconfirmed task or note create. Costs 2 requests per contact read (3 when appointments
-/// are read per contact, see `ghl_appointments.rs`). Returns how many contacts were read.
+/// an unconfirmed task or note create or named by a GHL webhook since. Costs 2 requests per
+/// contact read (3 when appointments are read per contact, see `ghl_appointments.rs`). Returns
+/// how many contacts were read.
 pub async fn reconcile_children(
     store: &mut Store,
     connection: &ConnectionRow,
@@ -693,6 +694,9 @@ pub async fn reconcile_children(
             .into_iter()
             .filter(|u| !rotating.contains(&u.id)),
     );
+    // And of every contact a GHL webhook named since the last sync (crate::webhooks).
+    let hints = crate::webhooks::hints::Hints::pending(store.conn(), connection)?;
+    hints.add_contacts_to(&mut due);
     let changed: Vec<ChangedContact> = due
         .iter()
         .map(|row| ChangedContact {
@@ -713,6 +717,7 @@ pub async fn reconcile_children(
         if let Some(last) = &rotation_end {
             cursors::set(tx, &connection.id, RECONCILE_CURSOR, last, now)?;
         }
+        hints.mark_read(tx, now)?;
         Ok(())
     })?;
     Ok(due.len() as u64)
