@@ -6,7 +6,7 @@ use bridge_core::BridgeError;
 use bridge_sandbox::{
     ConnectifConfig, ConnectifSandbox, FaultConfig, GhlConfig, GhlSandbox, NiftyConfig,
     NiftyImagesConfig, NiftyImagesSandbox, NiftySandbox, NinoxConfig, NinoxSandbox, NoviConfig,
-    NoviSandbox,
+    NoviSandbox, WebhookSigning, TEST_RSA_PUBLIC_KEY_PEM,
 };
 use clap::Subcommand;
 
@@ -29,6 +29,11 @@ pub enum SandboxCommand {
         /// Print the JSON object on one line (for tools reading stdout).
         #[arg(long)]
         json: bool,
+        /// Send GHL's webhook events, signed with the fake's RSA test key (printed as
+        /// `ghl.webhookPublicKey`), to this URL after each write, e.g. the
+        /// `bridge webhooks serve` URL.
+        #[arg(long, value_name = "URL")]
+        webhook_url: Option<String>,
     },
 }
 
@@ -40,6 +45,7 @@ pub async fn run(command: SandboxCommand) -> Result<(), BridgeError> {
             rate_window_ms,
             fault_rate,
             json,
+            webhook_url,
         } => {
             if !(0.0..=1.0).contains(&fault_rate) {
                 return Err(BridgeError::invalid_input(format!(
@@ -114,6 +120,9 @@ pub async fn run(command: SandboxCommand) -> Result<(), BridgeError> {
             })
             .await
             .map_err(|e| failed("NiftyImages", e))?;
+            if let Some(url) = &webhook_url {
+                ghl.send_webhooks_to(url, WebhookSigning::TestRsa);
+            }
             let nifty_projects = nifty.projects();
             let (nifty_client_id, nifty_client_secret) = nifty.oauth_client();
             let (client_id, client_secret) = ghl.oauth_client();
@@ -126,6 +135,8 @@ pub async fn run(command: SandboxCommand) -> Result<(), BridgeError> {
                     "token": ghl.private_token(),
                     "oauthClientId": client_id,
                     "oauthClientSecret": client_secret,
+                    "webhookUrl": webhook_url,
+                    "webhookPublicKey": TEST_RSA_PUBLIC_KEY_PEM,
                 },
                 "novi": {
                     "baseUrl": novi.base_url(),

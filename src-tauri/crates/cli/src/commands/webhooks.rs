@@ -59,16 +59,9 @@ pub async fn run(context: &Context, command: WebhooksCommand) -> Result<(), Brid
     let keys = keys(&public_keys, no_published_key)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let receiver = Receiver::new(Store::open(&context.db_path)?, keys, clock.clone());
-    let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind, port))
-        .await
-        .map_err(|e| BridgeError::invalid_input(format!("cannot listen on {bind}:{port}: {e}")))?;
-    let address = listener
-        .local_addr()
-        .map_err(|e| BridgeError::internal(format!("the listening address is unknown: {e}")))?;
+    let (address, server) = webhooks::listen(SocketAddr::new(bind, port), receiver.clone()).await?;
     println!("listening on http://{address}{}", webhooks::PATH);
     let _ = std::io::stdout().flush();
-    let app = webhooks::router(receiver.clone());
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let hinted_syncs = async {
         if no_sync {
             return std::future::pending().await;

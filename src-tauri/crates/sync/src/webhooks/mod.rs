@@ -13,4 +13,4 @@ pub mod receiver;
 
 pub use event::HintedEvent;
 pub use keys::WebhookKeys;
-pub use receiver::{router, Receiver, MAX_AGE, PATH};
+pub use receiver::{listen, router, Receiver, MAX_AGE, PATH};

@@ -141,6 +141,32 @@ fn refuse(status: StatusCode, reason: String) -> (StatusCode, String) {
     (status, reason)
 }
 
+/// Listens on `address` (port 0: any free one) and serves [`router`] until the returned task
+/// ends or is aborted: what `bridge webhooks serve` runs, and what a window's switch would
+/// start (then waiting on [`Receiver::event_stored`] to start its own sync).
+pub async fn listen(
+    address: std::net::SocketAddr,
+    receiver: Arc<Receiver>,
+) -> Result<
+    (
+        std::net::SocketAddr,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ),
+    BridgeError,
+> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| BridgeError::invalid_input(format!("cannot listen on {address}: {e}")))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| BridgeError::internal(format!("the listening address is unknown: {e}")))?;
+    let app = router(receiver);
+    Ok((
+        bound,
+        tokio::spawn(async move { axum::serve(listener, app).await }),
+    ))
+}
+
 /// The receiver's one route. Nothing else is served.
 pub fn router(receiver: Arc<Receiver>) -> Router {
     Router::new()
