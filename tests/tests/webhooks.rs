@@ -317,7 +317,8 @@ async fn novi_notes_with(pair: &Pair, text: &str) -> Vec<Value> {
         .collect()
 }
 
-/// A first sync links the contacts; returns two linked contacts outside the next rotation.
+/// A first sync links the contacts, a second settles them; returns the GHL connection id and
+/// two linked contacts outside the next sync's rotation.
 async fn linked_pair_outside_rotation() -> (Pair, String, String, String) {
     let pair = Pair::start(60, 2).await;
     pair.connect();
@@ -325,6 +326,9 @@ async fn linked_pair_outside_rotation() -> (Pair, String, String, String) {
         "first sync",
         &pair.bridge(&["sync", "--max-overwrite", "100"]),
     );
+    // The second sync re-reads (children too) the GHL contacts the first one wrote: their
+    // dateUpdated moved. After it, only the rotation and the hints read notes.
+    pair.sync();
     let db = pair.scratch.path().join("bridge.sqlite3");
     let (ghl_connection, linked) = linked_contacts(&db);
     let rotation = next_rotation(&db, &ghl_connection);
