@@ -1,7 +1,8 @@
-//! The hints the next sync takes: the contacts that pending webhook events name, whose tasks,
-//! notes and appointments it reads whatever the rotation says. Events that name no stored
-//! contact (a contact not pulled yet, a TaskCreate without contactId) need nothing more: the
-//! contact search and the location's task search of the same sync read them.
+//! The hints the next sync takes: the contacts that pending webhook events name, whose tasks
+//! and notes (and appointments, where those are read per contact) it reads whatever the
+//! rotation says. Events that name no stored contact (a contact not pulled yet, a TaskCreate
+//! without contactId) and appointment events need nothing more: the contact search, the
+//! location's task search and its calendar-events read of the same sync read them.
 
 use bridge_core::BridgeError;
 use bridge_store::table::connections::ConnectionRow;
