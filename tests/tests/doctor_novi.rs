@@ -109,3 +109,46 @@ async fn a_tenant_with_its_own_task_type_gets_tasks_of_that_type() {
         "nothing is written as a type the tenant lacks"
     );
 }
+
+/// A failed check of one capability skips only that capability: with the tenant's task type
+/// gone, the sync still writes the contacts and the notes, names "tasks" as refused with the
+/// check's sentence, sends no task either way and makes no dead letter.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_task_check_skips_tasks_and_syncs_the_rest() {
+    let pair = Arc::new(Pair::start(20, 3).await);
+    let p = pair.clone();
+    let (doctor, outcome) = blocking(move || {
+        p.connect();
+        assert!(p.novi.remove_activity_type("Task"));
+        let doctor = novi_checks(&p);
+        (doctor, p.sync())
+    })
+    .await;
+    let (success, checks) = doctor;
+    assert!(!success, "{checks:?}");
+    assert!(
+        checks.iter().any(|(c, ok, _)| c == "tasks" && !ok),
+        "{checks:?}"
+    );
+    let refused = outcome["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 1, "{outcome:#}");
+    let sentence = refused[0].as_str().unwrap();
+    assert!(
+        sentence.starts_with("tasks of ") && sentence.contains("bridge doctor"),
+        "{sentence}"
+    );
+    // The contacts were synced.
+    assert!(
+        outcome["applied"]["done"].as_u64().unwrap() > 0,
+        "{outcome:#}"
+    );
+    // No task was planned either way; notes were, and were written.
+    let children = outcome["children"].as_array().unwrap();
+    assert!(children.iter().all(|c| c["kind"] != "task"), "{outcome:#}");
+    assert!(children.iter().any(|c| c["kind"] == "note"), "{outcome:#}");
+    assert!(
+        outcome["childrenApplied"]["done"].as_u64().unwrap() > 0,
+        "{outcome:#}"
+    );
+    assert_eq!(outcome["childrenApplied"]["dead"], 0, "{outcome:#}");
+}

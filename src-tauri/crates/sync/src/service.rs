@@ -252,6 +252,8 @@ async fn sync_pairs(
         let outcome = async {
             let app = app_side(app_connection, tokens.clone(), clock.clone())?;
             let mapping = contact_mapping(store, app_connection)?;
+            let capabilities =
+                crate::doctor::Capabilities::of(store, &[&ghl_connection, app_connection])?;
             let pair = Pair {
                 ghl_connection: &ghl_connection,
                 ghl: &ghl,
@@ -263,6 +265,7 @@ async fn sync_pairs(
                 },
                 ghl_tasks_read: &ghl_tasks_read,
                 trigger: request.trigger,
+                capabilities: &capabilities,
             };
             pair.sync(
                 store,
@@ -367,6 +370,7 @@ async fn undo_run(
         breaker: Breaker::default(),
         ghl_tasks_read: &AtomicBool::new(false),
         trigger: Trigger::Cli,
+        capabilities: &crate::doctor::Capabilities::default(),
     };
     pair.undo(store, run_id, clock.as_ref()).await
 }

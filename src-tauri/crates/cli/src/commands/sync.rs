@@ -106,6 +106,9 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
             applied.done, applied.already_done, applied.unconfirmed, applied.dead
         ))?;
     }
+    for refused in &outcome.refused {
+        line(&format!("  refused: {refused}"))?;
+    }
     if outcome.not_in_ghl > 0 {
         line(&format!(
             "  not in GHL: {} {} records name no GHL contact (left as they are)",

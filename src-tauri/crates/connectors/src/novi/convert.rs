@@ -228,6 +228,25 @@ impl ActivityTypes {
         Ok(Self { task, note })
     }
 
+    /// The tenant's types as they are, one kind possibly missing: activities of the kind
+    /// the tenant has are still read and written (a sync skips the missing kind, which its
+    /// doctor check names), and [`ActivityTypes::missing`] says what is lacking.
+    pub fn resolve_available(types: &[NoviActivityType]) -> Self {
+        Self {
+            task: names_of(types, MissingActivityType::Task),
+            note: names_of(types, MissingActivityType::Note),
+        }
+    }
+
+    /// The kind of type the tenant lacks for `kind`, if it lacks it.
+    pub fn missing(&self, kind: MissingActivityType) -> Option<MissingActivityType> {
+        let names = match kind {
+            MissingActivityType::Task => &self.task,
+            MissingActivityType::Note => &self.note,
+        };
+        names.is_empty().then_some(kind)
+    }
+
     /// The name `kind` (tasks or notes) is written as, or `None` when the tenant has no such
     /// type.
     pub fn resolve_one(types: &[NoviActivityType], kind: MissingActivityType) -> Option<String> {

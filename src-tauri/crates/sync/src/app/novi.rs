@@ -6,7 +6,9 @@
 use std::sync::{Arc, Mutex};
 
 use bridge_connectors::http::RequestCounts;
-use bridge_connectors::novi::convert::{parse_time, ActivityKind, ActivityTypes};
+use bridge_connectors::novi::convert::{
+    parse_time, ActivityKind, ActivityTypes, MissingActivityType,
+};
 use bridge_connectors::novi::wire::NoviMember;
 use bridge_connectors::novi::NoviActivityType;
 use bridge_connectors::novi::{ActivityQuery, MemberQuery, NoviActivity, NoviClient, NoviEvent};
@@ -104,10 +106,19 @@ impl NoviSide {
         self.types
             .get_or_try_init(|| async {
                 let types: Vec<NoviActivityType> = self.client.list_activity_types().await?;
-                ActivityTypes::resolve(&types)
-                    .map_err(|missing| BridgeError::invalid_input(missing.advice()))
+                // One kind missing does not stop the other: its writes are refused below
+                // with the advice, and a sync whose doctor check failed skips that kind.
+                Ok::<_, BridgeError>(ActivityTypes::resolve_available(&types))
             })
             .await
+    }
+}
+
+/// A write of `kind` to a tenant without a type for it is refused, saying what to add.
+fn lacks(types: &ActivityTypes, kind: MissingActivityType) -> Result<(), BridgeError> {
+    match types.missing(kind) {
+        Some(missing) => Err(BridgeError::invalid_input(missing.advice())),
+        None => Ok(()),
     }
 }
 
@@ -345,11 +356,15 @@ impl AppChildren for NoviSide {
             let now = Utc::now();
             let activity = match kind {
                 ChildKind::Task => {
-                    let task_type = self.activity_types().await?.task_name();
+                    let types = self.activity_types().await?;
+                    lacks(types, MissingActivityType::Task)?;
+                    let task_type = types.task_name();
                     NoviActivity::from_task(&core_task(values), parent, task_type, now)
                 }
                 ChildKind::Note => {
-                    let note_type = self.activity_types().await?.note_name();
+                    let types = self.activity_types().await?;
+                    lacks(types, MissingActivityType::Note)?;
+                    let note_type = types.note_name();
                     NoviActivity::from_note(&core_note(values), parent, note_type, now)
                 }
                 // Novi events belong to the association: the appointment becomes one.

@@ -7,6 +7,7 @@
 //! repair what the app's API can create (Connectif's custom event types) instead of only
 //! naming it.
 
+mod capabilities;
 mod connectif;
 mod ghl;
 mod nifty;
@@ -22,6 +23,8 @@ use bridge_store::table::connection_checks;
 use bridge_store::table::connections::{self, ConnectionRow};
 use bridge_store::Store;
 use serde::Serialize;
+
+pub use capabilities::Capabilities;
 
 /// One capability's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

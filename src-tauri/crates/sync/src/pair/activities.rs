@@ -30,7 +30,14 @@ impl Pair<'_> {
         progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<(), BridgeError> {
         let recover_in = (!step.dry_run).then_some(step.run_id);
-        let (plan, recovered, pulled) = self.plan_children(store, step.clock, recover_in).await?;
+        let (mut plan, recovered, pulled) =
+            self.plan_children(store, step.clock, recover_in).await?;
+        // A capability whose check failed is left out; what it held back is planned again
+        // once the check passes (the plan cursor stays).
+        let planned = plan.operations.len();
+        plan.operations
+            .retain(|op| self.capabilities.allows_child(op.kind));
+        let held_back = plan.operations.len() < planned;
         run.children = plan.operations.clone();
         run.not_in_ghl = pulled.not_in_ghl;
         if !self.app.holds_contacts() {
@@ -69,7 +76,7 @@ impl Pair<'_> {
             dead: applied.dead + recovered.dead,
             ..applied
         });
-        if !applied.cancelled {
+        if !applied.cancelled && !held_back {
             let now = step.clock.now();
             crate::children::mark_planned(store, &self.app_connection().id, &plan, now)?;
         }
@@ -84,7 +91,11 @@ impl Pair<'_> {
         run: &mut Run,
     ) -> Result<(), BridgeError> {
         let recover_in = (!step.dry_run).then_some(step.run_id);
-        let (plan, recovered) = self.plan_pushes(store, step.clock, recover_in).await?;
+        let (mut plan, recovered) = self.plan_pushes(store, step.clock, recover_in).await?;
+        let planned = plan.pushes.len();
+        plan.pushes
+            .retain(|push| self.capabilities.allows_push(&push.kind));
+        let held_back = plan.pushes.len() < planned;
         run.pushes = plan.pushes.clone();
         let Some(target) = self.app.activity_push() else {
             return Ok(());
@@ -108,7 +119,7 @@ impl Pair<'_> {
             dead: applied.dead + recovered.dead,
             ..applied
         });
-        if !applied.cancelled {
+        if !applied.cancelled && !held_back {
             crate::events::mark_planned(store, self.app_connection(), &plan, step.clock.now())?;
         }
         Ok(())
@@ -126,7 +137,9 @@ impl Pair<'_> {
             .ghl_tasks_read
             .swap(true, std::sync::atomic::Ordering::SeqCst)
         {
-            crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
+            if self.capabilities.allows_ghl_task_search() {
+                crate::pull::ghl::pull_tasks(store, self.ghl_connection, self.ghl, clock).await?;
+            }
             crate::pull::ghl_appointments::pull_appointments(
                 store,
                 self.ghl_connection,

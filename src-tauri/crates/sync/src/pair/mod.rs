@@ -92,6 +92,8 @@ pub struct SyncOutcome {
     pub ghl_requests: u64,
     pub app_requests: u64,
     pub rate_limited: u64,
+    /// Capabilities left out because their last check failed, one sentence each.
+    pub refused: Vec<String>,
 }
 
 pub struct Pair<'a> {
@@ -104,6 +106,8 @@ pub struct Pair<'a> {
     pub ghl_tasks_read: &'a AtomicBool,
     /// Who started the sync, for the run history.
     pub trigger: crate::service::Trigger,
+    /// What this sync leaves out because its check failed.
+    pub capabilities: &'a crate::doctor::Capabilities,
 }
 
 impl Pair<'_> {
@@ -190,6 +194,7 @@ impl Pair<'_> {
             ghl_requests: ghl_spent,
             app_requests: app_spent,
             rate_limited: limited,
+            refused: self.capabilities.sentences(),
         })
     }
 
