@@ -63,31 +63,34 @@ function ItemList({ pair, kind, onChanged }: { pair: PairHealthView; kind: ListK
       {error ? <ErrorBox title="That did not work." error={error} /> : null}
       {state.data.length === 0 ? <p className="muted">Nothing here.</p> : null}
       <ul>
-        {state.data.map((item) => (
+        {state.data.map((item) => {
+          const act = item.actions;
+          return (
           <li key={item.id} data-testid="overview-item">
             {item.text}{" "}
-            {item.actions?.kind === "conflict" ? (
+            {act?.kind === "conflict" ? (
               <>
-                <button type="button" className="button" disabled={busy !== null} onClick={() => void run("keep", async () => { await api.resolveConflict(item.actions.id, "ghl"); after(); })}>
+                <button type="button" className="button" disabled={busy !== null} onClick={() => void run("keep", async () => { await api.resolveConflict(act.id, "ghl"); after(); })}>
                   Keep GHL&apos;s (written to {pair.systemName})
                 </button>{" "}
-                <button type="button" className="button" disabled={busy !== null} onClick={() => void run("keep", async () => { await api.resolveConflict(item.actions.id, "app"); after(); })}>
+                <button type="button" className="button" disabled={busy !== null} onClick={() => void run("keep", async () => { await api.resolveConflict(act.id, "app"); after(); })}>
                   Keep {pair.systemName}&apos;s (written to GHL)
                 </button>
               </>
             ) : null}
-            {item.actions?.kind === "delete" ? (
+            {act?.kind === "delete" ? (
               <>
-                <button type="button" className="button" disabled={busy !== null} onClick={() => void run("decide", async () => { await api.decideDelete(item.actions.id, true); after(); })}>
+                <button type="button" className="button" disabled={busy !== null} onClick={() => void run("decide", async () => { await api.decideDelete(act.id, true); after(); })}>
                   Approve the delete
                 </button>{" "}
-                <button type="button" className="button" disabled={busy !== null} onClick={() => void run("decide", async () => { await api.decideDelete(item.actions.id, false); after(); })}>
+                <button type="button" className="button" disabled={busy !== null} onClick={() => void run("decide", async () => { await api.decideDelete(act.id, false); after(); })}>
                   Keep the record
                 </button>
               </>
             ) : null}
           </li>
-        ))}
+          );
+        })}
       </ul>
       {kind === "failing" && state.data.length > 0 ? (
         <p>

@@ -128,22 +128,12 @@ fn planned_writes(outcome: &SyncOutcome, pair_id: &str, ghl_id: &str) -> Vec<Pla
             continue;
         }
         let (system, connection) = target(op.target);
-        let action = if op.action == ChildAction::Create {
-            "create"
-        } else {
-            "update"
-        };
         writes.push(Planned {
             system,
             kind: plural(op.kind.as_str()),
             create: op.action == ChildAction::Create,
-            intent: Some(intent_key(
-                pair_id,
-                connection,
-                op.kind.as_str(),
-                &op.source_id,
-                action,
-            )),
+            // The same key the children's writer journals under.
+            intent: Some(crate::children::child_intent(pair_id, connection, op).key()),
             intent_prefix: None,
             tags: false,
         });
@@ -336,7 +326,172 @@ pub fn only_in_second(before: &[String], after: &[String]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{differences, only_in_second};
+    use super::{breakdown, differences, only_in_second, KindLine};
+    use crate::children::{ChildAction, ChildKind, ChildOperation, ChildValues};
+    use crate::journal::{self, Entry, Intent};
+    use crate::pair::SyncOutcome;
+    use crate::plan::{Action, FieldChange, Operation, Plan, Side};
+    use bridge_core::{BridgeError, ErrorCode, System};
+    use bridge_store::table::connections::{self, AuthKind, NewConnection};
+    use bridge_store::Store;
+    use chrono::TimeZone;
+
+    fn connect(store: &Store, system: System, name: &str) -> String {
+        connections::insert(
+            store.conn(),
+            &NewConnection {
+                system,
+                name: name.into(),
+                base_url: "http://127.0.0.1:1".into(),
+                auth_kind: AuthKind::ApiKey,
+                account_id: name.into(),
+                secret_ref: name.into(),
+                settings: serde_json::json!({}),
+            },
+            chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
+        )
+        .unwrap()
+        .id
+    }
+
+    fn contact_op(target: Side, action: Action, local: &str, tags: bool) -> Operation {
+        Operation {
+            target,
+            action,
+            local_id: local.into(),
+            remote_id: None,
+            changes: vec![FieldChange {
+                field: if tags { "tags" } else { "email" }.into(),
+                before: None,
+                after: serde_json::json!("x"),
+            }],
+            reason: "test".into(),
+            settles: Default::default(),
+            source_version: None,
+        }
+    }
+
+    fn task(source: &str) -> ChildOperation {
+        ChildOperation {
+            target: Side::App,
+            kind: ChildKind::Task,
+            action: ChildAction::Create,
+            contact_id: "c1".into(),
+            parent: "m1".into(),
+            remote_id: None,
+            source_id: source.into(),
+            before: None,
+            values: ChildValues {
+                title: "Call".into(),
+                body: String::new(),
+                due: None,
+                completed: false,
+                end: None,
+                status: None,
+            },
+            reason: "test".into(),
+            base: None,
+        }
+    }
+
+    /// Planned = written + failed + skipped on every line: one write done, one failed, one
+    /// never sent (cancelled), a tag line inside the contact writes.
+    #[test]
+    fn each_line_counts_planned_as_written_failed_and_skipped_from_the_journal() {
+        let store = Store::open_in_memory().unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let ghl = connect(&store, System::Ghl, "Main");
+        let novi = connect(&store, System::Novi, "Members");
+        let run = bridge_store::table::sync_runs::start(store.conn(), "cli", false, now).unwrap();
+        let outcome = SyncOutcome {
+            run_id: run.clone(),
+            pair_name: "Members".into(),
+            app_system: System::Novi,
+            duration_ms: 1,
+            dry_run: false,
+            ghl_pull: Default::default(),
+            app_records_pulled: 0,
+            plan: Plan {
+                operations: vec![
+                    contact_op(Side::Ghl, Action::Create, "c1", false),
+                    contact_op(Side::App, Action::Update, "c2", true),
+                ],
+                ..Plan::default()
+            },
+            applied: None,
+            children: vec![task("t1"), task("t2")],
+            children_applied: None,
+            pushes: Vec::new(),
+            pushes_applied: None,
+            not_in_ghl: 0,
+            labels: None,
+            ghl_requests: 0,
+            app_requests: 0,
+            rate_limited: 0,
+        };
+        let record = |target: &str, kind: &str, local: &str, action: &str| {
+            journal::record(
+                store.conn(),
+                &run,
+                &Intent {
+                    pair: &novi,
+                    target,
+                    kind,
+                    local,
+                    action,
+                },
+                Entry::default(),
+                now,
+            )
+            .unwrap()
+        };
+        // GHL create of c1: done. Novi update of c2: refused for good. Task t1: done; t2: never sent.
+        let mut created = record(&ghl, "contact", "c1", "create");
+        journal::begin(store.conn(), &mut created, &run, now).unwrap();
+        journal::done(store.conn(), &created, &run, now).unwrap();
+        let mut updated = record(&novi, "contact", "c2", "update");
+        journal::begin(store.conn(), &mut updated, &run, now).unwrap();
+        journal::fail(
+            store.conn(),
+            &updated,
+            &run,
+            &BridgeError::new(ErrorCode::InvalidInput, "422"),
+            "Novi AMS refused the email",
+            now,
+        )
+        .unwrap();
+        let mut t1 = record(&novi, "task", "t1", "create");
+        journal::begin(store.conn(), &mut t1, &run, now).unwrap();
+        journal::done(store.conn(), &t1, &run, now).unwrap();
+
+        let lines = breakdown(&store, &outcome).unwrap();
+        let figures: Vec<(&str, &str, u64, u64, u64, u64, u64)> = lines
+            .iter()
+            .map(|l: &KindLine| {
+                (
+                    l.system.as_str(),
+                    l.kind.as_str(),
+                    l.creates,
+                    l.planned,
+                    l.written,
+                    l.failed,
+                    l.skipped,
+                )
+            })
+            .collect();
+        assert_eq!(
+            figures,
+            vec![
+                ("ghl", "contacts", 1, 1, 1, 0, 0),
+                ("novi", "contacts", 0, 1, 0, 1, 0),
+                ("novi", "tags", 0, 1, 0, 1, 0),
+                ("novi", "tasks", 2, 2, 1, 0, 1),
+            ]
+        );
+        assert!(lines
+            .iter()
+            .all(|l| l.planned == l.written + l.failed + l.skipped && l.unplanned == 0));
+    }
 
     #[test]
     fn differences_count_writes_in_one_plan_only() {
