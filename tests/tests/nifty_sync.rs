@@ -840,3 +840,75 @@ async fn a_refresh_refused_mid_run_stops_the_work_and_the_next_sync_finishes_it(
         .unwrap();
     assert_eq!(nifty.status, "connected");
 }
+
+/// #12: tasks merge field by field. Nifty completes a task while GHL renames it: after one
+/// sync the task is renamed and completed on both sides, and the next sync writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completion_in_nifty_and_a_rename_in_ghl_both_hold_on_both_sides() {
+    let pair = NiftyPair::start(12, 0.3).await;
+    pair.connect().await;
+    let sync = |pair: &NiftyPair| {
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        blocking(move || sync_in(&s, &p))
+    };
+    sync(&pair).await;
+    let (contact, email) = some_contact(&pair, 1).await;
+    let created = pair
+        .ghl_call(
+            Method::POST,
+            &format!("/contacts/{contact}/tasks"),
+            Some(json!({"title": "Draft the contract", "dueDate": "2026-12-03T09:00:00Z", "completed": false})),
+        )
+        .await;
+    let ghl_id = created["task"]["id"].as_str().unwrap().to_string();
+    let first = sync(&pair).await;
+    assert_eq!(first["childrenApplied"]["dead"], 0, "{first:#}");
+    let nifty_task = task_named(&pair.nifty_tasks(), "Draft the contract")[0].clone();
+    assert_eq!(marker_email(&nifty_task).as_deref(), Some(email.as_str()));
+    let nifty_id = nifty_task["id"].as_str().unwrap().to_string();
+
+    pair.nifty_call(
+        Method::POST,
+        &format!("/tasks/{nifty_id}/complete"),
+        json!({}),
+    )
+    .await;
+    pair.ghl_call(
+        Method::PUT,
+        &format!("/contacts/{contact}/tasks/{ghl_id}"),
+        Some(json!({"title": "Draft the 2027 contract"})),
+    )
+    .await;
+    let merged = sync(&pair).await;
+    assert_eq!(merged["childrenApplied"]["dead"], 0, "{merged:#}");
+
+    let ghl_task = pair
+        .ghl_tasks()
+        .await
+        .into_iter()
+        .find(|t| t["id"] == ghl_id.as_str())
+        .expect("the GHL task");
+    assert_eq!(ghl_task["title"], "Draft the 2027 contract", "{ghl_task:#}");
+    assert_eq!(ghl_task["completed"], true, "{ghl_task:#}");
+    let tasks = pair.nifty_tasks();
+    let nifty_task = tasks
+        .iter()
+        .find(|t| t["id"] == nifty_id.as_str())
+        .expect("the Nifty task");
+    assert!(
+        nifty_task["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("Draft the 2027 contract"),
+        "{nifty_task:#}"
+    );
+    assert_eq!(nifty_task["completed"], true, "{nifty_task:#}");
+    assert!(
+        task_named(&tasks, "Draft the contract").is_empty(),
+        "no second task"
+    );
+
+    let quiet = sync(&pair).await;
+    assert_eq!(quiet["children"], json!([]), "settled: {quiet:#}");
+}

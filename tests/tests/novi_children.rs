@@ -456,3 +456,99 @@ async fn a_dead_letter_on_one_contacts_task_does_not_stop_other_contacts_tasks()
     let a_subjects = subjects(&novi_activities_of(&pair, &a.member_id).await);
     assert!(a_subjects.contains(&"Call A".into()), "{a_subjects:?}");
 }
+
+/// GET then PUT /activities/{id}: Novi replaces the record with what is sent.
+async fn novi_edit_activity(pair: &Pair, id: &str, changes: Value) {
+    let client = reqwest::Client::new();
+    let url = format!("{}/activities/{id}", pair.novi.base_url());
+    let auth = format!("Basic {}", pair.novi.api_key());
+    let mut current: Value = client
+        .get(&url)
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (key, value) in changes.as_object().unwrap() {
+        current[key] = value.clone();
+    }
+    let answer = client
+        .put(&url)
+        .header("Authorization", &auth)
+        .json(&current)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "Novi refused the edit");
+}
+
+/// #12: tasks merge field by field. Novi AMS completes a task while GHL renames it: after one
+/// sync the task is renamed and completed on both sides, and the next sync writes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_completion_in_novi_and_a_rename_in_ghl_both_hold_on_both_sides() {
+    let pair = Pair::start(12, 2).await;
+    pair.connect();
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
+    let person = linked_person(&pair).await;
+    let created = ghl_post(
+        &pair,
+        &format!("/contacts/{}/tasks", person.ghl_id),
+        json!({"title": "Renew the membership", "dueDate": "2026-12-05T09:00:00Z", "completed": false}),
+    )
+    .await;
+    let task_id = created["task"]["id"].as_str().unwrap().to_string();
+    pair.sync();
+    let activity = novi_activities_of(&pair, &person.member_id)
+        .await
+        .into_iter()
+        .find(|a| a["Subject"] == "Renew the membership")
+        .expect("the task reached Novi");
+    let activity_id = activity["UniqueID"].as_str().unwrap().to_string();
+
+    novi_edit_activity(&pair, &activity_id, json!({"TaskComplete": true})).await;
+    ghl_put(
+        &pair,
+        &format!("/contacts/{}/tasks/{task_id}", person.ghl_id),
+        json!({"title": "Renew the membership for 2027"}),
+    )
+    .await;
+    let merged = pair.sync();
+    assert_eq!(merged["childrenApplied"]["dead"], 0, "{merged:#}");
+
+    let ghl_tasks = ghl_get(&pair, &format!("/contacts/{}/tasks", person.ghl_id)).await;
+    let task = ghl_tasks["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == task_id.as_str())
+        .expect("the GHL task")
+        .clone();
+    assert_eq!(task["title"], "Renew the membership for 2027", "{task:#}");
+    assert_eq!(task["completed"], true, "{task:#}");
+    let novi = novi_activities_of(&pair, &person.member_id).await;
+    let copies: Vec<&Value> = novi
+        .iter()
+        .filter(|a| a["UniqueID"] == activity_id.as_str())
+        .collect();
+    assert_eq!(
+        copies[0]["Subject"], "Renew the membership for 2027",
+        "{novi:#?}"
+    );
+    assert_eq!(copies[0]["TaskComplete"], true, "{novi:#?}");
+    assert_eq!(
+        subjects(&novi)
+            .iter()
+            .filter(|s| s.starts_with("Renew the membership"))
+            .count(),
+        1,
+        "one record: {novi:#?}"
+    );
+
+    let quiet = pair.sync();
+    assert_eq!(quiet["children"], json!([]), "settled: {quiet:#}");
+}

@@ -218,6 +218,59 @@ pub fn newest_change(
     .map_err(storage_error)
 }
 
+/// The agreed values of one record's link, per field (a task's or note's; empty when never
+/// settled so).
+pub fn record_base(
+    conn: &Connection,
+    connection_id: &str,
+    object_kind: &str,
+    remote_id: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, BridgeError> {
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT base FROM links WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3",
+            params![connection_id, object_kind, remote_id],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(storage_error)?;
+    match text {
+        None => Ok(serde_json::Map::new()),
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            BridgeError::storage(format!(
+                "link base of {object_kind} {remote_id} is not JSON: {e}"
+            ))
+        }),
+    }
+}
+
+/// Merges `settled` into one record link's base (fields not named keep theirs).
+pub fn settle_record_base(
+    conn: &Connection,
+    connection_id: &str,
+    object_kind: &str,
+    remote_id: &str,
+    settled: &serde_json::Map<String, serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    let mut merged = record_base(conn, connection_id, object_kind, remote_id)?;
+    for (field, value) in settled {
+        merged.insert(field.clone(), value.clone());
+    }
+    conn.execute(
+        "UPDATE links SET base = ?4, updated_at = ?5 WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3",
+        params![
+            connection_id,
+            object_kind,
+            remote_id,
+            serde_json::Value::Object(merged).to_string(),
+            timestamp(now)
+        ],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
 /// How many contacts are linked to records of `connection_id`.
 pub fn count_contacts(conn: &Connection, connection_id: &str) -> Result<u64, BridgeError> {
     conn.query_row(

@@ -8,7 +8,8 @@ use bridge_store::table::{links, timeline};
 use bridge_store::Store;
 
 use super::{
-    app_activity, ChildAction, ChildKind, ChildOperation, ChildReport, ChildTargets, ChildValues,
+    app_activity, merge, ChildAction, ChildKind, ChildOperation, ChildReport, ChildTargets,
+    ChildValues,
 };
 use crate::journal::{self, Entry, Failure, Intent, Journaled};
 use crate::plan::Side;
@@ -103,6 +104,15 @@ pub async fn apply_children(
     Ok(report)
 }
 
+/// The per-field base a done write settles: the fields both sides now hold.
+fn settled_base(op: &ChildOperation) -> serde_json::Map<String, serde_json::Value> {
+    if op.settles.is_empty() {
+        merge::base_of(&op.values, merge::fields(op.kind).iter().copied())
+    } else {
+        merge::base_of(&op.values, op.settles.iter().map(String::as_str))
+    }
+}
+
 /// Links records that already agree, and refreshes the base of links whose sides came to
 /// agree: one transaction, nothing sent.
 fn record_agreed(
@@ -129,6 +139,14 @@ fn record_agreed(
                     last_written_hash: None,
                     last_seen_hash: Some(hash),
                 },
+                now,
+            )?;
+            links::settle_record_base(
+                tx,
+                &targets.app_connection.id,
+                op.kind.as_str(),
+                app_id,
+                &settled_base(op),
                 now,
             )?;
         }
@@ -388,6 +406,14 @@ fn finish(
                 last_written_hash: Some(agreed.clone()),
                 last_seen_hash: Some(agreed.clone()),
             },
+            now,
+        )?;
+        links::settle_record_base(
+            tx,
+            &targets.app_connection.id,
+            op.kind.as_str(),
+            &app_id,
+            &settled_base(op),
             now,
         )?;
         let before = activities::get(tx, &mirror.connection_id, &mirror.kind, &mirror.remote_id)?;

@@ -11,6 +11,7 @@
 
 mod apply;
 mod ghl;
+mod merge;
 mod parents;
 mod plan;
 mod pull;
@@ -259,6 +260,10 @@ pub struct ChildOperation {
     /// a value that comes back later (completed, reopened, completed) is a new write.
     #[serde(skip)]
     pub base: Option<String>,
+    /// The fields whose base the write settles once done (those the other side already holds
+    /// with the written value); empty: every field (creates, links, appointments).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settles: Vec<String>,
 }
 
 /// What applying the children's operations did.

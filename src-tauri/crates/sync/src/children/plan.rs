@@ -8,7 +8,9 @@ use bridge_store::table::connections::ConnectionRow;
 use bridge_store::table::{contacts, cursors, links, operations};
 use bridge_store::Store;
 
-use super::{ChildAction, ChildKind, ChildOperation, ChildRules, ChildValues};
+use serde_json::{Map, Value};
+
+use super::{merge, ChildAction, ChildKind, ChildOperation, ChildRules, ChildValues};
 use crate::plan::Side;
 
 /// Where the last children plan stopped (the `activities.updated_at` it covered).
@@ -171,76 +173,20 @@ fn plan_contact(
         ) else {
             continue;
         };
-        let (gv, av) = (
-            ChildValues::from_activity(&g),
-            ChildValues::from_activity(&a),
-        );
-        let (gh, ah) = (gv.hash(*kind), av.hash(*kind));
-        let base = link.last_seen_hash.as_deref();
-        if gh == ah {
-            // Agreed (an edit made on both sides, or a write whose answer was lost): that is
-            // the new base, so the next change on one side is not taken for a conflict.
-            if base != Some(gh.as_str()) {
-                push(ChildOperation {
-                    target: Side::App,
-                    kind: *kind,
-                    action: ChildAction::Link,
-                    contact_id: contact_id.to_string(),
-                    parent: app_parent.clone(),
-                    remote_id: Some(a.remote_id.clone()),
-                    source_id: g.remote_id.clone(),
-                    before: None,
-                    values: gv,
-                    reason: format!("{} agrees on both sides", kind.as_str()),
-                    base: base.map(str::to_string),
-                });
-            }
-            continue;
-        }
-        let app_changed_only = Some(gh.as_str()) == base;
-        if app_changed_only && *kind == ChildKind::Appointment {
-            // One way: the app's copy follows GHL's, never the reverse.
-            continue;
-        }
-        if app_changed_only {
-            if let Some(parent) = &ghl_parent {
-                push(ChildOperation {
-                    target: Side::Ghl,
-                    kind: *kind,
-                    action: ChildAction::Update,
-                    contact_id: contact_id.to_string(),
-                    parent: parent.clone(),
-                    remote_id: Some(g.remote_id.clone()),
-                    source_id: a.remote_id.clone(),
-                    before: Some(gv),
-                    values: av,
-                    reason: format!("{} changed in {}", kind.as_str(), app.system.display_name()),
-                    base: base.map(str::to_string),
-                });
-            }
-        } else {
-            // GHL changed, or both did and GHL (the hub) wins.
-            push(ChildOperation {
-                target: Side::App,
-                kind: *kind,
-                action: ChildAction::Update,
-                contact_id: contact_id.to_string(),
-                parent: app_parent.clone(),
-                remote_id: Some(a.remote_id.clone()),
-                source_id: g.remote_id.clone(),
-                before: Some(av),
-                values: gv,
-                reason: if Some(ah.as_str()) == base {
-                    format!("{} changed in GHL", kind.as_str())
-                } else {
-                    format!(
-                        "{} changed on both sides; GHL's version wins",
-                        kind.as_str()
-                    )
-                },
-                base: base.map(str::to_string),
-            });
-        }
+        let stored_base =
+            links::record_base(store.conn(), &app.id, kind.as_str(), &link.remote_id)?;
+        let linked = Linked {
+            kind: *kind,
+            contact_id,
+            app_parent: &app_parent,
+            ghl_parent: ghl_parent.as_deref(),
+            app_name: app.system.display_name(),
+            ghl: &g,
+            app: &a,
+            link,
+            stored_base,
+        };
+        plan_linked(linked, &mut push);
     }
     // What is left has no link. The same content unlinked on both sides (created on each, or
     // our create whose answer was lost) is one record: linked, not created again.
@@ -295,6 +241,7 @@ fn plan_contact(
             values,
             reason,
             base: None,
+            settles: Vec::new(),
         });
     }
     if let Some(parent) = &ghl_parent {
@@ -320,8 +267,123 @@ fn plan_contact(
                     app.system.display_name()
                 ),
                 base: None,
+                settles: Vec::new(),
             });
         }
     }
     Ok(())
+}
+
+/// One linked record and what both sides hold.
+struct Linked<'a> {
+    kind: ChildKind,
+    contact_id: &'a str,
+    app_parent: &'a str,
+    ghl_parent: Option<&'a str>,
+    app_name: &'a str,
+    ghl: &'a Activity,
+    app: &'a Activity,
+    link: &'a links::LinkRow,
+    /// The base kept per field on the link (empty before it was first settled so).
+    stored_base: Map<String, Value>,
+}
+
+impl Linked<'_> {
+    fn update(
+        &self,
+        target: Side,
+        values: &ChildValues,
+        settles: Vec<String>,
+        reason: String,
+    ) -> ChildOperation {
+        let (parent, remote, source) = match target {
+            Side::App => (self.app_parent, self.app, self.ghl),
+            Side::Ghl => (self.ghl_parent.unwrap_or_default(), self.ghl, self.app),
+        };
+        ChildOperation {
+            target,
+            kind: self.kind,
+            action: ChildAction::Update,
+            contact_id: self.contact_id.to_string(),
+            parent: parent.to_string(),
+            remote_id: Some(remote.remote_id.clone()),
+            source_id: source.remote_id.clone(),
+            before: Some(ChildValues::from_activity(remote)),
+            values: values.clone(),
+            reason,
+            base: self.link.last_seen_hash.clone(),
+            settles,
+        }
+    }
+}
+
+/// Plans one linked record: merged field by field over its base, each side written only
+/// where it lacks the merged value.
+fn plan_linked(linked: Linked<'_>, push: &mut dyn FnMut(ChildOperation)) {
+    let kind = linked.kind;
+    let gv = ChildValues::from_activity(linked.ghl);
+    let av = ChildValues::from_activity(linked.app);
+    let base = if linked.stored_base.is_empty() {
+        merge::base_from_hash(kind, linked.link.last_seen_hash.as_deref(), &gv, &av)
+    } else {
+        linked.stored_base.clone()
+    };
+    let m = merge::merge(kind, &gv, &av, &base);
+    if m.agreed() {
+        // Agreed (an edit made on both sides, or a write whose answer was lost): that is the
+        // new base, so the next change on one side is not taken for a conflict.
+        if base != merge::base_of(&gv, merge::fields(kind).iter().copied()) {
+            let mut op = linked.update(
+                Side::App,
+                &gv,
+                Vec::new(),
+                format!("{} agrees on both sides", kind.as_str()),
+            );
+            op.action = ChildAction::Link;
+            op.before = None;
+            push(op);
+        }
+        return;
+    }
+    if kind == ChildKind::Appointment {
+        // One way: the app's copy follows GHL's changes, never the reverse.
+        if !m.from_ghl.is_empty() || !m.both.is_empty() {
+            let reason = format!("appointment changed in GHL ({})", m.from_ghl.join(", "));
+            push(linked.update(Side::App, &gv, Vec::new(), reason));
+        }
+        return;
+    }
+    let reason = reason_of(kind, &m, linked.app_name);
+    // What each write settles: the fields where the other side already holds the merged value.
+    let settled_with = |other: &ChildValues| -> Vec<String> {
+        merge::fields(kind)
+            .iter()
+            .filter(|name| merge::field(&m.merged, name) == merge::field(other, name))
+            .map(|name| name.to_string())
+            .collect()
+    };
+    if !merge::agree(kind, &m.merged, &av) {
+        push(linked.update(Side::App, &m.merged, settled_with(&gv), reason.clone()));
+    }
+    if linked.ghl_parent.is_some() && !merge::agree(kind, &m.merged, &gv) {
+        push(linked.update(Side::Ghl, &m.merged, settled_with(&av), reason));
+    }
+}
+
+/// Which fields changed where, in the operator's words.
+fn reason_of(kind: ChildKind, m: &merge::FieldMerge, app_name: &str) -> String {
+    let mut parts = Vec::new();
+    if !m.from_ghl.is_empty() {
+        parts.push(format!("{} changed in GHL", m.from_ghl.join(", ")));
+    }
+    if !m.from_app.is_empty() {
+        parts.push(format!("{} changed in {app_name}", m.from_app.join(", ")));
+    }
+    if !m.both.is_empty() {
+        parts.push(format!(
+            "{} changed on both sides; GHL's value wins",
+            m.both.join(", ")
+        ));
+    }
+    format!("{}: {}", kind.as_str(), parts.join("; "))
 }
