@@ -30,9 +30,11 @@ pub use crate::problems::{list as problems, ProblemView};
 mod breakdown;
 mod data;
 mod overview;
+mod webhooks;
 pub use breakdown::{breakdown, differences, fingerprints, only_in_second, Breakdown, KindLine};
 pub use data::*;
 pub use overview::{overview, PairHealth};
+pub use webhooks::{start_receiver, webhook_events, webhook_keys, RunningReceiver, WebhookEvent};
 
 /// Where a running sync is, for a progress line ("pair 3 of 5 · Ninox · contacts 34/98").
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use bridge_core::{BridgeError, Clock, SystemClock};
 use bridge_sync::service::{self, Store, SyncRequest};
-use bridge_sync::webhooks::{self, Receiver, WebhookKeys};
 use clap::Subcommand;
 
 use crate::commands::connect::token_store;
@@ -56,12 +55,28 @@ pub async fn run(context: &Context, command: WebhooksCommand) -> Result<(), Brid
         sync_after,
         no_sync,
     } = command;
-    let keys = keys(&public_keys, no_published_key)?;
+    let mut pems = Vec::new();
+    for file in &public_keys {
+        let pem = std::fs::read_to_string(file).map_err(|e| {
+            BridgeError::invalid_input(format!(
+                "cannot read the public key {}: {e}",
+                file.display()
+            ))
+        })?;
+        pems.push((file.display().to_string(), pem));
+    }
+    let keys = service::webhook_keys(&pems, !no_published_key)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let receiver = Receiver::new(Store::open(&context.db_path)?, keys, clock.clone());
-    let (address, server) = webhooks::listen(SocketAddr::new(bind, port), receiver.clone()).await?;
-    println!("listening on http://{address}{}", webhooks::PATH);
+    let mut running = service::start_receiver(
+        &context.db_path,
+        SocketAddr::new(bind, port),
+        keys,
+        clock.clone(),
+    )
+    .await?;
+    println!("listening on {}", running.url);
     let _ = std::io::stdout().flush();
+    let receiver = running.receiver.clone();
     let hinted_syncs = async {
         if no_sync {
             return std::future::pending().await;
@@ -78,39 +93,10 @@ pub async fn run(context: &Context, command: WebhooksCommand) -> Result<(), Brid
         }
     };
     tokio::select! {
-        served = server => match served {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(BridgeError::internal(format!("the webhook receiver stopped: {e}"))),
-            Err(e) => Err(BridgeError::internal(format!("the webhook receiver failed: {e}"))),
-        },
+        stopped = running.stopped() => stopped,
         result = hinted_syncs => result,
         _ = tokio::signal::ctrl_c() => Ok(()),
     }
-}
-
-fn keys(files: &[PathBuf], no_published_key: bool) -> Result<WebhookKeys, BridgeError> {
-    let mut keys = if no_published_key {
-        WebhookKeys::default()
-    } else {
-        WebhookKeys::ghl_published()?
-    };
-    for file in files {
-        let pem = std::fs::read_to_string(file).map_err(|e| {
-            BridgeError::invalid_input(format!(
-                "cannot read the public key {}: {e}",
-                file.display()
-            ))
-        })?;
-        keys.add_pem(&pem).map_err(|e| {
-            BridgeError::invalid_input(format!("{}: {}", file.display(), e.message))
-        })?;
-    }
-    if keys.counts() == (0, 0) {
-        return Err(BridgeError::invalid_input(
-            "no key to verify webhooks with: give --public-key FILE or drop --no-published-key",
-        ));
-    }
-    Ok(keys)
 }
 
 /// One sync of every pair, as `bridge sync` runs it; the hints make it read the contacts named.
