@@ -391,6 +391,7 @@ mod tests {
             },
             reason: "test".into(),
             base: None,
+            settles: Vec::new(),
         }
     }
 
@@ -428,6 +429,7 @@ mod tests {
             ghl_requests: 0,
             app_requests: 0,
             rate_limited: 0,
+            refused: Vec::new(),
         };
         let record = |target: &str, kind: &str, local: &str, action: &str| {
             journal::record(
