@@ -319,6 +319,13 @@ impl HttpClient {
                         if let Decision::Retry(delay) = decision {
                             inner.budget.pause_for(delay).await;
                         }
+                    } else if answer.status == StatusCode::SERVICE_UNAVAILABLE
+                        && retry_after.is_some()
+                    {
+                        // The remote said when to come back: nobody sharing it asks sooner.
+                        if let Decision::Retry(delay) = decision {
+                            inner.budget.pause_for(delay).await;
+                        }
                     }
                     (decision, Ok(answer))
                 }

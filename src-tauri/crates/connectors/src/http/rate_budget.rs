@@ -6,6 +6,14 @@
 //! every answer, adjust the limit and reveal requests made by others with the same
 //! credentials (another install, a Zapier zap): that usage occupies room here too.
 //!
+//! Our own stamps are taken when a request leaves; the remote counts it when it arrives. Under
+//! load the two drift apart (a process starved of CPU stamps early and answers late), so:
+//! - a request's slot frees one window after its answer arrived here, if that is later than
+//!   its send stamp plus the margin: the remote surely counted it before answering;
+//! - the remote's own count is honoured before each send: after an answer said `remaining`
+//!   requests were left, no more than that many of ours go out until one of the slots held
+//!   then frees. A remote that says 0 is waited out, never met with a 429.
+//!
 //! Time is tokio's, so tests drive it with `tokio::time::pause()`.
 
 use std::collections::VecDeque;
@@ -97,13 +105,36 @@ pub struct RateBudget {
 struct State {
     max: u32,
     window: Duration,
-    /// When each request in the window was sent, oldest first; includes others' requests.
-    sent: VecDeque<Instant>,
+    /// The requests in the window, by when they were sent, oldest first; includes others'.
+    sent: VecDeque<Slot>,
     daily_remaining: Option<u64>,
     /// When the daily quota was last seen at zero, for probing.
     daily_exhausted_at: Option<Instant>,
-    /// No request before this (set after a 429).
+    /// No request before this (set after a 429, or a 503 with `Retry-After`).
     paused_until: Option<Instant>,
+    /// The remote's count from its latest answer.
+    remote: Option<RemoteCount>,
+}
+
+/// One request in the window.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    sent_at: Instant,
+    /// Send stamp plus the window and margin, or its answer's arrival plus the window.
+    frees_at: Instant,
+    answered: bool,
+}
+
+/// What the remote said about its window in one answer.
+#[derive(Debug, Clone, Copy)]
+struct RemoteCount {
+    /// Requests it would still take in its window.
+    remaining: u64,
+    /// When the request it answered left here: ours sent after it may not be counted yet.
+    request_sent_at: Instant,
+    /// The first of the slots held when the answer came to free: once it has, the count is
+    /// stale (the remote has room again).
+    first_free_then: Option<Instant>,
 }
 
 impl RateBudget {
@@ -118,6 +149,7 @@ impl RateBudget {
                 daily_remaining: None,
                 daily_exhausted_at: None,
                 paused_until: None,
+                remote: None,
             }),
         }
     }
@@ -140,9 +172,15 @@ impl RateBudget {
                 state.check_daily(now, &self.name)?;
                 state.forget_expired(now);
                 let paused = state.paused_until.filter(|until| *until > now);
-                match paused.or_else(|| state.next_room_at()) {
+                let waits = [paused, state.remote_room_at(now), state.next_room_at()];
+                match waits.into_iter().flatten().max() {
                     None => {
-                        state.sent.push_back(now);
+                        let frees_at = now + state.span();
+                        state.sent.push_back(Slot {
+                            sent_at: now,
+                            frees_at,
+                            answered: false,
+                        });
                         state.daily_remaining = state.daily_remaining.map(|n| n.saturating_sub(1));
                         return Ok(Permit { acquired_at: now });
                     }
@@ -177,8 +215,21 @@ impl RateBudget {
         if let Some(ms) = interval_ms.filter(|ms| *ms > 0) {
             state.window = Duration::from_millis(ms.min(MAX_TRUSTED_WINDOW_MS));
         }
+        state.answered(permit.acquired_at, Instant::now());
         if let Some(remaining) = remaining {
             state.count_others(permit.acquired_at, remaining);
+            // Only a newer request's answer replaces the count (answers arrive out of order).
+            if state
+                .remote
+                .is_none_or(|known| known.request_sent_at <= permit.acquired_at)
+            {
+                let first_free_then = state.sent.iter().map(|slot| slot.frees_at).min();
+                state.remote = Some(RemoteCount {
+                    remaining,
+                    request_sent_at: permit.acquired_at,
+                    first_free_then,
+                });
+            }
         }
         if let Some(daily) = daily {
             state.daily_remaining = Some(daily);
@@ -217,10 +268,38 @@ impl State {
     }
 
     fn forget_expired(&mut self, now: Instant) {
-        let span = self.span();
-        while self.sent.front().is_some_and(|sent| *sent + span <= now) {
-            self.sent.pop_front();
+        self.sent.retain(|slot| slot.frees_at > now);
+    }
+
+    /// The answer to the request sent at `sent_at` arrived at `now`: the remote counted it by
+    /// then, so its slot is held until one window after.
+    fn answered(&mut self, sent_at: Instant, now: Instant) {
+        let window = self.window;
+        if let Some(slot) = self
+            .sent
+            .iter_mut()
+            .find(|slot| slot.sent_at == sent_at && !slot.answered)
+        {
+            slot.answered = true;
+            slot.frees_at = slot.frees_at.max(now + window);
         }
+    }
+
+    /// None when the remote's last count leaves room for one more of ours; otherwise when
+    /// every request it had counted has left its window. A count older than a window says
+    /// nothing any more and is forgotten.
+    fn remote_room_at(&mut self, now: Instant) -> Option<Instant> {
+        let known = self.remote?;
+        let Some(clear_at) = known.first_free_then.filter(|at| *at > now) else {
+            self.remote = None;
+            return None;
+        };
+        let ours_since = self
+            .sent
+            .iter()
+            .filter(|slot| slot.sent_at > known.request_sent_at)
+            .count() as u64;
+        (ours_since >= known.remaining).then_some(clear_at)
     }
 
     /// None when there is room now; otherwise when the next slot frees up.
@@ -230,9 +309,9 @@ impl State {
             return None;
         }
         // The window may hold more than `max` after the remote lowered it.
-        self.sent
-            .get(self.sent.len() - max)
-            .map(|oldest_blocking| *oldest_blocking + self.span())
+        let mut frees: Vec<Instant> = self.sent.iter().map(|slot| slot.frees_at).collect();
+        frees.sort_unstable();
+        frees.get(self.sent.len() - max).copied()
     }
 
     /// The remote says `remaining` requests were left when it handled a request we sent at
@@ -245,13 +324,21 @@ impl State {
         let ours = self
             .sent
             .iter()
-            .filter(|sent| span_start.is_none_or(|start| **sent > start))
+            .filter(|slot| span_start.is_none_or(|start| slot.sent_at > start))
             .count() as u64;
         let others = used_by_remote_count.saturating_sub(ours);
         let room_left = (self.max as usize).saturating_sub(self.sent.len()) as u64;
-        let at = self.sent.partition_point(|sent| *sent <= acquired_at);
+        let at = self
+            .sent
+            .partition_point(|slot| slot.sent_at <= acquired_at);
+        let other = Slot {
+            sent_at: acquired_at,
+            frees_at: acquired_at + self.span(),
+            // Not ours: no answer of ours will settle it.
+            answered: true,
+        };
         for _ in 0..others.min(room_left) {
-            self.sent.insert(at, acquired_at);
+            self.sent.insert(at, other);
         }
     }
 
@@ -461,7 +548,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_stale_answer_from_the_previous_window_does_not_stall_the_next() {
+    async fn a_late_answer_holds_only_its_own_slot_and_a_stale_count_stalls_nothing() {
         let budget = budget(10, 10);
         let mut permits = Vec::new();
         for _ in 0..10 {
@@ -469,14 +556,54 @@ mod tests {
         }
         tokio::time::advance(Duration::from_millis(10_300)).await;
         // The answer to the tenth request arrives late, saying the remote's window was full.
+        // The remote counted that request some time before now, so its slot is held one
+        // window from now; the nine others have left the window, and the stale count (a slot
+        // held when it was given has freed since) holds back nothing.
         budget
             .observe(&permits[9], &headers(&[("X-RateLimit-Remaining", "0")]))
             .await;
         let start = Instant::now();
-        for _ in 0..10 {
+        for _ in 0..9 {
             budget.acquire().await.unwrap();
         }
-        assert_eq!(Instant::now(), start, "a new window's room is all usable");
+        assert_eq!(
+            Instant::now(),
+            start,
+            "the window's free room is all usable"
+        );
+        budget.acquire().await.unwrap();
+        assert_eq!(
+            Instant::now() - start,
+            Duration::from_secs(10),
+            "the late request's slot frees one window after its answer came"
+        );
+    }
+
+    /// The remote counts a request when it arrives, we when it leaves: a request that arrived
+    /// late would be met with a 429 if only our stamps counted. The remote's own count (it
+    /// says 0 left) and the answer's arrival hold the next request until the remote has room.
+    #[tokio::test(start_paused = true)]
+    async fn a_remote_that_says_none_are_left_is_waited_out_not_met() {
+        let budget = budget(2, 1);
+        let start = Instant::now();
+        let first = budget.acquire().await.unwrap();
+        // The first request spends 600 ms on its way (a starved process, a slow network):
+        // the remote counts it at 0.6 s.
+        tokio::time::advance(Duration::from_millis(600)).await;
+        budget
+            .observe(&first, &headers(&[("X-RateLimit-Remaining", "1")]))
+            .await;
+        let second = budget.acquire().await.unwrap();
+        budget
+            .observe(&second, &headers(&[("X-RateLimit-Remaining", "0")]))
+            .await;
+        // By our stamps the first slot frees at 1.03 s; the remote holds it until 1.6 s.
+        budget.acquire().await.unwrap();
+        assert!(
+            Instant::now() - start >= Duration::from_millis(1600),
+            "waited until the remote had room: {:?}",
+            Instant::now() - start
+        );
     }
 
     #[tokio::test(start_paused = true)]
