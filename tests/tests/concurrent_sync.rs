@@ -61,10 +61,9 @@ fn lease_holder(pair: &Pair) -> Option<u32> {
 fn email_counts(records: &[Value], field: &str) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for record in records {
-        // Lapsed members and companies are no contacts: the sync leaves them be, and makes
-        // an active member for a GHL contact whose only Novi record is one of them.
-        if field == "Email" && !(record["FirstName"].is_string() && record["Active"] == json!(true))
-        {
+        // Every member counts, lapsed (inactive) ones too: they are the same person and are
+        // linked, never doubled. Companies (no person name) are no contacts.
+        if field == "Email" && !record["FirstName"].is_string() {
             continue;
         }
         let email = email_of(record, field);

@@ -1,5 +1,6 @@
 //! Novi AMS members as the app side of a pair: people (`CustomerType` `Person`, not companies),
-//! active ones only; the change scan filters on `lastModifiedDate` against the members'
+//! inactive ones too (`Active=false` is a lapsed member, still the same person: linked, never
+//! doubled by a new member beside it); the change scan filters on `lastModifiedDate` against the members'
 //! `LastUpdatedDate`, and updates GET, merge and PUT (Novi's PUT replaces the whole member).
 //! Tasks and notes are activities whose types are the tenant's own (`/api/custom-activity-types`).
 
@@ -139,8 +140,9 @@ fn is_company(member: &NoviMember) -> bool {
     }
 }
 
-/// A member as a record, or `None` for what is not a contact to sync (companies have no
-/// person name; deactivated members are Novi's deletes).
+/// A member as a record, or `None` for what is not a contact to sync (companies). An inactive
+/// member is a record like any other: the same person, matched and linked; whether a sync
+/// reactivates it is the pair's [`REACTIVATE_INACTIVE`] switch.
 fn to_record(member: &NoviMember) -> Result<Option<AppRecord>, BridgeError> {
     let remote_id = member.unique_id.clone().ok_or_else(|| {
         BridgeError::new(
@@ -151,7 +153,7 @@ fn to_record(member: &NoviMember) -> Result<Option<AppRecord>, BridgeError> {
             ),
         )
     })?;
-    if member.active == Some(false) || is_company(member) {
+    if is_company(member) {
         return Ok(None);
     }
     let values: Map<String, Value> = match serde_json::to_value(member) {
@@ -458,6 +460,20 @@ impl AppChildren for NoviSide {
     }
 }
 
+/// The pair setting (app connection settings, default off): a sync that writes to an inactive
+/// member makes it active again.
+pub const REACTIVATE_INACTIVE: &str = "reactivateInactive";
+
+impl NoviSide {
+    fn reactivates(&self) -> bool {
+        self.connection
+            .settings
+            .get(REACTIVATE_INACTIVE)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+}
+
 impl RecordWriter for NoviSide {
     fn system(&self) -> &str {
         "Novi AMS"
@@ -503,7 +519,11 @@ impl RecordWriter for NoviSide {
         changes: &'a Values,
     ) -> BoxFuture<'a, Result<(), BridgeError>> {
         Box::pin(async move {
-            let changes: Map<String, Value> = changes.clone().into_iter().collect();
+            let mut changes: Map<String, Value> = changes.clone().into_iter().collect();
+            // Novi's PUT keeps the member's Active as it is unless the pair reactivates.
+            if self.reactivates() {
+                changes.insert("Active".into(), Value::Bool(true));
+            }
             self.client.update_member(remote_id, &changes).await?;
             Ok(())
         })
