@@ -7,6 +7,8 @@ use super::*;
 use bridge_core::{Contact, FixedClock, System};
 use bridge_store::table::connections::{self, AuthKind, NewConnection};
 use bridge_store::table::operations;
+use bridge_store::table::timeline;
+use bridge_store::table::{contacts, links};
 use chrono::{TimeZone, Utc};
 use serde_json::json;
 
