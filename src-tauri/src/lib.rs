@@ -5,7 +5,6 @@ mod commands;
 mod events;
 mod sandbox;
 mod schedule;
-mod settings_file;
 mod state;
 
 use std::path::PathBuf;
@@ -36,12 +35,30 @@ pub fn run() {
         .unwrap_or_else(paths::default_database_path);
 
     let builder = specta_builder();
+    let setup_db_path = db_path.clone();
     let result = tauri::Builder::default()
+        // A second start on the same database brings the open window forward instead of a
+        // second app (registered first, as the plugin asks). Keyed by the database, so a
+        // scratch database (BRIDGE_DB) runs beside the operator's.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(single_instance_id(&db_path))
+                .callback(|app, _args, _cwd| {
+                    if let Some(window) = app.get_webview_window("main") {
+                        let _ = window.unminimize();
+                        let _ = window.show();
+                        let _ = window.set_focus();
+                    }
+                })
+                .build(),
+        )
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .plugin(tauri_plugin_window_state::Builder::new().build())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            let state = state::AppState::open(&db_path, log_dir)?;
-            tracing::info!(database = %db_path.display(), "Contact Bridge started");
+            let state = state::AppState::open(&setup_db_path, log_dir)?;
+            tracing::info!(database = %setup_db_path.display(), "Contact Bridge started");
             app.manage(state);
             tauri::async_runtime::spawn(schedule::run(app.handle().clone()));
             Ok(())
@@ -52,4 +69,16 @@ pub fn run() {
         eprintln!("Contact Bridge could not start: {e}");
         std::process::exit(1);
     }
+}
+
+/// The single-instance name of a database: the app's identifier and a digest of the path
+/// (D-Bus name elements take letters, digits and `_` and must not start with a digit).
+fn single_instance_id(db_path: &std::path::Path) -> String {
+    let digest = bridge_core::hash::content_hash(&db_path.to_string_lossy());
+    let short: String = digest
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(16)
+        .collect();
+    format!("app.contactbridge.desktop.db_{short}")
 }

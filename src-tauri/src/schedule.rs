@@ -4,7 +4,6 @@ use std::time::{Duration, Instant};
 
 use tauri::{AppHandle, Manager};
 
-use crate::settings_file;
 use crate::state::AppState;
 
 /// How often the timer looks at the settings (a changed schedule applies within this).
@@ -14,14 +13,11 @@ pub async fn run(app: AppHandle) {
     let mut last_run = Instant::now();
     loop {
         tokio::time::sleep(TICK).await;
-        let minutes = {
-            let state = app.state::<AppState>();
-            match settings_file::load(&state.data_dir()) {
-                Ok(settings) => settings.schedule_minutes,
-                Err(e) => {
-                    tracing::warn!("schedule: {}", e.message);
-                    None
-                }
+        let minutes = match crate::commands::settings::load(&app) {
+            Ok(settings) => settings.schedule_minutes,
+            Err(e) => {
+                tracing::warn!("schedule: {}", e.message);
+                None
             }
         };
         let next = minutes.map(|m| {

@@ -7,6 +7,8 @@ use bridge_core::mapping::Mapping;
 use bridge_core::{BridgeError, ErrorCode, System};
 use bridge_sync::pair::ghl_contact_fields;
 use bridge_sync::service::{ConnectionRow, Store};
+use bridge_sync::mapping_fields::{field_profiles, FieldKind, FieldProfile};
+use bridge_sync::preview::{CellChange, LineFix};
 use bridge_sync::{preview, service};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -90,6 +92,10 @@ pub struct FieldOption {
     pub key: String,
     /// What the operator reads, e.g. the custom field's name in the account.
     pub label: String,
+    /// The kind of value it holds, as the synced values show it.
+    pub kind: FieldKind,
+    /// One value seen in the last sync.
+    pub sample: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -98,6 +104,8 @@ pub struct Problem {
     pub line: u32,
     pub field: String,
     pub message: String,
+    /// The one-click repair, where one exists.
+    pub fix: Option<LineFix>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -115,6 +123,8 @@ pub struct MappingEditor {
     pub app: AppOption,
     pub ghl_fields: Vec<FieldOption>,
     pub app_fields: Vec<String>,
+    /// The app's fields as the pickers show them (same order as `app_fields`).
+    pub app_field_options: Vec<FieldOption>,
     pub mapping: MappingDto,
     pub problems: Vec<Problem>,
 }
@@ -139,25 +149,39 @@ fn app_connection(store: &Store, id: &str) -> Result<ConnectionRow, BridgeError>
         })
 }
 
-/// GHL's mappable fields, custom ones labelled with their names in the account.
-fn ghl_field_options(store: &Store, ghl_id: &str) -> Result<Vec<FieldOption>, BridgeError> {
-    let names: BTreeMap<String, String> = service::custom_fields(store, ghl_id)?
+/// The pickers' options: GHL's custom fields labelled with their names in the account.
+fn field_options(
+    profiles: Vec<FieldProfile>,
+    names: &BTreeMap<String, String>,
+) -> Vec<FieldOption> {
+    profiles
+        .into_iter()
+        .map(|p| FieldOption {
+            label: names.get(&p.key).cloned().unwrap_or_else(|| p.key.clone()),
+            key: p.key,
+            kind: p.kind,
+            sample: p.sample,
+        })
+        .collect()
+}
+
+fn ghl_field_names(store: &Store, ghl_id: &str) -> Result<BTreeMap<String, String>, BridgeError> {
+    Ok(service::custom_fields(store, ghl_id)?
         .into_iter()
         .map(|f| (format!("customFields.{}", f.field_key), f.name))
-        .collect();
-    Ok(ghl_contact_fields(store, ghl_id)?
-        .into_iter()
-        .map(|key| FieldOption {
-            label: names.get(&key).cloned().unwrap_or_else(|| key.clone()),
-            key,
-        })
         .collect())
 }
 
-fn problem_views(problems: Vec<bridge_core::mapping::MappingProblem>) -> Vec<Problem> {
-    problems
+/// Every problem of `mapping` with its one-click repair, if any.
+fn problem_views(
+    mapping: &Mapping,
+    ghl_fields: &BTreeSet<String>,
+    app_fields: &BTreeSet<String>,
+) -> Vec<Problem> {
+    preview::problems(mapping, ghl_fields, app_fields)
         .into_iter()
         .map(|p| Problem {
+            fix: preview::fix_for(&p, mapping, ghl_fields, app_fields),
             line: u32::try_from(p.line).unwrap_or(u32::MAX),
             field: p.field,
             message: p.message,
@@ -189,17 +213,22 @@ pub async fn mapping_editor(
         let ghl = service::hub(&store, None)?;
         let app_fields = service::app_fields(tokens, &app).await?;
         let mapping = service::mapping(&store, &app)?;
-        let problems = preview::problems(
+        let ghl_keys = ghl_contact_fields(&store, &ghl.id)?;
+        let problems = problem_views(
             &mapping,
-            &ghl_contact_fields(&store, &ghl.id)?,
+            &ghl_keys,
             &app_fields.iter().cloned().collect::<BTreeSet<_>>(),
         );
+        let ghl_keys: Vec<String> = ghl_keys.into_iter().collect();
+        let (ghl_profiles, app_profiles) =
+            field_profiles(&store, &ghl.id, &app, &ghl_keys, &app_fields)?;
         Ok(MappingEditor {
             app: app_option(&app),
-            ghl_fields: ghl_field_options(&store, &ghl.id)?,
+            ghl_fields: field_options(ghl_profiles, &ghl_field_names(&store, &ghl.id)?),
+            app_field_options: field_options(app_profiles, &BTreeMap::new()),
             app_fields,
             mapping: to_dto(&mapping)?,
-            problems: problem_views(problems),
+            problems,
         })
     })
     .await
@@ -218,11 +247,11 @@ pub async fn check_mapping(
     let store = state.store()?;
     let ghl = service::hub(&store, None)?;
     app_connection(&store, &app_id)?;
-    Ok(problem_views(preview::problems(
+    Ok(problem_views(
         &mapping,
         &ghl_contact_fields(&store, &ghl.id)?,
         &app_fields.into_iter().collect(),
-    )))
+    ))
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -235,6 +264,7 @@ pub struct PreviewCellView {
     pub before: Option<String>,
     pub after: Option<String>,
     pub error: Option<String>,
+    pub change: CellChange,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -246,19 +276,21 @@ pub struct PreviewRecordView {
     pub cells: Vec<PreviewCellView>,
 }
 
-/// The mapping applied to five real contacts: each line's value before and after.
+/// The mapping applied to five real contacts (those whose name or email holds `search`, when
+/// given): each line's value before and after, and what the write does to it.
 #[tauri::command]
 #[specta::specta]
 pub fn preview_mapping(
     state: State<'_, AppState>,
     app_id: String,
     mapping: MappingDto,
+    search: Option<String>,
 ) -> Result<Vec<PreviewRecordView>, BridgeError> {
     let mapping = to_core(&mapping)?;
     let store = state.store()?;
     let ghl = service::hub(&store, None)?;
     let app = app_connection(&store, &app_id)?;
-    Ok(preview::preview(&store, &ghl.id, &app, &mapping)?
+    Ok(preview::preview(&store, &ghl.id, &app, &mapping, search.as_deref())?
         .into_iter()
         .map(|r| PreviewRecordView {
             contact_id: r.contact_id,
@@ -275,6 +307,7 @@ pub fn preview_mapping(
                     before: c.before,
                     after: c.after,
                     error: c.error,
+                    change: c.change,
                 })
                 .collect(),
         })

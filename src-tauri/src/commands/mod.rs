@@ -7,7 +7,7 @@ pub mod history;
 mod logs;
 mod mappings;
 mod overview;
-mod settings;
+pub(crate) mod settings;
 pub mod sync;
 
 use tauri_specta::{collect_commands, collect_events, Builder};

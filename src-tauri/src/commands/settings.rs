@@ -1,9 +1,10 @@
-//! Settings page commands.
+//! Settings page commands. The settings live in tauri-plugin-store's file beside the
+//! database; `bridge_sync::settings` is the one reader of its entries (the CLI reads it too).
 
-use bridge_core::{AppInfo, BridgeError};
-use tauri::State;
+use bridge_core::{AppInfo, AppSettings, BridgeError};
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_plugin_store::StoreExt;
 
-use crate::settings_file::{self, AppSettings};
 use crate::state::AppState;
 
 /// Version, database path, schema version and log folder of this installation.
@@ -17,22 +18,40 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, BridgeError> {
 /// The desktop's settings: schedule and circuit breaker.
 #[tauri::command]
 #[specta::specta]
-pub fn get_settings(state: State<'_, AppState>) -> Result<AppSettings, BridgeError> {
-    settings_file::load(&state.data_dir())
+pub fn get_settings(app: AppHandle) -> Result<AppSettings, BridgeError> {
+    load(&app)
 }
 
 /// Validates (each problem names its setting) and saves; the schedule follows at once.
 #[tauri::command]
 #[specta::specta]
-pub fn save_settings(
-    state: State<'_, AppState>,
-    settings: AppSettings,
-) -> Result<AppSettings, BridgeError> {
-    settings_file::save(&state.data_dir(), &settings)?;
+pub fn save_settings(app: AppHandle, settings: AppSettings) -> Result<AppSettings, BridgeError> {
+    let entries = bridge_sync::settings::to_entries(&settings)?;
+    let store = settings_store(&app)?;
+    for (key, value) in entries {
+        store.set(key, value);
+    }
+    store
+        .save()
+        .map_err(|e| BridgeError::storage(format!("the settings could not be saved: {e}")))?;
     tracing::info!(
         schedule_minutes = ?settings.schedule_minutes,
         max_overwrite_percent = settings.max_overwrite_percent,
         "settings saved"
     );
     Ok(settings)
+}
+
+/// The saved settings, or the defaults when none were saved.
+pub(crate) fn load<R: Runtime>(app: &AppHandle<R>) -> Result<AppSettings, BridgeError> {
+    let store = settings_store(app)?;
+    bridge_sync::settings::from_entries(store.entries().into_iter().collect())
+}
+
+fn settings_store<R: Runtime>(
+    app: &AppHandle<R>,
+) -> Result<std::sync::Arc<tauri_plugin_store::Store<R>>, BridgeError> {
+    let path = bridge_sync::settings::settings_path(&app.state::<AppState>().data_dir());
+    app.store(&path)
+        .map_err(|e| BridgeError::storage(format!("{} could not be opened: {e}", path.display())))
 }

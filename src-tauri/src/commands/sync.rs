@@ -26,7 +26,6 @@ use tauri::{AppHandle, Manager, State};
 use tauri_specta::Event;
 
 use crate::events::{SyncFinished, SyncProgress};
-use crate::settings_file;
 use crate::state::{with_own_store, AppState, Preview, Running};
 
 /// Progress events at most this often (plus the last one).
@@ -346,7 +345,7 @@ async fn run(
     state.cancel.store(false, Ordering::SeqCst);
     let name = work.name(trigger);
     state.set_running(Some(Running::new(name)));
-    let settings = settings_file::load(&state.data_dir())?;
+    let settings = super::settings::load(&app)?;
     let request = SyncRequest {
         dry_run: work == Work::Plan,
         max_overwrite_share: settings.max_overwrite_percent / 100.0,

@@ -7,8 +7,9 @@ use bridge_core::{BridgeError, ErrorCode};
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use crate::provider::{endpoint, send, BodyFormat, ClientAuth, ProviderConfig};
+use crate::provider::{endpoint, BodyFormat, ClientAuth, ProviderConfig};
 use crate::token_response::{parse_token_body, token_error, Grant};
+use crate::transport::send;
 use crate::{Sensitive, TokenSet};
 
 pub const GHL_MARKETPLACE_URL: &str = "https://marketplace.gohighlevel.com";
@@ -108,17 +109,20 @@ pub async fn location_token(
         .header("Version", GHL_API_VERSION)
         .header(reqwest::header::ACCEPT, "application/json")
         .form(&[("companyId", company_id), ("locationId", location_id)]);
-    let (status, body) = send("GHL", request).await?;
-    if !(200..300).contains(&status) {
+    // GHL's own grant (not RFC 6749): sent by hand, read like every token answer.
+    let answer = send("GHL", request.send())
+        .await
+        .map_err(|e| e.into_error())?;
+    if !(200..300).contains(&answer.status) {
         return Err(token_error(
             "GHL",
             Grant::LocationToken,
-            status,
-            &body,
+            answer.status,
+            &answer.body,
             &[agency_token.expose()],
         ));
     }
-    let set = parse_token_body("GHL", &body, now)?;
+    let set = parse_token_body("GHL", &answer.body, now)?;
     if set
         .location_id
         .as_deref()

@@ -14,7 +14,6 @@ mod callback_page;
 pub mod ghl_oauth;
 pub mod loopback;
 pub mod nifty_oauth;
-mod pkce;
 mod process_lock;
 mod provider;
 mod refresher;
@@ -24,6 +23,7 @@ mod token_response;
 mod token_set;
 mod token_source;
 mod token_store;
+mod transport;
 
 pub use loopback::{AuthorizationCode, LoopbackOptions};
 pub use provider::{oauth_http_client, BodyFormat, ClientAuth, OAuthClient, ProviderConfig};

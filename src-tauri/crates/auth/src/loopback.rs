@@ -18,7 +18,6 @@ use tokio::sync::oneshot;
 use url::Url;
 
 use crate::callback_page;
-use crate::pkce::{new_state, Pkce};
 use crate::provider::ProviderConfig;
 use crate::Sensitive;
 
@@ -80,18 +79,13 @@ where
         .map_err(|e| BridgeError::internal(format!("sign-in listener has no address: {e}")))?
         .port();
     let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
-    let state = new_state();
-    let pkce = provider.pkce.then(Pkce::new);
-    let url = provider.authorize_url(
-        &redirect_uri,
-        &state,
-        pkce.as_ref().map(|p| p.challenge.as_str()),
-    );
+    let request = provider.authorize_request(&redirect_uri)?;
+    let url = request.url;
 
     let (outcome_tx, outcome_rx) = oneshot::channel();
     let callback = Arc::new(Callback {
         provider: provider.name.clone(),
-        expected_state: state,
+        expected_state: request.state,
         outcome: Mutex::new(Some(outcome_tx)),
     });
     let app = Router::new()
@@ -137,7 +131,7 @@ where
     outcome.map(|code| AuthorizationCode {
         code,
         redirect_uri,
-        pkce_verifier: pkce.map(|p| p.verifier),
+        pkce_verifier: request.pkce_verifier,
     })
 }
 
@@ -153,7 +147,7 @@ pub fn print_and_open_browser(url: &Url) -> Result<(), BridgeError> {
 
 struct Callback {
     provider: String,
-    expected_state: String,
+    expected_state: Sensitive<String>,
     /// Taken by the first callback; later ones only get the "already finished" page.
     outcome: Mutex<Option<oneshot::Sender<Outcome>>>,
 }
@@ -260,7 +254,7 @@ impl Callback {
 
     /// Compares without an early exit, so timing does not reveal how much of a guess matched.
     fn state_matches(&self, candidate: &str) -> bool {
-        let expected = self.expected_state.as_bytes();
+        let expected = self.expected_state.expose().as_bytes();
         let candidate = candidate.as_bytes();
         expected.len() == candidate.len()
             && expected
@@ -290,7 +284,7 @@ mod tests {
     fn callback() -> Callback {
         Callback {
             provider: "GHL".into(),
-            expected_state: "expected-state".into(),
+            expected_state: Sensitive::new("expected-state".into()),
             outcome: Mutex::new(None),
         }
     }

@@ -1,15 +1,28 @@
-//! A provider's OAuth 2.0 settings and the token endpoint calls (RFC 6749 §4.1.3 and §6).
+//! A provider's OAuth 2.0 settings and the token endpoint calls (RFC 6749 §4.1.3 and §6),
+//! built by the `oauth2` crate: authorize URL, `state`, PKCE, code exchange and refresh.
 //! Providers differ only in data: GHL sends the client secret in a form body, Nifty sends
-//! it as HTTP Basic with a JSON body; both are a [`ProviderConfig`].
+//! it as HTTP Basic with a JSON body; both are a [`ProviderConfig`]. What a provider needs
+//! beyond RFC 6749 is in [`crate::transport`] (Nifty's JSON body) and
+//! [`crate::token_response`] (GHL's error DTOs).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bridge_core::{BridgeError, Clock, ErrorCode};
+use chrono::{DateTime, Utc};
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode as OAuthCode, ClientId, ClientSecret, CsrfToken,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    TokenUrl,
+};
 use url::Url;
 
 use crate::loopback::{AuthorizationCode, LoopbackOptions};
-use crate::token_response::{parse_token_body, token_error, Grant};
+use crate::token_response::{
+    token_error, token_set, unreadable_answer, Grant, TokenAnswer, TokenClient,
+};
+use crate::transport::{TokenRequestError, TokenTransport};
 use crate::{Sensitive, TokenSet};
 
 /// How the app proves who it is to the token endpoint (RFC 6749 §2.3.1).
@@ -50,57 +63,55 @@ pub struct ProviderConfig {
 }
 
 impl ProviderConfig {
-    /// The URL the browser opens. Keeps any query the configured URL already has
-    /// (a white-label install link may carry `version_id`).
-    pub fn authorize_url(
+    /// The URL the browser opens, with a fresh `state` and, where the provider takes PKCE, a
+    /// fresh S256 pair (both from the `oauth2` crate). Keeps any query the configured URL
+    /// already has (a white-label install link may carry `version_id`).
+    pub(crate) fn authorize_request(
         &self,
         redirect_uri: &str,
-        state: &str,
-        pkce_challenge: Option<&str>,
-    ) -> Url {
-        let scope = self.scopes.join(" ");
-        let mut params: Vec<(&str, &str)> = vec![
-            ("response_type", "code"),
-            ("redirect_uri", redirect_uri),
-            ("client_id", &self.client_id),
-        ];
-        if !scope.is_empty() {
-            params.push(("scope", &scope));
+    ) -> Result<AuthorizeRequest, BridgeError> {
+        let redirect = RedirectUrl::new(redirect_uri.to_string())
+            .map_err(|e| BridgeError::internal(format!("bad redirect URI {redirect_uri}: {e}")))?;
+        let client = oauth2::basic::BasicClient::new(ClientId::new(self.client_id.clone()))
+            .set_auth_uri(AuthUrl::from_url(self.authorize_url.clone()))
+            .set_redirect_uri(redirect);
+        let mut request = client
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(self.scopes.iter().cloned().map(Scope::new));
+        let pkce_verifier = if self.pkce {
+            let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+            request = request.set_pkce_challenge(challenge);
+            Some(Sensitive::new(verifier.into_secret()))
+        } else {
+            None
+        };
+        for (key, value) in &self.extra_authorize_params {
+            request = request.add_extra_param(key.as_str(), value.as_str());
         }
-        params.push(("state", state));
-        if let Some(challenge) = pkce_challenge {
-            params.push(("code_challenge", challenge));
-            params.push(("code_challenge_method", "S256"));
-        }
-        params.extend(
-            self.extra_authorize_params
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        );
+        let (url, state) = request.url();
+        Ok(AuthorizeRequest {
+            url,
+            state: Sensitive::new(state.into_secret()),
+            pkce_verifier,
+        })
+    }
 
-        let mut query: Vec<String> = self
-            .authorize_url
-            .query()
-            .filter(|q| !q.is_empty())
-            .map(|q| vec![q.to_string()])
-            .unwrap_or_default();
-        query.extend(
-            params
-                .iter()
-                .map(|(k, v)| format!("{}={}", encode(k), encode(v))),
-        );
-        let mut url = self.authorize_url.clone();
-        url.set_query(Some(&query.join("&")));
-        url
+    /// The `oauth2` client of the token endpoint. Nifty's Basic credentials are added by
+    /// [`TokenTransport`] (see there why), so the crate puts them in the body for both.
+    fn token_client(&self) -> TokenClient {
+        let client: TokenClient = oauth2::Client::new(ClientId::new(self.client_id.clone()))
+            .set_client_secret(ClientSecret::new(self.client_secret.expose().clone()))
+            .set_auth_type(AuthType::RequestBody)
+            .set_token_uri(TokenUrl::from_url(self.token_url.clone()));
+        client
     }
 }
 
-/// Query encoding with `%20` for spaces: every server decodes it, while `+` is only
-/// understood by form decoders (the scope list is space-separated).
-fn encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
+/// One sign-in attempt's authorize URL and what the callback and the code exchange need.
+pub(crate) struct AuthorizeRequest {
+    pub url: Url,
+    pub state: Sensitive<String>,
+    pub pkce_verifier: Option<Sensitive<String>>,
 }
 
 /// An HTTP client for token endpoints: no redirects (a secret must not be re-posted to
@@ -158,20 +169,33 @@ impl OAuthClient {
 
     /// Trades an authorization code for tokens (RFC 6749 §4.1.3).
     pub async fn exchange_code(&self, code: &AuthorizationCode) -> Result<TokenSet, BridgeError> {
-        let mut params = vec![
-            ("grant_type", "authorization_code".to_string()),
-            ("code", code.code.expose().clone()),
-            ("redirect_uri", code.redirect_uri.clone()),
-        ];
+        let client = self.config.token_client();
+        let redirect = RedirectUrl::new(code.redirect_uri.clone()).map_err(|e| {
+            BridgeError::internal(format!("bad redirect URI {}: {e}", code.redirect_uri))
+        })?;
+        let mut request = client
+            .exchange_code(OAuthCode::new(code.code.expose().clone()))
+            .set_redirect_uri(Cow::Owned(redirect));
         if let Some(verifier) = &code.pkce_verifier {
-            params.push(("code_verifier", verifier.expose().clone()));
+            request = request.set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().clone()));
+        }
+        for (key, value) in &self.config.extra_token_params {
+            request = request.add_extra_param(key.as_str(), value.as_str());
         }
         let mut secrets = vec![code.code.expose().as_str()];
         if let Some(verifier) = &code.pkce_verifier {
             secrets.push(verifier.expose());
         }
-        self.token_request(Grant::AuthorizationCode, params, &secrets)
-            .await
+        let transport = self.transport();
+        let issued_at = self.clock.now();
+        let answer = request.request_async(&transport).await;
+        self.read_answer(
+            Grant::AuthorizationCode,
+            answer,
+            &transport,
+            issued_at,
+            &secrets,
+        )
     }
 
     /// Trades the refresh token of `current` for a new token set (RFC 6749 §6). Fields the
@@ -187,13 +211,22 @@ impl OAuthClient {
                 ),
             ));
         };
-        let params = vec![
-            ("grant_type", "refresh_token".to_string()),
-            ("refresh_token", refresh_token.expose().clone()),
-        ];
-        let fresh = self
-            .token_request(Grant::RefreshToken, params, &[refresh_token.expose()])
-            .await?;
+        let client = self.config.token_client();
+        let token = RefreshToken::new(refresh_token.expose().clone());
+        let mut request = client.exchange_refresh_token(&token);
+        for (key, value) in &self.config.extra_token_params {
+            request = request.add_extra_param(key.as_str(), value.as_str());
+        }
+        let transport = self.transport();
+        let issued_at = self.clock.now();
+        let answer = request.request_async(&transport).await;
+        let fresh = self.read_answer(
+            Grant::RefreshToken,
+            answer,
+            &transport,
+            issued_at,
+            &[refresh_token.expose()],
+        )?;
         Ok(TokenSet {
             refresh_token: fresh
                 .refresh_token
@@ -207,67 +240,43 @@ impl OAuthClient {
         })
     }
 
-    async fn token_request(
+    fn transport(&self) -> TokenTransport {
+        TokenTransport::new(
+            self.http.clone(),
+            &self.config.name,
+            self.config.client_auth,
+            self.config.body_format,
+        )
+    }
+
+    /// The crate's answer as a token set, or an error in the operator's words. Errors are
+    /// read from the status and body the transport kept: the crate parses only RFC 6749
+    /// error bodies, while GHL answers NestJS DTOs that must still mean "reconnect".
+    fn read_answer(
         &self,
         grant: Grant,
-        mut params: Vec<(&str, String)>,
+        answer: Result<TokenAnswer, TokenRequestError>,
+        transport: &TokenTransport,
+        issued_at: DateTime<Utc>,
         secrets: &[&str],
     ) -> Result<TokenSet, BridgeError> {
-        let config = &self.config;
-        let mut request = self
-            .http
-            .post(config.token_url.clone())
-            .header(reqwest::header::ACCEPT, "application/json");
-        match config.client_auth {
-            ClientAuth::RequestBody => {
-                params.push(("client_id", config.client_id.clone()));
-                params.push(("client_secret", config.client_secret.expose().clone()));
-            }
-            ClientAuth::BasicHeader => {
-                request =
-                    request.basic_auth(&config.client_id, Some(config.client_secret.expose()));
-            }
-        }
-        for (key, value) in &config.extra_token_params {
-            params.push((key.as_str(), value.clone()));
-        }
-        request = match config.body_format {
-            BodyFormat::Form => request.form(&params),
-            BodyFormat::Json => request.json(
-                &params
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone())))
-                    .collect::<serde_json::Map<_, _>>(),
-            ),
-        };
-
-        let mut secrets = secrets.to_vec();
-        secrets.push(config.client_secret.expose());
-        let issued_at = self.clock.now();
-        let (status, body) = send(&config.name, request).await?;
-        if (200..300).contains(&status) {
-            parse_token_body(&config.name, &body, issued_at)
-        } else {
-            Err(token_error(&config.name, grant, status, &body, &secrets))
+        let name = &self.config.name;
+        match answer {
+            Ok(answer) => token_set(name, &answer, issued_at),
+            Err(RequestTokenError::Request(e)) => Err(e.into_error()),
+            Err(_) => match transport.answer() {
+                Some((status, _)) if (200..300).contains(&status) => Err(unreadable_answer(name)),
+                Some((status, body)) => {
+                    let mut secrets = secrets.to_vec();
+                    secrets.push(self.config.client_secret.expose());
+                    Err(token_error(name, grant, status, &body, &secrets))
+                }
+                None => Err(BridgeError::internal(format!(
+                    "the token request to {name} could not be prepared"
+                ))),
+            },
         }
     }
-}
-
-/// Sends a token request; returns the status and body text, or a Network error.
-pub(crate) async fn send(
-    provider: &str,
-    request: reqwest::RequestBuilder,
-) -> Result<(u16, String), BridgeError> {
-    let network = |e: reqwest::Error| {
-        BridgeError::new(
-            ErrorCode::Network,
-            format!("could not reach {provider}'s token endpoint: {e}"),
-        )
-    };
-    let response = request.send().await.map_err(network)?;
-    let status = response.status().as_u16();
-    let body = response.text().await.map_err(network)?;
-    Ok((status, body))
 }
 
 /// `base` + `path`, keeping any path prefix `base` has (a sandbox mounted under /ghl).
@@ -300,18 +309,52 @@ mod tests {
         }
     }
 
+    fn pairs(url: &Url) -> Vec<(String, String)> {
+        url.query_pairs().into_owned().collect()
+    }
+
     #[test]
     fn authorize_url_has_the_documented_shape() {
-        let url = config().authorize_url("http://127.0.0.1:5173/callback", "st-1", None);
+        let request = config()
+            .authorize_request("http://127.0.0.1:5173/callback")
+            .unwrap();
+        let url = &request.url;
         assert_eq!(
-            url.as_str(),
-            "https://marketplace.gohighlevel.com/oauth/chooselocation?response_type=code\
-             &redirect_uri=http%3A%2F%2F127.0.0.1%3A5173%2Fcallback&client_id=client-1\
-             &scope=contacts.readonly%20contacts.write&state=st-1"
+            url.as_str().split('?').next(),
+            Some("https://marketplace.gohighlevel.com/oauth/chooselocation")
         );
-        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        assert!(pairs.contains(&("scope".into(), "contacts.readonly contacts.write".into())));
+        let pairs = pairs(url);
+        for expected in [
+            ("response_type", "code"),
+            ("redirect_uri", "http://127.0.0.1:5173/callback"),
+            ("client_id", "client-1"),
+            ("scope", "contacts.readonly contacts.write"),
+            ("state", request.state.expose().as_str()),
+        ] {
+            assert!(
+                pairs.contains(&(expected.0.into(), expected.1.into())),
+                "{expected:?} in {url}"
+            );
+        }
         assert!(!pairs.iter().any(|(k, _)| k.starts_with("code_challenge")));
+        assert!(request.pkce_verifier.is_none());
+    }
+
+    #[test]
+    fn state_is_long_url_safe_and_new_each_time() {
+        let a = config()
+            .authorize_request("http://127.0.0.1:1/callback")
+            .unwrap();
+        let b = config()
+            .authorize_request("http://127.0.0.1:1/callback")
+            .unwrap();
+        assert_ne!(a.state, b.state);
+        assert!(a.state.expose().len() >= 22, "{}", a.state.expose());
+        assert!(a
+            .state
+            .expose()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     }
 
     #[test]
@@ -321,11 +364,20 @@ mod tests {
             "https://marketplace.leadconnectorhq.com/v2/oauth/chooselocation?version_id=v9",
         )
         .unwrap();
-        let url = config.authorize_url("http://127.0.0.1:1/callback", "s", Some("ch"));
-        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        config.pkce = true;
+        let request = config
+            .authorize_request("http://127.0.0.1:1/callback")
+            .unwrap();
+        let pairs = pairs(&request.url);
         assert_eq!(pairs[0], ("version_id".into(), "v9".into()));
-        assert!(pairs.contains(&("code_challenge".into(), "ch".into())));
         assert!(pairs.contains(&("code_challenge_method".into(), "S256".into())));
+        // RFC 7636 §4.2: the challenge is BASE64URL(SHA256(verifier)).
+        let verifier = request.pkce_verifier.expect("a verifier");
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(
+            verifier.expose().clone(),
+        ));
+        assert!(pairs.contains(&("code_challenge".into(), challenge.as_str().to_string())));
+        assert_eq!(challenge.as_str().len(), 43);
     }
 
     #[test]

@@ -1,20 +1,77 @@
-//! Reading a token endpoint's answer (RFC 6749 §5.1 / §5.2, plus GHL's `{statusCode, message}`
-//! error shape) into a [`TokenSet`] or a [`BridgeError`] written for the operator.
-//!
-//! The body is read as a loose JSON value and picked apart by hand, so no parser message can
-//! quote a token, and every provider text we repeat passes through [`redact`] first.
+//! Reading a token endpoint's answer into a [`TokenSet`] or a [`BridgeError`] written for the
+//! operator. The success body is the `oauth2` crate's RFC 6749 §5.1 token response with GHL's
+//! extra fields; errors are read here by hand because providers answer more than RFC 6749
+//! §5.2 error bodies (GHL's NestJS DTOs `{statusCode, message}` must still mean "reconnect"),
+//! and every provider text we repeat passes through [`redact`] first.
 
 use bridge_core::{BridgeError, ErrorCode};
 use chrono::{DateTime, Utc};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
+use oauth2::{
+    EndpointNotSet, EndpointSet, ExtraTokenFields, StandardRevocableToken, StandardTokenResponse,
+    TokenResponse,
+};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{Sensitive, TokenSet};
 
-/// Builds a token set from a 2xx body. `issued_at` is when the request was sent, so the
-/// computed expiry errs on the early side.
+/// What GHL adds to the standard token response (apps/oauth.json); other providers leave
+/// them out.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct GhlTokenFields {
+    location_id: Option<String>,
+    company_id: Option<String>,
+    user_type: Option<String>,
+    user_id: Option<String>,
+}
+
+impl ExtraTokenFields for GhlTokenFields {}
+
+pub(crate) type TokenAnswer = StandardTokenResponse<GhlTokenFields, BasicTokenType>;
+
+/// An `oauth2` client with only a token endpoint, answering [`TokenAnswer`]s.
+pub(crate) type TokenClient = oauth2::Client<
+    BasicErrorResponse,
+    TokenAnswer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// A 2xx body that is no token response. Never quotes the body: it may hold a token.
+pub(crate) fn unreadable_answer(provider: &str) -> BridgeError {
+    BridgeError::new(
+        ErrorCode::Remote,
+        format!("{provider} answered the token request with a body that is not a token response"),
+    )
+}
+
+/// Reads a 2xx body (GHL's location token answer, which the crate does not send).
 pub(crate) fn parse_token_body(
     provider: &str,
     body: &str,
+    issued_at: DateTime<Utc>,
+) -> Result<TokenSet, BridgeError> {
+    let answer: TokenAnswer =
+        serde_json::from_str(body).map_err(|_| unreadable_answer(provider))?;
+    token_set(provider, &answer, issued_at)
+}
+
+/// The token set of an answer. `issued_at` is when the request was sent, so the computed
+/// expiry errs on the early side.
+pub(crate) fn token_set(
+    provider: &str,
+    answer: &TokenAnswer,
     issued_at: DateTime<Utc>,
 ) -> Result<TokenSet, BridgeError> {
     let unreadable = |what: &str| {
@@ -23,37 +80,40 @@ pub(crate) fn parse_token_body(
             format!("{provider} answered the token request with {what}"),
         )
     };
-    let value: Value =
-        serde_json::from_str(body).map_err(|_| unreadable("a body that is not JSON"))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| unreadable("JSON that is not an object"))?;
-
-    let access_token = text(object.get("access_token"))
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| unreadable("no access_token"))?;
-    if let Some(kind) = text(object.get("token_type")) {
-        if !kind.eq_ignore_ascii_case("bearer") {
-            return Err(unreadable(&format!(
-                "a token of type \"{kind}\"; only Bearer tokens are supported"
-            )));
-        }
+    let access_token = answer.access_token().secret();
+    if access_token.is_empty() {
+        return Err(unreadable("an empty access_token"));
     }
-    let expires_at = seconds(object.get("expires_in"))
-        .and_then(chrono::Duration::try_seconds)
+    if *answer.token_type() != BasicTokenType::Bearer {
+        return Err(unreadable(&format!(
+            "a token of type \"{}\"; only Bearer tokens are supported",
+            answer.token_type().as_ref()
+        )));
+    }
+    let expires_at = answer
+        .expires_in()
+        .and_then(|d| chrono::Duration::from_std(d).ok())
         .and_then(|d| issued_at.checked_add_signed(d));
-
+    let extra = answer.extra_fields().clone();
     Ok(TokenSet {
-        access_token: Sensitive::new(access_token),
-        refresh_token: text(object.get("refresh_token"))
+        access_token: Sensitive::new(access_token.clone()),
+        refresh_token: answer
+            .refresh_token()
+            .map(|t| t.secret().clone())
             .filter(|t| !t.is_empty())
             .map(Sensitive::new),
         expires_at,
-        scope: text(object.get("scope")),
-        location_id: text(object.get("locationId")),
-        company_id: text(object.get("companyId")),
-        user_type: text(object.get("userType")),
-        user_id: text(object.get("userId")),
+        scope: answer.scopes().map(|scopes| {
+            scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
+        location_id: extra.location_id,
+        company_id: extra.company_id,
+        user_type: extra.user_type,
+        user_id: extra.user_id,
     })
 }
 
@@ -185,18 +245,6 @@ fn joined(value: Option<&Value>) -> Option<String> {
     }
 }
 
-/// `expires_in` as whole seconds; the spec types it as a number, some servers send a string.
-fn seconds(value: Option<&Value>) -> Option<i64> {
-    match value? {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|s| *s >= 0)
-}
-
 /// Replaces every secret we sent with a placeholder, in case a server echoes the request.
 pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
     secrets
@@ -237,18 +285,18 @@ mod tests {
     }
 
     #[test]
-    fn tolerates_string_or_fractional_expiry_and_no_refresh_token() {
+    fn reads_a_nifty_answer_without_ghl_fields() {
+        // target-apps.md: 201 `{access_token, token_type, refresh_token, expires_in, scope}`.
         let set = parse_token_body(
             "Nifty",
-            r#"{"access_token":"a","token_type":"bearer","expires_in":"3600"}"#,
+            r#"{"access_token":"a","token_type":"bearer","expires_in":3600,"scope":"task project"}"#,
             now(),
         )
         .unwrap();
         assert_eq!(set.expires_at, Some(now() + chrono::Duration::hours(1)));
         assert_eq!(set.refresh_token, None);
-        let set =
-            parse_token_body("X", r#"{"access_token":"a","expires_in":59.9}"#, now()).unwrap();
-        assert_eq!(set.expires_at, Some(now() + chrono::Duration::seconds(59)));
+        assert_eq!(set.scope.as_deref(), Some("task project"));
+        assert_eq!(set.location_id, None);
     }
 
     #[test]
@@ -259,6 +307,7 @@ mod tests {
             r#"{"token":"at-secret"}"#,
             r#"{"access_token":""}"#,
             r#"{"access_token":"at-secret","token_type":"mac"}"#,
+            r#"{"access_token":"at-secret","token_type":"Bearer","expires_in":"soon"}"#,
         ] {
             let err = parse_token_body("GHL", body, now()).unwrap_err();
             assert_eq!(err.code, ErrorCode::Remote, "{body}");

@@ -64,9 +64,10 @@ enum Command {
         #[arg(long)]
         ghl: Option<String>,
         /// Share of the pair's records one sync may overwrite on a side before it stops and
-        /// asks (the circuit breaker), in percent.
-        #[arg(long, default_value_t = 20.0)]
-        max_overwrite: f64,
+        /// asks (the circuit breaker), in percent. Default: the window's setting (saved beside
+        /// the database), else 20.
+        #[arg(long)]
+        max_overwrite: Option<f64>,
         /// Seconds to wait for another sync of the same database to end; after that this one
         /// stops with an error naming it.
         #[arg(long, value_name = "SECS", default_value_t = bridge_sync::lease::DEFAULT_WAIT.as_secs())]
@@ -147,6 +148,17 @@ enum Command {
 pub struct Context {
     pub db_path: PathBuf,
     pub log_dir: PathBuf,
+}
+
+impl Context {
+    /// The database's folder, where the window keeps its settings too.
+    pub fn data_dir(&self) -> PathBuf {
+        self.db_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
 }
 
 fn main() -> ExitCode {

@@ -9,10 +9,12 @@ pub mod mapping;
 pub mod model;
 pub mod normalize;
 pub mod paths;
+pub mod settings;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{BridgeError, ErrorCode};
 pub use model::{Appointment, Contact, Note, System, Task};
+pub use settings::AppSettings;
 
 /// The app's version, shown by `bridge info` and on the Settings page.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -18,6 +18,8 @@ use crate::pair::{ghl_contact_values, GHL_WRITABLE_FIELDS};
 pub const PREVIEW_RECORDS: usize = 5;
 /// How many contacts are scanned for ones linked to the app (their app values are known).
 const SCAN: u32 = 200;
+/// How many contacts a search looks through.
+const SEARCH_SCAN: u32 = 5000;
 
 /// What one line would write for one contact.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,6 +38,44 @@ pub struct PreviewCell {
     pub after: Option<String>,
     /// Why the line cannot carry this value (a transform refused it).
     pub error: Option<String>,
+    /// What the write does to the target's value.
+    pub change: CellChange,
+}
+
+/// What one line's write does to the value it lands on; clears and overwrites are the risk
+/// the preview shows first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum CellChange {
+    /// The value stays as it is.
+    Unchanged,
+    /// An empty value gets one.
+    Set,
+    /// A value is replaced by another.
+    Overwritten,
+    /// A value is emptied.
+    Cleared,
+    /// The record is not in the app yet: the value arrives with the new record.
+    New,
+    /// The line cannot carry this value.
+    Error,
+}
+
+impl CellChange {
+    pub fn of(before: Option<&str>, after: Option<&str>, known_before: bool, error: bool) -> Self {
+        let before = before.filter(|v| !v.trim().is_empty());
+        let after = after.filter(|v| !v.trim().is_empty());
+        match (error, known_before, before, after) {
+            (true, ..) => Self::Error,
+            (false, false, ..) => Self::New,
+            (false, true, None, None) => Self::Unchanged,
+            (false, true, None, Some(_)) => Self::Set,
+            (false, true, Some(_), None) => Self::Cleared,
+            (false, true, Some(b), Some(a)) if a == b => Self::Unchanged,
+            (false, true, Some(_), Some(_)) => Self::Overwritten,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -71,16 +111,36 @@ fn name(row: &ContactRow) -> String {
     }
 }
 
-/// The mapping applied to up to five contacts of the GHL connection, linked ones first.
+/// Whether a contact's name or email holds `search` (ignoring case); no search holds all.
+fn matches(row: &ContactRow, search: Option<&str>) -> bool {
+    let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) else {
+        return true;
+    };
+    let search = search.to_lowercase();
+    name(row).to_lowercase().contains(&search)
+        || row
+            .contact
+            .email
+            .as_deref()
+            .is_some_and(|e| e.to_lowercase().contains(&search))
+}
+
+/// The mapping applied to up to five contacts of the GHL connection whose name or email
+/// holds `search` (all when `None`), linked ones first.
 pub fn preview(
     store: &Store,
     ghl_connection_id: &str,
     app: &ConnectionRow,
     mapping: &Mapping,
+    search: Option<&str>,
 ) -> Result<Vec<PreviewRecord>, BridgeError> {
     let mut linked = Vec::new();
     let mut unlinked = Vec::new();
-    for row in contacts::page(store.conn(), ghl_connection_id, 0, SCAN)? {
+    let scan = if search.is_some() { SEARCH_SCAN } else { SCAN };
+    for row in contacts::page(store.conn(), ghl_connection_id, 0, scan)?
+        .into_iter()
+        .filter(|row| matches(row, search))
+    {
         match remote_records::for_contact(store.conn(), &app.id, "contact", &row.id)? {
             Some(record) if linked.len() < PREVIEW_RECORDS => linked.push((row, Some(record))),
             None if unlinked.len() < PREVIEW_RECORDS => unlinked.push((row, None)),
@@ -118,14 +178,22 @@ pub fn preview(
                             Some(format!("{} ({}): {message}", name(&row), line.ghl)),
                         ),
                     };
+                    let shown_before = before.as_ref().and_then(display);
+                    let change = CellChange::of(
+                        shown_before.as_deref(),
+                        after.as_deref(),
+                        before.is_some(),
+                        error.is_some(),
+                    );
                     PreviewCell {
                         line: index,
                         target: target.into(),
                         field: field.clone(),
                         source: display(&source),
-                        before: before.as_ref().and_then(display),
+                        before: shown_before,
                         after,
                         error,
+                        change,
                     }
                 })
                 .collect();
@@ -137,6 +205,37 @@ pub fn preview(
             }
         })
         .collect())
+}
+
+/// The one-click repair of a problem, where one exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum LineFix {
+    /// Make the line one-way, GHL → app (GHL's side cannot be written).
+    OneWayGhlToApp,
+    /// Remove the line (a field it names does not exist on its side).
+    RemoveLine,
+}
+
+/// What repairs `problem` in one step, if anything does.
+pub fn fix_for(
+    problem: &MappingProblem,
+    mapping: &Mapping,
+    ghl_fields: &BTreeSet<String>,
+    app_fields: &BTreeSet<String>,
+) -> Option<LineFix> {
+    let line = mapping.fields.get(problem.line)?;
+    if line.direction != Direction::GhlToApp
+        && ghl_fields.contains(&line.ghl)
+        && !GHL_WRITABLE_FIELDS.contains(&line.ghl.as_str())
+        && problem.field == line.ghl
+    {
+        return Some(LineFix::OneWayGhlToApp);
+    }
+    let missing = (problem.field == line.ghl && !ghl_fields.contains(&line.ghl))
+        || (problem.field == line.app && !app_fields.contains(&line.app));
+    missing.then_some(LineFix::RemoveLine)
 }
 
 /// Every problem of the mapping, each tied to its line and field, for inline display:
@@ -214,6 +313,45 @@ mod tests {
             .message
             .contains("cannot write GHL's customFields.contact.level"));
         assert!(found[1].message.contains("the app has no field 'Nope'"));
+    }
+
+    #[test]
+    fn problems_with_a_one_step_repair_offer_it() {
+        let mapping = Mapping {
+            object: ObjectKind::Contact,
+            fields: vec![
+                line(
+                    "customFields.contact.level",
+                    "Level",
+                    Direction::Both,
+                    Owner::Newest,
+                ),
+                line("phone", "Nope", Direction::GhlToApp, Owner::Ghl),
+            ],
+        };
+        let ghl = set(&["phone", "customFields.contact.level"]);
+        let app = set(&["Level"]);
+        let fixes: Vec<Option<LineFix>> = problems(&mapping, &ghl, &app)
+            .iter()
+            .map(|p| fix_for(p, &mapping, &ghl, &app))
+            .collect();
+        assert_eq!(
+            fixes,
+            [Some(LineFix::OneWayGhlToApp), Some(LineFix::RemoveLine)]
+        );
+    }
+
+    #[test]
+    fn a_cell_says_whether_it_clears_overwrites_or_keeps_a_value() {
+        use CellChange::*;
+        assert_eq!(CellChange::of(Some("a"), None, true, false), Cleared);
+        assert_eq!(CellChange::of(Some("a"), Some(" "), true, false), Cleared);
+        assert_eq!(CellChange::of(Some("a"), Some("b"), true, false), Overwritten);
+        assert_eq!(CellChange::of(Some("a"), Some("a"), true, false), Unchanged);
+        assert_eq!(CellChange::of(None, Some("a"), true, false), Set);
+        assert_eq!(CellChange::of(None, None, true, false), Unchanged);
+        assert_eq!(CellChange::of(None, Some("a"), false, false), New);
+        assert_eq!(CellChange::of(Some("a"), None, true, true), Error);
     }
 
     #[test]

@@ -17,26 +17,30 @@ pub struct SyncOptions {
     pub json: bool,
     pub pair: Option<String>,
     pub ghl: Option<String>,
-    /// Percent of a pair's records one sync may overwrite on a side.
-    pub max_overwrite: f64,
+    /// Percent of a pair's records one sync may overwrite on a side; `None`: the window's
+    /// setting.
+    pub max_overwrite: Option<f64>,
     /// How long to wait for another sync of the database to end.
     pub wait: std::time::Duration,
 }
 
 pub async fn sync(context: &Context, options: SyncOptions) -> Result<(), BridgeError> {
-    if !(0.0..=100.0).contains(&options.max_overwrite) {
-        return Err(BridgeError::invalid_input(format!(
-            "--max-overwrite {}: must be a percentage from 0 to 100",
-            options.max_overwrite
-        )));
-    }
+    let max_overwrite = match options.max_overwrite {
+        Some(percent) if !(0.0..=100.0).contains(&percent) => {
+            return Err(BridgeError::invalid_input(format!(
+                "--max-overwrite {percent}: must be a percentage from 0 to 100"
+            )));
+        }
+        Some(percent) => percent,
+        None => bridge_sync::settings::read(&context.data_dir())?.max_overwrite_percent,
+    };
     let mut store = Store::open(&context.db_path)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let request = SyncRequest {
         dry_run: options.dry_run,
         pair: options.pair,
         ghl: options.ghl.clone(),
-        max_overwrite_share: options.max_overwrite / 100.0,
+        max_overwrite_share: max_overwrite / 100.0,
         lease_wait: options.wait,
         ..SyncRequest::default()
     };

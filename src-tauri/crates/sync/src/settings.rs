@@ -1,0 +1,103 @@
+//! The one reader of the window's settings file, for the window and the CLI alike. The
+//! window writes it with tauri-plugin-store, whose file is a JSON object of entries (one key
+//! per setting, the names of [`AppSettings`]' fields); the CLI reads the circuit breaker
+//! from it when no `--max-overwrite` is given.
+
+use std::path::{Path, PathBuf};
+
+use bridge_core::{AppSettings, BridgeError};
+use serde_json::{Map, Value};
+
+/// The store's file, beside the database (the name the hand-written file had, in the same
+/// format, so settings saved before tauri-plugin-store are read as they are).
+pub const SETTINGS_FILE: &str = "desktop-settings.json";
+
+pub fn settings_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(SETTINGS_FILE)
+}
+
+/// The settings in the store's entries; a missing entry takes its default.
+pub fn from_entries(entries: Map<String, Value>) -> Result<AppSettings, BridgeError> {
+    let settings: AppSettings = serde_json::from_value(Value::Object(entries)).map_err(|e| {
+        BridgeError::invalid_input(format!("the saved settings are unreadable: {e}"))
+    })?;
+    settings.validate()?;
+    Ok(settings)
+}
+
+/// The entries to store for `settings`, one per setting.
+pub fn to_entries(settings: &AppSettings) -> Result<Map<String, Value>, BridgeError> {
+    settings.validate()?;
+    match serde_json::to_value(settings) {
+        Ok(Value::Object(entries)) => Ok(entries),
+        Ok(_) | Err(_) => Err(BridgeError::internal(
+            "settings did not serialize to an object",
+        )),
+    }
+}
+
+/// The saved settings in `data_dir`, or the defaults when none were saved.
+pub fn read(data_dir: &Path) -> Result<AppSettings, BridgeError> {
+    let file = settings_path(data_dir);
+    let text = match std::fs::read_to_string(&file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(AppSettings::default()),
+        Err(e) => {
+            return Err(BridgeError::storage(format!(
+                "cannot read {}: {e}",
+                file.display()
+            )))
+        }
+    };
+    let entries: Map<String, Value> = serde_json::from_str(&text).map_err(|e| {
+        BridgeError::storage(format!("{} is not a settings file: {e}", file.display()))
+    })?;
+    from_entries(entries)
+        .map_err(|e| BridgeError::new(e.code, format!("{}: {}", file.display(), e.message)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_file_gives_the_defaults_and_saved_entries_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read(dir.path()).unwrap(), AppSettings::default());
+        let settings = AppSettings {
+            schedule_minutes: Some(15),
+            max_overwrite_percent: 35.0,
+        };
+        // What tauri-plugin-store writes: the entries as one JSON object.
+        let entries = to_entries(&settings).unwrap();
+        std::fs::write(
+            settings_path(dir.path()),
+            serde_json::to_vec(&entries).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(read(dir.path()).unwrap(), settings);
+    }
+
+    #[test]
+    fn a_partial_file_takes_defaults_and_a_bad_one_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = settings_path(dir.path());
+        std::fs::write(&file, r#"{"maxOverwritePercent":5}"#).unwrap();
+        assert_eq!(
+            read(dir.path()).unwrap(),
+            AppSettings {
+                schedule_minutes: None,
+                max_overwrite_percent: 5.0
+            }
+        );
+        std::fs::write(&file, r#"{"maxOverwritePercent":500}"#).unwrap();
+        let err = read(dir.path()).unwrap_err();
+        assert!(err.message.contains("circuit breaker"), "{}", err.message);
+        assert!(err.message.contains(SETTINGS_FILE), "{}", err.message);
+        std::fs::write(&file, "not json").unwrap();
+        assert!(read(dir.path())
+            .unwrap_err()
+            .message
+            .contains(SETTINGS_FILE));
+    }
+}
