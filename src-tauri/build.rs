@@ -6,6 +6,7 @@ fn main() {
         "app_info",
         "get_settings",
         "save_settings",
+        "open_folder",
         "list_connections",
         "test_connection",
         "connect_ghl_token",

@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
-import { Builder, By, until } from "selenium-webdriver";
+import { Builder, By, Key, until } from "selenium-webdriver";
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? "docs/screenshots";
 const TIMEOUT_MS = 20_000;
@@ -332,9 +332,11 @@ test("someone adds a task and an HTML-looking note to a contact in GHL", async (
 test("a mapping line is drawn by dragging, explained inline while invalid, then saved", async () => {
   await go("mappings");
   await chooseApp("Novi");
+  const before = Number(await (await find("mapping-line-count")).getText());
+  // The diagram is the editor's second view; the table does the same by keyboard.
+  await click("mapping-view-tab-diagram");
   const source = await find("handle-ghl-businessId", 60_000);
   const target = await find("handle-app-JobTitle");
-  const before = Number(await (await find("mapping-line-count")).getText());
   await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", await find("mapping-canvas"));
   await driver
     .actions({ async: true })
@@ -350,6 +352,9 @@ test("a mapping line is drawn by dragging, explained inline while invalid, then 
     TIMEOUT_MS,
     "dragging between the handles did not draw a line",
   );
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", await find("mapping-canvas"));
+  await screenshot("05-mapping-diagram");
+  await click("mapping-view-tab-table");
   const index = before;
   const row = await find(`mapping-line-${index}`);
   assert.match(await row.getText(), /businessId/);
@@ -358,8 +363,9 @@ test("a mapping line is drawn by dragging, explained inline while invalid, then 
   assert.match(await problem.getText(), /cannot write GHL's businessId yet/);
   await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", row);
   await screenshot("05-mapping-line-drawn");
-  const direction = await row.findElement(By.css(`select[aria-label="direction of line ${index + 1}"]`));
-  await direction.findElement(By.css('option[value="ghl_to_app"]')).click();
+  // The problem has a one-click fix: make the line one-way.
+  assert.match(await (await find(`line-fix-${index}`)).getText(), /one-way/);
+  await click(`line-fix-${index}`);
   await driver.wait(
     async () => (await driver.findElements(byTestId(`line-problem-${index}`))).length === 0,
     TIMEOUT_MS,
@@ -368,7 +374,7 @@ test("a mapping line is drawn by dragging, explained inline while invalid, then 
   await click("mapping-save");
   const notice = await find("mapping-notice");
   await driver.wait(async () => /^Saved \d+ lines/.test(await notice.getText()), TIMEOUT_MS);
-  await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("mapping-canvas"));
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("mapping-lines"));
   await screenshot("mappings");
   await assertAccessible("Mappings");
 });
@@ -499,6 +505,9 @@ test("the mapping preview shows five real contacts before and after", async () =
   const preview = await find("mapping-preview");
   const records = await preview.findElements(By.css(".preview-record"));
   assert.equal(records.length, 5);
+  assert.match(await (await find("preview-summary")).getText(), /^Across 5 contacts: .*\d+ unchanged\.$/);
+  // "Only changes" is the default; every line shows once it is turned off.
+  await click("preview-only-changes");
   assert.match(await preview.getText(), /JobTitle/);
   await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", preview);
   await screenshot("mappings-preview");
@@ -615,4 +624,122 @@ test("Settings and Logs show the installation and the log of what just happened"
   assert.match(log, /Nifty connected by OAuth/);
   await screenshot("logs");
   await assertAccessible("Logs");
+});
+
+/** Presses keys on whatever has focus: keyboard events only, no pointer. */
+async function press(...keys) {
+  await driver.actions({ async: true }).sendKeys(...keys).perform();
+}
+
+async function focusedTestId() {
+  return driver.executeScript("return document.activeElement && document.activeElement.dataset.testid");
+}
+
+/** Light or dark, as Settings → Appearance would set it. */
+async function theme(name) {
+  await driver.executeScript(
+    "if (arguments[0] === 'system') { delete document.documentElement.dataset.theme } else { document.documentElement.dataset.theme = arguments[0] }",
+    name,
+  );
+}
+
+test("a mapping line is added by keyboard only, the guard asks before leaving, and the preview highlights a clear", async () => {
+  await go("mappings");
+  await chooseApp("Novi");
+  const before = Number(await (await find("mapping-line-count")).getText());
+  // Keyboard only from here: focus the first control, then keys.
+  await driver.executeScript("arguments[0].focus()", await find("add-mapping-open"));
+  await press(Key.ENTER);
+  await find("add-mapping");
+  await press(Key.TAB);
+  assert.equal(await focusedTestId(), "add-ghl-field-search");
+  await press("lastName");
+  await press(Key.TAB); // the GoHighLevel list, lastName chosen
+  assert.equal(await (await find("add-ghl-field")).getAttribute("value"), "lastName");
+  await press(Key.TAB);
+  assert.equal(await focusedTestId(), "add-app-field-search");
+  // Only fields that can hold text are offered; the exact name comes first.
+  await press("Name");
+  const offered = await (await find("add-app-field")).findElements(By.css("option"));
+  assert.ok(offered.length >= 1);
+  assert.match(await offered[0].getText(), /^Name · /);
+  await press(Key.TAB, Key.TAB);
+  assert.equal(await focusedTestId(), "add-mapping-confirm");
+  await press(Key.ENTER);
+  await driver.wait(
+    async () => Number(await (await find("mapping-line-count")).getText()) === before + 1,
+    TIMEOUT_MS,
+    "the keyboard did not add a line",
+  );
+  const row = await find(`mapping-line-${before}`);
+  assert.match(await row.getText(), /lastName/);
+  assert.match(await row.getText(), /Name/);
+  // Both ways by default; the direction is a three-state control, the owner names the app.
+  const directions = await row.findElements(By.css('input[type="radio"]'));
+  assert.equal(directions.length, 3);
+  assert.equal(await directions[0].isSelected(), true);
+
+  // The unsaved-changes guard, reached by keyboard through the command palette.
+  await driver.actions({ async: true }).keyDown(Key.CONTROL).sendKeys("k").keyUp(Key.CONTROL).perform();
+  await find("palette");
+  await press("logs");
+  await find("palette-logs");
+  await screenshot("palette-light");
+  await theme("dark");
+  await screenshot("palette-dark");
+  await theme("light");
+  await press(Key.ENTER);
+  const dialog = await find("leave-dialog");
+  assert.match(await dialog.getText(), /not saved/);
+  assert.equal(await focusedTestId(), "leave-stay");
+  await screenshot("unsaved-guard");
+  await press(Key.ESCAPE);
+  await driver.wait(async () => (await driver.findElements(byTestId("leave-dialog"))).length === 0, TIMEOUT_MS);
+  assert.equal(await (await find("nav-mappings")).getAttribute("aria-current"), "page");
+  assert.equal(Number(await (await find("mapping-line-count")).getText()), before + 1);
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("mapping-lines"));
+  await screenshot("mapping-editor-light");
+  await theme("dark");
+  await screenshot("mapping-editor-dark");
+  await assertAccessible("the mapping editor, dark");
+  await theme("light");
+
+  // A value map that empties the email of one contact: the preview says it clears a value.
+  const email = ghlContact.email;
+  const emailRow = await find("mapping-line-0");
+  const add = await emailRow.findElement(By.css('select[aria-label="Add a transform to line 1"]'));
+  await add.findElement(By.css('option[value="value map"]')).click();
+  const map = await emailRow.findElement(By.css('[aria-label="value map on line 1"] input'));
+  await map.sendKeys(`${email}=`);
+  const search = await find("preview-search");
+  await search.sendKeys(email, Key.ENTER);
+  const preview = await find("mapping-preview");
+  await driver.wait(
+    async () => /1 value cleared/.test(await (await find("preview-summary")).getText()),
+    TIMEOUT_MS,
+    "the preview did not say a value would be cleared",
+  );
+  const cleared = await preview.findElement(By.css('tr[data-change="cleared"]'));
+  assert.match(await cleared.getText(), /cleared/);
+  assert.notEqual(
+    await cleared.findElement(By.css("td")).getCssValue("background-color"),
+    await preview.findElement(By.css("h3")).getCssValue("background-color"),
+    "the cleared value is not highlighted",
+  );
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", preview);
+  await screenshot("preview-light");
+  await assertAccessible("the preview, light");
+  await theme("dark");
+  await screenshot("preview-dark");
+  await assertAccessible("the preview, dark");
+  await theme("system");
+
+  // Leaving drops nothing silently: the guard asks again, and leaving discards the edits.
+  await click("nav-logs");
+  await find("leave-dialog");
+  await click("leave-discard");
+  await driver.wait(
+    async () => (await (await find("page-heading")).getText()).toLowerCase() === "logs",
+    TIMEOUT_MS,
+  );
 });

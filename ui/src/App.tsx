@@ -1,6 +1,8 @@
 import { useEffect, useRef } from "react";
+import { CommandPalette } from "./components/CommandPalette";
+import { LeaveDialog } from "./components/LeaveDialog";
 import { SyncIndicator } from "./components/SyncIndicator";
-import { hrefFor, useRoute } from "./router";
+import { hrefFor, navigate, useRoute } from "./router";
 import type { RouteId } from "./router";
 import { ROUTES } from "./routes";
 
@@ -10,6 +12,9 @@ function Sidebar({ current }: { current: RouteId }) {
       <div className="sidebar-header">
         <span className="app-title">Contact Bridge</span>
       </div>
+      <p className="sidebar-hint muted">
+        <kbd>Ctrl</kbd>+<kbd>K</kbd> commands
+      </p>
       <nav aria-label="Main">
         <ul className="nav-list">
           {ROUTES.map(({ id, label }) => {
@@ -21,6 +26,11 @@ function Sidebar({ current }: { current: RouteId }) {
                   className={active ? "nav-link active" : "nav-link"}
                   data-testid={`nav-${id}`}
                   aria-current={active ? "page" : undefined}
+                  onClick={(e) => {
+                    // Through the unsaved-changes guard.
+                    e.preventDefault();
+                    navigate(id);
+                  }}
                 >
                   {label}
                 </a>
@@ -55,9 +65,11 @@ export function App() {
       <main className="main" ref={mainRef}>
         <SyncIndicator />
         <div className="page">
-          <Page key={route.id} />
+          <Page key={window.location.hash.includes("?") ? window.location.hash : route.id} />
         </div>
       </main>
+      <CommandPalette />
+      <LeaveDialog />
     </div>
   );
 }

@@ -1,7 +1,10 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
+import { applyTheme, savedTheme } from "./logic/theme";
 import "./styles.css";
+
+applyTheme(savedTheme());
 
 const container = document.getElementById("root");
 if (!container) {

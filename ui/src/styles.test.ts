@@ -52,3 +52,36 @@ describe("styles (WCAG 1.4.11 non-text contrast)", () => {
     expect(css).not.toMatch(/:focus-visible\s*{[^}]*outline:\s*(none|0)/);
   });
 });
+
+/** The dark theme's value of a custom property (the `:root[data-theme="dark"]` block). */
+function darkVariable(name: string): string {
+  const block = css.split(':root[data-theme="dark"]')[1]?.split("}")[0] ?? "";
+  const found = new RegExp(`--${name}:\\s*(#[0-9a-fA-F]{6})\\s*;`).exec(block);
+  if (!found?.[1]) throw new Error(`--${name} is not a #rrggbb colour in the dark theme`);
+  return found[1];
+}
+
+describe("both themes (WCAG 1.4.3 text and 1.4.11 non-text contrast)", () => {
+  for (const [theme, value] of [
+    ["light", variable],
+    ["dark", darkVariable],
+  ] as const) {
+    it(`${theme}: text at 4.5:1, controls and focus at 3:1 on every surface`, () => {
+      for (const background of ["color-surface", "color-bg", "color-sidebar"]) {
+        for (const text of ["color-text", "color-text-muted", "color-danger", "color-ok", "color-warn", "color-accent"]) {
+          expect(contrast(value(text), value(background)), `${theme} ${text} on ${background}`).toBeGreaterThanOrEqual(4.5);
+        }
+        for (const edge of ["color-control-border", "color-focus"]) {
+          expect(contrast(value(edge), value(background)), `${theme} ${edge} on ${background}`).toBeGreaterThanOrEqual(3);
+        }
+      }
+      expect(contrast(value("color-on-accent"), value("color-accent")), `${theme} primary button`).toBeGreaterThanOrEqual(4.5);
+      expect(contrast(value("color-danger"), value("color-danger-soft")), `${theme} a cleared value`).toBeGreaterThanOrEqual(4.5);
+      expect(contrast(value("color-warn"), value("color-warn-soft")), `${theme} an overwritten value`).toBeGreaterThanOrEqual(4.5);
+    });
+  }
+
+  it("follows the system's colour scheme unless Settings chose one", () => {
+    expect(css).toMatch(/@media \(prefers-color-scheme: dark\)\s*{\s*:root:not\(\[data-theme="light"\]\)/);
+  });
+});

@@ -42,6 +42,32 @@ pub fn save_settings(app: AppHandle, settings: AppSettings) -> Result<AppSetting
     Ok(settings)
 }
 
+/// A folder of this installation the operator may want to open.
+#[derive(Debug, Clone, Copy, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Folder {
+    /// Where the database and the settings are.
+    Data,
+    /// Where the log files are.
+    Logs,
+}
+
+/// Opens the data or the log folder in the system's file manager.
+#[tauri::command]
+#[specta::specta]
+pub fn open_folder(state: State<'_, AppState>, folder: Folder) -> Result<(), BridgeError> {
+    let path = match folder {
+        Folder::Data => state.data_dir(),
+        Folder::Logs => state.log_dir.clone(),
+    };
+    open::that_detached(&path).map_err(|e| {
+        BridgeError::internal(format!(
+            "the file manager could not open {}: {e}",
+            path.display()
+        ))
+    })
+}
+
 /// The saved settings, or the defaults when none were saved.
 pub(crate) fn load<R: Runtime>(app: &AppHandle<R>) -> Result<AppSettings, BridgeError> {
     let store = settings_store(app)?;

@@ -72,14 +72,14 @@ describe("lines as edges", () => {
   it("draws one edge per line between the two field nodes, labelled with direction and owner", () => {
     const edges = lineEdges([EMAIL, PHONE], []);
     expect(edges).toEqual([
-      { id: "line-0", source: "ghl:email", target: "app:Email", label: "↔ GHL wins", invalid: false, index: 0 },
-      { id: "line-1", source: "ghl:phone", target: "app:Phone", label: "→ newest wins", invalid: false, index: 1 },
+      { id: "line-0", source: "ghl:email", target: "app:Email", label: "↔ GHL wins", invalid: false, index: 0, direction: "both" },
+      { id: "line-1", source: "ghl:phone", target: "app:Phone", label: "→ newest wins", invalid: false, index: 1, direction: "ghl_to_app" },
     ]);
   });
 
   it("marks exactly the lines that have a problem", () => {
     const problems: Problem[] = [
-      { line: 1, field: "Phone", message: "line 2 (phone → Phone): the app has no field 'Phone'" },
+      { line: 1, field: "Phone", message: "line 2 (phone → Phone): the app has no field 'Phone'", fix: null },
     ];
     expect(lineEdges([EMAIL, PHONE], problems).map((e) => e.invalid)).toEqual([false, true]);
   });
@@ -100,8 +100,8 @@ describe("fields and problems", () => {
   it("lays GHL fields out on the left and app fields on the right, labelled by name", () => {
     const nodes = fieldNodes(
       [
-        { key: "email", label: "email" },
-        { key: "customFields.contact.level", label: "Membership Level" },
+        { key: "email", label: "email", kind: "email", sample: null },
+        { key: "customFields.contact.level", label: "Membership Level", kind: "text", sample: "Gold" },
       ],
       ["Email"],
     );
@@ -116,9 +116,9 @@ describe("fields and problems", () => {
 
   it("groups problems by the line they belong to", () => {
     const problems: Problem[] = [
-      { line: 0, field: "email", message: "a" },
-      { line: 2, field: "x", message: "b" },
-      { line: 0, field: "Email", message: "c" },
+      { line: 0, field: "email", message: "a", fix: null },
+      { line: 2, field: "x", message: "b", fix: null },
+      { line: 0, field: "Email", message: "c", fix: null },
     ];
     const byLine = problemsByLine(problems);
     expect(byLine.get(0)?.map((p) => p.message)).toEqual(["a", "c"]);

@@ -2,7 +2,16 @@
  * The mapping editor's logic, free of React and xyflow: fields become nodes, mapping lines
  * become edges, a drawn edge becomes a line, and problems are attached to their lines.
  */
-import type { Direction, FieldOption, MappingLine, Owner, Problem, TransformDto } from "../platform";
+import type {
+  Direction,
+  FieldKind,
+  FieldOption,
+  LineFix,
+  MappingLine,
+  Owner,
+  Problem,
+  TransformDto,
+} from "../platform";
 
 export const GHL_PREFIX = "ghl:";
 export const APP_PREFIX = "app:";
@@ -30,6 +39,7 @@ export type LineEdge = {
   label: string;
   invalid: boolean;
   index: number;
+  direction: Direction;
 };
 
 const ROW_HEIGHT = 44;
@@ -101,16 +111,19 @@ export function transformLabel(t: TransformDto): string {
   }
 }
 
-/** The transforms the editor offers to add, each with usable defaults. */
+/** The transforms the editor offers to add, each with defaults the operator then edits in place. */
 export const TRANSFORM_CHOICES: { label: string; make: () => TransformDto }[] = [
   { label: "trim", make: () => ({ kind: "trim" }) },
   { label: "lower case", make: () => ({ kind: "lower" }) },
   { label: "upper case", make: () => ({ kind: "upper" }) },
-  { label: "phone E.164 (US)", make: () => ({ kind: "phone_e164", default_region: "US" }) },
+  { label: "phone E.164", make: () => ({ kind: "phone_e164", default_region: "US" }) },
   { label: "join name", make: () => ({ kind: "join_name" }) },
   { label: "split name (first)", make: () => ({ kind: "split_name", part: "first" }) },
   { label: "split name (last)", make: () => ({ kind: "split_name", part: "last" }) },
   { label: "tag prefix", make: () => ({ kind: "tag_prefix", prefix: "ghl:" }) },
+  { label: "value map", make: () => ({ kind: "value_map", values: {} }) },
+  { label: "default value", make: () => ({ kind: "default_value", value: "" }) },
+  { label: "date format", make: () => ({ kind: "date_format", ghl: "%Y-%m-%d", app: "%d/%m/%Y" }) },
 ];
 
 /** Problems by line index. */
@@ -132,6 +145,7 @@ export function lineEdges(lines: MappingLine[], problems: Problem[]): LineEdge[]
     label: `${directionLabel(line.direction)} ${ownerLabel(line.owner)}`,
     invalid: byLine.has(index),
     index,
+    direction: line.direction,
   }));
 }
 
@@ -186,4 +200,154 @@ export function removeLine(lines: MappingLine[], index: number): MappingLine[] {
 export function removeEdges(lines: MappingLine[], removedEdgeIds: string[]): MappingLine[] {
   const removed = new Set(removedEdgeIds);
   return lines.filter((_, i) => !removed.has(edgeId(i)));
+}
+
+/** How the pickers name a kind of value. */
+export const KIND_LABELS: Record<FieldKind, string> = {
+  text: "text",
+  email: "email",
+  phone: "phone",
+  number: "number",
+  date: "date",
+  yes_no: "yes/no",
+  list: "list",
+  unknown: "no value yet",
+};
+
+/**
+ * Whether a field holding `a` can be joined to one holding `b`: the same kind, text with
+ * anything but a list, and any field whose kind no value has shown yet.
+ */
+export function compatible(a: FieldKind, b: FieldKind): boolean {
+  if (a === "unknown" || b === "unknown" || a === b) return true;
+  if (a === "list" || b === "list") return false;
+  return a === "text" || b === "text";
+}
+
+/** The app fields a GHL field can be joined to, in the app's order. */
+export function compatibleFields(ghl: FieldOption | undefined, appFields: FieldOption[]): FieldOption[] {
+  if (!ghl) return [];
+  return appFields.filter((f) => compatible(ghl.kind, f.kind));
+}
+
+/**
+ * Fields whose text holds every word of `query` (ignoring case), by label or key: exact names
+ * first, then names starting with the query, then the rest, each in the given order.
+ */
+export function searchFields(fields: FieldOption[], query: string): FieldOption[] {
+  const q = query.trim().toLowerCase();
+  const words = q.split(/\s+/).filter(Boolean);
+  const rank = (f: FieldOption) => {
+    const names = [f.label.toLowerCase(), f.key.toLowerCase()];
+    if (names.includes(q)) return 0;
+    return names.some((n) => n.startsWith(q)) ? 1 : 2;
+  };
+  return fields
+    .filter((f) => {
+      const text = `${f.label} ${f.key}`.toLowerCase();
+      return words.every((w) => text.includes(w));
+    })
+    .map((f, i) => ({ f, i, r: rank(f) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map(({ f }) => f);
+}
+
+/** A name reduced for comparing: lower case, letters and digits only, the last path part. */
+export function normalizeName(name: string): string {
+  const last = name.split(".").pop() ?? name;
+  return last.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+export type Suggestion = { ghl: FieldOption; app: FieldOption };
+
+/**
+ * Lines suggested by name: a GHL field and an app field whose names are the same once case,
+ * spaces and punctuation are ignored, both still unmapped and of compatible kinds.
+ */
+export function automapSuggestions(
+  ghlFields: FieldOption[],
+  appFields: FieldOption[],
+  lines: MappingLine[],
+  rejected: ReadonlySet<string> = new Set(),
+): Suggestion[] {
+  const usedGhl = new Set(lines.map((l) => l.ghl));
+  const usedApp = new Set(lines.map((l) => l.app));
+  const suggestions: Suggestion[] = [];
+  for (const ghl of ghlFields) {
+    if (usedGhl.has(ghl.key)) continue;
+    const names = new Set([normalizeName(ghl.key), normalizeName(ghl.label)]);
+    const app = appFields.find(
+      (a) =>
+        !usedApp.has(a.key) &&
+        !rejected.has(suggestionKey(ghl.key, a.key)) &&
+        names.has(normalizeName(a.key)) &&
+        compatible(ghl.kind, a.kind),
+    );
+    if (app) {
+      suggestions.push({ ghl, app });
+      usedApp.add(app.key);
+    }
+  }
+  return suggestions;
+}
+
+export const suggestionKey = (ghl: string, app: string) => `${ghl}\u0000${app}`;
+
+export function newLine(ghl: string, app: string): MappingLine {
+  return { ghl, app, direction: NEW_LINE_DIRECTION, owner: NEW_LINE_OWNER, transforms: [] };
+}
+
+/** The three directions, named with the app. */
+export function directionChoices(appName: string): { value: Direction; symbol: string; label: string }[] {
+  return [
+    { value: "both", symbol: "↔", label: "both ways" },
+    { value: "ghl_to_app", symbol: "→", label: `GoHighLevel → ${appName} only` },
+    { value: "app_to_ghl", symbol: "←", label: `${appName} → GoHighLevel only` },
+  ];
+}
+
+/** Who wins a conflict, named with the app. */
+export function ownerChoices(appName: string): { value: Owner; label: string }[] {
+  return [
+    { value: "newest", label: "newest change wins" },
+    { value: "ghl", label: "GoHighLevel wins" },
+    { value: "app", label: `${appName} wins` },
+    { value: "manual", label: "ask me (review)" },
+  ];
+}
+
+/** A one-way line has no conflicts: its source always wins. */
+export function ownerFor(direction: Direction, owner: Owner): Owner {
+  if (direction === "ghl_to_app") return "ghl";
+  if (direction === "app_to_ghl") return "app";
+  return owner;
+}
+
+/** What a one-click fix does, in words for its button. */
+export function fixLabel(fix: LineFix): string {
+  return fix === "one_way_ghl_to_app" ? "Make it one-way (GoHighLevel → app)" : "Remove this line";
+}
+
+/** The lines after applying `fix` to line `index`. */
+export function applyFix(lines: MappingLine[], index: number, fix: LineFix): MappingLine[] {
+  if (fix === "remove_line") return removeLine(lines, index);
+  return updateLine(lines, index, { direction: "ghl_to_app", owner: "ghl" });
+}
+
+/** `a=b; c=d` as a value map; pairs without `=` are skipped. */
+export function parseValueMap(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const pair of text.split(";")) {
+    const at = pair.indexOf("=");
+    if (at <= 0) continue;
+    const from = pair.slice(0, at).trim();
+    if (from) values[from] = pair.slice(at + 1).trim();
+  }
+  return values;
+}
+
+export function valueMapText(values: Record<string, string>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("; ");
 }

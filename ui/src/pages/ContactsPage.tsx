@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { PageHeader } from "../components/PageHeader";
+import { routeQuery } from "../router";
 import { ContactList } from "./contacts/ContactList";
 import { Timeline } from "./contacts/Timeline";
 
@@ -14,7 +15,8 @@ function useDebounced(value: string, ms: number): string {
 }
 
 export function ContactsPage() {
-  const [search, setSearch] = useState("");
+  // The command palette's "Go to contact" opens the page searching for what was typed.
+  const [search, setSearch] = useState(() => routeQuery().get("q") ?? "");
   const [open, setOpen] = useState<string | null>(null);
   const settled = useDebounced(search, 250);
 

@@ -4,7 +4,9 @@ import { Loading } from "../components/Loading";
 import { PageHeader } from "../components/PageHeader";
 import { VirtualTable } from "../components/VirtualTable";
 import { useLoad } from "../hooks/useLoad";
-import { api } from "../platform";
+import { diagnostics, searchLines, when } from "../logic/logModel";
+import { api, toBridgeError } from "../platform";
+import type { BridgeError } from "../platform";
 
 const LEVELS = ["ERROR", "WARN", "INFO", "DEBUG"];
 
@@ -18,6 +20,20 @@ export function LogsPage() {
     [minLevel, connection],
   );
   const [lines, reload] = useLoad(loadLines);
+  const [query, setQuery] = useState("");
+  const [said, setSaid] = useState<string | null>(null);
+  const [failed, setFailed] = useState<BridgeError | null>(null);
+  const shown = lines.status === "ready" ? searchLines(lines.data, query).slice().reverse() : [];
+  const copy = async () => {
+    setFailed(null);
+    try {
+      const info = await api.appInfo().catch(() => null);
+      await navigator.clipboard.writeText(diagnostics(info, shown.slice().reverse()));
+      setSaid(`Copied the version, the folders and ${shown.length} lines.`);
+    } catch (e) {
+      setFailed(toBridgeError(e));
+    }
+  };
 
   return (
     <>
@@ -46,19 +62,47 @@ export function LogsPage() {
               : null}
           </select>
         </label>
+        <label className="field inline">
+          <span>Search</span>
+          <input
+            type="search"
+            className="search"
+            value={query}
+            placeholder="Words in the message"
+            data-testid="log-search"
+            onChange={(e) => setQuery(e.target.value)}
+          />
+        </label>
         <button type="button" className="button" onClick={reload}>
           Refresh
         </button>
+        <button type="button" className="button" data-testid="log-copy" onClick={() => void copy()}>
+          Copy diagnostics
+        </button>
+        <button
+          type="button"
+          className="button"
+          data-testid="log-open-folder"
+          onClick={() => void api.openFolder("logs").catch((e: unknown) => setFailed(toBridgeError(e)))}
+        >
+          Open log folder
+        </button>
       </div>
+      {said ? (
+        <p className="notice" role="status">
+          {said}
+        </p>
+      ) : null}
+      {failed ? <ErrorBox title="That did not work." error={failed} /> : null}
       {lines.status === "loading" ? <Loading>Reading the log…</Loading> : null}
       {lines.status === "failed" ? <ErrorBox title="The log could not be read." error={lines.error} /> : null}
       {lines.status === "ready" ? (
-        lines.data.length === 0 ? (
+        shown.length === 0 ? (
           <section className="card muted">No log lines match.</section>
         ) : (
           <section className="card">
             <VirtualTable
-              rows={lines.data.slice().reverse()}
+              rows={shown}
               rowKey={(line, i) => `${line.timestamp}-${i}`}
               label="Log lines, newest first"
               className="table compact logs"
@@ -66,7 +110,7 @@ export function LogsPage() {
               rowClassName={(line) => `level-${line.level.toLowerCase()}`}
               head={
                 <>
-                  <th>Time</th>
+                  <th>Date and time</th>
                   <th>Level</th>
                   <th>Message</th>
                   <th>Details</th>
@@ -74,8 +118,10 @@ export function LogsPage() {
               }
               cells={(line) => (
                 <>
-                  <td className="nowrap">{new Date(line.timestamp).toLocaleTimeString()}</td>
-                  <td>{line.level}</td>
+                  <td className="nowrap">{when(line.timestamp)}</td>
+                  <td>
+                    <span className={`level-badge ${line.level.toLowerCase()}`}>{line.level}</span>
+                  </td>
                   <td>{line.message}</td>
                   <td className="muted">{line.fields}</td>
                 </>

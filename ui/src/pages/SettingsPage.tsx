@@ -6,6 +6,48 @@ import { Loading } from "../components/Loading";
 import { useAction } from "../hooks/useAction";
 import { api, toBridgeError } from "../platform";
 import type { AppInfo, AppSettings, BridgeError } from "../platform";
+import { applyTheme, savedTheme } from "../logic/theme";
+import type { ThemeChoice } from "../logic/theme";
+
+/** Light, dark, or as the system says. */
+function ThemeSetting() {
+  const [theme, setTheme] = useState<ThemeChoice>(savedTheme);
+  return (
+    <label className="field">
+      <span>Theme</span>
+      <select
+        data-testid="settings-theme"
+        value={theme}
+        onChange={(e) => {
+          const next = e.target.value as ThemeChoice;
+          setTheme(next);
+          applyTheme(next);
+        }}
+      >
+        <option value="system">as the system (light or dark)</option>
+        <option value="light">light</option>
+        <option value="dark">dark</option>
+      </select>
+    </label>
+  );
+}
+
+function OpenDataFolder() {
+  const [failed, setFailed] = useState<BridgeError | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        className="button"
+        data-testid="open-data-folder"
+        onClick={() => void api.openFolder("data").catch((e: unknown) => setFailed(toBridgeError(e)))}
+      >
+        Open data folder
+      </button>
+      {failed ? <ErrorBox title="The data folder could not be opened." error={failed} /> : null}
+    </>
+  );
+}
 
 type AppInfoState =
   | { status: "loading" }
@@ -159,6 +201,15 @@ export function SettingsPage() {
           About this installation
         </h2>
         <AppInfoDetails state={state} />
+        <div className="actions">
+          <OpenDataFolder />
+        </div>
+      </section>
+      <section className="card" aria-labelledby="look-heading">
+        <h2 id="look-heading" className="card-title">
+          Appearance
+        </h2>
+        <ThemeSetting />
       </section>
     </>
   );

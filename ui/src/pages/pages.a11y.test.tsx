@@ -73,10 +73,16 @@ const CONNECTIONS: ConnectionView[] = [
 const EDITOR: MappingEditor = {
   app: { id: "novi-1", name: "Members", system: "novi", systemName: "Novi AMS" },
   ghlFields: [
-    { key: "email", label: "Email" },
-    { key: "firstName", label: "First name" },
+    { key: "email", label: "Email", kind: "email", sample: "ada@example.org" },
+    { key: "firstName", label: "First name", kind: "text", sample: "Ada" },
+    { key: "customFields.contact.job_title", label: "Job title", kind: "text", sample: "Engineer" },
   ],
   appFields: ["Email", "FirstName", "JobTitle"],
+  appFieldOptions: [
+    { key: "Email", label: "Email", kind: "email", sample: "ada@example.org" },
+    { key: "FirstName", label: "FirstName", kind: "text", sample: "Ada" },
+    { key: "JobTitle", label: "JobTitle", kind: "text", sample: null },
+  ],
   mapping: {
     object: "contact",
     fields: [
@@ -84,7 +90,7 @@ const EDITOR: MappingEditor = {
       { ghl: "firstName", app: "FirstName", direction: "ghl_to_app", owner: "ghl", transforms: [] },
     ],
   },
-  problems: [{ line: 1, field: "FirstName", message: "FirstName is read-only in Novi AMS" }],
+  problems: [{ line: 1, field: "FirstName", message: "FirstName is read-only in Novi AMS", fix: "remove_line" }],
 };
 
 const RUNS: RunView[] = [
@@ -303,7 +309,10 @@ describe("a failed read never looks like empty data", () => {
   it("Contacts says the list could not be read instead of 0 contacts", async () => {
     vi.mocked(api.listContacts).mockRejectedValue(refused);
     await open("contacts", () => screen.findByRole("alert"));
-    expect(screen.getByRole("alert")).toHaveTextContent("The contacts could not be read.storage: database is locked");
+        // A plain title, what to do, and the code and raw message under "Details".
+    expect(screen.getByRole("alert")).toHaveTextContent(
+      /^The contacts could not be read\..*local database.*Detailsstorage: database is locked$/,
+    );
     expect(screen.queryByTestId("contact-total")).not.toBeInTheDocument();
     expect(screen.queryByText(/0 contacts/)).not.toBeInTheDocument();
   });

@@ -72,7 +72,9 @@ export function MappingCanvas(props: Props) {
         target: e.target,
         label: e.label,
         className: [e.invalid ? "invalid" : "", e.index === selected ? "chosen" : ""].join(" "),
-        markerEnd: { type: MarkerType.ArrowClosed },
+        // The arrowheads point where values travel: both ends for a two-way line.
+        markerEnd: e.direction === "app_to_ghl" ? undefined : { type: MarkerType.ArrowClosed },
+        markerStart: e.direction === "ghl_to_app" ? undefined : { type: MarkerType.ArrowClosed },
         data: { index: e.index },
       })),
     [lines, problems, selected],
