@@ -38,6 +38,17 @@ async saveSettings(settings: AppSettings) : Promise<Result<AppSettings, ApiError
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Opens the data or the log folder in the system's file manager.
+ */
+async openFolder(folder: Folder) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_folder", { folder }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async listConnections() : Promise<Result<ConnectionView[], ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_connections") };
@@ -284,11 +295,12 @@ async checkMapping(appId: string, appFields: string[], mapping: MappingDto) : Pr
 }
 },
 /**
- * The mapping applied to five real contacts: each line's value before and after.
+ * The mapping applied to five real contacts (those whose name or email holds `search`, when
+ * given): each line's value before and after, and what the write does to it.
  */
-async previewMapping(appId: string, mapping: MappingDto) : Promise<Result<PreviewRecordView[], ApiError>> {
+async previewMapping(appId: string, mapping: MappingDto, search: string | null) : Promise<Result<PreviewRecordView[], ApiError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("preview_mapping", { appId, mapping }) };
+    return { status: "ok", data: await TAURI_INVOKE("preview_mapping", { appId, mapping, search }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -549,6 +561,35 @@ export type CapabilityView = { object: string; flow: CapabilityFlow;
  * How, or why not, in the operator's words.
  */
 note: string }
+/**
+ * What one line's write does to the value it lands on; clears and overwrites are the risk
+ * the preview shows first.
+ */
+export type CellChange = 
+/**
+ * The value stays as it is.
+ */
+"unchanged" | 
+/**
+ * An empty value gets one.
+ */
+"set" | 
+/**
+ * A value is replaced by another.
+ */
+"overwritten" | 
+/**
+ * A value is emptied.
+ */
+"cleared" | 
+/**
+ * The record is not in the app yet: the value arrives with the new record.
+ */
+"new" | 
+/**
+ * The line cannot carry this value.
+ */
+"error"
 export type ChangeView = { field: string; before: string | null; after: string | null }
 /**
  * One capability's check, as the connection card shows it after Test.
@@ -636,6 +677,14 @@ export type ErrorCode =
  * The remote app answered with an error; the message carries its own text.
  */
 "remote" | "network" | "storage" | "secret_store" | "cancelled" | "internal"
+/**
+ * The kind of value a field holds, as far as its values show it.
+ */
+export type FieldKind = "text" | "email" | "phone" | "number" | "date" | "yes_no" | "list" | 
+/**
+ * No value seen yet.
+ */
+"unknown"
 export type FieldOption = { 
 /**
  * What the mapping names, e.g. `customFields.contact.membership_level`.
@@ -644,7 +693,27 @@ key: string;
 /**
  * What the operator reads, e.g. the custom field's name in the account.
  */
-label: string }
+label: string; 
+/**
+ * The kind of value it holds, as the synced values show it.
+ */
+kind: FieldKind; 
+/**
+ * One value seen in the last sync.
+ */
+sample: string | null }
+/**
+ * A folder of this installation the operator may want to open.
+ */
+export type Folder = 
+/**
+ * Where the database and the settings are.
+ */
+"data" | 
+/**
+ * Where the log files are.
+ */
+"logs"
 export type GhlOauthInput = { name: string | null; clientId: string; clientSecret: string; baseUrl: string | null; authUrl: string | null }
 export type GhlTokenInput = { name: string | null; locationId: string; token: string; 
 /**
@@ -672,6 +741,18 @@ skipped: number;
  * Written by this run without being in its plan (earlier runs' unfinished writes, labels).
  */
 unplanned: number }
+/**
+ * The one-click repair of a problem, where one exists.
+ */
+export type LineFix = 
+/**
+ * Make the line one-way, GHL → app (GHL's side cannot be written).
+ */
+"one_way_ghl_to_app" | 
+/**
+ * Remove the line (a field it names does not exist on its side).
+ */
+"remove_line"
 export type LinkView = { system: string; connectionName: string; remoteId: string }
 export type LogFilter = { 
 /**
@@ -699,7 +780,11 @@ export type MappingDto = {
  * contact, task, note or appointment.
  */
 object: string; fields: MappingLine[] }
-export type MappingEditor = { app: AppOption; ghlFields: FieldOption[]; appFields: string[]; mapping: MappingDto; problems: Problem[] }
+export type MappingEditor = { app: AppOption; ghlFields: FieldOption[]; appFields: string[]; 
+/**
+ * The app's fields as the pickers show them (same order as `app_fields`).
+ */
+appFieldOptions: FieldOption[]; mapping: MappingDto; problems: Problem[] }
 export type MappingLine = { ghl: string; app: string; direction: Direction; owner: Owner; transforms: TransformDto[] }
 export type NamePart = "first" | "last"
 /**
@@ -803,9 +888,13 @@ system: string;
  * create or update.
  */
 action: string; contactId: string; contactName: string; remoteId: string | null; reason: string; changes: ChangeView[] }
-export type PreviewCellView = { line: number; target: string; field: string; source: string | null; before: string | null; after: string | null; error: string | null }
+export type PreviewCellView = { line: number; target: string; field: string; source: string | null; before: string | null; after: string | null; error: string | null; change: CellChange }
 export type PreviewRecordView = { contactId: string; name: string; linked: boolean; cells: PreviewCellView[] }
-export type Problem = { line: number; field: string; message: string }
+export type Problem = { line: number; field: string; message: string; 
+/**
+ * The one-click repair, where one exists.
+ */
+fix: LineFix | null }
 /**
  * An uncertain match waiting for the operator (resolved by fixing the data in either app).
  */
