@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bridge_core::mapping::Mapping;
 use bridge_core::{BridgeError, ErrorCode, System};
-use bridge_sync::pair::ghl_contact_fields;
-use bridge_sync::service::{ConnectionRow, Store};
 use bridge_sync::mapping_fields::{field_profiles, FieldKind, FieldProfile};
+use bridge_sync::pair::ghl_contact_fields;
 use bridge_sync::preview::{CellChange, LineFix};
+use bridge_sync::service::{ConnectionRow, Store};
 use bridge_sync::{preview, service};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -290,28 +290,30 @@ pub fn preview_mapping(
     let store = state.store()?;
     let ghl = service::hub(&store, None)?;
     let app = app_connection(&store, &app_id)?;
-    Ok(preview::preview(&store, &ghl.id, &app, &mapping, search.as_deref())?
-        .into_iter()
-        .map(|r| PreviewRecordView {
-            contact_id: r.contact_id,
-            name: r.name,
-            linked: r.linked,
-            cells: r
-                .cells
-                .into_iter()
-                .map(|c| PreviewCellView {
-                    line: u32::try_from(c.line).unwrap_or(u32::MAX),
-                    target: c.target,
-                    field: c.field,
-                    source: c.source,
-                    before: c.before,
-                    after: c.after,
-                    error: c.error,
-                    change: c.change,
-                })
-                .collect(),
-        })
-        .collect())
+    Ok(
+        preview::preview(&store, &ghl.id, &app, &mapping, search.as_deref())?
+            .into_iter()
+            .map(|r| PreviewRecordView {
+                contact_id: r.contact_id,
+                name: r.name,
+                linked: r.linked,
+                cells: r
+                    .cells
+                    .into_iter()
+                    .map(|c| PreviewCellView {
+                        line: u32::try_from(c.line).unwrap_or(u32::MAX),
+                        target: c.target,
+                        field: c.field,
+                        source: c.source,
+                        before: c.before,
+                        after: c.after,
+                        error: c.error,
+                        change: c.change,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    )
 }
 
 /// Validates against both sides' live fields and saves; the error lists every problem.

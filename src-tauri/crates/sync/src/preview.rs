@@ -346,7 +346,10 @@ mod tests {
         use CellChange::*;
         assert_eq!(CellChange::of(Some("a"), None, true, false), Cleared);
         assert_eq!(CellChange::of(Some("a"), Some(" "), true, false), Cleared);
-        assert_eq!(CellChange::of(Some("a"), Some("b"), true, false), Overwritten);
+        assert_eq!(
+            CellChange::of(Some("a"), Some("b"), true, false),
+            Overwritten
+        );
         assert_eq!(CellChange::of(Some("a"), Some("a"), true, false), Unchanged);
         assert_eq!(CellChange::of(None, Some("a"), true, false), Set);
         assert_eq!(CellChange::of(None, None, true, false), Unchanged);
