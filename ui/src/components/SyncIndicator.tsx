@@ -5,7 +5,15 @@ import type { SyncFinished, SyncProgress } from "../platform";
 
 /** The progress bar of a running sync: total known from the plan, never going backwards. */
 export function ProgressBar({ progress, testId = "sync-progress" }: { progress: SyncProgress | null; testId?: string }) {
-  const { percent, text } = progressFigures(progress);
+  const figures = progressFigures(progress);
+  // Writes the preview could not know (tasks of contacts the apply creates) raise the total
+  // while it runs: the text says so, and the bar holds its place instead of going back.
+  const [floor, setFloor] = useState({ work: "", percent: 0 });
+  const work = progress?.work ?? "";
+  const held = floor.work === work ? floor.percent : 0;
+  const percent = Math.max(held, figures.percent);
+  if (floor.work !== work || floor.percent !== percent) setFloor({ work, percent });
+  const { text } = figures;
   return (
     <div className="progress" data-testid={testId}>
       <div
