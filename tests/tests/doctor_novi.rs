@@ -50,7 +50,7 @@ async fn doctor_names_a_missing_activity_type() {
     .await;
     assert!(success, "{checks:?}");
     let capabilities: Vec<&str> = checks.iter().map(|(c, _, _)| c.as_str()).collect();
-    assert_eq!(capabilities, ["sign-in", "tasks", "notes"]);
+    assert_eq!(capabilities, ["sign-in", "tasks", "notes", "events"]);
     assert!(checks.iter().all(|(_, ok, _)| *ok), "{checks:?}");
     assert!(checks[1].2.contains("\"Task\""), "{checks:?}");
 

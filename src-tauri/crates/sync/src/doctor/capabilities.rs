@@ -38,6 +38,7 @@ fn parts(system: System, capability: &str) -> &'static [Part] {
         ],
         (System::Novi, "tasks") => &[Part::Child(ChildKind::Task)],
         (System::Novi, "notes") => &[Part::Child(ChildKind::Note)],
+        (System::Novi, "events") => &[Part::Child(ChildKind::Appointment)],
         (System::Connectif, "event type ghl-task") => &[Part::Push("task")],
         (System::Connectif, "event type ghl-note") => &[Part::Push("note")],
         (System::Connectif, "event type ghl-appointment") => &[Part::Push("appointment")],

@@ -61,9 +61,18 @@ pub(super) async fn checks(connection: &ConnectionRow, tokens: Arc<dyn TokenStor
         ),
         None => Check::failed(capability, kind.advice()),
     };
+    // Association events (GHL appointments become them): `GET /api/events` is not paged, so
+    // one request proves the key may read them.
+    let events = Check::from_probe(
+        "events",
+        client.list_events().await,
+        "association events can be read",
+        "Let the API key read and write events in Novi AMS (Settings > API Keys), then run doctor again",
+    );
     vec![
         sign_in,
         check("tasks", MissingActivityType::Task),
         check("notes", MissingActivityType::Note),
+        events,
     ]
 }
