@@ -37,6 +37,26 @@ pub struct SyncProgress {
     pub pair_total: u32,
 }
 
+impl SyncProgress {
+    /// The first word of a sync, sent the moment it starts: every page shows it running at
+    /// once (a preview may send nothing else before it ends).
+    pub fn started(work: &str, total: u32) -> Self {
+        Self {
+            work: work.into(),
+            done: 0,
+            total,
+            rate_per_second: 0.0,
+            eta_seconds: None,
+            pair: 0,
+            pairs: 0,
+            pair_name: String::new(),
+            phase: String::new(),
+            pair_done: 0,
+            pair_total: 0,
+        }
+    }
+}
+
 /// A sync ended (any page shows it): what ran and how it ended, in one sentence.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
 #[serde(rename_all = "camelCase")]

@@ -524,6 +524,9 @@ test("the contact's timeline shows the tasks added in GHL and in Novi AMS, and t
   );
   await row.click();
   const timeline = await find("timeline");
+  // The list is virtualized and a sandbox contact has many entries (upcoming appointments
+  // first): narrow it to tasks as an operator would, so both tasks are in the rendered window.
+  await chooseTimelineKind("task");
   const task = await driver.wait(async () => {
     for (const event of await timeline.findElements(By.css('[data-testid="timeline-event"][data-kind="task"]'))) {
       if ((await event.getText()).includes(TASK_TITLE)) return event;
@@ -550,15 +553,31 @@ test("the contact's timeline shows the tasks added in GHL and in Novi AMS, and t
   await (await noviTask.findElement(By.css("button"))).click();
   const details = await noviTask.findElement(byTestId("timeline-event-details"));
   assert.match(await details.getText(), /written by Contact Bridge/);
+  await chooseTimelineKind("note");
+  await driver.wait(async () => (await timeline.findElements(By.css('[data-testid="timeline-event"][data-kind="task"]'))).length === 0, TIMEOUT_MS, "the kind filter did not narrow the timeline to notes");
   const bodies = await timeline.findElements(byTestId("timeline-event-body"));
   const texts = await Promise.all(bodies.map((b) => b.getText()));
   assert.ok(texts.includes(XSS_NOTE), `the note is not shown as text: ${JSON.stringify(texts)}`);
   assert.equal((await timeline.findElements(By.css("img"))).length, 0, "the note became an <img>");
   assert.equal(await driver.executeScript("return typeof window.__pwned"), "undefined", "the note's markup ran");
-  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", noviTask);
+  await chooseTimelineKind("task");
+  const shown = await driver.wait(async () => {
+    for (const event of await timeline.findElements(By.css('[data-testid="timeline-event"][data-system="novi"]'))) {
+      if ((await event.getText()).includes(NOVI_TASK)) return event;
+    }
+    return false;
+  }, TIMEOUT_MS, "the Novi AMS task is gone after filtering again");
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", shown);
   await screenshot("contacts");
   await assertAccessible("Contacts");
 });
+
+/** Shows only one kind of entry in the open contact's timeline (the Kind filter). */
+async function chooseTimelineKind(kind) {
+  const select = await find("timeline-kind");
+  await (await select.findElement(By.css(`option[value="${kind}"]`))).click();
+  await driver.wait(async () => (await select.getAttribute("value")) === kind, TIMEOUT_MS, `the Kind filter did not take ${kind}`);
+}
 
 /** Runs the headless CLI on the app's database (the same engine, the other door). */
 function cli(...args) {
@@ -592,8 +611,14 @@ test("a sync is visible on every page: the indicator follows it across pages and
   await go("contacts");
   const indicator = await find("sync-indicator", SYNC_TIMEOUT_MS);
   assert.ok(indicator);
-  await driver.wait(async () => (await driver.findElements(byTestId("indicator-finished"))).length > 0, SYNC_TIMEOUT_MS, "the indicator never said the preview ended");
-  assert.match(await (await find("indicator-finished")).getText(), /^Preview ready: \d+ writes planned\.$/);
+  // The previous sync's ending may still show until the preview's first word arrives: wait
+  // for this preview's own ending.
+  await driver.wait(async () => {
+    for (const el of await driver.findElements(byTestId("indicator-finished"))) {
+      if (/^Preview ready: \d+ writes planned\.$/.test(await el.getText())) return true;
+    }
+    return false;
+  }, SYNC_TIMEOUT_MS, "the indicator never said the preview ended");
 });
 
 test("Settings and Logs show the installation and the log of what just happened", async () => {

@@ -345,6 +345,13 @@ async fn run(
     state.cancel.store(false, Ordering::SeqCst);
     let name = work.name(trigger);
     state.set_running(Some(Running::new(name)));
+    let started = SyncProgress::started(name, count(planned.values().sum::<u64>()));
+    if let Ok(mut running) = state.running.lock() {
+        if let Some(running) = running.as_mut() {
+            running.progress = Some(started.clone());
+        }
+    }
+    let _ = started.emit(&app);
     let settings = super::settings::load(&app)?;
     let request = SyncRequest {
         dry_run: work == Work::Plan,

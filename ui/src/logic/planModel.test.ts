@@ -212,9 +212,12 @@ describe("progressFigures", () => {
     expect(progressFigures(progress(999, 1000)).percent).toBe(99);
   });
 
-  it("treats an empty apply as complete and no event yet as starting", () => {
-    expect(progressFigures(progress(0, 0)).percent).toBe(100);
+  it("treats an empty apply as complete, and no event yet or the first word of a sync as starting", () => {
+    expect(progressFigures(progress(0, 0, { pair: 1, pairs: 1 })).percent).toBe(100);
     expect(progressFigures(null)).toEqual({ percent: 0, text: "starting…" });
+    // SyncProgress::started: sent before any pair runs, its total may still be unknown (0).
+    expect(progressFigures(progress(0, 0, { pairs: 0 }))).toEqual({ percent: 0, text: "starting…" });
+    expect(progressFigures(progress(0, 120, { pairs: 0 }))).toEqual({ percent: 0, text: "starting…" });
   });
 
   it("formats durations in seconds, minutes and hours", () => {

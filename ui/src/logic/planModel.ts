@@ -165,9 +165,9 @@ export type ProgressFigures = { percent: number; text: string };
 
 /** The progress bar's percent (whole, 0–100) and its caption: done/total, rate and ETA. */
 export function progressFigures(progress: SyncProgress | null): ProgressFigures {
-  if (!progress || progress.total === 0) {
-    return { percent: progress ? 100 : 0, text: progress ? "nothing to write" : "starting…" };
-  }
+  // The first word of a sync names no pair yet: it has started, nothing is measured.
+  if (!progress || (progress.pairs === 0 && progress.done === 0)) return { percent: 0, text: "starting…" };
+  if (progress.total === 0) return { percent: 100, text: "nothing to write" };
   const percent = Math.min(100, Math.floor((progress.done / progress.total) * 100));
   const parts = [`${progress.done} / ${progress.total}`];
   if (progress.pairs > 0 && progress.pairName) {
