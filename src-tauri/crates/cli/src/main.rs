@@ -96,11 +96,22 @@ enum Command {
         #[arg(long, value_parser = ["ghl", "app"], requires = "resolve")]
         keep: Option<String>,
     },
-    /// App records whose match was uncertain (an email or phone shared by several contacts):
-    /// left unlinked, never guessed, until the data is made unambiguous.
+    /// Records waiting for the operator: an app record whose match was uncertain (an email or
+    /// phone shared by several contacts), the surviving copy of a record deleted on the other
+    /// side, a write that met "not found", a lost create whose lookup found other values.
+    /// `--resolve ID` with `--link CONTACT` (local id, GHL id or email), `--create` (a new
+    /// contact) or `--ignore` settles one; the next sync carries the decision out.
     Reviews {
         #[arg(long)]
         json: bool,
+        #[arg(long, requires = "decision")]
+        resolve: Option<i64>,
+        #[arg(long, group = "decision", requires = "resolve")]
+        link: Option<String>,
+        #[arg(long, group = "decision", requires = "resolve")]
+        create: bool,
+        #[arg(long, group = "decision", requires = "resolve")]
+        ignore: bool,
     },
     /// Values that cannot be synced, by record (name, email, ids), field, value and reason:
     /// that field of that record waits until the value is fixed; everything else syncs.
@@ -228,7 +239,23 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
             fix,
             json,
         } => block_on(commands::doctor::run(context, connection, fix, json)),
-        Command::Reviews { json } => commands::sync::reviews(context, json),
+        Command::Reviews {
+            json,
+            resolve,
+            link,
+            create,
+            ignore,
+        } => {
+            let decision = match (link, create, ignore) {
+                (Some(contact), _, _) => {
+                    Some(bridge_sync::service::ReviewResolution::Link { contact })
+                }
+                (None, true, _) => Some(bridge_sync::service::ReviewResolution::Create),
+                (None, false, true) => Some(bridge_sync::service::ReviewResolution::Ignore),
+                (None, false, false) => None,
+            };
+            commands::sync::reviews(context, json, resolve.zip(decision))
+        }
         Command::Problems { json } => commands::problems::list(context, json),
         Command::Deletes(command) => commands::deletes::run(context, command),
         Command::Webhooks(command) => block_on(commands::webhooks::run(context, command)),

@@ -18,6 +18,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0011_connection_checks.sql"),
     include_str!("../migrations/0014_deletes_and_problems.sql"),
     include_str!("../migrations/0019_webhook_events.sql"),
+    include_str!("../migrations/0025_reviews.sql"),
 ];
 
 /// The version a fully migrated database reports.

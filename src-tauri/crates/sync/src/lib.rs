@@ -20,6 +20,7 @@ pub mod plan;
 pub mod preview;
 pub mod problems;
 pub mod pull;
+pub mod reviews;
 pub mod service;
 pub mod settings;
 pub mod timeline;

@@ -6,7 +6,7 @@
 use bridge_core::{normalize, BridgeError, Clock};
 use bridge_store::table::contacts::{self, MatchKey};
 use bridge_store::table::links;
-use bridge_store::table::match_reviews::{self, MatchReview};
+use bridge_store::table::match_reviews::{self, NewReview};
 use bridge_store::Connection;
 use serde::Serialize;
 
@@ -92,13 +92,24 @@ pub fn match_record(
             }
             many => {
                 let candidates: Vec<String> = many.iter().map(|c| c.id.clone()).collect();
+                let summary = match candidates.len() {
+                    1 => format!(
+                        "record {} has the {by} {value} of a contact already linked to another record",
+                        keys.remote_id
+                    ),
+                    n => format!("record {} has the {by} {value} of {n} contacts", keys.remote_id),
+                };
                 match_reviews::open(
                     conn,
-                    &MatchReview {
-                        connection_id: app_connection_id.to_string(),
-                        remote_id: keys.remote_id.clone(),
-                        match_key: by.to_string(),
-                        candidates: candidates.clone(),
+                    &NewReview {
+                        connection_id: app_connection_id,
+                        object_kind: "contact",
+                        remote_id: &keys.remote_id,
+                        reason: match_reviews::AMBIGUOUS,
+                        match_key: by,
+                        candidates: &candidates,
+                        contact_id: None,
+                        summary: &summary,
                     },
                     clock.now(),
                 )?;

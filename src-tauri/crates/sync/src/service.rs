@@ -26,6 +26,7 @@ pub use crate::deletes::{
 };
 pub use crate::doctor::{doctor, Check, ConnectionReport};
 pub use crate::problems::{list as problems, ProblemView};
+pub use crate::reviews::{resolve_review, Resolution as ReviewResolution};
 
 mod breakdown;
 mod data;

@@ -280,22 +280,45 @@ pub fn dead_letters(context: &Context, json: bool) -> Result<(), BridgeError> {
     Ok(())
 }
 
-pub fn reviews(context: &Context, json: bool) -> Result<(), BridgeError> {
-    let store = Store::open(&context.db_path)?;
+pub fn reviews(
+    context: &Context,
+    json: bool,
+    resolve: Option<(i64, service::ReviewResolution)>,
+) -> Result<(), BridgeError> {
+    let mut store = Store::open(&context.db_path)?;
+    if let Some((id, decision)) = resolve {
+        let review = service::resolve_review(&mut store, id, &decision, &SystemClock)?;
+        return line(&match decision {
+            service::ReviewResolution::Link { contact } => format!(
+                "Review {id} settled: record {} is linked to {contact}; the next sync syncs them.",
+                review.remote_id
+            ),
+            service::ReviewResolution::Create => format!(
+                "Review {id} settled: record {} becomes a contact of its own, created in GHL by the next sync.",
+                review.remote_id
+            ),
+            service::ReviewResolution::Ignore => format!(
+                "Review {id} settled: {} {} is left as it is.",
+                review.object_kind, review.remote_id
+            ),
+        });
+    }
     let open = service::open_reviews(&store)?;
     if json {
         return print_json(&open);
     }
     if open.is_empty() {
-        return line("No uncertain matches.");
+        return line("No reviews waiting.");
     }
     for review in open {
+        let candidates = if review.candidates.is_empty() {
+            String::new()
+        } else {
+            format!(" (candidates: {})", review.candidates.join(", "))
+        };
         line(&format!(
-            "{}  record {}: its {} matches several contacts or another person's ({}); fix the data in either app and sync again",
-            review.connection_id,
-            review.remote_id,
-            review.match_key,
-            review.candidates.join(", ")
+            "{}  {}  {} {}: {}{candidates}",
+            review.id, review.reason, review.object_kind, review.remote_id, review.summary,
         ))?;
     }
     Ok(())

@@ -33,6 +33,7 @@ pub use fields::{
 };
 use ghl_writer::GhlWriter;
 pub(crate) use outcome::summarize;
+pub(crate) use records::pending_contact;
 
 /// The cursor of the app's change scan.
 pub(crate) const APP_CURSOR: &str = "app.records";

@@ -4,11 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bridge_core::hash::content_hash;
-use bridge_core::mapping::Flow;
+use bridge_core::mapping::{Flow, Mapping};
 use bridge_core::{normalize, BridgeError, Clock, Contact};
 use bridge_store::table::contacts::{self, MatchKeys};
 use bridge_store::table::remote_records::{self, RemoteRecord};
-use bridge_store::table::{cursors, links};
+use bridge_store::table::{cursors, links, match_reviews};
 use bridge_store::Store;
 use futures::TryStreamExt;
 use serde_json::{Map, Value};
@@ -57,16 +57,38 @@ impl Pair<'_> {
                 clock.now(),
             )?;
         }
+        self.reevaluate_reviews(store, clock)?;
         Ok(pulled)
     }
 
-    /// A value of the app record in GHL's terms, through the mapping line of `ghl_field`.
+    /// Matches again the records waiting in review because several contacts fit: a change on
+    /// either side (an email fixed in GHL, a duplicate merged away) may have made the match
+    /// certain, and then the record links and syncs without the operator. Few records wait,
+    /// so all of them are looked at every sync.
+    fn reevaluate_reviews(&self, store: &mut Store, clock: &dyn Clock) -> Result<(), BridgeError> {
+        let app_id = self.app_connection().id.clone();
+        store.with_tx(|tx| {
+            for review in match_reviews::open_for_pair(tx, &app_id, match_reviews::AMBIGUOUS)? {
+                if review.object_kind != "contact" {
+                    continue;
+                }
+                let Some(stored) = remote_records::get(tx, &app_id, "contact", &review.remote_id)?
+                else {
+                    continue;
+                };
+                let record = AppRecord {
+                    remote_id: stored.remote_id,
+                    values: stored.values,
+                    updated_at: stored.remote_updated_at,
+                };
+                self.store_record(tx, &record, clock)?;
+            }
+            Ok(())
+        })
+    }
+
     fn as_ghl(&self, record: &AppRecord, ghl_field: &str) -> Option<String> {
-        let line = self.mapping.fields.iter().find(|l| l.ghl == ghl_field)?;
-        let value = record.values.get(&line.app)?;
-        let converted = bridge_core::mapping::apply(&line.transforms, value, Flow::AppToGhl)
-            .unwrap_or_else(|_| value.clone());
-        converted.as_str().map(str::to_string)
+        as_ghl(self.mapping, &record.values, ghl_field)
     }
 
     fn store_record(
@@ -94,25 +116,31 @@ impl Pair<'_> {
             clock,
         )? {
             MatchOutcome::Linked { contact_id, .. } => contact_id,
-            // Left in the review queue; nothing is guessed.
-            MatchOutcome::Ambiguous { .. } => return Ok(()),
+            // Left in the review queue, nothing guessed; the record is kept, linked to no
+            // contact, so the operator's decision (or a later change) can link it.
+            MatchOutcome::Ambiguous { .. } => {
+                remote_records::upsert(
+                    tx,
+                    &RemoteRecord {
+                        connection_id: app_id.clone(),
+                        object_kind: "contact".into(),
+                        remote_id,
+                        contact_id: None,
+                        content_hash: content_hash(&record.values),
+                        values: record.values.clone(),
+                        remote_updated_at: record.updated_at.clone(),
+                    },
+                    clock.now(),
+                )?;
+                return Ok(());
+            }
             MatchOutcome::NotFound => {
-                let contact = Contact {
-                    email: email.clone(),
-                    first_name: self.as_ghl(record, "firstName"),
-                    last_name: self.as_ghl(record, "lastName"),
-                    phone: phone.clone(),
-                    ..Contact::default()
-                };
-                let keys = MatchKeys {
-                    email: email.as_deref().and_then(normalize::email),
-                    phone: phone
-                        .as_deref()
-                        .and_then(|raw| normalize::phone_e164(raw, PHONE_REGION).ok().flatten()),
-                };
+                let (contact, keys) = pending_contact(self.mapping, &record.values);
                 contacts::insert_pending(tx, &self.ghl_connection.id, &contact, &keys, clock.now())?
             }
         };
+        // A record waiting in review that now matches one contact (or none) leaves the queue.
+        match_reviews::resolve(tx, app_id, "contact", &remote_id, "relinked", clock.now())?;
         if links::find_remote(tx, app_id, "contact", &remote_id)?.is_none() {
             links::insert_or_verify(
                 tx,
@@ -326,6 +354,39 @@ impl Pair<'_> {
             }
         })
     }
+}
+
+/// A value of an app record in GHL's terms, through the mapping line of `ghl_field`.
+fn as_ghl(mapping: &Mapping, values: &Map<String, Value>, ghl_field: &str) -> Option<String> {
+    let line = mapping.fields.iter().find(|l| l.ghl == ghl_field)?;
+    let value = values.get(&line.app)?;
+    let converted = bridge_core::mapping::apply(&line.transforms, value, Flow::AppToGhl)
+        .unwrap_or_else(|_| value.clone());
+    converted.as_str().map(str::to_string)
+}
+
+/// The local contact an app record stands for when no GHL contact is it: created in GHL by
+/// the next sync.
+pub(crate) fn pending_contact(
+    mapping: &Mapping,
+    values: &Map<String, Value>,
+) -> (Contact, MatchKeys) {
+    let email = as_ghl(mapping, values, "email");
+    let phone = as_ghl(mapping, values, "phone");
+    let keys = MatchKeys {
+        email: email.as_deref().and_then(normalize::email),
+        phone: phone
+            .as_deref()
+            .and_then(|raw| normalize::phone_e164(raw, PHONE_REGION).ok().flatten()),
+    };
+    let contact = Contact {
+        email,
+        first_name: as_ghl(mapping, values, "firstName"),
+        last_name: as_ghl(mapping, values, "lastName"),
+        phone,
+        ..Contact::default()
+    };
+    (contact, keys)
 }
 
 /// What a plan read: GHL's contacts up to `planned_through` (the newest change stored when it
