@@ -59,11 +59,19 @@ async fn an_uncertain_match_waits_until_a_change_in_ghl_makes_it_certain_or_the_
 
     // Ada's email changes in GHL: the member's email is no one else's now. The review is
     // matched again without the operator and the member becomes a contact of its own.
-    edit_ghl_contact(&pair.ghl, &ada.ghl_id, json!({"email": "ada.renamed@example.com"})).await;
+    edit_ghl_contact(
+        &pair.ghl,
+        &ada.ghl_id,
+        json!({"email": "ada.renamed@example.com"}),
+    )
+    .await;
     pair.sync();
     assert!(open_reviews(&pair).is_empty(), "{:#?}", open_reviews(&pair));
     let tess = ghl_id_of_email(&pair.ghl, &ada_email).await;
-    assert!(tess.is_some(), "the member was created in GHL under its email");
+    assert!(
+        tess.is_some(),
+        "the member was created in GHL under its email"
+    );
     assert_ne!(tess.as_deref(), Some(ada.ghl_id.as_str()));
 
     // Another twin, ignored by the operator: closed, and it stays so while nothing changes.
@@ -82,7 +90,13 @@ async fn an_uncertain_match_waits_until_a_change_in_ghl_makes_it_certain_or_the_
     let reviews = open_reviews(&pair);
     assert_eq!(reviews.len(), 1, "{reviews:#?}");
     let id = reviews[0]["id"].as_i64().unwrap().to_string();
-    let refused = pair.bridge(&["reviews", "--resolve", &id, "--link", bob["id"].as_str().unwrap()]);
+    let refused = pair.bridge(&[
+        "reviews",
+        "--resolve",
+        &id,
+        "--link",
+        bob["id"].as_str().unwrap(),
+    ]);
     assert!(!refused.status.success(), "Bob is linked to his own member");
     assert_success(
         "ignore",

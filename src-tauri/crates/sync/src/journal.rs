@@ -189,6 +189,27 @@ pub fn done(
     Ok(())
 }
 
+/// Ends an operation whose target record is gone ("not found" on an update): nothing is left
+/// to write, and it is no dead letter — the record's delete is the operator's (a review or
+/// the delete queue); `message` says so.
+pub fn gone(
+    conn: &Connection,
+    op: &Journaled,
+    run_id: &str,
+    message: &str,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    let change = Transition {
+        error: Some(message),
+        run_id: Some(run_id),
+        ..Transition::default()
+    };
+    if !operations::transition(conn, op.id, "sent", "done", &change, now)? {
+        return Err(moved_elsewhere(op.id));
+    }
+    Ok(())
+}
+
 /// How a failed write ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {

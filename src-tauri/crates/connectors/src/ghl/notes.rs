@@ -66,6 +66,8 @@ impl GhlClient {
             .send(
                 ApiRequest::put(&["contacts", id, "notes", note])
                     .json(update)?
+                    // The spec answers a bad body with 422: a 400 here is a missing record.
+                    .record_read()
                     .context(format!("update note {note} of GHL contact {id}")),
             )
             .await?;
@@ -79,7 +81,11 @@ impl GhlClient {
         );
         let context = format!("delete note {note} of GHL contact {id}");
         let outcome: DeleteOutcome = self
-            .send(ApiRequest::delete(&["contacts", id, "notes", note]).context(context.clone()))
+            .send(
+                ApiRequest::delete(&["contacts", id, "notes", note])
+                    .record_read()
+                    .context(context.clone()),
+            )
             .await?;
         check_deleted(&outcome, || context)
     }

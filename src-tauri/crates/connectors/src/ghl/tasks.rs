@@ -97,6 +97,8 @@ impl GhlClient {
             .send(
                 ApiRequest::put(&["contacts", id, "tasks", task])
                     .json(update)?
+                    // The spec answers a bad body with 422: a 400 here is a missing record.
+                    .record_read()
                     .context(format!("update task {task} of GHL contact {id}")),
             )
             .await?;
@@ -133,7 +135,11 @@ impl GhlClient {
         );
         let context = format!("delete task {task} of GHL contact {id}");
         let outcome: DeleteOutcome = self
-            .send(ApiRequest::delete(&["contacts", id, "tasks", task]).context(context.clone()))
+            .send(
+                ApiRequest::delete(&["contacts", id, "tasks", task])
+                    .record_read()
+                    .context(context.clone()),
+            )
             .await?;
         check_deleted(&outcome, || context)
     }

@@ -93,9 +93,10 @@ impl ApiRequest {
         self
     }
 
-    /// A read of one record whose absence the app answers with 400 instead of 404 (GHL
-    /// documents 200/400/401 for a contact's or task's route, no 404): a 400 or 404 then comes
-    /// back as `ErrorCode::NotFound`, so callers treat the record as gone.
+    /// A request naming one record whose absence the app answers with 400 instead of 404 (GHL
+    /// documents 200/400/401 for a contact's or task's route, no 404, and a bad body as 422):
+    /// a 400 or 404 then comes back as `ErrorCode::NotFound`, so callers treat the record as
+    /// gone.
     pub fn record_read(mut self) -> Self {
         self.missing_on_bad_request = true;
         self

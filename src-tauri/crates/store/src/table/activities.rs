@@ -145,6 +145,42 @@ pub fn mark_missing_deleted(
     Ok(gone)
 }
 
+/// The live records of `kind` of one connection: what a complete scan of it must list.
+pub fn live_of_connection(
+    conn: &Connection,
+    connection_id: &str,
+    kind: &str,
+) -> Result<Vec<Activity>, BridgeError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM activities
+             WHERE connection_id = ?1 AND kind = ?2 AND deleted_at IS NULL ORDER BY id"
+        ))
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![connection_id, kind], from_row)
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
+/// Whether the record was seen deleted (a "not found" or a complete list without it): a
+/// record never stored is not deleted, only unknown.
+pub fn is_deleted(
+    conn: &Connection,
+    connection_id: &str,
+    kind: &str,
+    remote_id: &str,
+) -> Result<bool, BridgeError> {
+    conn.query_row(
+        "SELECT deleted_at IS NOT NULL FROM activities WHERE connection_id = ?1 AND kind = ?2 AND remote_id = ?3",
+        params![connection_id, kind, remote_id],
+        |row| row.get(0),
+    )
+    .optional()
+    .map(|deleted| deleted.unwrap_or(false))
+    .map_err(storage_error)
+}
+
 /// Marks one record deleted (it answered 404); the row stays for the timeline.
 pub fn mark_deleted(
     conn: &Connection,

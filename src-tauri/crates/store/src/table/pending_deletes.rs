@@ -121,6 +121,26 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<PendingDelete>, BridgeEr
     .map_err(storage_error)
 }
 
+/// The delete queued for one record, whatever its state.
+pub fn find(
+    conn: &Connection,
+    pair_id: &str,
+    object_kind: &str,
+    target_connection_id: &str,
+    target_remote_id: &str,
+) -> Result<Option<PendingDelete>, BridgeError> {
+    conn.query_row(
+        &format!(
+            "SELECT {COLUMNS} FROM pending_deletes WHERE pair_id = ?1 AND object_kind = ?2
+               AND target_connection_id = ?3 AND target_remote_id = ?4"
+        ),
+        params![pair_id, object_kind, target_connection_id, target_remote_id],
+        from_row,
+    )
+    .optional()
+    .map_err(storage_error)
+}
+
 /// The approved deletes of one pair and kind, for the sync to carry.
 pub fn approved(
     conn: &Connection,

@@ -325,6 +325,22 @@ impl AppChildren for NoviSide {
         }
     }
 
+    /// Tasks and notes are activities: one DELETE each (an event is not deleted from here).
+    fn delete<'a>(
+        &'a self,
+        kind: ChildKind,
+        remote_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move {
+            match kind {
+                ChildKind::Task | ChildKind::Note => self.client.delete_activity(remote_id).await,
+                ChildKind::Appointment => Err(BridgeError::invalid_input(format!(
+                    "Novi AMS event {remote_id}: appointments go one way, GHL → Novi AMS"
+                ))),
+            }
+        })
+    }
+
     /// Novi's activity list filters on the activity's own date, not on when it changed, so
     /// every scan reads them all (pages of 1,000) and the content hash keeps what changed.
     fn scan(&self) -> BoxStream<'_, Result<Vec<AppChild>, BridgeError>> {

@@ -172,4 +172,19 @@ impl GhlChildren for GhlChildWriter<'_> {
                 }))
         })
     }
+
+    fn delete<'a>(
+        &'a self,
+        kind: ChildKind,
+        contact: &'a str,
+        remote_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move {
+            match kind {
+                ChildKind::Task => self.client.delete_task(contact, remote_id).await,
+                ChildKind::Note => self.client.delete_note(contact, remote_id).await,
+                ChildKind::Appointment => Err(one_way()),
+            }
+        })
+    }
 }

@@ -7,9 +7,15 @@
 //! record-level three-way merge: the side that differs from it changed; when both did, GHL
 //! (the hub) wins. A child with no link is created on the other side. Writes go through the
 //! journal like contacts: a create whose answer was lost is looked up before it is sent again.
-//! Deletes are not carried over (neither side's delete reaches the other).
+//!
+//! Deletes are seen, never guessed: GHL's from a "not found" or a contact's complete list
+//! (`pull/ghl.rs`), the app's from its complete scan (`pull.rs`), either from a write that met
+//! "not found". A linked record deleted on one side is no longer synced; its surviving copy
+//! waits for the operator — in the delete queue where the pair carries deletes (an approved
+//! delete is carried through the journal), else in the review queue (`deletes.rs`).
 
 mod apply;
+mod deletes;
 mod ghl;
 mod merge;
 mod parents;
@@ -28,11 +34,12 @@ use serde::{Deserialize, Serialize};
 use crate::plan::Side;
 
 pub use apply::{apply_children, recover};
+pub use deletes::{record_seen_deletes, SeenDelete};
 pub use ghl::GhlChildWriter;
 pub use plan::{mark_planned, plan_children, ChildPlan};
 pub use pull::{pull_app_children, ChildPull};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChildKind {
     Task,
@@ -158,6 +165,18 @@ pub trait AppChildren: Send + Sync {
     }
     /// Every task and note, page by page (apps without a change filter on children).
     fn scan(&self) -> BoxStream<'_, Result<Vec<AppChild>, BridgeError>>;
+    /// The kinds a finished [`Self::scan`] lists completely: a stored record of these kinds
+    /// the scan did not list was deleted in the app.
+    fn scanned_kinds(&self) -> &'static [ChildKind] {
+        &[ChildKind::Task, ChildKind::Note]
+    }
+    /// Deletes one record (an approved delete carried from GHL). "Not found" means it is
+    /// gone already.
+    fn delete<'a>(
+        &'a self,
+        kind: ChildKind,
+        remote_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), BridgeError>>;
     fn create<'a>(
         &'a self,
         kind: ChildKind,
@@ -204,6 +223,13 @@ pub trait GhlChildren: Send + Sync {
         values: &'a ChildValues,
         linked: &'a [String],
     ) -> BoxFuture<'a, Result<Option<Activity>, BridgeError>>;
+    /// Deletes one task or note of `contact` (an approved delete carried from the app).
+    fn delete<'a>(
+        &'a self,
+        kind: ChildKind,
+        contact: &'a str,
+        remote_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), BridgeError>>;
 }
 
 /// An app child as stored in `activities`.
@@ -237,6 +263,8 @@ pub enum ChildAction {
     /// Both sides already hold the same content: record it as agreed (link the two records,
     /// or refresh the link's base); nothing is sent.
     Link,
+    /// Its counterpart was deleted and the operator approved carrying the delete.
+    Delete,
 }
 
 /// One write of a task or note.
@@ -264,6 +292,9 @@ pub struct ChildOperation {
     /// with the written value); empty: every field (creates, links, appointments).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settles: Vec<String>,
+    /// A delete: the approved row of the delete queue it carries out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_id: Option<i64>,
 }
 
 /// What applying the children's operations did.
@@ -274,6 +305,8 @@ pub struct ChildReport {
     pub already_done: u64,
     pub unconfirmed: u64,
     pub dead: u64,
+    /// Updates that met "not found": the record was deleted meanwhile; left for the operator.
+    pub gone: u64,
     pub cancelled: bool,
 }
 

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use bridge_core::BridgeError;
 use bridge_store::table::activities::{self, Activity};
 use bridge_store::table::connections::ConnectionRow;
-use bridge_store::table::{contacts, cursors, links, operations};
+use bridge_store::table::{contacts, cursors, links, operations, pending_deletes};
 use bridge_store::Store;
 
 use serde_json::{Map, Value};
 
+use super::deletes::{summary, SeenDelete};
 use super::{merge, ChildAction, ChildKind, ChildOperation, ChildRules, ChildValues};
 use crate::plan::Side;
 
@@ -23,6 +24,9 @@ pub struct ChildPlan {
     /// The newest change (activity, link or contact) stored when the plan began: what the
     /// plan covered. The cursor moves here once the plan is applied, never to "now".
     pub through: Option<String>,
+    /// Linked records seen deleted on one side, their copy alive on the other: for the
+    /// operator (the delete queue or a review), recorded when the plan is applied.
+    pub seen_deletes: Vec<SeenDelete>,
 }
 
 /// Plans the children of the contacts whose tasks or notes changed on either side since the
@@ -52,16 +56,22 @@ pub fn plan_children(
         &app.id,
         since.as_deref(),
     )?);
+    // And the contacts of deletes the operator approved since.
+    for kind in [ChildKind::Task, ChildKind::Note] {
+        due.extend(
+            pending_deletes::approved(store.conn(), &app.id, kind.as_str())?
+                .into_iter()
+                .filter_map(|d| d.contact_id),
+        );
+    }
     let mut operations = Vec::new();
+    let mut seen_deletes = Vec::new();
     for contact_id in due {
-        plan_contact(
-            store,
-            ghl_connection_id,
-            app,
-            rules,
-            &contact_id,
-            &mut operations,
-        )?;
+        let mut out = Planned {
+            operations: &mut operations,
+            seen_deletes: &mut seen_deletes,
+        };
+        plan_contact(store, ghl_connection_id, app, rules, &contact_id, &mut out)?;
     }
     let mut kept = Vec::with_capacity(operations.len());
     for op in operations {
@@ -72,6 +82,7 @@ pub fn plan_children(
     Ok(ChildPlan {
         operations: kept,
         through: through.max(since),
+        seen_deletes,
     })
 }
 
@@ -119,13 +130,19 @@ pub fn mark_planned(
     }
 }
 
+/// Where one contact's plan goes.
+struct Planned<'p> {
+    operations: &'p mut Vec<ChildOperation>,
+    seen_deletes: &'p mut Vec<SeenDelete>,
+}
+
 fn plan_contact(
     store: &Store,
     ghl_connection_id: &str,
     app: &ConnectionRow,
     rules: ChildRules,
     contact_id: &str,
-    operations: &mut Vec<ChildOperation>,
+    out: &mut Planned<'_>,
 ) -> Result<(), BridgeError> {
     let contact_links = links::for_contact(store.conn(), contact_id)?;
     let Some(app_parent) = contact_links
@@ -157,7 +174,6 @@ fn plan_contact(
         .filter(|l| l.connection_id == app.id)
         .filter_map(|l| Some((ChildKind::parse(&l.object_kind)?, l)))
         .collect();
-    let mut push = |op: ChildOperation| operations.push(op);
     for (kind, link) in &child_links {
         let Some(ghl_id) = &link.local_object_id else {
             continue;
@@ -171,6 +187,18 @@ fn plan_contact(
             ghl.remove(&(*kind, ghl_id.clone())),
             theirs.remove(&(*kind, link.remote_id.clone())),
         ) else {
+            if *kind != ChildKind::Appointment {
+                let gone = Gone {
+                    kind: *kind,
+                    contact_id,
+                    link,
+                    ghl_connection_id,
+                    app,
+                    ghl_parent: ghl_parent.as_deref(),
+                    app_parent: &app_parent,
+                };
+                gone.plan(store, out)?;
+            }
             continue;
         };
         let stored_base =
@@ -186,7 +214,7 @@ fn plan_contact(
             link,
             stored_base,
         };
-        plan_linked(linked, &mut push);
+        plan_linked(linked, &mut |op| out.operations.push(op));
     }
     // What is left has no link. The same content unlinked on both sides (created on each, or
     // our create whose answer was lost) is one record: linked, not created again.
@@ -229,7 +257,7 @@ fn plan_contact(
                 format!("{} exists only in GHL", kind.as_str()),
             ),
         };
-        push(ChildOperation {
+        out.operations.push(ChildOperation {
             target: Side::App,
             kind: *kind,
             action,
@@ -242,6 +270,7 @@ fn plan_contact(
             reason,
             base: None,
             settles: Vec::new(),
+            delete_id: None,
         });
     }
     if let Some(parent) = &ghl_parent {
@@ -251,7 +280,7 @@ fn plan_contact(
             {
                 continue;
             }
-            push(ChildOperation {
+            out.operations.push(ChildOperation {
                 target: Side::Ghl,
                 kind,
                 action: ChildAction::Create,
@@ -268,10 +297,111 @@ fn plan_contact(
                 ),
                 base: None,
                 settles: Vec::new(),
+                delete_id: None,
             });
         }
     }
     Ok(())
+}
+
+/// A linked record missing on one side.
+struct Gone<'a> {
+    kind: ChildKind,
+    contact_id: &'a str,
+    link: &'a links::LinkRow,
+    ghl_connection_id: &'a str,
+    app: &'a ConnectionRow,
+    ghl_parent: Option<&'a str>,
+    app_parent: &'a str,
+}
+
+impl Gone<'_> {
+    /// Only a record seen deleted counts (a record merely not stored under this contact is
+    /// not guessed gone): its surviving copy is no longer synced, and its delete, once the
+    /// operator approved it, is carried; until then it is seen, for the operator.
+    fn plan(&self, store: &Store, out: &mut Planned<'_>) -> Result<(), BridgeError> {
+        let kind = self.kind.as_str();
+        let Some(ghl_id) = self.link.local_object_id.as_deref() else {
+            return Ok(());
+        };
+        let app_id = self.link.remote_id.as_str();
+        let ghl_deleted =
+            activities::is_deleted(store.conn(), self.ghl_connection_id, kind, ghl_id)?;
+        let app_deleted = activities::is_deleted(store.conn(), &self.app.id, kind, app_id)?;
+        let (deleted_in, target, target_connection, survivor_id, deleted_id, parent) =
+            match (ghl_deleted, app_deleted) {
+                (true, false) => (
+                    Side::Ghl,
+                    Side::App,
+                    self.app.id.as_str(),
+                    app_id,
+                    ghl_id,
+                    self.app_parent,
+                ),
+                (false, true) => match self.ghl_parent {
+                    Some(parent) => (
+                        Side::App,
+                        Side::Ghl,
+                        self.ghl_connection_id,
+                        ghl_id,
+                        app_id,
+                        parent,
+                    ),
+                    None => return Ok(()),
+                },
+                // Gone on both sides, or not seen deleted on either: nothing to do.
+                _ => return Ok(()),
+            };
+        let Some(survivor) = activities::get(store.conn(), target_connection, kind, survivor_id)?
+        else {
+            return Ok(());
+        };
+        let values = ChildValues::from_activity(&survivor);
+        let (deleted_name, kept_name) = match deleted_in {
+            Side::Ghl => ("GHL", self.app.system.display_name()),
+            Side::App => (self.app.system.display_name(), "GHL"),
+        };
+        let queued = pending_deletes::find(
+            store.conn(),
+            &self.app.id,
+            kind,
+            target_connection,
+            survivor_id,
+        )?;
+        match queued {
+            Some(approved) if approved.state == "approved" => {
+                out.operations.push(ChildOperation {
+                    target,
+                    kind: self.kind,
+                    action: ChildAction::Delete,
+                    contact_id: self.contact_id.to_string(),
+                    parent: parent.to_string(),
+                    remote_id: Some(survivor_id.to_string()),
+                    source_id: deleted_id.to_string(),
+                    before: Some(values.clone()),
+                    values,
+                    reason: format!(
+                        "{kind} deleted in {deleted_name}: its copy in {kept_name} is deleted, as approved"
+                    ),
+                    base: self.link.last_seen_hash.clone(),
+                    settles: Vec::new(),
+                    delete_id: Some(approved.id),
+                })
+            }
+            // Waiting for the operator, rejected or carried: nothing more to do.
+            Some(_) => {}
+            None => out.seen_deletes.push(SeenDelete {
+                kind: self.kind,
+                contact_id: self.contact_id.to_string(),
+                deleted_in,
+                target_connection_id: target_connection.to_string(),
+                target_remote_id: survivor_id.to_string(),
+                summary: summary(self.kind, &values.title, deleted_name, kept_name),
+                by_write: false,
+            }),
+        }
+        Ok(())
+    }
 }
 
 /// One linked record and what both sides hold.
@@ -313,6 +443,7 @@ impl Linked<'_> {
             reason,
             base: self.link.last_seen_hash.clone(),
             settles,
+            delete_id: None,
         }
     }
 }

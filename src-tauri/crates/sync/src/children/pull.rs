@@ -8,7 +8,9 @@ use bridge_store::Store;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 
-use super::{app_activity, parents, AppChild, AppChildren, Parents};
+use std::collections::HashSet;
+
+use super::{app_activity, parents, AppChild, AppChildren, ChildKind, Parents};
 use crate::timeline::{activity_event, ActivityChange};
 
 /// What a children scan read.
@@ -35,7 +37,9 @@ pub async fn pull_app_children(
     let mut pull = ChildPull::default();
     let now = clock.now();
     let by_email = children.parents() == Parents::Emails;
+    let mut listed: HashSet<(ChildKind, String)> = HashSet::new();
     while let Some(page) = pages.try_next().await? {
+        listed.extend(page.iter().map(|c| (c.kind, c.remote_id.clone())));
         store.with_tx(|tx| {
             for child in &page {
                 let parent = if by_email {
@@ -64,12 +68,44 @@ pub async fn pull_app_children(
             Ok(())
         })?;
     }
+    // The scan ended without error: it listed every record of its kinds.
+    store.with_tx(|tx| mark_unlisted_deleted(tx, app, children.scanned_kinds(), &listed, now))?;
     if by_email {
         // Contacts with GHL tasks take part too: their tasks go to the app.
         store
             .with_tx(|tx| parents::link_contacts_with_tasks(tx, ghl_connection_id, &app.id, now))?;
     }
     Ok(pull)
+}
+
+/// Marks deleted the stored records of `kinds` a complete scan did not list, each on its
+/// contact's timeline.
+fn mark_unlisted_deleted(
+    tx: &bridge_store::Connection,
+    app: &ConnectionRow,
+    kinds: &[ChildKind],
+    listed: &HashSet<(ChildKind, String)>,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    for kind in kinds {
+        for stored in activities::live_of_connection(tx, &app.id, kind.as_str())? {
+            if listed.contains(&(*kind, stored.remote_id.clone())) {
+                continue;
+            }
+            activities::mark_deleted(tx, &app.id, kind.as_str(), &stored.remote_id, now)?;
+            timeline::append(
+                tx,
+                &activity_event(
+                    app.system.as_str(),
+                    &bridge_store::timestamp(now),
+                    ActivityChange::Deleted,
+                    Some(&stored),
+                    &stored,
+                ),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Stores one app child as a record of `contact_id`; what is new or changed goes on the

@@ -286,6 +286,28 @@ impl AppChildren for NiftyTasks {
         Parents::Emails
     }
 
+    /// The scan lists tasks only (notes travel to Nifty once, as comments, and are not read
+    /// back).
+    fn scanned_kinds(&self) -> &'static [ChildKind] {
+        &[ChildKind::Task]
+    }
+
+    fn delete<'a>(
+        &'a self,
+        kind: ChildKind,
+        remote_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move {
+            match kind {
+                ChildKind::Task => self.client.delete_task(remote_id).await,
+                ChildKind::Appointment => Err(no_appointments()),
+                ChildKind::Note => Err(BridgeError::invalid_input(format!(
+                    "Nifty comment {remote_id}: comments are not deleted through Nifty's API"
+                ))),
+            }
+        })
+    }
+
     /// A name "<title> — <contact's name>" says the title.
     fn for_contact(&self, mut child: AppChild, contact: &bridge_core::Contact) -> AppChild {
         child.values.title = marker::title_of(&child.values.title, full_name(contact).as_deref());

@@ -49,6 +49,14 @@ impl Pair<'_> {
         if step.dry_run {
             return Ok(());
         }
+        store.with_tx(|tx| {
+            crate::children::record_seen_deletes(
+                tx,
+                self.app_connection(),
+                &plan.seen_deletes,
+                step.clock.now(),
+            )
+        })?;
         let ghl_children = crate::children::GhlChildWriter {
             client: self.ghl,
             clock: step.clock,

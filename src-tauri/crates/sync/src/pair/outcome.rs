@@ -37,6 +37,7 @@ pub(crate) fn summarize(
                 crate::children::ChildAction::Create => "create",
                 crate::children::ChildAction::Update => "update",
                 crate::children::ChildAction::Link => "link",
+                crate::children::ChildAction::Delete => "delete",
             }
         );
         *counts.entry(key).or_default() += 1;

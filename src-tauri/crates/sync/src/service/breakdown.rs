@@ -392,6 +392,7 @@ mod tests {
             reason: "test".into(),
             base: None,
             settles: Vec::new(),
+            delete_id: None,
         }
     }
 
