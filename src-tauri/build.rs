@@ -25,6 +25,11 @@ fn main() {
         "connect_sandbox_connectif",
         "connect_sandbox_niftyimages",
         "connect_sandbox_nifty",
+        "rename_connection",
+        "removal_impact",
+        "remove_connection",
+        "leave_sandbox",
+        "reconnect_connection",
         "list_contacts",
         "contact_timeline",
         "search_timeline",
@@ -39,6 +44,7 @@ fn main() {
         "cancel_sync",
         "sync_status",
         "retry_dead_letters",
+        "retry_dead_letter",
         "list_runs",
         "run_operations",
         "dead_letters",
@@ -49,6 +55,8 @@ fn main() {
         "list_reviews",
         "list_deletes",
         "decide_delete",
+        "webhook_status",
+        "set_webhooks",
     ];
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

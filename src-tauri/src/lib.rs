@@ -3,6 +3,7 @@
 
 mod commands;
 mod events;
+mod notify;
 mod sandbox;
 mod schedule;
 mod state;
@@ -53,6 +54,7 @@ pub fn run() {
                 .build(),
         )
         .plugin(tauri_plugin_store::Builder::new().build())
+        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_window_state::Builder::new().build())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
@@ -61,6 +63,7 @@ pub fn run() {
             tracing::info!(database = %setup_db_path.display(), "Contact Bridge started");
             app.manage(state);
             tauri::async_runtime::spawn(schedule::run(app.handle().clone()));
+            tauri::async_runtime::spawn(commands::webhooks::resume(app.handle().clone()));
             Ok(())
         })
         .run(tauri::generate_context!());

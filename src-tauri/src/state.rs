@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bridge_auth::{KeychainStore, TokenStore};
 use bridge_core::{BridgeError, Clock, SystemClock};
-use bridge_sync::service::Store;
+use bridge_sync::service::{self, Store};
 
 use crate::sandbox::Sandbox;
 
@@ -31,6 +31,10 @@ pub struct AppState {
     pub running: Mutex<Option<Running>>,
     /// When the schedule syncs next (kept by the schedule's timer).
     pub next_scheduled_at: Mutex<Option<String>>,
+    /// The GHL webhook receiver, while Settings has it on.
+    pub webhooks: tokio::sync::Mutex<Option<service::RunningReceiver>>,
+    /// What the desktop notifications last told.
+    pub notifier: crate::notify::Notifier,
     plans: AtomicU64,
 }
 
@@ -75,6 +79,8 @@ impl AppState {
             preview: Mutex::new(None),
             running: Mutex::new(None),
             next_scheduled_at: Mutex::new(None),
+            webhooks: tokio::sync::Mutex::new(None),
+            notifier: crate::notify::Notifier::default(),
             plans: AtomicU64::new(0),
         })
     }
@@ -95,6 +101,26 @@ impl AppState {
         self.store.lock().map_err(|_| {
             BridgeError::internal("the database handle was poisoned by an earlier failure")
         })
+    }
+
+    /// Tells the desktop what changed since the last look: connections needing a new sign-in,
+    /// and (`scheduled`) how the scheduled sync that just ended went.
+    pub fn notify_changes(&self, app: &tauri::AppHandle, scheduled: Option<Option<String>>) {
+        let reconnect = match self.store().and_then(|store| service::connections(&store)) {
+            Ok(rows) => rows
+                .into_iter()
+                .filter(|c| c.status == "reconnect_required")
+                .map(|c| c.name)
+                .collect(),
+            Err(e) => {
+                tracing::warn!(
+                    "notifications: the connections could not be read: {}",
+                    e.message
+                );
+                return;
+            }
+        };
+        self.notifier.observe(app, scheduled, reconnect);
     }
 
     /// The folder settings and the database live in.

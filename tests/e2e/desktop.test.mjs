@@ -215,7 +215,7 @@ test("GHL connects through the OAuth page and the loopback callback", async () =
   await approveInBrowser(url);
   await find("sandbox-ghl-done");
   const status = await find("connection-ghl-status");
-  assert.equal(await status.getText(), "connected");
+  assert.equal(await status.getText(), "Connected");
   await screenshot("04-ghl-connected");
 });
 
@@ -244,7 +244,7 @@ test("Connectif and NiftyImages connect by key, Nifty through its consent page",
   assert.match(url, /redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fcallback/);
   await approveInBrowser(url);
   await find("sandbox-nifty-done", 60_000);
-  assert.equal(await (await find("connection-nifty-status")).getText(), "connected");
+  assert.equal(await (await find("connection-nifty-status")).getText(), "Connected");
 });
 
 test("the Connections page lists the six apps, each with what syncs which way", async () => {

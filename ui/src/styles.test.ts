@@ -81,7 +81,30 @@ describe("both themes (WCAG 1.4.3 text and 1.4.11 non-text contrast)", () => {
     });
   }
 
-  it("follows the system's colour scheme unless Settings chose one", () => {
-    expect(css).toMatch(/@media \(prefers-color-scheme: dark\)\s*{\s*:root:not\(\[data-theme="light"\]\)/);
+  const APPS = ["ghl", "novi", "ninox", "nifty", "niftyimages", "connectif"];
+  for (const [theme, value] of [
+    ["light", variable],
+    ["dark", darkVariable],
+  ] as const) {
+    it(`${theme}: each app's colour reads at 4.5:1 on every surface, and the apps differ`, () => {
+      for (const app of APPS) {
+        for (const background of ["color-surface", "color-bg", "color-sidebar"]) {
+          expect(contrast(value(`app-${app}`), value(background)), `${theme} ${app} on ${background}`).toBeGreaterThanOrEqual(4.5);
+        }
+      }
+      expect(new Set(APPS.map((app) => value(`app-${app}`))).size).toBe(APPS.length);
+    });
+  }
+
+  it("colours each app's timeline badge and entry edge with its own colour", () => {
+    for (const app of APPS) {
+      expect(rule(`.badge.system-${app}`)).toContain(`var(--app-${app})`);
+      expect(rule(`.event[data-system="${app}"]`)).toContain(`var(--app-${app})`);
+    }
+  });
+
+  it("keeps one dark palette, chosen by data-theme (logic/theme.ts resolves the system's scheme)", () => {
+    expect(css.split(':root[data-theme="dark"]').length).toBe(2);
+    expect(css).not.toMatch(/prefers-color-scheme/);
   });
 });

@@ -27,6 +27,19 @@ pub struct RunView {
     pub rate_limited: u32,
     pub pair: String,
     pub error: Option<String>,
+    /// From start to end (`None` while it runs).
+    pub duration_ms: Option<u32>,
+    /// Writes its plan held, and what became of them (from its journal rows).
+    pub planned: u32,
+    pub written: u32,
+    pub failed: u32,
+    pub skipped: u32,
+}
+
+fn duration_ms(started: &str, finished: Option<&str>) -> Option<u32> {
+    let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+    let (start, end) = (parse(started)?, parse(finished?)?);
+    u32::try_from((end - start).num_milliseconds().max(0)).ok()
 }
 
 #[tauri::command]
@@ -37,11 +50,17 @@ pub fn list_runs(state: State<'_, AppState>) -> Result<Vec<RunView>, BridgeError
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    Ok(service::recent_runs(&store, 50)?
+    service::recent_runs(&store, 200)?
         .into_iter()
         .map(|r| {
+            let counts = service::run_counts(&store, &r)?;
             let pair_id = r.summary["pair"].as_str().unwrap_or_default();
-            RunView {
+            Ok(RunView {
+                duration_ms: duration_ms(&r.started_at, r.finished_at.as_deref()),
+                planned: count(counts.planned),
+                written: count(counts.written),
+                failed: count(counts.failed),
+                skipped: count(counts.skipped),
                 pair: names
                     .iter()
                     .find(|(id, _)| id == pair_id)
@@ -56,9 +75,9 @@ pub fn list_runs(state: State<'_, AppState>) -> Result<Vec<RunView>, BridgeError
                 requests_spent: count(r.requests_spent),
                 rate_limited: count(r.rate_limited),
                 error: r.error,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -66,6 +85,8 @@ pub fn list_runs(state: State<'_, AppState>) -> Result<Vec<RunView>, BridgeError
 pub struct OperationView {
     pub id: u32,
     pub run_id: String,
+    /// The pair (its app connection) the write belongs to.
+    pub pair_id: String,
     pub connection_id: String,
     pub contact_id: Option<String>,
     pub contact_name: Option<String>,
@@ -90,6 +111,10 @@ fn operation_view(store: &Store, row: OperationRow) -> OperationView {
             .as_deref()
             .map(|id| contact_name(store, id)),
         run_id: row.op.run_id,
+        pair_id: row
+            .op
+            .pair_id
+            .unwrap_or_else(|| row.op.connection_id.clone()),
         connection_id: row.op.connection_id,
         contact_id: row.op.contact_id,
         object_kind: row.op.object_kind,

@@ -9,6 +9,7 @@ mod mappings;
 mod overview;
 pub(crate) mod settings;
 pub mod sync;
+pub mod webhooks;
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
@@ -39,6 +40,11 @@ pub const COMMAND_NAMES: &[&str] = &[
     "connect_sandbox_connectif",
     "connect_sandbox_niftyimages",
     "connect_sandbox_nifty",
+    "rename_connection",
+    "removal_impact",
+    "remove_connection",
+    "leave_sandbox",
+    "reconnect_connection",
     "list_contacts",
     "contact_timeline",
     "search_timeline",
@@ -53,6 +59,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "cancel_sync",
     "sync_status",
     "retry_dead_letters",
+    "retry_dead_letter",
     "list_runs",
     "run_operations",
     "dead_letters",
@@ -63,6 +70,8 @@ pub const COMMAND_NAMES: &[&str] = &[
     "list_reviews",
     "list_deletes",
     "decide_delete",
+    "webhook_status",
+    "set_webhooks",
 ];
 
 /// The one list of commands: it drives the invoke handler and the generated bindings.
@@ -75,22 +84,27 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             settings::open_folder,
             connections::list_connections,
             connections::test_connection,
-            connections::connect_ghl_token,
-            connections::connect_ghl_oauth,
-            connections::connect_novi,
-            connections::connect_ninox,
-            connections::connect_connectif,
-            connections::connect_niftyimages,
-            connections::connect_nifty_oauth,
-            connections::sandbox_status,
-            connections::start_sandbox,
-            connections::sandbox_connectif_scope,
-            connections::connect_sandbox_ghl,
-            connections::connect_sandbox_novi,
-            connections::connect_sandbox_ninox,
-            connections::connect_sandbox_connectif,
-            connections::connect_sandbox_niftyimages,
-            connections::connect_sandbox_nifty,
+            connections::add::connect_ghl_token,
+            connections::add::connect_ghl_oauth,
+            connections::add::connect_novi,
+            connections::add::connect_ninox,
+            connections::add::connect_connectif,
+            connections::add::connect_niftyimages,
+            connections::add::connect_nifty_oauth,
+            connections::sandbox::sandbox_status,
+            connections::sandbox::start_sandbox,
+            connections::sandbox::sandbox_connectif_scope,
+            connections::sandbox::connect_sandbox_ghl,
+            connections::sandbox::connect_sandbox_novi,
+            connections::sandbox::connect_sandbox_ninox,
+            connections::sandbox::connect_sandbox_connectif,
+            connections::sandbox::connect_sandbox_niftyimages,
+            connections::sandbox::connect_sandbox_nifty,
+            connections::manage::rename_connection,
+            connections::manage::removal_impact,
+            connections::manage::remove_connection,
+            connections::manage::leave_sandbox,
+            connections::manage::reconnect_connection,
             contacts::list_contacts,
             contacts::contact_timeline,
             contacts::search_timeline,
@@ -105,6 +119,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             sync::cancel_sync,
             sync::sync_status,
             sync::retry_dead_letters,
+            sync::retry_dead_letter,
             history::list_runs,
             history::run_operations,
             history::dead_letters,
@@ -115,6 +130,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             overview::list_reviews,
             overview::list_deletes,
             overview::decide_delete,
+            webhooks::webhook_status,
+            webhooks::set_webhooks,
         ])
         .events(collect_events![OauthLink, SyncProgress, SyncFinished])
 }

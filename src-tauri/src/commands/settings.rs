@@ -26,14 +26,7 @@ pub fn get_settings(app: AppHandle) -> Result<AppSettings, BridgeError> {
 #[tauri::command]
 #[specta::specta]
 pub fn save_settings(app: AppHandle, settings: AppSettings) -> Result<AppSettings, BridgeError> {
-    let entries = bridge_sync::settings::to_entries(&settings)?;
-    let store = settings_store(&app)?;
-    for (key, value) in entries {
-        store.set(key, value);
-    }
-    store
-        .save()
-        .map_err(|e| BridgeError::storage(format!("the settings could not be saved: {e}")))?;
+    save(&app, &settings)?;
     tracing::info!(
         schedule_minutes = ?settings.schedule_minutes,
         max_overwrite_percent = settings.max_overwrite_percent,
@@ -66,6 +59,21 @@ pub fn open_folder(state: State<'_, AppState>, folder: Folder) -> Result<(), Bri
             path.display()
         ))
     })
+}
+
+/// Writes every setting to the settings store.
+pub(crate) fn save<R: Runtime>(
+    app: &AppHandle<R>,
+    settings: &AppSettings,
+) -> Result<(), BridgeError> {
+    let entries = bridge_sync::settings::to_entries(settings)?;
+    let store = settings_store(app)?;
+    for (key, value) in entries {
+        store.set(key, value);
+    }
+    store
+        .save()
+        .map_err(|e| BridgeError::storage(format!("the settings could not be saved: {e}")))
 }
 
 /// The saved settings, or the defaults when none were saved.

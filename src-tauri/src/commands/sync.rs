@@ -314,6 +314,8 @@ enum Work {
     Plan,
     Apply,
     RetryDeadLetters,
+    /// One dead letter, by its journal id: its pair syncs.
+    RetryOne(u32),
 }
 
 impl Work {
@@ -322,7 +324,7 @@ impl Work {
             (Work::Apply, Trigger::Schedule) => "scheduled",
             (Work::Plan, _) => "preview",
             (Work::Apply, _) => "apply",
-            (Work::RetryDeadLetters, _) => "retry",
+            (Work::RetryDeadLetters | Work::RetryOne(_), _) => "retry",
         }
     }
 }
@@ -381,6 +383,28 @@ async fn run(
                 };
                 service::retry_dead_letters(&mut store, tokens, clock, &cancel, &mut plain).await?
             }
+            Work::RetryOne(id) => {
+                let mut plain = |done: u64, total: u64| {
+                    progress(&Step {
+                        pair: 1,
+                        pairs: 1,
+                        pair_name: String::new(),
+                        phase: "contacts",
+                        done,
+                        total,
+                        done_before: 0,
+                    })
+                };
+                service::retry_dead_letter(
+                    &mut store,
+                    tokens,
+                    clock,
+                    i64::from(id),
+                    &cancel,
+                    &mut plain,
+                )
+                .await?
+            }
             Work::Plan | Work::Apply => {
                 service::sync_observed(&mut store, tokens, clock, &request, &cancel, &mut progress)
                     .await?
@@ -407,6 +431,9 @@ async fn run(
         }
     };
     let _ = finished.emit(&app);
+    let scheduled =
+        (trigger == Trigger::Schedule).then(|| result.as_ref().err().map(|e| e.message.clone()));
+    state.notify_changes(&app, scheduled);
     result
 }
 
@@ -563,6 +590,25 @@ pub async fn retry_dead_letters(
         app,
         &state,
         Work::RetryDeadLetters,
+        Trigger::Manual,
+        BTreeMap::new(),
+    )
+    .await
+    .map(|(pairs, _)| pairs)
+}
+
+/// Queues one dead letter again ("retry this") and syncs its pair.
+#[tauri::command]
+#[specta::specta]
+pub async fn retry_dead_letter(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    operation_id: u32,
+) -> Result<Vec<PairOutcome>, BridgeError> {
+    run(
+        app,
+        &state,
+        Work::RetryOne(operation_id),
         Trigger::Manual,
         BTreeMap::new(),
     )

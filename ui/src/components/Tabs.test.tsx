@@ -16,25 +16,25 @@ describe("tabs (WAI-ARIA)", () => {
     await user.tab();
     expect(tabs[0]).toHaveFocus();
     await user.keyboard("{ArrowRight}");
-    const token = screen.getByRole("tab", { name: "GoHighLevel (token)" });
+    const token = screen.getByRole("tab", { name: "GHL (your Marketplace app)" });
     expect(token).toHaveFocus();
     expect(token).toHaveAttribute("aria-selected", "true");
     expect(token).toHaveAttribute("tabindex", "0");
-    expect(screen.getByRole("tab", { name: "GoHighLevel (OAuth)" })).toHaveAttribute("aria-selected", "false");
+    expect(screen.getByRole("tab", { name: "GHL (Private Integration Token)" })).toHaveAttribute("aria-selected", "false");
     // The panel is the selected tab's: named by it, showing its form.
     const panel = screen.getByRole("tabpanel");
-    expect(panel).toHaveAccessibleName("GoHighLevel (token)");
+    expect(panel).toHaveAccessibleName("GHL (your Marketplace app)");
     expect(token).toHaveAttribute("aria-controls", panel.id);
-    expect(screen.getByTestId("field-locationId")).toBeInTheDocument();
+    expect(screen.getByTestId("field-clientId")).toBeInTheDocument();
 
     await user.keyboard("{End}");
     expect(screen.getByRole("tab", { name: "Nifty (OAuth)" })).toHaveFocus();
     await user.keyboard("{ArrowRight}");
-    expect(screen.getByRole("tab", { name: "GoHighLevel (OAuth)" })).toHaveFocus();
+    expect(screen.getByRole("tab", { name: "GHL (Private Integration Token)" })).toHaveFocus();
     await user.keyboard("{ArrowLeft}");
     expect(screen.getByRole("tab", { name: "Nifty (OAuth)" })).toHaveAttribute("aria-selected", "true");
     await user.keyboard("{Home}");
-    expect(screen.getByRole("tab", { name: "GoHighLevel (OAuth)" })).toHaveFocus();
-    expect(screen.getByTestId("field-clientId")).toBeInTheDocument();
+    expect(screen.getByRole("tab", { name: "GHL (Private Integration Token)" })).toHaveFocus();
+    expect(screen.getByTestId("field-locationId")).toBeInTheDocument();
   });
 });

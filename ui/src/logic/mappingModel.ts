@@ -301,8 +301,8 @@ export function newLine(ghl: string, app: string): MappingLine {
 export function directionChoices(appName: string): { value: Direction; symbol: string; label: string }[] {
   return [
     { value: "both", symbol: "↔", label: "both ways" },
-    { value: "ghl_to_app", symbol: "→", label: `GoHighLevel → ${appName} only` },
-    { value: "app_to_ghl", symbol: "←", label: `${appName} → GoHighLevel only` },
+    { value: "ghl_to_app", symbol: "→", label: `GHL → ${appName} only` },
+    { value: "app_to_ghl", symbol: "←", label: `${appName} → GHL only` },
   ];
 }
 
@@ -310,7 +310,7 @@ export function directionChoices(appName: string): { value: Direction; symbol: s
 export function ownerChoices(appName: string): { value: Owner; label: string }[] {
   return [
     { value: "newest", label: "newest change wins" },
-    { value: "ghl", label: "GoHighLevel wins" },
+    { value: "ghl", label: "GHL wins" },
     { value: "app", label: `${appName} wins` },
     { value: "manual", label: "ask me (review)" },
   ];
@@ -325,7 +325,7 @@ export function ownerFor(direction: Direction, owner: Owner): Owner {
 
 /** What a one-click fix does, in words for its button. */
 export function fixLabel(fix: LineFix): string {
-  return fix === "one_way_ghl_to_app" ? "Make it one-way (GoHighLevel → app)" : "Remove this line";
+  return fix === "one_way_ghl_to_app" ? "Make it one-way (GHL → app)" : "Remove this line";
 }
 
 /** The lines after applying `fix` to line `index`. */

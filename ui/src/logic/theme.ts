@@ -1,23 +1,49 @@
 /**
- * Light or dark: the system's choice (prefers-color-scheme) unless Settings picked one. A
- * presentation choice of this window only, so it stays in the webview's storage, not in the
- * sync settings the CLI reads.
+ * Light or dark. The choice (as the system says, light, or dark) is a setting like the others,
+ * saved in the settings store; this module resolves it to the effective theme and always sets
+ * `data-theme` on the document, so the stylesheet holds one dark palette. With "system" it
+ * follows the operating system's scheme as it changes.
  */
-export type ThemeChoice = "system" | "light" | "dark";
+import type { Theme } from "../platform";
 
-const KEY = "contact-bridge.theme";
+export type ThemeChoice = Theme;
+export type Effective = "light" | "dark";
 
-export function savedTheme(): ThemeChoice {
-  const value = window.localStorage.getItem(KEY);
-  return value === "light" || value === "dark" ? value : "system";
+/** The theme in effect for a choice, given whether the system prefers dark. */
+export function resolveTheme(choice: ThemeChoice, systemPrefersDark: boolean): Effective {
+  if (choice === "light" || choice === "dark") return choice;
+  return systemPrefersDark ? "dark" : "light";
 }
 
+const QUERY = "(prefers-color-scheme: dark)";
+
+function systemQuery(): MediaQueryList | null {
+  return typeof window.matchMedia === "function" ? window.matchMedia(QUERY) : null;
+}
+
+let stopFollowing: (() => void) | null = null;
+let current: ThemeChoice = "system";
+
+/** The choice in effect now. */
+export function currentTheme(): ThemeChoice {
+  return current;
+}
+
+/**
+ * Applies a choice: sets `data-theme` to the effective theme and, for "system", keeps it in
+ * step with the operating system until another choice is applied.
+ */
 export function applyTheme(choice: ThemeChoice) {
-  if (choice === "system") {
-    delete document.documentElement.dataset.theme;
-    window.localStorage.removeItem(KEY);
-  } else {
-    document.documentElement.dataset.theme = choice;
-    window.localStorage.setItem(KEY, choice);
+  current = choice;
+  stopFollowing?.();
+  stopFollowing = null;
+  const query = systemQuery();
+  const set = () => {
+    document.documentElement.dataset.theme = resolveTheme(choice, query?.matches ?? false);
+  };
+  set();
+  if (choice === "system" && query) {
+    query.addEventListener("change", set);
+    stopFollowing = () => query.removeEventListener("change", set);
   }
 }

@@ -2,7 +2,7 @@
 import type { TimelineItem } from "../platform";
 
 const SYSTEM_NAMES: Record<string, string> = {
-  ghl: "GoHighLevel",
+  ghl: "GHL",
   novi: "Novi AMS",
   ninox: "Ninox",
   nifty: "Nifty",

@@ -8,6 +8,7 @@ import type { ConnectionView, OauthLink, System } from "../platform";
 import { AddConnection, SIGN_IN_KINDS } from "./connections/AddConnection";
 import type { AddRequest } from "./connections/AddConnection";
 import { ConnectionList } from "./connections/ConnectionList";
+import { LeaveSandbox } from "./connections/LeaveSandbox";
 import { SandboxCard } from "./connections/SandboxCard";
 import { Loading } from "../components/Loading";
 
@@ -174,11 +175,10 @@ export function ConnectionsPage() {
             <ConnectionList
               connections={state.data[0]}
               test={(id) => api.testConnection(id)}
-              onReconnect={() =>
-                document.getElementById("add-heading")?.scrollIntoView({ behavior: "smooth" })
-              }
+              onChanged={reload}
             />
           ) : null}
+          <LeaveSandbox connections={state.data[0]} onLeft={reload} />
           <AddConnection
             busy={busy !== null}
             onSubmit={(request) =>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { PageHeader } from "../components/PageHeader";
+import { api } from "../platform";
 import { routeQuery } from "../router";
 import { ContactList } from "./contacts/ContactList";
 import { Timeline } from "./contacts/Timeline";
@@ -19,6 +20,25 @@ export function ContactsPage() {
   const [search, setSearch] = useState(() => routeQuery().get("q") ?? "");
   const [open, setOpen] = useState<string | null>(null);
   const settled = useDebounced(search, 250);
+
+  // "Go to contact" from the palette opens the best match at once (the list shows the others).
+  useEffect(() => {
+    const query = routeQuery();
+    const wanted = query.get("q");
+    if (!wanted || query.get("open") !== "first") return;
+    let active = true;
+    api.listContacts(wanted, 0, 1).then(
+      (page) => {
+        if (active && page.rows[0]) setOpen(page.rows[0].id);
+      },
+      () => {
+        // The list below says why it could not be read.
+      },
+    );
+    return () => {
+      active = false;
+    };
+  }, []);
 
   return (
     <>

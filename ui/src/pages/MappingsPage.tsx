@@ -98,7 +98,7 @@ function Editor({ editor }: { editor: MappingEditor }) {
     <>
       <section className="card" aria-labelledby="lines-heading">
         <h2 id="lines-heading" className="card-title" data-testid="mapping-title">
-          GoHighLevel ↔ {editor.app.name} <span className="muted">({appName})</span>
+          GHL ↔ {editor.app.name} <span className="muted">({appName})</span>
         </h2>
         <p className="muted">
           <span data-testid="mapping-line-count">{lines.length}</span> {lines.length === 1 ? "line" : "lines"}
@@ -164,7 +164,7 @@ function Editor({ editor }: { editor: MappingEditor }) {
           ) : (
             <>
               <p className="muted">
-                Drag from a GoHighLevel field (left) to a {appName} field (right) to draw a line; the table
+                Drag from a GHL field (left) to a {appName} field (right) to draw a line; the table
                 does the same by keyboard.
               </p>
               <MappingCanvas
@@ -176,7 +176,7 @@ function Editor({ editor }: { editor: MappingEditor }) {
                 onConnect={(connection) => {
                   const line = lineFromConnection(connection);
                   if (!line) {
-                    setNotice("A line joins a GoHighLevel field to an app field.");
+                    setNotice("A line joins a GHL field to an app field.");
                     return;
                   }
                   add(line.ghl, line.app, "drawn");
@@ -261,12 +261,12 @@ export function MappingsPage() {
   return (
     <>
       <PageHeader title="Mappings">
-        How the fields of a GoHighLevel contact line up with the fields in each app.
+        How the fields of a GHL contact line up with the fields in each app.
       </PageHeader>
       {apps.status === "failed" ? <ErrorBox title="The apps could not be read." error={apps.error} /> : null}
       {apps.status === "ready" && apps.data.length === 0 ? (
         <section className="card">
-          <p>Connect GoHighLevel and an app (Novi AMS, Ninox, Connectif, NiftyImages, Nifty) on the Connections page first.</p>
+          <p>Connect GHL and an app (Novi AMS, Ninox, Connectif, NiftyImages, Nifty) on the Connections page first.</p>
         </section>
       ) : null}
       {apps.status === "ready" && apps.data.length > 0 ? (

@@ -19,11 +19,13 @@ function ItemList({ pair, kind, onChanged }: { pair: PairHealthView; kind: ListK
   const load = useCallback(async () => {
     switch (kind) {
       case "failing":
-        return (await api.deadLetters()).map((d) => ({
-          id: `d${d.id}`,
-          text: `${d.action} ${d.objectKind} of ${d.contactName ?? d.contactId ?? "a record"}: ${d.lastError ?? d.state}`,
-          actions: null,
-        }));
+        return (await api.deadLetters())
+          .filter((d) => d.pairId === pair.pairId)
+          .map((d) => ({
+            id: `d${d.id}`,
+            text: `${d.action} ${d.objectKind} of ${d.contactName ?? d.contactId ?? "a record"}: ${d.lastError ?? d.state}`,
+            actions: { kind: "retry" as const, id: d.id },
+          }));
       case "conflicts":
         return (await api.listConflicts())
           .filter((c) => c.connectionId === pair.pairId)
@@ -68,6 +70,11 @@ function ItemList({ pair, kind, onChanged }: { pair: PairHealthView; kind: ListK
           return (
           <li key={item.id} data-testid="overview-item">
             {item.text}{" "}
+            {act?.kind === "retry" ? (
+              <button type="button" className="button" data-testid="overview-retry-one" disabled={busy !== null} onClick={() => void run("retry-one", async () => { await api.retryDeadLetter(act.id); after(); })}>
+                {busy === "retry-one" ? "Retrying…" : "Retry this"}
+              </button>
+            ) : null}
             {act?.kind === "conflict" ? (
               <>
                 <button type="button" className="button" disabled={busy !== null} onClick={() => void run("keep", async () => { await api.resolveConflict(act.id, "ghl"); after(); })}>
@@ -96,8 +103,7 @@ function ItemList({ pair, kind, onChanged }: { pair: PairHealthView; kind: ListK
         <p>
           <button type="button" className="button" disabled={busy !== null} onClick={() => void run("retry", async () => { await api.retryDeadLetters(); after(); })}>
             Retry all failed writes
-          </button>{" "}
-          <span className="muted">(lists every pair&apos;s dead letters; retrying one at a time is not available yet)</span>
+          </button>
         </p>
       ) : null}
     </div>

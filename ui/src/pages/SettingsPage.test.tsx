@@ -1,4 +1,5 @@
 import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { api, BridgeError, NOT_IN_DESKTOP_APP_MESSAGE } from "../platform";
 import type { AppInfo } from "../platform";
@@ -6,7 +7,10 @@ import { SettingsPage } from "./SettingsPage";
 
 vi.mock(import("../platform"), async (importOriginal) => {
   const actual = await importOriginal();
-  return { ...actual, api: { ...actual.api, appInfo: vi.fn(), getSettings: vi.fn() } };
+  return {
+    ...actual,
+    api: { ...actual.api, appInfo: vi.fn(), getSettings: vi.fn(), saveSettings: vi.fn(), webhookStatus: vi.fn(), setWebhooks: vi.fn() },
+  };
 });
 
 const INFO: AppInfo = {
@@ -18,7 +22,36 @@ const INFO: AppInfo = {
 
 describe("SettingsPage", () => {
   beforeEach(() => {
-    vi.mocked(api.getSettings).mockResolvedValue({ scheduleMinutes: null, maxOverwritePercent: 20 });
+    vi.mocked(api.getSettings).mockResolvedValue({ scheduleMinutes: null, maxOverwritePercent: 20, theme: "system", webhookPort: null });
+    vi.mocked(api.webhookStatus).mockResolvedValue({ running: false, url: null, received: 0, waiting: 0 });
+  });
+
+  it("saves the theme with the other settings and applies it at once", async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.appInfo).mockResolvedValue(INFO);
+    vi.mocked(api.saveSettings).mockImplementation((s) => Promise.resolve(s));
+    render(<SettingsPage />);
+    await user.selectOptions(screen.getByTestId("settings-theme"), "dark");
+    expect(document.documentElement.dataset.theme).toBe("dark");
+    await vi.waitFor(() =>
+      expect(api.saveSettings).toHaveBeenCalledWith({ scheduleMinutes: null, maxOverwritePercent: 20, theme: "dark", webhookPort: null }),
+    );
+  });
+
+  it("turns the webhook receiver on at the port given, and shows where it listens", async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.appInfo).mockResolvedValue(INFO);
+    vi.mocked(api.setWebhooks).mockResolvedValue({ running: true, url: "http://127.0.0.1:8791/webhooks/ghl", received: 0, waiting: 0 });
+    render(<SettingsPage />);
+    const port = await screen.findByTestId("webhook-port");
+    await user.clear(port);
+    await user.type(port, "8791");
+    vi.mocked(api.webhookStatus).mockResolvedValue({ running: true, url: "http://127.0.0.1:8791/webhooks/ghl", received: 2, waiting: 1 });
+    await user.click(screen.getByTestId("webhook-on"));
+    expect(api.setWebhooks).toHaveBeenCalledWith(8791);
+    expect(await screen.findByTestId("webhook-running")).toHaveTextContent(
+      "Listening at http://127.0.0.1:8791/webhooks/ghl: forward GHL's webhook URL there through a tunnel or reverse proxy. 2 events received, 1 waiting for the next sync.",
+    );
   });
 
   it("shows a loading state while app info is pending", () => {

@@ -6,29 +6,38 @@ import { Loading } from "../components/Loading";
 import { useAction } from "../hooks/useAction";
 import { api, toBridgeError } from "../platform";
 import type { AppInfo, AppSettings, BridgeError } from "../platform";
-import { applyTheme, savedTheme } from "../logic/theme";
+import { applyTheme, currentTheme } from "../logic/theme";
 import type { ThemeChoice } from "../logic/theme";
+import { WebhookSetting } from "./settings/WebhookSetting";
 
-/** Light, dark, or as the system says. */
+/** Light, dark, or as the system says: saved with the other settings, applied at once. */
 function ThemeSetting() {
-  const [theme, setTheme] = useState<ThemeChoice>(savedTheme);
+  const [theme, setTheme] = useState<ThemeChoice>(currentTheme);
+  const { error, run } = useAction();
   return (
-    <label className="field">
-      <span>Theme</span>
-      <select
-        data-testid="settings-theme"
-        value={theme}
-        onChange={(e) => {
-          const next = e.target.value as ThemeChoice;
-          setTheme(next);
-          applyTheme(next);
-        }}
-      >
-        <option value="system">as the system (light or dark)</option>
-        <option value="light">light</option>
-        <option value="dark">dark</option>
-      </select>
-    </label>
+    <>
+      <label className="field">
+        <span>Theme</span>
+        <select
+          data-testid="settings-theme"
+          value={theme}
+          onChange={(e) => {
+            const next = e.target.value as ThemeChoice;
+            setTheme(next);
+            applyTheme(next);
+            void run("theme", async () => {
+              const saved = await api.getSettings();
+              await api.saveSettings({ ...saved, theme: next });
+            });
+          }}
+        >
+          <option value="system">as the system (light or dark)</option>
+          <option value="light">light</option>
+          <option value="dark">dark</option>
+        </select>
+      </label>
+      {error ? <ErrorBox title="The theme was not saved." error={error} /> : null}
+    </>
   );
 }
 
@@ -150,8 +159,11 @@ function SyncSettings() {
     const percent = Number(form.get("percent"));
     setSaved(false);
     void run("save", async () => {
+      // Read again: the theme and the webhook switch save themselves, and stay as they are.
+      const saved = await api.getSettings();
       setSettings(
         await api.saveSettings({
+          ...saved,
           scheduleMinutes: scheduled ? minutes : null,
           maxOverwritePercent: percent,
         }),
@@ -195,6 +207,12 @@ export function SettingsPage() {
           Sync
         </h2>
         <SyncSettings />
+      </section>
+      <section className="card" aria-labelledby="webhooks-heading">
+        <h2 id="webhooks-heading" className="card-title">
+          Real-time hints from GHL webhooks
+        </h2>
+        <WebhookSetting />
       </section>
       <section className="card" aria-labelledby="about-heading">
         <h2 id="about-heading" className="card-title">

@@ -1,10 +1,11 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ErrorBox } from "../components/ErrorBox";
 import { PageHeader } from "../components/PageHeader";
 import { ProgressBar } from "../components/SyncIndicator";
 import { useAction } from "../hooks/useAction";
 import { cancelSummary, monotone, pairResult } from "../logic/planModel";
 import { api, onSyncProgress } from "../platform";
+import { routeQuery } from "../router";
 import type { ApplyView, PlanView as Plan, SyncProgress } from "../platform";
 import { History } from "./sync/History";
 import { BreakdownTable, PlanView } from "./sync/PlanView";
@@ -56,12 +57,14 @@ export function SyncPage() {
       setGeneration((g) => g + 1);
     });
 
-  const apply = (anyway: boolean) =>
-    void run("apply", async () => {
-      if (!plan) return;
+  const apply = (anyway: boolean) => void run("apply", () => applyPlan(plan, anyway));
+
+  // Writes `shown` (the plan on screen), or says first what changed since it was planned.
+  const applyPlan = async (shown: Plan | null, anyway: boolean) => {
+      if (!shown) return;
       setProgress(null);
       try {
-        const result = await api.applySync(plan.planId, anyway);
+        const result = await api.applySync(shown.planId, anyway);
         if (result.status === "changed" && result.plan) {
           setPlan(result.plan);
           setChanged(result.differ);
@@ -73,12 +76,32 @@ export function SyncPage() {
       } finally {
         setGeneration((g) => g + 1);
       }
-    });
+  };
+
+  // The command palette's Preview and Apply start here (`#/sync?run=preview|apply`). Apply
+  // from the palette previews, shows that plan, then writes exactly it.
+  const started = useRef(false);
+  useEffect(() => {
+    const wanted = routeQuery().get("run");
+    if (started.current || (wanted !== "preview" && wanted !== "apply")) return;
+    started.current = true;
+    if (wanted === "preview") preview();
+    else
+      void run("apply", async () => {
+        setApplied(null);
+        setChanged(null);
+        const planned = await api.planSync();
+        setPlan(planned);
+        await applyPlan(planned, false);
+      });
+    // Once, when the page opens.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   return (
     <>
       <PageHeader title="Sync">
-        Move contact changes between GoHighLevel and your apps, and see what happened.
+        Move contact changes between GHL and your apps, and see what happened.
       </PageHeader>
       <section className="card" aria-labelledby="now-heading">
         <h2 id="now-heading" className="card-title">

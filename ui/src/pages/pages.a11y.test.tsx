@@ -39,6 +39,8 @@ const CONNECTIONS: ConnectionView[] = [
     baseUrl: "https://services.leadconnectorhq.com",
     accountId: "loc-1",
     authKind: "oauth",
+    signedInBy: "OAuth sign-in in the browser",
+    sandbox: false,
     status: "connected",
     needsReconnect: false,
     scopes: ["contacts.readonly"],
@@ -56,6 +58,8 @@ const CONNECTIONS: ConnectionView[] = [
     baseUrl: "https://example.org/api",
     accountId: "example.org",
     authKind: "api_key",
+    signedInBy: "API key",
+    sandbox: false,
     status: "connected",
     needsReconnect: false,
     scopes: [],
@@ -105,6 +109,11 @@ const RUNS: RunView[] = [
     rateLimited: 1,
     pair: "GHL ↔ Novi AMS",
     error: null,
+    durationMs: 60000,
+    planned: 3,
+    written: 2,
+    failed: 1,
+    skipped: 0,
   },
 ];
 
@@ -112,6 +121,7 @@ const DEAD: OperationView[] = [
   {
     id: 7,
     runId: "run-1",
+    pairId: "novi-1",
     connectionId: "novi-1",
     contactId: "c-1",
     contactName: "Ada Lovelace",
@@ -208,7 +218,8 @@ function withData() {
     schemaVersion: 12,
     logDirectory: "/home/ops/.local/share/contact-bridge/logs",
   });
-  vi.mocked(api.getSettings).mockResolvedValue({ scheduleMinutes: 30, maxOverwritePercent: 20 });
+  vi.mocked(api.getSettings).mockResolvedValue({ scheduleMinutes: 30, maxOverwritePercent: 20, theme: "system", webhookPort: null });
+  vi.mocked(api.webhookStatus).mockResolvedValue({ running: false, url: null, received: 0, waiting: 0 });
   vi.mocked(api.readLogs).mockResolvedValue(LOGS);
   vi.mocked(api.overview).mockResolvedValue({
     pairs: [
@@ -276,6 +287,36 @@ describe("every page passes axe with no serious or critical finding", () => {
     await user.click(screen.getByTestId("sync-now"));
     await user.click(within(await screen.findByTestId("plan-group")).getByRole("button"));
     await screen.findByTestId("plan-operation");
+    vi.mocked(api.runOperations).mockResolvedValue(DEAD);
+    await user.click(screen.getByTestId("run-open"));
+    await screen.findByTestId("operations-search");
+    expect(await seriousAxeFindings()).toEqual([]);
+  });
+
+  it("Sync, with the undo confirmation open", async () => {
+    const user = userEvent.setup();
+    await open("sync", () => screen.findByTestId("dead-letter-count"));
+    vi.mocked(api.runOperations).mockResolvedValue(DEAD.map((d) => ({ ...d, state: "done" })));
+    await user.click(screen.getByTestId("run-undo"));
+    const dialog = await screen.findByTestId("undo-dialog");
+    expect(dialog).toHaveTextContent(/Novi AMS \(Members\) · Ada Lovelace/);
+    expect(await seriousAxeFindings()).toEqual([]);
+  });
+
+  it("Connections, with the removal confirmation open", async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.removalImpact).mockResolvedValue({
+      connection: "Members",
+      systemName: "Novi AMS",
+      pairs: ["Members"],
+      mappings: 1,
+      links: 40,
+      contacts: 0,
+    });
+    await open("connections", () => screen.findByText("Main location"));
+    await user.click(screen.getByTestId("connection-novi-remove"));
+    const dialog = await screen.findByTestId("remove-dialog");
+    expect(dialog).toHaveTextContent("40 links");
     expect(await seriousAxeFindings()).toEqual([]);
   });
 

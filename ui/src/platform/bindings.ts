@@ -224,6 +224,61 @@ async connectSandboxNifty() : Promise<Result<ConnectionView, ApiError>> {
 }
 },
 /**
+ * Gives a connection another name; everything keyed by it stays.
+ */
+async renameConnection(connectionId: string, name: string) : Promise<Result<ConnectionView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rename_connection", { connectionId, name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async removalImpact(connectionId: string) : Promise<Result<RemovalView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("removal_impact", { connectionId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Removes a connection, what this database keeps for it, and its secrets. Refused while a
+ * sync runs.
+ */
+async removeConnection(connectionId: string) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_connection", { connectionId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Removes every sandbox connection and its data, and stops the sandbox; returns the names.
+ */
+async leaveSandbox() : Promise<Result<string[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("leave_sandbox") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Reconnects in place: with `secret` a key or token connection takes the new one (kept only
+ * when a check passes with it); without, an OAuth connection signs in again in the browser.
+ * Returns the checks run afterwards.
+ */
+async reconnectConnection(connectionId: string, secret: string | null) : Promise<Result<CheckView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reconnect_connection", { connectionId, secret }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * One page of the GHL location's contacts whose name, email or phone contains `search`.
  */
 async listContacts(search: string, offset: number, limit: number) : Promise<Result<ContactPageView, ApiError>> {
@@ -372,6 +427,17 @@ async retryDeadLetters() : Promise<Result<PairOutcome[], ApiError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Queues one dead letter again ("retry this") and syncs its pair.
+ */
+async retryDeadLetter(operationId: number) : Promise<Result<PairOutcome[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_dead_letter", { operationId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async listRuns() : Promise<Result<RunView[], ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_runs") };
@@ -472,6 +538,25 @@ async decideDelete(id: number, approve: boolean) : Promise<Result<null, ApiError
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async webhookStatus() : Promise<Result<WebhookStatusView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("webhook_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts the receiver on `port` (loopback only), or stops it; saves the choice.
+ */
+async setWebhooks(port: number | null) : Promise<Result<WebhookStatusView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_webhooks", { port }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -512,7 +597,15 @@ scheduleMinutes: number | null;
  * The circuit breaker: a sync stops before overwriting more than this share (percent) of
  * a pair's records on one side.
  */
-maxOverwritePercent: number }
+maxOverwritePercent: number; 
+/**
+ * The window's colours: as the system says, or always light or dark.
+ */
+theme: Theme; 
+/**
+ * The port the window's GHL webhook receiver listens on (127.0.0.1); `None` = off.
+ */
+webhookPort: number | null }
 /**
  * What Apply did: wrote the plan, or found that it changed since the preview.
  */
@@ -621,9 +714,17 @@ tagsField: string | null }
  */
 export type ConnectionView = { id: string; system: System; systemName: string; name: string; baseUrl: string; accountId: string; 
 /**
- * oauth, private_token or api_key.
+ * oauth, private_token or api_key (for the window's logic; show `signed_in_by`).
  */
 authKind: string; 
+/**
+ * How it signs in, in the operator's words.
+ */
+signedInBy: string; 
+/**
+ * It points at the built-in sandbox.
+ */
+sandbox: boolean; 
 /**
  * connected, or reconnect_required when its refresh failed for good.
  */
@@ -846,7 +947,11 @@ export type OauthLink = { url: string;
  * Why the system browser did not open, when it did not.
  */
 browserError: string | null }
-export type OperationView = { id: number; runId: string; connectionId: string; contactId: string | null; contactName: string | null; objectKind: string; action: string; remoteId: string | null; before: string | null; after: string | null; reason: string; 
+export type OperationView = { id: number; runId: string; 
+/**
+ * The pair (its app connection) the write belongs to.
+ */
+pairId: string; connectionId: string; contactId: string | null; contactName: string | null; objectKind: string; action: string; remoteId: string | null; before: string | null; after: string | null; reason: string; 
 /**
  * pending, sent, done, dead, …
  */
@@ -896,10 +1001,30 @@ export type Problem = { line: number; field: string; message: string;
  */
 fix: LineFix | null }
 /**
+ * What removing a connection stops and forgets, for the confirmation.
+ */
+export type RemovalView = { connection: string; systemName: string; 
+/**
+ * The pairs that stop syncing, by their app connection's name.
+ */
+pairs: string[]; mappings: number; links: number; 
+/**
+ * Contacts of a GHL location kept in this app's database (GHL keeps its own).
+ */
+contacts: number }
+/**
  * An uncertain match waiting for the operator (resolved by fixing the data in either app).
  */
 export type ReviewView = { pairId: string; remoteId: string; matchKey: string; candidates: string[] }
-export type RunView = { id: string; trigger: string; dryRun: boolean; status: string; startedAt: string; finishedAt: string | null; requestsSpent: number; rateLimited: number; pair: string; error: string | null }
+export type RunView = { id: string; trigger: string; dryRun: boolean; status: string; startedAt: string; finishedAt: string | null; requestsSpent: number; rateLimited: number; pair: string; error: string | null; 
+/**
+ * From start to end (`None` while it runs).
+ */
+durationMs: number | null; 
+/**
+ * Writes its plan held, and what became of them (from its journal rows).
+ */
+planned: number; written: number; failed: number; skipped: number }
 /**
  * Where the running fakes answer (no credentials).
  */
@@ -945,6 +1070,14 @@ export type SyncStatusView = { running: string | null; startedAt: string | null;
  * The apps a connection can point at. GHL is the hub; the others are spokes.
  */
 export type System = "ghl" | "nifty" | "niftyimages" | "connectif" | "novi" | "ninox"
+/**
+ * The window's colour scheme.
+ */
+export type Theme = 
+/**
+ * Light or dark as the operating system says (followed when it changes).
+ */
+"system" | "light" | "dark"
 export type TimelineItem = { 
 /**
  * ghl, novi, ninox, …
@@ -956,6 +1089,18 @@ system: string;
 kind: string; occurredAt: string; title: string; body: string; beforeValue: string | null; afterValue: string | null; runId: string | null }
 export type TransformDto = { kind: "trim" } | { kind: "lower" } | { kind: "upper" } | { kind: "split_name"; part: NamePart } | { kind: "join_name" } | { kind: "phone_e164"; default_region: string } | { kind: "date_format"; ghl: string; app: string } | { kind: "value_map"; values: Partial<{ [key in string]: string }> } | { kind: "default_value"; value: string } | { kind: "tag_prefix"; prefix: string }
 export type UndoView = { restored: number; createdKept: number }
+/**
+ * The receiver as Settings shows it.
+ */
+export type WebhookStatusView = { running: boolean; 
+/**
+ * Where GHL's events must reach (through the tunnel or proxy).
+ */
+url: string | null; 
+/**
+ * Events stored so far, and those the next sync has still to read.
+ */
+received: number; waiting: number }
 
 /** tauri-specta globals **/
 

@@ -14,7 +14,7 @@ pub mod settings;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{BridgeError, ErrorCode};
 pub use model::{Appointment, Contact, Note, System, Task};
-pub use settings::AppSettings;
+pub use settings::{AppSettings, Theme};
 
 /// The app's version, shown by `bridge info` and on the Settings page.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -15,6 +15,22 @@ pub struct AppSettings {
     /// The circuit breaker: a sync stops before overwriting more than this share (percent) of
     /// a pair's records on one side.
     pub max_overwrite_percent: f64,
+    /// The window's colours: as the system says, or always light or dark.
+    pub theme: Theme,
+    /// The port the window's GHL webhook receiver listens on (127.0.0.1); `None` = off.
+    pub webhook_port: Option<u16>,
+}
+
+/// The window's colour scheme.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// Light or dark as the operating system says (followed when it changes).
+    #[default]
+    System,
+    Light,
+    Dark,
 }
 
 impl Default for AppSettings {
@@ -22,6 +38,8 @@ impl Default for AppSettings {
         Self {
             schedule_minutes: None,
             max_overwrite_percent: 20.0,
+            theme: Theme::System,
+            webhook_port: None,
         }
     }
 }
@@ -60,6 +78,7 @@ mod tests {
         let bad = AppSettings {
             schedule_minutes: Some(0),
             max_overwrite_percent: 120.0,
+            ..AppSettings::default()
         };
         let message = bad.validate().unwrap_err().message;
         assert!(message.contains("schedule"), "{message}");

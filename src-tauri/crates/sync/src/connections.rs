@@ -639,7 +639,7 @@ pub fn ghl_client(
     )
 }
 
-fn ghl_endpoints(auth_url: &str, base_url: &str) -> Result<GhlEndpoints, BridgeError> {
+pub(crate) fn ghl_endpoints(auth_url: &str, base_url: &str) -> Result<GhlEndpoints, BridgeError> {
     let parse = |what: &str, s: &str| {
         Url::parse(s)
             .map_err(|e| BridgeError::invalid_input(format!("{what} '{s}' is not a URL: {e}")))
@@ -723,7 +723,12 @@ pub(crate) fn ensure_name_free(
     system: System,
     name: &str,
 ) -> Result<(), BridgeError> {
-    if connections::get(store.conn(), &connection_id(system, name))?.is_some() {
+    // A renamed connection keeps its first id: both the id and the name must be free.
+    if connections::get(store.conn(), &connection_id(system, name))?.is_some()
+        || connections::list(store.conn())?
+            .iter()
+            .any(|c| c.name == name)
+    {
         return Err(BridgeError::new(
             ErrorCode::Conflict,
             format!(

@@ -341,6 +341,20 @@ pub fn retry_dead(conn: &Connection, now: DateTime<Utc>) -> Result<usize, Bridge
     operations::retry_dead(conn, now)
 }
 
+/// Queues one dead letter again (the operator's "retry this").
+pub fn retry_dead_one(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<(), BridgeError> {
+    if operations::retry_dead_one(conn, id, now)? {
+        Ok(())
+    } else {
+        Err(BridgeError::new(
+            ErrorCode::Conflict,
+            format!(
+                "journal operation {id} is not a dead letter (it was retried or replaced already)"
+            ),
+        ))
+    }
+}
+
 fn moved_elsewhere(id: i64) -> BridgeError {
     BridgeError::new(
         ErrorCode::Conflict,

@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod events;
 pub mod journal;
 pub mod lease;
+pub mod manage;
 pub mod mapping_fields;
 pub mod matching;
 pub mod nifty;

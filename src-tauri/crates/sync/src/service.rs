@@ -25,6 +25,10 @@ pub use crate::deletes::{
     DeleteView,
 };
 pub use crate::doctor::{doctor, Check, ConnectionReport};
+pub use crate::manage::{
+    is_sandbox, leave_sandbox, reconnect_oauth, reconnect_with_secret, removal_impact, remove,
+    rename, sandbox_connections, RemovalImpact,
+};
 pub use crate::problems::{list as problems, ProblemView};
 pub use crate::reviews::{resolve_review, Resolution as ReviewResolution};
 
@@ -391,6 +395,59 @@ pub async fn retry_dead_letters(
     let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
     let outcomes = match crate::journal::retry_dead(store.conn(), clock.now()) {
         Ok(_) => {
+            sync_pairs(
+                store,
+                tokens,
+                clock,
+                &request,
+                cancel,
+                &mut |step: &Step| {
+                    progress(step.done_before + step.done, step.done_before + step.total)
+                },
+                &lease,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    lease.release_after(store, outcomes)
+}
+
+/// Queues one dead letter again and syncs its pair only, so it is sent once more (with the
+/// current values).
+pub async fn retry_dead_letter(
+    store: &mut Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    operation_id: i64,
+    cancel: &AtomicBool,
+    progress: Progress<'_>,
+) -> Result<Vec<SyncOutcome>, BridgeError> {
+    let row =
+        bridge_store::table::operations::get(store.conn(), operation_id)?.ok_or_else(|| {
+            BridgeError::new(
+                ErrorCode::NotFound,
+                format!("no journal operation has the id {operation_id}"),
+            )
+        })?;
+    let pair_id = row
+        .op
+        .pair_id
+        .clone()
+        .unwrap_or(row.op.connection_id.clone());
+    let pair = connections::get(store.conn(), &pair_id)?.ok_or_else(|| {
+        BridgeError::new(
+            ErrorCode::NotFound,
+            format!("journal operation {operation_id} belongs to no pair that still exists"),
+        )
+    })?;
+    let request = SyncRequest {
+        pair: Some(pair.name),
+        ..SyncRequest::default()
+    };
+    let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
+    let outcomes = match crate::journal::retry_dead_one(store.conn(), operation_id, clock.now()) {
+        Ok(()) => {
             sync_pairs(
                 store,
                 tokens,

@@ -67,6 +67,8 @@ mod tests {
         let settings = AppSettings {
             schedule_minutes: Some(15),
             max_overwrite_percent: 35.0,
+            theme: bridge_core::Theme::Dark,
+            webhook_port: Some(8790),
         };
         // What tauri-plugin-store writes: the entries as one JSON object.
         let entries = to_entries(&settings).unwrap();
@@ -87,7 +89,9 @@ mod tests {
             read(dir.path()).unwrap(),
             AppSettings {
                 schedule_minutes: None,
-                max_overwrite_percent: 5.0
+                max_overwrite_percent: 5.0,
+                theme: bridge_core::Theme::System,
+                webhook_port: None,
             }
         );
         std::fs::write(&file, r#"{"maxOverwritePercent":500}"#).unwrap();

@@ -31,13 +31,24 @@ export type AddRequest =
 type Kind = AddRequest["kind"];
 
 const TABS: { key: Kind; label: string }[] = [
-  { key: "ghl-oauth", label: "GoHighLevel (OAuth)" },
-  { key: "ghl-token", label: "GoHighLevel (token)" },
+  { key: "ghl-token", label: "GHL (Private Integration Token)" },
+  { key: "ghl-oauth", label: "GHL (your Marketplace app)" },
   { key: "novi", label: "Novi AMS" },
   { key: "ninox", label: "Ninox" },
   { key: "connectif", label: "Connectif" },
   { key: "niftyimages", label: "NiftyImages" },
   { key: "nifty-oauth", label: "Nifty (OAuth)" },
+];
+
+/** The scopes the sync needs, as GoHighLevel's Private Integrations page lists them. */
+const PIT_SCOPES = [
+  "contacts.readonly",
+  "contacts.write",
+  "locations/customFields.readonly",
+  "locations/tasks.readonly",
+  "calendars.readonly",
+  "calendars/events.readonly",
+  "calendars/events.write",
 ];
 
 /** The kinds whose button starts a browser sign-in. */
@@ -75,7 +86,7 @@ function read(form: HTMLFormElement, name: string): string {
 
 /** Forms for real accounts. Secrets typed here go to the Rust side, then the OS keychain. */
 export function AddConnection({ busy, onSubmit }: Props) {
-  const [kind, setKind] = useState<Kind>("ghl-oauth");
+  const [kind, setKind] = useState<Kind>("ghl-token");
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -140,7 +151,7 @@ export function AddConnection({ busy, onSubmit }: Props) {
           {kind === "ghl-oauth" ? (
             <>
               <p className="muted">
-                Your GHL Marketplace app's client id and secret. Contact Bridge opens the sign-in page
+                Your GHL Marketplace app&apos;s client id and secret. Contact Bridge opens the sign-in page
                 in your browser and listens on 127.0.0.1 for the answer.
               </p>
               <Field label="Client id" name="clientId" required />
@@ -151,7 +162,28 @@ export function AddConnection({ busy, onSubmit }: Props) {
           ) : null}
           {kind === "ghl-token" ? (
             <>
-              <p className="muted">A Private Integration Token from the sub-account's settings.</p>
+              <p>The simplest way in: a token you make in the sub-account, no Marketplace app needed.</p>
+              <ol className="steps-plain" data-testid="pit-steps">
+                <li>
+                  In GoHighLevel (GHL), open the sub-account, then <strong>Settings → Private Integrations</strong>{" "}
+                  and choose <strong>Create new Integration</strong>.
+                </li>
+                <li>
+                  Name it (for example &ldquo;Contact Bridge&rdquo;) and tick these scopes:{" "}
+                  {PIT_SCOPES.map((scope, i) => (
+                    <span key={scope}>
+                      {i > 0 ? ", " : null}
+                      <code>{scope}</code>
+                    </span>
+                  ))}
+                  .
+                </li>
+                <li>Create it and copy the token it shows (it is shown once; GHL can rotate it later).</li>
+                <li>
+                  Copy the location id from the sub-account&apos;s address in your browser:{" "}
+                  <code>…/location/<strong>location id</strong>/…</code>
+                </li>
+              </ol>
               <Field label="Location id" name="locationId" required />
               <Field label="Private Integration Token" name="token" type="password" required />
               <Field label="API host (white-label)" name="baseUrl" placeholder="https://services.leadconnectorhq.com" />
@@ -217,7 +249,7 @@ export function AddConnection({ busy, onSubmit }: Props) {
           <div className="actions">
             <button type="submit" className="button primary" disabled={busy}>
               {kind === "ghl-oauth"
-                ? "Sign in with GoHighLevel"
+                ? "Sign in with GHL"
                 : kind === "nifty-oauth"
                   ? "Sign in with Nifty"
                   : "Connect"}

@@ -1,5 +1,7 @@
 import { cannotHold, capabilityParts } from "../../logic/capabilityModel";
+import { systemName } from "../../logic/timelineModel";
 import type { CheckView, ConnectionView } from "../../platform";
+import { ConnectionManage } from "./ConnectionManage";
 import { ConnectionTest } from "./ConnectionTest";
 
 function budget(c: ConnectionView): string {
@@ -45,13 +47,14 @@ function Capabilities({ c }: { c: ConnectionView }) {
 
 type Props = {
   connections: ConnectionView[];
-  onReconnect: (connection: ConnectionView) => void;
+  /** After a rename, reconnect or removal. */
+  onChanged: () => void;
   /** Runs one connection's checks. */
   test: (connectionId: string) => Promise<CheckView[]>;
 };
 
 /** Every connection with what syncs which way, its status, scopes, last sync, rate budget and Test. */
-export function ConnectionList({ connections, onReconnect, test }: Props) {
+export function ConnectionList({ connections, onChanged, test }: Props) {
   return (
     <>
       <p className="muted small-text capability-legend" data-testid="capability-legend">
@@ -63,19 +66,14 @@ export function ConnectionList({ connections, onReconnect, test }: Props) {
           <li key={c.id} className="card connection" data-testid={`connection-${c.system}`}>
             <div className="connection-head">
               <h2 className="card-title">
-                {c.name} <span className="muted">{c.systemName}</span>
+                {c.name} <span className="muted">{systemName(c.system)}</span>
               </h2>
               <span
                 className={c.needsReconnect ? "badge danger" : "badge ok"}
                 data-testid={`connection-${c.system}-status`}
               >
-                {c.needsReconnect ? "Sign-in expired" : c.status}
+                {c.needsReconnect ? "Sign-in expired: reconnect" : "Connected"}
               </span>
-              {c.needsReconnect ? (
-                <button type="button" className="button" onClick={() => onReconnect(c)}>
-                  Reconnect
-                </button>
-              ) : null}
             </div>
             <dl className="info-list compact">
               <Capabilities c={c} />
@@ -89,7 +87,7 @@ export function ConnectionList({ connections, onReconnect, test }: Props) {
               </div>
               <div className="info-row">
                 <dt>Signed in by</dt>
-                <dd>{c.authKind.replace("_", " ")}</dd>
+                <dd>{c.signedInBy}</dd>
               </div>
               {c.scopes.length > 0 ? (
                 <div className="info-row">
@@ -107,6 +105,7 @@ export function ConnectionList({ connections, onReconnect, test }: Props) {
               </div>
             </dl>
             <ConnectionTest connection={c} test={test} />
+            <ConnectionManage connection={c} onChanged={onChanged} />
           </li>
         ))}
       </ul>

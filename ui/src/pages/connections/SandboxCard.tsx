@@ -13,7 +13,7 @@ type Props = {
 const STEPS: { system: System; title: string; how: string }[] = [
   {
     system: "ghl",
-    title: "GoHighLevel",
+    title: "GHL",
     how: "by OAuth: approve Contact Bridge on the sandbox's sign-in page, as you would in GHL.",
   },
   { system: "novi", title: "Novi AMS", how: "by API key (the sandbox's key is used for you)." },
@@ -74,7 +74,7 @@ export function SandboxCard({ sandbox, connections, busy, onStart, onConnect }: 
           Nothing connected yet
         </h2>
         <p>
-          Try every feature offline first: the sandbox runs local copies of GoHighLevel, Novi AMS,
+          Try every feature offline first: the sandbox runs local copies of GoHighLevel (GHL), Novi AMS,
           Ninox, Connectif, NiftyImages and Nifty inside this app, filled with realistic people who
           overlap between the apps.
         </p>

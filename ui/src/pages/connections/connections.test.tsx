@@ -1,9 +1,14 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { api } from "../../platform";
 import type { ConnectionView, SandboxInfo } from "../../platform";
+import { AddConnection } from "./AddConnection";
 import { ConnectionList } from "./ConnectionList";
+import { LeaveSandbox } from "./LeaveSandbox";
 import { sandboxConnected } from "./SandboxCard";
+
+afterEach(() => vi.restoreAllMocks());
 
 function connection(system: ConnectionView["system"], baseUrl: string, name: string): ConnectionView {
   return {
@@ -14,6 +19,8 @@ function connection(system: ConnectionView["system"], baseUrl: string, name: str
     baseUrl,
     accountId: "acct",
     authKind: "api_key",
+    signedInBy: "API key",
+    sandbox: baseUrl.startsWith("http://127.0.0.1"),
     status: "connected",
     needsReconnect: false,
     scopes: [],
@@ -46,7 +53,7 @@ const noTest = () => Promise.resolve([]);
 
 describe("connection cards", () => {
   it("show the capability line, each part's reason as its tooltip, and what the app cannot hold", () => {
-    render(<ConnectionList connections={[connection("niftyimages", SANDBOX.niftyimagesBaseUrl, "NiftyImages")]} onReconnect={() => {}} test={noTest} />);
+    render(<ConnectionList connections={[connection("niftyimages", SANDBOX.niftyimagesBaseUrl, "NiftyImages")]} onChanged={() => {}} test={noTest} />);
     const line = screen.getByTestId("connection-niftyimages-capabilities");
     expect(line).toHaveTextContent("contacts → · tasks ✕");
     expect(screen.getByText("contacts →")).toHaveAttribute(
@@ -61,7 +68,7 @@ describe("connection cards", () => {
   it("render remote text as text", () => {
     const c = connection("connectif", SANDBOX.connectifBaseUrl, "Connectif");
     c.name = '<img src=x onerror="alert(1)">';
-    const { container } = render(<ConnectionList connections={[c]} onReconnect={() => {}} test={noTest} />);
+    const { container } = render(<ConnectionList connections={[c]} onChanged={() => {}} test={noTest} />);
     expect(container.querySelector("img")).toBeNull();
     expect(screen.getByText('<img src=x onerror="alert(1)">', { exact: false })).toBeInTheDocument();
   });
@@ -79,7 +86,7 @@ describe("Test on a connection card", () => {
       ]);
     };
     const c = connection("connectif", SANDBOX.connectifBaseUrl, "Connectif");
-    render(<ConnectionList connections={[c]} onReconnect={() => {}} test={test} />);
+    render(<ConnectionList connections={[c]} onChanged={() => {}} test={test} />);
     await user.click(screen.getByTestId("connection-connectif-test"));
     const result = await screen.findByTestId("connection-connectif-test-result");
     expect(asked).toEqual(["connectif-1"]);
@@ -92,7 +99,7 @@ describe("Test on a connection card", () => {
     const user = userEvent.setup();
     const c = connection("novi", "http://127.0.0.1:4002/api", "Novi AMS");
     const test = () => Promise.reject(new Error("Novi AMS did not answer"));
-    render(<ConnectionList connections={[c]} onReconnect={() => {}} test={test} />);
+    render(<ConnectionList connections={[c]} onChanged={() => {}} test={test} />);
     await user.click(screen.getByTestId("connection-novi-test"));
     expect(await screen.findByText(/Novi AMS did not answer/)).toBeInTheDocument();
     expect(screen.queryByTestId("connection-novi-test-result")).toBeNull();
@@ -110,5 +117,101 @@ describe("sandbox steps", () => {
     expect(sandboxConnected(SANDBOX, connections, "nifty")).toBe(true);
     expect(sandboxConnected(SANDBOX, connections, "connectif")).toBe(false);
     expect(sandboxConnected(SANDBOX, connections, "ghl")).toBe(false);
+  });
+});
+
+describe("managing a connection", () => {
+  it("says what removing it stops before removing, and removes only after Confirm", async () => {
+    const user = userEvent.setup();
+    const removeConnection = vi.spyOn(api, "removeConnection").mockResolvedValue(null);
+    vi.spyOn(api, "removalImpact").mockResolvedValue({
+      connection: "Sandbox Novi AMS",
+      systemName: "Novi AMS",
+      pairs: ["Sandbox Novi AMS"],
+      mappings: 1,
+      links: 120,
+      contacts: 0,
+    });
+    const changed = vi.fn();
+    const c = connection("novi", "http://127.0.0.1:4002/api", "Novi AMS");
+    render(<ConnectionList connections={[c]} onChanged={changed} test={noTest} />);
+    await user.click(screen.getByTestId("connection-novi-remove"));
+    const dialog = await screen.findByTestId("remove-dialog");
+    expect(dialog).toHaveTextContent("This pair stops syncing: Sandbox Novi AMS.");
+    expect(dialog).toHaveTextContent("1 saved mapping is removed.");
+    expect(dialog).toHaveTextContent("120 links between records are forgotten");
+    // Focus starts on the safe answer; Escape cancels without removing.
+    expect(screen.getByTestId("remove-dialog-cancel")).toHaveFocus();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("remove-dialog")).toBeNull();
+    expect(removeConnection).not.toHaveBeenCalled();
+    await user.click(screen.getByTestId("connection-novi-remove"));
+    await user.click(await screen.findByTestId("remove-dialog-confirm"));
+    expect(removeConnection).toHaveBeenCalledWith("novi-1");
+    expect(changed).toHaveBeenCalled();
+  });
+
+  it("renames in place and reconnects a key connection with the new key", async () => {
+    const user = userEvent.setup();
+    const rename = vi.spyOn(api, "renameConnection").mockResolvedValue(connection("novi", "x", "Novi AMS"));
+    const reconnect = vi.spyOn(api, "reconnectConnection").mockResolvedValue([
+      { capability: "sign-in", ok: true, message: "ok" },
+      { capability: "events", ok: false, message: "no" },
+    ]);
+    const c = connection("novi", "http://127.0.0.1:4002/api", "Novi AMS");
+    render(<ConnectionList connections={[c]} onChanged={() => {}} test={noTest} />);
+    await user.click(screen.getByTestId("connection-novi-rename"));
+    const name = screen.getByTestId("connection-novi-new-name");
+    await user.clear(name);
+    await user.type(name, "Members{Enter}");
+    expect(rename).toHaveBeenCalledWith("novi-1", "Members");
+    await user.click(screen.getByTestId("connection-novi-reconnect"));
+    await user.type(screen.getByTestId("connection-novi-new-secret"), "new-key{Enter}");
+    expect(reconnect).toHaveBeenCalledWith("novi-1", "new-key");
+    expect(await screen.findByTestId("connection-novi-reconnected")).toHaveTextContent("1 of 2 checks passed (events still failing");
+  });
+
+  it("reconnects an OAuth connection through the browser, with no key to type", async () => {
+    const user = userEvent.setup();
+    const reconnect = vi.spyOn(api, "reconnectConnection").mockResolvedValue([]);
+    const c = { ...connection("ghl", SANDBOX.ghlBaseUrl, "GHL"), authKind: "oauth", needsReconnect: true };
+    render(<ConnectionList connections={[c]} onChanged={() => {}} test={noTest} />);
+    // A card whose sign-in expired opens on its reconnect form.
+    expect(screen.queryByTestId("connection-ghl-new-secret")).toBeNull();
+    await user.click(within(screen.getByTestId("connection-ghl-reconnect-form")).getByRole("button", { name: "Sign in again" }));
+    expect(reconnect).toHaveBeenCalledWith("ghl-1", null);
+  });
+
+  it("leaves the sandbox after listing the connections it removes", async () => {
+    const user = userEvent.setup();
+    const leave = vi.spyOn(api, "leaveSandbox").mockResolvedValue(["Sandbox GHL"]);
+    const left = vi.fn();
+    const sandboxed = connection("ghl", SANDBOX.ghlBaseUrl, "GHL");
+    const real = connection("ninox", "https://api.ninox.com/v1", "Ninox");
+    render(<LeaveSandbox connections={[sandboxed, real]} onLeft={left} />);
+    await user.click(screen.getByTestId("leave-sandbox"));
+    const dialog = screen.getByTestId("leave-sandbox-dialog");
+    expect(dialog).toHaveTextContent("Sandbox GHL");
+    expect(dialog).not.toHaveTextContent("Sandbox Ninox");
+    await user.click(screen.getByTestId("leave-sandbox-dialog-confirm"));
+    expect(leave).toHaveBeenCalled();
+    expect(left).toHaveBeenCalled();
+  });
+
+  it("offers nothing to leave when no connection is a sandbox one", () => {
+    const { container } = render(<LeaveSandbox connections={[connection("ninox", "https://api.ninox.com/v1", "Ninox")]} onLeft={() => {}} />);
+    expect(container).toBeEmptyDOMElement();
+  });
+});
+
+describe("adding GHL", () => {
+  it("offers the Private Integration Token first, with the steps to make one", () => {
+    render(<AddConnection busy={false} onSubmit={() => {}} />);
+    expect(screen.getAllByRole("tab")[0]).toHaveTextContent("GHL (Private Integration Token)");
+    expect(screen.getAllByRole("tab")[0]).toHaveAttribute("aria-selected", "true");
+    const steps = screen.getByTestId("pit-steps");
+    expect(steps).toHaveTextContent("Settings → Private Integrations");
+    expect(steps).toHaveTextContent("contacts.write");
+    expect(screen.getByTestId("field-token")).toHaveAttribute("type", "password");
   });
 });

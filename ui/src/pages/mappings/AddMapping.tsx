@@ -41,7 +41,7 @@ export function AddMapping({ appName, ghlFields, appFields, onAdd, onCancel }: P
       <h3 id="add-mapping-heading">Add a line</h3>
       <div className="add-mapping-pickers">
         <FieldPicker
-          label="GoHighLevel field"
+          label="GHL field"
           fields={ghlFields}
           value={ghl}
           onChange={(key) => {
@@ -49,7 +49,7 @@ export function AddMapping({ appName, ghlFields, appFields, onAdd, onCancel }: P
             setApp(null);
           }}
           testId="add-ghl-field"
-          empty="GoHighLevel has no fields to map yet: sync once."
+          empty="GHL has no fields to map yet: sync once."
         />
         <FieldPicker
           label={`${appName} field${ghlField ? ` that can hold ${KIND_LABELS[ghlField.kind]}` : ""}`}

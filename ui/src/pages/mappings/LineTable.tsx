@@ -34,7 +34,7 @@ export function LineTable(props: Props) {
         <thead>
           <tr>
             <th scope="col">#</th>
-            <th scope="col">GoHighLevel field</th>
+            <th scope="col">GHL field</th>
             <th scope="col">Direction</th>
             <th scope="col">{appName} field</th>
             <th scope="col">When both changed</th>

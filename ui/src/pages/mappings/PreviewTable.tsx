@@ -58,7 +58,7 @@ export function PreviewTable({ records, lines, appName }: Props) {
                           {cell.line + 1}. {lines[cell.line]?.ghl} → {lines[cell.line]?.app}
                         </td>
                         <td>
-                          {cell.target === "app" ? appName : "GoHighLevel"}{" "}
+                          {cell.target === "app" ? appName : "GHL"}{" "}
                           <span className="field-name">{cell.field}</span>
                         </td>
                         <td>{shown(cell.before)}</td>

@@ -68,7 +68,7 @@ export function TransformEditor({ transform: t, where, onChange, onRemove }: Pro
     case "date_format":
       params = (
         <>
-          <Param label="GoHighLevel" value={t.ghl} onChange={(v) => onChange({ ...t, ghl: v })} />
+          <Param label="GHL" value={t.ghl} onChange={(v) => onChange({ ...t, ghl: v })} />
           <Param label="app" value={t.app} onChange={(v) => onChange({ ...t, app: v })} />
         </>
       );

@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../../App";
-import { matchCommands } from "../../components/CommandPalette";
+import { COMMANDS, matchCommands, reconnectCommands } from "../../components/CommandPalette";
 import { automapSuggestions, compatibleFields, searchFields } from "../../logic/mappingModel";
 import { summarySentence } from "../../logic/previewModel";
 import { api } from "../../platform";
@@ -167,5 +167,16 @@ describe("the preview sentence and the palette's commands", () => {
     expect(matchCommands("reconnect").map((c) => c.id)).toEqual(["reconnect", "contact"]);
     expect(matchCommands("ada lovelace").map((c) => c.id)).toEqual(["contact"]);
     expect(matchCommands("").length).toBeGreaterThan(5);
+  });
+
+  it("runs actions: Preview and Apply start on the Sync page, Reconnect opens one connection's form", () => {
+    const byId = (id: string) => COMMANDS.find((c) => c.id === id)!;
+    expect(byId("preview").query?.("")).toBe("run=preview");
+    expect(byId("apply").query?.("")).toBe("run=apply");
+    expect(byId("contact").query?.(" ada ")).toBe("q=ada&open=first");
+    expect(typeof byId("logs-folder").action).toBe("function");
+    const extra = reconnectCommands([{ id: "novi:Members", name: "Members", systemName: "Novi AMS" }]);
+    expect(matchCommands("reconnect members", extra).map((c) => c.id)).toEqual(["reconnect-novi:Members", "contact"]);
+    expect(extra[0]!.query?.("")).toBe("reconnect=novi%3AMembers");
   });
 });

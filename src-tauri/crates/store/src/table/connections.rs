@@ -189,6 +189,96 @@ pub fn set_status(
     Ok(())
 }
 
+/// Gives a connection another name; its id (and with it every mapping, link and journal row
+/// keyed by it) stays.
+pub fn rename(
+    conn: &Connection,
+    id: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(BridgeError::invalid_input(
+            "connection name: must not be empty",
+        ));
+    }
+    let changed = conn
+        .execute(
+            "UPDATE connections SET name = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, name, timestamp(now)],
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                BridgeError::new(
+                    ErrorCode::Conflict,
+                    format!("connection name '{name}': another connection already uses it"),
+                )
+            }
+            other => storage_error(other),
+        })?;
+    if changed == 0 {
+        return Err(BridgeError::new(
+            ErrorCode::NotFound,
+            format!("connection '{id}' does not exist"),
+        ));
+    }
+    Ok(())
+}
+
+/// Replaces what a new sign-in changes (address, settings) and marks the connection connected.
+pub fn reconnected(
+    conn: &Connection,
+    id: &str,
+    settings: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    conn.execute(
+        "UPDATE connections SET settings = ?2, status = 'connected', updated_at = ?3 WHERE id = ?1",
+        params![id, settings.to_string(), timestamp(now)],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
+/// What a connection holds: its mappings, its links, and (a GHL location) its contacts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub mappings: u64,
+    pub links: u64,
+    pub contacts: u64,
+}
+
+pub fn usage(conn: &Connection, id: &str) -> Result<Usage, BridgeError> {
+    let count = |sql: &str| -> Result<u64, BridgeError> {
+        conn.query_row(sql, [id], |row| row.get::<_, i64>(0))
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .map_err(storage_error)
+    };
+    Ok(Usage {
+        mappings: count("SELECT COUNT(*) FROM mappings WHERE connection_id = ?1")?,
+        links: count("SELECT COUNT(*) FROM links WHERE connection_id = ?1")?,
+        contacts: count("SELECT COUNT(*) FROM contacts WHERE ghl_connection_id = ?1")?,
+    })
+}
+
+/// Removes a connection and, through the schema's cascades, everything keyed by it (mappings,
+/// links, mirrors, cursors, journal rows, conflicts, reviews; a GHL location's contacts).
+pub fn delete(conn: &Connection, id: &str) -> Result<(), BridgeError> {
+    let removed = conn
+        .execute("DELETE FROM connections WHERE id = ?1", [id])
+        .map_err(storage_error)?;
+    if removed == 0 {
+        return Err(BridgeError::new(
+            ErrorCode::NotFound,
+            format!("connection '{id}' does not exist"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +330,54 @@ mod tests {
             set_status(store.conn(), "ghl:nope", "connected", at(2))
                 .unwrap_err()
                 .code,
+            ErrorCode::NotFound
+        );
+    }
+
+    #[test]
+    fn rename_keeps_the_id_and_refuses_a_taken_or_empty_name() {
+        let store = Store::open_in_memory().unwrap();
+        let id = ghl_connection(store.conn(), "Main");
+        ghl_connection(store.conn(), "Other");
+        rename(store.conn(), &id, "  Downtown  ", at(2)).unwrap();
+        let row = get(store.conn(), &id).unwrap().unwrap();
+        assert_eq!(
+            (row.id.as_str(), row.name.as_str()),
+            (id.as_str(), "Downtown")
+        );
+        assert_eq!(
+            rename(store.conn(), &id, "Other", at(3)).unwrap_err().code,
+            ErrorCode::Conflict
+        );
+        assert_eq!(
+            rename(store.conn(), &id, " ", at(3)).unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+        assert_eq!(
+            rename(store.conn(), "ghl:nope", "X", at(3))
+                .unwrap_err()
+                .code,
+            ErrorCode::NotFound
+        );
+    }
+
+    #[test]
+    fn delete_removes_the_row_and_what_it_holds() {
+        let store = Store::open_in_memory().unwrap();
+        let id = ghl_connection(store.conn(), "Main");
+        store
+            .conn()
+            .execute(
+                "INSERT INTO contacts (id, ghl_connection_id, content_hash, created_at, updated_at) VALUES ('c1', ?1, 'h', 'x', 'x')",
+                [&id],
+            )
+            .unwrap();
+        assert_eq!(usage(store.conn(), &id).unwrap().contacts, 1);
+        delete(store.conn(), &id).unwrap();
+        assert!(get(store.conn(), &id).unwrap().is_none());
+        assert_eq!(usage(store.conn(), &id).unwrap(), Usage::default());
+        assert_eq!(
+            delete(store.conn(), &id).unwrap_err().code,
             ErrorCode::NotFound
         );
     }

@@ -297,6 +297,33 @@ pub fn retry_dead(conn: &Connection, now: DateTime<Utc>) -> Result<usize, Bridge
     .map_err(storage_error)
 }
 
+/// How many of run `run_id`'s journal rows are in each state.
+pub fn state_counts(conn: &Connection, run_id: &str) -> Result<Vec<(String, u64)>, BridgeError> {
+    let mut stmt = conn
+        .prepare("SELECT state, COUNT(*) FROM operations WHERE run_id = ?1 GROUP BY state")
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map([run_id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })
+        .map_err(storage_error)?;
+    rows.map(|r| r.map(|(state, n)| (state, u64::try_from(n).unwrap_or(0))))
+        .collect::<Result<_, _>>()
+        .map_err(storage_error)
+}
+
+/// Queues one dead letter again, as [`retry_dead`] does for all; `false` when `id` is not a
+/// dead letter (or a newer operation of its intent carries the write).
+pub fn retry_dead_one(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<bool, BridgeError> {
+    conn.execute(
+        "UPDATE OR IGNORE operations SET state = 'failed', next_retry_at = ?2, updated_at = ?2
+         WHERE id = ?1 AND state = 'dead'",
+        params![id, timestamp(now)],
+    )
+    .map(|changed| changed == 1)
+    .map_err(storage_error)
+}
+
 /// Contacts with a task or note create sent to `connection_id` whose answer never came: the
 /// record may exist there without us knowing it.
 pub fn contacts_with_unconfirmed_creates(

@@ -59,7 +59,7 @@ fn parse(what: &str, text: &str) -> Result<Url, BridgeError> {
         .map_err(|e| BridgeError::invalid_input(format!("{what} '{text}' is not a URL: {e}")))
 }
 
-fn nifty_oauth(
+pub(crate) fn nifty_oauth(
     auth_url: &str,
     token_url: &str,
     client_id: String,
@@ -196,7 +196,7 @@ where
     )
 }
 
-fn setting(connection: &ConnectionRow, key: &str) -> Result<String, BridgeError> {
+pub(crate) fn setting(connection: &ConnectionRow, key: &str) -> Result<String, BridgeError> {
     connection.settings[key]
         .as_str()
         .map(str::to_string)

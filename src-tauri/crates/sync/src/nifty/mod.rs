@@ -28,6 +28,7 @@ pub use connect::{
     connect_nifty_oauth, nifty_client, nifty_redirect_url, nifty_tasks, NiftyOauthConnect,
     NIFTY_REDIRECT_PORT, NIFTY_SYNC_SCOPES,
 };
+pub(crate) use connect::{nifty_oauth, setting as nifty_setting};
 pub use labels::LabelReport;
 pub use side::NiftySide;
 pub use tasks::{NiftyPlace, NiftyTasks};

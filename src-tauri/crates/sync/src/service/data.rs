@@ -75,6 +75,46 @@ pub fn recent_runs(store: &Store, limit: u32) -> Result<Vec<RunRow>, BridgeError
     sync_runs::recent(store.conn(), limit)
 }
 
+/// What one run did, counted from its summary (planned) and its journal rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunCounts {
+    /// The writes its plan held (0 for a run that planned nothing or failed before planning).
+    pub planned: u64,
+    /// Journal rows it wrote (`done`).
+    pub written: u64,
+    /// Rows refused, waiting for a retry, or sent without a confirmed answer.
+    pub failed: u64,
+    /// Planned writes it did not send (cancelled, held back, a preview).
+    pub skipped: u64,
+}
+
+/// How many writes run `run` planned, wrote, failed and skipped. Links (a record matched, no
+/// write) are not writes.
+pub fn run_counts(store: &Store, run: &RunRow) -> Result<RunCounts, BridgeError> {
+    let planned: u64 = run.summary["operations"]
+        .as_object()
+        .map(|ops| {
+            ops.iter()
+                .filter(|(key, _)| !key.ends_with(".link"))
+                .filter_map(|(_, n)| n.as_u64())
+                .sum()
+        })
+        .unwrap_or(0);
+    let mut counts = RunCounts {
+        planned,
+        ..RunCounts::default()
+    };
+    for (state, n) in operations::state_counts(store.conn(), &run.id)? {
+        match state.as_str() {
+            "done" => counts.written += n,
+            "failed" | "dead" | "sent" => counts.failed += n,
+            _ => {}
+        }
+    }
+    counts.skipped = planned.saturating_sub(counts.written + counts.failed);
+    Ok(counts)
+}
+
 /// The operations one run journaled.
 pub fn run_operations(store: &Store, run_id: &str) -> Result<Vec<OperationRow>, BridgeError> {
     operations::for_run(store.conn(), run_id)
