@@ -55,6 +55,7 @@ fn main() {
         "list_reviews",
         "list_deletes",
         "decide_delete",
+        "resolve_review",
         "webhook_status",
         "set_webhooks",
     ];

@@ -768,3 +768,192 @@ test("a mapping line is added by keyboard only, the guard asks before leaving, a
     TIMEOUT_MS,
   );
 });
+
+// ---- Managing connections, the activity log, the Overview's actions, the palette's actions,
+// ---- the theme setting and the webhook switch (#14 items 4–6, #15, #16's window switch).
+
+/** The text of the element `id` once it matches `pattern`. */
+async function waitForText(id, pattern, timeout = TIMEOUT_MS) {
+  let text = "";
+  await driver.wait(
+    async () => {
+      try {
+        text = await (await driver.findElement(byTestId(id))).getText();
+        return pattern.test(text);
+      } catch {
+        return false;
+      }
+    },
+    timeout,
+    `${id} never read ${pattern} (it read: ${text})`,
+  );
+  return text;
+}
+
+test("a connection is renamed, reconnected in place with a new key and by signing in again, and Remove says what stops first", async () => {
+  await go("connections");
+  await find("pit-steps");
+  // Rename: same card, same id (its Test still works under the new name).
+  await click("connection-niftyimages-rename");
+  const name = await find("connection-niftyimages-new-name");
+  await name.clear();
+  await name.sendKeys("Newsletter images", Key.ENTER);
+  await driver.wait(
+    async () => /Newsletter images/.test(await (await find("connection-niftyimages")).getText()),
+    TIMEOUT_MS,
+    "the card did not take its new name",
+  );
+  // Reconnect Novi AMS with a key: a refused one keeps the previous key, the right one passes.
+  await click("connection-novi-reconnect");
+  await (await find("connection-novi-new-secret")).sendKeys("not-the-key", Key.ENTER);
+  await waitForText("connection-novi-manage-error", /Not reconnected: the previous key or sign-in is kept\./, 120_000);
+  const secret = await find("connection-novi-new-secret");
+  await secret.clear();
+  await secret.sendKeys(sandboxInfo().novi.apiKey, Key.ENTER);
+  await waitForText("connection-novi-reconnected", /^Reconnected: \d+ of \d+ checks passed/, 60_000);
+  await screenshot("connection-reconnected");
+  // GHL reconnects by signing in again through its OAuth page, on the same card.
+  await click("connection-ghl-reconnect");
+  const signIn = await find("connection-ghl-reconnect-form");
+  await signIn.findElement(By.css('button[type="submit"]')).click();
+  const url = await (await find("connection-ghl-oauth-link")).getText();
+  await approveInBrowser(url);
+  await waitForText("connection-ghl-reconnected", /^Reconnected: /, 60_000);
+  assert.equal(await (await find("connection-ghl-status")).getText(), "Connected");
+  // Remove: the dialog lists the pair, the mapping and the links before anything goes.
+  await click("connection-niftyimages-remove");
+  const dialog = await find("remove-dialog");
+  assert.match(await dialog.getText(), /This pair stops syncing: Newsletter images\./);
+  assert.match(await dialog.getText(), /\d+ links? between records/);
+  assert.equal(await focusedTestId(), "remove-dialog-cancel");
+  await screenshot("connection-remove-confirm");
+  await assertAccessible("the removal confirmation");
+  await click("remove-dialog-confirm");
+  await driver.wait(async () => (await driver.findElements(byTestId("connection-niftyimages"))).length === 0, TIMEOUT_MS);
+  // Leave the sandbox: the confirmation lists every sandbox connection (cancelled here, so
+  // the steps after this one keep their connections).
+  await click("leave-sandbox");
+  const leave = await find("leave-sandbox-dialog");
+  assert.match(await leave.getText(), /Sandbox GHL/);
+  await screenshot("leave-sandbox-confirm");
+  await click("leave-sandbox-dialog-cancel");
+});
+
+test("History is an activity log: one row per run with who started it, how long it took and what it wrote, its operations searchable", async () => {
+  await go("sync");
+  const runs = await find("runs");
+  const rows = await runs.findElements(By.css('tr[data-testid="run"]'));
+  assert.ok(rows.length > 0, "no run listed");
+  // The window's run that wrote the most (the first apply of some pair).
+  let first = null;
+  let written = 0;
+  for (const row of rows) {
+    if (!/You, in the window/.test(await row.getText())) continue;
+    const n = Number(await (await row.findElement(byTestId("run-written"))).getText());
+    if (first === null || n > written) [first, written] = [row, n];
+  }
+  assert.ok(first, "no applied run from the window in the log");
+  assert.ok(written > 0, "no apply from the window wrote anything, says the log");
+  await (await first.findElement(byTestId("run-open"))).click();
+  const shown = await waitForText("operations-shown", /^\d+ of \d+$/);
+  const [, , all] = shown.match(/^(\d+) of (\d+)$/);
+  const failed = Number(await (await first.findElement(byTestId("run-failed"))).getText());
+  // Every journal row of the run is listed: the written and failed ones, and any never sent.
+  assert.ok(Number(all) >= written + failed, `${all} operations listed, ${written} written and ${failed} failed`);
+  await (await find("operations-search")).sendKeys(ghlContact.email);
+  await waitForText("operations-shown", /^\d+ of /);
+  const search = await find("operations-search");
+  await search.clear();
+  const outcome = await find("operations-outcome");
+  await outcome.findElement(By.css('option[value="written"]')).click();
+  await waitForText("operations-shown", new RegExp(`^${written} of `));
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("run-operations"));
+  await screenshot("history-activity-log");
+  await assertAccessible("the activity log");
+  // Undo first says what it writes back where; cancelled.
+  await (await first.findElement(byTestId("run-undo"))).click();
+  const undo = await find("undo-dialog");
+  assert.match(await undo.getText(), /stay\. The next sync carries the restored values across\./);
+  await screenshot("undo-confirm");
+  await click("undo-dialog-cancel");
+});
+
+test("the Overview's failing count opens its list, where one write is retried on its own", async () => {
+  await go("overview");
+  const counts = await driver.findElements(By.css('button[data-testid="count-failing"]'));
+  if (counts.length === 0) {
+    // Nothing failing in this run of the sandbox: the list has nothing to retry.
+    await screenshot("overview-retry");
+    return;
+  }
+  await counts[0].click();
+  const list = await find("overview-list-failing");
+  const before = (await list.findElements(byTestId("overview-item"))).length;
+  const retry = await list.findElements(byTestId("overview-retry-one"));
+  assert.ok(retry.length > 0, "a failing write offers no 'Retry this'");
+  await screenshot("overview-retry");
+  await retry[0].click();
+  // The retry syncs that write's pair: the indicator follows it, then the list is read again.
+  await driver.wait(
+    async () => {
+      const buttons = await driver.findElements(byTestId("overview-retry-one"));
+      for (const b of buttons) if ((await b.getText()) === "Retrying…") return false;
+      const items = await driver.findElements(byTestId("overview-item"));
+      return items.length <= before;
+    },
+    SYNC_TIMEOUT_MS,
+    "retrying one write did not finish",
+  );
+});
+
+test("Ctrl+K runs actions: Preview starts on the Sync page", async () => {
+  await go("overview");
+  await driver.actions({ async: true }).keyDown(Key.CONTROL).sendKeys("k").keyUp(Key.CONTROL).perform();
+  await find("palette");
+  await press("preview");
+  await find("palette-preview");
+  await press(Key.ENTER);
+  await driver.wait(
+    async () => (await (await find("page-heading")).getText()).toLowerCase() === "sync",
+    TIMEOUT_MS,
+  );
+  await find("plan-group", SYNC_TIMEOUT_MS);
+  await screenshot("palette-preview-started");
+});
+
+test("Settings: the theme is saved with the settings, and GHL webhooks are switched on and off", async () => {
+  await go("settings");
+  const themeSelect = await find("settings-theme");
+  await themeSelect.findElement(By.css('option[value="dark"]')).click();
+  await driver.wait(async () => (await driver.executeScript("return document.documentElement.dataset.theme")) === "dark", TIMEOUT_MS);
+  // Saved: the settings file the CLI reads holds it (read back through the app's own command).
+  await driver.wait(
+    async () =>
+      (await driver.executeAsyncScript(
+        "const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke('get_settings').then((s) => done(s.theme), () => done(null));",
+      )) === "dark",
+    TIMEOUT_MS,
+    "the theme was not saved in the settings",
+  );
+  await screenshot("settings-dark");
+  await assertAccessible("Settings, dark");
+  await themeSelect.findElement(By.css('option[value="system"]')).click();
+  // The webhook receiver on a free port: GHL's events reach it; an unsigned one is refused.
+  const port = Number(execFileSync("node", ["-e", 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})']).toString().trim());
+  const portField = await find("webhook-port");
+  await portField.clear();
+  await portField.sendKeys(String(port));
+  await click("webhook-on");
+  const running = await waitForText("webhook-running", new RegExp(`127\\.0\\.0\\.1:${port}/webhooks/ghl`));
+  assert.match(running, /events received/);
+  const unsigned = await fetch(`http://127.0.0.1:${port}/webhooks/ghl`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ type: "ContactUpdate", locationId: "x", id: "y" }),
+  });
+  assert.equal(unsigned.status, 401, "an unsigned event was not refused");
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", await find("webhook-setting"));
+  await screenshot("settings-webhooks");
+  await click("webhook-off");
+  await find("webhook-on");
+});

@@ -70,6 +70,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "list_reviews",
     "list_deletes",
     "decide_delete",
+    "resolve_review",
     "webhook_status",
     "set_webhooks",
 ];
@@ -130,6 +131,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             overview::list_reviews,
             overview::list_deletes,
             overview::decide_delete,
+            overview::resolve_review,
             webhooks::webhook_status,
             webhooks::set_webhooks,
         ])

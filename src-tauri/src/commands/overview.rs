@@ -3,7 +3,7 @@
 
 use bridge_core::{BridgeError, System};
 use bridge_sync::service;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
 
@@ -80,17 +80,27 @@ pub fn overview(state: State<'_, AppState>) -> Result<OverviewView, BridgeError>
     })
 }
 
-/// An uncertain match waiting for the operator (resolved by fixing the data in either app).
+/// A record waiting for the operator: an uncertain match, or a record deleted or gone on one
+/// side (the same list as `bridge reviews`).
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewView {
+    pub id: u32,
     pub pair_id: String,
+    pub object_kind: String,
     pub remote_id: String,
+    /// ambiguous, deleted, not_found or mismatch.
+    pub reason: String,
     pub match_key: String,
+    /// The contacts it could be, by name, and their local ids (the same order).
     pub candidates: Vec<String>,
+    pub candidate_ids: Vec<String>,
+    /// How the operator knows the record and what happened.
+    pub summary: String,
+    /// It can be linked to a contact or made a new one (else only left as it is).
+    pub placeable: bool,
 }
 
-/// The same list as `bridge reviews`.
 #[tauri::command]
 #[specta::specta]
 pub fn list_reviews(state: State<'_, AppState>) -> Result<Vec<ReviewView>, BridgeError> {
@@ -98,16 +108,54 @@ pub fn list_reviews(state: State<'_, AppState>) -> Result<Vec<ReviewView>, Bridg
     Ok(service::open_reviews(&store)?
         .into_iter()
         .map(|r| ReviewView {
+            id: u32::try_from(r.id).unwrap_or(u32::MAX),
+            placeable: r.object_kind == "contact"
+                && (r.reason == "ambiguous" || r.reason == "mismatch"),
             pair_id: r.connection_id,
+            object_kind: r.object_kind,
             remote_id: r.remote_id,
+            reason: r.reason,
             match_key: r.match_key,
             candidates: r
                 .candidates
                 .iter()
                 .map(|id| service::contact_name(&store, id))
                 .collect(),
+            candidate_ids: r.candidates,
+            summary: r.summary,
         })
         .collect())
+}
+
+/// What the operator decides about a review.
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// The record is this contact (its local id).
+    Link { contact: String },
+    /// The record is a person of its own: created in GHL by the next sync.
+    Create,
+    /// Leave it as it is.
+    Ignore,
+}
+
+/// Settles a review (`bridge reviews --resolve`); refused while a sync runs.
+#[tauri::command]
+#[specta::specta]
+pub fn resolve_review(
+    state: State<'_, AppState>,
+    id: u32,
+    decision: ReviewDecision,
+) -> Result<(), BridgeError> {
+    let resolution = match decision {
+        ReviewDecision::Link { contact } => service::ReviewResolution::Link { contact },
+        ReviewDecision::Create => service::ReviewResolution::Create,
+        ReviewDecision::Ignore => service::ReviewResolution::Ignore,
+    };
+    let mut store = state.store()?;
+    service::resolve_review(&mut store, i64::from(id), &resolution, state.clock.as_ref())?;
+    tracing::info!(review = id, "review resolved");
+    Ok(())
 }
 
 /// A delete waiting for approval (the same list as `bridge deletes list`).

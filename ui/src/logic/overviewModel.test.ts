@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PairHealthView } from "../platform";
-import { pairStatus, statusHint, waiting } from "./overviewModel";
+import { pairStatus, reviewText, statusHint, waiting } from "./overviewModel";
 
 function pair(extra: Partial<PairHealthView> = {}): PairHealthView {
   return {
@@ -52,5 +52,35 @@ describe("the overview's status rules", () => {
     expect(pairStatus(failed, null)).toBe("needs attention");
     expect(statusHint(failed, "needs attention")).toBe("The last sync failed: Novi AMS answered 503.");
     expect(waiting(pair({ conflicts: 2, reviews: 1 }))).toBe(3);
+  });
+});
+
+describe("a review in words", () => {
+  const review = {
+    id: 3,
+    pairId: "novi-1",
+    objectKind: "contact",
+    remoteId: "m-9",
+    reason: "ambiguous",
+    matchKey: "email",
+    candidates: ["Ada Lovelace", "Ada King"],
+    candidateIds: ["c-1", "c-2"],
+    summary: "Novi AMS member Ada (ada@example.org)",
+    placeable: true,
+  };
+
+  it("asks which contact an ambiguous record is, naming the candidates", () => {
+    expect(reviewText(review, "Novi AMS")).toBe(
+      "Novi AMS member Ada (ada@example.org): its email matches Ada Lovelace, Ada King. Which contact is it?",
+    );
+  });
+
+  it("says where a record was deleted or is gone, with no raw reason shown", () => {
+    expect(reviewText({ ...review, reason: "deleted", matchKey: "ghl", candidates: [] }, "Novi AMS")).toBe(
+      "Novi AMS member Ada (ada@example.org): deleted in GHL; its copy waits for you.",
+    );
+    expect(reviewText({ ...review, reason: "not_found", matchKey: "app", summary: "" }, "Ninox")).toBe(
+      "Ninox contact m-9: Ninox no longer has it; its copy waits for you.",
+    );
   });
 });

@@ -1,5 +1,5 @@
 /** The Overview's rules: one status per pair, from its figures and what runs now. */
-import type { PairHealthView } from "../platform";
+import type { PairHealthView, ReviewView } from "../platform";
 
 export type PairStatus = "reconnect" | "syncing" | "never synced" | "needs attention" | "healthy";
 
@@ -36,3 +36,22 @@ export function statusHint(pair: PairHealthView, status: PairStatus): string {
       return "In order.";
   }
 }
+
+/** A review in words: the record, what happened, and who it could be. */
+export function reviewText(r: ReviewView, systemName: string): string {
+  const where = r.matchKey === "ghl" ? "GHL" : systemName;
+  const who = r.summary || `${where} ${r.objectKind} ${r.remoteId}`;
+  switch (r.reason) {
+    case "ambiguous":
+      return `${who}: its ${r.matchKey} matches ${r.candidates.join(", ")}. Which contact is it?`;
+    case "mismatch":
+      return `${who}: the record found does not hold what was sent${r.candidates.length > 0 ? ` (it could be ${r.candidates.join(", ")})` : ""}.`;
+    case "deleted":
+      return `${who}: deleted in ${where}; its copy waits for you.`;
+    case "not_found":
+      return `${who}: ${where} no longer has it; its copy waits for you.`;
+    default:
+      return `${who}: ${r.reason}.`;
+  }
+}
+

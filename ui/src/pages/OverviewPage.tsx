@@ -4,7 +4,7 @@ import { Loading } from "../components/Loading";
 import { PageHeader } from "../components/PageHeader";
 import { useAction } from "../hooks/useAction";
 import { useLoad } from "../hooks/useLoad";
-import { pairStatus, statusHint } from "../logic/overviewModel";
+import { pairStatus, reviewText, statusHint } from "../logic/overviewModel";
 import { api, onSyncFinished } from "../platform";
 import type { PairHealthView } from "../platform";
 
@@ -38,9 +38,9 @@ function ItemList({ pair, kind, onChanged }: { pair: PairHealthView; kind: ListK
         return (await api.listReviews())
           .filter((r) => r.pairId === pair.pairId)
           .map((r) => ({
-            id: `r${r.remoteId}`,
-            text: `${pair.systemName} record ${r.remoteId}: its ${r.matchKey} matches ${r.candidates.join(", ")}. Fix the data in either app and sync again.`,
-            actions: null,
+            id: `r${r.id}`,
+            text: reviewText(r, pair.systemName),
+            actions: { kind: "review" as const, review: r },
           }));
       case "deletes":
         return (await api.listDeletes())
@@ -74,6 +74,44 @@ function ItemList({ pair, kind, onChanged }: { pair: PairHealthView; kind: ListK
               <button type="button" className="button" data-testid="overview-retry-one" disabled={busy !== null} onClick={() => void run("retry-one", async () => { await api.retryDeadLetter(act.id); after(); })}>
                 {busy === "retry-one" ? "Retrying…" : "Retry this"}
               </button>
+            ) : null}
+            {act?.kind === "review" ? (
+              <span className="review-actions">
+                {act.review.placeable
+                  ? act.review.candidateIds.map((contact, i) => (
+                      <button
+                        key={contact}
+                        type="button"
+                        className="button"
+                        data-testid="review-link"
+                        disabled={busy !== null}
+                        onClick={() => void run("review", async () => { await api.resolveReview(act.review.id, { kind: "link", contact }); after(); })}
+                      >
+                        It is {act.review.candidates[i] ?? contact}
+                      </button>
+                    ))
+                  : null}
+                {act.review.placeable ? (
+                  <button
+                    type="button"
+                    className="button"
+                    data-testid="review-create"
+                    disabled={busy !== null}
+                    onClick={() => void run("review", async () => { await api.resolveReview(act.review.id, { kind: "create" }); after(); })}
+                  >
+                    A new person (created in GHL)
+                  </button>
+                ) : null}
+                <button
+                  type="button"
+                  className="button"
+                  data-testid="review-ignore"
+                  disabled={busy !== null}
+                  onClick={() => void run("review", async () => { await api.resolveReview(act.review.id, { kind: "ignore" }); after(); })}
+                >
+                  Leave it as it is
+                </button>
+              </span>
             ) : null}
             {act?.kind === "conflict" ? (
               <>

@@ -247,6 +247,9 @@ function withData() {
   });
 }
 
+/** axe over a whole page in jsdom takes seconds on a loaded machine (the Mappings page most). */
+const AXE_TIMEOUT_MS = 30_000;
+
 /** Opens a page through the sidebar and waits until `ready` (its loaded content) shows. */
 async function open(page: string, ready: () => Promise<unknown>) {
   window.history.replaceState(null, "", `/#/${page}`);
@@ -258,7 +261,7 @@ describe("every page passes axe with no serious or critical finding", () => {
   beforeEach(() => {
     withData();
     layOutScreenful();
-  });
+  }, AXE_TIMEOUT_MS);
 
   it("Overview, with a count's list open", async () => {
     const user = userEvent.setup();
@@ -268,12 +271,12 @@ describe("every page passes axe with no serious or critical finding", () => {
     await user.click(within(row).getByTestId("count-conflicts"));
     await within(await screen.findByTestId("overview-list-conflicts")).findByText(/Keep GHL/);
     expect(await seriousAxeFindings()).toEqual([]);
-  });
+  }, AXE_TIMEOUT_MS);
 
   it("Connections", async () => {
     await open("connections", () => screen.findByText("Main location"));
     expect(await seriousAxeFindings()).toEqual([]);
-  });
+  }, AXE_TIMEOUT_MS);
 
   // The editor's table holds many controls: axe takes several seconds on it in jsdom.
   it("Mappings, with a problem shown on its line", async () => {
@@ -291,7 +294,7 @@ describe("every page passes axe with no serious or critical finding", () => {
     await user.click(screen.getByTestId("run-open"));
     await screen.findByTestId("operations-search");
     expect(await seriousAxeFindings()).toEqual([]);
-  });
+  }, AXE_TIMEOUT_MS);
 
   it("Sync, with the undo confirmation open", async () => {
     const user = userEvent.setup();
@@ -301,7 +304,7 @@ describe("every page passes axe with no serious or critical finding", () => {
     const dialog = await screen.findByTestId("undo-dialog");
     expect(dialog).toHaveTextContent(/Novi AMS \(Members\) · Ada Lovelace/);
     expect(await seriousAxeFindings()).toEqual([]);
-  });
+  }, AXE_TIMEOUT_MS);
 
   it("Connections, with the removal confirmation open", async () => {
     const user = userEvent.setup();
@@ -318,7 +321,7 @@ describe("every page passes axe with no serious or critical finding", () => {
     const dialog = await screen.findByTestId("remove-dialog");
     expect(dialog).toHaveTextContent("40 links");
     expect(await seriousAxeFindings()).toEqual([]);
-  });
+  }, AXE_TIMEOUT_MS);
 
   it("Contacts, and a contact's timeline", async () => {
     await open("contacts", () => screen.findByTestId("contact-total"));
@@ -326,22 +329,22 @@ describe("every page passes axe with no serious or critical finding", () => {
     const { container } = render(<Timeline contactId="c-1" />);
     await within(container).findByTestId("timeline-event");
     expect(await seriousAxeFindings(container)).toEqual([]);
-  });
+  }, AXE_TIMEOUT_MS);
 
   it("Settings", async () => {
     await open("settings", () => screen.findByTestId("settings-form"));
     expect(await seriousAxeFindings()).toEqual([]);
-  });
+  }, AXE_TIMEOUT_MS);
 
   it("Logs", async () => {
     await open("logs", () => screen.findByText("write refused"));
     expect(await seriousAxeFindings()).toEqual([]);
-  });
+  }, AXE_TIMEOUT_MS);
 
   it("finds what it is meant to find (an unlabelled field)", async () => {
     render(<input type="text" />);
     expect((await seriousAxeFindings()).join("\n")).toMatch(/^label \(critical\)/);
-  });
+  }, AXE_TIMEOUT_MS);
 });
 
 describe("a failed read never looks like empty data", () => {

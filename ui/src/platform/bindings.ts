@@ -509,9 +509,6 @@ async overview() : Promise<Result<OverviewView, ApiError>> {
     else return { status: "error", error: e  as any };
 }
 },
-/**
- * The same list as `bridge reviews`.
- */
 async listReviews() : Promise<Result<ReviewView[], ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_reviews") };
@@ -534,6 +531,17 @@ async listDeletes() : Promise<Result<DeleteView[], ApiError>> {
 async decideDelete(id: number, approve: boolean) : Promise<Result<null, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("decide_delete", { id, approve }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Settles a review (`bridge reviews --resolve`); refused while a sync runs.
+ */
+async resolveReview(id: number, decision: ReviewDecision) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("resolve_review", { id, decision }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -1013,9 +1021,42 @@ pairs: string[]; mappings: number; links: number;
  */
 contacts: number }
 /**
- * An uncertain match waiting for the operator (resolved by fixing the data in either app).
+ * What the operator decides about a review.
  */
-export type ReviewView = { pairId: string; remoteId: string; matchKey: string; candidates: string[] }
+export type ReviewDecision = 
+/**
+ * The record is this contact (its local id).
+ */
+{ kind: "link"; contact: string } | 
+/**
+ * The record is a person of its own: created in GHL by the next sync.
+ */
+{ kind: "create" } | 
+/**
+ * Leave it as it is.
+ */
+{ kind: "ignore" }
+/**
+ * A record waiting for the operator: an uncertain match, or a record deleted or gone on one
+ * side (the same list as `bridge reviews`).
+ */
+export type ReviewView = { id: number; pairId: string; objectKind: string; remoteId: string; 
+/**
+ * ambiguous, deleted, not_found or mismatch.
+ */
+reason: string; matchKey: string; 
+/**
+ * The contacts it could be, by name, and their local ids (the same order).
+ */
+candidates: string[]; candidateIds: string[]; 
+/**
+ * How the operator knows the record and what happened.
+ */
+summary: string; 
+/**
+ * It can be linked to a contact or made a new one (else only left as it is).
+ */
+placeable: boolean }
 export type RunView = { id: string; trigger: string; dryRun: boolean; status: string; startedAt: string; finishedAt: string | null; requestsSpent: number; rateLimited: number; pair: string; error: string | null; 
 /**
  * From start to end (`None` while it runs).

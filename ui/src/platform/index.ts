@@ -38,6 +38,7 @@ export type {
   PairHealthView,
   OverviewView,
   ReviewView,
+  ReviewDecision,
   DeleteView,
   PlanView,
   PlannedConflict,

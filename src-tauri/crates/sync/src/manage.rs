@@ -92,16 +92,21 @@ fn remove_all(
     rows: &[ConnectionRow],
 ) -> Result<(), BridgeError> {
     let lease = Lease::take_now(store, "remove")?;
-    let removed = (|| {
-        for row in rows {
-            connections::delete(store.conn(), &row.id)?;
-        }
-        Ok(())
-    })();
-    let released = lease.release_after(store, removed);
-    // The rows are gone: secrets left behind would be unreachable, so a failed keychain
-    // delete is logged, not raised.
+    let mut removed = Vec::with_capacity(rows.len());
+    let mut failure = None;
     for row in rows {
+        match connections::delete(store.conn(), &row.id) {
+            Ok(()) => removed.push(row),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    let released = lease.release_after(store, failure.map_or(Ok(()), Err));
+    // The rows removed are gone: secrets left behind would be unreachable, so a failed
+    // keychain delete is logged, not raised.
+    for row in removed {
         for key in [row.secret_ref.clone(), client_secret_key(&row.id)] {
             if let Err(e) = tokens.delete(&key) {
                 tracing::warn!(connection = %row.id, "a secret stayed in the keychain: {}", e.message);
@@ -182,6 +187,9 @@ pub async fn reconnect_with_secret(
             Some(old) => tokens.set(&row.secret_ref, &old)?,
             None => tokens.delete(&row.secret_ref)?,
         }
+        // The stored checks are the refused key's: a sync trusts them, so check the kept one
+        // again (its own result stands, whatever it is).
+        doctor(store, tokens.clone(), clock.clone(), Some(&row.name), false).await?;
         let said = checks
             .first()
             .map(|c| c.message.clone())

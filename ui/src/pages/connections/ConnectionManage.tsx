@@ -1,12 +1,18 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { FormEvent } from "react";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { ErrorBox } from "../../components/ErrorBox";
 import { useAction } from "../../hooks/useAction";
 import { reconnectKind, removalLines, secretName } from "../../logic/connectionModel";
-import { api } from "../../platform";
+import { api, onOauthLink } from "../../platform";
 import { routeQuery } from "../../router";
-import type { CheckView, ConnectionView, RemovalView } from "../../platform";
+import type { CheckView, ConnectionView, OauthLink, RemovalView } from "../../platform";
+
+const FAILED: Record<string, string> = {
+  rename: "The name was not changed.",
+  reconnect: "Not reconnected: the previous key or sign-in is kept.",
+  remove: "The connection was not removed.",
+};
 
 function text(form: HTMLFormElement, name: string): string {
   const value = new FormData(form).get(name);
@@ -29,10 +35,16 @@ export function ConnectionManage({ connection: c, onChanged }: Props) {
   const [removal, setRemoval] = useState<RemovalView | null>(null);
   const [checks, setChecks] = useState<CheckView[] | null>(null);
   const testId = `connection-${c.system}`;
+  // Which action ran last, for the error's title.
+  const [doing, setDoing] = useState("");
+  // A browser sign-in's page, shown here too in case no browser opened.
+  const [link, setLink] = useState<OauthLink | null>(null);
+  useEffect(() => onOauthLink(setLink), []);
 
   const rename = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const name = text(event.currentTarget, "name").trim();
+    setDoing("rename");
     void run("rename", async () => {
       await api.renameConnection(c.id, name);
       setMode("idle");
@@ -43,6 +55,8 @@ export function ConnectionManage({ connection: c, onChanged }: Props) {
   const reconnect = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const secret = reconnectKind(c.authKind) === "secret" ? text(event.currentTarget, "secret") : null;
+    setLink(null);
+    setDoing("reconnect");
     void run("reconnect", async () => {
       setChecks(await api.reconnectConnection(c.id, secret));
       setMode("idle");
@@ -64,7 +78,10 @@ export function ConnectionManage({ connection: c, onChanged }: Props) {
           className="button small"
           data-testid={`${testId}-remove`}
           disabled={busy !== null}
-          onClick={() => void run("impact", async () => setRemoval(await api.removalImpact(c.id)))}
+          onClick={() => {
+            setDoing("remove");
+            void run("impact", async () => setRemoval(await api.removalImpact(c.id)));
+          }}
         >
           Remove…
         </button>
@@ -102,13 +119,27 @@ export function ConnectionManage({ connection: c, onChanged }: Props) {
           </button>
         </form>
       ) : null}
+      {busy === "reconnect" && reconnectKind(c.authKind) === "browser" ? (
+        <p role="status" data-testid={`${testId}-waiting`}>
+          Waiting for you to approve Contact Bridge in your browser…{" "}
+          {link ? (
+            <>
+              If it did not open, open <code className="selectable" data-testid={`${testId}-oauth-link`}>{link.url}</code>
+            </>
+          ) : null}
+        </p>
+      ) : null}
       {checks ? (
         <p className="notice" role="status" data-testid={`${testId}-reconnected`}>
           Reconnected: {checks.filter((k) => k.ok).length} of {checks.length} checks passed
           {checks.some((k) => !k.ok) ? ` (${checks.filter((k) => !k.ok).map((k) => k.capability).join(", ")} still failing: press Test for details)` : ""}.
         </p>
       ) : null}
-      {error ? <ErrorBox title="That did not work." error={error} /> : null}
+      {error ? (
+        <div data-testid={`${testId}-manage-error`}>
+          <ErrorBox title={FAILED[doing] ?? "That did not work."} error={error} />
+        </div>
+      ) : null}
       {removal ? (
         <ConfirmDialog
           title={`Remove ${removal.connection}?`}
