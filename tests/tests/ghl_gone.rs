@@ -3,7 +3,7 @@
 //! for gone and the sync goes on (issue 11).
 
 use bridge_tests::ghl_world::assert_success;
-use bridge_tests::novi_pair::{linked_person, Pair};
+use bridge_tests::novi_pair::{email_of, ghl_id_of_email, linked_person, novi_members, Pair};
 use serde_json::{json, Value};
 
 async fn ghl_send(pair: &Pair, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -90,4 +90,103 @@ async fn a_linked_contact_deleted_in_ghl_does_not_stop_the_next_sync() {
         "the sync after the contact was deleted",
         &pair.bridge(&["sync", "--json"]),
     );
+}
+
+/// POST /contacts/: the person created again in GHL (a new id).
+async fn ghl_create_again(pair: &Pair, email: &str, first_name: &str) -> String {
+    let created = ghl_send(
+        pair,
+        reqwest::Method::POST,
+        "/contacts/",
+        Some(
+            json!({"locationId": pair.ghl.location_id(), "email": email, "firstName": first_name}),
+        ),
+    )
+    .await;
+    created["contact"]["id"].as_str().unwrap().to_string()
+}
+
+async fn members_with_email(pair: &Pair, email: &str) -> usize {
+    novi_members(pair)
+        .await
+        .iter()
+        .filter(|m| m["Email"].is_string() && email_of(m, "Email") == email)
+        .count()
+}
+
+fn open_reviews(pair: &Pair) -> Vec<Value> {
+    let output = pair.bridge(&["reviews", "--json"]);
+    assert_success("bridge reviews", &output);
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_contact_deleted_and_created_again_with_the_same_email_keeps_its_one_app_record() {
+    let pair = Pair::start(10, 0).await;
+    pair.connect();
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
+    let people: Vec<Value> = novi_members(&pair)
+        .await
+        .into_iter()
+        .filter(|m| m["Email"].is_string() && m["FirstName"].is_string())
+        .take(2)
+        .collect();
+    let [seen_first, at_once] = [&people[0], &people[1]].map(|m| email_of(m, "Email"));
+
+    // Deleted, a sync sees it (its lists answer 400): marked deleted, its member kept and
+    // waiting in review; then created again under a new id.
+    let old = ghl_id_of_email(&pair.ghl, &seen_first).await.unwrap();
+    ghl_send(
+        &pair,
+        reqwest::Method::DELETE,
+        &format!("/contacts/{old}"),
+        None,
+    )
+    .await;
+    pair.sync();
+    let reviews = open_reviews(&pair);
+    assert!(
+        reviews
+            .iter()
+            .any(|r| r["objectKind"] == "contact" && r["reason"] == "deleted"),
+        "{reviews:#?}"
+    );
+    assert_eq!(members_with_email(&pair, &seen_first).await, 1);
+    let new = ghl_create_again(&pair, &seen_first, "Again").await;
+    assert_ne!(new, old);
+
+    // Deleted and created again between two syncs: the old id answers 400 when the new
+    // contact is stored.
+    let old = ghl_id_of_email(&pair.ghl, &at_once).await.unwrap();
+    ghl_send(
+        &pair,
+        reqwest::Method::DELETE,
+        &format!("/contacts/{old}"),
+        None,
+    )
+    .await;
+    ghl_create_again(&pair, &at_once, "Again").await;
+
+    pair.sync();
+    pair.sync();
+    for email in [&seen_first, &at_once] {
+        assert_eq!(
+            members_with_email(&pair, email).await,
+            1,
+            "{email}: one Novi member, linked to the contact created again"
+        );
+    }
+    let member = novi_members(&pair)
+        .await
+        .into_iter()
+        .find(|m| m["Email"].is_string() && email_of(m, "Email") == seen_first)
+        .unwrap();
+    assert_eq!(
+        member["FirstName"], "Again",
+        "the new contact's name reached its member"
+    );
+    assert!(open_reviews(&pair).is_empty(), "{:#?}", open_reviews(&pair));
 }

@@ -141,6 +141,25 @@ pub fn find(
     .map_err(storage_error)
 }
 
+/// Takes back a delete not yet carried (the record came back): returns whether one was.
+pub fn withdraw(
+    conn: &Connection,
+    pair_id: &str,
+    object_kind: &str,
+    target_connection_id: &str,
+    target_remote_id: &str,
+) -> Result<bool, BridgeError> {
+    let removed = conn
+        .execute(
+            "DELETE FROM pending_deletes WHERE pair_id = ?1 AND object_kind = ?2
+               AND target_connection_id = ?3 AND target_remote_id = ?4
+               AND state IN ('waiting', 'approved', 'rejected')",
+            params![pair_id, object_kind, target_connection_id, target_remote_id],
+        )
+        .map_err(storage_error)?;
+    Ok(removed == 1)
+}
+
 /// The approved deletes of one pair and kind, for the sync to carry.
 pub fn approved(
     conn: &Connection,

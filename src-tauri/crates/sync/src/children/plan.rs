@@ -152,9 +152,14 @@ fn plan_contact(
     else {
         return Ok(());
     };
-    let ghl_parent = contacts::get(store.conn(), contact_id)?
-        .map(|row| row.contact.contact_id)
-        .filter(|id| !id.is_empty());
+    let Some(contact) = contacts::get(store.conn(), contact_id)? else {
+        return Ok(());
+    };
+    // A contact deleted in GHL plans nothing more: its app record waits in review.
+    if contact.deleted_at.is_some() {
+        return Ok(());
+    }
+    let ghl_parent = Some(contact.contact.contact_id).filter(|id| !id.is_empty());
     type ByKey = BTreeMap<(ChildKind, String), Activity>;
     let mut ghl: ByKey = BTreeMap::new();
     let mut theirs: ByKey = BTreeMap::new();

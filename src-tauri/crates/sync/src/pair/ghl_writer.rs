@@ -28,7 +28,8 @@ fn ghl_fields(values: &Values) -> ContactFields {
         phone: text("phone"),
         ..ContactFields::default()
     };
-    // GHL replaces a contact's tags with the list sent.
+    // GHL replaces a contact's tags with the list sent: only a new contact gets a list; an
+    // existing one gets add/remove deltas (`TagDeltas`), sent through the tags endpoints.
     match values.get("tags") {
         Some(Value::Array(tags)) => {
             fields.tags = Some(
@@ -39,6 +40,7 @@ fn ghl_fields(values: &Values) -> ContactFields {
             );
         }
         Some(Value::Null) => fields.tags = Some(Vec::new()),
+        Some(Value::Object(_)) => fields.tags = Some(TagDeltas::of(values).add),
         _ => {}
     }
     if let Some(Value::Array(parts)) = values.get("fullName") {
@@ -57,6 +59,36 @@ fn ghl_fields(values: &Values) -> ContactFields {
         }
     }
     fields
+}
+
+/// A tags change planned element by element: `{"add": [...], "remove": [...]}`.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct TagDeltas {
+    add: Vec<String>,
+    remove: Vec<String>,
+}
+
+impl TagDeltas {
+    fn of(values: &Values) -> Self {
+        let list = |key: &str| -> Vec<String> {
+            values
+                .get("tags")
+                .and_then(|t| t.get(key))
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Self {
+            add: list("add"),
+            remove: list("remove"),
+        }
+    }
 }
 
 impl RecordWriter for GhlWriter<'_> {
@@ -88,9 +120,27 @@ impl RecordWriter for GhlWriter<'_> {
         changes: &'a Values,
     ) -> BoxFuture<'a, Result<(), BridgeError>> {
         Box::pin(async move {
-            self.client
-                .update_contact(remote_id, &ghl_fields(changes))
-                .await?;
+            let deltas = changes
+                .get("tags")
+                .is_some_and(Value::is_object)
+                .then(|| TagDeltas::of(changes));
+            let mut fields = ghl_fields(changes);
+            if deltas.is_some() {
+                fields.tags = None;
+            }
+            if changes.keys().any(|field| field != "tags") || deltas.is_none() {
+                self.client.update_contact(remote_id, &fields).await?;
+            }
+            // Each delta is idempotent: a write sent again after a lost answer changes nothing
+            // more, and a tag GHL gained meanwhile is left alone.
+            if let Some(deltas) = deltas {
+                if !deltas.add.is_empty() {
+                    self.client.add_tags(remote_id, &deltas.add).await?;
+                }
+                if !deltas.remove.is_empty() {
+                    self.client.remove_tags(remote_id, &deltas.remove).await?;
+                }
+            }
             Ok(())
         })
     }

@@ -246,7 +246,9 @@ impl Pair<'_> {
         }
         let mut records = Vec::with_capacity(ids.len());
         for id in ids {
-            let Some(row) = contacts::get(store.conn(), &id)? else {
+            // A contact deleted in GHL is no longer planned (its app record waits in review).
+            let Some(row) = contacts::get(store.conn(), &id)?.filter(|r| r.deleted_at.is_none())
+            else {
                 continue;
             };
             let ghl = if row.contact.contact_id.is_empty() {

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 mod breaker;
 mod record;
+mod sets;
 
 pub use breaker::Breaker;
 

@@ -8,18 +8,18 @@ use super::{Action, Conflict, FieldChange, Operation, Plan, Problem, RecordState
 
 /// What the lines of one record decided so far.
 #[derive(Default)]
-struct RecordPlan {
-    to_app: Vec<FieldChange>,
-    to_ghl: Vec<FieldChange>,
-    settles_app: Values,
-    settles_ghl: Values,
+pub(super) struct RecordPlan {
+    pub(super) to_app: Vec<FieldChange>,
+    pub(super) to_ghl: Vec<FieldChange>,
+    pub(super) settles_app: Values,
+    pub(super) settles_ghl: Values,
 }
 
 /// One line's values for one record, each in canonical app terms (`None`: no value).
-struct LineValues {
-    ghl: Option<Value>,
-    app: Option<Value>,
-    base: Option<Value>,
+pub(super) struct LineValues {
+    pub(super) ghl: Option<Value>,
+    pub(super) app: Option<Value>,
+    pub(super) base: Option<Value>,
 }
 
 pub(super) fn plan_record(mapping: &Mapping, record: &RecordState, plan: &mut Plan) {
@@ -34,6 +34,19 @@ pub(super) fn plan_record(mapping: &Mapping, record: &RecordState, plan: &mut Pl
                 continue;
             }
         };
+        // Tags both sides hold and both write: merged element by element.
+        if line.ghl == super::sets::TAGS
+            && line.direction == Direction::Both
+            && record.ghl.is_some()
+            && record.app.is_some()
+        {
+            if let Err(problem) =
+                super::sets::plan_set(line, record, &values, &mut planned, &mut base)
+            {
+                plan.problems.push(*problem);
+            }
+            continue;
+        }
         match winner(line, record, &values) {
             Ok(winner) => {
                 if let Err(problem) = carry(line, record, &values, winner, &mut planned, &mut base)

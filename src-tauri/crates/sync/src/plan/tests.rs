@@ -424,3 +424,45 @@ fn an_unreadable_value_is_a_problem_of_its_record_and_field_and_the_rest_is_plan
         .unwrap();
     assert_eq!(c2.changes[0].after, json!("+8613800138000"));
 }
+
+#[test]
+fn tags_added_on_each_side_are_both_kept_and_ghl_gets_deltas_not_a_list() {
+    let mut mapping = mapping(Owner::Ghl);
+    mapping.fields.push(FieldMapping {
+        ghl: "tags".into(),
+        app: "Tags".into(),
+        direction: Direction::Both,
+        owner: Owner::Ghl,
+        transforms: vec![],
+    });
+    let mut record = synced();
+    record.base.insert("Tags".into(), json!(["member", "old"]));
+    // GHL added "b" and removed "old"; the app added "a" (and still holds "old").
+    record
+        .ghl
+        .as_mut()
+        .unwrap()
+        .values
+        .insert("tags".into(), json!(["member", "b"]));
+    record
+        .app
+        .as_mut()
+        .unwrap()
+        .values
+        .insert("Tags".into(), json!(["Member", "old", "a"]));
+    let plan = plan(&mapping, &[record], Breaker::default()).unwrap();
+    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+    let to = |side: Side| {
+        plan.operations
+            .iter()
+            .find(|op| op.target == side)
+            .unwrap_or_else(|| panic!("no write to {side:?}: {:?}", plan.operations))
+    };
+    assert_eq!(to(Side::App).changes[0].after, json!(["a", "b", "member"]));
+    assert_eq!(
+        to(Side::Ghl).changes[0].after,
+        json!({"add": ["a"], "remove": []}),
+        "GHL is written what changed, never its whole list"
+    );
+    assert_eq!(plan.next_base["c1"]["Tags"], json!(["a", "b", "member"]));
+}

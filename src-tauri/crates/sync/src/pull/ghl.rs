@@ -78,6 +78,8 @@ pub async fn pull(
         let contacts = read_page(&page, &fields.index, &mut report, &mut hold);
         let changed = changed_contacts(store, &connection.id, contacts)?;
         report.contacts_changed += changed.len() as u64;
+        let recreated =
+            super::ghl_contacts_gone::recreated(store, &connection.id, client, &changed).await?;
         let children = fetch_children(client, &changed, appointments).await?;
         for change in &changed {
             let Some(c) = children.get(&change.contact.contact_id) else {
@@ -104,6 +106,7 @@ pub async fn pull(
             (at, _) => at,
         };
         store.with_tx(|tx| {
+            super::ghl_contacts_gone::claim(tx, &recreated, clock.now())?;
             store_page(tx, &connection.id, &changed, &children, clock, &mut report)?;
             if let Some(at) = cursor {
                 cursors::set(
@@ -239,10 +242,10 @@ fn held_cursor(remote: &GhlContact) -> Option<DateTime<Utc>> {
 }
 
 /// A contact that is new or differs from what is stored, with the version stored before.
-struct ChangedContact {
-    contact: Contact,
+pub(super) struct ChangedContact {
+    pub(super) contact: Contact,
     hash: String,
-    before: Option<Contact>,
+    pub(super) before: Option<Contact>,
 }
 
 fn changed_contacts(
@@ -277,11 +280,14 @@ struct Children {
     /// Whether the contact's appointments were listed (only when they are read per contact):
     /// if not, stored appointments missing from `activities` are not taken for deleted.
     appointments_read: bool,
+    /// The contact's lists answered "not found": the contact was deleted in GHL.
+    gone: bool,
 }
 
 /// The children of each contact, by GHL id. A contact deleted in GHL since it was listed
-/// (GHL answers its lists with 400, the client reports `NotFound`) is left out: its stored
-/// children stay as they are until the contact's own deletion is seen, and the pull goes on.
+/// (GHL answers its lists with 400, the client reports `NotFound`) comes back `gone`: it is
+/// marked deleted (`ghl_contacts_gone.rs`), its stored children stay as they are, and the
+/// pull goes on.
 async fn fetch_children(
     client: &GhlClient,
     changed: &[ChangedContact],
@@ -317,7 +323,11 @@ async fn fetch_children(
             }
             Err(e) if e.code == ErrorCode::NotFound => {
                 tracing::info!(contact = %ghl_id, "GHL contact gone while its children were read");
-                Ok(None)
+                let gone = Children {
+                    gone: true,
+                    ..Children::default()
+                };
+                Ok(Some((ghl_id, gone)))
             }
             Err(e) => Err(e),
         }
@@ -600,6 +610,9 @@ fn store_children(
     now: DateTime<Utc>,
     report: &mut PullReport,
 ) -> Result<(), BridgeError> {
+    if children.gone {
+        return super::ghl_contacts_gone::contact_gone(tx, local_id, now);
+    }
     let observed_at = bridge_store::timestamp(now);
     for kind in ["task", "note", "appointment"] {
         if kind == "appointment" && !children.appointments_read {

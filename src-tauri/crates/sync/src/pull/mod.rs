@@ -2,6 +2,7 @@
 
 pub mod ghl;
 pub mod ghl_appointments;
+pub mod ghl_contacts_gone;
 
 use serde::Serialize;
 
