@@ -232,18 +232,17 @@ async fn contacts_sync_both_ways_and_activities_become_events_once() {
         "{}",
         dead[0]
     );
-    // Later syncs: the rest of the contact stays written and every refusal names the tag.
-    // Known bug (#12, "a dead letter holds back its own record"): while the contact is
-    // re-read (the pull's overlap window), the refused tag write is planned and refused again,
-    // one more dead letter per sync. It should be held back by its dead letter until the
-    // option exists or the operator retries; until then at most one is added per sync.
+    // Later syncs: the rest of the contact stays written, and the refused value is held back
+    // by its dead letter (not sent again, no second refusal) until it changes or the operator
+    // retries.
     for sync in 2..=3 {
         let before = dead_letters(&world).len();
         world.sync(&[]);
         let after = dead_letters(&world);
-        assert!(
-            after.len() <= before + 1,
-            "sync {sync} refused the tag more than once: {after:#?}"
+        assert_eq!(
+            after.len(),
+            before,
+            "sync {sync} sent the refused tag again: {after:#?}"
         );
         assert!(after.iter().all(|d| d.contains("'no-such-option'")));
         let contact = world.connectif.contact(&email).unwrap();

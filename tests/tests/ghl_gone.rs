@@ -188,5 +188,13 @@ async fn a_contact_deleted_and_created_again_with_the_same_email_keeps_its_one_a
         member["FirstName"], "Again",
         "the new contact's name reached its member"
     );
-    assert!(open_reviews(&pair).is_empty(), "{:#?}", open_reviews(&pair));
+    // The contacts' reviews closed when they came back. (Their old tasks and notes went with
+    // the deleted contacts: those copies in Novi wait in review, each named.)
+    let reviews = open_reviews(&pair);
+    assert!(
+        reviews
+            .iter()
+            .all(|r| r["objectKind"] != "contact" && r["reason"] == "deleted"),
+        "{reviews:#?}"
+    );
 }

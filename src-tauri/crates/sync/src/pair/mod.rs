@@ -311,6 +311,7 @@ impl Pair<'_> {
             ..self.breaker
         };
         run.plan = plan::plan(self.mapping, &records, breaker)?;
+        apply::hold_back_refused(store.conn(), &targets, self.mapping, &mut run.plan)?;
         if dry_run {
             return Ok(run);
         }

@@ -318,6 +318,13 @@ impl Pair<'_> {
                     fields.extend(op.settles.keys().cloned());
                 }
             }
+            // Fields held back by a refusal keep their base too.
+            for (local_id, fields) in &plan.held_back {
+                unfinished
+                    .entry(local_id.as_str())
+                    .or_default()
+                    .extend(fields.iter().cloned());
+            }
             remote_records::mark_planned(tx, &self.app_connection().id, &read.app_records)?;
             for (local_id, next_base) in &plan.next_base {
                 let pending = unfinished.get(local_id.as_str());

@@ -133,6 +133,10 @@ pub struct Plan {
     /// Per record, the base once every operation of the plan is applied.
     #[serde(skip)]
     pub next_base: BTreeMap<String, Values>,
+    /// Per record, the fields (app terms) left out because the target refused the same value
+    /// for good: their base is kept until the value changes or the operator retries.
+    #[serde(skip)]
+    pub held_back: BTreeMap<String, std::collections::BTreeSet<String>>,
 }
 
 /// Plans one pair's contacts. Fails only when the breaker trips; a value that cannot be
