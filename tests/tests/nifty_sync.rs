@@ -912,3 +912,40 @@ async fn a_completion_in_nifty_and_a_rename_in_ghl_both_hold_on_both_sides() {
     let quiet = sync(&pair).await;
     assert_eq!(quiet["children"], json!([]), "settled: {quiet:#}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nifty_task_without_a_due_date_keeps_none_though_ghl_must_be_given_one() {
+    let pair = NiftyPair::start(12, 0.3).await;
+    pair.connect().await;
+    let sync = |pair: &NiftyPair| {
+        let p = pair.secrets();
+        let s = pair.scratch.path().to_path_buf();
+        blocking(move || sync_in(&s, &p))
+    };
+    sync(&pair).await;
+    let (_, email) = some_contact(&pair, 2).await;
+    let groups = pair.nifty.task_groups(&pair.follow_ups());
+    pair.nifty_call(
+        Method::POST,
+        "/tasks",
+        json!({"name": "Call back some day", "task_group_id": groups[0].0,
+               "description": format!("Contact: {email}")}),
+    )
+    .await;
+    for _ in 0..3 {
+        let outcome = sync(&pair).await;
+        assert_eq!(outcome["childrenApplied"]["dead"], 0, "{outcome:#}");
+    }
+    // GHL's copy has the due date its API requires on a new task…
+    let ghl = pair.ghl_tasks().await;
+    let copy = ghl
+        .iter()
+        .find(|t| t["title"] == "Call back some day")
+        .expect("the task reached GHL");
+    assert!(copy["dueDate"].is_string(), "{copy:#}");
+    // …which is not carried back: Nifty's task still has none.
+    let tasks = pair.nifty_tasks();
+    let own = task_named(&tasks, "Call back some day");
+    assert_eq!(own.len(), 1, "{own:#?}");
+    assert!(own[0]["due_date"].is_null(), "{:#}", own[0]);
+}

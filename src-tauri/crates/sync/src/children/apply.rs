@@ -564,12 +564,20 @@ fn finish(
             },
             now,
         )?;
+        let mut base = settled_base(op);
+        // GHL requires a due date on a new task: the one it was given for a task without one
+        // is remembered, so it is not taken for a change and carried back (`plan.rs`).
+        if op.target == Side::Ghl && op.action == ChildAction::Create && op.values.due.is_none() {
+            if let Some(given) = ChildValues::from_activity(written).due {
+                base.insert(merge::INVENTED_DUE.into(), serde_json::Value::String(given));
+            }
+        }
         links::settle_record_base(
             tx,
             &targets.app_connection.id,
             op.kind.as_str(),
             &app_id,
-            &settled_base(op),
+            &base,
             now,
         )?;
         let before = activities::get(tx, &mirror.connection_id, &mirror.kind, &mirror.remote_id)?;

@@ -8,6 +8,10 @@ use serde_json::{Map, Value};
 
 use super::{ChildKind, ChildValues};
 
+/// The key, in a task link's base, of the due date GHL was given for a task without one (its
+/// API requires one on create): while GHL's due date is that one, the task has none.
+pub(crate) const INVENTED_DUE: &str = "ghlInventedDue";
+
 const TASK_FIELDS: &[&str] = &["title", "body", "due", "completed"];
 /// A note is its body: each app derives a title of its own.
 const NOTE_FIELDS: &[&str] = &["body"];

@@ -457,12 +457,19 @@ impl Linked<'_> {
 /// where it lacks the merged value.
 fn plan_linked(linked: Linked<'_>, push: &mut dyn FnMut(ChildOperation)) {
     let kind = linked.kind;
-    let gv = ChildValues::from_activity(linked.ghl);
+    let mut gv = ChildValues::from_activity(linked.ghl);
     let av = ChildValues::from_activity(linked.app);
-    let base = if linked.stored_base.is_empty() {
+    let mut stored_base = linked.stored_base.clone();
+    // The due date GHL had to be given for a task that has none is no due date.
+    if let Some(invented) = stored_base.remove(merge::INVENTED_DUE) {
+        if gv.due.as_deref() == invented.as_str() {
+            gv.due = None;
+        }
+    }
+    let base = if stored_base.is_empty() {
         merge::base_from_hash(kind, linked.link.last_seen_hash.as_deref(), &gv, &av)
     } else {
-        linked.stored_base.clone()
+        stored_base
     };
     let m = merge::merge(kind, &gv, &av, &base);
     if m.agreed() {
