@@ -122,6 +122,10 @@ enum Command {
     /// Deletes waiting for approval before a sync carries them to the other side.
     #[command(subcommand)]
     Deletes(commands::deletes::DeletesCommand),
+    /// The pairs' rules (welcome note and starter tasks, summary note), each off until
+    /// switched on; their writes are in the plan like any other.
+    #[command(subcommand)]
+    Rules(commands::rules::RulesCommand),
     /// Writes back the values a sync run overwrote, on both sides.
     Undo {
         run_id: String,
@@ -258,6 +262,7 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
         }
         Command::Problems { json } => commands::problems::list(context, json),
         Command::Deletes(command) => commands::deletes::run(context, command),
+        Command::Rules(command) => commands::rules::run(context, command),
         Command::Webhooks(command) => block_on(commands::webhooks::run(context, command)),
         Command::Timeline { contact_id, json } => {
             commands::contacts::timeline(context, &contact_id, json)

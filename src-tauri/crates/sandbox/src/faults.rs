@@ -78,6 +78,9 @@ pub enum AimedKind {
     Status(u16),
     /// 503 with `Retry-After: 3600`, without being carried out: a client gives up at once.
     Unavailable,
+    /// The request is carried out and its answer held for an hour: the caller waits at
+    /// exactly this step, where a test kills it (SIGKILL right after a write happened).
+    HoldAnswer,
 }
 
 impl AimedFault {
@@ -98,6 +101,8 @@ pub(crate) enum Fault {
     Unavailable,
     DropBeforeHandling,
     DropAfterHandling,
+    /// Handled, then the answer waits an hour before the connection is cut.
+    HoldAfterHandling,
     Malformed,
 }
 
@@ -142,6 +147,7 @@ impl FaultState {
             AimedKind::LoseAnswer => Fault::DropAfterHandling,
             AimedKind::DropUnhandled => Fault::DropBeforeHandling,
             AimedKind::Unavailable => Fault::Unavailable,
+            AimedKind::HoldAnswer => Fault::HoldAfterHandling,
             AimedKind::Status(code) => Fault::ServerError(
                 StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             ),
@@ -262,6 +268,11 @@ pub(crate) async fn apply(fault: Fault, request: Request, next: Next) -> Respons
         Fault::DropBeforeHandling => cut(connection),
         Fault::DropAfterHandling => {
             let _lost = next.run(request).await;
+            cut(connection)
+        }
+        Fault::HoldAfterHandling => {
+            let _held = next.run(request).await;
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
             cut(connection)
         }
         Fault::Malformed => {

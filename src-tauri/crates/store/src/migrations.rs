@@ -19,6 +19,8 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0014_deletes_and_problems.sql"),
     include_str!("../migrations/0019_webhook_events.sql"),
     include_str!("../migrations/0025_reviews.sql"),
+    include_str!("../migrations/0028_pair_rules.sql"),
+    include_str!("../migrations/0029_rule_records.sql"),
 ];
 
 /// The version a fully migrated database reports.
@@ -71,6 +73,8 @@ mod tests {
             "conflicts",
             "sync_lease",
             "webhook_events",
+            "pair_rules",
+            "rule_records",
         ] {
             let found: i64 = conn
                 .query_row(

@@ -188,7 +188,11 @@ pub async fn recover(
         clock.now(),
     )?;
     let mut report = PushReport::default();
-    for row in open {
+    // A rule's task or note goes to GHL: the rules step resends it, not this one.
+    for row in open
+        .into_iter()
+        .filter(|row| !crate::rules::is_rule_row(row))
+    {
         let mut journaled = Journaled::from(&row);
         let push = journal::payload::<Payload>(&row)?.into_push();
         let mut one = PushReport::default();

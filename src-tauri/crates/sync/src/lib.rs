@@ -22,6 +22,7 @@ pub mod preview;
 pub mod problems;
 pub mod pull;
 pub mod reviews;
+pub mod rules;
 pub mod service;
 pub mod settings;
 pub mod timeline;

@@ -35,10 +35,12 @@ pub use crate::reviews::{resolve_review, Resolution as ReviewResolution};
 mod breakdown;
 mod data;
 mod overview;
+mod rules;
 mod webhooks;
 pub use breakdown::{breakdown, differences, fingerprints, only_in_second, Breakdown, KindLine};
 pub use data::*;
 pub use overview::{overview, PairHealth};
+pub use rules::{rules, set_rule, switch_rule, RuleName, RuleView};
 pub use webhooks::{start_receiver, webhook_events, webhook_keys, RunningReceiver, WebhookEvent};
 
 /// Where a running sync is, for a progress line ("pair 3 of 5 · Ninox · contacts 34/98").

@@ -8,6 +8,7 @@ pub mod info;
 pub mod mapping;
 pub mod problems;
 pub mod pull;
+pub mod rules;
 pub mod sandbox;
 pub mod sync;
 pub mod webhooks;

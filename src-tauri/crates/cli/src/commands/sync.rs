@@ -86,7 +86,11 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
     }
     let mut children = std::collections::BTreeMap::<String, u64>::new();
     for op in &outcome.children {
-        let key = format!("{:?} {:?} {}", op.target, op.action, op.kind.as_str()).to_lowercase();
+        let mut key =
+            format!("{:?} {:?} {}", op.target, op.action, op.kind.as_str()).to_lowercase();
+        if let Some(rule) = op.rule {
+            key.push_str(&format!(" by rule: {}", rule.label()));
+        }
         *children.entry(key).or_default() += 1;
     }
     for (kind, count) in children {

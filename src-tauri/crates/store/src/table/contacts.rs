@@ -313,6 +313,27 @@ pub fn changed_or_unlinked(
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// Live GHL contacts of the location first stored at or after `since` (a rule's switch-on
+/// time): the contacts a welcome rule greets.
+pub fn first_stored_since(
+    conn: &Connection,
+    ghl_connection_id: &str,
+    since: &str,
+) -> Result<Vec<ContactRow>, BridgeError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM contacts
+             WHERE ghl_connection_id = ?1 AND created_at >= ?2
+               AND deleted_at IS NULL AND ghl_contact_id IS NOT NULL
+             ORDER BY created_at, id"
+        ))
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![ghl_connection_id, since], from_row)
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 /// When a contact of the location was last stored (pulled or written), as stored.
 pub fn newest_update(
     conn: &Connection,

@@ -257,6 +257,34 @@ pub fn open_for_pair(conn: &Connection, pair_id: &str) -> Result<Vec<OperationRo
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// A pair's writes of one kind and action to one connection done at or after `since`, with a
+/// journal id above `after`, oldest first: what a rule that follows finished writes (a summary
+/// note) reads.
+pub fn done_after(
+    conn: &Connection,
+    pair_id: &str,
+    connection_id: &str,
+    (object_kind, action): (&str, &str),
+    after: i64,
+    since: &str,
+) -> Result<Vec<OperationRow>, BridgeError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM operations
+             WHERE pair_id = ?1 AND connection_id = ?2 AND object_kind = ?3 AND action = ?4
+               AND state = 'done' AND id > ?5 AND updated_at >= ?6
+             ORDER BY id"
+        ))
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(
+            params![pair_id, connection_id, object_kind, action, after, since],
+            from_row,
+        )
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 /// Operations not yet done (pending, sent without answer, or failed and retryable), oldest first.
 pub fn unfinished(conn: &Connection) -> Result<Vec<OperationRow>, BridgeError> {
     by_state(conn, OPEN)

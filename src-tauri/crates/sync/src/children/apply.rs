@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use bridge_core::{BridgeError, Clock, ErrorCode};
 use bridge_store::table::activities::{self, Activity};
-use bridge_store::table::{links, timeline};
+use bridge_store::table::{links, rule_records, timeline};
 use bridge_store::Store;
 
 use super::{
@@ -42,6 +42,26 @@ pub async fn recover(
     targets: &ChildTargets<'_>,
     clock: &dyn Clock,
 ) -> Result<ChildReport, BridgeError> {
+    recover_where(store, run_id, targets, clock, false).await
+}
+
+/// Resolves the pair's unfinished writes made by rules (see [`crate::rules`]) the same way.
+pub async fn recover_rules(
+    store: &mut Store,
+    run_id: &str,
+    targets: &ChildTargets<'_>,
+    clock: &dyn Clock,
+) -> Result<ChildReport, BridgeError> {
+    recover_where(store, run_id, targets, clock, true).await
+}
+
+async fn recover_where(
+    store: &mut Store,
+    run_id: &str,
+    targets: &ChildTargets<'_>,
+    clock: &dyn Clock,
+    rules: bool,
+) -> Result<ChildReport, BridgeError> {
     let mut report = ChildReport::default();
     let open = journal::open_for_pair(
         store.conn(),
@@ -49,7 +69,10 @@ pub async fn recover(
         &["task", "note", "appointment"],
         clock.now(),
     )?;
-    for row in open {
+    for row in open
+        .into_iter()
+        .filter(|row| crate::rules::is_rule_row(row) == rules)
+    {
         let mut journaled = Journaled::from(&row);
         let op: ChildOperation = journal::payload(&row)?;
         let mut one = ChildReport::default();
@@ -532,6 +555,47 @@ impl Writing<'_> {
     }
 }
 
+/// Links the two records a write made one, with the base it settled.
+fn link(
+    tx: &bridge_store::Transaction<'_>,
+    op: &ChildOperation,
+    targets: &ChildTargets<'_>,
+    (ghl_id, app_id): (&str, &str),
+    written: &Activity,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), BridgeError> {
+    let agreed = op.values.hash(op.kind);
+    links::insert_or_verify(
+        tx,
+        &links::LinkRow {
+            contact_id: op.contact_id.clone(),
+            connection_id: targets.app_connection.id.clone(),
+            object_kind: op.kind.as_str().into(),
+            local_object_id: Some(ghl_id.to_string()),
+            remote_id: app_id.to_string(),
+            last_written_hash: Some(agreed.clone()),
+            last_seen_hash: Some(agreed),
+        },
+        now,
+    )?;
+    let mut base = settled_base(op);
+    // GHL requires a due date on a new task: the one it was given for a task without one
+    // is remembered, so it is not taken for a change and carried back (`plan.rs`).
+    if op.target == Side::Ghl && op.action == ChildAction::Create && op.values.due.is_none() {
+        if let Some(given) = ChildValues::from_activity(written).due {
+            base.insert(merge::INVENTED_DUE.into(), serde_json::Value::String(given));
+        }
+    }
+    links::settle_record_base(
+        tx,
+        &targets.app_connection.id,
+        op.kind.as_str(),
+        app_id,
+        &base,
+        now,
+    )
+}
+
 fn finish(
     store: &mut Store,
     run_id: &str,
@@ -542,7 +606,6 @@ fn finish(
     clock: &dyn Clock,
 ) -> Result<(), BridgeError> {
     let now = clock.now();
-    let agreed = op.values.hash(op.kind);
     let (ghl_id, app_id) = match op.target {
         Side::Ghl => (written.remote_id.clone(), op.source_id.clone()),
         Side::App => (op.source_id.clone(), written.remote_id.clone()),
@@ -551,35 +614,22 @@ fn finish(
     mirror.contact_id = op.contact_id.clone();
     mirror.connection_id = targets.connection_id(op.target).to_string();
     store.with_tx(|tx| {
-        links::insert_or_verify(
-            tx,
-            &links::LinkRow {
-                contact_id: op.contact_id.clone(),
-                connection_id: targets.app_connection.id.clone(),
-                object_kind: op.kind.as_str().into(),
-                local_object_id: Some(ghl_id.clone()),
-                remote_id: app_id.clone(),
-                last_written_hash: Some(agreed.clone()),
-                last_seen_hash: Some(agreed.clone()),
-            },
-            now,
-        )?;
-        let mut base = settled_base(op);
-        // GHL requires a due date on a new task: the one it was given for a task without one
-        // is remembered, so it is not taken for a change and carried back (`plan.rs`).
-        if op.target == Side::Ghl && op.action == ChildAction::Create && op.values.due.is_none() {
-            if let Some(given) = ChildValues::from_activity(written).due {
-                base.insert(merge::INVENTED_DUE.into(), serde_json::Value::String(given));
-            }
+        match op.rule {
+            // A rule's record answers no record of the other side: nothing to link.
+            Some(rule) => rule_records::insert(
+                tx,
+                &rule_records::RuleRecord {
+                    pair_id: targets.app_connection.id.clone(),
+                    connection_id: mirror.connection_id.clone(),
+                    object_kind: op.kind.as_str().into(),
+                    remote_id: written.remote_id.clone(),
+                    rule: rule.as_str().into(),
+                    contact_id: op.contact_id.clone(),
+                },
+                now,
+            )?,
+            None => link(tx, op, targets, (&ghl_id, &app_id), written, now)?,
         }
-        links::settle_record_base(
-            tx,
-            &targets.app_connection.id,
-            op.kind.as_str(),
-            &app_id,
-            &base,
-            now,
-        )?;
         let before = activities::get(tx, &mirror.connection_id, &mirror.kind, &mirror.remote_id)?;
         activities::upsert(tx, &mirror, now)?;
         let mut event = activity_event(

@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::Side;
 
-pub use apply::{apply_children, recover};
+pub use apply::{apply_children, recover, recover_rules};
 pub use deletes::{record_seen_deletes, SeenDelete};
 pub use ghl::GhlChildWriter;
 pub use plan::{mark_planned, plan_children, ChildPlan};
@@ -295,6 +295,10 @@ pub struct ChildOperation {
     /// A delete: the approved row of the delete queue it carries out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_id: Option<i64>,
+    /// The rule that made this write, when no person did ("by rule: welcome note"): its
+    /// source is the rule, not a record of the other side, so no link is made for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<crate::rules::RuleName>,
 }
 
 /// What applying the children's operations did.
@@ -308,6 +312,19 @@ pub struct ChildReport {
     /// Updates that met "not found": the record was deleted meanwhile; left for the operator.
     pub gone: u64,
     pub cancelled: bool,
+}
+
+impl ChildReport {
+    /// Both reports' figures together (a cancel in either is a cancel).
+    pub fn plus(self, other: ChildReport) -> ChildReport {
+        ChildReport {
+            done: self.done + other.done,
+            already_done: self.already_done + other.already_done,
+            unconfirmed: self.unconfirmed + other.unconfirmed,
+            dead: self.dead + other.dead,
+            cancelled: self.cancelled || other.cancelled,
+        }
+    }
 }
 
 /// The intent of a child write (pair, target connection, kind, source record, action): what

@@ -174,6 +174,13 @@ fn plan_contact(
             theirs.insert(key, activity);
         }
     }
+    // A record a rule made to stay in GHL (a summary of this app's changes) is not copied.
+    for made in bridge_store::table::rule_records::for_contact(store.conn(), contact_id)? {
+        let stays = crate::rules::RuleName::parse(&made.rule).is_ok_and(|r| r.stays_in_ghl());
+        if let (true, Some(kind)) = (stays, ChildKind::parse(&made.object_kind)) {
+            ghl.remove(&(kind, made.remote_id));
+        }
+    }
     let child_links: Vec<_> = contact_links
         .iter()
         .filter(|l| l.connection_id == app.id)
@@ -276,6 +283,7 @@ fn plan_contact(
             base: None,
             settles: Vec::new(),
             delete_id: None,
+            rule: None,
         });
     }
     if let Some(parent) = &ghl_parent {
@@ -303,6 +311,7 @@ fn plan_contact(
                 base: None,
                 settles: Vec::new(),
                 delete_id: None,
+                rule: None,
             });
         }
     }
@@ -449,6 +458,7 @@ impl Linked<'_> {
             base: self.link.last_seen_hash.clone(),
             settles,
             delete_id: None,
+            rule: None,
         }
     }
 }

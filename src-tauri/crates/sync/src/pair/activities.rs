@@ -38,7 +38,8 @@ impl Pair<'_> {
         plan.operations
             .retain(|op| self.capabilities.allows_child(op.kind));
         let held_back = plan.operations.len() < planned;
-        run.children = plan.operations.clone();
+        // After the rules' writes, planned before.
+        run.children.extend(plan.operations.iter().cloned());
         run.not_in_ghl = pulled.not_in_ghl;
         if !self.app.holds_contacts() {
             run.app_records_pulled = pulled.read;
@@ -78,12 +79,12 @@ impl Pair<'_> {
             &mut |done| progress(done, total),
         )
         .await?;
-        run.children_applied = Some(ChildReport {
+        run.children_applied = Some(run.children_applied.unwrap_or_default().plus(ChildReport {
             already_done: applied.already_done + recovered.already_done,
             unconfirmed: applied.unconfirmed + recovered.unconfirmed,
             dead: applied.dead + recovered.dead,
             ..applied
-        });
+        }));
         if !applied.cancelled && !held_back {
             let now = step.clock.now();
             crate::children::mark_planned(store, &self.app_connection().id, &plan, now)?;

@@ -7,6 +7,7 @@ mod fields;
 mod ghl_writer;
 mod outcome;
 mod records;
+mod rules;
 
 use std::sync::atomic::AtomicBool;
 
@@ -234,6 +235,10 @@ impl Pair<'_> {
             cancel,
             run_id,
         };
+        self.sync_rules(store, &step, &mut run).await?;
+        if run.cancelled() {
+            return Ok(run);
+        }
         let mut children_progress =
             |done: u64, total: u64| progress(contacts_total + done, contacts_total + total);
         self.sync_children(store, &step, &mut run, &mut children_progress)

@@ -128,9 +128,13 @@ fn planned_writes(outcome: &SyncOutcome, pair_id: &str, ghl_id: &str) -> Vec<Pla
             continue;
         }
         let (system, connection) = target(op.target);
+        let kind = match op.rule {
+            Some(rule) => format!("{} by rule: {}", plural(op.kind.as_str()), rule.label()),
+            None => plural(op.kind.as_str()),
+        };
         writes.push(Planned {
             system,
-            kind: plural(op.kind.as_str()),
+            kind,
             create: op.action == ChildAction::Create,
             // The same key the children's writer journals under.
             intent: Some(crate::children::child_intent(pair_id, connection, op).key()),
@@ -393,6 +397,7 @@ mod tests {
             base: None,
             settles: Vec::new(),
             delete_id: None,
+            rule: None,
         }
     }
 

@@ -1,0 +1,132 @@
+//! Each rule's settings: read from and checked into JSON in the rule's own terms, unknown
+//! fields and placeholders refused by name.
+
+use bridge_core::BridgeError;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::RuleName;
+
+/// The placeholders a welcome note may hold.
+pub const TEMPLATE_FIELDS: [&str; 4] = ["firstName", "lastName", "email", "app"];
+
+/// A task every new contact starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StarterTask {
+    pub title: String,
+    /// Due this many days after the day the contact is greeted (at 12:00 UTC).
+    #[serde(default)]
+    pub due_in_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WelcomeConfig {
+    #[serde(default)]
+    pub starter_tasks: Vec<StarterTask>,
+    /// The note's text; `{firstName}`, `{lastName}`, `{email}` and `{app}` are filled in.
+    /// Empty: no note.
+    #[serde(default)]
+    pub note: String,
+}
+
+impl Default for WelcomeConfig {
+    fn default() -> Self {
+        Self {
+            starter_tasks: vec![StarterTask {
+                title: "Introductory call".into(),
+                due_in_days: 2,
+            }],
+            note: "Welcome, {firstName}! Your record was added to {app}.".into(),
+        }
+    }
+}
+
+/// The summary rule has nothing to set: it lists every field the pair's mapping carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryConfig {}
+
+/// A rule's settings as stored (an empty object: the defaults).
+pub(super) fn read<C: DeserializeOwned + Default>(
+    name: RuleName,
+    stored: &str,
+) -> Result<C, BridgeError> {
+    if stored.trim() == "{}" {
+        return Ok(C::default());
+    }
+    serde_json::from_str(stored).map_err(|e| {
+        BridgeError::invalid_input(format!("the {} rule's settings: {e}", name.label()))
+    })
+}
+
+pub(super) fn defaults(name: RuleName) -> Value {
+    match name {
+        RuleName::Welcome => serde_json::to_value(WelcomeConfig::default()),
+        RuleName::Summary => serde_json::to_value(SummaryConfig::default()),
+    }
+    .unwrap_or(Value::Null)
+}
+
+/// Checks settings given by the operator and returns them as stored.
+pub(super) fn check(name: RuleName, settings: &str) -> Result<String, BridgeError> {
+    let value = match name {
+        RuleName::Welcome => {
+            let config: WelcomeConfig = read_given(name, settings)?;
+            for (at, task) in config.starter_tasks.iter().enumerate() {
+                if task.title.trim().is_empty() {
+                    return Err(BridgeError::invalid_input(format!(
+                        "the welcome rule's starter task {} has no title",
+                        at + 1
+                    )));
+                }
+            }
+            unknown_placeholder(&config.note)?;
+            serde_json::to_value(config)
+        }
+        RuleName::Summary => serde_json::to_value(read_given::<SummaryConfig>(name, settings)?),
+    };
+    value
+        .map(|v| v.to_string())
+        .map_err(|e| BridgeError::internal(format!("rule settings as JSON: {e}")))
+}
+
+fn read_given<C: DeserializeOwned>(name: RuleName, settings: &str) -> Result<C, BridgeError> {
+    serde_json::from_str(settings).map_err(|e| {
+        BridgeError::invalid_input(format!("the {} rule's settings: {e}", name.label()))
+    })
+}
+
+/// Refuses a `{placeholder}` the template cannot fill, naming it.
+fn unknown_placeholder(template: &str) -> Result<(), BridgeError> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            break;
+        };
+        let name = &after[..close];
+        if !TEMPLATE_FIELDS.contains(&name) {
+            return Err(BridgeError::invalid_input(format!(
+                "the welcome note has the placeholder {{{name}}}, which nothing fills (it may hold {})",
+                TEMPLATE_FIELDS.map(|f| format!("{{{f}}}")).join(", ")
+            )));
+        }
+        rest = &after[close + 1..];
+    }
+    Ok(())
+}
+
+/// Fills a template's placeholders; an empty value leaves nothing in its place.
+pub fn render_template(template: &str, fill: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = template.to_string();
+    for field in TEMPLATE_FIELDS {
+        let placeholder = format!("{{{field}}}");
+        if out.contains(&placeholder) {
+            out = out.replace(&placeholder, &fill(field).unwrap_or_default());
+        }
+    }
+    out.trim().to_string()
+}

@@ -1,0 +1,260 @@
+//! The operator's switchable workflows, per pair, each off until switched on. A rule is a plan
+//! input: it adds writes to the pair's plan (shown "by rule: welcome note" in the preview and
+//! the breakdown) that go through the same journal as every other write, under keys made of
+//! the rule, the contact and the record they answer, so a crash never makes one twice.
+//!
+//! - [`RuleName::Welcome`]: a GHL contact first seen after the rule was switched on gets the
+//!   starter tasks and a welcome note in GHL; the children engine copies them to the app in
+//!   the same sync (where the app holds tasks and notes). The contact itself reaches the app
+//!   as every new GHL contact does.
+//! - [`RuleName::Summary`]: each contact write the app's changes made in GHL gets one note on
+//!   the GHL contact listing them ("Updated from Novi AMS: tags +member; Job title: …"). The
+//!   note stays in GHL.
+
+mod config;
+mod no_children;
+mod summary;
+mod welcome;
+
+use bridge_core::{BridgeError, Clock, ErrorCode, System};
+use bridge_store::table::connections::ConnectionRow;
+use bridge_store::table::{links, pair_rules};
+use bridge_store::Store;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use config::{render_template, StarterTask, SummaryConfig, WelcomeConfig, TEMPLATE_FIELDS};
+pub use no_children::NoChildren;
+pub use summary::{plan_from_journal, plan_from_plan, summary_text};
+pub use welcome::plan_welcome;
+
+/// A rule an operator can switch on for a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleName {
+    Welcome,
+    Summary,
+}
+
+impl RuleName {
+    pub const ALL: [RuleName; 2] = [RuleName::Welcome, RuleName::Summary];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Welcome => "welcome",
+            Self::Summary => "summary",
+        }
+    }
+
+    /// How the plan names the writes it makes ("by rule: welcome note").
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Welcome => "welcome note",
+            Self::Summary => "summary note",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Welcome => {
+                "A new GHL contact gets starter tasks and a welcome note, in GHL and the app"
+            }
+            Self::Summary => {
+                "A change made in the app to tags or mapped fields adds a note listing it on the GHL contact"
+            }
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, BridgeError> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == name || r.label() == name)
+            .ok_or_else(|| {
+                BridgeError::invalid_input(format!(
+                    "there is no rule \"{name}\" (rules: {})",
+                    Self::ALL.map(Self::as_str).join(", ")
+                ))
+            })
+    }
+
+    /// Whether the records it makes stay where they were written (a summary of the app's
+    /// changes is not copied back to that app).
+    pub fn stays_in_ghl(self) -> bool {
+        matches!(self, Self::Summary)
+    }
+}
+
+/// One rule of a pair as the operator sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleView {
+    pub name: RuleName,
+    pub label: String,
+    pub description: String,
+    pub enabled: bool,
+    /// When it was last switched on.
+    pub enabled_at: Option<String>,
+    /// Its settings (the defaults until set).
+    pub config: Value,
+}
+
+/// The rules a pair's sync acts on: those switched on, with their settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PairRules {
+    pub welcome: Option<Active<WelcomeConfig>>,
+    pub summary: Option<Active<SummaryConfig>>,
+}
+
+impl PairRules {
+    pub fn any(&self) -> bool {
+        self.welcome.is_some() || self.summary.is_some()
+    }
+}
+
+/// A rule switched on: since when, and its settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Active<C> {
+    pub since: String,
+    pub config: C,
+}
+
+/// The rules switched on for a pair. A stored setting that no longer reads is an error naming
+/// the pair and the rule (the operator sets it again).
+pub fn active(store: &Store, pair: &ConnectionRow) -> Result<PairRules, BridgeError> {
+    let mut rules = PairRules::default();
+    for row in pair_rules::for_pair(store.conn(), &pair.id)? {
+        let (Ok(name), true, Some(since)) =
+            (RuleName::parse(&row.rule), row.enabled, row.enabled_at)
+        else {
+            continue;
+        };
+        let unreadable = |e: BridgeError| {
+            BridgeError::invalid_input(format!(
+                "the {} rule of \"{}\" has settings that do not read: {}",
+                name.label(),
+                pair.name,
+                e.message
+            ))
+        };
+        match name {
+            RuleName::Welcome => {
+                let config =
+                    config::read::<WelcomeConfig>(name, &row.config).map_err(unreadable)?;
+                rules.welcome = Some(Active { since, config });
+            }
+            RuleName::Summary => {
+                let config =
+                    config::read::<SummaryConfig>(name, &row.config).map_err(unreadable)?;
+                rules.summary = Some(Active { since, config });
+            }
+        }
+    }
+    Ok(rules)
+}
+
+/// Every rule of a pair, on or off, with its settings.
+pub fn list(store: &Store, pair: &ConnectionRow) -> Result<Vec<RuleView>, BridgeError> {
+    let rows = pair_rules::for_pair(store.conn(), &pair.id)?;
+    RuleName::ALL
+        .into_iter()
+        .map(|name| {
+            let row = rows.iter().find(|r| r.rule == name.as_str());
+            let config = match row {
+                Some(row) if row.config != "{}" => serde_json::from_str(&row.config)
+                    .map_err(|e| BridgeError::internal(format!("stored rule settings: {e}")))?,
+                _ => config::defaults(name),
+            };
+            Ok(RuleView {
+                name,
+                label: name.label().into(),
+                description: name.description().into(),
+                enabled: row.is_some_and(|r| r.enabled),
+                enabled_at: row.and_then(|r| r.enabled_at.clone()),
+                config,
+            })
+        })
+        .collect()
+}
+
+/// Switches a rule on or off. The welcome rule greets contacts first seen after it is
+/// switched on, so it waits for the pair's first sync (else every contact of the location
+/// would be new to it).
+pub fn switch(
+    store: &Store,
+    pair: &ConnectionRow,
+    name: RuleName,
+    on: bool,
+    clock: &dyn Clock,
+) -> Result<RuleView, BridgeError> {
+    if on
+        && name == RuleName::Welcome
+        && pair.system != System::Nifty
+        && links::count_contacts(store.conn(), &pair.id)? == 0
+    {
+        return Err(BridgeError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "sync \"{}\" once before switching on the welcome rule: it greets contacts first \
+                 seen after it is switched on, and before a first sync every contact of the \
+                 location would be new",
+                pair.name
+            ),
+        ));
+    }
+    pair_rules::set_enabled(store.conn(), &pair.id, name.as_str(), on, clock.now())?;
+    view(store, pair, name)
+}
+
+/// Replaces a rule's settings, checked first: an unknown field or placeholder is refused,
+/// naming it.
+pub fn configure(
+    store: &Store,
+    pair: &ConnectionRow,
+    name: RuleName,
+    settings: &str,
+    clock: &dyn Clock,
+) -> Result<RuleView, BridgeError> {
+    let normalized = config::check(name, settings)?;
+    pair_rules::set_config(
+        store.conn(),
+        &pair.id,
+        name.as_str(),
+        &normalized,
+        clock.now(),
+    )?;
+    view(store, pair, name)
+}
+
+fn view(store: &Store, pair: &ConnectionRow, name: RuleName) -> Result<RuleView, BridgeError> {
+    list(store, pair)?
+        .into_iter()
+        .find(|v| v.name == name)
+        .ok_or_else(|| BridgeError::internal("a rule vanished from its own list"))
+}
+
+/// What a rule's planning knows of the pair.
+pub struct RuleContext<'a> {
+    /// The pair's app connection.
+    pub pair: &'a ConnectionRow,
+    pub ghl_connection_id: &'a str,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Whether a journal row is a rule's write (its source is a rule, not a record): the
+/// children's and the events' recoveries leave these to [`crate::pair`]'s rules step.
+pub(crate) fn is_rule_row(row: &bridge_store::table::operations::OperationRow) -> bool {
+    row.op
+        .intent
+        .split('|')
+        .nth(3)
+        .is_some_and(|local| local.starts_with("rule:"))
+}
+
+/// The source id a rule's write is journaled under: the rule, the contact and what it answers
+/// (the same on every plan of the same write, so a crash never makes a second one).
+pub(crate) fn source_id(rule: RuleName, contact_id: &str, what: &str) -> String {
+    format!("rule:{}:{contact_id}:{what}", rule.as_str())
+}
+
+#[cfg(test)]
+mod tests;
