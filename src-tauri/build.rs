@@ -58,6 +58,9 @@ fn main() {
         "resolve_review",
         "webhook_status",
         "set_webhooks",
+        "list_rules",
+        "switch_rule",
+        "set_rule",
     ];
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

@@ -7,6 +7,7 @@ pub mod history;
 mod logs;
 mod mappings;
 mod overview;
+mod rules;
 pub(crate) mod settings;
 pub mod sync;
 pub mod webhooks;
@@ -73,6 +74,9 @@ pub const COMMAND_NAMES: &[&str] = &[
     "resolve_review",
     "webhook_status",
     "set_webhooks",
+    "list_rules",
+    "switch_rule",
+    "set_rule",
 ];
 
 /// The one list of commands: it drives the invoke handler and the generated bindings.
@@ -134,6 +138,9 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             overview::resolve_review,
             webhooks::webhook_status,
             webhooks::set_webhooks,
+            rules::list_rules,
+            rules::switch_rule,
+            rules::set_rule,
         ])
         .events(collect_events![OauthLink, SyncProgress, SyncFinished])
 }

@@ -23,11 +23,13 @@ import type { MappingEditor, MappingLine, PreviewRecordView, Problem } from "../
 import { LineTable } from "./mappings/LineTable";
 import { MappingCanvas } from "./mappings/MappingCanvas";
 import { PreviewTable } from "./mappings/PreviewTable";
+import { RulesTab } from "./rules/RulesTab";
 import { Loading } from "../components/Loading";
 
 const TABS = [
   { key: "table", label: "Table" },
   { key: "diagram", label: "Diagram" },
+  { key: "rules", label: "Rules" },
 ] as const;
 type View = (typeof TABS)[number]["key"];
 
@@ -161,7 +163,7 @@ function Editor({ editor }: { editor: MappingEditor }) {
                 onFix={(index, fix) => change(applyFix(lines, index, fix))}
               />
             </>
-          ) : (
+          ) : view === "diagram" ? (
             <>
               <p className="muted">
                 Drag from a GHL field (left) to a {appName} field (right) to draw a line; the table
@@ -185,6 +187,8 @@ function Editor({ editor }: { editor: MappingEditor }) {
                 onRemove={(ids) => change(removeEdges(lines, ids))}
               />
             </>
+          ) : (
+            <RulesTab appId={appId} />
           )}
         </Tabs>
         {notice ? (

@@ -49,6 +49,7 @@ export type {
   RemovalView,
   Theme,
   WebhookStatusView,
+  RuleDto,
   RunView,
   TransformDto,
   UndoView,

@@ -1,0 +1,75 @@
+import { render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { api, BridgeError } from "../../platform";
+import type { RuleDto } from "../../platform";
+import { seriousAxeFindings } from "../../test/a11y";
+import { RulesTab } from "./RulesTab";
+
+vi.mock(import("../../platform"), async (importOriginal) => {
+  const actual = await importOriginal();
+  const mocked = Object.fromEntries(Object.keys(actual.api).map((name) => [name, vi.fn()]));
+  return { ...actual, api: mocked as unknown as typeof actual.api };
+});
+
+const WELCOME: RuleDto = {
+  name: "welcome",
+  label: "welcome note",
+  description: "A new GHL contact gets starter tasks and a welcome note, in GHL and the app",
+  enabled: false,
+  enabledAt: null,
+  settings: '{\n  "note": "Welcome, {firstName}!",\n  "starterTasks": []\n}',
+};
+const SUMMARY: RuleDto = {
+  name: "summary",
+  label: "summary note",
+  description: "A change made in the app adds a note listing it on the GHL contact",
+  enabled: true,
+  enabledAt: "2026-12-01T10:00:00Z",
+  settings: "{}",
+};
+
+describe("the Rules tab of a pair", () => {
+  beforeEach(() => {
+    vi.mocked(api.listRules).mockResolvedValue([WELCOME, SUMMARY]);
+  });
+
+  it("shows each rule off or on and says how the plan names its writes", async () => {
+    render(<RulesTab appId="novi-1" />);
+    const welcome = await screen.findByTestId("rule-welcome");
+    expect(welcome.textContent).toContain("by rule: welcome note");
+    expect(screen.getByTestId<HTMLInputElement>("rule-welcome-switch").checked).toBe(false);
+    expect(screen.getByTestId<HTMLInputElement>("rule-summary-switch").checked).toBe(true);
+    expect(screen.getByTestId("rule-summary").textContent).toContain("On since 2026-12-01T10:00:00Z");
+    expect(vi.mocked(api.listRules)).toHaveBeenCalledWith("novi-1");
+    expect(await seriousAxeFindings()).toEqual([]);
+  });
+
+  it("switches a rule on through the engine and shows it on", async () => {
+    vi.mocked(api.switchRule).mockResolvedValue({ ...WELCOME, enabled: true, enabledAt: "now" });
+    render(<RulesTab appId="novi-1" />);
+    const toggle = await screen.findByTestId("rule-welcome-switch");
+    vi.mocked(api.listRules).mockResolvedValue([{ ...WELCOME, enabled: true, enabledAt: "2026-12-01T11:00:00Z" }, SUMMARY]);
+    await userEvent.click(toggle);
+    expect(vi.mocked(api.switchRule)).toHaveBeenCalledWith("novi-1", "welcome", true);
+    await waitFor(() => expect(screen.getByTestId<HTMLInputElement>("rule-welcome-switch").checked).toBe(true));
+  });
+
+  it("saves settings and shows the engine's refusal naming what is wrong", async () => {
+    vi.mocked(api.setRule).mockRejectedValue(
+      new BridgeError("invalid_input", "the welcome note has the placeholder {nickname}, which nothing fills"),
+    );
+    render(<RulesTab appId="novi-1" />);
+    const settings = await screen.findByTestId<HTMLTextAreaElement>("rule-welcome-settings");
+    const save = screen.getByTestId<HTMLButtonElement>("rule-welcome-save");
+    expect(save.disabled).toBe(true);
+    await userEvent.clear(settings);
+    await userEvent.type(settings, '{{"note":"Hi {{nickname}"}');
+    expect(save.disabled).toBe(false);
+    await userEvent.click(save);
+    expect(vi.mocked(api.setRule)).toHaveBeenCalledWith("novi-1", "welcome", '{"note":"Hi {nickname}"}');
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("The welcome note rule was not changed.");
+    expect(alert.textContent).toContain("{nickname}");
+  });
+});
