@@ -322,6 +322,7 @@ impl ChildReport {
             already_done: self.already_done + other.already_done,
             unconfirmed: self.unconfirmed + other.unconfirmed,
             dead: self.dead + other.dead,
+            gone: self.gone + other.gone,
             cancelled: self.cancelled || other.cancelled,
         }
     }

@@ -400,6 +400,7 @@ impl Gone<'_> {
                     base: self.link.last_seen_hash.clone(),
                     settles: Vec::new(),
                     delete_id: Some(approved.id),
+                    rule: None,
                 })
             }
             // Waiting for the operator, rejected or carried: nothing more to do.

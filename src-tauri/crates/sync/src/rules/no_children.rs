@@ -26,6 +26,14 @@ impl AppChildren for NoChildren<'_> {
         Box::pin(futures::stream::empty())
     }
 
+    fn delete<'a>(
+        &'a self,
+        _kind: ChildKind,
+        _remote_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move { Err(self.none()) })
+    }
+
     fn create<'a>(
         &'a self,
         _kind: ChildKind,

@@ -103,6 +103,7 @@ fn note(
         reason: format!("by rule: {}", RuleName::Summary.label()),
         base: None,
         settles: Vec::new(),
+        delete_id: None,
         rule: Some(RuleName::Summary),
     })
 }

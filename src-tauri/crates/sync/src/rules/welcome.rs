@@ -83,6 +83,7 @@ fn greeting(
         reason: format!("by rule: {}", RuleName::Welcome.label()),
         base: None,
         settles: Vec::new(),
+        delete_id: None,
         rule: Some(RuleName::Welcome),
     };
     let mut ops: Vec<ChildOperation> = config
