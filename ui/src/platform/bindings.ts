@@ -565,6 +565,40 @@ async setWebhooks(port: number | null) : Promise<Result<WebhookStatusView, ApiEr
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The rules of the pair of app connection `app_id`.
+ */
+async listRules(appId: string) : Promise<Result<RuleDto[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_rules", { appId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Switches one rule of the pair on or off.
+ */
+async switchRule(appId: string, rule: string, on: boolean) : Promise<Result<RuleDto, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("switch_rule", { appId, rule, on }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Replaces one rule's settings (refused, naming the field or placeholder, when they do not
+ * read).
+ */
+async setRule(appId: string, rule: string, settings: string) : Promise<Result<RuleDto, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_rule", { appId, rule, settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -1057,6 +1091,19 @@ summary: string;
  * It can be linked to a contact or made a new one (else only left as it is).
  */
 placeable: boolean }
+export type RuleDto = { 
+/**
+ * `welcome` or `summary`: what the commands name it by.
+ */
+name: string; 
+/**
+ * How the plan names its writes ("by rule: welcome note").
+ */
+label: string; description: string; enabled: boolean; enabledAt: string | null; 
+/**
+ * The settings, as JSON text.
+ */
+settings: string }
 export type RunView = { id: string; trigger: string; dryRun: boolean; status: string; startedAt: string; finishedAt: string | null; requestsSpent: number; rateLimited: number; pair: string; error: string | null; 
 /**
  * From start to end (`None` while it runs).
