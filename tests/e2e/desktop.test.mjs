@@ -795,6 +795,23 @@ async function waitForText(id, pattern, timeout = TIMEOUT_MS) {
   return text;
 }
 
+/**
+ * Types into the field `id`, scrolled into view first; found again if React replaced it
+ * between finding and typing (a re-render after a reload), at most three times.
+ */
+async function typeInto(id, ...keys) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const field = await find(id);
+      await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", field);
+      await field.sendKeys(...keys);
+      return field;
+    } catch (e) {
+      if (attempt >= 3 || !["StaleElementReferenceError", "ElementNotInteractableError"].includes(e.name)) throw e;
+    }
+  }
+}
+
 /** Empties a text field as typing would (a controlled React input sees each key). */
 async function emptyField(field) {
   await field.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
@@ -817,9 +834,7 @@ test("a connection is renamed, reconnected in place with a new key and by signin
   await click("connection-novi-reconnect");
   await (await find("connection-novi-new-secret")).sendKeys("not-the-key", Key.ENTER);
   await waitForText("connection-novi-manage-error", /Not reconnected: the previous key or sign-in is kept\./, 120_000);
-  const secret = await find("connection-novi-new-secret");
-  await emptyField(secret);
-  await secret.sendKeys(sandboxInfo().novi.apiKey, Key.ENTER);
+  await typeInto("connection-novi-new-secret", Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE, sandboxInfo().novi.apiKey, Key.ENTER);
   await waitForText("connection-novi-reconnected", /^Reconnected: \d+ of \d+ checks passed/, 60_000);
   await screenshot("connection-reconnected");
   // GHL reconnects by signing in again through its OAuth page, on the same card.
@@ -870,8 +885,7 @@ test("History is an activity log: one row per run with who started it, how long 
   const failed = Number(await (await first.findElement(byTestId("run-failed"))).getText());
   // Every journal row of the run is listed: the written and failed ones, and any never sent.
   assert.ok(Number(all) >= written + failed, `${all} operations listed, ${written} written and ${failed} failed`);
-  const search = await find("operations-search");
-  await search.sendKeys(ghlContact.email);
+  const search = await typeInto("operations-search", ghlContact.email);
   const found = await waitForText("operations-shown", /^\d+ of /);
   assert.ok(Number(found.split(" ")[0]) < Number(all), `searching for one contact still shows ${found}`);
   await emptyField(search);
