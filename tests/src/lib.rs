@@ -1,6 +1,7 @@
 //! Helpers for the cross-crate tests in `tests/tests/`.
 
 pub mod browser;
+pub mod doctor;
 pub mod ghl_world;
 pub mod nifty_pair;
 pub mod ninox_pair;

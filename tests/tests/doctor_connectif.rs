@@ -51,47 +51,65 @@ fn failed(checks: &[Value]) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn each_prerequisite_is_proven_and_a_missing_one_is_named() {
-    let ghl = GhlSandbox::start(GhlConfig {
-        seed_contacts: 15,
-        ..GhlConfig::default()
-    })
-    .await
-    .unwrap();
-    let connectif = ConnectifSandbox::start(ConnectifConfig {
-        contacts: 3,
-        ghl_contacts: 15,
-        ..ConnectifConfig::default()
-    })
-    .await
-    .unwrap();
-    let world = World {
-        ghl,
-        connectif,
-        scratch: tempfile::tempdir().unwrap(),
-    };
-    let w = &world;
-    tokio::task::block_in_place(|| {
-        connect_ghl(&w.ghl, |args| w.bridge(args));
+impl World {
+    async fn start() -> World {
+        let ghl = GhlSandbox::start(GhlConfig {
+            seed_contacts: 15,
+            ..GhlConfig::default()
+        })
+        .await
+        .unwrap();
+        let connectif = ConnectifSandbox::start(ConnectifConfig {
+            contacts: 3,
+            ghl_contacts: 15,
+            ..ConnectifConfig::default()
+        })
+        .await
+        .unwrap();
+        World {
+            ghl,
+            connectif,
+            scratch: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// GHL and Connectif connected (tags into the `ghl-tags` checkbox), GHL's contacts and
+    /// their tags in the mirror, nothing written anywhere.
+    fn connect(&self) {
+        connect_ghl(&self.ghl, |args| self.bridge(args));
         assert_success(
             "connect connectif",
-            &w.bridge(&[
+            &self.bridge(&[
                 "connect",
                 "connectif",
                 "--api-key-env",
                 "T_CONNECTIF",
                 "--base-url",
-                &w.connectif.base_url(),
+                &self.connectif.base_url(),
                 "--tags-field",
                 "ghl-tags",
+                "--export-poll-ms",
+                "20",
                 "--name",
                 "Connectif",
             ]),
         );
-        // GHL's contacts (and their tags) in the mirror, nothing written anywhere.
-        assert_success("pull", &w.bridge(&["pull", "ghl"]));
+        assert_success("pull", &self.bridge(&["pull", "ghl"]));
+    }
 
+    fn sync(&self) -> Value {
+        let output = self.bridge(&["sync", "--json", "--max-overwrite", "100"]);
+        assert_success("sync", &output);
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()[0].clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_prerequisite_is_proven_and_a_missing_one_is_named() {
+    let world = World::start().await;
+    let w = &world;
+    tokio::task::block_in_place(|| {
+        w.connect();
         let (checks, ok) = w.checks(&[]);
         assert!(ok, "a healthy account passes: {checks:#?}");
         let capabilities: Vec<&str> = checks
@@ -182,7 +200,7 @@ async fn each_prerequisite_is_proven_and_a_missing_one_is_named() {
     });
 }
 
-/// (contact id, a tag it carries) of a mirrored GHL contact, as `bridge contacts` lists it.
+/// (email, a tag it carries) of a mirrored GHL contact, as `bridge contacts` lists it.
 fn tagged_contact(w: &World) -> (String, String) {
     let output = w.bridge(&["contacts", "--json"]);
     if output.status.success() {
@@ -194,7 +212,8 @@ fn tagged_contact(w: &World) -> (String, String) {
                     .first()?
                     .as_str()?
                     .to_string();
-                Some((c["id"].as_str().unwrap_or_default().to_string(), tag))
+                let email = c["contact"]["email"].as_str()?.trim().to_lowercase();
+                Some((email, tag))
             })
         }) {
             return found;
@@ -204,4 +223,53 @@ fn tagged_contact(w: &World) -> (String, String) {
         "no tagged contact listed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// #11: while the tag-option check fails, a sync leaves tags out for the pair (naming the
+/// check in `refused`), writes the rest of each contact, and makes no dead letter; once the
+/// option is back and the check passes, the next sync writes the held-back tags.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_tag_option_check_writes_contacts_without_tags_until_it_passes() {
+    let world = World::start().await;
+    let w = &world;
+    tokio::task::block_in_place(|| {
+        w.connect();
+        let (email, tag) = tagged_contact(w);
+        w.connectif.remove_tag_option(&tag);
+        let (_, ok) = w.checks(&[]);
+        assert!(!ok, "the tag-option check fails");
+
+        let outcome = w.sync();
+        let refused = outcome["refused"].as_array().unwrap();
+        assert_eq!(refused.len(), 1, "{outcome:#}");
+        assert!(
+            refused[0]
+                .as_str()
+                .unwrap()
+                .starts_with("tag options of \"Connectif\" not synced: Add"),
+            "{outcome:#}"
+        );
+        assert_eq!(outcome["applied"]["dead"], 0, "{outcome:#}");
+        let written = w.connectif.contact(&email).expect("the contact is written");
+        assert!(written.get("_name").is_some_and(Value::is_string), "{written:?}");
+        assert!(
+            w.connectif
+                .contact_emails()
+                .iter()
+                .all(|e| w.connectif.contact(e).is_some_and(|c| !c.contains_key("ghl-tags"))),
+            "no tags are written while the check fails"
+        );
+
+        let option = w.connectif.add_tag_option(&tag);
+        let (checks, ok) = w.checks(&[]);
+        assert!(ok, "{checks:#?}");
+        let caught_up = w.sync();
+        assert!(caught_up["refused"].as_array().unwrap().is_empty(), "{caught_up:#}");
+        assert_eq!(caught_up["applied"]["dead"], 0, "{caught_up:#}");
+        let tags = w.connectif.contact(&email).unwrap()["ghl-tags"].clone();
+        assert!(
+            tags.as_array().is_some_and(|t| t.iter().any(|id| id == option.as_str())),
+            "the held-back tag is written once the check passes: {tags}"
+        );
+    });
 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use bridge_sandbox::{default_activity_types, NoviActivityType};
+use bridge_tests::doctor::{assert_one_sentence, checks_of, CheckLine};
 use bridge_tests::novi_pair::Pair;
 use serde_json::Value;
 
@@ -12,31 +13,9 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     tokio::task::spawn_blocking(work).await.unwrap()
 }
 
-/// The Novi connection's checks: (capability, ok, message), and whether doctor succeeded.
-fn novi_checks(pair: &Pair) -> (bool, Vec<(String, bool, String)>) {
-    let output = pair.bridge(&["doctor", "--json"]);
-    let reports: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
-    let report = reports
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["system"] == "novi")
-        .unwrap_or_else(|| panic!("no Novi report: {reports}"))
-        .clone();
-    let checks = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["capability"].as_str().unwrap().to_string(),
-                c["ok"].as_bool().unwrap(),
-                c["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    (output.status.success(), checks)
+/// The Novi connection's checks, and whether the doctor succeeded.
+fn novi_checks(pair: &Pair) -> (bool, Vec<CheckLine>) {
+    checks_of(&pair.bridge(&["doctor", "--json"]), "novi")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -65,11 +44,7 @@ async fn doctor_names_a_missing_activity_type() {
         let (_, ok, sentence) = checks.iter().find(|(c, _, _)| c == capability).unwrap();
         assert!(!ok, "{checks:?}");
         assert!(sentence.contains(named), "{sentence}");
-        assert_eq!(
-            sentence.matches(". ").count(),
-            0,
-            "one sentence: {sentence}"
-        );
+        assert_one_sentence(sentence);
     }
 }
 
@@ -151,4 +126,103 @@ async fn a_failed_task_check_skips_tasks_and_syncs_the_rest() {
         "{outcome:#}"
     );
     assert_eq!(outcome["childrenApplied"]["dead"], 0, "{outcome:#}");
+}
+
+/// #11: recovery leaves a refused capability's unfinished writes waiting. A task create whose
+/// answer was lost (the activity was made in Novi) is `failed`; the tenant's task type then
+/// goes and the doctor's task check fails. The next sync neither sends it again nor makes it
+/// a dead letter, and says so; once the type is back and the check passes, recovery finds the
+/// activity it made: one activity, never two.
+#[tokio::test(flavor = "multi_thread")]
+async fn recovery_leaves_a_refused_capabilitys_unfinished_writes_waiting() {
+    use bridge_sandbox::{AimedFault, AimedKind, FaultConfig};
+    use bridge_tests::novi_pair::{linked_person, novi_list};
+    const TITLE: &str = "Call about the renewal";
+    let pair = Arc::new(Pair::start(10, 2).await);
+    let p = pair.clone();
+    let first = blocking(move || {
+        p.connect();
+        p.sync()
+    })
+    .await;
+    assert_eq!(first["childrenApplied"]["dead"], 0, "{first:#}");
+    let person = linked_person(&pair).await;
+    let created = reqwest::Client::new()
+        .post(format!("{}/contacts/{}/tasks", pair.ghl.base_url(), person.ghl_id))
+        .bearer_auth(pair.ghl.private_token())
+        .header("Version", "2021-07-28")
+        .json(&serde_json::json!({"title": TITLE, "dueDate": "2026-12-20T09:00:00Z", "completed": false}))
+        .send()
+        .await
+        .unwrap();
+    assert!(created.status().is_success());
+    let titled = |activities: &[Value]| {
+        activities
+            .iter()
+            .filter(|a| a["Subject"] == TITLE)
+            .count()
+    };
+    // The create is carried out, its answer lost: the write stays unconfirmed.
+    pair.novi.set_faults(FaultConfig::aimed(AimedFault::new(
+        "POST",
+        "/activities",
+        AimedKind::LoseAnswer,
+        1,
+    )));
+    let p = pair.clone();
+    let lost = blocking(move || p.sync()).await;
+    assert_eq!(lost["childrenApplied"]["unconfirmed"], 1, "{lost:#}");
+    assert_eq!(titled(&novi_list(&pair, "activities").await), 1);
+
+    // The task type goes; the doctor's task check fails.
+    assert!(pair.novi.remove_activity_type("Task"));
+    let p = pair.clone();
+    let (doctor, held) = blocking(move || (novi_checks(&p), p.sync())).await;
+    assert!(doctor.1.iter().any(|(c, ok, _)| c == "tasks" && !ok), "{doctor:?}");
+    let activity_writes = |stats: &bridge_sandbox::RequestStats| -> u64 {
+        stats
+            .by_route
+            .iter()
+            .filter(|((method, path), _)| method != "GET" && path.contains("activities"))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let writes_before = activity_writes(&pair.novi.stats());
+    let p = pair.clone();
+    let again = blocking(move || p.sync()).await;
+    for outcome in [&held, &again] {
+        let waiting = outcome["waiting"].as_array().unwrap();
+        assert_eq!(waiting.len(), 1, "{outcome:#}");
+        let sentence = waiting[0].as_str().unwrap();
+        assert!(
+            sentence.starts_with("1 unfinished write of tasks of ") && sentence.contains("not dead"),
+            "{sentence}"
+        );
+        assert_eq!(outcome["childrenApplied"]["alreadyDone"], 0, "{outcome:#}");
+        assert_eq!(outcome["childrenApplied"]["dead"], 0, "{outcome:#}");
+    }
+    assert_eq!(
+        activity_writes(&pair.novi.stats()),
+        writes_before,
+        "nothing of the refused tasks is sent"
+    );
+    let p = pair.clone();
+    let dead = blocking(move || p.bridge(&["dead-letters", "--json"])).await;
+    let dead: Value = serde_json::from_slice(&dead.stdout).unwrap();
+    assert_eq!(dead.as_array().map(Vec::len), Some(0), "{dead}");
+
+    // The type is back and the check passes: recovery finishes the write on the activity it
+    // made.
+    pair.novi
+        .add_activity_type(NoviActivityType::new("Task", "task", true, true));
+    let p = pair.clone();
+    let (doctor, resumed) = blocking(move || (novi_checks(&p), p.sync())).await;
+    assert!(doctor.0, "{doctor:?}");
+    assert_eq!(resumed["childrenApplied"]["alreadyDone"], 1, "{resumed:#}");
+    assert!(resumed["waiting"].as_array().unwrap().is_empty(), "{resumed:#}");
+    assert_eq!(
+        titled(&novi_list(&pair, "activities").await),
+        1,
+        "one activity, never two"
+    );
 }

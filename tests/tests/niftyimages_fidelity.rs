@@ -133,8 +133,12 @@ async fn dates_are_written_in_the_fields_input_format() {
     }
 }
 
+/// The keep-alive writes are planned and journaled like every write: listed in the plan
+/// with their reason, counted as done, and one the store did not take (503) is finished by
+/// the next sync's recovery from the journal (an upsert, so no row is doubled).
 #[tokio::test(flavor = "multi_thread")]
 async fn rows_are_written_again_before_the_stores_ttl_expires_them() {
+    use bridge_sandbox::{AimedFault, AimedKind, FaultConfig};
     const TTL: Duration = Duration::from_secs(10);
     let world = std::sync::Arc::new(World::start(10, Some(TTL)).await);
     let w = world.clone();
@@ -147,27 +151,57 @@ async fn rows_are_written_again_before_the_stores_ttl_expires_them() {
     assert!(written > 0);
     let before = writes(&world.store.stats());
 
-    // Past TTL − margin (8 s) since the first write: the next sync writes every row again.
+    // Past TTL − margin (8 s) since the first write: the next sync plans every row again, and
+    // the store turns the first rewrite away (503, come back in an hour: not retried now).
     tokio::time::sleep(Duration::from_millis(8_500)).await;
+    world.store.set_faults(FaultConfig::aimed(AimedFault::new(
+        "POST",
+        "/Store/AddRecord",
+        AimedKind::Unavailable,
+        1,
+    )));
     let w = world.clone();
-    blocking(move || w.sync()).await;
+    let outcome = blocking(move || w.sync()).await;
+    let kept_alive: Vec<&Value> = outcome["plan"]["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|op| {
+            op["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("record TTL"))
+        })
+        .collect();
+    assert_eq!(kept_alive.len(), written, "every row is planned again: {outcome:#}");
+    assert_eq!(outcome["applied"]["unconfirmed"], 1, "{outcome:#}");
+    assert_eq!(
+        outcome["applied"]["done"],
+        written as u64 - 1,
+        "counted as writes: {outcome:#}"
+    );
     assert_eq!(
         writes(&world.store.stats()) - before,
         written as u64,
-        "each row rewritten once"
+        "each row sent once (the turned-away one counted)"
     );
-    // Past the TTL of the first write: without the rewrite every row would be gone.
+    // The next sync's recovery finishes the unconfirmed one from the journal.
+    let w = world.clone();
+    let recovered = blocking(move || w.sync()).await;
+    assert_eq!(recovered["applied"]["alreadyDone"], 1, "{recovered:#}");
+    assert_eq!(recovered["applied"]["unconfirmed"], 0, "{recovered:#}");
+    assert_eq!(world.store.records().len(), written, "upserts: no row doubled");
+    // Past the TTL of the first write: without the rewrites every row would be gone.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(world.store.records().len(), written);
 
     // Fresh rows are left alone.
     let after = writes(&world.store.stats());
     let w = world.clone();
-    blocking(move || w.sync()).await;
+    let quiet = blocking(move || w.sync()).await;
     assert_eq!(
         writes(&world.store.stats()),
         after,
-        "a quiet sync writes nothing"
+        "a quiet sync writes nothing: {quiet:#}"
     );
 }
 

@@ -114,6 +114,34 @@ async fn a_column_the_export_version_lacks_is_absent_not_empty() {
     assert_eq!(rows[0].fields["_name"], "Ann");
 }
 
+/// The `csv` crate reads what spreadsheet tools and Connectif's `;` option write: a leading
+/// byte-order mark, the delimiter and a doubled quote inside quoted cells, a line break in one.
+#[tokio::test]
+async fn quoted_cells_line_breaks_and_a_bom_are_read_as_written() {
+    let server = export_server("contacts_export_semicolon_bom.csv").await;
+    let rows: Vec<_> = client(&server.url)
+        .export_contacts(
+            None,
+            ExportOptions {
+                delimiter: ';',
+                ..quick()
+            },
+        )
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    // The BOM is not part of the first header: the email column is found.
+    assert_eq!(rows[0].email, "ann.lee@example.org");
+    assert_eq!(rows[0].fields["_name"], "Ann; Marie");
+    assert_eq!(rows[0].fields["_surname"], "O\"Neil");
+    assert_eq!(rows[0].fields["ghl-tags"], "t01|t03");
+    assert_eq!(rows[1].email, "carl@example.org");
+    assert_eq!(rows[1].fields["_surname"], "Line one\r\nline two");
+    assert_eq!(rows[1].row, 3, "a line break inside quotes is one row");
+    assert_eq!(rows[1].fields["_mobilePhone"], "");
+}
+
 #[tokio::test]
 async fn fields_event_types_and_a_missing_scope() {
     let server = MockServer::start(|request, _| match request.path.as_str() {

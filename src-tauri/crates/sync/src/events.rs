@@ -173,18 +173,21 @@ pub fn mark_planned(
 }
 
 /// Sends again the pushes an earlier run left unfinished (an app without read-back cannot be
-/// asked whether one arrived: a repeated event beats a lost one).
+/// asked whether one arrived: a repeated event beats a lost one). Those `waits` holds (a
+/// refused capability's) are left as they are.
 pub async fn recover(
     store: &mut Store,
     run_id: &str,
     app: &ConnectionRow,
     target: &dyn ActivityPush,
     clock: &dyn Clock,
+    waits: journal::Waits<'_>,
 ) -> Result<PushReport, BridgeError> {
     let open = journal::open_for_pair(
         store.conn(),
         &app.id,
         &["task", "note", "appointment"],
+        waits,
         clock.now(),
     )?;
     let mut report = PushReport::default();

@@ -310,14 +310,26 @@ pub fn no_longer_needed(
     Ok(())
 }
 
+/// Which unfinished operations recovery leaves waiting, as they are: those of a capability
+/// whose check failed ([`crate::doctor::Capabilities::holds`]).
+pub type Waits<'a> = &'a (dyn Fn(&OperationRow) -> bool + Sync);
+
+/// Holds nothing back.
+pub fn none_wait(_: &OperationRow) -> bool {
+    false
+}
+
 /// The pair's unfinished operations of `kinds` that were sent and are due now, oldest first,
-/// for its writers to resolve before planning. Those never sent (an interrupted run's
-/// `pending` rows) are forgotten first, in one statement: nothing happened remotely, and the
-/// plan journals them again if they are still needed.
+/// for its writers to resolve before planning; those `waits` holds stay as they are (neither
+/// sent again nor dead), for a later plan of the same intent to take over or a later recovery
+/// to send. Those never sent (an interrupted run's `pending` rows) are forgotten first, in one
+/// statement: nothing happened remotely, and the plan journals them again if they are still
+/// needed.
 pub fn open_for_pair(
     conn: &Connection,
     pair: &str,
     kinds: &[&str],
+    waits: Waits<'_>,
     now: DateTime<Utc>,
 ) -> Result<Vec<OperationRow>, BridgeError> {
     operations::release_pending(conn, pair, kinds)?;
@@ -328,7 +340,14 @@ pub fn open_for_pair(
         .filter(|row| {
             row.state != "failed" || row.next_retry_at.as_deref().is_none_or(|at| *at <= *now)
         })
+        .filter(|row| !waits(row))
         .collect())
+}
+
+/// The pair's unfinished operations (pending, sent without an answer, failed), oldest first:
+/// what recovery left waiting is among them.
+pub fn unfinished_for_pair(conn: &Connection, pair: &str) -> Result<Vec<OperationRow>, BridgeError> {
+    operations::open_for_pair(conn, pair)
 }
 
 /// The state of an intent's newest operation (`None`: never journaled).
@@ -482,8 +501,14 @@ mod tests {
             assert_eq!(row.state, state, "{code}");
         }
         // Failed ones are due again at the next sync; the dead one is not.
-        let due = open_for_pair(store.conn(), &app, &["contact"], at(2)).unwrap();
+        let due = open_for_pair(store.conn(), &app, &["contact"], &none_wait, at(2)).unwrap();
         assert_eq!(due.len(), 3);
+        // A refused capability's writes wait: not sent again, not dead.
+        let held = |row: &OperationRow| row.op.contact_id.is_none() && row.state == "failed";
+        let due = open_for_pair(store.conn(), &app, &["contact"], &held, at(2)).unwrap();
+        assert!(due.is_empty(), "{due:?}");
+        let waiting = unfinished_for_pair(store.conn(), &app).unwrap();
+        assert_eq!(waiting.len(), 3, "still unfinished, none dead");
     }
 
     #[test]

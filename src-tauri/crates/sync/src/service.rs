@@ -260,9 +260,10 @@ async fn sync_pairs(
         };
         let outcome = async {
             let app = app_side(app_connection, tokens.clone(), clock.clone())?;
-            let mapping = contact_mapping(store, app_connection)?;
+            let mut mapping = contact_mapping(store, app_connection)?;
             let capabilities =
-                crate::doctor::Capabilities::of(store, &[&ghl_connection, app_connection])?;
+                crate::doctor::Capabilities::of(store, &[&ghl_connection, app_connection])?
+                    .with_mapping(&mut mapping);
             let pair = Pair {
                 ghl_connection: &ghl_connection,
                 ghl: &ghl,

@@ -117,6 +117,9 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
     for refused in &outcome.refused {
         line(&format!("  refused: {refused}"))?;
     }
+    for waiting in &outcome.waiting {
+        line(&format!("  waiting: {waiting}"))?;
+    }
     if outcome.not_in_ghl > 0 {
         line(&format!(
             "  not in GHL: {} {} records name no GHL contact (left as they are)",

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use bridge_core::BridgeError;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use futures::{Stream, StreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use serde_json::json;
 
-use super::csv::{CsvError, CsvReader};
+use super::export_csv::{self, CsvError, Record};
 use super::fields::{field_for_header, loose, ContactField};
 use super::wire::ExportJob;
 use super::{remote, ConnectifClient};
@@ -136,34 +136,35 @@ fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
 }
 
 fn csv_error(error: CsvError) -> BridgeError {
+    if error.row == 0 {
+        // The download broke off (or its reader stopped): worth reading again later.
+        return BridgeError::new(
+            bridge_core::ErrorCode::Network,
+            format!("the Connectif export download broke off: {}", error.problem),
+        );
+    }
     remote(format!(
         "the Connectif contacts export is unreadable at {error}"
     ))
 }
 
-/// Turns the records read so far into contacts (the first is the header).
-fn take_contacts(
-    records: &mut Vec<(u64, Vec<String>)>,
+/// One record as a contact, or `None` for the header (it sets the columns) and for rows
+/// older than `since`.
+fn take_contact(
+    (row, record): Record,
     columns: &mut Option<Columns>,
     fields: &[ContactField],
     since: Option<DateTime<Utc>>,
-) -> Result<Vec<ExportedContact>, BridgeError> {
-    let mut contacts = Vec::new();
-    for (row, record) in records.drain(..) {
-        match columns {
-            None => {
-                *columns = Some(Columns::from_header(record, fields)?);
-            }
-            Some(columns) => {
-                let contact = columns.contact(row, record)?;
-                // A row without a last-update time is kept: it cannot be shown unchanged.
-                if since.is_none_or(|since| contact.updated_at.is_none_or(|at| at >= since)) {
-                    contacts.push(contact);
-                }
-            }
-        }
-    }
-    Ok(contacts)
+) -> Result<Option<ExportedContact>, BridgeError> {
+    let Some(columns) = columns else {
+        *columns = Some(Columns::from_header(record, fields)?);
+        return Ok(None);
+    };
+    let contact = columns.contact(row, record)?;
+    // A row without a last-update time is kept: it cannot be shown unchanged.
+    Ok(since
+        .is_none_or(|since| contact.updated_at.is_none_or(|at| at >= since))
+        .then_some(contact))
 }
 
 impl ConnectifClient {
@@ -187,27 +188,26 @@ impl ConnectifClient {
             let fields = client.list_contact_fields().await?;
             let file_url = client.finished_export(&options).await?;
             let response = client.open_download(&file_url).await?;
-            let mut body = response.bytes_stream();
-            let mut reader = CsvReader::new(delimiter);
-            let mut records = Vec::new();
+            let mut body = response
+                .bytes_stream()
+                .map_err(|e| e.without_url().to_string())
+                .boxed();
+            // A zipped export is told by its first bytes; the chunk goes back in front.
+            let first = body.try_next().await.map_err(|e| BridgeError::new(
+                bridge_core::ErrorCode::Network,
+                format!("the Connectif export download broke off: {e}"),
+            ))?;
+            if first.as_ref().is_some_and(|chunk| chunk.starts_with(b"PK\x03\x04")) {
+                Err(remote("the Connectif export file is a ZIP archive; zipped exports are not read yet"))?;
+            }
+            let body = futures::stream::iter(first.map(Ok)).chain(body);
+            let records = export_csv::records(body.boxed(), delimiter);
+            futures::pin_mut!(records);
             let mut columns: Option<Columns> = None;
-            let mut first = true;
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| BridgeError::new(
-                    bridge_core::ErrorCode::Network,
-                    format!("the Connectif export download broke off: {}", e.without_url()),
-                ))?;
-                if std::mem::take(&mut first) && chunk.starts_with(b"PK\x03\x04") {
-                    Err(remote("the Connectif export file is a ZIP archive; zipped exports are not read yet"))?;
-                }
-                reader.push(&chunk, &mut records).map_err(csv_error)?;
-                for contact in take_contacts(&mut records, &mut columns, &fields, updated_since)? {
+            while let Some(record) = records.next().await {
+                if let Some(contact) = take_contact(record.map_err(csv_error)?, &mut columns, &fields, updated_since)? {
                     yield contact;
                 }
-            }
-            reader.finish(&mut records).map_err(csv_error)?;
-            for contact in take_contacts(&mut records, &mut columns, &fields, updated_since)? {
-                yield contact;
             }
             if columns.is_none() {
                 Err(remote("the Connectif contacts export is empty (not even a header row)"))?;

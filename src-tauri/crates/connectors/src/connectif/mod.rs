@@ -23,7 +23,7 @@
 //! - Rate headers `X-RateLimit-Limit`/`-Remaining`/`-Reset` [numbers unverified]; 429 retried.
 
 mod contacts;
-pub mod csv;
+mod export_csv;
 mod export;
 pub mod fields;
 mod integrations;

@@ -42,7 +42,7 @@ fn field(id: &str, name: &str, kind: &str, custom: bool) -> Field {
 /// tags are spelled in GHL, in their own case).
 pub(crate) const TAGS_FIELD: &str = "ghl-tags";
 
-fn tag_option(tag: &str) -> (String, String) {
+pub(crate) fn tag_option(tag: &str) -> (String, String) {
     let mut label: Vec<char> = tag.chars().collect();
     if let Some(first) = label.first_mut() {
         *first = first.to_ascii_uppercase();
@@ -306,38 +306,35 @@ pub(crate) fn contacts_csv(account: &Account, delimiter: char, version: &str) ->
     if v5 {
         columns.push(("Origin of creation", ""));
     }
-    let quote = |text: &str| -> String {
-        if text.contains(delimiter) || text.contains(['"', '\n', '\r']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text.to_string()
-        }
-    };
-    let separator = delimiter.to_string();
-    let mut out = columns
-        .iter()
-        .map(|(name, _)| quote(name))
-        .collect::<Vec<_>>()
-        .join(&separator);
-    out.push_str("\r\n");
-    for contact in account.contacts.values() {
-        let cells: Vec<String> = columns
+    let cell = |value: Option<&Value>| match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
             .iter()
-            .map(|(_, id)| match contact.get(*id) {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::String(s)) => quote(s),
-                Some(Value::Array(items)) => quote(
-                    &items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join("|"),
-                ),
-                Some(other) => quote(&other.to_string()),
-            })
-            .collect();
-        out.push_str(&cells.join(&separator));
-        out.push_str("\r\n");
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("|"),
+        Some(other) => other.to_string(),
+    };
+    // The `csv` crate quotes cells holding the delimiter, a quote or a line break (RFC 4180).
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(u8::try_from(delimiter).unwrap_or(b','))
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let rows = std::iter::once(columns.iter().map(|(name, _)| name.to_string()).collect())
+        .chain(account.contacts.values().map(|contact| {
+            columns
+                .iter()
+                .map(|(_, id)| cell(contact.get(*id)))
+                .collect::<Vec<String>>()
+        }));
+    for row in rows {
+        // Writing to memory fails only on a bug: the row is left out, and the file shows it.
+        let _ = writer.write_record(&row);
     }
+    let out = writer
+        .into_inner()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
     (out, account.contacts.len())
 }

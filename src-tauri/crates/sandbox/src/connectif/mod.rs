@@ -239,6 +239,20 @@ impl ConnectifSandbox {
         }
     }
 
+    /// Gives the GHL tags checkbox its option for `tag` back, as the operator adds one in
+    /// Connectif (Contacts → Contact fields); answers the option's id.
+    pub fn add_tag_option(&self, tag: &str) -> String {
+        let mut account = lock(&self.state.account);
+        let option = data::tag_option(tag);
+        let id = option.0.clone();
+        if let Some(field) = account.fields.iter_mut().find(|f| f.id == data::TAGS_FIELD) {
+            if !field.options.iter().any(|(_, label)| label.eq_ignore_ascii_case(tag)) {
+                field.options.push(option);
+            }
+        }
+        id
+    }
+
     /// The option id of the GHL tags checkbox labelled `tag` (any case).
     pub fn tag_option_id(&self, tag: &str) -> Option<String> {
         lock(&self.state.account)

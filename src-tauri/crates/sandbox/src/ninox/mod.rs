@@ -230,6 +230,12 @@ impl NinoxSandbox {
         store.tag_options().contains(&option) && store.removed_options.insert(option.to_string())
     }
 
+    /// Gives the Tags field its option back, as the operator adds it in Ninox. False when it
+    /// was not taken away.
+    pub fn restore_tag_option(&self, option: &str) -> bool {
+        lock(&self.state.store).removed_options.remove(option)
+    }
+
     /// Changes the injected faults from the next request on.
     pub fn set_faults(&self, faults: FaultConfig) {
         self.state.host.set_faults(faults);

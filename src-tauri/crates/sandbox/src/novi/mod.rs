@@ -211,6 +211,11 @@ impl NoviSandbox {
         types.len() != before
     }
 
+    /// Gives the tenant an activity type (again), as its administrator would.
+    pub fn add_activity_type(&self, activity_type: NoviActivityType) {
+        lock(&self.state.activity_types).push(activity_type);
+    }
+
     /// Changes the injected faults from the next request on.
     pub fn set_faults(&self, faults: FaultConfig) {
         self.state.host.set_faults(faults);

@@ -28,7 +28,7 @@ pub use connectif::{
     default_connectif_mapping, ConnectifSide, APPOINTMENT_EVENT, CONNECTIF_FIELDS, NOTE_EVENT,
     TASK_EVENT,
 };
-pub use niftyimages::{keep_rows_alive, niftyimages_mapping_for, record_ttl, NiftyImagesSide};
+pub use niftyimages::{niftyimages_mapping_for, plan_keep_alive, record_ttl, NiftyImagesSide};
 pub use ninox::{default_ninox_mapping, ninox_mapping_for, NinoxSide};
 pub use novi::{default_novi_mapping, NoviSide, NOVI_MEMBER_FIELDS};
 
@@ -106,14 +106,9 @@ pub trait TagSets: Send + Sync {
 
 /// An app that forgets a record some time after its last write, unless it is written again.
 pub trait ExpiringRows: Send + Sync {
-    /// How long a record lives after its last write, when known.
+    /// How long a record lives after its last write, when known. Rows near the end of it are
+    /// planned as updates with their last written values ([`plan_keep_alive`]).
     fn ttl(&self) -> Option<chrono::Duration>;
-    /// Writes the record again with the values it was last written with.
-    fn rewrite<'a>(
-        &'a self,
-        remote_id: &'a str,
-        values: &'a crate::plan::Values,
-    ) -> BoxFuture<'a, Result<(), BridgeError>>;
 }
 
 /// How far a timestamp cursor may advance in one scan: to a little before the scan began. A

@@ -7,8 +7,8 @@
 //! sent with spaces as `_` as Pipedream's client does), DATE values in the field's
 //! `date_input_format`. A store may expire rows after a record TTL (publicpreview.niftyimages.com
 //! /DataSources); the API does not say which, so the TTL is the connection's
-//! `recordTtlSeconds` setting, and a row unchanged for most of it is written again
-//! ([`keep_rows_alive`]).
+//! `recordTtlSeconds` setting, and a row unchanged for most of it is written again, planned
+//! and journaled like every write ([`plan_keep_alive`]).
 
 use bridge_connectors::http::RequestCounts;
 use bridge_connectors::niftyimages::{
@@ -27,7 +27,7 @@ use tokio::sync::OnceCell;
 
 use super::{AppPage, AppSide, ExpiringRows};
 use crate::apply::RecordWriter;
-use crate::plan::Values;
+use crate::plan::{Action, FieldChange, Operation, Plan, Side, Values};
 
 /// GHL's fields pushed into the store's fields of the same meaning, where the store has them
 /// (named as the store names them).
@@ -214,15 +214,6 @@ impl ExpiringRows for NiftyImagesSide {
     fn ttl(&self) -> Option<chrono::Duration> {
         record_ttl(&self.connection)
     }
-
-    /// `AddRecord` with the whole row as last written: the same values, a fresh write time.
-    fn rewrite<'a>(
-        &'a self,
-        remote_id: &'a str,
-        values: &'a Values,
-    ) -> BoxFuture<'a, Result<(), BridgeError>> {
-        Box::pin(async move { self.send(self.row(Some(remote_id), values)?).await })
-    }
 }
 
 impl RecordWriter for NiftyImagesSide {
@@ -260,40 +251,60 @@ impl RecordWriter for NiftyImagesSide {
     }
 }
 
-/// Writes again every row of `connection` unchanged for longer than its TTL minus a fifth of
-/// it (so a daily sync keeps rows of a 5-day TTL alive), then stamps the mirror. Rewriting is
-/// an upsert of the values the store already holds: a crash or a lost answer between the
-/// write and the stamp only means the row is written once more next time.
-pub async fn keep_rows_alive(
-    store: &mut Store,
+/// Plans a write of every row of `connection` unchanged for longer than its TTL minus a fifth
+/// of it (so a daily sync keeps rows of a 5-day TTL alive), with the values it was last
+/// written with. They go through the journal like every other write (previewed, counted,
+/// recovered after a crash; the write is an upsert, so sending one again is harmless), and
+/// the mirror's write time moves when one is done. Rows the plan writes anyway are left to it.
+pub fn plan_keep_alive(
+    store: &Store,
     connection: &ConnectionRow,
     rows: &dyn ExpiringRows,
+    plan: &mut Plan,
     clock: &dyn Clock,
-) -> Result<u64, BridgeError> {
+) -> Result<usize, BridgeError> {
     let Some(ttl) = rows.ttl() else {
         return Ok(0);
     };
     let due = clock.now() - (ttl - ttl / 5);
+    let planned: std::collections::BTreeSet<String> = plan
+        .operations
+        .iter()
+        .filter(|op| op.target == Side::App)
+        .map(|op| op.local_id.clone())
+        .collect();
     let stale = remote_records::written_before(store.conn(), &connection.id, "contact", due)?;
-    let mut rewritten = 0;
+    let before = plan.operations.len();
     for record in stale {
-        let Some(contact_id) = record.contact_id.as_deref() else {
+        let Some(contact_id) = record.contact_id else {
             continue;
         };
-        let values: Values = record.values.clone().into_iter().collect();
-        rows.rewrite(&record.remote_id, &values).await?;
-        remote_records::merge_written(
-            store.conn(),
-            &connection.id,
-            "contact",
-            &record.remote_id,
-            contact_id,
-            &Map::new(),
-            clock.now(),
-        )?;
-        rewritten += 1;
+        if planned.contains(&contact_id) {
+            continue;
+        }
+        plan.operations.push(Operation {
+            target: Side::App,
+            action: Action::Update,
+            local_id: contact_id,
+            remote_id: Some(record.remote_id),
+            changes: record
+                .values
+                .iter()
+                .map(|(field, value)| FieldChange {
+                    field: field.clone(),
+                    before: Some(value.clone()),
+                    after: value.clone(),
+                })
+                .collect(),
+            reason: format!(
+                "written again before the store's record TTL ({} s) expires it",
+                ttl.num_seconds()
+            ),
+            settles: Values::new(),
+            source_version: None,
+        });
     }
-    Ok(rewritten)
+    Ok(plan.operations.len() - before)
 }
 
 #[cfg(test)]

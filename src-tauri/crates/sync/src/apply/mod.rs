@@ -16,7 +16,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bridge_core::{BridgeError, Clock, ErrorCode};
-use bridge_store::table::operations;
+use bridge_store::table::operations::{self, OperationRow};
 use bridge_store::Store;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -118,6 +118,12 @@ impl Payload {
     }
 }
 
+/// Whether a journaled contact write carries one of `fields` (in its target's names).
+pub(crate) fn writes_any(row: &OperationRow, fields: &[String]) -> bool {
+    journal::payload::<Payload>(row)
+        .is_ok_and(|p| p.changes.iter().any(|c| fields.contains(&c.field)))
+}
+
 /// The intent of a contact write.
 pub(crate) fn intent<'a>(targets: &'a Targets<'_>, op: &'a Operation) -> Intent<'a> {
     Intent {
@@ -196,18 +202,21 @@ pub(crate) fn state_of(
     journal::state_of(store, &intent(targets, op))
 }
 
-/// Resolves the pair's unfinished contact writes by id, before anything is planned.
+/// Resolves the pair's unfinished contact writes by id, before anything is planned; those
+/// `waits` holds (a refused capability's) are left as they are.
 pub async fn recover(
     store: &mut Store,
     run_id: &str,
     targets: &Targets<'_>,
     clock: &dyn Clock,
+    waits: journal::Waits<'_>,
 ) -> Result<ApplyReport, BridgeError> {
     let mut report = ApplyReport::default();
     let open = journal::open_for_pair(
         store.conn(),
         targets.app_connection_id,
         &["contact"],
+        waits,
         clock.now(),
     )?;
     for row in open {

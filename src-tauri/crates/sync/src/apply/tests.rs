@@ -213,7 +213,7 @@ async fn a_create_links_the_record_settles_the_base_and_is_not_repeated() {
         app_connection_id: &world.app_connection,
         app_system: System::Novi,
     };
-    let again = recover(&mut world.store, &run_id, &targets, &clock())
+    let again = recover(&mut world.store, &run_id, &targets, &clock(), &crate::journal::none_wait)
         .await
         .unwrap();
     assert_eq!(again, ApplyReport::default());
@@ -270,7 +270,7 @@ async fn a_create_whose_answer_was_lost_is_looked_up_not_sent_again() {
         app_connection_id: &world.app_connection,
         app_system: System::Novi,
     };
-    let recovered = recover(&mut world.store, &run_id, &targets, &clock())
+    let recovered = recover(&mut world.store, &run_id, &targets, &clock(), &crate::journal::none_wait)
         .await
         .unwrap();
     assert_eq!(recovered.already_done, 1);

@@ -35,12 +35,14 @@ pub(super) fn action_name(action: ChildAction) -> &'static str {
 
 /// Resolves the pair's unfinished task, note and appointment writes by id, before the
 /// children are planned: a create that may have happened is finished on the record it made
-/// (its id stored, or looked up), so the planner never sees that record as new.
+/// (its id stored, or looked up), so the planner never sees that record as new. Those
+/// `waits` holds (a refused capability's) are left as they are.
 pub async fn recover(
     store: &mut Store,
     run_id: &str,
     targets: &ChildTargets<'_>,
     clock: &dyn Clock,
+    waits: journal::Waits<'_>,
 ) -> Result<ChildReport, BridgeError> {
     recover_where(store, run_id, targets, clock, false).await
 }
@@ -67,6 +69,7 @@ async fn recover_where(
         store.conn(),
         &targets.app_connection.id,
         &["task", "note", "appointment"],
+        waits,
         clock.now(),
     )?;
     for row in open

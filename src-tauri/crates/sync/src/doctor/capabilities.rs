@@ -5,7 +5,9 @@
 //! (`pull/ghl_appointments.rs`) rather than refusing them.
 
 use bridge_core::{BridgeError, System};
+use bridge_core::mapping::Mapping;
 use bridge_store::table::connections::ConnectionRow;
+use bridge_store::table::operations::OperationRow;
 use bridge_store::Store;
 
 use crate::children::ChildKind;
@@ -20,6 +22,9 @@ enum Part {
     Push(&'static str),
     /// GHL's location-wide task search.
     GhlTaskSearch,
+    /// Tags written inside contact writes (the mapping's `tags` line): left out of the plan,
+    /// the rest of each contact is written.
+    Tags,
 }
 
 const ALL_PUSHES: &[Part] = &[
@@ -46,6 +51,8 @@ fn parts(system: System, capability: &str) -> &'static [Part] {
         // Nifty's notes are comments on a task, its tasks go to the chosen task group.
         (System::Nifty, "comments") => &[Part::Child(ChildKind::Note)],
         (System::Nifty, "task groups") => &[Part::Child(ChildKind::Task)],
+        // A Ninox multiple-choice field or a Connectif checkbox without an option for a tag.
+        (System::Ninox | System::Connectif, "tag options") => &[Part::Tags],
         _ => &[],
     }
 }
@@ -54,6 +61,8 @@ fn parts(system: System, capability: &str) -> &'static [Part] {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Refusal {
     sentence: String,
+    /// The capability and its connection: `tasks of "Novi"`.
+    what: String,
     parts: &'static [Part],
 }
 
@@ -61,6 +70,9 @@ struct Refusal {
 #[derive(Debug, Clone, Default)]
 pub struct Capabilities {
     refused: Vec<Refusal>,
+    /// The tags line's fields in each side's names (`tags` and the app's field), once known
+    /// from the mapping ([`Capabilities::with_mapping`]).
+    tag_fields: Vec<String>,
 }
 
 impl Capabilities {
@@ -73,16 +85,21 @@ impl Capabilities {
                 if parts.is_empty() {
                     continue;
                 }
+                let what = format!("{} of \"{}\"", check.capability, connection.name);
                 refused.push(Refusal {
                     sentence: format!(
-                        "{} of \"{}\" not synced: {} (run `bridge doctor --connection \"{}\"` once it is fixed)",
-                        check.capability, connection.name, check.message, connection.name
+                        "{what} not synced: {} (run `bridge doctor --connection \"{}\"` once it is fixed)",
+                        check.message, connection.name
                     ),
+                    what,
                     parts,
                 });
             }
         }
-        Ok(Self { refused })
+        Ok(Self {
+            refused,
+            tag_fields: Vec::new(),
+        })
     }
 
     fn allows(&self, part: Part) -> bool {
@@ -106,6 +123,70 @@ impl Capabilities {
         self.allows(Part::GhlTaskSearch)
     }
 
+    pub fn allows_tags(&self) -> bool {
+        self.allows(Part::Tags)
+    }
+
+    /// The contact mapping this sync plans with: without its `tags` line while tags are
+    /// refused (their base is kept, so they are planned once the check passes). Remembers the
+    /// line's fields, to know the journaled writes that carry tags.
+    pub fn with_mapping(mut self, mapping: &mut Mapping) -> Self {
+        for line in mapping.fields.iter().filter(|line| line.ghl == "tags") {
+            self.tag_fields.extend([line.ghl.clone(), line.app.clone()]);
+        }
+        if !self.allows_tags() {
+            mapping.fields.retain(|line| line.ghl != "tags");
+        }
+        self
+    }
+
+    /// Whether recovery leaves `row` waiting rather than sending it again: an unfinished
+    /// write of a refused capability (a task, note or appointment of a refused kind, or a
+    /// contact write carrying one of `tag_fields` while tags are refused). It is neither sent
+    /// nor made a dead letter; a later plan of the same intent takes it over, or it is sent
+    /// once the check passes.
+    pub fn holds(&self, row: &OperationRow) -> bool {
+        self.holding(row).is_some()
+    }
+
+    /// The refusal holding `row` back, if one does.
+    fn holding(&self, row: &OperationRow) -> Option<&Refusal> {
+        let kind = row.op.object_kind.as_str();
+        self.refused.iter().find(|r| {
+            r.parts.iter().any(|part| match part {
+                Part::Child(child) => child.as_str() == kind,
+                Part::Push(push) => *push == kind,
+                Part::GhlTaskSearch => false,
+                Part::Tags => kind == "contact" && crate::apply::writes_any(row, &self.tag_fields),
+            })
+        })
+    }
+
+    /// One sentence per refused capability holding unfinished writes back, with how many.
+    pub fn waiting(&self, rows: &[OperationRow]) -> Vec<String> {
+        let mut counts = vec![0usize; self.refused.len()];
+        for row in rows {
+            if let Some(refusal) = self.holding(row) {
+                if let Some(i) = self.refused.iter().position(|r| std::ptr::eq(r, refusal)) {
+                    counts[i] += 1;
+                }
+            }
+        }
+        self.refused
+            .iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(r, n)| {
+                format!(
+                    "{n} unfinished write{} of {} wait{} until the check passes (not sent again, not dead letters)",
+                    if n == 1 { "" } else { "s" },
+                    r.what,
+                    if n == 1 { "s" } else { "" },
+                )
+            })
+            .collect()
+    }
+
     /// Whether anything is left out: the engines then keep their cursors where they were, so
     /// what was held back is planned once the check passes.
     pub fn any_refused(&self) -> bool {
@@ -125,8 +206,10 @@ mod tests {
     #[test]
     fn each_refusal_switches_off_only_its_own_part() {
         let novi_tasks = Capabilities {
+            tag_fields: Vec::new(),
             refused: vec![Refusal {
                 sentence: String::new(),
+                what: String::new(),
                 parts: parts(System::Novi, "tasks"),
             }],
         };
@@ -136,8 +219,10 @@ mod tests {
         assert!(novi_tasks.allows_ghl_task_search());
 
         let event_type = Capabilities {
+            tag_fields: Vec::new(),
             refused: vec![Refusal {
                 sentence: String::new(),
+                what: String::new(),
                 parts: parts(System::Connectif, "event type ghl-note"),
             }],
         };

@@ -176,7 +176,15 @@ impl Pair<'_> {
         };
         let recovered = match recover_in {
             Some(run_id) => {
-                crate::events::recover(store, run_id, self.app_connection(), target, clock).await?
+                crate::events::recover(
+                    store,
+                    run_id,
+                    self.app_connection(),
+                    target,
+                    clock,
+                    &|row| self.capabilities.holds(row),
+                )
+                .await?
             }
             None => Default::default(),
         };
@@ -219,7 +227,10 @@ impl Pair<'_> {
                     app: app_children,
                     app_connection: self.app_connection(),
                 };
-                crate::children::recover(store, run_id, &targets, clock).await?
+                crate::children::recover(store, run_id, &targets, clock, &|row| {
+                    self.capabilities.holds(row)
+                })
+                .await?
             }
             None => Default::default(),
         };

@@ -96,6 +96,9 @@ pub struct SyncOutcome {
     pub rate_limited: u64,
     /// Capabilities left out because their last check failed, one sentence each.
     pub refused: Vec<String>,
+    /// Unfinished writes of those capabilities that recovery left waiting (neither sent again
+    /// nor dead letters), one sentence per capability.
+    pub waiting: Vec<String>,
 }
 
 pub struct Pair<'a> {
@@ -177,6 +180,13 @@ impl Pair<'_> {
             not_in_ghl,
             labels,
         } = result?;
+        let waiting = if self.capabilities.any_refused() {
+            let unfinished =
+                crate::journal::unfinished_for_pair(store.conn(), &self.app_connection().id)?;
+            self.capabilities.waiting(&unfinished)
+        } else {
+            Vec::new()
+        };
         Ok(SyncOutcome {
             run_id,
             pair_name: self.app_connection().name.clone(),
@@ -197,6 +207,7 @@ impl Pair<'_> {
             app_requests: app_spent,
             rate_limited: limited,
             refused: self.capabilities.sentences(),
+            waiting,
         })
     }
 
@@ -282,7 +293,7 @@ impl Pair<'_> {
         let recovered = if dry_run || !holds_contacts {
             ApplyReport::default()
         } else {
-            apply::recover(store, run_id, &targets, clock).await?
+            apply::recover(store, run_id, &targets, clock, &|row| self.capabilities.holds(row)).await?
         };
         let ghl_pull = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
         let mut run = Run {
@@ -317,6 +328,9 @@ impl Pair<'_> {
         };
         run.plan = plan::plan(self.mapping, &records, breaker)?;
         apply::hold_back_refused(store.conn(), &targets, self.mapping, &mut run.plan)?;
+        if let Some(rows) = self.app.expiring_rows() {
+            crate::app::plan_keep_alive(store, self.app_connection(), rows, &mut run.plan, clock)?;
+        }
         if dry_run {
             return Ok(run);
         }
@@ -340,9 +354,6 @@ impl Pair<'_> {
             return Ok(run);
         }
         self.record_written(store, &run.plan, &read, &targets, clock)?;
-        if let Some(rows) = self.app.expiring_rows() {
-            crate::app::keep_rows_alive(store, self.app_connection(), rows, clock).await?;
-        }
         Ok(run)
     }
 

@@ -325,7 +325,12 @@ impl Pair<'_> {
                     .or_default()
                     .extend(fields.iter().cloned());
             }
-            remote_records::mark_planned(tx, &self.app_connection().id, &read.app_records)?;
+            // Tags left out of this plan (their check failed): the contacts stay due, so what
+            // was held back is planned once the check passes.
+            let tags_refused = !self.capabilities.allows_tags();
+            if !tags_refused {
+                remote_records::mark_planned(tx, &self.app_connection().id, &read.app_records)?;
+            }
             for (local_id, next_base) in &plan.next_base {
                 let pending = unfinished.get(local_id.as_str());
                 let agreed: Map<String, Value> = self
@@ -352,14 +357,14 @@ impl Pair<'_> {
                 }
             }
             match &read.planned_through {
-                Some(through) => cursors::set(
+                Some(through) if !tags_refused => cursors::set(
                     tx,
                     &self.app_connection().id,
                     GHL_PLANNED_CURSOR,
                     through,
                     now,
                 ),
-                None => Ok(()),
+                _ => Ok(()),
             }
         })
     }

@@ -436,6 +436,7 @@ mod tests {
             app_requests: 0,
             rate_limited: 0,
             refused: Vec::new(),
+            waiting: Vec::new(),
         };
         let record = |target: &str, kind: &str, local: &str, action: &str| {
             journal::record(
