@@ -425,3 +425,93 @@ fn tally_events(world: &World) -> BTreeMap<(String, String, String), usize> {
     }
     tally
 }
+
+/// #11: GHL's do-not-disturb as a mapping choice: `dndSettings.Email` → Connectif's
+/// `_newsletterSubscriptionStatus` and `dndSettings.SMS` → `_smsSubscriptionStatus` through the
+/// `dnd_subscription` transform, in the documented values (active/permanent → unsubscribed,
+/// inactive → subscribed; the fake refuses any other status). A phone cleared in GHL is not sent
+/// as "" (Connectif documents no way to empty a phone): the write names the field, and the
+/// contact's other fields are written.
+#[tokio::test(flavor = "multi_thread")]
+async fn do_not_disturb_reaches_the_subscription_statuses_and_a_cleared_phone_is_named() {
+    let world = World::start(8, 0).await;
+    connect_ghl(&world.ghl, |args| world.bridge(args));
+    assert_success(
+        "connect connectif",
+        &world.bridge(&[
+            "connect",
+            "connectif",
+            "--api-key-env",
+            "T_CONNECTIF",
+            "--base-url",
+            &world.connectif.base_url(),
+            "--export-poll-ms",
+            "20",
+            "--name",
+            "Connectif",
+        ]),
+    );
+    let shown = world.bridge(&["mapping", "show", "--connection", "Connectif"]);
+    assert_success("mapping show", &shown);
+    let mut mapping: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    for (ghl, app) in [
+        ("dndSettings.Email", "_newsletterSubscriptionStatus"),
+        ("dndSettings.SMS", "_smsSubscriptionStatus"),
+    ] {
+        mapping["fields"].as_array_mut().unwrap().push(json!({
+            "ghl": ghl,
+            "app": app,
+            "direction": "ghl_to_app",
+            "owner": "ghl",
+            "transforms": [{"kind": "dnd_subscription"}],
+        }));
+    }
+    let file = world.scratch.path().join("mapping.json");
+    std::fs::write(&file, mapping.to_string()).unwrap();
+    assert_success(
+        "mapping import",
+        &world.bridge(&[
+            "mapping",
+            "import",
+            "--connection",
+            "Connectif",
+            file.to_str().unwrap(),
+        ]),
+    );
+    let first = world.sync(&["--max-overwrite", "100"]);
+    assert_eq!(first["applied"]["dead"], 0, "{first:#}");
+
+    // One person opts out of email and into SMS in GHL; their phone is cleared there.
+    let person = ghl_contacts(&world.ghl)
+        .await
+        .into_iter()
+        .find(|c| c["email"].is_string() && c["phone"].is_string())
+        .expect("a GHL contact with an email and a phone");
+    let id = person["id"].as_str().unwrap();
+    let email = lower(&person["email"]);
+    let phone_before = world.connectif.contact(&email).unwrap()["_mobilePhone"].clone();
+    assert!(phone_before.is_string(), "the phone reached Connectif first");
+    edit_ghl_contact(
+        &world.ghl,
+        id,
+        json!({
+            "firstName": "Optout",
+            "phone": "",
+            "dndSettings": {"Email": {"status": "active"}, "SMS": {"status": "inactive"}},
+        }),
+    )
+    .await;
+    let second = world.sync(&[]);
+    let contact = world.connectif.contact(&email).unwrap();
+    assert_eq!(contact["_newsletterSubscriptionStatus"], "unsubscribed", "{second:#}");
+    assert_eq!(contact["_smsSubscriptionStatus"], "subscribed", "{second:#}");
+    assert_eq!(contact["_name"], "Optout", "the other fields are written");
+    assert_eq!(contact["_mobilePhone"], phone_before, "the phone is not emptied");
+    assert_eq!(second["applied"]["dead"], 1, "{second:#}");
+    let dead = dead_letters(&world);
+    assert!(
+        dead.iter()
+            .any(|d| d.contains(&email) && d.contains("field _mobilePhone")),
+        "{dead:?}"
+    );
+}

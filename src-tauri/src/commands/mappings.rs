@@ -72,6 +72,7 @@ pub enum TransformDto {
     ValueMap { values: BTreeMap<String, String> },
     DefaultValue { value: String },
     TagPrefix { prefix: String },
+    DndSubscription,
 }
 
 fn to_core(dto: &MappingDto) -> Result<Mapping, BridgeError> {

@@ -108,6 +108,8 @@ export function transformLabel(t: TransformDto): string {
       return `default "${t.value}"`;
     case "tag_prefix":
       return `tag prefix "${t.prefix}"`;
+    case "dnd_subscription":
+      return "do-not-disturb ↔ subscription";
   }
 }
 
@@ -124,6 +126,7 @@ export const TRANSFORM_CHOICES: { label: string; make: () => TransformDto }[] = 
   { label: "value map", make: () => ({ kind: "value_map", values: {} }) },
   { label: "default value", make: () => ({ kind: "default_value", value: "" }) },
   { label: "date format", make: () => ({ kind: "date_format", ghl: "%Y-%m-%d", app: "%d/%m/%Y" }) },
+  { label: "do-not-disturb ↔ subscription", make: () => ({ kind: "dnd_subscription" }) },
 ];
 
 /** Problems by line index. */

@@ -142,6 +142,26 @@ async fn quoted_cells_line_breaks_and_a_bom_are_read_as_written() {
     assert_eq!(rows[1].fields["_mobilePhone"], "");
 }
 
+/// A contact as `GET /contacts/{email}` answers it: the subscription statuses GHL's
+/// do-not-disturb maps onto are read as Connectif spells them.
+#[tokio::test]
+async fn a_contact_carries_its_subscription_statuses() {
+    let server = MockServer::start(|request, _| match request.path.as_str() {
+        "/contacts/ann.lee@example.org" => Reply::json(200, json("contact.json")),
+        _ => Reply::json(404, serde_json::json!({"status": 404, "title": "Not Found", "detail": "Resource not found."})),
+    })
+    .await;
+    let contact = client(&server.url)
+        .get_contact("ann.lee@example.org")
+        .await
+        .unwrap()
+        .expect("the contact");
+    assert_eq!(contact.mobile_phone.as_deref(), Some("+34600111222"));
+    assert_eq!(contact.other["_newsletterSubscriptionStatus"], "unsubscribed");
+    assert_eq!(contact.other["_smsSubscriptionStatus"], "none");
+    assert_eq!(contact.other["ghl-tags"], serde_json::json!(["t01", "t02"]));
+}
+
 #[tokio::test]
 async fn fields_event_types_and_a_missing_scope() {
     let server = MockServer::start(|request, _| match request.path.as_str() {

@@ -79,6 +79,12 @@ pub enum Transform {
     TagPrefix {
         prefix: String,
     },
+    /// GHL's do-not-disturb of one channel (`dndSettings.<Channel>` status `active`,
+    /// `inactive` or `permanent`, or the contact's `dnd` flag) ↔ a subscription status
+    /// `subscribed`, `unsubscribed` or `none` (Connectif's `_newsletterSubscriptionStatus` and
+    /// `_smsSubscriptionStatus`). Do-not-disturb on (active or permanent) is unsubscribed, off is
+    /// subscribed; coming back, `none` ("not specified yet") sets nothing in GHL.
+    DndSubscription,
 }
 
 impl Transform {
@@ -94,6 +100,7 @@ impl Transform {
             Transform::ValueMap { .. } => "value_map",
             Transform::DefaultValue { .. } => "default_value",
             Transform::TagPrefix { .. } => "tag_prefix",
+            Transform::DndSubscription => "dnd_subscription",
         }
     }
 
@@ -363,6 +370,34 @@ fn apply_one(transform: &Transform, value: Value, flow: Flow) -> Result<Value, S
             Value::String(s) if s.trim().is_empty() => Value::String(fallback.clone()),
             _ => value,
         },
+        (Transform::DndSubscription, Flow::GhlToApp) => match &value {
+            Value::Null => Value::Null,
+            Value::Bool(on) => Value::String(subscription(*on).into()),
+            Value::String(status) => match status.trim().to_ascii_lowercase().as_str() {
+                "active" | "permanent" => Value::String(subscription(true).into()),
+                "inactive" => Value::String(subscription(false).into()),
+                other => {
+                    return Err(format!(
+                        "'{other}' is not a GHL do-not-disturb status (active, inactive, permanent)"
+                    ))
+                }
+            },
+            other => return Err(format!("{other} is not a GHL do-not-disturb status")),
+        },
+        (Transform::DndSubscription, Flow::AppToGhl) => match &value {
+            Value::Null => Value::Null,
+            Value::String(status) => match status.trim().to_ascii_lowercase().as_str() {
+                "unsubscribed" => Value::String("active".into()),
+                "subscribed" => Value::String("inactive".into()),
+                "none" | "" => Value::Null,
+                other => {
+                    return Err(format!(
+                        "'{other}' is not a subscription status (subscribed, unsubscribed, none)"
+                    ))
+                }
+            },
+            other => return Err(format!("{other} is not a subscription status")),
+        },
         (Transform::TagPrefix { prefix }, Flow::GhlToApp) => {
             map_tags(value, |tag| Some(format!("{prefix}{tag}")))
         }
@@ -370,6 +405,15 @@ fn apply_one(transform: &Transform, value: Value, flow: Flow) -> Result<Value, S
             tag.strip_prefix(prefix.as_str()).map(str::to_string)
         }),
     })
+}
+
+/// The subscription status of a channel whose do-not-disturb is `on`.
+fn subscription(on: bool) -> &'static str {
+    if on {
+        "unsubscribed"
+    } else {
+        "subscribed"
+    }
 }
 
 fn map_text(value: Value, f: fn(&str) -> String) -> Value {
@@ -406,6 +450,25 @@ fn split_name(full: &str) -> (String, String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn do_not_disturb_maps_to_a_subscription_status_and_back() {
+        use serde_json::json;
+        let t = [super::Transform::DndSubscription];
+        let to_app = |v: serde_json::Value| super::apply(&t, &v, super::Flow::GhlToApp);
+        let to_ghl = |v: serde_json::Value| super::apply(&t, &v, super::Flow::AppToGhl);
+        assert_eq!(to_app(json!("active")), Ok(json!("unsubscribed")));
+        assert_eq!(to_app(json!("permanent")), Ok(json!("unsubscribed")));
+        assert_eq!(to_app(json!("inactive")), Ok(json!("subscribed")));
+        assert_eq!(to_app(json!(true)), Ok(json!("unsubscribed")));
+        assert_eq!(to_app(json!(false)), Ok(json!("subscribed")));
+        assert_eq!(to_app(json!(null)), Ok(json!(null)));
+        assert!(to_app(json!("maybe")).unwrap_err().contains("'maybe'"));
+        assert_eq!(to_ghl(json!("unsubscribed")), Ok(json!("active")));
+        assert_eq!(to_ghl(json!("subscribed")), Ok(json!("inactive")));
+        assert_eq!(to_ghl(json!("none")), Ok(json!(null)));
+        assert!(to_ghl(json!("bounced")).unwrap_err().contains("'bounced'"));
+    }
+
     use super::*;
     use serde_json::json;
 

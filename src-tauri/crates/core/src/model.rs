@@ -90,6 +90,13 @@ pub struct Contact {
     /// Custom field values by the field's key (e.g. `contact.membership_level`).
     pub custom_fields: BTreeMap<String, serde_json::Value>,
     pub date_updated: Option<DateTime<Utc>>,
+    /// GHL's do-not-disturb for every channel at once (`dnd`), when GHL said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnd: Option<bool>,
+    /// GHL's per-channel do-not-disturb status (`dndSettings`): channel (`Email`, `SMS`,
+    /// `Call`, `WhatsApp`, `GMB`, `FB`) → `active`, `inactive` or `permanent`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dnd_settings: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,6 +21,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0025_reviews.sql"),
     include_str!("../migrations/0028_pair_rules.sql"),
     include_str!("../migrations/0029_rule_records.sql"),
+    include_str!("../migrations/0020_contact_dnd.sql"),
 ];
 
 /// The version a fully migrated database reports.

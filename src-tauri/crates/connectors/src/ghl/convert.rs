@@ -48,6 +48,12 @@ impl GhlContact {
             business_id: self.business_id.clone(),
             custom_fields,
             date_updated: time("contact", id, "dateUpdated", self.date_updated.as_ref())?,
+            dnd: self.dnd,
+            dnd_settings: self
+                .dnd_settings
+                .iter()
+                .filter_map(|(channel, setting)| Some((channel.clone(), setting.status.clone()?)))
+                .collect(),
         })
     }
 }

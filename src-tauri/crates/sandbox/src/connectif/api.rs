@@ -69,6 +69,14 @@ fn type_ok(kind: &str, value: &Value) -> bool {
     }
 }
 
+/// "+" then 6 to 15 digits (E.164), spaces allowed between them.
+fn international(text: &str) -> bool {
+    let digits: Vec<char> = text.chars().filter(|c| *c != ' ').collect();
+    digits.first() == Some(&'+')
+        && (7..=16).contains(&digits.len())
+        && digits[1..].iter().all(char::is_ascii_digit)
+}
+
 /// What is wrong with `value` for the contact field `key`: unknown, read-only, the wrong type,
 /// or a checkbox value that is no option id ("Importing contacts": values must match the ids of
 /// the field's options).
@@ -85,6 +93,19 @@ fn field_problems(fields: &[Field], key: &str, value: &Value) -> Vec<(String, St
     }
     if !type_ok(&field.kind, value) {
         return vec![(path, format!("must be of type {}", field.kind))];
+    }
+    if let (Some(text), "radio") = (value.as_str(), field.kind.as_str()) {
+        if !field.options.iter().any(|(id, _)| id == text) {
+            return vec![(path, format!("'{text}' is not one of its possible values"))];
+        }
+    }
+    // ContactPatch types `_mobilePhone` "international" ("The phone number of the contact in
+    // international format"), and "Importing contacts" says phone fields cannot be empty.
+    // Guess: the API refuses an empty or non-international value with this 422.
+    if let (Some(text), "phone") = (value.as_str(), field.kind.as_str()) {
+        if !international(text) {
+            return vec![(path, format!("'{text}' is not a phone number in international format"))];
+        }
     }
     value
         .as_array()

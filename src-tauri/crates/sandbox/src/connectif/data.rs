@@ -55,6 +55,18 @@ pub(crate) fn tag_option(tag: &str) -> (String, String) {
 
 /// The account's contact fields: the built-in ones (ids from the ContactPatch resource; //
 /// Guess: their display names, which no page lists in full) and the custom ones.
+/// A built-in radio field whose options are its documented values (option id = value; //
+/// Guess: the labels, which no page lists).
+fn radio(id: &str, name: &str, values: &[&str]) -> Field {
+    Field {
+        options: values
+            .iter()
+            .map(|v| (v.to_string(), tag_option(v).1))
+            .collect(),
+        ..field(id, name, "radio", false)
+    }
+}
+
 pub(crate) fn seeded_fields() -> Vec<Field> {
     let mut fields = vec![
         field("_email", "Email", "email", false),
@@ -62,20 +74,23 @@ pub(crate) fn seeded_fields() -> Vec<Field> {
         field("_surname", "Surname", "text", false),
         field("_birthdate", "Birthdate", "date", false),
         field("_mobilePhone", "Mobile phone", "phone", false),
-        field("_mobilePhoneStatus", "Mobile phone status", "text", false),
-        field("_emailStatus", "Email status", "text", false),
+        // The statuses take the values the ContactPatch resource lists ("Possible values are").
+        radio("_mobilePhoneStatus", "Mobile phone status", &["active", "bounced", "paused"]),
+        radio(
+            "_emailStatus",
+            "Email status",
+            &["active", "bounced", "paused", "banned"],
+        ),
         // "Newsletter subscription status" is named so in "Importing contacts".
-        field(
+        radio(
             "_newsletterSubscriptionStatus",
             "Newsletter subscription status",
-            "text",
-            false,
+            &["subscribed", "unsubscribed", "none"],
         ),
-        field(
+        radio(
             "_smsSubscriptionStatus",
             "SMS subscription status",
-            "text",
-            false,
+            &["subscribed", "unsubscribed", "none"],
         ),
         field("_points", "Points", "integer", false),
         Field {

@@ -18,7 +18,7 @@ pub struct ContactRow {
     pub deleted_at: Option<String>,
 }
 
-const COLUMNS: &str = "id, ghl_connection_id, ghl_contact_id, email, first_name, last_name, phone, business_id, tags, custom_fields, remote_updated_at, content_hash, deleted_at";
+const COLUMNS: &str = "id, ghl_connection_id, ghl_contact_id, email, first_name, last_name, phone, business_id, tags, custom_fields, remote_updated_at, content_hash, deleted_at, dnd, dnd_settings";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<ContactRow> {
     let remote_updated_at: Option<String> = row.get(10)?;
@@ -37,6 +37,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ContactRow> {
             date_updated: remote_updated_at
                 .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
                 .map(|t| t.with_timezone(&Utc)),
+            dnd: row.get(13)?,
+            dnd_settings: json_column(row, 14)?,
         },
         content_hash: row.get(11)?,
         deleted_at: row.get(12)?,
@@ -102,17 +104,21 @@ pub fn upsert_from_ghl(
     let custom_fields = serde_json::to_string(&contact.custom_fields).map_err(|e| {
         BridgeError::internal(format!("contact {}: customFields: {e}", contact.contact_id))
     })?;
+    let dnd_settings = serde_json::to_string(&contact.dnd_settings).map_err(|e| {
+        BridgeError::internal(format!("contact {}: dndSettings: {e}", contact.contact_id))
+    })?;
     conn.execute(
         "INSERT INTO contacts (id, ghl_connection_id, ghl_contact_id, email, first_name, last_name, phone, business_id,
                                tags, custom_fields, content_hash, remote_updated_at, created_at, updated_at,
-                               match_email, match_phone)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)
+                               match_email, match_phone, dnd, dnd_settings)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT (id) DO UPDATE SET
              ghl_contact_id = excluded.ghl_contact_id, email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name,
              phone = excluded.phone, business_id = excluded.business_id, tags = excluded.tags,
              custom_fields = excluded.custom_fields, content_hash = excluded.content_hash,
              remote_updated_at = excluded.remote_updated_at, deleted_at = NULL, updated_at = excluded.updated_at,
-             match_email = excluded.match_email, match_phone = excluded.match_phone",
+             match_email = excluded.match_email, match_phone = excluded.match_phone,
+             dnd = excluded.dnd, dnd_settings = excluded.dnd_settings",
         params![
             id,
             ghl_connection_id,
@@ -129,6 +135,8 @@ pub fn upsert_from_ghl(
             timestamp(now),
             keys.email,
             keys.phone,
+            contact.dnd,
+            dnd_settings,
         ],
     )
     .map_err(storage_error)?;

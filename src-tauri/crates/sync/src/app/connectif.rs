@@ -33,9 +33,24 @@ use crate::apply::RecordWriter;
 use crate::events::ActivityPush;
 use crate::plan::Values;
 
-/// Connectif's built-in contact fields a mapping can name.
-pub const CONNECTIF_FIELDS: &[&str] =
-    &["_email", "_name", "_surname", "_mobilePhone", "_birthdate"];
+/// Connectif's built-in contact fields a mapping can name (ContactPatch resource).
+pub const CONNECTIF_FIELDS: &[&str] = &[
+    "_email",
+    "_name",
+    "_surname",
+    "_mobilePhone",
+    "_birthdate",
+    NEWSLETTER_STATUS,
+    SMS_STATUS,
+];
+
+/// The email newsletter and SMS subscription statuses: "subscribed, unsubscribed or none (not
+/// specified yet)" (api-docs.connectif.cloud resource ContactPatch; the same three values in
+/// support.connectif.ai "Importing contacts"). GHL's do-not-disturb maps onto them through
+/// the `dnd_subscription` transform.
+pub const NEWSLETTER_STATUS: &str = "_newsletterSubscriptionStatus";
+pub const SMS_STATUS: &str = "_smsSubscriptionStatus";
+const STATUS_VALUES: &[&str] = &["subscribed", "unsubscribed", "none"];
 
 /// Records per page handed to the engine (one transaction each).
 const PAGE: usize = 500;
@@ -190,9 +205,13 @@ impl ConnectifSide {
         })
     }
 
-    /// The patch for `values`, and what about the tags it could not write (one sentence).
-    async fn patch(&self, values: &Values) -> Result<(ContactPatch, Option<String>), BridgeError> {
-        let mut patch = self.plain_patch(values);
+    /// The tags checkbox of `values` as a patch, and what about the tags it could not write
+    /// (one sentence).
+    async fn tags_patch(
+        &self,
+        values: &Values,
+    ) -> Result<(ContactPatch, Option<String>), BridgeError> {
+        let mut patch = ContactPatch::default();
         let (Some(field), Some(value)) = (
             self.tags_field.as_deref(),
             self.tags_field.as_ref().and_then(|id| values.get(id)),
@@ -233,39 +252,70 @@ impl ConnectifSide {
         Ok((patch, problem))
     }
 
-    /// Writes `values` to the contact `email`. Tags it cannot write are refused by name once
-    /// the rest of the contact is written (the operation's dead letter says so).
-    async fn write(&self, email: &str, values: &Values) -> Result<(), BridgeError> {
-        let (patch, problem) = self.patch(values).await?;
+    /// Writes `values` to the contact `email`. Values it cannot write (tags without an
+    /// option, a cleared mobile phone) are refused by name once the rest of the contact is
+    /// written (the operation's dead letter says so).
+    /// `creating`: a new contact, whose empty values are simply not sent.
+    async fn write(&self, email: &str, values: &Values, creating: bool) -> Result<(), BridgeError> {
+        let (mut patch, mut problems) = self.plain_patch(values, creating);
+        let (tags, tag_problem) = self.tags_patch(values).await?;
+        patch.custom.extend(tags.custom);
+        problems.extend(tag_problem);
         self.client.upsert_contact(email, &patch).await?;
-        match problem {
-            None => Ok(()),
-            Some(problem) => Err(BridgeError::invalid_input(format!(
-                "Connectif contact {email}, {problem}; the contact's other fields were written"
-            ))),
+        if problems.is_empty() {
+            return Ok(());
         }
+        Err(BridgeError::invalid_input(format!(
+            "Connectif contact {email}, {}; the contact's other fields were written",
+            problems.join("; ")
+        )))
     }
 
-    /// Every field but the tags checkbox.
-    fn plain_patch(&self, values: &Values) -> ContactPatch {
+    /// Every field but the tags checkbox, and what it cannot send (one sentence each).
+    fn plain_patch(&self, values: &Values, creating: bool) -> (ContactPatch, Vec<String>) {
         let text = |v: &Value| v.as_str().map(str::to_string);
-        // A cleared field is sent empty: a field left out keeps its value.
+        // A cleared text field is sent empty: a field left out keeps its value.
         let text_or_clear = |v: &Value| Some(text(v).unwrap_or_default());
         let mut patch = ContactPatch::default();
+        let mut problems = Vec::new();
         for (field, value) in values {
             match field.as_str() {
                 "_email" => {}
                 "_name" => patch.name = text_or_clear(value),
                 "_surname" => patch.surname = text_or_clear(value),
-                "_mobilePhone" => patch.mobile_phone = text_or_clear(value),
+                // The field takes a number "in international format" (ContactPatch), and phone
+                // fields cannot be empty ("Importing contacts"): Connectif documents no way to
+                // empty one, so a cleared phone is left as it is and named.
+                "_mobilePhone" => match text(value).filter(|p| !p.trim().is_empty()) {
+                    Some(phone) => patch.mobile_phone = Some(phone),
+                    None if creating => {}
+                    None => problems.push(
+                        "field _mobilePhone: Connectif's API cannot empty a mobile phone (it takes only a number in international format); clear it in Connectif if it should go".to_string(),
+                    ),
+                },
                 "_birthdate" => patch.birthdate = text(value),
+                NEWSLETTER_STATUS | SMS_STATUS => match text(value) {
+                    // No status known: nothing to write ("none" is Connectif's "not specified").
+                    None => {}
+                    Some(status) if STATUS_VALUES.contains(&status.as_str()) => {
+                        if field == NEWSLETTER_STATUS {
+                            patch.newsletter_subscription_status = Some(status);
+                        } else {
+                            patch.sms_subscription_status = Some(status);
+                        }
+                    }
+                    Some(other) => problems.push(format!(
+                        "field {field}: '{other}' is not a Connectif subscription status ({})",
+                        STATUS_VALUES.join(", ")
+                    )),
+                },
                 other if Some(other) == self.tags_field.as_deref() => {}
                 other => {
                     patch.custom.insert(other.to_string(), value.clone());
                 }
             }
         }
-        patch
+        (patch, problems)
     }
 }
 
@@ -367,7 +417,7 @@ impl RecordWriter for ConnectifSide {
     fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
         Box::pin(async move {
             let email = email_of(values)?;
-            self.write(&email, values).await?;
+            self.write(&email, values, true).await?;
             Ok(email)
         })
     }
@@ -387,7 +437,7 @@ impl RecordWriter for ConnectifSide {
                     )));
                 }
             }
-            self.write(remote_id, changes).await
+            self.write(remote_id, changes, false).await
         })
     }
 

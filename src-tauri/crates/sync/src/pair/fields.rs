@@ -53,11 +53,13 @@ pub fn ghl_contact_fields(
         "phone",
         "tags",
         "businessId",
+        "dnd",
         NEXT_APPOINTMENT,
     ]
     .into_iter()
     .map(str::to_string)
     .collect();
+    fields.extend(DND_CHANNELS.iter().map(|c| format!("dndSettings.{c}")));
     for field in bridge_store::table::custom_fields::list(store.conn(), ghl_connection_id)? {
         fields.insert(format!("customFields.{}", field.field_key));
     }
@@ -76,6 +78,11 @@ pub fn contact_mapping(store: &Store, app: &ConnectionRow) -> Result<Mapping, Br
         None => Ok(crate::app::default_mapping(app.system)),
     }
 }
+
+/// GHL's do-not-disturb channels (DndSettingsSchema): `dndSettings.<channel>` holds one's
+/// status (`active`, `inactive`, `permanent`), for a `dnd_subscription` line to an app's
+/// subscription status.
+pub const DND_CHANNELS: &[&str] = &["Call", "Email", "SMS", "WhatsApp", "GMB", "FB"];
 
 /// GHL's contact fields a mapping can name.
 pub fn ghl_contact_values(contact: &Contact) -> Values {
@@ -103,6 +110,15 @@ pub fn ghl_contact_values(contact: &Contact) -> Values {
     );
     for (key, value) in &contact.custom_fields {
         values.insert(format!("customFields.{key}"), value.clone());
+    }
+    if let Some(dnd) = contact.dnd {
+        values.insert("dnd".into(), Value::Bool(dnd));
+    }
+    for (channel, status) in &contact.dnd_settings {
+        values.insert(
+            format!("dndSettings.{channel}"),
+            Value::String(status.clone()),
+        );
     }
     values
 }
@@ -174,6 +190,11 @@ mod tests {
         };
         let values = ghl_contact_values(&contact);
         assert_eq!(values["email"], "ada@example.com");
+        let dnd = Contact {
+            dnd_settings: [("Email".to_string(), "active".to_string())].into(),
+            ..contact.clone()
+        };
+        assert_eq!(ghl_contact_values(&dnd)["dndSettings.Email"], "active");
         assert_eq!(values["fullName"], serde_json::json!(["Ada", "Lovelace"]));
         assert_eq!(values["tags"], serde_json::json!(["vip"]));
         assert!(!values.contains_key("phone"));

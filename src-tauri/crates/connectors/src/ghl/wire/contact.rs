@@ -38,6 +38,10 @@ pub struct GhlContact {
     pub website: Option<String>,
     pub timezone: Option<String>,
     pub dnd: Option<bool>,
+    /// Per-channel do-not-disturb as read (DndSettingsSchema: channel → `{status, message,
+    /// code}`).
+    #[serde(deserialize_with = "null_as_default")]
+    pub dnd_settings: std::collections::BTreeMap<String, DndSettingRead>,
     /// "YYYY-MM-DD" from GET, epoch milliseconds from search (ghl#314).
     pub date_of_birth: Option<RemoteTime>,
     pub date_added: Option<RemoteTime>,
@@ -53,6 +57,14 @@ impl GhlContact {
     pub fn street(&self) -> Option<&str> {
         self.address1.as_deref().or(self.address.as_deref())
     }
+}
+
+/// One channel's do-not-disturb as read (DndSettingSchema: `status` active, inactive or
+/// permanent).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct DndSettingRead {
+    pub status: Option<String>,
 }
 
 /// A custom field value as read: `{id, value}` (no key or name; see the location's field list).
