@@ -4,6 +4,7 @@ pub mod browser;
 pub mod doctor;
 pub mod ghl_world;
 pub mod nifty_pair;
+pub mod niftyimages_world;
 pub mod ninox_pair;
 pub mod novi_pair;
 pub mod spec_mock;

@@ -490,23 +490,35 @@ async fn do_not_disturb_reaches_the_subscription_statuses_and_a_cleared_phone_is
     let id = person["id"].as_str().unwrap();
     let email = lower(&person["email"]);
     let phone_before = world.connectif.contact(&email).unwrap()["_mobilePhone"].clone();
-    assert!(phone_before.is_string(), "the phone reached Connectif first");
+    assert!(
+        phone_before.is_string(),
+        "the phone reached Connectif first"
+    );
     edit_ghl_contact(
         &world.ghl,
         id,
         json!({
             "firstName": "Optout",
-            "phone": "",
+            "phone": null,
             "dndSettings": {"Email": {"status": "active"}, "SMS": {"status": "inactive"}},
         }),
     )
     .await;
     let second = world.sync(&[]);
     let contact = world.connectif.contact(&email).unwrap();
-    assert_eq!(contact["_newsletterSubscriptionStatus"], "unsubscribed", "{second:#}");
-    assert_eq!(contact["_smsSubscriptionStatus"], "subscribed", "{second:#}");
+    assert_eq!(
+        contact["_newsletterSubscriptionStatus"], "unsubscribed",
+        "{second:#}"
+    );
+    assert_eq!(
+        contact["_smsSubscriptionStatus"], "subscribed",
+        "{second:#}"
+    );
     assert_eq!(contact["_name"], "Optout", "the other fields are written");
-    assert_eq!(contact["_mobilePhone"], phone_before, "the phone is not emptied");
+    assert_eq!(
+        contact["_mobilePhone"], phone_before,
+        "the phone is not emptied"
+    );
     assert_eq!(second["applied"]["dead"], 1, "{second:#}");
     let dead = dead_letters(&world);
     assert!(

@@ -136,26 +136,46 @@ async fn each_prerequisite_is_proven_and_a_missing_one_is_named() {
             .contact("contact-bridge-check@example.invalid")
             .is_none());
 
-        for (scope, capability, words) in [
+        // Each scope of the key taken away in turn: the checks that need it fail, each naming
+        // the scope (the field list is read with the contacts, so the tag-option check needs
+        // Read Contacts too), and nothing else fails.
+        for (scope, capabilities, words) in [
+            (
+                "contacts:read",
+                &["contacts (read)", "tag options"][..],
+                "Add the Read Contacts scope",
+            ),
             (
                 "contacts:write",
-                "contacts (write)",
+                &["contacts (write)"][..],
                 "Add the Write Contacts scope",
             ),
-            ("exports", "exports", "Add the Exports scope"),
+            ("exports", &["exports"][..], "Add the Exports scope"),
             (
                 "custom-events:write",
-                "custom events",
+                &["custom events"][..],
                 "Add the Custom events scope",
+            ),
+            (
+                "custom-integrations",
+                &["event types"][..],
+                "Add the Custom integrations scope",
             ),
         ] {
             w.connectif.revoke_scope(scope);
             let (checks, ok) = w.checks(&[]);
             assert!(!ok, "a missing {scope} scope fails the doctor");
             let failed = failed(&checks);
-            assert_eq!(failed.len(), 1, "only {capability} fails: {failed:#?}");
-            assert_eq!(failed[0].0, capability);
-            assert!(failed[0].1.starts_with(words), "{}", failed[0].1);
+            let names: Vec<&str> = failed.iter().map(|(c, _)| c.as_str()).collect();
+            assert_eq!(names, capabilities, "without {scope}: {failed:#?}");
+            for (_, sentence) in &failed {
+                assert!(sentence.starts_with(words), "{sentence}");
+                assert_eq!(
+                    sentence.matches(". ").count(),
+                    0,
+                    "one sentence: {sentence}"
+                );
+            }
             w.connectif.grant_scope(scope);
         }
 
@@ -251,12 +271,15 @@ async fn a_failed_tag_option_check_writes_contacts_without_tags_until_it_passes(
         );
         assert_eq!(outcome["applied"]["dead"], 0, "{outcome:#}");
         let written = w.connectif.contact(&email).expect("the contact is written");
-        assert!(written.get("_name").is_some_and(Value::is_string), "{written:?}");
         assert!(
-            w.connectif
-                .contact_emails()
-                .iter()
-                .all(|e| w.connectif.contact(e).is_some_and(|c| !c.contains_key("ghl-tags"))),
+            written.get("_name").is_some_and(Value::is_string),
+            "{written:?}"
+        );
+        assert!(
+            w.connectif.contact_emails().iter().all(|e| w
+                .connectif
+                .contact(e)
+                .is_some_and(|c| !c.contains_key("ghl-tags"))),
             "no tags are written while the check fails"
         );
 
@@ -264,11 +287,15 @@ async fn a_failed_tag_option_check_writes_contacts_without_tags_until_it_passes(
         let (checks, ok) = w.checks(&[]);
         assert!(ok, "{checks:#?}");
         let caught_up = w.sync();
-        assert!(caught_up["refused"].as_array().unwrap().is_empty(), "{caught_up:#}");
+        assert!(
+            caught_up["refused"].as_array().unwrap().is_empty(),
+            "{caught_up:#}"
+        );
         assert_eq!(caught_up["applied"]["dead"], 0, "{caught_up:#}");
         let tags = w.connectif.contact(&email).unwrap()["ghl-tags"].clone();
         assert!(
-            tags.as_array().is_some_and(|t| t.iter().any(|id| id == option.as_str())),
+            tags.as_array()
+                .is_some_and(|t| t.iter().any(|id| id == option.as_str())),
             "the held-back tag is written once the check passes: {tags}"
         );
     });

@@ -77,8 +77,15 @@ async fn doctor_names_each_missing_piece(api: Api) {
         "{outcome:#}"
     );
     assert_eq!(outcome["applied"]["dead"], 0, "{outcome:#}");
-    let record = pair.record_by_email(&email).await.expect("the contact's record");
-    assert_eq!(record["fields"][pair.field("First name")], "Renamed", "{record}");
+    let record = pair
+        .record_by_email(&email)
+        .await
+        .expect("the contact's record");
+    assert_eq!(
+        record["fields"][pair.field("First name")],
+        "Renamed",
+        "{record}"
+    );
     assert!(pair.ninox.restore_tag_option(&tag));
     let (success, checks) = ninox_checks(&pair);
     assert!(success, "the option is back: {checks:?}");

@@ -156,12 +156,7 @@ async fn recovery_leaves_a_refused_capabilitys_unfinished_writes_waiting() {
         .await
         .unwrap();
     assert!(created.status().is_success());
-    let titled = |activities: &[Value]| {
-        activities
-            .iter()
-            .filter(|a| a["Subject"] == TITLE)
-            .count()
-    };
+    let titled = |activities: &[Value]| activities.iter().filter(|a| a["Subject"] == TITLE).count();
     // The create is carried out, its answer lost: the write stays unconfirmed.
     pair.novi.set_faults(FaultConfig::aimed(AimedFault::new(
         "POST",
@@ -178,7 +173,10 @@ async fn recovery_leaves_a_refused_capabilitys_unfinished_writes_waiting() {
     assert!(pair.novi.remove_activity_type("Task"));
     let p = pair.clone();
     let (doctor, held) = blocking(move || (novi_checks(&p), p.sync())).await;
-    assert!(doctor.1.iter().any(|(c, ok, _)| c == "tasks" && !ok), "{doctor:?}");
+    assert!(
+        doctor.1.iter().any(|(c, ok, _)| c == "tasks" && !ok),
+        "{doctor:?}"
+    );
     let activity_writes = |stats: &bridge_sandbox::RequestStats| -> u64 {
         stats
             .by_route
@@ -195,7 +193,8 @@ async fn recovery_leaves_a_refused_capabilitys_unfinished_writes_waiting() {
         assert_eq!(waiting.len(), 1, "{outcome:#}");
         let sentence = waiting[0].as_str().unwrap();
         assert!(
-            sentence.starts_with("1 unfinished write of tasks of ") && sentence.contains("not dead"),
+            sentence.starts_with("1 unfinished write of tasks of ")
+                && sentence.contains("not dead"),
             "{sentence}"
         );
         assert_eq!(outcome["childrenApplied"]["alreadyDone"], 0, "{outcome:#}");
@@ -219,7 +218,10 @@ async fn recovery_leaves_a_refused_capabilitys_unfinished_writes_waiting() {
     let (doctor, resumed) = blocking(move || (novi_checks(&p), p.sync())).await;
     assert!(doctor.0, "{doctor:?}");
     assert_eq!(resumed["childrenApplied"]["alreadyDone"], 1, "{resumed:#}");
-    assert!(resumed["waiting"].as_array().unwrap().is_empty(), "{resumed:#}");
+    assert!(
+        resumed["waiting"].as_array().unwrap().is_empty(),
+        "{resumed:#}"
+    );
     assert_eq!(
         titled(&novi_list(&pair, "activities").await),
         1,

@@ -157,7 +157,10 @@ async fn a_contact_carries_its_subscription_statuses() {
         .unwrap()
         .expect("the contact");
     assert_eq!(contact.mobile_phone.as_deref(), Some("+34600111222"));
-    assert_eq!(contact.other["_newsletterSubscriptionStatus"], "unsubscribed");
+    assert_eq!(
+        contact.other["_newsletterSubscriptionStatus"],
+        "unsubscribed"
+    );
     assert_eq!(contact.other["_smsSubscriptionStatus"], "none");
     assert_eq!(contact.other["ghl-tags"], serde_json::json!(["t01", "t02"]));
 }

@@ -346,7 +346,10 @@ pub fn open_for_pair(
 
 /// The pair's unfinished operations (pending, sent without an answer, failed), oldest first:
 /// what recovery left waiting is among them.
-pub fn unfinished_for_pair(conn: &Connection, pair: &str) -> Result<Vec<OperationRow>, BridgeError> {
+pub fn unfinished_for_pair(
+    conn: &Connection,
+    pair: &str,
+) -> Result<Vec<OperationRow>, BridgeError> {
     operations::open_for_pair(conn, pair)
 }
 

@@ -104,7 +104,14 @@ async fn restore_all(
     clock: &dyn Clock,
 ) -> Result<UndoReport, BridgeError> {
     // Restores an interrupted undo left unfinished are finished first.
-    apply::recover(store, run_id, &pair.targets, clock, &crate::journal::none_wait).await?;
+    apply::recover(
+        store,
+        run_id,
+        &pair.targets,
+        clock,
+        &crate::journal::none_wait,
+    )
+    .await?;
     let mut report = UndoReport::default();
     let written = operations::for_run(store.conn(), undone)?;
     for op in written.iter().rev().filter(|op| op.state == "done") {

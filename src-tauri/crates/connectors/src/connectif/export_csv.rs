@@ -71,11 +71,7 @@ where
 
 /// The reading thread: every record, or the first error, into `out` (stops when the consumer
 /// has gone).
-fn read_all(
-    input: impl Read,
-    delimiter: u8,
-    out: &mpsc::Sender<Result<Record, CsvError>>,
-) {
+fn read_all(input: impl Read, delimiter: u8, out: &mpsc::Sender<Result<Record, CsvError>>) {
     let input = match without_bom(input) {
         Ok(input) => input,
         Err(e) => {
@@ -162,7 +158,11 @@ mod tests {
     use super::*;
     use futures::StreamExt;
 
-    async fn read_in_chunks(text: &[u8], chunk: usize, delimiter: u8) -> Result<Vec<Record>, CsvError> {
+    async fn read_in_chunks(
+        text: &[u8],
+        chunk: usize,
+        delimiter: u8,
+    ) -> Result<Vec<Record>, CsvError> {
         let chunks: Vec<Result<Bytes, std::io::Error>> = text
             .chunks(chunk.max(1))
             .map(|c| Ok(Bytes::copy_from_slice(c)))
@@ -207,9 +207,13 @@ mod tests {
 
     #[tokio::test]
     async fn errors_name_the_row_and_column() {
-        let err = read_in_chunks(b"a,b\n1,2\n1,2,3\n", 100, b',').await.unwrap_err();
+        let err = read_in_chunks(b"a,b\n1,2\n1,2,3\n", 100, b',')
+            .await
+            .unwrap_err();
         assert_eq!(err.to_string(), "row 3: 3 columns where the header has 2");
-        let err = read_in_chunks(b"a,b\n1,\xff\n", 100, b',').await.unwrap_err();
+        let err = read_in_chunks(b"a,b\n1,\xff\n", 100, b',')
+            .await
+            .unwrap_err();
         assert_eq!(err.to_string(), "row 2, column 'b': the text is not UTF-8");
     }
 

@@ -23,8 +23,8 @@
 //! - Rate headers `X-RateLimit-Limit`/`-Remaining`/`-Reset` [numbers unverified]; 429 retried.
 
 mod contacts;
-mod export_csv;
 mod export;
+mod export_csv;
 pub mod fields;
 mod integrations;
 pub mod wire;

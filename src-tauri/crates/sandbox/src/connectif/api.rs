@@ -104,7 +104,10 @@ fn field_problems(fields: &[Field], key: &str, value: &Value) -> Vec<(String, St
     // Guess: the API refuses an empty or non-international value with this 422.
     if let (Some(text), "phone") = (value.as_str(), field.kind.as_str()) {
         if !international(text) {
-            return vec![(path, format!("'{text}' is not a phone number in international format"))];
+            return vec![(
+                path,
+                format!("'{text}' is not a phone number in international format"),
+            )];
         }
     }
     value

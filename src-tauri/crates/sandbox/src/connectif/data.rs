@@ -75,7 +75,11 @@ pub(crate) fn seeded_fields() -> Vec<Field> {
         field("_birthdate", "Birthdate", "date", false),
         field("_mobilePhone", "Mobile phone", "phone", false),
         // The statuses take the values the ContactPatch resource lists ("Possible values are").
-        radio("_mobilePhoneStatus", "Mobile phone status", &["active", "bounced", "paused"]),
+        radio(
+            "_mobilePhoneStatus",
+            "Mobile phone status",
+            &["active", "bounced", "paused"],
+        ),
         radio(
             "_emailStatus",
             "Email status",
@@ -336,13 +340,14 @@ pub(crate) fn contacts_csv(account: &Account, delimiter: char, version: &str) ->
         .delimiter(u8::try_from(delimiter).unwrap_or(b','))
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let rows = std::iter::once(columns.iter().map(|(name, _)| name.to_string()).collect())
-        .chain(account.contacts.values().map(|contact| {
+    let rows = std::iter::once(columns.iter().map(|(name, _)| name.to_string()).collect()).chain(
+        account.contacts.values().map(|contact| {
             columns
                 .iter()
                 .map(|(_, id)| cell(contact.get(*id)))
                 .collect::<Vec<String>>()
-        }));
+        }),
+    );
     for row in rows {
         // Writing to memory fails only on a bug: the row is left out, and the file shows it.
         let _ = writer.write_record(&row);

@@ -246,7 +246,11 @@ impl ConnectifSandbox {
         let option = data::tag_option(tag);
         let id = option.0.clone();
         if let Some(field) = account.fields.iter_mut().find(|f| f.id == data::TAGS_FIELD) {
-            if !field.options.iter().any(|(_, label)| label.eq_ignore_ascii_case(tag)) {
+            if !field
+                .options
+                .iter()
+                .any(|(_, label)| label.eq_ignore_ascii_case(tag))
+            {
                 field.options.push(option);
             }
         }

@@ -213,9 +213,15 @@ async fn a_create_links_the_record_settles_the_base_and_is_not_repeated() {
         app_connection_id: &world.app_connection,
         app_system: System::Novi,
     };
-    let again = recover(&mut world.store, &run_id, &targets, &clock(), &crate::journal::none_wait)
-        .await
-        .unwrap();
+    let again = recover(
+        &mut world.store,
+        &run_id,
+        &targets,
+        &clock(),
+        &crate::journal::none_wait,
+    )
+    .await
+    .unwrap();
     assert_eq!(again, ApplyReport::default());
     assert_eq!(app.writes.load(Ordering::SeqCst), 1);
     // The same create planned again (a stale plan) cannot re-point the link.
@@ -270,9 +276,15 @@ async fn a_create_whose_answer_was_lost_is_looked_up_not_sent_again() {
         app_connection_id: &world.app_connection,
         app_system: System::Novi,
     };
-    let recovered = recover(&mut world.store, &run_id, &targets, &clock(), &crate::journal::none_wait)
-        .await
-        .unwrap();
+    let recovered = recover(
+        &mut world.store,
+        &run_id,
+        &targets,
+        &clock(),
+        &crate::journal::none_wait,
+    )
+    .await
+    .unwrap();
     assert_eq!(recovered.already_done, 1);
     assert_eq!(
         app.creates.load(Ordering::SeqCst),

@@ -4,8 +4,8 @@
 //! failed GHL calendars check switches appointments to per-contact reads
 //! (`pull/ghl_appointments.rs`) rather than refusing them.
 
-use bridge_core::{BridgeError, System};
 use bridge_core::mapping::Mapping;
+use bridge_core::{BridgeError, System};
 use bridge_store::table::connections::ConnectionRow;
 use bridge_store::table::operations::OperationRow;
 use bridge_store::Store;

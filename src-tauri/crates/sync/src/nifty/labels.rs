@@ -135,14 +135,13 @@ impl LabelSync<'_> {
             .collect();
         // Label writes an earlier run left unfinished: this merge, made from what both sides
         // hold now, plans each again if it is still needed (and takes its journal row over).
-        let earlier =
-            journal::open_for_pair(
-                store.conn(),
-                &self.app.id,
-                &["tag"],
-                &journal::none_wait,
-                self.clock.now(),
-            )?;
+        let earlier = journal::open_for_pair(
+            store.conn(),
+            &self.app.id,
+            &["tag"],
+            &journal::none_wait,
+            self.clock.now(),
+        )?;
         let mut taken_over = BTreeSet::new();
         for (contact_id, tasks) in tasks_by_contact {
             let Some(row) = contacts::get(store.conn(), contact_id)? else {

@@ -293,7 +293,10 @@ impl Pair<'_> {
         let recovered = if dry_run || !holds_contacts {
             ApplyReport::default()
         } else {
-            apply::recover(store, run_id, &targets, clock, &|row| self.capabilities.holds(row)).await?
+            apply::recover(store, run_id, &targets, clock, &|row| {
+                self.capabilities.holds(row)
+            })
+            .await?
         };
         let ghl_pull = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
         let mut run = Run {
