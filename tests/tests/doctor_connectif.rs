@@ -129,6 +129,13 @@ async fn each_prerequisite_is_proven_and_a_missing_one_is_named() {
                 "tag options",
             ]
         );
+        // The text form prints OK per capability.
+        let healthy = w.bridge(&["doctor", "--connection", "Connectif"]);
+        assert_success("doctor on a healthy account", &healthy);
+        let text = String::from_utf8_lossy(&healthy.stdout);
+        for capability in &capabilities {
+            assert!(text.contains(&format!("OK   {capability}: ")), "{text}");
+        }
         // The probes wrote nothing.
         assert!(w.connectif.custom_events().is_empty());
         assert!(w

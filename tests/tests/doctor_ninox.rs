@@ -27,6 +27,13 @@ async fn doctor_names_each_missing_piece(api: Api) {
     let capabilities: Vec<&str> = checks.iter().map(|(c, _, _)| c.as_str()).collect();
     assert_eq!(capabilities, ["sign-in", "contact fields", "tag options"]);
     assert!(failing(&checks).is_empty(), "{checks:?}");
+    // The text form prints OK per capability.
+    let healthy = pair.bridge(&["doctor"]);
+    assert_success("doctor on a healthy table", &healthy);
+    let text = String::from_utf8_lossy(&healthy.stdout);
+    for capability in &capabilities {
+        assert!(text.contains(&format!("OK   {capability}: ")), "{text}");
+    }
 
     // An option for a tag GHL's contacts carry goes: the tag check names it.
     let tag = ghl_contacts(&pair.ghl)
