@@ -44,7 +44,7 @@ pub async fn recover(
     clock: &dyn Clock,
     waits: journal::Waits<'_>,
 ) -> Result<ChildReport, BridgeError> {
-    recover_where(store, run_id, targets, clock, false).await
+    recover_where(store, run_id, targets, clock, waits, false).await
 }
 
 /// Resolves the pair's unfinished writes made by rules (see [`crate::rules`]) the same way.
@@ -54,7 +54,7 @@ pub async fn recover_rules(
     targets: &ChildTargets<'_>,
     clock: &dyn Clock,
 ) -> Result<ChildReport, BridgeError> {
-    recover_where(store, run_id, targets, clock, true).await
+    recover_where(store, run_id, targets, clock, &journal::none_wait, true).await
 }
 
 async fn recover_where(
@@ -62,6 +62,7 @@ async fn recover_where(
     run_id: &str,
     targets: &ChildTargets<'_>,
     clock: &dyn Clock,
+    waits: journal::Waits<'_>,
     rules: bool,
 ) -> Result<ChildReport, BridgeError> {
     let mut report = ChildReport::default();
