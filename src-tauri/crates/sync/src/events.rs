@@ -98,6 +98,9 @@ pub struct PushPlan {
     /// The newest activity, link or contact change stored when the plan began; the cursor
     /// moves here once the plan is applied, never to "now".
     pub through: Option<String>,
+    /// The pair's first push (no cursor yet): it sends what GHL held before, a first fill the
+    /// breaker does not count.
+    pub first: bool,
 }
 
 /// GHL's activities stored or changed since the last push, of contacts linked to the app. A
@@ -155,6 +158,7 @@ pub fn plan_pushes(
     }
     Ok(PushPlan {
         pushes,
+        first: since.is_none(),
         through: through.max(since),
     })
 }

@@ -273,9 +273,19 @@ pub fn settle_record_base(
 
 /// How many contacts are linked to records of `connection_id`.
 pub fn count_contacts(conn: &Connection, connection_id: &str) -> Result<u64, BridgeError> {
+    count_of_kind(conn, connection_id, "contact")
+}
+
+/// How many records of `object_kind` (contact, task, note, appointment) are linked to
+/// records of `connection_id`.
+pub fn count_of_kind(
+    conn: &Connection,
+    connection_id: &str,
+    object_kind: &str,
+) -> Result<u64, BridgeError> {
     conn.query_row(
-        "SELECT count(*) FROM links WHERE connection_id = ?1 AND object_kind = 'contact'",
-        [connection_id],
+        "SELECT count(*) FROM links WHERE connection_id = ?1 AND object_kind = ?2",
+        params![connection_id, object_kind],
         |row| row.get(0),
     )
     .map_err(storage_error)

@@ -92,6 +92,8 @@ pub struct TagRun<'a> {
     pub app: &'a ConnectionRow,
     pub run_id: &'a str,
     pub clock: &'a dyn bridge_core::Clock,
+    /// Refuses the step when it would change too many contacts' labels.
+    pub breaker: crate::plan::Breaker,
 }
 
 /// An app's per-contact set merged with GHL's tags: both sides' additions and removals are

@@ -82,6 +82,16 @@ pub(crate) struct LabelSync<'a> {
     pub app: &'a ConnectionRow,
     pub run_id: &'a str,
     pub clock: &'a dyn Clock,
+    pub breaker: crate::plan::Breaker,
+}
+
+/// One contact's merge and the writes it needs.
+struct ContactLabels<'c> {
+    contact_id: &'c String,
+    writes: Vec<LabelWrite>,
+    merged: LabelMerge,
+    base: Map<String, Value>,
+    version: u64,
 }
 
 /// One write of the label step.
@@ -143,6 +153,8 @@ impl LabelSync<'_> {
             self.clock.now(),
         )?;
         let mut taken_over = BTreeSet::new();
+        // Every contact's merge is made first, so the breaker sees the whole step's writes.
+        let mut planned = Vec::new();
         for (contact_id, tasks) in tasks_by_contact {
             let Some(row) = contacts::get(store.conn(), contact_id)? else {
                 continue;
@@ -223,6 +235,24 @@ impl LabelSync<'_> {
                     }
                 }
             }
+            planned.push(ContactLabels {
+                contact_id,
+                writes,
+                merged,
+                base,
+                version,
+            });
+        }
+        let tasks_merged = tasks_by_contact.values().map(Vec::len).sum();
+        self.check_breaker(&planned, tasks_merged)?;
+        for ContactLabels {
+            contact_id,
+            writes,
+            merged,
+            base,
+            version,
+        } in planned
+        {
             let mut all_done = true;
             for write in &writes {
                 let (done, id) = self.send(store, contact_id, write, &mut report).await?;
@@ -252,6 +282,40 @@ impl LabelSync<'_> {
             journal::no_longer_needed(store.conn(), row, self.run_id, self.clock.now())?;
         }
         Ok(report)
+    }
+
+    /// Refuses the step when its label changes (contacts whose tags change in GHL, tasks
+    /// whose labels change in Nifty) are more than the breaker allows, measured against the
+    /// contacts the step merges and their tasks. First meetings (no agreed set yet) fill, and
+    /// are not counted.
+    fn check_breaker(
+        &self,
+        planned: &[ContactLabels<'_>],
+        tasks_merged: usize,
+    ) -> Result<(), BridgeError> {
+        let settled = planned.iter().filter(|c| c.base.contains_key(AGREED));
+        let (mut ghl_writes, mut nifty_tasks) = (BTreeSet::new(), BTreeSet::new());
+        for contact in settled {
+            for write in &contact.writes {
+                if write.ghl_side {
+                    ghl_writes.insert(contact.contact_id.as_str());
+                } else {
+                    nifty_tasks.insert(write.remote_id.as_str());
+                }
+            }
+        }
+        self.breaker.check_writes(
+            "label changes (contact tags)",
+            "GHL",
+            ghl_writes.len(),
+            planned.len(),
+        )?;
+        self.breaker.check_writes(
+            "label changes (task labels)",
+            "Nifty",
+            nifty_tasks.len(),
+            tasks_merged,
+        )
     }
 
     /// Journals and sends one write; false when it is (or stays) unfinished or dead. Returns

@@ -117,6 +117,7 @@ impl TagSets for NiftySide {
                 app: run.app,
                 run_id: run.run_id,
                 clock: run.clock,
+                breaker: run.breaker,
             }
             .run(store, &tasks_by_contact)
             .await

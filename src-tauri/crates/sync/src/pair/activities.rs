@@ -7,7 +7,9 @@ use bridge_core::{BridgeError, Clock};
 use bridge_store::Store;
 
 use super::{Pair, Run};
-use crate::children::{ChildPlan, ChildPull, ChildReport};
+use bridge_store::table::links;
+
+use crate::children::{ChildKind, ChildPlan, ChildPull, ChildReport};
 
 /// What every step of one run shares.
 pub(super) struct Step<'s> {
@@ -38,6 +40,12 @@ impl Pair<'_> {
         plan.operations
             .retain(|op| self.capabilities.allows_child(op.kind));
         let held_back = plan.operations.len() < planned;
+        let mut linked = std::collections::BTreeMap::new();
+        for kind in [ChildKind::Task, ChildKind::Note, ChildKind::Appointment] {
+            let held = links::count_of_kind(store.conn(), &self.app_connection().id, kind.as_str())?;
+            linked.insert(kind, usize::try_from(held).unwrap_or(usize::MAX));
+        }
+        self.breaker.check_children(&plan.operations, &linked)?;
         // After the rules' writes, planned before.
         run.children.extend(plan.operations.iter().cloned());
         run.not_in_ghl = pulled.not_in_ghl;
@@ -105,6 +113,16 @@ impl Pair<'_> {
         plan.pushes
             .retain(|push| self.capabilities.allows_push(&push.kind));
         let held_back = plan.pushes.len() < planned;
+        // The first push of a pair sends what GHL held before: a first fill, not counted.
+        if !plan.first {
+            let contacts = links::count_contacts(store.conn(), &self.app_connection().id)?;
+            self.breaker.check_writes(
+                "event pushes",
+                "the app",
+                plan.pushes.len(),
+                usize::try_from(contacts).unwrap_or(usize::MAX),
+            )?;
+        }
         run.pushes = plan.pushes.clone();
         let Some(target) = self.app.activity_push() else {
             return Ok(());

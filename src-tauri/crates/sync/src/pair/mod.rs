@@ -268,6 +268,7 @@ impl Pair<'_> {
                 app: self.app_connection(),
                 run_id,
                 clock,
+                breaker: self.breaker,
             };
             run.labels = Some(sets.merge_tags(store, tag_run).await?);
         }

@@ -1,18 +1,28 @@
-//! The circuit breaker: a plan may overwrite at most a set share of the pair's records on
-//! either side before it stops and asks the operator.
+//! The circuit breaker: a sync may write at most a set share of the pair's records of one
+//! kind on either side before it stops and asks the operator.
+//!
+//! Every kind of write counts: contact creates and updates, task, note and appointment
+//! writes (creates, updates, deletes), event pushes and label changes, each measured against
+//! the records of its kind the pair holds. A kind's first fill (the pair holds none of it yet,
+//! e.g. a new pair's first sync) is not counted: creating what the other side lacks overwrites
+//! nothing, and measured against nothing every first sync would trip.
+
+use std::collections::BTreeMap;
 
 use bridge_core::BridgeError;
 
 use super::{Action, Plan, RecordState, Side};
+use crate::children::{ChildAction, ChildKind, ChildOperation};
 
-/// The circuit breaker: a plan may overwrite at most this share of the records on either side.
+/// The circuit breaker: a sync may write at most this share of the records on either side.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Breaker {
     pub max_overwrite_share: f64,
     /// Plans this small always pass (a share of 3 records means nothing).
     pub min_records: usize,
-    /// How many records the pair holds: the share is measured against them (at least the
-    /// planned ones), not against the few a sync happens to look at.
+    /// How many contacts the pair holds (linked): the share is measured against them (at
+    /// least the planned ones), not against the few a sync happens to look at. Zero: a first
+    /// fill, whose creates are not counted.
     pub population: usize,
 }
 
@@ -26,38 +36,86 @@ impl Default for Breaker {
     }
 }
 
+/// The name of a side in the breaker's refusal.
+pub fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Ghl => "GHL",
+        Side::App => "the app",
+    }
+}
+
 impl Breaker {
-    /// Refuses a plan that overwrites more than the allowed share on a side, naming the side,
-    /// the count and the share.
+    /// Refuses a contact plan that writes more than the allowed share on a side: updates
+    /// always, creates once the pair holds contacts.
     pub(crate) fn check(&self, plan: &Plan, records: &[RecordState]) -> Result<(), BridgeError> {
         let population = self.population.max(records.len());
-        if population < self.min_records {
-            return Ok(());
-        }
         for side in [Side::Ghl, Side::App] {
-            let overwrites = plan
+            let writes = plan
                 .operations
                 .iter()
-                .filter(|op| op.target == side && op.action == Action::Update)
+                .filter(|op| op.target == side)
+                .filter(|op| op.action == Action::Update || self.population > 0)
                 .count();
-            let share = overwrites as f64 / population as f64;
-            if share > self.max_overwrite_share {
-                return Err(BridgeError::new(
-                    bridge_core::ErrorCode::Conflict,
-                    format!(
-                        "the plan would overwrite {overwrites} of {} records in {} ({:.0}%, above the \
-                         {:.0}% limit): check the mapping, or allow it with `bridge sync --max-overwrite PERCENT`",
-                        population,
-                        match side {
-                            Side::Ghl => "GHL",
-                            Side::App => "the app",
-                        },
-                        share * 100.0,
-                        self.max_overwrite_share * 100.0
-                    ),
-                ));
-            }
+            self.check_writes("contact writes", side_name(side), writes, population)?;
         }
         Ok(())
+    }
+
+    /// Refuses a children plan that writes more than the allowed share of a kind's records
+    /// (tasks, notes, appointments) on a side. `linked` is how many records of each kind the
+    /// pair holds; creates count once it holds some. Links send nothing and count nothing.
+    pub(crate) fn check_children(
+        &self,
+        operations: &[ChildOperation],
+        linked: &BTreeMap<ChildKind, usize>,
+    ) -> Result<(), BridgeError> {
+        let mut writes: BTreeMap<(ChildKind, Side), usize> = BTreeMap::new();
+        for op in operations {
+            let held = linked.get(&op.kind).copied().unwrap_or(0);
+            let counted = match op.action {
+                ChildAction::Link => false,
+                ChildAction::Create => held > 0,
+                ChildAction::Update | ChildAction::Delete => true,
+            };
+            if counted {
+                *writes.entry((op.kind, op.target)).or_default() += 1;
+            }
+        }
+        for ((kind, side), count) in writes {
+            let held = linked.get(&kind).copied().unwrap_or(0);
+            let what = format!("{} writes", kind.as_str());
+            self.check_writes(&what, side_name(side), count, held)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses `count` writes of one kind (`what`, e.g. "task writes") to `target` when they
+    /// are more than the allowed share of the `population` records of that kind, naming the
+    /// kind, the side, the count and the share.
+    pub fn check_writes(
+        &self,
+        what: &str,
+        target: &str,
+        count: usize,
+        population: usize,
+    ) -> Result<(), BridgeError> {
+        let population = population.max(count);
+        if population < self.min_records || count == 0 {
+            return Ok(());
+        }
+        let share = count as f64 / population as f64;
+        if share <= self.max_overwrite_share {
+            return Ok(());
+        }
+        Err(BridgeError::new(
+            bridge_core::ErrorCode::Conflict,
+            format!(
+                "stopped: {count} {what} in {target} would exceed the {:.0}% limit ({count} of \
+                 {population} records, {:.0}%): check the mapping, or allow it with `bridge sync \
+                 --max-overwrite PERCENT`",
+                self.max_overwrite_share * 100.0,
+                share * 100.0,
+            ),
+        ))
     }
 }

@@ -298,6 +298,97 @@ fn the_breaker_refuses_mass_overwrites() {
     assert_eq!(big_pair.operations.len(), 30);
 }
 
+#[test]
+fn the_breaker_counts_contact_creates_once_the_pair_holds_contacts() {
+    let records: Vec<RecordState> = (0..30)
+        .map(|i| {
+            let mut r = synced();
+            r.local_id = format!("c{i}");
+            r.app = None;
+            r.base = Values::new();
+            r
+        })
+        .collect();
+    // A first fill (the pair holds no contacts yet) creates what the app lacks.
+    let first = plan(&mapping(Owner::Ghl), &records, Breaker::default()).unwrap();
+    assert_eq!(first.operations.len(), 30);
+    // A pair of 40 contacts that would get 30 new ones in one sync stops and says why.
+    let err = plan(
+        &mapping(Owner::Ghl),
+        &records,
+        Breaker {
+            population: 40,
+            ..Breaker::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        err.message
+            .starts_with("stopped: 30 contact writes in the app would exceed the 20% limit"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn the_breaker_counts_task_and_note_writes_and_names_the_kind() {
+    use crate::children::{ChildAction, ChildKind, ChildOperation, ChildValues};
+    let op = |i: usize, kind, action| ChildOperation {
+        target: Side::App,
+        kind,
+        action,
+        contact_id: format!("c{i}"),
+        parent: format!("n{i}"),
+        remote_id: Some(format!("t{i}")),
+        source_id: format!("g{i}"),
+        before: None,
+        values: ChildValues {
+            title: "Call".into(),
+            body: String::new(),
+            due: None,
+            completed: false,
+            end: None,
+            status: None,
+        },
+        reason: "changed in GHL".into(),
+        base: None,
+        settles: Vec::new(),
+        delete_id: None,
+    };
+    let mut operations: Vec<ChildOperation> = (0..25)
+        .map(|i| op(i, ChildKind::Task, ChildAction::Update))
+        .collect();
+    operations.extend((0..5).map(|i| op(i, ChildKind::Task, ChildAction::Delete)));
+    operations.extend((0..3).map(|i| op(i, ChildKind::Note, ChildAction::Update)));
+    // Links send nothing: never counted.
+    operations.extend((0..40).map(|i| op(i, ChildKind::Note, ChildAction::Link)));
+    let linked: BTreeMap<ChildKind, usize> =
+        [(ChildKind::Task, 100), (ChildKind::Note, 100)].into();
+    let err = Breaker::default()
+        .check_children(&operations, &linked)
+        .unwrap_err();
+    assert!(
+        err.message
+            .starts_with("stopped: 30 task writes in the app would exceed the 20% limit"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("30 of 100 records"), "{}", err.message);
+    // The same writes among 1,000 tasks are 3%: allowed.
+    let many: BTreeMap<ChildKind, usize> =
+        [(ChildKind::Task, 1_000), (ChildKind::Note, 100)].into();
+    Breaker::default()
+        .check_children(&operations, &many)
+        .unwrap();
+    // A first fill of tasks (none linked yet) creates them all.
+    let creates: Vec<ChildOperation> = (0..30)
+        .map(|i| op(i, ChildKind::Task, ChildAction::Create))
+        .collect();
+    Breaker::default()
+        .check_children(&creates, &BTreeMap::new())
+        .unwrap();
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
