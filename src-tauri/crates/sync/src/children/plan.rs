@@ -15,7 +15,7 @@ use super::{merge, ChildAction, ChildKind, ChildOperation, ChildRules, ChildValu
 use crate::plan::Side;
 
 /// Where the last children plan stopped (the `activities.updated_at` it covered).
-const PLANNED_CURSOR: &str = "children.planned";
+pub(crate) const PLANNED_CURSOR: &str = "children.planned";
 
 /// A children plan and how far it read.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -42,10 +42,19 @@ impl Pair<'_> {
         let held_back = plan.operations.len() < planned;
         let mut linked = std::collections::BTreeMap::new();
         for kind in [ChildKind::Task, ChildKind::Note, ChildKind::Appointment] {
-            let held = links::count_of_kind(store.conn(), &self.app_connection().id, kind.as_str())?;
+            let held =
+                links::count_of_kind(store.conn(), &self.app_connection().id, kind.as_str())?;
             linked.insert(kind, usize::try_from(held).unwrap_or(usize::MAX));
         }
-        self.breaker.check_children(&plan.operations, &linked)?;
+        // Until a children plan was applied whole, the kind's first fill is still going on.
+        let filled = bridge_store::table::cursors::get(
+            store.conn(),
+            &self.app_connection().id,
+            crate::children::PLANNED_CURSOR,
+        )?
+        .is_some();
+        self.breaker
+            .check_children(&plan.operations, &linked, filled)?;
         // After the rules' writes, planned before.
         run.children.extend(plan.operations.iter().cloned());
         run.not_in_ghl = pulled.not_in_ghl;

@@ -326,8 +326,15 @@ impl Pair<'_> {
         }
         let (records, read) = self.record_states(store, clock.now())?;
         let population = links::count_contacts(store.conn(), &self.app_connection().id)? as usize;
+        let synced_before = bridge_store::table::cursors::get(
+            store.conn(),
+            &self.app_connection().id,
+            GHL_PLANNED_CURSOR,
+        )?
+        .is_some();
         let breaker = Breaker {
             population,
+            count_creates: synced_before,
             ..self.breaker
         };
         run.plan = plan::plan(self.mapping, &records, breaker)?;

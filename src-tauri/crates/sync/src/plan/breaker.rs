@@ -3,8 +3,8 @@
 //!
 //! Every kind of write counts: contact creates and updates, task, note and appointment
 //! writes (creates, updates, deletes), event pushes and label changes, each measured against
-//! the records of its kind the pair holds. A kind's first fill (the pair holds none of it yet,
-//! e.g. a new pair's first sync) is not counted: creating what the other side lacks overwrites
+//! the records of its kind the pair holds. A kind's first fill (a pair's first sync, a kind the
+//! pair holds none of yet) is not counted: creating what the other side lacks overwrites
 //! nothing, and measured against nothing every first sync would trip.
 
 use std::collections::BTreeMap;
@@ -21,9 +21,11 @@ pub struct Breaker {
     /// Plans this small always pass (a share of 3 records means nothing).
     pub min_records: usize,
     /// How many contacts the pair holds (linked): the share is measured against them (at
-    /// least the planned ones), not against the few a sync happens to look at. Zero: a first
-    /// fill, whose creates are not counted.
+    /// least the planned ones), not against the few a sync happens to look at.
     pub population: usize,
+    /// The pair synced its contacts before: its creates count. A first sync fills each side
+    /// with what the other holds, and is not held back for it.
+    pub count_creates: bool,
 }
 
 impl Default for Breaker {
@@ -32,6 +34,7 @@ impl Default for Breaker {
             max_overwrite_share: 0.2,
             min_records: 20,
             population: 0,
+            count_creates: false,
         }
     }
 }
@@ -46,7 +49,7 @@ pub fn side_name(side: Side) -> &'static str {
 
 impl Breaker {
     /// Refuses a contact plan that writes more than the allowed share on a side: updates
-    /// always, creates once the pair holds contacts.
+    /// always, creates once the pair synced before.
     pub(crate) fn check(&self, plan: &Plan, records: &[RecordState]) -> Result<(), BridgeError> {
         let population = self.population.max(records.len());
         for side in [Side::Ghl, Side::App] {
@@ -54,7 +57,7 @@ impl Breaker {
                 .operations
                 .iter()
                 .filter(|op| op.target == side)
-                .filter(|op| op.action == Action::Update || self.population > 0)
+                .filter(|op| op.action == Action::Update || self.count_creates)
                 .count();
             self.check_writes("contact writes", side_name(side), writes, population)?;
         }
@@ -63,18 +66,20 @@ impl Breaker {
 
     /// Refuses a children plan that writes more than the allowed share of a kind's records
     /// (tasks, notes, appointments) on a side. `linked` is how many records of each kind the
-    /// pair holds; creates count once it holds some. Links send nothing and count nothing.
+    /// pair holds; creates count once it holds some and a children plan was applied whole
+    /// (`count_creates`). Links send nothing and count nothing.
     pub(crate) fn check_children(
         &self,
         operations: &[ChildOperation],
         linked: &BTreeMap<ChildKind, usize>,
+        count_creates: bool,
     ) -> Result<(), BridgeError> {
         let mut writes: BTreeMap<(ChildKind, Side), usize> = BTreeMap::new();
         for op in operations {
             let held = linked.get(&op.kind).copied().unwrap_or(0);
             let counted = match op.action {
                 ChildAction::Link => false,
-                ChildAction::Create => held > 0,
+                ChildAction::Create => count_creates && held > 0,
                 ChildAction::Update | ChildAction::Delete => true,
             };
             if counted {

@@ -309,7 +309,7 @@ fn the_breaker_counts_contact_creates_once_the_pair_holds_contacts() {
             r
         })
         .collect();
-    // A first fill (the pair holds no contacts yet) creates what the app lacks.
+    // A first sync fills the app with what GHL holds.
     let first = plan(&mapping(Owner::Ghl), &records, Breaker::default()).unwrap();
     assert_eq!(first.operations.len(), 30);
     // A pair of 40 contacts that would get 30 new ones in one sync stops and says why.
@@ -318,6 +318,7 @@ fn the_breaker_counts_contact_creates_once_the_pair_holds_contacts() {
         &records,
         Breaker {
             population: 40,
+            count_creates: true,
             ..Breaker::default()
         },
     )
@@ -365,7 +366,7 @@ fn the_breaker_counts_task_and_note_writes_and_names_the_kind() {
     let linked: BTreeMap<ChildKind, usize> =
         [(ChildKind::Task, 100), (ChildKind::Note, 100)].into();
     let err = Breaker::default()
-        .check_children(&operations, &linked)
+        .check_children(&operations, &linked, true)
         .unwrap_err();
     assert!(
         err.message
@@ -378,14 +379,14 @@ fn the_breaker_counts_task_and_note_writes_and_names_the_kind() {
     let many: BTreeMap<ChildKind, usize> =
         [(ChildKind::Task, 1_000), (ChildKind::Note, 100)].into();
     Breaker::default()
-        .check_children(&operations, &many)
+        .check_children(&operations, &many, true)
         .unwrap();
     // A first fill of tasks (none linked yet) creates them all.
     let creates: Vec<ChildOperation> = (0..30)
         .map(|i| op(i, ChildKind::Task, ChildAction::Create))
         .collect();
     Breaker::default()
-        .check_children(&creates, &BTreeMap::new())
+        .check_children(&creates, &BTreeMap::new(), true)
         .unwrap();
 }
 
