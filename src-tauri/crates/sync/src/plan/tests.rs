@@ -355,6 +355,7 @@ fn the_breaker_counts_task_and_note_writes_and_names_the_kind() {
         base: None,
         settles: Vec::new(),
         delete_id: None,
+        rule: None,
     };
     let mut operations: Vec<ChildOperation> = (0..25)
         .map(|i| op(i, ChildKind::Task, ChildAction::Update))
