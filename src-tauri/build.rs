@@ -61,6 +61,8 @@ fn main() {
         "list_rules",
         "switch_rule",
         "set_rule",
+        "list_pairs",
+        "set_pair",
     ];
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

@@ -156,6 +156,11 @@ impl Sandbox {
                 "token": self.ghl.private_token(),
             },
             "novi": { "baseUrl": self.novi.base_url(), "apiKey": self.novi.api_key() },
+            // The agency's second sub-account, for the several-locations step.
+            "ghlSecond": {
+                "locationId": self.ghl.second_location().0,
+                "token": self.ghl.second_location().1,
+            },
         });
         std::fs::write(path, info.to_string())
             .map_err(|e| BridgeError::internal(format!("cannot write {}: {e}", path.display())))

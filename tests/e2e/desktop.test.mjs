@@ -1001,4 +1001,76 @@ test("Settings: the theme is saved with the settings, and GHL webhooks are switc
   await screenshot("settings-webhooks");
   await click("webhook-off");
   await find("webhook-on");
+
+test("a second GHL location: each app card shows its location, and sync, mappings and undo still work", async () => {
+  // The agency's second sub-account, connected through the CLI on the app's database (the same
+  // engine; the window's own GHL connect is the OAuth step above). Its token goes in by the
+  // environment, never on the command line.
+  const { ghl: info, ghlSecond: second } = sandboxInfo();
+  const bin = process.env.BRIDGE_CLI ?? join(dirname(process.env.APP), "bridge");
+  execFileSync(
+    bin,
+    ["connect", "ghl", "--location-id", second.locationId, "--token-env", "E2E_SECOND_GHL", "--base-url", info.baseUrl, "--name", "Second location"],
+    { env: { ...process.env, BRIDGE_DB: process.env.BRIDGE_DB, E2E_SECOND_GHL: second.token }, encoding: "utf8" },
+  );
+  const pairs = cli("pair", "list", "--json");
+  const first = pairs.find((p) => p.appSystem === "ninox").ghlName;
+  assert.ok(first && first !== "Second location", "the apps stay with the location they were paired with");
+
+  // The Ninox card shows its location; moving it asks before dropping its links.
+  await go("connections");
+  await click("nav-overview");
+  await go("connections");
+  const select = await find("connection-ninox-location");
+  assert.equal(await select.getAttribute("value"), first);
+  await (await select.findElement(By.css('option[value="Second location"]'))).click();
+  await click("connection-ninox-location-forget");
+  const moved = await find("connection-ninox-location-message");
+  assert.match(await moved.getText(), /now syncs with the GHL location "Second location"\. Dropped: \d+ links/);
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", select);
+  await screenshot("second-location");
+  assert.equal(cli("pair", "list", "--json").find((p) => p.appSystem === "ninox").ghlName, "Second location");
+
+  // Sync: every location's pairs are planned and applied.
+  await go("sync");
+  await click("sync-now");
+  await find("plan-total", SYNC_TIMEOUT_MS);
+  await click("apply-plan");
+  await driver.wait(
+    async () =>
+      (await driver.findElements(byTestId("apply-result"))).length > 0 ||
+      (await driver.findElements(byTestId("plan-changed"))).length > 0,
+    APPLY_TIMEOUT_MS,
+    "the sync over two locations never ended",
+  );
+  if ((await driver.findElements(byTestId("plan-changed"))).length > 0) await click("apply-anyway");
+  const result = await find("apply-result", APPLY_TIMEOUT_MS);
+  assert.doesNotMatch(await result.getText(), /several GHL connections/);
+  const runs = cli("runs", "--json");
+  const ninoxRun = runs.find((r) => r.summary.pair?.startsWith("ninox:") && !r.dryRun);
+  assert.equal(ninoxRun.status, "succeeded", `the Ninox pair's run: ${ninoxRun.error}`);
+  // The Ninox pair wrote its records into the second location only.
+  const seconds = await fetch(`${info.baseUrl}/contacts/search`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${second.token}`, Version: "2021-07-28", "Content-Type": "application/json" },
+    body: JSON.stringify({ locationId: second.locationId, pageLimit: 500 }),
+  }).then((r) => r.json());
+  assert.ok(seconds.contacts.length > 5, "the Ninox records reached the second location");
+
+  // Mappings: the Ninox editor opens against its own location's fields.
+  await go("mappings");
+  await chooseApp("Ninox");
+  await find("mapping-lines", 60_000);
+
+  // Undo the newest run from the window's history.
+  await go("sync");
+  await find("runs");
+  const undo = await driver.findElement(By.xpath("//*[@data-testid='runs']//button[normalize-space()='Undo']"));
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", undo);
+  await undo.click();
+  await driver.wait(
+    until.elementLocated(By.xpath("//p[@role='status' and starts-with(normalize-space(), 'Restored ')]")),
+    SYNC_TIMEOUT_MS,
+    "the undo did not report what it restored",
+  );
 });

@@ -211,7 +211,7 @@ pub async fn mapping_editor(
     let tokens = state.tokens.clone();
     with_own_store(&state.db_path, move |store| async move {
         let app = app_connection(&store, &app_id)?;
-        let ghl = service::hub(&store, None)?;
+        let ghl = service::location_of(&store, &app)?;
         let app_fields = service::app_fields(tokens, &app).await?;
         let mapping = service::mapping(&store, &app)?;
         let ghl_keys = ghl_contact_fields(&store, &ghl.id)?;
@@ -246,8 +246,8 @@ pub async fn check_mapping(
 ) -> Result<Vec<Problem>, BridgeError> {
     let mapping = to_core(&mapping)?;
     let store = state.store()?;
-    let ghl = service::hub(&store, None)?;
-    app_connection(&store, &app_id)?;
+    let app = app_connection(&store, &app_id)?;
+    let ghl = service::location_of(&store, &app)?;
     Ok(problem_views(
         &mapping,
         &ghl_contact_fields(&store, &ghl.id)?,
@@ -289,8 +289,8 @@ pub fn preview_mapping(
 ) -> Result<Vec<PreviewRecordView>, BridgeError> {
     let mapping = to_core(&mapping)?;
     let store = state.store()?;
-    let ghl = service::hub(&store, None)?;
     let app = app_connection(&store, &app_id)?;
+    let ghl = service::location_of(&store, &app)?;
     Ok(
         preview::preview(&store, &ghl.id, &app, &mapping, search.as_deref())?
             .into_iter()

@@ -7,6 +7,7 @@ pub mod history;
 mod logs;
 mod mappings;
 mod overview;
+mod pairs;
 mod rules;
 pub(crate) mod settings;
 pub mod sync;
@@ -77,6 +78,8 @@ pub const COMMAND_NAMES: &[&str] = &[
     "list_rules",
     "switch_rule",
     "set_rule",
+    "list_pairs",
+    "set_pair",
 ];
 
 /// The one list of commands: it drives the invoke handler and the generated bindings.
@@ -141,6 +144,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             rules::list_rules,
             rules::switch_rule,
             rules::set_rule,
+            pairs::list_pairs,
+            pairs::set_pair,
         ])
         .events(collect_events![OauthLink, SyncProgress, SyncFinished])
 }

@@ -18,6 +18,8 @@ fn count(n: u64) -> u32 {
 pub struct PairHealthView {
     pub pair_id: String,
     pub pair_name: String,
+    /// The GHL location it syncs with (none while the operator must choose one).
+    pub ghl_name: Option<String>,
     pub system: System,
     pub system_name: String,
     pub reconnect: bool,
@@ -54,6 +56,7 @@ pub fn overview(state: State<'_, AppState>) -> Result<OverviewView, BridgeError>
             system_name: p.system.display_name().to_string(),
             pair_id: p.pair_id,
             pair_name: p.pair_name,
+            ghl_name: p.ghl_name,
             system: p.system,
             reconnect: p.reconnect,
             in_sync: count(p.in_sync),

@@ -6,6 +6,7 @@ function pair(extra: Partial<PairHealthView> = {}): PairHealthView {
   return {
     pairId: "p1",
     pairName: "Sandbox Novi",
+    ghlName: "Main location",
     system: "novi",
     systemName: "Novi AMS",
     reconnect: false,

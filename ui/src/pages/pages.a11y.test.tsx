@@ -196,6 +196,13 @@ const LOGS: LogLine[] = [
 function withData() {
   vi.mocked(api.listConnections).mockResolvedValue(CONNECTIONS);
   vi.mocked(api.sandboxStatus).mockResolvedValue(null);
+  vi.mocked(api.listPairs).mockResolvedValue({
+    pairs: [{ appId: "novi-1", appName: "Members", appSystem: "novi", ghlId: "ghl-1", ghlName: "Main location", links: 3 }],
+    locations: [
+      { id: "ghl-1", name: "Main location" },
+      { id: "ghl-2", name: "Second location" },
+    ],
+  });
   vi.mocked(api.listMappingApps).mockResolvedValue([EDITOR.app]);
   vi.mocked(api.mappingEditor).mockResolvedValue(EDITOR);
   vi.mocked(api.checkMapping).mockResolvedValue(EDITOR.problems);
@@ -226,6 +233,7 @@ function withData() {
       {
         pairId: "novi-1",
         pairName: "Members",
+        ghlName: "Main location",
         system: "novi",
         systemName: "Novi AMS",
         reconnect: false,

@@ -50,7 +50,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Two-way sync of every pair (GHL ↔ each app): pull, plan, then apply.
+    /// Which GHL location each app connection syncs with: `bridge pair list`,
+    /// `bridge pair set APP --ghl NAME [--forget-links]`.
+    #[command(subcommand)]
+    Pair(commands::pair::PairCommand),
+    /// Two-way sync of every pair (GHL ↔ each app) of every location: pull, plan, then apply.
     Sync {
         /// Print the plan and write nothing.
         #[arg(long)]
@@ -60,9 +64,13 @@ enum Command {
         /// Only the pair of this app connection.
         #[arg(long)]
         pair: Option<String>,
-        /// The GHL connection, when there are several.
+        /// Only the pairs of this GHL location (connection name); every location by default.
         #[arg(long)]
         ghl: Option<String>,
+        /// Sync up to N locations at once (each location's pairs one after another), all
+        /// under the one lease; a location that fails is reported and the others finish.
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        parallel: u16,
         /// Share of the pair's records one sync may overwrite on a side before it stops and
         /// asks (the circuit breaker), in percent. Default: the window's setting (saved beside
         /// the database), else 20.
@@ -208,11 +216,13 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
         Command::Connect(command) => block_on(commands::connect::run(context, command)),
         Command::Pull(command) => block_on(commands::pull::run(context, command)),
         Command::Contacts { json } => commands::contacts::list(context, json),
+        Command::Pair(command) => commands::pair::run(context, command),
         Command::Sync {
             dry_run,
             json,
             pair,
             ghl,
+            parallel,
             max_overwrite,
             wait,
         } => block_on(commands::sync::sync(
@@ -222,6 +232,7 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
                 json,
                 pair,
                 ghl,
+                parallel: usize::from(parallel),
                 max_overwrite,
                 wait: std::time::Duration::from_secs(wait),
             },

@@ -22,6 +22,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0028_pair_rules.sql"),
     include_str!("../migrations/0029_rule_records.sql"),
     include_str!("../migrations/0020_contact_dnd.sql"),
+    include_str!("../migrations/0021_pairs.sql"),
 ];
 
 /// The version a fully migrated database reports.
@@ -51,6 +52,44 @@ mod tests {
         migrations().validate().unwrap();
     }
 
+    /// A database from before pairs: its app connections are bound to its only location; with
+    /// two locations none is bound (the operator chooses).
+    #[test]
+    fn existing_apps_are_paired_with_the_only_location() {
+        let pairs_at = MIGRATION_FILES
+            .iter()
+            .position(|sql| sql.contains("CREATE TABLE pairs"))
+            .unwrap();
+        for (locations, bound) in [(1, 2), (2, 0)] {
+            let mut conn = Connection::open_in_memory().unwrap();
+            migrations().to_version(&mut conn, pairs_at).unwrap();
+            let insert = |id: &str, system: &str| {
+                conn.execute(
+                    "INSERT INTO connections (id, system, name, base_url, auth_kind, account_id,
+                                              secret_ref, created_at, updated_at)
+                     VALUES (?1, ?2, ?1, 'http://127.0.0.1:1', 'api_key', ?1, ?1, 'now', 'now')",
+                    [id, system],
+                )
+                .unwrap();
+            };
+            for n in 0..locations {
+                insert(&format!("ghl:{n}"), "ghl");
+            }
+            insert("novi:Members", "novi");
+            insert("ninox:Table", "ninox");
+            apply(&mut conn).unwrap();
+            let paired: Vec<(String, String)> = conn
+                .prepare("SELECT app_connection_id, ghl_connection_id FROM pairs ORDER BY 1")
+                .unwrap()
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(paired.len(), bound, "{locations} locations: {paired:?}");
+            assert!(paired.iter().all(|(_, ghl)| ghl == "ghl:0"));
+        }
+    }
+
     #[test]
     fn migrates_from_empty_and_creates_every_table() {
         let mut conn = Connection::open_in_memory().unwrap();
@@ -76,6 +115,7 @@ mod tests {
             "webhook_events",
             "pair_rules",
             "rule_records",
+            "pairs",
         ] {
             let found: i64 = conn
                 .query_row(

@@ -747,13 +747,17 @@ pub(crate) fn insert_or_forget_secret(
     new: &NewConnection,
     clock: &dyn Clock,
 ) -> Result<ConnectionRow, BridgeError> {
-    connections::insert(store.conn(), new, clock.now()).inspect_err(|_| {
+    let row = connections::insert(store.conn(), new, clock.now()).inspect_err(|_| {
         // The OAuth connections also stored their app's client secret beside the token.
         let id = connection_id(new.system, &new.name);
         for key in [new.secret_ref.clone(), client_secret_key(&id)] {
             let _ = tokens.delete(&key);
         }
-    })
+    })?;
+    // A new app is paired with the only location (several: the operator chooses); a first
+    // location takes the apps that waited for one.
+    crate::pairs::bind_defaults(store, clock.now())?;
+    Ok(row)
 }
 
 /// A token checked before the connection exists (nothing stored yet).

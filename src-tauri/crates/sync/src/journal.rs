@@ -353,6 +353,13 @@ pub fn unfinished_for_pair(
     operations::open_for_pair(conn, pair)
 }
 
+/// Forgets the pair's unfinished operations and dead letters, for a pair that moves to another
+/// GHL location: each was meant for the old location's records, and sent now it would write
+/// them into the new one. Returns how many were dropped.
+pub fn forget_pair(conn: &Connection, pair: &str) -> Result<usize, BridgeError> {
+    operations::forget_unfinished_of_pair(conn, pair)
+}
+
 /// The state of an intent's newest operation (`None`: never journaled).
 pub fn state_of(conn: &Connection, intent: &Intent<'_>) -> Result<Option<String>, BridgeError> {
     Ok(operations::latest_by_intent(conn, &intent.key())?.map(|row| row.state))

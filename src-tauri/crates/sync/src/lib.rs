@@ -17,6 +17,7 @@ pub mod mapping_fields;
 pub mod matching;
 pub mod nifty;
 pub mod pair;
+pub mod pairs;
 pub mod plan;
 pub mod preview;
 pub mod problems;

@@ -16,7 +16,8 @@ use crate::apply::Progress;
 use crate::connections::ghl_client;
 use crate::lease::{Lease, DEFAULT_WAIT};
 use crate::pair::{
-    contact_mapping, ghl_contact_fields, unwritable_lines, Pair, SyncOutcome, UndoReport,
+    contact_mapping, ghl_contact_fields, unwritable_lines, LocationRead, Pair, SyncOutcome,
+    UndoReport,
 };
 use crate::plan::Breaker;
 
@@ -29,16 +30,19 @@ pub use crate::manage::{
     is_sandbox, leave_sandbox, reconnect_oauth, reconnect_with_secret, removal_impact, remove,
     rename, sandbox_connections, RemovalImpact,
 };
+pub use crate::pairs::{list as pairs, set as set_pair, ForgottenView, PairMoved, PairView};
 pub use crate::problems::{list as problems, ProblemView};
 pub use crate::reviews::{resolve_review, Resolution as ReviewResolution};
 
 mod breakdown;
 mod data;
+mod locations;
 mod overview;
 mod rules;
 mod webhooks;
 pub use breakdown::{breakdown, differences, fingerprints, only_in_second, Breakdown, KindLine};
 pub use data::*;
+pub use locations::{PairFailure, SyncReport};
 pub use overview::{overview, PairHealth};
 pub use rules::{rules, set_rule, switch_rule, RuleName, RuleView};
 pub use webhooks::{start_receiver, webhook_events, webhook_keys, RunningReceiver, WebhookEvent};
@@ -72,8 +76,11 @@ pub struct SyncRequest {
     pub dry_run: bool,
     /// One app connection by name; every pair when `None`.
     pub pair: Option<String>,
-    /// The GHL connection by name, when there are several.
+    /// One GHL location by name; every location when `None`.
     pub ghl: Option<String>,
+    /// How many locations sync at once (each location's pairs still one after another); 1:
+    /// one location after another.
+    pub parallel: usize,
     /// Share (0..=1) of a pair's records one sync may overwrite on a side.
     pub max_overwrite_share: f64,
     /// Who started it, for the run history.
@@ -109,6 +116,7 @@ impl Default for SyncRequest {
             dry_run: false,
             pair: None,
             ghl: None,
+            parallel: 1,
             max_overwrite_share: Breaker::default().max_overwrite_share,
             trigger: Trigger::Cli,
             lease_wait: DEFAULT_WAIT,
@@ -116,7 +124,9 @@ impl Default for SyncRequest {
     }
 }
 
-/// The one GHL connection every app is paired with (`name` picks one of several).
+/// The GHL connection named `name`, or the only one when `name` is `None` (several: the
+/// operator names one). For commands about one location; a pair's location is
+/// [`crate::pairs::location_of`].
 pub fn hub(store: &Store, name: Option<&str>) -> Result<ConnectionRow, BridgeError> {
     let mut ghl: Vec<ConnectionRow> = connections::list(store.conn())?
         .into_iter()
@@ -135,6 +145,11 @@ pub fn hub(store: &Store, name: Option<&str>) -> Result<ConnectionRow, BridgeErr
             "several GHL connections: name one with --ghl NAME",
         )),
     }
+}
+
+/// The GHL location an app connection is paired with.
+pub fn location_of(store: &Store, app: &ConnectionRow) -> Result<ConnectionRow, BridgeError> {
+    crate::pairs::location_of(store, app)
 }
 
 /// The app connections that pair with GHL, `name` picking one.
@@ -159,9 +174,9 @@ pub fn task_connections(
         .collect())
 }
 
-/// Syncs every pair (or the one named), one after another; a dry run plans without writing
-/// (to the apps: its pulls still update the mirror). One sync per database at a time: this
-/// waits up to `request.lease_wait` for another to end.
+/// Syncs every pair of every location (or those named); a dry run plans without writing (to
+/// the apps: its pulls still update the mirror). One sync per database at a time: this waits
+/// up to `request.lease_wait` for another to end.
 pub async fn sync(
     store: &mut Store,
     tokens: Arc<dyn TokenStore>,
@@ -185,6 +200,22 @@ pub async fn sync_observed(
     cancel: &AtomicBool,
     observer: Observer<'_>,
 ) -> Result<Vec<SyncOutcome>, BridgeError> {
+    sync_report(store, tokens, clock, request, cancel, observer)
+        .await?
+        .into_result()
+}
+
+/// [`sync_observed`], keeping what the pairs that synced did beside the failures of the others
+/// (the CLI prints both). `Err` only when nothing could start (a bad request, the lease, nothing
+/// to sync).
+pub async fn sync_report(
+    store: &mut Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    request: &SyncRequest,
+    cancel: &AtomicBool,
+    observer: Observer<'_>,
+) -> Result<SyncReport, BridgeError> {
     if !(0.0..=1.0).contains(&request.max_overwrite_share) {
         return Err(BridgeError::invalid_input(format!(
             "the overwrite limit {} must be a share from 0 to 1",
@@ -192,125 +223,9 @@ pub async fn sync_observed(
         )));
     }
     let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
-    let outcomes = sync_pairs(store, tokens, clock, request, cancel, observer, &lease).await;
-    lease.release_after(store, outcomes)
-}
-
-/// [`sync`] under a lease already held.
-async fn sync_pairs(
-    store: &mut Store,
-    tokens: Arc<dyn TokenStore>,
-    clock: Arc<dyn Clock>,
-    request: &SyncRequest,
-    cancel: &AtomicBool,
-    observer: Observer<'_>,
-    lease: &Lease,
-) -> Result<Vec<SyncOutcome>, BridgeError> {
-    let ghl_connection = hub(store, request.ghl.as_deref())?;
-    let mut apps = app_connections(store, request.pair.as_deref())?;
-    apps.extend(task_connections(store, request.pair.as_deref())?);
-    if apps.is_empty() {
-        return Err(BridgeError::new(
-            ErrorCode::NotFound,
-            match &request.pair {
-                Some(name) => format!("no app connection is named \"{name}\""),
-                None => "nothing to sync: connect an app with `bridge connect novi`, `bridge connect ninox` or `bridge connect nifty`".into(),
-            },
-        ));
-    }
-    let ghl = ghl_client(&ghl_connection, tokens.clone(), clock.clone())?;
-    let ghl_tasks_read = AtomicBool::new(false);
-    let mut outcomes = Vec::with_capacity(apps.len());
-    // One pair's failure (its app down, its breaker tripped) does not stop the others.
-    let mut failures = Vec::new();
-    // Progress counts across pairs: what earlier pairs finished stays done.
-    let mut finished_before = 0u64;
-    for (index, app_connection) in apps.iter().enumerate() {
-        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-            break;
-        }
-        lease.check()?;
-        if let Some(refusal) = refused_by_checks(store, &[&ghl_connection, app_connection])? {
-            failures.push((app_connection.name.clone(), refusal));
-            continue;
-        }
-        let mut pair_total = 0u64;
-        // The pair's first total is its contact writes; a larger one means its tasks, notes
-        // and appointments are being written.
-        let mut contacts_total: Option<u64> = None;
-        let mut pair_progress = |done: u64, total: u64| {
-            pair_total = total;
-            let first = *contacts_total.get_or_insert(total);
-            observer(&Step {
-                pair: index + 1,
-                pairs: apps.len(),
-                pair_name: app_connection.name.clone(),
-                // Nifty pairs write tasks (and their labels) only.
-                phase: if app_connection.system == System::Nifty {
-                    "tasks"
-                } else if total == first && done <= first {
-                    "contacts"
-                } else {
-                    "tasks, notes and appointments"
-                },
-                done,
-                total,
-                done_before: finished_before,
-            });
-        };
-        let outcome = async {
-            let app = app_side(app_connection, tokens.clone(), clock.clone())?;
-            let mut mapping = contact_mapping(store, app_connection)?;
-            let capabilities =
-                crate::doctor::Capabilities::of(store, &[&ghl_connection, app_connection])?
-                    .with_mapping(&mut mapping);
-            let pair = Pair {
-                ghl_connection: &ghl_connection,
-                ghl: &ghl,
-                app: app.as_ref(),
-                mapping: &mapping,
-                breaker: Breaker {
-                    max_overwrite_share: request.max_overwrite_share,
-                    ..Breaker::default()
-                },
-                ghl_tasks_read: &ghl_tasks_read,
-                trigger: request.trigger,
-                capabilities: &capabilities,
-            };
-            pair.sync(
-                store,
-                clock.as_ref(),
-                request.dry_run,
-                cancel,
-                &mut pair_progress,
-            )
-            .await
-        }
-        .await;
-        finished_before += pair_total;
-        match outcome {
-            Ok(outcome) => outcomes.push(outcome),
-            Err(e) => failures.push((app_connection.name.clone(), e)),
-        }
-    }
-    match failures.len() {
-        0 => Ok(outcomes),
-        // The one failure as it is (its code tells the caller what to do).
-        1 if apps.len() == 1 => Err(failures.remove(0).1),
-        _ => Err(BridgeError::new(
-            failures[0].1.code,
-            format!(
-                "{} of {} pairs failed (the others were synced; see `bridge runs`): {}",
-                failures.len(),
-                apps.len(),
-                failures
-                    .iter()
-                    .map(|(name, e)| format!("{name}: {}", e.message))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        )),
-    }
+    let report =
+        locations::sync_locations(store, tokens, clock, request, cancel, observer, &lease).await;
+    lease.release_after(store, report)
 }
 
 /// Whether the last checks (`bridge doctor`, Test) of a pair's connections refuse it: a failed
@@ -368,7 +283,8 @@ async fn undo_run(
             format!("sync run {run_id} belongs to no connection that still exists"),
         )
     })?;
-    let ghl_connection = hub(store, None)?;
+    let ghl_connection = crate::pairs::location_of(store, &app_connection)?;
+    same_location(store, &run, &app_connection, &ghl_connection)?;
     let ghl = ghl_client(&ghl_connection, tokens.clone(), clock.clone())?;
     let app = app_side(&app_connection, tokens, clock.clone())?;
     let mapping = contact_mapping(store, &app_connection)?;
@@ -378,11 +294,31 @@ async fn undo_run(
         app: app.as_ref(),
         mapping: &mapping,
         breaker: Breaker::default(),
-        ghl_tasks_read: &AtomicBool::new(false),
+        location: &LocationRead::default(),
         trigger: Trigger::Cli,
         capabilities: &crate::doctor::Capabilities::default(),
     };
     pair.undo(store, run_id, clock.as_ref()).await
+}
+
+/// Refuses to undo a run made while the pair synced with another location: its writes were
+/// to that location's contacts, and restoring them through the pair now would cross.
+fn same_location(
+    store: &Store,
+    run: &sync_runs::RunRow,
+    app: &ConnectionRow,
+    ghl: &ConnectionRow,
+) -> Result<(), BridgeError> {
+    let ran_with = run.summary["ghl"].as_str();
+    let moved_since = bridge_store::table::pairs::get(store.conn(), &app.id)?
+        .is_some_and(|p| p.updated_at != p.created_at && p.updated_at > run.started_at);
+    if ran_with.is_some_and(|id| id != ghl.id) || (ran_with.is_none() && moved_since) {
+        return Err(BridgeError::invalid_input(format!(
+            "run {} was not undone: it synced \"{}\" with another GHL location than \"{}\", which it syncs with now",
+            run.id, app.name, ghl.name
+        )));
+    }
+    Ok(())
 }
 
 /// Queues every dead letter again and syncs every pair, so each is sent once more (with the
@@ -397,20 +333,19 @@ pub async fn retry_dead_letters(
     let request = SyncRequest::default();
     let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
     let outcomes = match crate::journal::retry_dead(store.conn(), clock.now()) {
-        Ok(_) => {
-            sync_pairs(
-                store,
-                tokens,
-                clock,
-                &request,
-                cancel,
-                &mut |step: &Step| {
-                    progress(step.done_before + step.done, step.done_before + step.total)
-                },
-                &lease,
-            )
-            .await
-        }
+        Ok(_) => locations::sync_locations(
+            store,
+            tokens,
+            clock,
+            &request,
+            cancel,
+            &mut |step: &Step| {
+                progress(step.done_before + step.done, step.done_before + step.total)
+            },
+            &lease,
+        )
+        .await
+        .and_then(SyncReport::into_result),
         Err(e) => Err(e),
     };
     lease.release_after(store, outcomes)
@@ -493,7 +428,7 @@ pub async fn check_mapping(
     app: &ConnectionRow,
     mapping: &Mapping,
 ) -> Result<Vec<String>, BridgeError> {
-    let ghl = hub(store, None)?;
+    let ghl = crate::pairs::location_of(store, app)?;
     let app_fields = app_fields(tokens, app).await?.into_iter().collect();
     let mut problems: Vec<String> = mapping
         .validate(&ghl_contact_fields(store, &ghl.id)?, &app_fields)

@@ -3,6 +3,7 @@ import { systemName } from "../../logic/timelineModel";
 import type { CheckView, ConnectionView } from "../../platform";
 import { ConnectionManage } from "./ConnectionManage";
 import { ConnectionTest } from "./ConnectionTest";
+import { LocationSelect } from "./LocationSelect";
 
 function budget(c: ConnectionView): string {
   if (c.dailyBudget === null || c.dailyBudgetLeft === null) return "not published by the app";
@@ -77,6 +78,7 @@ export function ConnectionList({ connections, onChanged, test }: Props) {
             </div>
             <dl className="info-list compact">
               <Capabilities c={c} />
+              {c.system === "ghl" ? null : <LocationSelect connection={c} />}
               <div className="info-row">
                 <dt>Account</dt>
                 <dd>{c.accountId}</dd>

@@ -6,6 +6,7 @@ pub mod deletes;
 pub mod doctor;
 pub mod info;
 pub mod mapping;
+pub mod pair;
 pub mod problems;
 pub mod pull;
 pub mod rules;

@@ -17,6 +17,8 @@ pub struct SyncOptions {
     pub json: bool,
     pub pair: Option<String>,
     pub ghl: Option<String>,
+    /// How many locations sync at once.
+    pub parallel: usize,
     /// Percent of a pair's records one sync may overwrite on a side; `None`: the window's
     /// setting.
     pub max_overwrite: Option<f64>,
@@ -40,27 +42,49 @@ pub async fn sync(context: &Context, options: SyncOptions) -> Result<(), BridgeE
         dry_run: options.dry_run,
         pair: options.pair,
         ghl: options.ghl.clone(),
+        parallel: options.parallel,
         max_overwrite_share: max_overwrite / 100.0,
         lease_wait: options.wait,
         ..SyncRequest::default()
     };
-    let outcomes = service::sync(
+    let mut report = service::sync_report(
         &mut store,
         token_store(context),
         clock,
         &request,
         &AtomicBool::new(false),
-        &mut |_, _| {},
+        &mut |_| {},
     )
     .await?;
     if options.json {
-        return print_json(&outcomes);
+        print_json(&report.outcomes)?;
+    } else {
+        for outcome in &report.outcomes {
+            summary(&outcome.ghl_name, outcome)?;
+        }
     }
-    let ghl = service::hub(&store, options.ghl.as_deref())?;
-    for outcome in &outcomes {
-        summary(&ghl.name, outcome)?;
+    // Each failed pair is named with its location; the exit status says that one failed.
+    let pairs = report.outcomes.len() + report.failures.len();
+    if report.failures.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    if pairs == 1 {
+        // The one pair's error as it is (its code tells the caller what to do).
+        return Err(report.failures.remove(0).error);
+    }
+    for failure in &report.failures {
+        eprintln!(
+            "failed: {}{}: {}",
+            if failure.ghl.is_empty() {
+                String::new()
+            } else {
+                format!("{} ↔ ", failure.ghl)
+            },
+            failure.pair,
+            failure.error.message
+        );
+    }
+    Err(report.error(pairs))
 }
 
 fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), BridgeError> {
@@ -222,9 +246,8 @@ pub async fn retry_dead_letters(context: &Context, json: bool) -> Result<(), Bri
         return print_json(&outcomes);
     }
     line(&format!("{dead} dead letters queued again."))?;
-    let ghl = service::hub(&store, None)?;
     for outcome in &outcomes {
-        summary(&ghl.name, outcome)?;
+        summary(&outcome.ghl_name, outcome)?;
     }
     let left = service::dead_letters(&store)?.len();
     line(&format!("{left} dead letters left."))

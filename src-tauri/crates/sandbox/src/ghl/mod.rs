@@ -158,6 +158,25 @@ impl GhlSandbox {
         self.location_id.clone()
     }
 
+    /// The second seeded sub-account of the same agency (a few contacts of its own) and a
+    /// Private Integration Token of it, with every scope: GHL issues one token per location,
+    /// and a token answers for its own location only (a request naming another is refused).
+    pub fn second_location(&self) -> (String, String) {
+        let data = lock(&self.shared.data);
+        let id = data
+            .locations
+            .get(1)
+            .map(|l| l.id.clone())
+            .unwrap_or_default();
+        let token = data
+            .tokens
+            .iter()
+            .find(|(_, g)| g.scopes.is_none() && g.location_id.as_deref() == Some(id.as_str()))
+            .map(|(token, _)| token.clone())
+            .unwrap_or_default();
+        (id, token)
+    }
+
     /// A Private Integration Token of that location, with every scope.
     pub fn private_token(&self) -> String {
         self.private_token.clone()

@@ -12,6 +12,7 @@ pub mod mappings;
 pub mod match_reviews;
 pub mod operations;
 pub mod pair_rules;
+pub mod pairs;
 pub mod pending_deletes;
 pub mod record_problems;
 pub mod remote_records;

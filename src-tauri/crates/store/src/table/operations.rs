@@ -246,6 +246,17 @@ pub fn release_pending(
     .map_err(storage_error)
 }
 
+/// Deletes a pair's unfinished operations and dead letters (the pair moves to another
+/// location: resent there, they would write one location's records into another). Returns
+/// how many. Done rows stay: they are the run history.
+pub fn forget_unfinished_of_pair(conn: &Connection, pair_id: &str) -> Result<usize, BridgeError> {
+    conn.execute(
+        &format!("DELETE FROM operations WHERE pair_id = ?1 AND ({OPEN} OR state = 'dead')"),
+        [pair_id],
+    )
+    .map_err(storage_error)
+}
+
 /// The unfinished operations of a pair, oldest first.
 pub fn open_for_pair(conn: &Connection, pair_id: &str) -> Result<Vec<OperationRow>, BridgeError> {
     let mut stmt = conn

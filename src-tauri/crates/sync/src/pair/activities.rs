@@ -170,7 +170,8 @@ impl Pair<'_> {
         clock: &dyn Clock,
     ) -> Result<(), BridgeError> {
         if !self
-            .ghl_tasks_read
+            .location
+            .tasks_read
             .swap(true, std::sync::atomic::Ordering::SeqCst)
         {
             if self.capabilities.allows_ghl_task_search() {

@@ -73,6 +73,8 @@ pub struct SyncOutcome {
     pub run_id: String,
     /// The app connection's name.
     pub pair_name: String,
+    /// The GHL location's name.
+    pub ghl_name: String,
     pub app_system: bridge_core::System,
     pub duration_ms: u64,
     pub dry_run: bool,
@@ -101,14 +103,25 @@ pub struct SyncOutcome {
     pub waiting: Vec<String>,
 }
 
+/// What one sync read of a GHL location, shared by every pair of that location so GHL is read
+/// once per sync (DESIGN.md: one GHL read per sync shared by every pair of the location).
+#[derive(Debug, Default)]
+pub struct LocationRead {
+    /// Set once the location's contacts (and their children) were pulled: later pairs plan
+    /// from the mirror, which the earlier pairs' writes to GHL keep current.
+    pub contacts_pulled: AtomicBool,
+    /// Set once GHL's open tasks were read in this sync: pairs after the first share it.
+    pub tasks_read: AtomicBool,
+}
+
 pub struct Pair<'a> {
     pub ghl_connection: &'a ConnectionRow,
     pub ghl: &'a GhlClient,
     pub app: &'a dyn AppSide,
     pub mapping: &'a Mapping,
     pub breaker: Breaker,
-    /// Set once GHL's open tasks were read in this sync: pairs after the first share it.
-    pub ghl_tasks_read: &'a AtomicBool,
+    /// What this sync already read of the pair's location, shared by its pairs.
+    pub location: &'a LocationRead,
     /// Who started the sync, for the run history.
     pub trigger: crate::service::Trigger,
     /// What this sync leaves out because its check failed.
@@ -149,6 +162,8 @@ impl Pair<'_> {
             Err(_) => serde_json::json!({}),
         };
         summary["pair"] = Value::String(self.app_connection().id.clone());
+        // The location it ran with: undo refuses a run made before the pair moved.
+        summary["ghl"] = Value::String(self.ghl_connection.id.clone());
         sync_runs::finish(
             store.conn(),
             &run_id,
@@ -190,6 +205,7 @@ impl Pair<'_> {
         Ok(SyncOutcome {
             run_id,
             pair_name: self.app_connection().name.clone(),
+            ghl_name: self.ghl_connection.name.clone(),
             app_system: self.app_connection().system,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             dry_run,
@@ -299,7 +315,7 @@ impl Pair<'_> {
             })
             .await?
         };
-        let ghl_pull = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
+        let ghl_pull = self.pull_ghl_once(store, clock).await?;
         let mut run = Run {
             ghl_pull,
             app_records_pulled: 0,
@@ -366,6 +382,22 @@ impl Pair<'_> {
         }
         self.record_written(store, &run.plan, &read, &targets, clock)?;
         Ok(run)
+    }
+
+    /// Pulls the location's GHL contacts unless an earlier pair of this sync did; the report
+    /// is that pull's (empty for the pairs after it).
+    async fn pull_ghl_once(
+        &self,
+        store: &mut Store,
+        clock: &dyn Clock,
+    ) -> Result<PullReport, BridgeError> {
+        use std::sync::atomic::Ordering;
+        if self.location.contacts_pulled.load(Ordering::SeqCst) {
+            return Ok(PullReport::default());
+        }
+        let report = crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
+        self.location.contacts_pulled.store(true, Ordering::SeqCst);
+        Ok(report)
     }
 
     fn targets<'w>(&'w self, ghl_writer: &'w GhlWriter<'w>) -> Targets<'w> {

@@ -188,10 +188,10 @@ fn fate(row: Option<&OperationRow>) -> Fate {
 
 /// The breakdown of one pair's sync. A dry run has planned figures only.
 pub fn breakdown(store: &Store, outcome: &SyncOutcome) -> Result<Breakdown, BridgeError> {
-    let pair_id = crate::service::connection_named(store, &outcome.pair_name)
-        .map(|c| c.id)
-        .unwrap_or_default();
-    let ghl_id = crate::service::hub(store, None)
+    let pair = crate::service::connection_named(store, &outcome.pair_name).ok();
+    let pair_id = pair.as_ref().map(|c| c.id.clone()).unwrap_or_default();
+    // The location the pair ran with (its name is in the outcome).
+    let ghl_id = crate::service::connection_named(store, &outcome.ghl_name)
         .map(|c| c.id)
         .unwrap_or_default();
     let rows = if outcome.dry_run {
@@ -413,6 +413,7 @@ mod tests {
         let outcome = SyncOutcome {
             run_id: run.clone(),
             pair_name: "Members".into(),
+            ghl_name: "Main".into(),
             app_system: System::Novi,
             duration_ms: 1,
             dry_run: false,

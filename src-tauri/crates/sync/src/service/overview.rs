@@ -15,8 +15,10 @@ pub struct PairHealth {
     /// The app connection's id (the pair's).
     pub pair_id: String,
     pub pair_name: String,
+    /// The GHL location it syncs with (`None`: waiting for the operator's choice).
+    pub ghl_name: Option<String>,
     pub system: bridge_core::System,
-    /// The pair's connection or the GHL location must be signed in again.
+    /// The pair's connection or its GHL location must be signed in again.
     pub reconnect: bool,
     /// Contacts linked between GHL and the app.
     pub in_sync: u64,
@@ -38,9 +40,7 @@ pub struct PairHealth {
 pub fn overview(store: &Store) -> Result<Vec<PairHealth>, BridgeError> {
     let mut pairs = crate::service::app_connections(store, None)?;
     pairs.extend(crate::service::task_connections(store, None)?);
-    let ghl_reconnect = data::ghl_connections(store)?
-        .iter()
-        .any(|c| c.status == "reconnect_required");
+    let locations = data::ghl_connections(store)?;
     let runs = data::recent_runs(store, 1000)?;
     let dead = data::dead_letters(store)?;
     let conflicts = data::open_conflicts(store)?;
@@ -56,11 +56,15 @@ pub fn overview(store: &Store) -> Result<Vec<PairHealth>, BridgeError> {
             let last = own.first();
             let last_success = own.iter().find(|r| r.status == "succeeded");
             let unfinished = operations::open_for_pair(store.conn(), &pair.id)?;
+            let location = bridge_store::table::pairs::get(store.conn(), &pair.id)?
+                .and_then(|p| locations.iter().find(|l| l.id == p.ghl_connection_id));
             Ok(PairHealth {
                 pair_id: pair.id.clone(),
                 pair_name: pair.name.clone(),
+                ghl_name: location.map(|l| l.name.clone()),
                 system: pair.system,
-                reconnect: ghl_reconnect || pair.status == "reconnect_required",
+                reconnect: location.is_some_and(|l| l.status == "reconnect_required")
+                    || pair.status == "reconnect_required",
                 in_sync: links::count_contacts(store.conn(), &pair.id)?,
                 dead_letters: dead
                     .iter()
