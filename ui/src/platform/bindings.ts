@@ -599,6 +599,29 @@ async setRule(appId: string, rule: string, settings: string) : Promise<Result<Ru
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every app connection with its GHL location, and the locations to choose from.
+ */
+async listPairs() : Promise<Result<PairsView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_pairs") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Pairs an app connection with a GHL location. A pair with links moves only when
+ * `forgetLinks` is set; without it the error says what moving would drop.
+ */
+async setPair(appName: string, ghlName: string, forgetLinks: boolean) : Promise<Result<PairMoved, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_pair", { appName, ghlName, forgetLinks }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -857,6 +880,10 @@ export type Folder =
  * Where the log files are.
  */
 "logs"
+/**
+ * What a move dropped, for the operator (see [`pairs::forget_location_state`]).
+ */
+export type ForgottenView = { links: number; appRecords: number; appActivities: number; conflicts: number; reviews: number; problems: number; pendingDeletes: number }
 export type GhlOauthInput = { name: string | null; clientId: string; clientSecret: string; baseUrl: string | null; authUrl: string | null }
 export type GhlTokenInput = { name: string | null; locationId: string; token: string; 
 /**
@@ -897,6 +924,10 @@ export type LineFix =
  */
 "remove_line"
 export type LinkView = { system: string; connectionName: string; remoteId: string }
+/**
+ * A GHL location an app connection can be paired with.
+ */
+export type LocationOption = { id: string; name: string }
 export type LogFilter = { 
 /**
  * The least severe level shown (e.g. WARN shows WARN and ERROR); `None` = all.
@@ -1008,7 +1039,27 @@ nextScheduledAt: string | null;
  */
 running: string | null }
 export type Owner = "ghl" | "app" | "newest" | "manual"
-export type PairHealthView = { pairId: string; pairName: string; system: System; systemName: string; reconnect: boolean; inSync: number; deadLetters: number; failedForNow: number; conflicts: number; reviews: number; deletesWaiting: number; onlyInApp: number; lastSuccessAt: string | null; lastRunAt: string | null; lastRunStatus: string | null; lastRunError: string | null }
+export type PairHealthView = { pairId: string; pairName: string; 
+/**
+ * The GHL location it syncs with (none while the operator must choose one).
+ */
+ghlName: string | null; system: System; systemName: string; reconnect: boolean; inSync: number; deadLetters: number; failedForNow: number; conflicts: number; reviews: number; deletesWaiting: number; onlyInApp: number; lastSuccessAt: string | null; lastRunAt: string | null; lastRunStatus: string | null; lastRunError: string | null }
+/**
+ * What moving a pair did.
+ */
+export type PairMoved = { appName: string; ghlName: string; 
+/**
+ * `None` when nothing had to be dropped (a new pair, or one without links).
+ */
+forgotten: ForgottenView | null; 
+/**
+ * Unfinished journal rows and dead letters dropped.
+ */
+journalRows: number; 
+/**
+ * What happened, in one plain sentence ([`PairMoved::sentence`]).
+ */
+message: string }
 /**
  * One pair's sync: its plan by app and kind, and what applying it did.
  */
@@ -1021,6 +1072,27 @@ breakdown: KindView[];
  * The contact writes, each with its field changes (tasks and notes are counted above).
  */
 operations: PlannedOperation[]; conflicts: PlannedConflict[]; ghlRequests: number; appRequests: number; rateLimited: number }
+/**
+ * One app connection and the location it syncs with.
+ */
+export type PairView = { 
+/**
+ * The app connection's id (the pair's id).
+ */
+appId: string; appName: string; appSystem: System; 
+/**
+ * The GHL connection's id and name; `None` while the pair waits for the operator's choice.
+ */
+ghlId: string | null; ghlName: string | null; 
+/**
+ * App records linked to contacts of that location.
+ */
+links: number }
+export type PairsView = { 
+/**
+ * Every app connection with its location (`ghlId` null while the operator must choose).
+ */
+pairs: PairView[]; locations: LocationOption[] }
 /**
  * A preview: the plan id apply names, and the plan.
  */

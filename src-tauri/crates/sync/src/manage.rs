@@ -50,10 +50,19 @@ fn pairs_stopping(store: &Store, row: &ConnectionRow) -> Result<Vec<String>, Bri
     if row.system != System::Ghl {
         return Ok(vec![row.name.clone()]);
     }
+    Ok(paired_with(store, row)?
+        .into_iter()
+        .map(|c| c.name)
+        .collect())
+}
+
+/// The app connections paired with GHL connection `ghl` (their location, as
+/// [`crate::pairs::location_of`] finds it).
+fn paired_with(store: &Store, ghl: &ConnectionRow) -> Result<Vec<ConnectionRow>, BridgeError> {
     Ok(connections::list(store.conn())?
         .into_iter()
         .filter(|c| c.system != System::Ghl)
-        .map(|c| c.name)
+        .filter(|c| crate::pairs::location_of(store, c).is_ok_and(|l| l.id == ghl.id))
         .collect())
 }
 
@@ -65,10 +74,7 @@ pub fn removal_impact(store: &Store, id: &str) -> Result<RemovalImpact, BridgeEr
     let mut links = usage.links;
     if row.system == System::Ghl {
         // The location's pairs lose their hub: count what they hold too.
-        for other in connections::list(store.conn())?
-            .iter()
-            .filter(|c| c.system != System::Ghl)
-        {
+        for other in &paired_with(store, &row)? {
             let held = connections::usage(store.conn(), &other.id)?;
             mappings += held.mappings;
             links += held.links;

@@ -385,20 +385,19 @@ pub async fn retry_dead_letter(
     };
     let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
     let outcomes = match crate::journal::retry_dead_one(store.conn(), operation_id, clock.now()) {
-        Ok(()) => {
-            sync_pairs(
-                store,
-                tokens,
-                clock,
-                &request,
-                cancel,
-                &mut |step: &Step| {
-                    progress(step.done_before + step.done, step.done_before + step.total)
-                },
-                &lease,
-            )
-            .await
-        }
+        Ok(()) => locations::sync_locations(
+            store,
+            tokens,
+            clock,
+            &request,
+            cancel,
+            &mut |step: &Step| {
+                progress(step.done_before + step.done, step.done_before + step.total)
+            },
+            &lease,
+        )
+        .await
+        .and_then(SyncReport::into_result),
         Err(e) => Err(e),
     };
     lease.release_after(store, outcomes)
