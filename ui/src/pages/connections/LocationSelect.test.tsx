@@ -19,6 +19,8 @@ const NINOX: ConnectionView = {
   baseUrl: "http://127.0.0.1:4003/v1",
   accountId: "A",
   authKind: "api_key",
+  signedInBy: "API key",
+  sandbox: true,
   status: "connected",
   needsReconnect: false,
   scopes: [],
