@@ -1001,6 +1001,7 @@ test("Settings: the theme is saved with the settings, and GHL webhooks are switc
   await screenshot("settings-webhooks");
   await click("webhook-off");
   await find("webhook-on");
+});
 
 test("a second GHL location: each app card shows its location, and sync, mappings and undo still work", async () => {
   // The agency's second sub-account, connected through the CLI on the app's database (the same
