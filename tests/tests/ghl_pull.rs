@@ -24,11 +24,16 @@ async fn a_pull_spends_exactly_the_documented_requests_and_meets_no_429() {
     .await;
     assert_success("bridge connect ghl", &connect);
 
-    // First pull: the search pages, then the tasks and notes of every contact, then the
-    // location's appointments: the calendar list and each calendar's events by window.
+    // First pull: the search pages, then one location task search (narrowed to the page's
+    // contacts, 100 tasks a page) and the notes of every contact, then the location's
+    // appointments: the calendar list and each calendar's events by window. Nothing per
+    // contact but the notes, GHL's only read of them.
     assert_eq!(first["contactsChanged"], CONTACTS);
     let appointment_reads = 1 + SEED_CALENDARS;
-    let expected = search_pages(CONTACTS) + 2 * CONTACTS + appointment_reads;
+    let expected = search_pages(CONTACTS)
+        + CONTACTS
+        + task_search_pages(&first)
+        + appointment_reads;
     assert_eq!(first["requests"], expected, "first pull: {first}");
     assert_eq!(
         first["rateLimited"], 0,
@@ -53,11 +58,22 @@ async fn a_pull_spends_exactly_the_documented_requests_and_meets_no_429() {
     assert_eq!(stats.rate_limited, 0);
     assert_eq!(stats.total, 1 + expected + 1 + appointment_reads);
     assert_eq!(stats.count("GET", "/contacts/{contactId}/appointments"), 0);
+    assert_eq!(stats.count("GET", "/contacts/{contactId}/tasks"), 0);
     assert_eq!(stats.count("GET", "/calendars/events"), 2 * SEED_CALENDARS);
+    assert_eq!(
+        stats.count("POST", "/locations/{locationId}/tasks/search"),
+        task_search_pages(&first)
+    );
 }
 
 /// The fake seeds two calendars per location.
 const SEED_CALENDARS: u64 = 2;
+
+/// The task search pages a first pull of one contact search page reads: 100 tasks a page,
+/// the last one short (an empty one when the count is a multiple of 100).
+fn task_search_pages(pull: &Value) -> u64 {
+    pull["tasks"].as_u64().unwrap() / 100 + 1
+}
 
 /// Without the calendars scope, found by the doctor, a contact's appointments are read with
 /// its tasks and notes.
@@ -80,8 +96,8 @@ async fn after_the_doctor_finds_no_calendars_scope_appointments_are_read_per_con
     assert_eq!(first["contactsChanged"], CONTACTS, "{first}");
     assert_eq!(
         first["requests"],
-        search_pages(CONTACTS) + 3 * CONTACTS,
-        "{first}"
+        search_pages(CONTACTS) + 2 * CONTACTS + task_search_pages(&first),
+        "notes and appointments per contact, tasks by one search: {first}"
     );
     assert!(first["appointments"].as_u64().unwrap() > 0, "{first}");
     let stats = world.sandbox.stats();
@@ -109,10 +125,10 @@ async fn a_refused_calendars_read_falls_back_to_per_contact_reads() {
     let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(first["contactsChanged"], CONTACTS, "{first}");
     assert_eq!(first["appointments"], 0, "{first}");
-    // Tasks and notes of every contact, then the one refused calendar list.
+    // The notes of every contact and one task search, then the one refused calendar list.
     assert_eq!(
         first["requests"],
-        search_pages(CONTACTS) + 2 * CONTACTS + 1,
+        search_pages(CONTACTS) + CONTACTS + task_search_pages(&first) + 1,
         "{first}"
     );
 
@@ -136,7 +152,7 @@ async fn a_refused_calendars_read_falls_back_to_per_contact_reads() {
     assert_eq!(
         second["requests"],
         second["searchPages"].as_u64().unwrap() + 3,
-        "tasks, notes and appointments of the changed contact, no calendar read: {second}"
+        "a task search, the notes and the appointments of the changed contact, no calendar read: {second}"
     );
     let stats = world.sandbox.stats();
     assert_eq!(stats.count("GET", "/contacts/{contactId}/appointments"), 1);
@@ -215,7 +231,7 @@ async fn changes_made_in_ghl_reach_the_contacts_timeline() {
     assert_eq!(
         pull["requests"],
         pull["searchPages"].as_u64().unwrap() + 2 + 1 + SEED_CALENDARS,
-        "tasks and notes of the changed contact, then the location's appointments: {pull}"
+        "a task search and the notes of the changed contact, then the location's appointments: {pull}"
     );
 
     let events = timeline.as_array().unwrap();

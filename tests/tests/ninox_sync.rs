@@ -19,6 +19,21 @@ async fn both_ways_then_quiet(api: Api) {
     let first = pair.sync();
     assert_eq!(first["applied"]["dead"], 0, "{first:#}");
 
+    // Ninox takes arrays of records: the creates go in one request, the updates in another.
+    let ops = first["plan"]["operations"].as_array().unwrap();
+    let to_ninox = |action: &str| {
+        ops.iter()
+            .filter(|op| op["target"] == "app" && op["action"] == action)
+            .count()
+    };
+    let (creates, updates) = (to_ninox("create"), to_ninox("update"));
+    assert!(creates > 1, "{first:#}");
+    assert_eq!(
+        writes(&pair.ninox.stats()),
+        u64::from(creates > 0) + u64::from(updates > 0),
+        "{creates} creates and {updates} updates, batched: {first:#}"
+    );
+
     // Every person is now on both sides, once.
     let records = pair.records().await;
     let email_field = pair.field("Email");
@@ -44,10 +59,16 @@ async fn both_ways_then_quiet(api: Api) {
         assert!(ninox.contains(e), "{e} is in GHL but not in Ninox");
     }
 
-    // Nothing changed: nothing planned, nothing written.
+    // Nothing changed: nothing planned, nothing written; and the GHL contacts the first sync
+    // created or updated are not read again (their answers were kept).
     let (ghl_writes, ninox_writes) = (writes(&pair.ghl.stats()), writes(&pair.ninox.stats()));
     let second = pair.sync();
     assert_eq!(second["plan"]["operations"], json!([]), "{second:#}");
+    assert!(
+        ops.iter().any(|op| op["target"] == "ghl"),
+        "the first sync wrote to GHL: {first:#}"
+    );
+    assert_eq!(second["ghlPull"]["contactsChanged"], 0, "{second:#}");
     assert_eq!(writes(&pair.ghl.stats()), ghl_writes);
     assert_eq!(writes(&pair.ninox.stats()), ninox_writes);
 }

@@ -127,6 +127,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Applies the retention policy now (every `bridge sync` does after it ran): finished
+    /// contact writes older than `keepDoneOperationsDays` (90) and timeline events recorded
+    /// more than `keepTimelineDays` (730) ago are deleted; entries of the settings file, 0
+    /// keeps forever. Unfinished writes are never deleted.
+    Prune {
+        #[arg(long)]
+        json: bool,
+    },
     /// Deletes waiting for approval before a sync carries them to the other side.
     #[command(subcommand)]
     Deletes(commands::deletes::DeletesCommand),
@@ -272,6 +280,7 @@ fn run(command: Command, context: &Context) -> Result<(), BridgeError> {
             commands::sync::reviews(context, json, resolve.zip(decision))
         }
         Command::Problems { json } => commands::problems::list(context, json),
+        Command::Prune { json } => commands::sync::prune(context, json),
         Command::Deletes(command) => commands::deletes::run(context, command),
         Command::Rules(command) => commands::rules::run(context, command),
         Command::Webhooks(command) => block_on(commands::webhooks::run(context, command)),

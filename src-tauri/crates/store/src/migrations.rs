@@ -23,6 +23,8 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0029_rule_records.sql"),
     include_str!("../migrations/0020_contact_dnd.sql"),
     include_str!("../migrations/0021_pairs.sql"),
+    include_str!("../migrations/0023_hot_indexes.sql"),
+    include_str!("../migrations/0024_timeline_recorded_at.sql"),
 ];
 
 /// The version a fully migrated database reports.

@@ -365,6 +365,14 @@ pub fn state_of(conn: &Connection, intent: &Intent<'_>) -> Result<Option<String>
     Ok(operations::latest_by_intent(conn, &intent.key())?.map(|row| row.state))
 }
 
+/// The retention policy's part of the journal: finished contact and tag writes older than
+/// `before` are deleted (their outcome lives on in links, bases and mirrors). Task, note and
+/// appointment rows are kept: for apps without read-back a done push is the only record that
+/// an activity was sent. Unfinished and dead rows are never deleted.
+pub fn prune_done(conn: &Connection, before: DateTime<Utc>) -> Result<usize, BridgeError> {
+    operations::prune_done(conn, &["contact", "tag"], &bridge_store::timestamp(before))
+}
+
 /// Queues every dead letter again (the operator's `retry`).
 pub fn retry_dead(conn: &Connection, now: DateTime<Utc>) -> Result<usize, BridgeError> {
     operations::retry_dead(conn, now)

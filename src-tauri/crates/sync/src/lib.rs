@@ -20,6 +20,7 @@ pub mod pair;
 pub mod pairs;
 pub mod plan;
 pub mod preview;
+pub mod retention;
 pub mod problems;
 pub mod pull;
 pub mod reviews;

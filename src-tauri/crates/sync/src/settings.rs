@@ -39,9 +39,49 @@ pub fn to_entries(settings: &AppSettings) -> Result<Map<String, Value>, BridgeEr
 /// The saved settings in `data_dir`, or the defaults when none were saved.
 pub fn read(data_dir: &Path) -> Result<AppSettings, BridgeError> {
     let file = settings_path(data_dir);
-    let text = match std::fs::read_to_string(&file) {
+    let Some(entries) = entries(&file)? else {
+        return Ok(AppSettings::default());
+    };
+    from_entries(entries)
+        .map_err(|e| BridgeError::new(e.code, format!("{}: {}", file.display(), e.message)))
+}
+
+/// The retention policy's entries (`keepDoneOperationsDays`, `keepTimelineDays`; see
+/// [`crate::retention`]), the defaults for those not saved. The window does not edit them
+/// yet: they are set in the file.
+pub fn retention(data_dir: &Path) -> Result<crate::retention::Retention, BridgeError> {
+    let file = settings_path(data_dir);
+    let Some(entries) = entries(&file)? else {
+        return Ok(crate::retention::Retention::default());
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Entries {
+        keep_done_operations_days: Option<u32>,
+        keep_timeline_days: Option<u32>,
+    }
+    let saved: Entries = serde_json::from_value(Value::Object(entries)).map_err(|e| {
+        BridgeError::invalid_input(format!(
+            "{}: the retention entries are unreadable (whole days, 0 keeps forever): {e}",
+            file.display()
+        ))
+    })?;
+    let default = crate::retention::Retention::default();
+    Ok(crate::retention::Retention {
+        keep_done_operations_days: saved
+            .keep_done_operations_days
+            .unwrap_or(default.keep_done_operations_days),
+        keep_timeline_days: saved
+            .keep_timeline_days
+            .unwrap_or(default.keep_timeline_days),
+    })
+}
+
+/// The file's entries; `None` when no settings were saved.
+fn entries(file: &Path) -> Result<Option<Map<String, Value>>, BridgeError> {
+    let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(AppSettings::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(BridgeError::storage(format!(
                 "cannot read {}: {e}",
@@ -49,11 +89,9 @@ pub fn read(data_dir: &Path) -> Result<AppSettings, BridgeError> {
             )))
         }
     };
-    let entries: Map<String, Value> = serde_json::from_str(&text).map_err(|e| {
-        BridgeError::storage(format!("{} is not a settings file: {e}", file.display()))
-    })?;
-    from_entries(entries)
-        .map_err(|e| BridgeError::new(e.code, format!("{}: {}", file.display(), e.message)))
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| BridgeError::storage(format!("{} is not a settings file: {e}", file.display())))
 }
 
 #[cfg(test)]

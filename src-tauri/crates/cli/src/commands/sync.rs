@@ -56,6 +56,9 @@ pub async fn sync(context: &Context, options: SyncOptions) -> Result<(), BridgeE
         &mut |_| {},
     )
     .await?;
+    if !options.dry_run {
+        prune_quietly(context, &mut store);
+    }
     if options.json {
         print_json(&report.outcomes)?;
     } else {
@@ -85,6 +88,33 @@ pub async fn sync(context: &Context, options: SyncOptions) -> Result<(), BridgeE
         );
     }
     Err(report.error(pairs))
+}
+
+/// `bridge prune`: the retention policy, now.
+pub fn prune(context: &Context, json: bool) -> Result<(), BridgeError> {
+    let retention = bridge_sync::settings::retention(&context.data_dir())?;
+    let mut store = Store::open(&context.db_path)?;
+    let report = bridge_sync::retention::prune(&mut store, &retention, SystemClock.now())?;
+    if json {
+        return print_json(&report);
+    }
+    line(&format!(
+        "Deleted {} finished journal rows (older than {} days) and {} timeline events (recorded more than {} days ago).",
+        report.operations,
+        retention.keep_done_operations_days,
+        report.timeline_events,
+        retention.keep_timeline_days
+    ))
+}
+
+/// After a sync: the retention policy. A failure is logged, never the sync's.
+fn prune_quietly(context: &Context, store: &mut Store) {
+    let pruned = bridge_sync::settings::retention(&context.data_dir())
+        .and_then(|retention| bridge_sync::retention::prune(store, &retention, SystemClock.now()));
+    match pruned {
+        Ok(report) => tracing::debug!(?report, "retention applied"),
+        Err(e) => tracing::warn!("the retention policy was not applied: {}", e.message),
+    }
 }
 
 fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), BridgeError> {

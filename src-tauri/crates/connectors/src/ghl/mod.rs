@@ -22,7 +22,7 @@ use crate::http::{AccessTokenSource, ApiRequest, HttpClient, HttpClientBuilder, 
 pub use contacts::BUSINESS_PAGE_LIMIT;
 pub use custom_fields::CustomFieldIndex;
 pub use search::{ChangedContactsQuery, SearchPage, MAX_PAGE_LIMIT};
-pub use tasks::TASK_SEARCH_PAGE;
+pub use tasks::{CONTACTS_PER_TASK_SEARCH, TASK_SEARCH_PAGE};
 
 /// GHL's API host. White-label and sandbox connections pass their own.
 pub const DEFAULT_BASE_URL: &str = "https://services.leadconnectorhq.com";

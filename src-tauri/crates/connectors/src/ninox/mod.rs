@@ -8,8 +8,9 @@
 //! [`AppointmentValue`]). [`NinoxField`] exposes each field's kind and options so a mapping can
 //! be checked before anything is written.
 //!
-//! Ninox publishes no rate limits (parallel calls are limited): [`rate_budget`] is a
-//! conservative 10 requests per second.
+//! Ninox publishes no rate limits, only that parallel calls are limited: the engine calls it
+//! one request at a time and sets no pace of its own ([`RATE_LIMITS`] is only the budget's
+//! ceiling); a 429 and any rate headers Ninox sends are honoured by the budget.
 
 mod table;
 #[cfg(test)]
@@ -26,15 +27,17 @@ use serde_json::Value;
 
 use crate::http::{RateBudget, RateHeaderNames, RateLimits};
 
-pub use table::{NinoxCursor, NinoxPage, NinoxTable};
+pub use table::{NinoxCursor, NinoxPage, NinoxTable, WRITE_BATCH};
 pub use v3::NinoxV3Client;
 pub use v4::NinoxV4Client;
 
 /// A record's values by field name.
 pub type FieldMap = BTreeMap<String, Value>;
 
+/// No documented limit: a ceiling far above what sequential calls reach, so the budget paces
+/// only by what Ninox answers (429, rate headers).
 pub const RATE_LIMITS: RateLimits = RateLimits {
-    max_per_window: 10,
+    max_per_window: 10_000,
     window: Duration::from_secs(1),
 };
 

@@ -383,6 +383,19 @@ pub fn contacts_with_unconfirmed_creates(
 }
 
 /// The dead-letter list the operator sees.
+/// Deletes `done` operations of these object kinds last moved before `before`; never an
+/// unfinished or dead one. Answers how many went.
+pub fn prune_done(conn: &Connection, kinds: &[&str], before: &str) -> Result<usize, BridgeError> {
+    let kinds = serde_json::to_string(kinds)
+        .map_err(|e| BridgeError::internal(format!("object kinds as JSON: {e}")))?;
+    conn.execute(
+        "DELETE FROM operations WHERE state = 'done' AND updated_at < ?1
+           AND object_kind IN (SELECT value FROM json_each(?2))",
+        params![before, kinds],
+    )
+    .map_err(storage_error)
+}
+
 pub fn dead_letters(conn: &Connection) -> Result<Vec<OperationRow>, BridgeError> {
     by_state(conn, "state = 'dead'")
 }

@@ -42,7 +42,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<TimelineEvent> {
 
 pub fn append(conn: &Connection, event: &TimelineEvent) -> Result<(), BridgeError> {
     conn.execute(
-        &format!("INSERT INTO timeline_events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+        &format!(
+            "INSERT INTO timeline_events ({COLUMNS}, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+        ),
         params![
             event.contact_id,
             event.system,
@@ -71,6 +74,16 @@ pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<TimelineEv
         .query_map([contact_id], from_row)
         .map_err(storage_error)?;
     rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
+/// Deletes the events recorded before `before` (a [`crate::timestamp`]), whenever they
+/// happened; their search entries go with them (trigger). Answers how many went.
+pub fn prune_recorded_before(conn: &Connection, before: &str) -> Result<usize, BridgeError> {
+    conn.execute(
+        "DELETE FROM timeline_events WHERE recorded_at < ?1",
+        [before],
+    )
+    .map_err(storage_error)
 }
 
 /// Full-text search over titles and bodies; `query` is matched as plain words, never as FTS syntax.

@@ -6,6 +6,7 @@
 use bridge_connectors::http::RequestCounts;
 use bridge_connectors::ninox::{
     AppointmentValue, FieldKind, FieldMap, NinoxCursor, NinoxField, NinoxRecord, NinoxTable,
+    WRITE_BATCH,
 };
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
 use bridge_core::BridgeError;
@@ -16,7 +17,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
 
 use super::{AppPage, AppRecord, AppSide};
-use crate::apply::RecordWriter;
+use crate::apply::{BatchAnswer, RecordWriter};
 use crate::plan::Values;
 
 /// GHL's side of the default lines, with the Ninox field names they look for (v3 captions,
@@ -254,6 +255,54 @@ impl RecordWriter for NinoxSide {
             self.table
                 .update(remote_id, &self.fit(changes, remote_id).await?)
                 .await
+        })
+    }
+
+    /// Both APIs take arrays of records: a first sync of 5,000 contacts is some 50 requests.
+    fn batch(&self) -> usize {
+        WRITE_BATCH
+    }
+
+    /// A record whose values do not fit the table is refused alone, before anything is sent.
+    fn create_many<'a>(&'a self, values: &'a [Values]) -> BoxFuture<'a, BatchAnswer<String>> {
+        Box::pin(async move {
+            let mut fitted = Vec::with_capacity(values.len());
+            for v in values {
+                fitted.push(self.fit(v, "(new)").await);
+            }
+            let sendable: Vec<FieldMap> = fitted.iter().filter_map(|f| f.clone().ok()).collect();
+            let mut ids = if sendable.is_empty() {
+                Vec::new()
+            } else {
+                self.table.create_many(&sendable).await?
+            }
+            .into_iter();
+            Ok(fitted
+                .into_iter()
+                .map(|f| {
+                    f.and_then(|_| {
+                        ids.next().ok_or_else(|| BridgeError::internal("Ninox answered too few ids"))
+                    })
+                })
+                .collect())
+        })
+    }
+
+    fn update_many<'a>(
+        &'a self,
+        records: &'a [(&'a str, Values)],
+    ) -> BoxFuture<'a, BatchAnswer<()>> {
+        Box::pin(async move {
+            let mut fitted = Vec::with_capacity(records.len());
+            for (id, changes) in records {
+                fitted.push(self.fit(changes, id).await.map(|f| (id.to_string(), f)));
+            }
+            let sendable: Vec<(String, FieldMap)> =
+                fitted.iter().filter_map(|f| f.clone().ok()).collect();
+            if !sendable.is_empty() {
+                self.table.update_many(&sendable).await?;
+            }
+            Ok(fitted.into_iter().map(|f| f.map(|_| ())).collect())
         })
     }
 

@@ -35,6 +35,25 @@ pub trait RecordWriter: Send + Sync {
         remote_id: &'a str,
         changes: &'a Values,
     ) -> BoxFuture<'a, Result<(), BridgeError>>;
+    /// The whole record as the remote answered the write of `remote_id`, for remotes that
+    /// answer so (GHL): stored as read, the next pull finds it unchanged. Taken once.
+    fn answer(&self, _remote_id: &str) -> Option<bridge_core::Contact> {
+        None
+    }
+    /// Records one request may write (apps that take arrays of records); 1: each alone.
+    fn batch(&self) -> usize {
+        1
+    }
+    /// Creates these records in one request (only called when [`Self::batch`] > 1): each
+    /// record's new id in order, or why that record alone was refused before anything was sent.
+    /// An error is the whole request's.
+    fn create_many<'a>(&'a self, _values: &'a [Values]) -> BoxFuture<'a, BatchAnswer<String>> {
+        Box::pin(async { Err(BridgeError::internal("this writer writes one record at a time")) })
+    }
+    /// Updates these records (remote id, changes) in one request, as [`Self::create_many`].
+    fn update_many<'a>(&'a self, _records: &'a [(&'a str, Values)]) -> BoxFuture<'a, BatchAnswer<()>> {
+        Box::pin(async { Err(BridgeError::internal("this writer writes one record at a time")) })
+    }
     /// After a create whose answer was lost: the record it made, if it made one (found by the
     /// values' match keys). Reads only.
     fn find_created<'a>(
@@ -42,6 +61,9 @@ pub trait RecordWriter: Send + Sync {
         values: &'a Values,
     ) -> BoxFuture<'a, Result<Option<String>, BridgeError>>;
 }
+
+/// A batch write's answer: per record, in the order sent.
+pub type BatchAnswer<T> = Result<Vec<Result<T, BridgeError>>, BridgeError>;
 
 /// The two sides of the pair being applied.
 pub struct Targets<'a> {
@@ -251,7 +273,7 @@ pub async fn apply(
     cancel: &AtomicBool,
 ) -> Result<ApplyReport, BridgeError> {
     let now = clock.now();
-    let mut journaled = store.with_tx(|tx| {
+    let journaled = store.with_tx(|tx| {
         plan.operations
             .iter()
             .map(|op| journal::record(tx, run_id, &intent(targets, op), journal_entry(op)?, now))
@@ -259,25 +281,172 @@ pub async fn apply(
     })?;
     let total = plan.operations.len() as u64;
     let mut report = ApplyReport::default();
-    for (finished, (op, journaled)) in plan.operations.iter().zip(&mut journaled).enumerate() {
+    let mut finished = 0;
+    for group in groups(plan, &journaled, targets.app.batch()) {
         if cancel.load(Ordering::Relaxed) {
             report.cancelled = true;
             break;
         }
-        let payload = Payload::of(op);
-        send(
-            store,
-            run_id,
-            &payload,
-            journaled,
-            targets,
-            clock,
-            &mut report,
-        )
-        .await?;
-        progress(finished as u64 + 1, total);
+        let Group { action, members } = group;
+        let mut ops: Vec<(&Operation, Journaled)> = members
+            .iter()
+            .map(|&i| (&plan.operations[i], journaled[i].clone()))
+            .collect();
+        match action {
+            Some(action) => {
+                send_batch(store, run_id, action, &mut ops, targets, clock, &mut report).await?;
+            }
+            None => {
+                for (op, journaled) in &mut ops {
+                    let payload = Payload::of(op);
+                    send(
+                        store,
+                        run_id,
+                        &payload,
+                        journaled,
+                        targets,
+                        clock,
+                        &mut report,
+                    )
+                    .await?;
+                }
+            }
+        }
+        finished += members.len() as u64;
+        progress(finished, total);
     }
     Ok(report)
+}
+
+/// Operations sent together: one app batch of `action`, or (no action) one write alone.
+struct Group {
+    action: Option<Action>,
+    members: Vec<usize>,
+}
+
+/// The plan's writes in the order they go: each GHL write, and each app write that may
+/// already have happened (it is looked up first), alone and in plan order; then the app's
+/// fresh creates and its updates, `batch` to a request (apps taking arrays of records).
+fn groups(plan: &Plan, journaled: &[Journaled], batch: usize) -> Vec<Group> {
+    let mut groups = Vec::new();
+    let mut creates = Vec::new();
+    let mut updates = Vec::new();
+    for (i, (op, journaled)) in plan.operations.iter().zip(journaled).enumerate() {
+        let fresh_create = op.action == Action::Create
+            && journaled.remote_id.is_none()
+            && !journaled.may_exist();
+        let update = op.action == Action::Update && op.remote_id.is_some();
+        match op.target {
+            Side::App if batch > 1 && fresh_create => creates.push(i),
+            Side::App if batch > 1 && update => updates.push(i),
+            _ => groups.push(Group {
+                action: None,
+                members: vec![i],
+            }),
+        }
+    }
+    for (action, members) in [(Action::Create, creates), (Action::Update, updates)] {
+        groups.extend(members.chunks(batch).map(|chunk| Group {
+            action: Some(action),
+            members: chunk.to_vec(),
+        }));
+    }
+    groups
+}
+
+/// Sends one batch of app writes of one action in one request. Every operation is marked sent
+/// before the request leaves, so a crash or a lost answer leaves each to be looked up by
+/// `recover`, as a single write's would. A batch the app refuses is sent again record by
+/// record, so the one it refuses is named and the others are written: the app wrote none of
+/// it (Ninox's PATCH is documented transactional; that its POST is too is a guess).
+async fn send_batch(
+    store: &mut Store,
+    run_id: &str,
+    action: Action,
+    ops: &mut [(&Operation, Journaled)],
+    targets: &Targets<'_>,
+    clock: &dyn Clock,
+    report: &mut ApplyReport,
+) -> Result<(), BridgeError> {
+    let writer = targets.app;
+    let payloads: Vec<Payload> = ops.iter().map(|(op, _)| Payload::of(op)).collect();
+    let now = clock.now();
+    store.with_tx(|tx| {
+        ops.iter_mut()
+            .try_for_each(|(_, journaled)| journal::begin(tx, journaled, run_id, now))
+    })?;
+    let answer: BatchAnswer<Option<String>> = match action {
+        Action::Create => {
+            let values: Vec<Values> = payloads.iter().map(Payload::values).collect();
+            writer
+                .create_many(&values)
+                .await
+                .map(|each| each.into_iter().map(|r| r.map(Some)).collect())
+        }
+        Action::Update => {
+            let records: Vec<(&str, Values)> = payloads
+                .iter()
+                .map(|p| (p.remote_id.as_deref().unwrap_or_default(), p.values()))
+                .collect();
+            writer
+                .update_many(&records)
+                .await
+                .map(|each| each.into_iter().map(|r| r.map(|()| None)).collect())
+        }
+    };
+    match answer {
+        Err(e) if journal::classify(&e) == journal::Failure::Refused => {
+            tracing::info!(
+                "{} refused a batch of {} writes ({}); sending them one by one",
+                writer.system(),
+                ops.len(),
+                e.message
+            );
+            for ((_, journaled), payload) in ops.iter_mut().zip(&payloads) {
+                let outcome = match action {
+                    Action::Create => writer.create(&payload.values()).await.map(Some),
+                    Action::Update => match &payload.remote_id {
+                        Some(id) => writer.update(id, &payload.values()).await.map(|()| None),
+                        None => Err(BridgeError::internal("an update without a remote id")),
+                    },
+                };
+                if let Ok(Some(id)) = &outcome {
+                    journal::created(store.conn(), journaled, id, clock.now())?;
+                }
+                settle(store, run_id, payload, journaled, outcome, targets, clock, report)?;
+            }
+        }
+        Err(e) => {
+            for ((_, journaled), payload) in ops.iter_mut().zip(&payloads) {
+                settle(store, run_id, payload, journaled, Err(e.clone()), targets, clock, report)?;
+            }
+        }
+        Ok(each) if each.len() != ops.len() => {
+            let e = BridgeError::new(
+                ErrorCode::Remote,
+                format!(
+                    "{} answered {} results for {} writes; they may have happened and are looked up before being sent again",
+                    writer.system(),
+                    each.len(),
+                    ops.len()
+                ),
+            );
+            for ((_, journaled), payload) in ops.iter_mut().zip(&payloads) {
+                // Transient, so recovery looks each record up.
+                let e = BridgeError::new(ErrorCode::Network, e.message.clone());
+                settle(store, run_id, payload, journaled, Err(e), targets, clock, report)?;
+            }
+        }
+        Ok(each) => {
+            for (((_, journaled), payload), outcome) in ops.iter_mut().zip(&payloads).zip(each) {
+                if let Ok(Some(id)) = &outcome {
+                    journal::created(store.conn(), journaled, id, clock.now())?;
+                }
+                settle(store, run_id, payload, journaled, outcome, targets, clock, report)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Sends one write and records how it ended. A create that may already have happened is
@@ -303,6 +472,23 @@ async fn send(
         (Action::Update, Some(remote_id)) => writer.update(remote_id, &values).await.map(|()| None),
         (Action::Update, None) => Err(BridgeError::internal("an update without a remote id")),
     };
+    settle(store, run_id, payload, op, outcome, targets, clock, report)
+}
+
+/// Records how one write ended: what its answer settled, or its failure in the journal.
+/// Stops (an error) when the target's connection must be authorized again.
+#[allow(clippy::too_many_arguments)]
+fn settle(
+    store: &mut Store,
+    run_id: &str,
+    payload: &Payload,
+    op: &mut Journaled,
+    outcome: Result<Option<String>, BridgeError>,
+    targets: &Targets<'_>,
+    clock: &dyn Clock,
+    report: &mut ApplyReport,
+) -> Result<(), BridgeError> {
+    let writer = targets.writer(payload.target);
     // A link that would re-point another record's is refused by the store: the operation
     // becomes a dead letter naming both records, and the run goes on.
     let outcome = match outcome {

@@ -105,7 +105,15 @@ pub(super) fn finish(
                     )?;
                 }
             }
-            Side::Ghl => contacts::apply_written(tx, local_id, &written, now)?,
+            Side::Ghl => {
+                contacts::apply_written(tx, local_id, &written, now)?;
+                let answered = created_id
+                    .or(payload.remote_id.as_deref())
+                    .and_then(|id| targets.ghl.answer(id));
+                if let Some(contact) = answered {
+                    crate::pull::ghl::store_answer(tx, targets.ghl_connection_id, &contact, now)?;
+                }
+            }
         }
         for change in &payload.changes {
             timeline::append(

@@ -1,17 +1,51 @@
 //! Contact writes to GHL.
 
-use bridge_connectors::ghl::wire::{ContactFields, NewContact};
-use bridge_connectors::ghl::GhlClient;
-use bridge_core::BridgeError;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use bridge_connectors::ghl::wire::{ContactFields, GhlContact, NewContact};
+use bridge_connectors::ghl::{CustomFieldIndex, GhlClient};
+use bridge_core::{BridgeError, Contact};
+use bridge_store::Store;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
 use crate::apply::RecordWriter;
 use crate::plan::Values;
 
-/// Writes contacts to GHL from GHL field values.
+/// Writes contacts to GHL from GHL field values, and keeps GHL's answer to each write (the
+/// whole contact as it now stands) until the write is settled: stored as read, with its
+/// hash, it spares the next pull reading that contact and its tasks and notes again.
 pub(super) struct GhlWriter<'a> {
-    pub(super) client: &'a GhlClient,
+    client: &'a GhlClient,
+    /// The location's custom fields, to read the answers as the pull reads contacts.
+    fields: CustomFieldIndex,
+    answers: Mutex<HashMap<String, Contact>>,
+}
+
+impl<'a> GhlWriter<'a> {
+    pub(super) fn new(
+        client: &'a GhlClient,
+        store: &Store,
+        ghl_connection_id: &str,
+    ) -> Result<Self, BridgeError> {
+        Ok(Self {
+            client,
+            fields: crate::pull::ghl::custom_field_index(store, ghl_connection_id)?,
+            answers: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// An answer that cannot be read as the pull would read it is not kept: the next pull
+    /// then reads the contact as it always did.
+    fn keep(&self, answer: Option<GhlContact>) {
+        let Some(contact) = answer.and_then(|c| c.to_core(&self.fields).ok()) else {
+            return;
+        };
+        if let Ok(mut answers) = self.answers.lock() {
+            answers.insert(contact.contact_id.clone(), contact);
+        }
+    }
 }
 
 fn ghl_fields(values: &Values) -> ContactFields {
@@ -105,12 +139,14 @@ impl RecordWriter for GhlWriter<'_> {
                     ..NewContact::default()
                 })
                 .await?;
-            created.id.ok_or_else(|| {
+            let id = created.id.clone().ok_or_else(|| {
                 BridgeError::new(
                     bridge_core::ErrorCode::Remote,
                     "GHL created a contact without an id",
                 )
-            })
+            })?;
+            self.keep(Some(created));
+            Ok(id)
         })
     }
 
@@ -129,7 +165,11 @@ impl RecordWriter for GhlWriter<'_> {
                 fields.tags = None;
             }
             if changes.keys().any(|field| field != "tags") || deltas.is_none() {
-                self.client.update_contact(remote_id, &fields).await?;
+                let answer = self.client.update_contact(remote_id, &fields).await?;
+                // Tag deltas sent after it change the contact again: that answer is not kept.
+                if deltas.is_none() {
+                    self.keep(answer);
+                }
             }
             // Each delta is idempotent: a write sent again after a lost answer changes nothing
             // more, and a tag GHL gained meanwhile is left alone.
@@ -143,6 +183,10 @@ impl RecordWriter for GhlWriter<'_> {
             }
             Ok(())
         })
+    }
+
+    fn answer(&self, remote_id: &str) -> Option<Contact> {
+        self.answers.lock().ok()?.remove(remote_id)
     }
 
     fn find_created<'a>(

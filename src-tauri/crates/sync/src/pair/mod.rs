@@ -302,7 +302,7 @@ impl Pair<'_> {
         progress: apply::Progress<'_>,
         run_id: &str,
     ) -> Result<Run, BridgeError> {
-        let ghl_writer = GhlWriter { client: self.ghl };
+        let ghl_writer = GhlWriter::new(self.ghl, store, &self.ghl_connection.id)?;
         let targets = self.targets(&ghl_writer);
         let holds_contacts = self.app.holds_contacts();
         // Recover before anything is read or planned: a contact create whose answer was lost
@@ -426,7 +426,7 @@ impl Pair<'_> {
         // Both sides are read first: a value changed since the run is not overwritten.
         crate::pull::ghl::pull(store, self.ghl_connection, self.ghl, clock).await?;
         self.pull_app(store, clock).await?;
-        let ghl_writer = GhlWriter { client: self.ghl };
+        let ghl_writer = GhlWriter::new(self.ghl, store, &self.ghl_connection.id)?;
         let target = crate::undo::UndoTarget {
             targets: self.targets(&ghl_writer),
             mapping: self.mapping,

@@ -1,16 +1,19 @@
 //! Pulling one GHL location into the store.
 //!
 //! Contacts come from the location-wide search, sorted by `dateUpdated`, from the saved cursor
-//! on. A contact's tasks and notes have no location-wide change feed, so they are read per
-//! contact — and only for contacts that are new or whose `dateUpdated` or content moved: an
-//! unchanged location costs the search pages and nothing else. Appointments are read
+//! on. A contact's tasks and notes have no location-wide change feed, so they are read for
+//! contacts that are new or whose `dateUpdated` or content moved — tasks by one location task
+//! search per page of such contacts, notes per contact (GHL has no other read of notes): an
+//! unchanged location costs the search pages and nothing else. A contact we just wrote is
+//! stored as GHL answered it (`apply`), so the next search finds it unchanged and reads
+//! nothing more of it. Appointments are read
 //! location-wide by time window (`ghl_appointments.rs`), and per contact here only when the
 //! connection lacks the calendars scopes.
 //!
 //! Each page is stored in one transaction together with its children, its timeline events and
 //! the advanced cursor, so a crash between pages loses nothing and repeats at most one page.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use bridge_connectors::ghl::wire::{
     CustomFieldDefinition, GhlAppointment, GhlContact, GhlNote, GhlTask,
@@ -134,21 +137,49 @@ struct FieldList {
     refreshed: bool,
 }
 
+/// The location's custom fields as stored, to read contacts by.
+pub(crate) fn custom_field_index(
+    store: &Store,
+    connection_id: &str,
+) -> Result<CustomFieldIndex, BridgeError> {
+    let definitions: Vec<CustomFieldDefinition> = custom_fields::list(store.conn(), connection_id)?
+        .into_iter()
+        .map(|field| CustomFieldDefinition {
+            id: Some(field.field_id),
+            field_key: Some(field.field_key),
+            name: Some(field.name),
+            data_type: Some(field.data_type),
+            ..CustomFieldDefinition::default()
+        })
+        .collect();
+    Ok(CustomFieldIndex::new(&definitions))
+}
+
+/// Stores a contact as GHL answered our write of it, under the hash the next search's copy
+/// will have: that pull finds it unchanged and reads neither it nor its children again. (That
+/// the search and the write's answer carry the same values, `dateUpdated` included, is how
+/// the fake has it; should GHL differ, the contact is read once more, as before.)
+pub(crate) fn store_answer(
+    tx: &bridge_store::Connection,
+    connection_id: &str,
+    contact: &Contact,
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    contacts::upsert_from_ghl(
+        tx,
+        connection_id,
+        contact,
+        &match_keys(contact),
+        &content_hash(contact),
+        now,
+    )?;
+    Ok(())
+}
+
 impl FieldList {
     fn load(store: &Store, connection_id: &str) -> Result<Self, BridgeError> {
-        let definitions: Vec<CustomFieldDefinition> =
-            custom_fields::list(store.conn(), connection_id)?
-                .into_iter()
-                .map(|field| CustomFieldDefinition {
-                    id: Some(field.field_id),
-                    field_key: Some(field.field_key),
-                    name: Some(field.name),
-                    data_type: Some(field.data_type),
-                    ..CustomFieldDefinition::default()
-                })
-                .collect();
         Ok(Self {
-            index: CustomFieldIndex::new(&definitions),
+            index: custom_field_index(store, connection_id)?,
             refreshed: false,
         })
     }
@@ -284,57 +315,67 @@ struct Children {
     gone: bool,
 }
 
-/// The children of each contact, by GHL id. A contact deleted in GHL since it was listed
-/// (GHL answers its lists with 400, the client reports `NotFound`) comes back `gone`: it is
-/// marked deleted (`ghl_contacts_gone.rs`), its stored children stay as they are, and the
-/// pull goes on.
+/// The children of each contact, by GHL id. Tasks come from the location task search narrowed
+/// to these contacts (one request per 100 tasks, never one per contact); notes have no
+/// location-wide read, so each contact's are listed (the one per-contact request). A contact
+/// deleted in GHL since it was listed (GHL answers its notes with 400, the client reports
+/// `NotFound`) comes back `gone`: it is marked deleted (`ghl_contacts_gone.rs`), its stored
+/// children stay as they are, and the pull goes on.
 async fn fetch_children(
     client: &GhlClient,
     changed: &[ChangedContact],
     appointments: AppointmentRead,
 ) -> Result<BTreeMap<String, Children>, BridgeError> {
+    if changed.is_empty() {
+        return Ok(BTreeMap::new());
+    }
     let per_contact = appointments == AppointmentRead::PerContact;
-    let fetched: Vec<Option<(String, Children)>> = futures::stream::iter(
-        changed.iter().map(|c| c.contact.contact_id.clone()),
-    )
-    .map(|ghl_id| async move {
-        let appointments = async {
-            if per_contact {
-                client.contact_appointments(&ghl_id).await.map(Some)
-            } else {
-                Ok(None)
-            }
-        };
-        let lists = futures::try_join!(
-            client.list_tasks(&ghl_id),
-            client.list_notes(&ghl_id),
-            appointments,
-        );
-        match lists {
-            Ok((tasks, notes, appointments)) => {
-                let mut children = children_of(
-                    &ghl_id,
-                    &tasks,
-                    &notes,
-                    appointments.as_deref().unwrap_or(&[]),
-                );
-                children.appointments_read = appointments.is_some();
-                Ok(Some((ghl_id, children)))
-            }
-            Err(e) if e.code == ErrorCode::NotFound => {
-                tracing::info!(contact = %ghl_id, "GHL contact gone while its children were read");
-                let gone = Children {
-                    gone: true,
-                    ..Children::default()
-                };
-                Ok(Some((ghl_id, gone)))
-            }
-            Err(e) => Err(e),
+    let ids: Vec<String> = changed
+        .iter()
+        .map(|c| c.contact.contact_id.clone())
+        .collect();
+    let mut tasks: HashMap<String, Vec<GhlTask>> = HashMap::new();
+    for task in client.tasks_of_contacts(&ids).await? {
+        if let Some(contact) = task.contact_id.clone() {
+            tasks.entry(contact).or_default().push(task);
         }
-    })
-    .buffer_unordered(CHILD_FETCH_CONCURRENCY)
-    .try_collect()
-    .await?;
+    }
+    let tasks = &tasks;
+    let fetched: Vec<Option<(String, Children)>> = futures::stream::iter(ids)
+        .map(|ghl_id| async move {
+            let appointments = async {
+                if per_contact {
+                    client.contact_appointments(&ghl_id).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            };
+            let lists = futures::try_join!(client.list_notes(&ghl_id), appointments);
+            match lists {
+                Ok((notes, appointments)) => {
+                    let mut children = children_of(
+                        &ghl_id,
+                        tasks.get(&ghl_id).map_or(&[], Vec::as_slice),
+                        &notes,
+                        appointments.as_deref().unwrap_or(&[]),
+                    );
+                    children.appointments_read = appointments.is_some();
+                    Ok(Some((ghl_id, children)))
+                }
+                Err(e) if e.code == ErrorCode::NotFound => {
+                    tracing::info!(contact = %ghl_id, "GHL contact gone while its children were read");
+                    let gone = Children {
+                        gone: true,
+                        ..Children::default()
+                    };
+                    Ok(Some((ghl_id, gone)))
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .buffer_unordered(CHILD_FETCH_CONCURRENCY)
+        .try_collect()
+        .await?;
     Ok(fetched.into_iter().flatten().collect())
 }
 
@@ -662,9 +703,10 @@ const RECONCILE_CURSOR: &str = "children.reconcile";
 /// `dateUpdated`: a sync reads the children of the next few contacts linked to an app
 /// (rotating through all of them by id), so every note is seen within (linked contacts /
 /// [`RECONCILE_CONTACTS`]) syncs — in one sync for small accounts — and of every contact with
-/// an unconfirmed task or note create or named by a GHL webhook since. Costs 2 requests per
-/// contact read (3 when appointments are read per contact, see `ghl_appointments.rs`). Returns
-/// how many contacts were read.
+/// an unconfirmed task or note create or named by a GHL webhook since. Costs one notes read
+/// per contact and one task search for them all (one more request per contact when
+/// appointments are read per contact, see `ghl_appointments.rs`). Returns how many contacts
+/// were read.
 pub async fn reconcile_children(
     store: &mut Store,
     connection: &ConnectionRow,

@@ -62,11 +62,14 @@ pub struct TaskCompletedBody {
 
 /// TaskSearchParamsDto — POST /locations/{locationId}/tasks/search.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct TaskSearchBody {
+pub struct TaskSearchBody<'a> {
     pub skip: u64,
     pub limit: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
+    /// Only these contacts' tasks (`contactId`, an array of ids); all when empty.
+    #[serde(rename = "contactId", skip_serializing_if = "<[String]>::is_empty")]
+    pub contact_ids: &'a [String],
 }
 
 /// `{tasks}` — GET /contacts/{id}/tasks and the location-wide task search.

@@ -1,0 +1,522 @@
+//! What an agency-sized location costs (issue #13): every figure printed, none asserted.
+//!
+//! `cargo bench -p bridge-tests --bench scale -- [--contacts N] [--events N] [--only PART]`
+//!
+//! a. GHL ↔ Ninox (v4), N GHL contacts (default 100,000; half of them in the Ninox table, and
+//!    N/10 people only in Ninox), the fakes unthrottled: the first `bridge sync` (pull, plan,
+//!    apply) as a child process — requests per side against the documented minimum, wall
+//!    time, contacts per second and the child's peak RSS — and the engine's contact store
+//!    path against a raw SQLite bulk upsert of the same rows, back to back.
+//! b. A quiet sync of that location: requests per side.
+//! c. One contact's timeline read from a database of `--events` events (default 1,000,000):
+//!    p50 and p99 over 2,000 reads.
+//!
+//! `--only sync` runs a and b, `--only timeline` c. Loopback only. Wall times depend on the
+//! machine's load; requests, RSS and the back-to-back ratio much less.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bridge_core::{Clock, Contact, System, SystemClock};
+use bridge_sandbox::{GhlConfig, GhlSandbox, NinoxConfig, NinoxSandbox};
+use bridge_store::table::connections::{self, AuthKind, NewConnection};
+use bridge_store::table::contacts::{self, MatchKeys};
+use bridge_store::Store;
+use bridge_tests::ghl_world::{assert_success, connect_ghl};
+use bridge_tests::{bridge_bin, run_bridge_env};
+use serde_json::Value;
+
+struct Args {
+    contacts: usize,
+    events: usize,
+    only: Option<String>,
+}
+
+fn args() -> Args {
+    let mut parsed = Args {
+        contacts: 100_000,
+        events: 1_000_000,
+        only: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> usize {
+            args.next()
+                .and_then(|v| v.replace('_', "").parse().ok())
+                .unwrap_or_else(|| panic!("{name} takes a number"))
+        };
+        match arg.as_str() {
+            "--contacts" => parsed.contacts = number("--contacts"),
+            "--events" => parsed.events = number("--events"),
+            "--only" => parsed.only = args.next(),
+            // `cargo bench` passes --bench; anything else is ignored too.
+            _ => {}
+        }
+    }
+    parsed
+}
+
+fn main() {
+    let args = args();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    if args.only.as_deref() != Some("timeline") {
+        sync_bench(&runtime, args.contacts);
+        store_bench(args.contacts);
+    }
+    if args.only.as_deref() != Some("sync") {
+        timeline_bench(args.events);
+    }
+}
+
+/// The fakes with no limit the engine could meet: the GHL fake's headers announce 10,000
+/// requests a second (the most the budget trusts a header for) and no daily cap.
+async fn start_fakes(contacts: usize) -> (GhlSandbox, NinoxSandbox) {
+    let ghl = GhlSandbox::start(GhlConfig {
+        seed_contacts: contacts,
+        rate_window: Duration::from_secs(1),
+        rate_max: 10_000,
+        daily_limit: u32::MAX,
+        ..GhlConfig::default()
+    })
+    .await
+    .unwrap();
+    let ninox = NinoxSandbox::start(NinoxConfig {
+        records: contacts / 10,
+        ghl_seed: GhlConfig::default().seed,
+        ghl_contacts: contacts,
+        ghl_overlap: 0.5,
+        max_concurrent: 50,
+        ..NinoxConfig::default()
+    })
+    .await
+    .unwrap();
+    (ghl, ninox)
+}
+
+struct Measured {
+    outcome: Value,
+    seconds: f64,
+    /// The child's peak resident set, in KiB (`/usr/bin/time -f %M`), when measurable.
+    peak_rss_kib: Option<u64>,
+}
+
+/// `bridge sync --json` as a child process, its peak RSS taken by `/usr/bin/time` (GNU time
+/// reads the child's rusage) where the machine has it.
+fn measured_sync(scratch: &Path, env: &[(&str, &str)]) -> Measured {
+    let bridge = bridge_bin();
+    let time = Path::new("/usr/bin/time");
+    let rss_file = scratch.join("peak-rss");
+    let mut command = if time.exists() {
+        let mut c = Command::new(time);
+        c.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(&bridge);
+        c
+    } else {
+        Command::new(&bridge)
+    };
+    command
+        .env("BRIDGE_SECRET_STORE", "file")
+        .envs(env.iter().copied())
+        .arg("--db")
+        .arg(scratch.join("bridge.sqlite3"))
+        .arg("--log-dir")
+        .arg(scratch.join("logs"))
+        .args(["sync", "--json"])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = command.spawn().unwrap();
+    let mut stdout = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(status.success(), "bridge sync failed ({status}):\n{stderr}");
+    let outcome = serde_json::from_slice::<Value>(&stdout).unwrap()[0].clone();
+    let peak_rss_kib = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|text| text.trim().lines().last()?.trim().parse().ok());
+    Measured {
+        outcome,
+        seconds,
+        peak_rss_kib,
+    }
+}
+
+fn storage(e: rusqlite::Error) -> bridge_core::BridgeError {
+    bridge_core::BridgeError::storage(e.to_string())
+}
+
+/// Record writes (POST and PATCH of a table's records) the Ninox fake answered.
+fn record_writes(stats: &bridge_sandbox::RequestStats) -> u64 {
+    stats
+        .by_route
+        .iter()
+        .filter(|((method, path), _)| (method == "POST" || method == "PATCH") && path.ends_with("/records"))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+fn count(value: &Value) -> u64 {
+    value.as_array().map_or(0, |a| a.len() as u64)
+}
+
+fn u(value: &Value) -> u64 {
+    value.as_u64().unwrap_or_default()
+}
+
+fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
+    let (ghl, ninox) = runtime.block_on(start_fakes(contacts));
+    let scratch = tempfile::tempdir().unwrap();
+    let (token, key) = (ghl.private_token(), ninox.workspace_api_key());
+    let env = [("T_GHL", token.as_str()), ("T_NINOX", key.as_str())];
+    let bridge = |args: &[&str]| run_bridge_env(scratch.path(), &env, args);
+    connect_ghl(&ghl, bridge);
+    assert_success(
+        "connect ninox",
+        &bridge(&[
+            "connect",
+            "ninox",
+            "--api-key-env",
+            "T_NINOX",
+            "--base-url",
+            &ninox.base_url_v4(),
+            "--workspace",
+            &ninox.workspace_id(),
+            "--module",
+            &ninox.module_name(),
+            "--table",
+            &ninox.table_name(),
+        ]),
+    );
+    let (ghl_before, ninox_before) = (ghl.stats(), ninox.stats());
+    let first = measured_sync(scratch.path(), &env);
+    let (ghl_after, ninox_after) = (ghl.stats(), ninox.stats());
+    let o = &first.outcome;
+    let pull = &o["ghlPull"];
+
+    println!(
+        "a. first sync, GHL ({contacts} contacts) <-> Ninox v4 ({} records), fakes unthrottled",
+        contacts / 2 + contacts / 10
+    );
+    // The documented minimum of a first pull: the contact search pages, one notes read per
+    // contact (GHL has no other read of notes), the location task search pages for their
+    // tasks, the calendar list and each calendar's events.
+    let calendars = ghl_after.count("GET", "/calendars/events")
+        - ghl_before.count("GET", "/calendars/events");
+    let minimum_pull = u(&pull["searchPages"])
+        + u(&pull["contactsChanged"])
+        + u(&pull["tasks"]).div_ceil(100).max(1)
+        + 1
+        + calendars;
+    println!(
+        "   GHL pull: {} requests for {} contacts = {:.3} per contact; documented minimum {minimum_pull} ({} search pages + {} notes reads + {} task search pages + 1 calendar list + {calendars} calendar event reads) -> {:.3}x the minimum",
+        u(&pull["requests"]),
+        u(&pull["contactsChanged"]),
+        u(&pull["requests"]) as f64 / u(&pull["contactsChanged"]).max(1) as f64,
+        u(&pull["searchPages"]),
+        u(&pull["contactsChanged"]),
+        u(&pull["tasks"]).div_ceil(100).max(1),
+        u(&pull["requests"]) as f64 / minimum_pull.max(1) as f64,
+    );
+    let by_route = |stats: &bridge_sandbox::RequestStats, before: &bridge_sandbox::RequestStats| {
+        stats
+            .by_route
+            .iter()
+            .map(|(route, n)| (route.clone(), n - before.by_route.get(route).copied().unwrap_or(0)))
+            .filter(|(_, n)| *n > 0)
+            .map(|((method, path), n)| format!("{method} {path} x{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "   GHL, whole sync: {} requests ({})",
+        u(&o["ghlRequests"]),
+        by_route(&ghl_after, &ghl_before)
+    );
+    let applied = &o["applied"];
+    let operations = &o["plan"]["operations"];
+    let app_writes: Vec<&Value> = operations
+        .as_array()
+        .map(|ops| ops.iter().filter(|op| op["target"] == "app").collect())
+        .unwrap_or_default();
+    let app_creates = app_writes.iter().filter(|op| op["action"] == "create").count() as u64;
+    let app_updates = app_writes.len() as u64 - app_creates;
+    let ninox_writes = record_writes(&ninox_after) - record_writes(&ninox_before);
+    println!(
+        "   Ninox: {} requests ({}); {} records written ({app_creates} created, {app_updates} updated) in {} write requests = {:.2} write requests per 100 records",
+        u(&o["appRequests"]),
+        by_route(&ninox_after, &ninox_before),
+        app_writes.len(),
+        ninox_writes,
+        100.0 * ninox_writes as f64 / app_writes.len().max(1) as f64
+    );
+    println!(
+        "   plan: {} contact writes ({} done, {} unconfirmed, {} dead), {} child writes",
+        count(operations),
+        u(&applied["done"]),
+        u(&applied["unconfirmed"]),
+        u(&applied["dead"]),
+        count(&o["children"]),
+    );
+    println!(
+        "   wall {:.1} s (machine shared with other builds), {:.0} contacts/s, peak RSS {}",
+        first.seconds,
+        contacts as f64 / first.seconds,
+        first
+            .peak_rss_kib
+            .map_or("n/a (no /usr/bin/time)".to_string(), |k| format!(
+                "{:.1} MiB",
+                k as f64 / 1024.0
+            ))
+    );
+
+    // The second sync settles what the first wrote; the third has nothing to do.
+    let second = measured_sync(scratch.path(), &env);
+    let (ghl_before, ninox_before) = (ghl.stats(), ninox.stats());
+    let quiet = measured_sync(scratch.path(), &env);
+    let (ghl_after, ninox_after) = (ghl.stats(), ninox.stats());
+    println!(
+        "b. second sync: {} GHL requests, {} Ninox requests, {} contact writes, {:.1} s",
+        u(&second.outcome["ghlRequests"]),
+        u(&second.outcome["appRequests"]),
+        count(&second.outcome["plan"]["operations"]),
+        second.seconds
+    );
+    println!(
+        "   quiet sync: GHL {} requests ({}), Ninox {} requests ({}), {} writes, {:.1} s",
+        u(&quiet.outcome["ghlRequests"]),
+        by_route(&ghl_after, &ghl_before),
+        u(&quiet.outcome["appRequests"]),
+        by_route(&ninox_after, &ninox_before),
+        count(&quiet.outcome["plan"]["operations"]) + count(&quiet.outcome["children"]),
+        quiet.seconds
+    );
+    runtime.block_on(async {
+        ghl.shutdown().await;
+        ninox.shutdown().await;
+    });
+}
+
+/// The engine's contact store path (what the pull does with each search page: one
+/// transaction per 500 contacts, `contacts::upsert_from_ghl` with match keys and hash)
+/// against a raw SQLite bulk upsert of the same rows into a table of the same columns, one
+/// prepared statement in one transaction, same file settings. Back to back, twice each
+/// (insert, then update), so the ratio holds under load.
+fn store_bench(rows: usize) {
+    let scratch = tempfile::tempdir().unwrap();
+    let clock = SystemClock;
+    let people: Vec<Contact> = (0..rows)
+        .map(|i| Contact {
+            contact_id: format!("ghl-{i:07}"),
+            email: Some(format!("person{i}@example.com")),
+            first_name: Some(format!("First{i}")),
+            last_name: Some(format!("Last{i}")),
+            phone: Some(format!("+1555{:07}", i)),
+            tags: ["member".to_string()].into(),
+            date_updated: Some(clock.now()),
+            ..Contact::default()
+        })
+        .collect();
+
+    let mut engine = Store::open(&scratch.path().join("engine.sqlite3")).unwrap();
+    let connection = connections::insert(
+        engine.conn(),
+        &NewConnection {
+            system: System::Ghl,
+            name: "ghl".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            auth_kind: AuthKind::PrivateToken,
+            account_id: "loc".into(),
+            secret_ref: "ghl".into(),
+            settings: serde_json::json!({}),
+        },
+        clock.now(),
+    )
+    .unwrap()
+    .id;
+    let mut engine_seconds = 0.0;
+    for round in 0..2 {
+        let started = Instant::now();
+        for page in people.chunks(500) {
+            engine
+                .with_tx(|tx| {
+                    for person in page {
+                        let mut person = person.clone();
+                        person.last_name = Some(format!("Last{round}"));
+                        let keys = MatchKeys {
+                            email: person.email.clone(),
+                            phone: person.phone.clone(),
+                        };
+                        let hash = bridge_core::hash::content_hash(&person);
+                        contacts::upsert_from_ghl(tx, &connection, &person, &keys, &hash, clock.now())?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        }
+        engine_seconds += started.elapsed().as_secs_f64();
+    }
+
+    let raw = Store::open(&scratch.path().join("raw.sqlite3")).unwrap();
+    raw.conn()
+        .execute_batch(
+            "CREATE TABLE raw_contacts (id TEXT PRIMARY KEY, ghl_contact_id TEXT UNIQUE, email TEXT,
+             first_name TEXT, last_name TEXT, phone TEXT, tags TEXT, custom_fields TEXT,
+             content_hash TEXT, remote_updated_at TEXT, created_at TEXT, updated_at TEXT,
+             match_email TEXT, match_phone TEXT);
+             CREATE INDEX raw_match_email ON raw_contacts (match_email);
+             CREATE INDEX raw_match_phone ON raw_contacts (match_phone);",
+        )
+        .unwrap();
+    let mut raw_seconds = 0.0;
+    for round in 0..2 {
+        let started = Instant::now();
+        raw.conn().execute_batch("BEGIN IMMEDIATE").unwrap();
+        {
+            let mut upsert = raw
+                .conn()
+                .prepare(
+                    "INSERT INTO raw_contacts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '{}', ?8, ?9, ?9, ?9, ?3, ?6)
+                     ON CONFLICT (id) DO UPDATE SET email = excluded.email, first_name = excluded.first_name,
+                       last_name = excluded.last_name, phone = excluded.phone, tags = excluded.tags,
+                       content_hash = excluded.content_hash, updated_at = excluded.updated_at",
+                )
+                .unwrap();
+            for person in &people {
+                let now = bridge_store::timestamp(clock.now());
+                let last = format!("Last{round}");
+                let hash = bridge_core::hash::content_hash(person);
+                upsert
+                    .execute(rusqlite::params![
+                        person.contact_id,
+                        person.contact_id,
+                        person.email,
+                        person.first_name,
+                        last,
+                        person.phone,
+                        "[\"member\"]",
+                        hash,
+                        now
+                    ])
+                    .unwrap();
+            }
+        }
+        raw.conn().execute_batch("COMMIT").unwrap();
+        raw_seconds += started.elapsed().as_secs_f64();
+    }
+    let (engine_rate, raw_rate) = (
+        2.0 * rows as f64 / engine_seconds,
+        2.0 * rows as f64 / raw_seconds,
+    );
+    println!(
+        "   store: engine {engine_rate:.0} contacts/s, raw SQLite bulk upsert {raw_rate:.0} rows/s ({rows} rows inserted then updated, back to back) -> engine at {:.0}% of raw",
+        100.0 * engine_rate / raw_rate
+    );
+}
+
+/// A database of `events` timeline events over `events / 10` contacts, then 2,000 reads of
+/// one contact's timeline (what the window's timeline asks for), p50 and p99.
+fn timeline_bench(events: usize) {
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("timeline.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    let clock = SystemClock;
+    let contacts = (events / 10).max(1);
+    let connection = connections::insert(
+        store.conn(),
+        &NewConnection {
+            system: System::Ghl,
+            name: "ghl".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            auth_kind: AuthKind::PrivateToken,
+            account_id: "loc".into(),
+            secret_ref: "ghl".into(),
+            settings: serde_json::json!({}),
+        },
+        clock.now(),
+    )
+    .unwrap()
+    .id;
+    let started = Instant::now();
+    let now = bridge_store::timestamp(clock.now());
+    store
+        .with_tx(|tx| {
+            let mut contact = tx
+                .prepare(
+                    "INSERT INTO contacts (id, ghl_connection_id, ghl_contact_id, content_hash, created_at, updated_at)
+                     VALUES (?1, ?2, ?1, '', ?3, ?3)",
+                )
+                .map_err(storage)?;
+            let mut event = tx
+                .prepare(
+                    "INSERT INTO timeline_events (contact_id, system, kind, occurred_at, title, body)
+                     VALUES (?1, 'ghl', ?2, ?3, ?4, ?5)",
+                )
+                .map_err(storage)?;
+            for c in 0..contacts {
+                let id = format!("c{c:07}");
+                contact
+                    .execute(rusqlite::params![id, connection, now])
+                    .map_err(storage)?;
+            }
+            // Events arrive interleaved across contacts, as syncs write them.
+            for e in 0..events {
+                let id = format!("c{:07}", (e * 7919) % contacts);
+                let kind = ["task", "note", "field", "appointment"][e % 4];
+                let at = format!("2026-{:02}-{:02}T10:{:02}:00.000Z", 1 + e % 12, 1 + e % 28, e % 60);
+                event
+                    .execute(rusqlite::params![
+                        id,
+                        kind,
+                        at,
+                        format!("Event {e}"),
+                        format!("Body of event {e} with some words to index")
+                    ])
+                    .map_err(storage)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    println!(
+        "c. timeline: {events} events over {contacts} contacts written in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    let mut times = Vec::with_capacity(2_000);
+    let mut read = 0;
+    for i in 0..2_000usize {
+        let id = format!("c{:07}", (i * 104_729) % contacts);
+        let started = Instant::now();
+        read += bridge_store::table::timeline::for_contact(store.conn(), &id)
+            .unwrap()
+            .len();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    println!(
+        "   one contact's timeline ({} events on average): p50 {:.3} ms, p99 {:.3} ms",
+        read / times.len(),
+        at(0.50).as_secs_f64() * 1000.0,
+        at(0.99).as_secs_f64() * 1000.0
+    );
+}
