@@ -60,3 +60,118 @@ pub fn prune(
         Ok(report)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{self, Entry, Intent};
+    use bridge_core::{Contact, System};
+    use bridge_store::table::connections::{self, AuthKind, NewConnection};
+    use bridge_store::table::timeline::TimelineEvent;
+    use bridge_store::table::{contacts, operations, sync_runs};
+    use chrono::TimeZone;
+
+    fn connection(store: &Store, system: System, name: &str) -> String {
+        connections::insert(
+            store.conn(),
+            &NewConnection {
+                system,
+                name: name.into(),
+                base_url: "http://127.0.0.1:1".into(),
+                auth_kind: AuthKind::ApiKey,
+                account_id: name.into(),
+                secret_ref: name.into(),
+                settings: serde_json::json!({}),
+            },
+            Utc::now(),
+        )
+        .unwrap()
+        .id
+    }
+
+    #[test]
+    fn old_finished_contact_writes_and_old_events_go_unfinished_and_push_rows_stay() {
+        let mut store = Store::open_in_memory().unwrap();
+        let ghl = connection(&store, System::Ghl, "ghl");
+        let app = connection(&store, System::Ninox, "ninox");
+        let (contact, _) = contacts::upsert_from_ghl(
+            store.conn(),
+            &ghl,
+            &Contact {
+                contact_id: "g1".into(),
+                ..Contact::default()
+            },
+            &Default::default(),
+            "h",
+            Utc::now(),
+        )
+        .unwrap();
+        let long_ago = Utc.with_ymd_and_hms(2020, 1, 1, 9, 0, 0).unwrap();
+        let run = sync_runs::start(store.conn(), "cli", false, long_ago).unwrap();
+        let write = |kind: &str, local: &str, finish: bool| {
+            let intent = Intent {
+                pair: &app,
+                target: &app,
+                kind,
+                local,
+                action: "create",
+            };
+            let entry = Entry {
+                contact_id: Some(contact.clone()),
+                payload: "{}".into(),
+                ..Entry::default()
+            };
+            let mut op = journal::record(store.conn(), &run, &intent, entry, long_ago).unwrap();
+            journal::begin(store.conn(), &mut op, &run, long_ago).unwrap();
+            if finish {
+                journal::done(store.conn(), &op, &run, long_ago).unwrap();
+            }
+            op.id
+        };
+        let done_contact = write("contact", "c-done", true);
+        let sent_contact = write("contact", "c-sent", false);
+        let done_push = write("task", "t1@hash", true);
+        timeline::append(
+            store.conn(),
+            &TimelineEvent {
+                contact_id: contact.clone(),
+                system: "ghl".into(),
+                kind: "note".into(),
+                occurred_at: "2019-05-01T10:00:00.000Z".into(),
+                title: "Note added".into(),
+                body: String::new(),
+                before_value: None,
+                after_value: None,
+                subject_ref: None,
+                run_id: None,
+            },
+        )
+        .unwrap();
+
+        // Recorded today, the event stays however old it is; the done contact write goes.
+        let report = prune(&mut store, &Retention::default(), Utc::now()).unwrap();
+        assert_eq!(
+            report,
+            PruneReport {
+                operations: 1,
+                timeline_events: 0
+            }
+        );
+        assert!(operations::get(store.conn(), done_contact).unwrap().is_none());
+        assert!(operations::get(store.conn(), sent_contact).unwrap().is_some());
+        assert!(operations::get(store.conn(), done_push).unwrap().is_some());
+        assert_eq!(timeline::for_contact(store.conn(), &contact).unwrap().len(), 1);
+
+        // 0 keeps forever; past the timeline's days, the event goes.
+        let forever = Retention {
+            keep_done_operations_days: 0,
+            keep_timeline_days: 0,
+        };
+        let later = Utc::now() + Duration::days(800);
+        assert_eq!(prune(&mut store, &forever, later).unwrap(), PruneReport::default());
+        let report = prune(&mut store, &Retention::default(), later).unwrap();
+        assert_eq!(report.timeline_events, 1);
+        assert!(timeline::for_contact(store.conn(), &contact).unwrap().is_empty());
+        assert!(operations::get(store.conn(), sent_contact).unwrap().is_some());
+    }
+}

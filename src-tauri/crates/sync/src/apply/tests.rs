@@ -429,3 +429,205 @@ async fn cancel_stops_before_the_next_operation() {
         "journaled, to be resumed"
     );
 }
+
+/// A remote that takes `size` records a request, as Ninox does: a request holding a record it
+/// refuses is refused whole (Ninox writes a batch in one transaction).
+struct BatchRemote {
+    remote: Remote,
+    size: usize,
+    requests: std::sync::atomic::AtomicU64,
+    lose_next_answer: AtomicBool,
+}
+
+impl BatchRemote {
+    fn new(size: usize) -> Self {
+        Self {
+            remote: Remote::default(),
+            size,
+            requests: Default::default(),
+            lose_next_answer: AtomicBool::new(false),
+        }
+    }
+}
+
+fn refused(values: &Values) -> bool {
+    values.get("Email") == Some(&json!("not-an-email"))
+}
+
+impl RecordWriter for BatchRemote {
+    fn system(&self) -> &str {
+        "Ninox"
+    }
+    fn batch(&self) -> usize {
+        self.size
+    }
+    fn create<'a>(&'a self, values: &'a Values) -> BoxFuture<'a, Result<String, BridgeError>> {
+        Box::pin(async move {
+            self.requests.fetch_add(1, Ordering::SeqCst);
+            if refused(values) {
+                return Err(BridgeError::new(ErrorCode::Remote, "400: Email is invalid"));
+            }
+            self.remote.create(values).await
+        })
+    }
+    fn create_many<'a>(&'a self, values: &'a [Values]) -> BoxFuture<'a, BatchAnswer<String>> {
+        Box::pin(async move {
+            self.requests.fetch_add(1, Ordering::SeqCst);
+            if values.iter().any(refused) {
+                return Err(BridgeError::new(ErrorCode::Remote, "400: Email is invalid"));
+            }
+            let mut ids = Vec::new();
+            for v in values {
+                ids.push(self.remote.create(v).await);
+            }
+            if self.lose_next_answer.swap(false, Ordering::SeqCst) {
+                return Err(BridgeError::new(ErrorCode::Network, "connection reset"));
+            }
+            Ok(ids)
+        })
+    }
+    fn update<'a>(
+        &'a self,
+        remote_id: &'a str,
+        changes: &'a Values,
+    ) -> BoxFuture<'a, Result<(), BridgeError>> {
+        self.remote.update(remote_id, changes)
+    }
+    fn find_created<'a>(
+        &'a self,
+        values: &'a Values,
+    ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
+        self.remote.find_created(values)
+    }
+}
+
+/// `n` more GHL contacts, each planned as a create in the app (one with a refused email).
+fn batch_plan(world: &World, n: usize, refused_at: Option<usize>) -> Plan {
+    let mut operations = Vec::new();
+    for i in 0..n {
+        let contact = Contact {
+            contact_id: format!("gb{i}"),
+            email: Some(format!("p{i}@example.com")),
+            ..Contact::default()
+        };
+        let (local, _) = contacts::upsert_from_ghl(
+            world.store.conn(),
+            &world.ghl_connection,
+            &contact,
+            &Default::default(),
+            "h",
+            clock().0,
+        )
+        .unwrap();
+        let mut op = create_plan(&local).operations.remove(0);
+        let email = if refused_at == Some(i) {
+            json!("not-an-email")
+        } else {
+            json!(format!("p{i}@example.com"))
+        };
+        op.changes[0].after = email.clone();
+        op.settles.insert("Email".into(), email);
+        operations.push(op);
+    }
+    Plan {
+        operations,
+        ..Plan::default()
+    }
+}
+
+async fn run_batched(world: &mut World, plan: &Plan, app: &BatchRemote) -> ApplyReport {
+    let run_id =
+        bridge_store::table::sync_runs::start(world.store.conn(), "cli", false, clock().0).unwrap();
+    let ghl = Remote::default();
+    let targets = Targets {
+        ghl: &ghl,
+        ghl_connection_id: &world.ghl_connection,
+        app,
+        app_connection_id: &world.app_connection,
+        app_system: System::Ninox,
+    };
+    let mut last = (0, 0);
+    let report = apply(
+        &mut world.store,
+        &run_id,
+        plan,
+        &targets,
+        &clock(),
+        &mut |done, total| last = (done, total),
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(last, (plan.operations.len() as u64, plan.operations.len() as u64));
+    report
+}
+
+#[tokio::test]
+async fn app_creates_go_several_a_request_and_a_refused_batch_is_resent_record_by_record() {
+    let mut world = world();
+    let app = BatchRemote::new(3);
+    let plan = batch_plan(&world, 7, None);
+    let report = run_batched(&mut world, &plan, &app).await;
+    assert_eq!(report.done, 7);
+    // 7 creates, 3 a request.
+    assert_eq!(app.requests.load(Ordering::SeqCst), 3);
+    for op in &plan.operations {
+        assert_eq!(
+            links::for_contact(world.store.conn(), &op.local_id).unwrap().len(),
+            1,
+            "every record is linked"
+        );
+    }
+
+    // One refused record in a batch: its batch is sent again record by record; only that
+    // record is a dead letter, naming the app's reason.
+    let mut world = self::world();
+    let app = BatchRemote::new(3);
+    let plan = batch_plan(&world, 7, Some(4));
+    let report = run_batched(&mut world, &plan, &app).await;
+    assert_eq!((report.done, report.dead), (6, 1), "{report:?}");
+    // Batches [0,1,2] and [6], the refused [3,4,5] then its three records alone.
+    assert_eq!(app.requests.load(Ordering::SeqCst), 2 + 1 + 3);
+    assert_eq!(app.remote.records.lock().unwrap().len(), 6);
+    let letters = operations::dead_letters(world.store.conn()).unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].op.contact_id.as_deref(), Some(plan.operations[4].local_id.as_str()));
+    assert!(
+        letters[0].last_error.as_deref().unwrap_or_default().contains("Email is invalid"),
+        "{letters:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_whose_answer_was_lost_is_looked_up_record_by_record_not_sent_again() {
+    let mut world = world();
+    let app = BatchRemote::new(10);
+    app.lose_next_answer.store(true, Ordering::SeqCst);
+    let plan = batch_plan(&world, 4, None);
+    let first = run_batched(&mut world, &plan, &app).await;
+    assert_eq!(first.unconfirmed, 4, "{first:?}");
+    assert_eq!(app.remote.records.lock().unwrap().len(), 4, "made anyway");
+
+    let run_id =
+        bridge_store::table::sync_runs::start(world.store.conn(), "cli", false, clock().0).unwrap();
+    let ghl = Remote::default();
+    let targets = Targets {
+        ghl: &ghl,
+        ghl_connection_id: &world.ghl_connection,
+        app: &app,
+        app_connection_id: &world.app_connection,
+        app_system: System::Ninox,
+    };
+    let recovered = recover(&mut world.store, &run_id, &targets, &clock())
+        .await
+        .unwrap();
+    assert_eq!(recovered.already_done, 4, "{recovered:?}");
+    assert_eq!(
+        app.remote.creates.load(Ordering::SeqCst),
+        4,
+        "found by their values, none created twice"
+    );
+    for op in &plan.operations {
+        assert_eq!(links::for_contact(world.store.conn(), &op.local_id).unwrap().len(), 1);
+    }
+}
