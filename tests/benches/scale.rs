@@ -169,7 +169,9 @@ fn record_writes(stats: &bridge_sandbox::RequestStats) -> u64 {
     stats
         .by_route
         .iter()
-        .filter(|((method, path), _)| (method == "POST" || method == "PATCH") && path.ends_with("/records"))
+        .filter(|((method, path), _)| {
+            (method == "POST" || method == "PATCH") && path.ends_with("/records")
+        })
         .map(|(_, n)| n)
         .sum()
 }
@@ -219,8 +221,8 @@ fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
     // The documented minimum of a first pull: the contact search pages, one notes read per
     // contact (GHL has no other read of notes), the location task search pages for their
     // tasks, the calendar list and each calendar's events.
-    let calendars = ghl_after.count("GET", "/calendars/events")
-        - ghl_before.count("GET", "/calendars/events");
+    let calendars =
+        ghl_after.count("GET", "/calendars/events") - ghl_before.count("GET", "/calendars/events");
     let minimum_pull = u(&pull["searchPages"])
         + u(&pull["contactsChanged"])
         + u(&pull["tasks"]).div_ceil(100).max(1)
@@ -240,7 +242,12 @@ fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
         stats
             .by_route
             .iter()
-            .map(|(route, n)| (route.clone(), n - before.by_route.get(route).copied().unwrap_or(0)))
+            .map(|(route, n)| {
+                (
+                    route.clone(),
+                    n - before.by_route.get(route).copied().unwrap_or(0),
+                )
+            })
             .filter(|(_, n)| *n > 0)
             .map(|((method, path), n)| format!("{method} {path} x{n}"))
             .collect::<Vec<_>>()
@@ -257,7 +264,10 @@ fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
         .as_array()
         .map(|ops| ops.iter().filter(|op| op["target"] == "app").collect())
         .unwrap_or_default();
-    let app_creates = app_writes.iter().filter(|op| op["action"] == "create").count() as u64;
+    let app_creates = app_writes
+        .iter()
+        .filter(|op| op["action"] == "create")
+        .count() as u64;
     let app_updates = app_writes.len() as u64 - app_creates;
     let ninox_writes = record_writes(&ninox_after) - record_writes(&ninox_before);
     println!(
@@ -366,7 +376,14 @@ fn store_bench(rows: usize) {
                             phone: person.phone.clone(),
                         };
                         let hash = bridge_core::hash::content_hash(&person);
-                        contacts::upsert_from_ghl(tx, &connection, &person, &keys, &hash, clock.now())?;
+                        contacts::upsert_from_ghl(
+                            tx,
+                            &connection,
+                            &person,
+                            &keys,
+                            &hash,
+                            clock.now(),
+                        )?;
                     }
                     Ok(())
                 })

@@ -30,10 +30,8 @@ async fn a_pull_spends_exactly_the_documented_requests_and_meets_no_429() {
     // contact but the notes, GHL's only read of them.
     assert_eq!(first["contactsChanged"], CONTACTS);
     let appointment_reads = 1 + SEED_CALENDARS;
-    let expected = search_pages(CONTACTS)
-        + CONTACTS
-        + task_search_pages(&first)
-        + appointment_reads;
+    let expected =
+        search_pages(CONTACTS) + CONTACTS + task_search_pages(&first) + appointment_reads;
     assert_eq!(first["requests"], expected, "first pull: {first}");
     assert_eq!(
         first["rateLimited"], 0,

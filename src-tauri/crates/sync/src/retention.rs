@@ -157,10 +157,17 @@ mod tests {
                 timeline_events: 0
             }
         );
-        assert!(operations::get(store.conn(), done_contact).unwrap().is_none());
-        assert!(operations::get(store.conn(), sent_contact).unwrap().is_some());
+        assert!(operations::get(store.conn(), done_contact)
+            .unwrap()
+            .is_none());
+        assert!(operations::get(store.conn(), sent_contact)
+            .unwrap()
+            .is_some());
         assert!(operations::get(store.conn(), done_push).unwrap().is_some());
-        assert_eq!(timeline::for_contact(store.conn(), &contact).unwrap().len(), 1);
+        assert_eq!(
+            timeline::for_contact(store.conn(), &contact).unwrap().len(),
+            1
+        );
 
         // 0 keeps forever; past the timeline's days, the event goes.
         let forever = Retention {
@@ -168,10 +175,17 @@ mod tests {
             keep_timeline_days: 0,
         };
         let later = Utc::now() + Duration::days(800);
-        assert_eq!(prune(&mut store, &forever, later).unwrap(), PruneReport::default());
+        assert_eq!(
+            prune(&mut store, &forever, later).unwrap(),
+            PruneReport::default()
+        );
         let report = prune(&mut store, &Retention::default(), later).unwrap();
         assert_eq!(report.timeline_events, 1);
-        assert!(timeline::for_contact(store.conn(), &contact).unwrap().is_empty());
-        assert!(operations::get(store.conn(), sent_contact).unwrap().is_some());
+        assert!(timeline::for_contact(store.conn(), &contact)
+            .unwrap()
+            .is_empty());
+        assert!(operations::get(store.conn(), sent_contact)
+            .unwrap()
+            .is_some());
     }
 }

@@ -89,9 +89,9 @@ fn entries(file: &Path) -> Result<Option<Map<String, Value>>, BridgeError> {
             )))
         }
     };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| BridgeError::storage(format!("{} is not a settings file: {e}", file.display())))
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        BridgeError::storage(format!("{} is not a settings file: {e}", file.display()))
+    })
 }
 
 #[cfg(test)]

@@ -281,7 +281,8 @@ impl RecordWriter for NinoxSide {
                 .into_iter()
                 .map(|f| {
                     f.and_then(|_| {
-                        ids.next().ok_or_else(|| BridgeError::internal("Ninox answered too few ids"))
+                        ids.next()
+                            .ok_or_else(|| BridgeError::internal("Ninox answered too few ids"))
                     })
                 })
                 .collect())

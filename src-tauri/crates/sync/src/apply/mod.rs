@@ -48,11 +48,22 @@ pub trait RecordWriter: Send + Sync {
     /// record's new id in order, or why that record alone was refused before anything was sent.
     /// An error is the whole request's.
     fn create_many<'a>(&'a self, _values: &'a [Values]) -> BoxFuture<'a, BatchAnswer<String>> {
-        Box::pin(async { Err(BridgeError::internal("this writer writes one record at a time")) })
+        Box::pin(async {
+            Err(BridgeError::internal(
+                "this writer writes one record at a time",
+            ))
+        })
     }
     /// Updates these records (remote id, changes) in one request, as [`Self::create_many`].
-    fn update_many<'a>(&'a self, _records: &'a [(&'a str, Values)]) -> BoxFuture<'a, BatchAnswer<()>> {
-        Box::pin(async { Err(BridgeError::internal("this writer writes one record at a time")) })
+    fn update_many<'a>(
+        &'a self,
+        _records: &'a [(&'a str, Values)],
+    ) -> BoxFuture<'a, BatchAnswer<()>> {
+        Box::pin(async {
+            Err(BridgeError::internal(
+                "this writer writes one record at a time",
+            ))
+        })
     }
     /// After a create whose answer was lost: the record it made, if it made one (found by the
     /// values' match keys). Reads only.
@@ -332,9 +343,8 @@ fn groups(plan: &Plan, journaled: &[Journaled], batch: usize) -> Vec<Group> {
     let mut creates = Vec::new();
     let mut updates = Vec::new();
     for (i, (op, journaled)) in plan.operations.iter().zip(journaled).enumerate() {
-        let fresh_create = op.action == Action::Create
-            && journaled.remote_id.is_none()
-            && !journaled.may_exist();
+        let fresh_create =
+            op.action == Action::Create && journaled.remote_id.is_none() && !journaled.may_exist();
         let update = op.action == Action::Update && op.remote_id.is_some();
         match op.target {
             Side::App if batch > 1 && fresh_create => creates.push(i),
@@ -413,12 +423,23 @@ async fn send_batch(
                 if let Ok(Some(id)) = &outcome {
                     journal::created(store.conn(), journaled, id, clock.now())?;
                 }
-                settle(store, run_id, payload, journaled, outcome, targets, clock, report)?;
+                settle(
+                    store, run_id, payload, journaled, outcome, targets, clock, report,
+                )?;
             }
         }
         Err(e) => {
             for ((_, journaled), payload) in ops.iter_mut().zip(&payloads) {
-                settle(store, run_id, payload, journaled, Err(e.clone()), targets, clock, report)?;
+                settle(
+                    store,
+                    run_id,
+                    payload,
+                    journaled,
+                    Err(e.clone()),
+                    targets,
+                    clock,
+                    report,
+                )?;
             }
         }
         Ok(each) if each.len() != ops.len() => {
@@ -434,7 +455,16 @@ async fn send_batch(
             for ((_, journaled), payload) in ops.iter_mut().zip(&payloads) {
                 // Transient, so recovery looks each record up.
                 let e = BridgeError::new(ErrorCode::Network, e.message.clone());
-                settle(store, run_id, payload, journaled, Err(e), targets, clock, report)?;
+                settle(
+                    store,
+                    run_id,
+                    payload,
+                    journaled,
+                    Err(e),
+                    targets,
+                    clock,
+                    report,
+                )?;
             }
         }
         Ok(each) => {
@@ -442,7 +472,9 @@ async fn send_batch(
                 if let Ok(Some(id)) = &outcome {
                     journal::created(store.conn(), journaled, id, clock.now())?;
                 }
-                settle(store, run_id, payload, journaled, outcome, targets, clock, report)?;
+                settle(
+                    store, run_id, payload, journaled, outcome, targets, clock, report,
+                )?;
             }
         }
     }

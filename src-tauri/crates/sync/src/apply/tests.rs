@@ -558,7 +558,10 @@ async fn run_batched(world: &mut World, plan: &Plan, app: &BatchRemote) -> Apply
     )
     .await
     .unwrap();
-    assert_eq!(last, (plan.operations.len() as u64, plan.operations.len() as u64));
+    assert_eq!(
+        last,
+        (plan.operations.len() as u64, plan.operations.len() as u64)
+    );
     report
 }
 
@@ -573,7 +576,9 @@ async fn app_creates_go_several_a_request_and_a_refused_batch_is_resent_record_b
     assert_eq!(app.requests.load(Ordering::SeqCst), 3);
     for op in &plan.operations {
         assert_eq!(
-            links::for_contact(world.store.conn(), &op.local_id).unwrap().len(),
+            links::for_contact(world.store.conn(), &op.local_id)
+                .unwrap()
+                .len(),
             1,
             "every record is linked"
         );
@@ -591,9 +596,16 @@ async fn app_creates_go_several_a_request_and_a_refused_batch_is_resent_record_b
     assert_eq!(app.remote.records.lock().unwrap().len(), 6);
     let letters = operations::dead_letters(world.store.conn()).unwrap();
     assert_eq!(letters.len(), 1);
-    assert_eq!(letters[0].op.contact_id.as_deref(), Some(plan.operations[4].local_id.as_str()));
+    assert_eq!(
+        letters[0].op.contact_id.as_deref(),
+        Some(plan.operations[4].local_id.as_str())
+    );
     assert!(
-        letters[0].last_error.as_deref().unwrap_or_default().contains("Email is invalid"),
+        letters[0]
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Email is invalid"),
         "{letters:?}"
     );
 }
@@ -628,6 +640,11 @@ async fn a_batch_whose_answer_was_lost_is_looked_up_record_by_record_not_sent_ag
         "found by their values, none created twice"
     );
     for op in &plan.operations {
-        assert_eq!(links::for_contact(world.store.conn(), &op.local_id).unwrap().len(), 1);
+        assert_eq!(
+            links::for_contact(world.store.conn(), &op.local_id)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }
