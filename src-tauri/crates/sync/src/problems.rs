@@ -6,7 +6,7 @@ use bridge_core::{BridgeError, Clock};
 use bridge_store::table::record_problems::{self, NewProblem, ProblemRow};
 use bridge_store::Store;
 
-use crate::plan::{Plan, RecordState, Side};
+use crate::plan::{Plan, Side};
 
 /// The problems a transform found.
 pub const UNREADABLE: &str = "unreadable";
@@ -24,14 +24,14 @@ pub(crate) fn side_name(side: Side) -> &'static str {
 pub(crate) fn record_unreadable(
     store: &mut Store,
     pair_id: &str,
-    records: &[RecordState],
+    planned: &[String],
     plan: &Plan,
     clock: &dyn Clock,
 ) -> Result<(), BridgeError> {
     let now = clock.now();
     store.with_tx(|tx| {
-        for record in records {
-            record_problems::clear(tx, pair_id, &record.local_id, UNREADABLE)?;
+        for local_id in planned {
+            record_problems::clear(tx, pair_id, local_id, UNREADABLE)?;
         }
         for problem in &plan.problems {
             record_problems::record(

@@ -40,6 +40,8 @@ pub(crate) use records::pending_contact;
 pub(crate) const APP_CURSOR: &str = "app.records";
 /// When the pair last planned GHL's changed contacts.
 pub(crate) const GHL_PLANNED_CURSOR: &str = "pair.ghl_planned";
+/// Contacts planned together (issue #13: bounded memory at 100,000 contacts).
+const PLAN_CHUNK: usize = 1_000;
 /// Phones without a country code are read as this region's.
 pub const PHONE_REGION: &str = "US";
 
@@ -340,7 +342,14 @@ impl Pair<'_> {
         {
             self.read_ghl_activities(store, clock).await?;
         }
-        let (records, read) = self.record_states(store, clock.now())?;
+        // Planned a chunk of contacts at a time: only one chunk's states (both sides' values
+        // and the base) are in memory at once; the breaker then judges the whole plan.
+        let (due, mut read) = self.due_contacts(store)?;
+        let mut plan = Plan::default();
+        for chunk in due.chunks(PLAN_CHUNK) {
+            let records = self.record_states(store, chunk, clock.now(), &mut read)?;
+            plan::plan_part(self.mapping, &records, &mut plan);
+        }
         let population = links::count_contacts(store.conn(), &self.app_connection().id)? as usize;
         let synced_before = bridge_store::table::cursors::get(
             store.conn(),
@@ -353,7 +362,7 @@ impl Pair<'_> {
             count_creates: synced_before,
             ..self.breaker
         };
-        run.plan = plan::plan(self.mapping, &records, breaker)?;
+        run.plan = plan::finish(plan, breaker, due.len())?;
         apply::hold_back_refused(store.conn(), &targets, self.mapping, &mut run.plan)?;
         if let Some(rows) = self.app.expiring_rows() {
             crate::app::plan_keep_alive(store, self.app_connection(), rows, &mut run.plan, clock)?;
@@ -365,7 +374,7 @@ impl Pair<'_> {
         crate::problems::record_unreadable(
             store,
             &self.app_connection().id,
-            &records,
+            &due,
             &run.plan,
             clock,
         )?;

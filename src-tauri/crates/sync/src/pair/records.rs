@@ -20,7 +20,7 @@ use crate::plan::{Plan, RecordState, Snapshot};
 
 use super::{
     ghl_contact_values, next_appointment, Pair, APP_CURSOR, GHL_PLANNED_CURSOR, NEXT_APPOINTMENT,
-    PHONE_REGION,
+    PHONE_REGION, PLAN_CHUNK,
 };
 
 impl Pair<'_> {
@@ -195,18 +195,14 @@ impl Pair<'_> {
         Ok(())
     }
 
-    /// Every contact either side changed, plus GHL contacts not yet in the app; and what was
-    /// read, so that only that counts as planned afterwards.
-    pub(super) fn record_states(
+    /// Every contact either side changed, plus GHL contacts not yet in the app (their local
+    /// ids); and what the plan reads, so that only that counts as planned afterwards (the app
+    /// records are added by [`Self::record_states`] as it reads them).
+    pub(super) fn due_contacts(
         &self,
         store: &Store,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(Vec<RecordState>, PlanRead), BridgeError> {
-        let wants_appointment = self
-            .mapping
-            .fields
-            .iter()
-            .any(|l| l.ghl == NEXT_APPOINTMENT);
+    ) -> Result<(Vec<String>, PlanRead), BridgeError> {
+        let wants_appointment = self.wants_appointment();
         let since = cursors::get(store.conn(), &self.app_connection().id, GHL_PLANNED_CURSOR)?;
         // Taken before the changes are read: whatever is stored later is newer, and is read
         // again by the next plan.
@@ -218,7 +214,7 @@ impl Pair<'_> {
                 [ghl, ghl],
             )?);
         }
-        let mut read = PlanRead {
+        let read = PlanRead {
             planned_through: newest.max(since.clone()),
             app_records: Vec::new(),
         };
@@ -244,10 +240,30 @@ impl Pair<'_> {
                 since.as_deref(),
             )?);
         }
+        Ok((ids.into_iter().collect(), read))
+    }
+
+    fn wants_appointment(&self) -> bool {
+        self.mapping
+            .fields
+            .iter()
+            .any(|l| l.ghl == NEXT_APPOINTMENT)
+    }
+
+    /// The states of these contacts on both sides, as the plan compares them; the app records
+    /// read are added to `read`.
+    pub(super) fn record_states(
+        &self,
+        store: &Store,
+        ids: &[String],
+        now: chrono::DateTime<chrono::Utc>,
+        read: &mut PlanRead,
+    ) -> Result<Vec<RecordState>, BridgeError> {
+        let wants_appointment = self.wants_appointment();
         let mut records = Vec::with_capacity(ids.len());
         for id in ids {
             // A contact deleted in GHL is no longer planned (its app record waits in review).
-            let Some(row) = contacts::get(store.conn(), &id)?.filter(|r| r.deleted_at.is_none())
+            let Some(row) = contacts::get(store.conn(), id)?.filter(|r| r.deleted_at.is_none())
             else {
                 continue;
             };
@@ -256,7 +272,7 @@ impl Pair<'_> {
             } else {
                 let mut values = ghl_contact_values(&row.contact);
                 if wants_appointment {
-                    if let Some(next) = next_appointment(store, &id, now)? {
+                    if let Some(next) = next_appointment(store, id, now)? {
                         values.insert(NEXT_APPOINTMENT.into(), next);
                     }
                 }
@@ -270,7 +286,7 @@ impl Pair<'_> {
                 store.conn(),
                 &self.app_connection().id,
                 "contact",
-                &id,
+                id,
             )?
             .inspect(|r| {
                 read.app_records
@@ -284,17 +300,17 @@ impl Pair<'_> {
                     .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
                     .map(|t| t.with_timezone(&chrono::Utc)),
             });
-            let base = links::base(store.conn(), &self.app_connection().id, &id)?
+            let base = links::base(store.conn(), &self.app_connection().id, id)?
                 .into_iter()
                 .collect();
             records.push(RecordState {
-                local_id: id,
+                local_id: id.clone(),
                 ghl,
                 app,
                 base,
             });
         }
-        Ok((records, read))
+        Ok(records)
     }
 
     /// After apply: what both sides agree on becomes the base (fields an unfinished operation
@@ -309,64 +325,70 @@ impl Pair<'_> {
         clock: &dyn Clock,
     ) -> Result<(), BridgeError> {
         let now = clock.now();
-        store.with_tx(|tx| {
-            let mut unfinished: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-            for op in &plan.operations {
-                let state = apply::state_of(tx, targets, op)?.unwrap_or_default();
-                if state != "done" {
-                    let fields = unfinished.entry(op.local_id.as_str()).or_default();
-                    fields.extend(op.settles.keys().cloned());
+        let app_id = self.app_connection().id.as_str();
+        let mut unfinished: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        for op in &plan.operations {
+            let state = apply::state_of(store.conn(), targets, op)?.unwrap_or_default();
+            if state != "done" {
+                let fields = unfinished.entry(op.local_id.as_str()).or_default();
+                fields.extend(op.settles.keys().cloned());
+            }
+        }
+        // Fields held back by a refusal keep their base too.
+        for (local_id, fields) in &plan.held_back {
+            unfinished
+                .entry(local_id.as_str())
+                .or_default()
+                .extend(fields.iter().cloned());
+        }
+        // Tags left out of this plan (their check failed): the contacts stay due, so what was
+        // held back is planned once the check passes.
+        let tags_refused = !self.capabilities.allows_tags();
+        // A chunk of records per transaction: a crash keeps the chunks already committed, and
+        // the next sync plans the rest again (nothing is settled twice: bases are values).
+        if !tags_refused {
+            for records in read.app_records.chunks(PLAN_CHUNK) {
+                store.with_tx(|tx| remote_records::mark_planned(tx, app_id, records))?;
+            }
+        }
+        let bases: Vec<(&String, &crate::plan::Values)> = plan.next_base.iter().collect();
+        for chunk in bases.chunks(PLAN_CHUNK) {
+            store.with_tx(|tx| {
+                for (local_id, next_base) in chunk {
+                    let pending = unfinished.get(local_id.as_str());
+                    let agreed: Map<String, Value> = self
+                        .mapping
+                        .fields
+                        .iter()
+                        .map(|line| &line.app)
+                        .filter(|field| pending.is_none_or(|p| !p.contains(*field)))
+                        .map(|field| {
+                            (
+                                field.clone(),
+                                next_base.get(field).cloned().unwrap_or(Value::Null),
+                            )
+                        })
+                        .collect();
+                    let linked = links::for_contact(tx, local_id)?
+                        .iter()
+                        .any(|l| l.connection_id == app_id && l.object_kind == "contact");
+                    if linked {
+                        links::settle_base(tx, app_id, local_id, &agreed, now)?;
+                    }
+                    if pending.is_some() {
+                        remote_records::mark_dirty(tx, app_id, local_id)?;
+                    }
                 }
+                Ok(())
+            })?;
+        }
+        // Last, once every chunk is in: the plan counts as read through its start.
+        match &read.planned_through {
+            Some(through) if !tags_refused => {
+                cursors::set(store.conn(), app_id, GHL_PLANNED_CURSOR, through, now)
             }
-            // Fields held back by a refusal keep their base too.
-            for (local_id, fields) in &plan.held_back {
-                unfinished
-                    .entry(local_id.as_str())
-                    .or_default()
-                    .extend(fields.iter().cloned());
-            }
-            // Tags left out of this plan (their check failed): the contacts stay due, so what
-            // was held back is planned once the check passes.
-            let tags_refused = !self.capabilities.allows_tags();
-            if !tags_refused {
-                remote_records::mark_planned(tx, &self.app_connection().id, &read.app_records)?;
-            }
-            for (local_id, next_base) in &plan.next_base {
-                let pending = unfinished.get(local_id.as_str());
-                let agreed: Map<String, Value> = self
-                    .mapping
-                    .fields
-                    .iter()
-                    .map(|line| &line.app)
-                    .filter(|field| pending.is_none_or(|p| !p.contains(*field)))
-                    .map(|field| {
-                        (
-                            field.clone(),
-                            next_base.get(field).cloned().unwrap_or(Value::Null),
-                        )
-                    })
-                    .collect();
-                let linked = links::for_contact(tx, local_id)?.iter().any(|l| {
-                    l.connection_id == self.app_connection().id && l.object_kind == "contact"
-                });
-                if linked {
-                    links::settle_base(tx, &self.app_connection().id, local_id, &agreed, now)?;
-                }
-                if pending.is_some() {
-                    remote_records::mark_dirty(tx, &self.app_connection().id, local_id)?;
-                }
-            }
-            match &read.planned_through {
-                Some(through) if !tags_refused => cursors::set(
-                    tx,
-                    &self.app_connection().id,
-                    GHL_PLANNED_CURSOR,
-                    through,
-                    now,
-                ),
-                _ => Ok(()),
-            }
-        })
+            _ => Ok(()),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use bridge_core::BridgeError;
 
-use super::{Action, Plan, RecordState, Side};
+use super::{Action, Plan, Side};
 use crate::children::{ChildAction, ChildKind, ChildOperation};
 
 /// The circuit breaker: a sync may write at most this share of the records on either side.
@@ -50,8 +50,9 @@ pub fn side_name(side: Side) -> &'static str {
 impl Breaker {
     /// Refuses a contact plan that writes more than the allowed share on a side: updates
     /// always, creates once the pair synced before.
-    pub(crate) fn check(&self, plan: &Plan, records: &[RecordState]) -> Result<(), BridgeError> {
-        let population = self.population.max(records.len());
+    /// `planned` is how many contacts the whole plan covered (it is built in chunks).
+    pub(crate) fn check(&self, plan: &Plan, planned: usize) -> Result<(), BridgeError> {
+        let population = self.population.max(planned);
         for side in [Side::Ghl, Side::App] {
             let writes = plan
                 .operations

@@ -147,14 +147,25 @@ pub fn plan(
     breaker: Breaker,
 ) -> Result<Plan, BridgeError> {
     let mut result = Plan::default();
+    plan_part(mapping, records, &mut result);
+    finish(result, breaker, records.len())
+}
+
+/// Plans some of a pair's records into `plan`: a large pair is planned a chunk of records at
+/// a time, so only one chunk's states are in memory at once.
+pub fn plan_part(mapping: &Mapping, records: &[RecordState], plan: &mut Plan) {
     for record in records {
-        record::plan_record(mapping, record, &mut result);
+        record::plan_record(mapping, record, plan);
     }
-    breaker.check(&result, records)?;
-    result
-        .operations
+}
+
+/// The whole plan of `planned` records, once every part is in: the breaker judges it all,
+/// before anything is written.
+pub fn finish(mut plan: Plan, breaker: Breaker, planned: usize) -> Result<Plan, BridgeError> {
+    breaker.check(&plan, planned)?;
+    plan.operations
         .sort_by(|a, b| (a.target, &a.local_id).cmp(&(b.target, &b.local_id)));
-    Ok(result)
+    Ok(plan)
 }
 
 #[cfg(test)]
