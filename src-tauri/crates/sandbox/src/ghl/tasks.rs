@@ -213,7 +213,9 @@ pub(crate) async fn search(
             .and_then(Value::as_array)
             .map(|items| items.iter().filter_map(Value::as_str).collect())
     };
-    let contact_ids = strings("contactId");
+    // A set: the engine names up to 500 contacts a search.
+    let contact_ids: Option<std::collections::HashSet<&str>> =
+        strings("contactId").map(|ids| ids.into_iter().collect());
     let assigned = strings("assignedTo");
     let completed = map.get("completed").and_then(Value::as_bool);
     let text = opt_str(map, "query").unwrap_or_default().to_lowercase();
@@ -225,7 +227,7 @@ pub(crate) async fn search(
     let contacts: HashMap<&str, &ContactRec> = location
         .contacts
         .iter()
-        .filter(|(id, _)| contact_ids.as_ref().is_none_or(|ids| ids.contains(&&***id)))
+        .filter(|(id, _)| contact_ids.as_ref().is_none_or(|ids| ids.contains(&***id)))
         .filter(|(_, c)| business.is_none_or(|b| c.get("businessId") == Some(b)))
         .map(|(id, c)| (&**id, c))
         .collect();

@@ -314,26 +314,58 @@ impl RecordWriter for NinoxSide {
         values: &'a Values,
     ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
         Box::pin(async move {
-            let wanted: Map<String, Value> = values
+            Ok(self
+                .find_created_many(std::slice::from_ref(values))
+                .await?
+                .pop()
+                .flatten())
+        })
+    }
+
+    /// One read of the table finds every record of a lost batch.
+    fn find_created_many<'a>(
+        &'a self,
+        values: &'a [Values],
+    ) -> BoxFuture<'a, Result<Vec<Option<String>>, BridgeError>> {
+        Box::pin(async move {
+            let wanted: Vec<Map<String, Value>> = values
                 .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|values| {
+                    values
+                        .iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect()
+                })
                 .collect();
-            if wanted.is_empty() {
-                return Ok(None);
+            let mut found: Vec<Option<String>> = vec![None; wanted.len()];
+            if wanted.iter().all(Map::is_empty) {
+                return Ok(found);
             }
             let pages = self.changes(None);
             futures::pin_mut!(pages);
             while let Some(page) = pages.try_next().await? {
-                if let Some(found) = page
-                    .records
-                    .into_iter()
-                    .find(|r| wanted.iter().all(|(k, v)| r.values.get(k) == Some(v)))
+                for record in page.records {
+                    let matches = |w: &Map<String, Value>| {
+                        !w.is_empty() && w.iter().all(|(k, v)| record.values.get(k) == Some(v))
+                    };
+                    let slot = wanted
+                        .iter()
+                        .zip(found.iter_mut())
+                        .find(|(w, f)| f.is_none() && matches(w));
+                    if let Some((_, f)) = slot {
+                        *f = Some(record.remote_id.clone());
+                    }
+                }
+                if found
+                    .iter()
+                    .zip(&wanted)
+                    .all(|(f, w)| f.is_some() || w.is_empty())
                 {
-                    return Ok(Some(found.remote_id));
+                    break;
                 }
             }
-            Ok(None)
+            Ok(found)
         })
     }
 }

@@ -65,6 +65,20 @@ pub trait RecordWriter: Send + Sync {
             ))
         })
     }
+    /// [`Self::find_created`] for several lost creates (a batch whose answer was lost): by
+    /// default one lookup each; a remote that can only scan for them finds them all in one.
+    fn find_created_many<'a>(
+        &'a self,
+        values: &'a [Values],
+    ) -> BoxFuture<'a, Result<Vec<Option<String>>, BridgeError>> {
+        Box::pin(async move {
+            let mut found = Vec::with_capacity(values.len());
+            for v in values {
+                found.push(self.find_created(v).await?);
+            }
+            Ok(found)
+        })
+    }
     /// After a create whose answer was lost: the record it made, if it made one (found by the
     /// values' match keys). Reads only.
     fn find_created<'a>(
@@ -252,11 +266,18 @@ pub async fn recover(
         waits,
         clock.now(),
     )?;
-    for row in open {
-        let mut op = Journaled::from(&row);
-        let payload: Payload = journal::payload(&row)?;
+    let mut rows = Vec::with_capacity(open.len());
+    for row in &open {
+        rows.push((
+            Journaled::from(row),
+            journal::payload::<Payload>(row)?,
+            false,
+        ));
+    }
+    look_up_lost_batch(store.conn(), &mut rows, targets, clock).await?;
+    for (mut op, payload, looked_up) in rows {
         let before = report.done;
-        send(
+        send_looked_up(
             store,
             run_id,
             &payload,
@@ -264,6 +285,7 @@ pub async fn recover(
             targets,
             clock,
             &mut report,
+            looked_up,
         )
         .await?;
         if report.done > before {
@@ -481,6 +503,41 @@ async fn send_batch(
     Ok(())
 }
 
+/// The app creates a lost batch answer left to look up, found in one lookup
+/// ([`RecordWriter::find_created_many`]) instead of one each: a found record's id is journaled
+/// (the write resumes as its update), and the rest are marked looked up (created afresh).
+async fn look_up_lost_batch(
+    conn: &bridge_store::Connection,
+    rows: &mut [(Journaled, Payload, bool)],
+    targets: &Targets<'_>,
+    clock: &dyn Clock,
+) -> Result<(), BridgeError> {
+    let lost: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, (op, payload, _))| {
+            payload.target == Side::App
+                && payload.action == Action::Create
+                && op.remote_id.is_none()
+                && op.may_exist()
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if lost.len() < 2 {
+        return Ok(());
+    }
+    let values: Vec<Values> = lost.iter().map(|&i| rows[i].1.values()).collect();
+    let found = targets.app.find_created_many(&values).await?;
+    for (&i, found) in lost.iter().zip(found) {
+        let (op, _, looked_up) = &mut rows[i];
+        if let Some(id) = found {
+            journal::created(conn, op, &id, clock.now())?;
+        }
+        *looked_up = true;
+    }
+    Ok(())
+}
+
 /// Sends one write and records how it ended. A create that may already have happened is
 /// looked up first, and a found record is updated instead of created again. Stops (an error)
 /// when the target's connection must be authorized again.
@@ -493,9 +550,24 @@ async fn send(
     clock: &dyn Clock,
     report: &mut ApplyReport,
 ) -> Result<(), BridgeError> {
+    send_looked_up(store, run_id, payload, op, targets, clock, report, false).await
+}
+
+/// [`send`], told whether a lost create was already looked up (and not found).
+#[allow(clippy::too_many_arguments)]
+async fn send_looked_up(
+    store: &mut Store,
+    run_id: &str,
+    payload: &Payload,
+    op: &mut Journaled,
+    targets: &Targets<'_>,
+    clock: &dyn Clock,
+    report: &mut ApplyReport,
+    looked_up: bool,
+) -> Result<(), BridgeError> {
     let writer = targets.writer(payload.target);
     let values = payload.values();
-    let may_exist = op.may_exist();
+    let may_exist = op.may_exist() && !looked_up;
     journal::begin(store.conn(), op, run_id, clock.now())?;
     let outcome = match (payload.action, &payload.remote_id) {
         (Action::Create, _) => {
