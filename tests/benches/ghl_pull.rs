@@ -29,13 +29,20 @@ fn main() {
     let second = world.pull();
     let second_time = started.elapsed();
 
-    let expected_first = search_pages(CONTACTS) + 3 * CONTACTS;
+    // The documented minimum of the first pull: the search pages, one notes read per contact,
+    // the location task search pages (100 tasks each, per page of contacts) and the
+    // appointment read (the calendar list and each calendar's events; both pulls read it).
+    let stats = world.sandbox.stats();
+    let task_pages = stats.count("POST", "/locations/{locationId}/tasks/search");
+    let calendar_reads =
+        (stats.count("GET", "/calendars/") + stats.count("GET", "/calendars/events")) / 2;
+    let expected_first = search_pages(CONTACTS) + CONTACTS + task_pages + calendar_reads;
     let spent = first["requests"].as_u64().unwrap_or_default();
     let rate = spent as f64 / first_time.as_secs_f64();
     let allowed = MAX_PER_WINDOW / WINDOW.as_secs_f64();
     println!("GHL pull of {CONTACTS} contacts, limit {MAX_PER_WINDOW} requests per {WINDOW:?}");
     println!(
-        "  first pull:  {spent} requests (expected {expected_first}: {} search pages + 3 x {CONTACTS} contacts), {} x 429, {:.1} s",
+        "  first pull:  {spent} requests (expected {expected_first}: {} search pages + {CONTACTS} notes reads + {task_pages} task search pages + {calendar_reads} calendar reads), {} x 429, {:.1} s",
         search_pages(CONTACTS),
         first["rateLimited"],
         first_time.as_secs_f64()
@@ -52,7 +59,6 @@ fn main() {
         second["rateLimited"],
         second_time.as_secs_f64()
     );
-    let stats = world.sandbox.stats();
     println!(
         "  the fake counted {} requests and sent {} x 429",
         stats.total, stats.rate_limited
