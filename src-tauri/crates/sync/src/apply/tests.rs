@@ -630,9 +630,15 @@ async fn a_batch_whose_answer_was_lost_is_looked_up_record_by_record_not_sent_ag
         app_connection_id: &world.app_connection,
         app_system: System::Ninox,
     };
-    let recovered = recover(&mut world.store, &run_id, &targets, &clock())
-        .await
-        .unwrap();
+    let recovered = recover(
+        &mut world.store,
+        &run_id,
+        &targets,
+        &clock(),
+        &crate::journal::none_wait,
+    )
+    .await
+    .unwrap();
     assert_eq!(recovered.already_done, 4, "{recovered:?}");
     assert_eq!(
         app.remote.creates.load(Ordering::SeqCst),
