@@ -70,6 +70,20 @@ async function find(id, timeout = TIMEOUT_MS) {
   return element;
 }
 
+/**
+ * How many elements carry this test id, or -1 when the page re-rendered under the query:
+ * WebKitWebDriver answers a find that meets a node React just replaced with a stale-element
+ * error, and a wait's condition should then simply look again.
+ */
+async function countOf(id) {
+  try {
+    return (await driver.findElements(byTestId(id))).length;
+  } catch (e) {
+    if (e.name === "StaleElementReferenceError") return -1;
+    throw e;
+  }
+}
+
 async function click(id, timeout = TIMEOUT_MS) {
   const element = await find(id, timeout);
   await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", element);
@@ -367,7 +381,7 @@ test("a mapping line is drawn by dragging, explained inline while invalid, then 
   assert.match(await (await find(`line-fix-${index}`)).getText(), /one-way/);
   await click(`line-fix-${index}`);
   await driver.wait(
-    async () => (await driver.findElements(byTestId(`line-problem-${index}`))).length === 0,
+    async () => (await countOf(`line-problem-${index}`)) === 0,
     TIMEOUT_MS,
     "the problem stayed after making the line one-way",
   );
@@ -719,7 +733,7 @@ test("a mapping line is added by keyboard only, the guard asks before leaving, a
   assert.equal(await focusedTestId(), "leave-stay");
   await screenshot("unsaved-guard");
   await press(Key.ESCAPE);
-  await driver.wait(async () => (await driver.findElements(byTestId("leave-dialog"))).length === 0, TIMEOUT_MS);
+  await driver.wait(async () => (await countOf("leave-dialog")) === 0, TIMEOUT_MS);
   assert.equal(await (await find("nav-mappings")).getAttribute("aria-current"), "page");
   assert.equal(Number(await (await find("mapping-line-count")).getText()), before + 1);
   await driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", await find("mapping-lines"));
@@ -854,7 +868,7 @@ test("a connection is renamed, reconnected in place with a new key and by signin
   await screenshot("connection-remove-confirm");
   await assertAccessible("the removal confirmation");
   await click("remove-dialog-confirm");
-  await driver.wait(async () => (await driver.findElements(byTestId("connection-niftyimages"))).length === 0, TIMEOUT_MS);
+  await driver.wait(async () => (await countOf("connection-niftyimages")) === 0, TIMEOUT_MS);
   // Leave the sandbox: the confirmation lists every sandbox connection (cancelled here, so
   // the steps after this one keep their connections).
   await click("leave-sandbox");
@@ -943,7 +957,7 @@ test("the Overview's failing count opens its list, where one write is retried on
       for (const b of buttons) if ((await b.getText()) === "Retrying…") return false;
       // Finished: the list was read again (the write may have been refused again, and the
       // pair's sync may have met other refusals: the count can go either way).
-      return (await driver.findElements(byTestId("overview-list-failing"))).length === 1;
+      return (await countOf("overview-list-failing")) === 1;
     },
     // It syncs the write's whole pair (Connectif's export included): minutes on a loaded machine.
     APPLY_TIMEOUT_MS,
