@@ -10,6 +10,7 @@ use bridge_core::mapping::Mapping;
 use bridge_core::{BridgeError, Clock, ErrorCode, System};
 use bridge_store::table::connections;
 use bridge_store::table::{cursors, mappings, sync_runs};
+use chrono::{DateTime, Utc};
 
 use crate::app::{app_side, syncs_contacts};
 use crate::apply::Progress;
@@ -330,10 +331,32 @@ pub async fn retry_dead_letters(
     cancel: &AtomicBool,
     progress: Progress<'_>,
 ) -> Result<Vec<SyncOutcome>, BridgeError> {
-    let request = SyncRequest::default();
+    requeue_then_sync(
+        store,
+        tokens,
+        clock,
+        SyncRequest::default(),
+        cancel,
+        progress,
+        |store, now| crate::journal::retry_dead(store.conn(), now).map(|_| ()),
+    )
+    .await
+}
+
+/// Under the lease: puts dead letters back in the queue (`requeue`), then syncs what `request`
+/// names so they are sent once more. Nothing is synced when the requeue fails.
+async fn requeue_then_sync(
+    store: &mut Store,
+    tokens: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    request: SyncRequest,
+    cancel: &AtomicBool,
+    progress: Progress<'_>,
+    requeue: impl FnOnce(&Store, DateTime<Utc>) -> Result<(), BridgeError>,
+) -> Result<Vec<SyncOutcome>, BridgeError> {
     let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
-    let outcomes = match crate::journal::retry_dead(store.conn(), clock.now()) {
-        Ok(_) => locations::sync_locations(
+    let outcomes = match requeue(store, clock.now()) {
+        Ok(()) => locations::sync_locations(
             store,
             tokens,
             clock,
@@ -383,24 +406,16 @@ pub async fn retry_dead_letter(
         pair: Some(pair.name),
         ..SyncRequest::default()
     };
-    let lease = Lease::take(store, request.trigger.as_str(), request.lease_wait).await?;
-    let outcomes = match crate::journal::retry_dead_one(store.conn(), operation_id, clock.now()) {
-        Ok(()) => locations::sync_locations(
-            store,
-            tokens,
-            clock,
-            &request,
-            cancel,
-            &mut |step: &Step| {
-                progress(step.done_before + step.done, step.done_before + step.total)
-            },
-            &lease,
-        )
-        .await
-        .and_then(SyncReport::into_result),
-        Err(e) => Err(e),
-    };
-    lease.release_after(store, outcomes)
+    requeue_then_sync(
+        store,
+        tokens,
+        clock,
+        request,
+        cancel,
+        progress,
+        |store, now| crate::journal::retry_dead_one(store.conn(), operation_id, now),
+    )
+    .await
 }
 
 /// The field names the app side of a mapping can use (the live schema, where the app has one).
