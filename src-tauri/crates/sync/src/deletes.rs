@@ -114,24 +114,15 @@ pub fn reject(store: &Store, id: i64, clock: &dyn Clock) -> Result<PendingDelete
 mod tests {
     use super::*;
     use bridge_core::FixedClock;
-    use bridge_store::table::connections::{AuthKind, NewConnection};
     use chrono::TimeZone;
 
     fn connection(store: &Store, system: System, name: &str) -> ConnectionRow {
-        connections::insert(
-            store.conn(),
-            &NewConnection {
-                system,
-                name: name.into(),
-                base_url: "http://127.0.0.1:1".into(),
-                auth_kind: AuthKind::ApiKey,
-                account_id: name.into(),
-                secret_ref: name.into(),
-                settings: serde_json::json!({}),
-            },
+        crate::test_support::offline_connection(
+            store,
+            system,
+            name,
             chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
         )
-        .unwrap()
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub mod reviews;
 pub mod rules;
 pub mod service;
 pub mod settings;
+#[cfg(test)]
+mod test_support;
 pub mod timeline;
 pub mod undo;
 pub mod webhooks;

@@ -132,7 +132,6 @@ pub fn match_record(
 mod tests {
     use super::*;
     use bridge_core::{Contact, FixedClock, System};
-    use bridge_store::table::connections::{self, AuthKind, NewConnection};
     use bridge_store::table::contacts::MatchKeys;
     use bridge_store::Store;
     use chrono::{TimeZone, Utc};
@@ -142,21 +141,7 @@ mod tests {
     }
 
     fn connection(store: &Store, system: System, name: &str) -> String {
-        connections::insert(
-            store.conn(),
-            &NewConnection {
-                system,
-                name: name.into(),
-                base_url: "http://127.0.0.1:1".into(),
-                auth_kind: AuthKind::ApiKey,
-                account_id: name.into(),
-                secret_ref: format!("connection/{name}"),
-                settings: serde_json::json!({}),
-            },
-            clock().0,
-        )
-        .unwrap()
-        .id
+        crate::test_support::offline_connection(store, system, name, clock().0).id
     }
 
     fn contact(store: &Store, ghl: &str, id: &str, email: &str, phone: Option<&str>) -> String {

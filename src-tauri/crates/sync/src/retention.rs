@@ -66,27 +66,12 @@ mod tests {
     use super::*;
     use crate::journal::{self, Entry, Intent};
     use bridge_core::{Contact, System};
-    use bridge_store::table::connections::{self, AuthKind, NewConnection};
     use bridge_store::table::timeline::TimelineEvent;
     use bridge_store::table::{contacts, operations, sync_runs};
     use chrono::TimeZone;
 
     fn connection(store: &Store, system: System, name: &str) -> String {
-        connections::insert(
-            store.conn(),
-            &NewConnection {
-                system,
-                name: name.into(),
-                base_url: "http://127.0.0.1:1".into(),
-                auth_kind: AuthKind::ApiKey,
-                account_id: name.into(),
-                secret_ref: name.into(),
-                settings: serde_json::json!({}),
-            },
-            Utc::now(),
-        )
-        .unwrap()
-        .id
+        crate::test_support::offline_connection(store, system, name, Utc::now()).id
     }
 
     #[test]

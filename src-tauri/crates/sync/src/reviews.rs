@@ -194,7 +194,7 @@ fn ghl_connection_of(
 mod tests {
     use super::*;
     use bridge_core::{Contact, FixedClock, System};
-    use bridge_store::table::connections::{AuthKind, ConnectionRow, NewConnection};
+    use bridge_store::table::connections::ConnectionRow;
     use bridge_store::table::contacts::MatchKeys;
     use bridge_store::table::match_reviews::NewReview;
     use chrono::TimeZone;
@@ -205,20 +205,7 @@ mod tests {
     }
 
     fn connection(store: &Store, system: System, name: &str) -> ConnectionRow {
-        connections::insert(
-            store.conn(),
-            &NewConnection {
-                system,
-                name: name.into(),
-                base_url: "http://127.0.0.1:1".into(),
-                auth_kind: AuthKind::ApiKey,
-                account_id: name.into(),
-                secret_ref: name.into(),
-                settings: json!({}),
-            },
-            clock().0,
-        )
-        .unwrap()
+        crate::test_support::offline_connection(store, system, name, clock().0)
     }
 
     fn contact(store: &Store, ghl: &str, ghl_id: &str, email: &str) -> String {

@@ -5,7 +5,6 @@ use std::sync::Mutex;
 
 use super::*;
 use bridge_core::{Contact, FixedClock, System};
-use bridge_store::table::connections::{self, AuthKind, NewConnection};
 use bridge_store::table::operations;
 use bridge_store::table::timeline;
 use bridge_store::table::{contacts, links};
@@ -86,21 +85,7 @@ fn clock() -> FixedClock {
 fn world() -> World {
     let store = Store::open_in_memory().unwrap();
     let connection = |system, name: &str| {
-        connections::insert(
-            store.conn(),
-            &NewConnection {
-                system,
-                name: name.into(),
-                base_url: "http://127.0.0.1:1".into(),
-                auth_kind: AuthKind::ApiKey,
-                account_id: name.into(),
-                secret_ref: name.into(),
-                settings: json!({}),
-            },
-            clock().0,
-        )
-        .unwrap()
-        .id
+        crate::test_support::offline_connection(&store, system, name, clock().0).id
     };
     let ghl_connection = connection(System::Ghl, "ghl");
     let app_connection = connection(System::Novi, "novi");

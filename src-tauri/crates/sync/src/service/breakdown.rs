@@ -336,25 +336,16 @@ mod tests {
     use crate::pair::SyncOutcome;
     use crate::plan::{Action, FieldChange, Operation, Plan, Side};
     use bridge_core::{BridgeError, ErrorCode, System};
-    use bridge_store::table::connections::{self, AuthKind, NewConnection};
     use bridge_store::Store;
     use chrono::TimeZone;
 
     fn connect(store: &Store, system: System, name: &str) -> String {
-        connections::insert(
-            store.conn(),
-            &NewConnection {
-                system,
-                name: name.into(),
-                base_url: "http://127.0.0.1:1".into(),
-                auth_kind: AuthKind::ApiKey,
-                account_id: name.into(),
-                secret_ref: name.into(),
-                settings: serde_json::json!({}),
-            },
+        crate::test_support::offline_connection(
+            store,
+            system,
+            name,
             chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
         )
-        .unwrap()
         .id
     }
 
