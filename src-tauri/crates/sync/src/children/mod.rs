@@ -36,7 +36,6 @@ use crate::plan::Side;
 pub use apply::{apply_children, recover, recover_rules};
 pub use deletes::{record_seen_deletes, SeenDelete};
 pub use ghl::GhlChildWriter;
-pub(crate) use plan::PLANNED_CURSOR;
 pub use plan::{mark_planned, plan_children, ChildPlan};
 pub use pull::{pull_app_children, ChildPull};
 

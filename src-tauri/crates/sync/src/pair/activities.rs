@@ -46,15 +46,9 @@ impl Pair<'_> {
                 links::count_of_kind(store.conn(), &self.app_connection().id, kind.as_str())?;
             linked.insert(kind, usize::try_from(held).unwrap_or(usize::MAX));
         }
-        // Until a children plan was applied whole, the kind's first fill is still going on.
-        let filled = bridge_store::table::cursors::get(
-            store.conn(),
-            &self.app_connection().id,
-            crate::children::PLANNED_CURSOR,
-        )?
-        .is_some();
+        // Child creates are not counted, for the reason the contact breaker gives (pair/mod.rs).
         self.breaker
-            .check_children(&plan.operations, &linked, filled)?;
+            .check_children(&plan.operations, &linked, false)?;
         // After the rules' writes, planned before.
         run.children.extend(plan.operations.iter().cloned());
         run.not_in_ghl = pulled.not_in_ghl;
