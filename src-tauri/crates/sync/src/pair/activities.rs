@@ -116,16 +116,9 @@ impl Pair<'_> {
         plan.pushes
             .retain(|push| self.capabilities.allows_push(&push.kind));
         let held_back = plan.pushes.len() < planned;
-        // The first push of a pair sends what GHL held before: a first fill, not counted.
-        if !plan.first {
-            let contacts = links::count_contacts(store.conn(), &self.app_connection().id)?;
-            self.breaker.check_writes(
-                "event pushes",
-                "the app",
-                plan.pushes.len(),
-                usize::try_from(contacts).unwrap_or(usize::MAX),
-            )?;
-        }
+        // Event pushes are not counted: each is a new event, appended, never an overwrite, and
+        // on a location's second sync a pair pushes the activities of every contact another pair
+        // brought into GHL in the first (the e2e's sandbox tripped at 41%).
         run.pushes = plan.pushes.clone();
         let Some(target) = self.app.activity_push() else {
             return Ok(());
