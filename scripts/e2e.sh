@@ -62,7 +62,8 @@ done
 export WEBDRIVER_URL="http://127.0.0.1:$port/"
 
 cd tests/e2e
-if ! node --test --test-concurrency=1 ./*.test.mjs; then
+# E2E_ONLY=PATTERN runs only the steps whose names match (a developer's shortcut; CI runs all).
+if ! node --test --test-concurrency=1 ${E2E_ONLY:+"--test-name-pattern=$E2E_ONLY"} ./*.test.mjs; then
   echo "--- tauri-driver log" >&2
   cat "$scratch/tauri-driver.log" >&2
   exit 1

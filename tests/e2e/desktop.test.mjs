@@ -53,7 +53,7 @@ const byTestId = (id) => By.css(`[data-testid="${id}"]`);
 /** The page's text, to say what was on screen when something did not appear. */
 async function screenText() {
   try {
-    return (await driver.findElement(By.css("body")).getText()).slice(0, 2000);
+    return (await driver.findElement(By.css("body")).getText()).slice(0, 12000);
   } catch (e) {
     return `(unreadable: ${e.message})`;
   }
@@ -848,7 +848,10 @@ test("a connection is renamed, reconnected in place with a new key and by signin
   await click("connection-novi-reconnect");
   await (await find("connection-novi-new-secret")).sendKeys("not-the-key", Key.ENTER);
   await waitForText("connection-novi-manage-error", /Not reconnected: the previous key or sign-in is kept\./, 120_000);
-  await typeInto("connection-novi-new-secret", Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE, sandboxInfo().novi.apiKey, Key.ENTER);
+  // Emptied, then typed in a second call: WebKitWebDriver keeps Control held to the end of the
+  // call that pressed it, so a key typed after a Ctrl+A chord in the same call goes in as Ctrl+key.
+  await typeInto("connection-novi-new-secret", Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
+  await typeInto("connection-novi-new-secret", sandboxInfo().novi.apiKey, Key.ENTER);
   await waitForText("connection-novi-reconnected", /^Reconnected: \d+ of \d+ checks passed/, 60_000);
   await screenshot("connection-reconnected");
   // GHL reconnects by signing in again through its OAuth page, on the same card.
@@ -976,7 +979,8 @@ test("Ctrl+K runs actions: Preview starts on the Sync page", async () => {
     async () => (await (await find("page-heading")).getText()).toLowerCase() === "sync",
     TIMEOUT_MS,
   );
-  await find("plan-group", SYNC_TIMEOUT_MS);
+  // The plan's total, whatever it is: the syncs before this one may have left nothing to write.
+  await find("plan-total", SYNC_TIMEOUT_MS);
   await screenshot("palette-preview-started");
 });
 
@@ -1039,9 +1043,17 @@ test("a second GHL location: each app card shows its location, and sync, mapping
   const select = await find("connection-ninox-location");
   assert.equal(await select.getAttribute("value"), first);
   await (await select.findElement(By.css('option[value="Second location"]'))).click();
-  await click("connection-ninox-location-forget");
+  // A pair with links asks before dropping them (after the suite's syncs it has some; run on its
+  // own, this step meets a pair with none, which moves at once).
+  await driver.wait(
+    async () => (await countOf("connection-ninox-location-forget")) + (await countOf("connection-ninox-location-message")) > 0,
+    TIMEOUT_MS,
+    "choosing the second location neither asked nor moved the pair",
+  );
+  const asked = (await countOf("connection-ninox-location-forget")) > 0;
+  if (asked) await click("connection-ninox-location-forget");
   const moved = await find("connection-ninox-location-message");
-  assert.match(await moved.getText(), /now syncs with the GHL location "Second location"\. Dropped: \d+ links/);
+  assert.match(await moved.getText(), asked ? /now syncs with the GHL location "Second location"\. Dropped: \d+ links/ : /now syncs with the GHL location "Second location"/);
   await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", select);
   await screenshot("second-location");
   assert.equal(cli("pair", "list", "--json").find((p) => p.appSystem === "ninox").ghlName, "Second location");
@@ -1077,15 +1089,12 @@ test("a second GHL location: each app card shows its location, and sync, mapping
   await chooseApp("Ninox");
   await find("mapping-lines", 60_000);
 
-  // Undo the newest run from the window's history.
+  // Undo the newest applied run from the window's history: it asks first, then says what it restored.
   await go("sync");
-  await find("runs");
-  const undo = await driver.findElement(By.xpath("//*[@data-testid='runs']//button[normalize-space()='Undo']"));
+  const undo = await find("run-undo");
   await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", undo);
   await undo.click();
-  await driver.wait(
-    until.elementLocated(By.xpath("//p[@role='status' and starts-with(normalize-space(), 'Restored ')]")),
-    SYNC_TIMEOUT_MS,
-    "the undo did not report what it restored",
-  );
+  await find("undo-dialog");
+  await click("undo-dialog-confirm");
+  await waitForText("history-notice", /^Restored \d+ records the run overwrote; kept \d+ it created\./, SYNC_TIMEOUT_MS);
 });
