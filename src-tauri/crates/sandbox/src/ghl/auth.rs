@@ -119,6 +119,11 @@ impl AccessGrant {
 
 /// The token's location, which must hold `contact_id`: another location's contact is a 403,
 /// an unknown one a 400 (GHL documents no 404 for contacts).
+///
+/// Sources: contacts.json documents 400, 401 and 422 only. The 403 body `{"statusCode":403,
+/// "message":"The token does not have access to this location."}` is what GHL answered a user
+/// whose token was for another location (GoHighLevel/highlevel-api-docs issue #213). That a
+/// contact of another location gets that 403, not a 400, is a guess.
 pub(crate) fn contact_location<'a>(
     data: &'a mut Data,
     grant: &AccessGrant,

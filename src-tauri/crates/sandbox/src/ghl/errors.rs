@@ -25,7 +25,7 @@ pub(crate) struct ApiError {
 }
 
 pub(crate) const INVALID_JWT: &str = "Invalid JWT";
-pub(crate) const NO_LOCATION_ACCESS: &str = "The token does not have access to this location";
+pub(crate) const NO_LOCATION_ACCESS: &str = "The token does not have access to this location.";
 pub(crate) const WRONG_AUTH_CLASS: &str =
     "This authClass type is not allowed to access this scope. Please reach out to the Platform team to get it added.";
 pub(crate) const SCOPE_MISSING: &str = "The token is not authorized for this scope.";

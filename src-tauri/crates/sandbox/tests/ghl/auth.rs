@@ -72,7 +72,7 @@ async fn another_locations_id_is_403() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         body["message"],
-        "The token does not have access to this location"
+        "The token does not have access to this location."
     );
     assert_eq!(body["statusCode"], 403);
 }

@@ -357,7 +357,7 @@ async fn tokens_are_scoped_to_their_location() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         body["message"],
-        "The token does not have access to this location"
+        "The token does not have access to this location."
     );
 }
 
