@@ -154,6 +154,29 @@ async fn update_contact_puts_update_contact_dto_without_forbidden_fields() {
 }
 
 #[tokio::test]
+async fn a_cleared_name_email_or_phone_is_sent_as_null_as_the_spec_types_them() {
+    // UpdateContactDto: firstName, lastName, email and phone are `nullable: true` strings; an
+    // empty string is not a valid email or phone, and a field left out is kept.
+    let (server, client) = one_call(Reply::json(
+        200,
+        json!({"succeded": true, "contact": contact_json("c1")}),
+    ))
+    .await;
+    let fields = ContactFields {
+        first_name: Some("Ann".into()),
+        last_name: Some(String::new()),
+        email: Some(String::new()),
+        phone: Some(String::new()),
+        ..Default::default()
+    };
+    client.update_contact("c1", &fields).await.unwrap();
+    assert_eq!(
+        server.only_request().json(),
+        json!({"firstName": "Ann", "lastName": null, "email": null, "phone": null})
+    );
+}
+
+#[tokio::test]
 async fn update_contact_reported_unsuccessful_is_an_error() {
     let (_server, client) = one_call(Reply::json(200, json!({"succeded": false}))).await;
     let err = client

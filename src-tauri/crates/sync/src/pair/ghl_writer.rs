@@ -81,7 +81,7 @@ fn ghl_fields(values: &Values) -> ContactFields {
         fields.first_name = parts.first().and_then(Value::as_str).map(str::to_string);
         fields.last_name = parts.get(1).and_then(Value::as_str).map(str::to_string);
     }
-    // A cleared field is sent as an empty string: GHL keeps a field that is left out.
+    // A cleared field is set to "", which the wire type sends as null (GHL keeps a field left out).
     for (field, slot) in [
         ("email", &mut fields.email),
         ("firstName", &mut fields.first_name),

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::serde_helpers::null_as_default;
+use super::serde_helpers::{empty_as_null, null_as_default};
 use super::time::RemoteTime;
 
 /// A contact as GHL answers it. Every field is optional so that one odd record cannot fail a
@@ -172,15 +172,27 @@ pub enum InboundDndStatus {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactFields {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "empty_as_null"
+    )]
     pub first_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "empty_as_null"
+    )]
     pub last_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "empty_as_null"
+    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "empty_as_null"
+    )]
     pub phone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address1: Option<String>,

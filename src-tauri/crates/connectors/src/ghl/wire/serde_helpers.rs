@@ -29,3 +29,16 @@ pub(super) fn rfc3339_opt<S: Serializer>(
         None => serializer.serialize_none(),
     }
 }
+
+/// Writes an empty string as `null`: UpdateContactDto types the names, email and phone as
+/// nullable strings, and `null` is how a field is cleared (an empty string is not a valid email
+/// or phone, and GHL keeps a field that is left out).
+pub(super) fn empty_as_null<S: Serializer>(
+    value: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value.as_deref() {
+        Some("") | None => serializer.serialize_none(),
+        Some(text) => serializer.serialize_str(text),
+    }
+}
