@@ -914,7 +914,10 @@ test("History is an activity log: one row per run with who started it, how long 
   await screenshot("history-activity-log");
   await assertAccessible("the activity log");
   // Undo first says what it writes back where; cancelled.
-  await (await first.findElement(byTestId("run-undo"))).click();
+  // Scrolled back to first: the operations list below it was scrolled to the top of the view.
+  const undoButton = await first.findElement(byTestId("run-undo"));
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", undoButton);
+  await undoButton.click();
   const undo = await find("undo-dialog");
   assert.match(await undo.getText(), /stay\. The next sync carries the restored values across\./);
   await screenshot("undo-confirm");
