@@ -98,9 +98,9 @@ pub struct PushPlan {
     /// The newest activity, link or contact change stored when the plan began; the cursor
     /// moves here once the plan is applied, never to "now".
     pub through: Option<String>,
-    /// The pair's first push (no cursor yet): it sends what GHL held before, a first fill the
-    /// breaker does not count.
-    pub first: bool,
+    /// The contacts linked in this pair since the last push (all, on the first): their
+    /// pushes bring the app what GHL held before, a first fill the breaker does not count.
+    pub fresh: std::collections::BTreeSet<String>,
 }
 
 /// GHL's activities stored or changed since the last push, of contacts linked to the app. A
@@ -158,7 +158,7 @@ pub fn plan_pushes(
     }
     Ok(PushPlan {
         pushes,
-        first: since.is_none(),
+        fresh: links::contacts_first_linked_since(store.conn(), &app.id, since.as_deref())?,
         through: through.max(since),
     })
 }

@@ -182,6 +182,27 @@ pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<LinkRow>, 
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// Contacts whose link to a record in `connection_id` was made at or after `since` (all
+/// linked contacts when `None`): the contacts new to the pair since then. What a sync writes
+/// for them fills a side with records it never held, which the breaker does not count.
+pub fn contacts_first_linked_since(
+    conn: &Connection,
+    connection_id: &str,
+    since: Option<&str>,
+) -> Result<std::collections::BTreeSet<String>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT contact_id FROM links
+             WHERE connection_id = ?1 AND object_kind = 'contact'
+               AND (?2 IS NULL OR created_at >= ?2)",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![connection_id, since], |row| row.get(0))
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 /// Contacts linked to a record in `connection_id` whose link or contact row changed at or
 /// after `since` (all when `None`): a new link, or a contact that got its GHL id, brings the
 /// children it already had.

@@ -27,6 +27,9 @@ pub struct ChildPlan {
     /// Linked records seen deleted on one side, their copy alive on the other: for the
     /// operator (the delete queue or a review), recorded when the plan is applied.
     pub seen_deletes: Vec<SeenDelete>,
+    /// The contacts linked in this pair since the last plan (all, on the first): what is
+    /// created under them fills a side with what it never held (see [`crate::plan::Breaker`]).
+    pub fresh: std::collections::BTreeSet<String>,
 }
 
 /// Plans the children of the contacts whose tasks or notes changed on either side since the
@@ -81,6 +84,7 @@ pub fn plan_children(
     }
     Ok(ChildPlan {
         operations: kept,
+        fresh: links::contacts_first_linked_since(store.conn(), &app.id, since.as_deref())?,
         through: through.max(since),
         seen_deletes,
     })

@@ -46,9 +46,9 @@ impl Pair<'_> {
                 links::count_of_kind(store.conn(), &self.app_connection().id, kind.as_str())?;
             linked.insert(kind, usize::try_from(held).unwrap_or(usize::MAX));
         }
-        // Child creates are not counted, for the reason the contact breaker gives (pair/mod.rs).
+        // Creates under contacts new to the pair are a first fill (plan/breaker.rs).
         self.breaker
-            .check_children(&plan.operations, &linked, false)?;
+            .check_children(&plan.operations, &linked, &plan.fresh)?;
         // After the rules' writes, planned before.
         run.children.extend(plan.operations.iter().cloned());
         run.not_in_ghl = pulled.not_in_ghl;
@@ -116,9 +116,13 @@ impl Pair<'_> {
         plan.pushes
             .retain(|push| self.capabilities.allows_push(&push.kind));
         let held_back = plan.pushes.len() < planned;
-        // Event pushes are not counted: each is a new event, appended, never an overwrite, and
-        // on a location's second sync a pair pushes the activities of every contact another pair
-        // brought into GHL in the first (the e2e's sandbox tripped at 41%).
+        // Pushes for contacts new to the pair are a first fill (plan/breaker.rs).
+        let linked = links::count_contacts(store.conn(), &self.app_connection().id)?;
+        self.breaker.check_pushes(
+            plan.pushes.iter().map(|p| p.contact_id.as_str()),
+            usize::try_from(linked).unwrap_or(usize::MAX),
+            &plan.fresh,
+        )?;
         run.pushes = plan.pushes.clone();
         let Some(target) = self.app.activity_push() else {
             return Ok(());

@@ -351,13 +351,9 @@ impl Pair<'_> {
             plan::plan_part(self.mapping, &records, &mut plan);
         }
         let population = links::count_contacts(store.conn(), &self.app_connection().id)? as usize;
-        // Creates are not counted: on a location's second sync a pair creates in its app the
-        // contacts another pair brought into GHL in the first (the e2e's sandbox trips at 52%),
-        // and creating what a side lacks overwrites nothing there. Counting them needs a rule
-        // that tells such a fill from a mass re-create; until then `count_creates` stays off.
+        // Creates count only as re-creates of contacts the pair synced before (plan/breaker.rs).
         let breaker = Breaker {
             population,
-            count_creates: false,
             ..self.breaker
         };
         run.plan = plan::finish(plan, breaker, due.len())?;

@@ -2,12 +2,25 @@
 //! kind on either side before it stops and asks the operator.
 //!
 //! Every kind of write counts: contact creates and updates, task, note and appointment
-//! writes (creates, updates, deletes), event pushes and label changes, each measured against
-//! the records of its kind the pair holds. A kind's first fill (a pair's first sync, a kind the
-//! pair holds none of yet) is not counted: creating what the other side lacks overwrites
-//! nothing, and measured against nothing every first sync would trip.
+//! writes (creates, updates, deletes, rules' writes included), event pushes and label
+//! changes, each measured against the records of its kind the pair holds.
+//!
+//! One exception, a side's first fill: what a sync creates for a record (or under a contact)
+//! new to the pair fills a side with something it never held. It overwrites nothing there,
+//! and a location's second sync does exactly that on every pair: each pair brings in the
+//! contacts (and their tasks and activities) another pair brought into GHL the sync before,
+//! often more than the pair held (the sandbox's second sync tripped at 52%). So:
+//! - a contact create counts when the pair synced that contact before (its base is not
+//!   empty): the target side held it and lost it, and a mass re-create (an app reconnected to
+//!   an empty account, a table emptied) is what the breaker is for;
+//! - a task, note or appointment create and an event push count unless their contact was
+//!   linked in this pair since the step's last plan (a contact new to the pair brings what it
+//!   already had); creates under contacts the pair held before are new work on a known
+//!   person, and count.
+//!
+//! Updates and deletes always count.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bridge_core::BridgeError;
 
@@ -23,9 +36,6 @@ pub struct Breaker {
     /// How many contacts the pair holds (linked): the share is measured against them (at
     /// least the planned ones), not against the few a sync happens to look at.
     pub population: usize,
-    /// The pair synced its contacts before: its creates count. A first sync fills each side
-    /// with what the other holds, and is not held back for it.
-    pub count_creates: bool,
 }
 
 impl Default for Breaker {
@@ -34,7 +44,6 @@ impl Default for Breaker {
             max_overwrite_share: 0.2,
             min_records: 20,
             population: 0,
-            count_creates: false,
         }
     }
 }
@@ -48,39 +57,48 @@ pub fn side_name(side: Side) -> &'static str {
 }
 
 impl Breaker {
-    /// Refuses a contact plan that writes more than the allowed share on a side: updates
-    /// always, creates once the pair synced before.
+    /// Refuses a contact plan that writes more than the allowed share on a side: updates,
+    /// and creates of contacts the pair synced before (re-creates), each named apart.
     /// `planned` is how many contacts the whole plan covered (it is built in chunks).
     pub(crate) fn check(&self, plan: &Plan, planned: usize) -> Result<(), BridgeError> {
         let population = self.population.max(planned);
         for side in [Side::Ghl, Side::App] {
-            let writes = plan
-                .operations
-                .iter()
-                .filter(|op| op.target == side)
-                .filter(|op| op.action == Action::Update || self.count_creates)
+            let ops = || plan.operations.iter().filter(move |op| op.target == side);
+            let updates = ops().filter(|op| op.action == Action::Update).count();
+            let recreates = ops()
+                .filter(|op| op.action == Action::Create && op.recreates)
                 .count();
-            self.check_writes("contact writes", side_name(side), writes, population)?;
+            self.check_writes(
+                "re-creates of contacts synced before",
+                side_name(side),
+                recreates,
+                population,
+            )?;
+            self.check_writes(
+                "contact writes",
+                side_name(side),
+                updates + recreates,
+                population,
+            )?;
         }
         Ok(())
     }
 
     /// Refuses a children plan that writes more than the allowed share of a kind's records
     /// (tasks, notes, appointments) on a side. `linked` is how many records of each kind the
-    /// pair holds; creates count once it holds some and a children plan was applied whole
-    /// (`count_creates`). Links send nothing and count nothing.
+    /// pair holds; `fresh` the contacts new to the pair since the last children plan, whose
+    /// creates are a first fill and not counted. Links send nothing and count nothing.
     pub(crate) fn check_children(
         &self,
         operations: &[ChildOperation],
         linked: &BTreeMap<ChildKind, usize>,
-        count_creates: bool,
+        fresh: &BTreeSet<String>,
     ) -> Result<(), BridgeError> {
         let mut writes: BTreeMap<(ChildKind, Side), usize> = BTreeMap::new();
         for op in operations {
-            let held = linked.get(&op.kind).copied().unwrap_or(0);
             let counted = match op.action {
                 ChildAction::Link => false,
-                ChildAction::Create => count_creates && held > 0,
+                ChildAction::Create => !fresh.contains(&op.contact_id),
                 ChildAction::Update | ChildAction::Delete => true,
             };
             if counted {
@@ -93,6 +111,19 @@ impl Breaker {
             self.check_writes(&what, side_name(side), count, held)?;
         }
         Ok(())
+    }
+
+    /// Refuses event pushes to the app beyond the allowed share of the pair's `linked`
+    /// contacts; pushes for contacts in `fresh` (new to the pair since the last push) are a
+    /// first fill and not counted.
+    pub(crate) fn check_pushes<'a>(
+        &self,
+        contacts: impl Iterator<Item = &'a str>,
+        linked: usize,
+        fresh: &BTreeSet<String>,
+    ) -> Result<(), BridgeError> {
+        let counted = contacts.filter(|c| !fresh.contains(*c)).count();
+        self.check_writes("event pushes", "the app", counted, linked)
     }
 
     /// Refuses `count` writes of one kind (`what`, e.g. "task writes") to `target` when they

@@ -92,6 +92,11 @@ pub struct Operation {
     /// after a crash carries the same version, a later change of the same values does not.
     #[serde(skip)]
     pub source_version: Option<String>,
+    /// A create of a record the pair synced before (its base is not empty): the target side
+    /// held it and lost it. Counted by the breaker, unlike a create that fills a side with a
+    /// record new to the pair.
+    #[serde(skip)]
+    pub recreates: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,6 +1,7 @@
 //! The plan's tests: pure, with fixed times.
 
 use super::*;
+use std::collections::BTreeSet;
 use bridge_core::mapping::{Direction, FieldMapping, ObjectKind, Owner, Transform};
 use chrono::TimeZone;
 use serde_json::json;
@@ -299,33 +300,62 @@ fn the_breaker_refuses_mass_overwrites() {
 }
 
 #[test]
-fn the_breaker_counts_contact_creates_once_the_pair_holds_contacts() {
-    let records: Vec<RecordState> = (0..30)
-        .map(|i| {
-            let mut r = synced();
-            r.local_id = format!("c{i}");
-            r.app = None;
-            r.base = Values::new();
-            r
-        })
-        .collect();
-    // A first sync fills the app with what GHL holds.
-    let first = plan(&mapping(Owner::Ghl), &records, Breaker::default()).unwrap();
-    assert_eq!(first.operations.len(), 30);
-    // A pair of 40 contacts that would get 30 new ones in one sync stops and says why.
-    let err = plan(
-        &mapping(Owner::Ghl),
-        &records,
-        Breaker {
-            population: 40,
-            count_creates: true,
-            ..Breaker::default()
-        },
-    )
-    .unwrap_err();
+fn the_breaker_counts_a_mass_re_create_and_names_it_but_not_a_first_fill() {
+    // 30 contacts GHL holds and the app does not, in a pair of 40.
+    let missing_in_app = |synced_before: bool| -> Vec<RecordState> {
+        (0..30)
+            .map(|i| {
+                let mut r = synced();
+                r.local_id = format!("c{i}");
+                r.app = None;
+                if !synced_before {
+                    r.base = Values::new();
+                }
+                r
+            })
+            .collect()
+    };
+    let pair_of_40 = Breaker {
+        population: 40,
+        ..Breaker::default()
+    };
+    // Contacts new to the pair (another pair brought them into GHL): the app's first fill of
+    // records it never held overwrites nothing there, however many.
+    let fill = plan(&mapping(Owner::Ghl), &missing_in_app(false), pair_of_40).unwrap();
+    assert_eq!(fill.operations.len(), 30);
+    assert!(fill.operations.iter().all(|op| op.action == Action::Create));
+    // The same 30, synced before and now gone from the app (an app reconnected to an empty
+    // account): creating them again stops, and says it is re-creating.
+    let err = plan(&mapping(Owner::Ghl), &missing_in_app(true), pair_of_40).unwrap_err();
+    assert!(
+        err.message.starts_with(
+            "stopped: 30 re-creates of contacts synced before in the app would exceed the 20% limit"
+        ),
+        "{}",
+        err.message
+    );
+    // Re-creates and updates together count as one kind of write.
+    let mut mixed = missing_in_app(true);
+    mixed.truncate(5);
+    mixed.extend((30..35).map(|i| {
+        let mut r = synced();
+        r.local_id = format!("c{i}");
+        r.ghl
+            .as_mut()
+            .unwrap()
+            .values
+            .insert("lastName".into(), json!("Byron"));
+        r
+    }));
+    let small = Breaker {
+        population: 40,
+        min_records: 10,
+        ..Breaker::default()
+    };
+    let err = plan(&mapping(Owner::Ghl), &mixed, small).unwrap_err();
     assert!(
         err.message
-            .starts_with("stopped: 30 contact writes in the app would exceed the 20% limit"),
+            .starts_with("stopped: 10 contact writes in the app would exceed the 20% limit"),
         "{}",
         err.message
     );
@@ -366,8 +396,9 @@ fn the_breaker_counts_task_and_note_writes_and_names_the_kind() {
     operations.extend((0..40).map(|i| op(i, ChildKind::Note, ChildAction::Link)));
     let linked: BTreeMap<ChildKind, usize> =
         [(ChildKind::Task, 100), (ChildKind::Note, 100)].into();
+    let none_new = BTreeSet::new();
     let err = Breaker::default()
-        .check_children(&operations, &linked, true)
+        .check_children(&operations, &linked, &none_new)
         .unwrap_err();
     assert!(
         err.message
@@ -380,14 +411,56 @@ fn the_breaker_counts_task_and_note_writes_and_names_the_kind() {
     let many: BTreeMap<ChildKind, usize> =
         [(ChildKind::Task, 1_000), (ChildKind::Note, 100)].into();
     Breaker::default()
-        .check_children(&operations, &many, true)
+        .check_children(&operations, &many, &none_new)
         .unwrap();
-    // A first fill of tasks (none linked yet) creates them all.
+    // 30 new tasks for contacts the pair held before (or made by a rule for them) count...
     let creates: Vec<ChildOperation> = (0..30)
         .map(|i| op(i, ChildKind::Task, ChildAction::Create))
         .collect();
+    let err = Breaker::default()
+        .check_children(&creates, &linked, &none_new)
+        .unwrap_err();
+    assert!(
+        err.message
+            .starts_with("stopped: 30 task writes in the app would exceed the 20% limit"),
+        "{}",
+        err.message
+    );
+    // ...but the tasks of contacts new to the pair fill the app with what it never held.
+    let fresh: BTreeSet<String> = (0..30).map(|i| format!("c{i}")).collect();
     Breaker::default()
-        .check_children(&creates, &BTreeMap::new(), true)
+        .check_children(&creates, &linked, &fresh)
+        .unwrap();
+    // Updates count even for new contacts.
+    let updates: Vec<ChildOperation> = (0..30)
+        .map(|i| op(i, ChildKind::Task, ChildAction::Update))
+        .collect();
+    assert!(Breaker::default()
+        .check_children(&updates, &linked, &fresh)
+        .is_err());
+}
+
+#[test]
+fn the_breaker_counts_event_pushes_except_a_new_contacts_first_fill() {
+    let contacts: Vec<String> = (0..40).map(|i| format!("c{i}")).collect();
+    let pushes = || contacts.iter().map(String::as_str);
+    let err = Breaker::default()
+        .check_pushes(pushes(), 100, &BTreeSet::new())
+        .unwrap_err();
+    assert!(
+        err.message
+            .starts_with("stopped: 40 event pushes in the app would exceed the 20% limit"),
+        "{}",
+        err.message
+    );
+    let fresh: BTreeSet<String> = contacts.iter().skip(25).cloned().collect();
+    // 25 counted of 100: still too many; with 30 of the 40 new, 10 counted: allowed.
+    assert!(Breaker::default()
+        .check_pushes(pushes(), 100, &fresh)
+        .is_err());
+    let fresh: BTreeSet<String> = contacts.iter().skip(10).cloned().collect();
+    Breaker::default()
+        .check_pushes(pushes(), 100, &fresh)
         .unwrap();
 }
 

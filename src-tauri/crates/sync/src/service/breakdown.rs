@@ -363,6 +363,7 @@ mod tests {
             reason: "test".into(),
             settles: Default::default(),
             source_version: None,
+            recreates: false,
         }
     }
 
