@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use bridge_sandbox::{AimedFault, AimedKind, FaultConfig};
 use bridge_tests::ghl_world::assert_success;
 use bridge_tests::novi_pair::{
-    edit_ghl_contact, edit_novi_member, email_of, ghl_contact, ghl_contacts, linked_person,
-    novi_member, novi_members, writes, Pair,
+    edit_ghl_contact, edit_novi_member, email_of, ghl_contact, ghl_contacts, ghl_id_of_email,
+    linked_person, novi_member, novi_members, writes, Pair,
 };
 use serde_json::{json, Value};
 
@@ -562,4 +562,96 @@ async fn a_lost_create_answer_then_an_edit_makes_one_member_not_two() {
         serde_json::from_slice::<Value>(&dead.stdout).unwrap(),
         json!([])
     );
+}
+
+/// A GHL create for a new Novi member whose request never arrived (the answer lost), then a
+/// different person with the same email added in GHL before the rerun: the rerun's duplicate
+/// lookup finds her, but her name is not the one we sent. Nothing is linked: a review waits
+/// (reason `mismatch`), and neither person is written, however often the sync runs (#12).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_ghl_create_whose_lookup_finds_someone_else_opens_a_review_and_links_nothing() {
+    let pair = synced_pair().await;
+    let email = "ada.mismatch@example.com";
+    let member: Value = reqwest::Client::new()
+        .post(format!("{}/members", pair.novi.base_url()))
+        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+        .json(&json!({"Name": "Ada Lovelace", "FirstName": "Ada", "LastName": "Lovelace", "Email": email}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let member_id = member["UniqueID"].as_str().unwrap().to_string();
+    // Every attempt at the create is cut before GHL handles it (client retries included).
+    pair.ghl.set_faults(FaultConfig::aimed(AimedFault::new(
+        "POST",
+        "/contacts/",
+        AimedKind::DropUnhandled,
+        10,
+    )));
+    let lost = sync(&pair, 1).await;
+    pair.ghl.set_faults(FaultConfig::none());
+    assert_eq!(lost["applied"]["unconfirmed"], 1, "{:#}", lost["applied"]);
+    assert!(ghl_id_of_email(&pair.ghl, email).await.is_none());
+
+    let grace: Value = reqwest::Client::new()
+        .post(format!("{}/contacts/", pair.ghl.base_url()))
+        .bearer_auth(pair.ghl.private_token())
+        .header("Version", "2021-07-28")
+        .json(&json!({
+            "locationId": pair.ghl.location_id(),
+            "firstName": "Grace",
+            "lastName": "Hopper",
+            "email": email
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let grace_id = grace["contact"]["id"].as_str().unwrap().to_string();
+    let rerun = sync(&pair, 2).await;
+    assert_eq!(rerun["applied"]["dead"], 0, "{:#}", rerun["applied"]);
+
+    let reviews = pair.bridge(&["reviews", "--json"]);
+    assert_success("bridge reviews", &reviews);
+    let reviews: Value = serde_json::from_slice(&reviews.stdout).unwrap();
+    let mismatch: Vec<&Value> = reviews
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["reason"] == "mismatch")
+        .collect();
+    assert_eq!(mismatch.len(), 1, "{reviews:#}");
+    assert_eq!(mismatch[0]["remoteId"], member_id.as_str(), "{reviews:#}");
+    let summary = mismatch[0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(&grace_id) && summary.contains("Grace"),
+        "{summary}"
+    );
+    // Neither person took the other's name, and neither was copied to the other side.
+    let grace = ghl_contact(&pair.ghl, &grace_id).await;
+    assert_eq!(grace["firstName"], "Grace", "{grace:#}");
+    assert_eq!(novi_member(&pair, &member_id).await["FirstName"], "Ada");
+    let ghl_with_email = ghl_contacts(&pair.ghl)
+        .await
+        .iter()
+        .filter(|c| email_of(c, "email") == email)
+        .count();
+    assert_eq!(ghl_with_email, 1);
+    let members_with_email = novi_members(&pair)
+        .await
+        .iter()
+        .filter(|m| email_of(m, "Email") == email)
+        .count();
+    assert_eq!(members_with_email, 1);
+    // The member's contact is not Grace's.
+    let store = bridge_store::Store::open(&pair.scratch.path().join("bridge.sqlite3")).unwrap();
+    let contact_id = mismatch[0]["contactId"].as_str().unwrap();
+    let contact = bridge_store::table::contacts::get(store.conn(), contact_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(contact.contact.contact_id, "", "{contact:#?}");
 }

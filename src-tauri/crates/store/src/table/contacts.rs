@@ -82,13 +82,17 @@ pub fn upsert_from_ghl(
     }
     // A contact we asked GHL to create whose answer was lost comes back through the pull:
     // it claims the pending row (same email, or same phone when it has no email; no GHL id
-    // yet) instead of becoming a second contact.
+    // yet) instead of becoming a second contact. Not one whose lost create's lookup found a
+    // record with other values: that waits in review (`mismatch`) for the operator.
     let existing = match (existing, &keys.email, &keys.phone) {
         (None, Some(key), _) | (None, None, Some(key)) => conn
             .query_row(
                 "SELECT id, content_hash FROM contacts
                  WHERE ghl_connection_id = ?1 AND ghl_contact_id IS NULL
-                   AND (match_email = ?2 OR (match_email IS NULL AND match_phone = ?2)) LIMIT 1",
+                   AND (match_email = ?2 OR (match_email IS NULL AND match_phone = ?2))
+                   AND id NOT IN (SELECT contact_id FROM match_reviews WHERE reason = 'mismatch'
+                                  AND resolved_at IS NULL AND contact_id IS NOT NULL)
+                 LIMIT 1",
                 params![ghl_connection_id, key],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )

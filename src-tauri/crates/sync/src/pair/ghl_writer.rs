@@ -10,7 +10,7 @@ use bridge_store::Store;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use crate::apply::RecordWriter;
+use crate::apply::{Found, RecordWriter};
 use crate::plan::Values;
 
 /// Writes contacts to GHL from GHL field values, and keeps GHL's answer to each write (the
@@ -193,17 +193,97 @@ impl RecordWriter for GhlWriter<'_> {
         &'a self,
         values: &'a Values,
     ) -> BoxFuture<'a, Result<Option<String>, BridgeError>> {
+        Box::pin(async move { Ok(self.find_created_confirmed(values).await?.map(|f| f.id)) })
+    }
+
+    /// GHL's duplicate search finds by email or phone: a person who was there before, or
+    /// who shares a phone, is found as readily as the contact we made. The candidate is ours
+    /// only when it holds what we sent: email, names and phone.
+    fn find_created_confirmed<'a>(
+        &'a self,
+        values: &'a Values,
+    ) -> BoxFuture<'a, Result<Option<Found>, BridgeError>> {
         Box::pin(async move {
             let email = values.get("email").and_then(Value::as_str);
             let phone = values.get("phone").and_then(Value::as_str);
             if email.is_none() && phone.is_none() {
                 return Ok(None);
             }
-            Ok(self
-                .client
-                .find_duplicate(email, phone)
-                .await?
-                .and_then(|c| c.id))
+            let Some(candidate) = self.client.find_duplicate(email, phone).await? else {
+                return Ok(None);
+            };
+            let Some(id) = candidate.id.clone() else {
+                return Ok(None);
+            };
+            Ok(Some(Found {
+                id,
+                differs: differences(values, &candidate),
+            }))
         })
+    }
+}
+
+/// The identifying fields a candidate holds with other values than we sent ("field: ours /
+/// theirs"). Emails and names compare trimmed and case-insensitively, phones by their digits
+/// (GHL may store the number we sent reformatted).
+fn differences(sent: &Values, candidate: &GhlContact) -> Vec<String> {
+    let text = |s: &str| s.trim().to_lowercase();
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let fields: [(&str, Option<&String>, &dyn Fn(&str) -> String); 4] = [
+        ("email", candidate.email.as_ref(), &text),
+        ("firstName", candidate.first_name.as_ref(), &text),
+        ("lastName", candidate.last_name.as_ref(), &text),
+        ("phone", candidate.phone.as_ref(), &digits),
+    ];
+    fields
+        .into_iter()
+        .filter_map(|(field, theirs, norm)| {
+            let ours = sent.get(field).and_then(Value::as_str)?;
+            if norm(ours).is_empty() {
+                return None;
+            }
+            let theirs = theirs.map(String::as_str).unwrap_or_default();
+            (norm(ours) != norm(theirs)).then(|| format!("{field}: {ours:?} / {theirs:?}"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_candidate_is_confirmed_by_the_values_we_sent() {
+        let sent: Values = [
+            ("email", json!("Ada@Example.com ")),
+            ("firstName", json!("Ada")),
+            ("lastName", json!("Lovelace")),
+            ("phone", json!("+44 20 7946 0958")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let ours = GhlContact {
+            id: Some("g1".into()),
+            email: Some("ada@example.com".into()),
+            first_name: Some("ada".into()),
+            last_name: Some("Lovelace".into()),
+            phone: Some("+442079460958".into()),
+            ..GhlContact::default()
+        };
+        assert!(differences(&sent, &ours).is_empty());
+        let other = GhlContact {
+            first_name: Some("Grace".into()),
+            last_name: Some("Hopper".into()),
+            ..ours
+        };
+        assert_eq!(
+            differences(&sent, &other),
+            vec![
+                r#"firstName: "Ada" / "Grace""#.to_string(),
+                r#"lastName: "Lovelace" / "Hopper""#.to_string()
+            ]
+        );
     }
 }

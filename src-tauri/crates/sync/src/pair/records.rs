@@ -260,6 +260,21 @@ impl Pair<'_> {
         read: &mut PlanRead,
     ) -> Result<Vec<RecordState>, BridgeError> {
         let wants_appointment = self.wants_appointment();
+        // A lost create whose lookup found someone else waits in review: neither its contact
+        // nor another contact with its email is planned until the operator decides.
+        let mut waiting = BTreeSet::new();
+        let mut waiting_emails = BTreeSet::new();
+        let open = match_reviews::open_for_pair(
+            store.conn(),
+            &self.app_connection().id,
+            match_reviews::MISMATCH,
+        )?;
+        for contact_id in open.into_iter().filter_map(|r| r.contact_id) {
+            if let Some(row) = contacts::get(store.conn(), &contact_id)? {
+                waiting_emails.extend(row.contact.email.as_deref().and_then(normalize::email));
+            }
+            waiting.insert(contact_id);
+        }
         let mut records = Vec::with_capacity(ids.len());
         for id in ids {
             // A contact deleted in GHL is no longer planned (its app record waits in review).
@@ -267,6 +282,16 @@ impl Pair<'_> {
             else {
                 continue;
             };
+            let shares_a_waiting_email = || {
+                row.contact
+                    .email
+                    .as_deref()
+                    .and_then(normalize::email)
+                    .is_some_and(|e| waiting_emails.contains(&e))
+            };
+            if waiting.contains(id) || shares_a_waiting_email() {
+                continue;
+            }
             let ghl = if row.contact.contact_id.is_empty() {
                 None
             } else {
