@@ -346,6 +346,26 @@ pub fn first_stored_since(
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// Contacts of the location (GHL's, and those about to be created there) first stored at or
+/// after `since`, all when `None`: the contacts new to a pair whose last plan read through
+/// `since`.
+pub fn ids_first_stored_since(
+    conn: &Connection,
+    ghl_connection_id: &str,
+    since: Option<&str>,
+) -> Result<std::collections::BTreeSet<String>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT id FROM contacts
+             WHERE ghl_connection_id = ?1 AND (?2 IS NULL OR created_at >= ?2)",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![ghl_connection_id, since], |row| row.get(0))
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 /// When a contact of the location was last stored (pulled or written), as stored.
 pub fn newest_update(
     conn: &Connection,

@@ -302,7 +302,6 @@ pub fn plan_keep_alive(
             ),
             settles: Values::new(),
             source_version: None,
-            recreates: false,
         });
     }
     Ok(plan.operations.len() - before)

@@ -132,7 +132,6 @@ fn create_plan(contact: &str) -> Plan {
             ],
             reason: "exists only in GHL".into(),
             source_version: None,
-            recreates: false,
             settles: [
                 ("Email".to_string(), json!("ada@example.com")),
                 ("FirstName".to_string(), json!("Ada")),
@@ -366,7 +365,6 @@ async fn a_refusal_is_a_dead_letter_naming_system_record_and_message() {
             reason: "email changed in GHL".into(),
             settles: Values::new(),
             source_version: None,
-            recreates: false,
         }],
         ..Plan::default()
     };

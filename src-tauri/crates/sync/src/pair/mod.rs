@@ -351,12 +351,12 @@ impl Pair<'_> {
             plan::plan_part(self.mapping, &records, &mut plan);
         }
         let population = links::count_contacts(store.conn(), &self.app_connection().id)? as usize;
-        // Creates count only as re-creates of contacts the pair synced before (plan/breaker.rs).
+        // Creates of contacts new to the pair are a first fill, not counted (plan/breaker.rs).
         let breaker = Breaker {
             population,
             ..self.breaker
         };
-        run.plan = plan::finish(plan, breaker, due.len())?;
+        run.plan = plan::finish(plan, breaker, due.len(), &read.fresh)?;
         apply::hold_back_refused(store.conn(), &targets, self.mapping, &mut run.plan)?;
         if let Some(rows) = self.app.expiring_rows() {
             crate::app::plan_keep_alive(store, self.app_connection(), rows, &mut run.plan, clock)?;

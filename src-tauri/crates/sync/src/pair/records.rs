@@ -217,6 +217,11 @@ impl Pair<'_> {
         let read = PlanRead {
             planned_through: newest.max(since.clone()),
             app_records: Vec::new(),
+            fresh: contacts::ids_first_stored_since(
+                store.conn(),
+                &self.ghl_connection.id,
+                since.as_deref(),
+            )?,
         };
         let mut ids: BTreeSet<String> = contacts::changed_or_unlinked(
             store.conn(),
@@ -455,4 +460,7 @@ pub(crate) fn pending_contact(
 pub(super) struct PlanRead {
     planned_through: Option<String>,
     app_records: Vec<(String, String)>,
+    /// The contacts first stored since the pair's last plan: their creates are a first fill
+    /// the breaker does not count.
+    pub(super) fresh: BTreeSet<String>,
 }

@@ -5,16 +5,19 @@
 //! writes (creates, updates, deletes, rules' writes included), event pushes and label
 //! changes, each measured against the records of its kind the pair holds.
 //!
-//! One exception, a side's first fill: what a sync creates for a record (or under a contact)
-//! new to the pair fills a side with something it never held. It overwrites nothing there,
-//! and a location's second sync does exactly that on every pair: each pair brings in the
-//! contacts (and their tasks and activities) another pair brought into GHL the sync before,
-//! often more than the pair held (the sandbox's second sync tripped at 52%). So:
-//! - a contact create counts when the pair synced that contact before (its base is not
-//!   empty): the target side held it and lost it, and a mass re-create (an app reconnected to
-//!   an empty account, a table emptied) is what the breaker is for;
+//! One exception, a side's first fill: what a sync creates for a contact new to the pair
+//! since its last plan fills a side with something it never held. It overwrites nothing
+//! there, and a location's second sync does exactly that on every pair: each pair brings in
+//! the contacts (and their tasks and activities) another pair brought into GHL the sync
+//! before, often more than the pair held (the sandbox's second sync tripped at 52%). New
+//! people arriving between syncs are the same case. So:
+//! - a contact create counts unless its contact was first stored since the pair's last
+//!   contact plan (or the pair never planned). A create of a contact the pair already knew
+//!   and did not create then is a re-create: links forgotten, a mapping that no longer
+//!   matches, an app reconnected to another account. That is what the breaker is for, and
+//!   its refusal says so;
 //! - a task, note or appointment create and an event push count unless their contact was
-//!   linked in this pair since the step's last plan (a contact new to the pair brings what it
+//!   linked in the pair since the step's last plan (a contact new to the pair brings what it
 //!   already had); creates under contacts the pair held before are new work on a known
 //!   person, and count.
 //!
@@ -58,18 +61,24 @@ pub fn side_name(side: Side) -> &'static str {
 
 impl Breaker {
     /// Refuses a contact plan that writes more than the allowed share on a side: updates,
-    /// and creates of contacts the pair synced before (re-creates), each named apart.
-    /// `planned` is how many contacts the whole plan covered (it is built in chunks).
-    pub(crate) fn check(&self, plan: &Plan, planned: usize) -> Result<(), BridgeError> {
+    /// and creates of contacts not in `fresh` (the contacts new to the pair since its last
+    /// plan), those named apart as re-creates. `planned` is how many contacts the whole plan
+    /// covered (it is built in chunks).
+    pub(crate) fn check(
+        &self,
+        plan: &Plan,
+        planned: usize,
+        fresh: &BTreeSet<String>,
+    ) -> Result<(), BridgeError> {
         let population = self.population.max(planned);
         for side in [Side::Ghl, Side::App] {
             let ops = || plan.operations.iter().filter(move |op| op.target == side);
             let updates = ops().filter(|op| op.action == Action::Update).count();
             let recreates = ops()
-                .filter(|op| op.action == Action::Create && op.recreates)
+                .filter(|op| op.action == Action::Create && !fresh.contains(&op.local_id))
                 .count();
             self.check_writes(
-                "re-creates of contacts synced before",
+                "creates of contacts the pair knew before (re-creates)",
                 side_name(side),
                 recreates,
                 population,

@@ -92,11 +92,6 @@ pub struct Operation {
     /// after a crash carries the same version, a later change of the same values does not.
     #[serde(skip)]
     pub source_version: Option<String>,
-    /// A create of a record the pair synced before (its base is not empty): the target side
-    /// held it and lost it. Counted by the breaker, unlike a create that fills a side with a
-    /// record new to the pair.
-    #[serde(skip)]
-    pub recreates: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -153,7 +148,9 @@ pub fn plan(
 ) -> Result<Plan, BridgeError> {
     let mut result = Plan::default();
     plan_part(mapping, records, &mut result);
-    finish(result, breaker, records.len())
+    // Every record is taken as new to the pair: its creates are a first fill.
+    let fresh = records.iter().map(|r| r.local_id.clone()).collect();
+    finish(result, breaker, records.len(), &fresh)
 }
 
 /// Plans some of a pair's records into `plan`: a large pair is planned a chunk of records at
@@ -165,9 +162,15 @@ pub fn plan_part(mapping: &Mapping, records: &[RecordState], plan: &mut Plan) {
 }
 
 /// The whole plan of `planned` records, once every part is in: the breaker judges it all,
-/// before anything is written.
-pub fn finish(mut plan: Plan, breaker: Breaker, planned: usize) -> Result<Plan, BridgeError> {
-    breaker.check(&plan, planned)?;
+/// before anything is written. `fresh` are the contacts new to the pair since its last plan,
+/// whose creates are a first fill (see [`Breaker`]).
+pub fn finish(
+    mut plan: Plan,
+    breaker: Breaker,
+    planned: usize,
+    fresh: &std::collections::BTreeSet<String>,
+) -> Result<Plan, BridgeError> {
+    breaker.check(&plan, planned, fresh)?;
     plan.operations
         .sort_by(|a, b| (a.target, &a.local_id).cmp(&(b.target, &b.local_id)));
     Ok(plan)

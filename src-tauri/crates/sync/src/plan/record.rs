@@ -278,7 +278,6 @@ fn push_operation(
         }
         .and_then(|source| source.updated_at)
         .map(|at| at.to_rfc3339()),
-        recreates: existing.is_none() && !record.base.is_empty(),
     });
 }
 

@@ -1,10 +1,10 @@
 //! The plan's tests: pure, with fixed times.
 
 use super::*;
-use std::collections::BTreeSet;
 use bridge_core::mapping::{Direction, FieldMapping, ObjectKind, Owner, Transform};
 use chrono::TimeZone;
 use serde_json::json;
+use std::collections::BTreeSet;
 
 fn mapping(owner: Owner) -> Mapping {
     let line = |ghl: &str, app: &str, transforms| FieldMapping {
@@ -301,64 +301,73 @@ fn the_breaker_refuses_mass_overwrites() {
 
 #[test]
 fn the_breaker_counts_a_mass_re_create_and_names_it_but_not_a_first_fill() {
-    // 30 contacts GHL holds and the app does not, in a pair of 40.
-    let missing_in_app = |synced_before: bool| -> Vec<RecordState> {
-        (0..30)
-            .map(|i| {
-                let mut r = synced();
-                r.local_id = format!("c{i}");
-                r.app = None;
-                if !synced_before {
-                    r.base = Values::new();
-                }
-                r
-            })
-            .collect()
-    };
+    // 30 contacts GHL holds and the app does not (never linked), in a pair of 40.
+    let records: Vec<RecordState> = (0..30)
+        .map(|i| {
+            let mut r = synced();
+            r.local_id = format!("c{i}");
+            r.app = None;
+            r.base = Values::new();
+            r
+        })
+        .collect();
     let pair_of_40 = Breaker {
         population: 40,
         ..Breaker::default()
     };
-    // Contacts new to the pair (another pair brought them into GHL): the app's first fill of
-    // records it never held overwrites nothing there, however many.
-    let fill = plan(&mapping(Owner::Ghl), &missing_in_app(false), pair_of_40).unwrap();
-    assert_eq!(fill.operations.len(), 30);
-    assert!(fill.operations.iter().all(|op| op.action == Action::Create));
-    // The same 30, synced before and now gone from the app (an app reconnected to an empty
-    // account): creating them again stops, and says it is re-creating.
-    let err = plan(&mapping(Owner::Ghl), &missing_in_app(true), pair_of_40).unwrap_err();
+    let mut planned = Plan::default();
+    plan_part(&mapping(Owner::Ghl), &records, &mut planned);
+    assert_eq!(planned.operations.len(), 30);
+    assert!(planned
+        .operations
+        .iter()
+        .all(|op| op.action == Action::Create));
+    // Contacts first stored since the pair's last plan (another pair brought them into GHL,
+    // or they are new people): the app's first fill of records it never held overwrites
+    // nothing there, however many.
+    let new_to_pair: BTreeSet<String> = records.iter().map(|r| r.local_id.clone()).collect();
+    finish(planned.clone(), pair_of_40, 30, &new_to_pair).unwrap();
+    // The same 30 creates of contacts the pair knew before (links forgotten, a mapping that no
+    // longer matches): they stop the sync, which says it is re-creating.
+    let err = finish(planned.clone(), pair_of_40, 30, &BTreeSet::new()).unwrap_err();
     assert!(
         err.message.starts_with(
-            "stopped: 30 re-creates of contacts synced before in the app would exceed the 20% limit"
+            "stopped: 30 creates of contacts the pair knew before (re-creates) in the app would \
+             exceed the 20% limit"
         ),
         "{}",
         err.message
     );
     // Re-creates and updates together count as one kind of write.
-    let mut mixed = missing_in_app(true);
-    mixed.truncate(5);
-    mixed.extend((30..35).map(|i| {
-        let mut r = synced();
-        r.local_id = format!("c{i}");
-        r.ghl
-            .as_mut()
-            .unwrap()
-            .values
-            .insert("lastName".into(), json!("Byron"));
-        r
-    }));
+    let mut mixed = Plan::default();
+    plan_part(&mapping(Owner::Ghl), &records[..5], &mut mixed);
+    let updates: Vec<RecordState> = (30..35)
+        .map(|i| {
+            let mut r = synced();
+            r.local_id = format!("c{i}");
+            r.ghl
+                .as_mut()
+                .unwrap()
+                .values
+                .insert("lastName".into(), json!("Byron"));
+            r
+        })
+        .collect();
+    plan_part(&mapping(Owner::Ghl), &updates, &mut mixed);
     let small = Breaker {
         population: 40,
         min_records: 10,
         ..Breaker::default()
     };
-    let err = plan(&mapping(Owner::Ghl), &mixed, small).unwrap_err();
+    let err = finish(mixed.clone(), small, 10, &BTreeSet::new()).unwrap_err();
     assert!(
         err.message
             .starts_with("stopped: 10 contact writes in the app would exceed the 20% limit"),
         "{}",
         err.message
     );
+    // With the five creates new to the pair, five updates of 40 pass.
+    finish(mixed, small, 10, &new_to_pair).unwrap();
 }
 
 #[test]

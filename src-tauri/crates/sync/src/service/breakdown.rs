@@ -363,7 +363,6 @@ mod tests {
             reason: "test".into(),
             settles: Default::default(),
             source_version: None,
-            recreates: false,
         }
     }
 
