@@ -655,3 +655,75 @@ async fn a_lost_ghl_create_whose_lookup_finds_someone_else_opens_a_review_and_li
         .unwrap();
     assert_eq!(contact.contact.contact_id, "", "{contact:#?}");
 }
+
+/// The same lost GHL create, but GHL made the contact before the answer was lost: the rerun's
+/// lookup finds the record we sent (same email and names), links it, and writes nothing twice:
+/// one GHL contact, one member, no review (#12).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_ghl_create_whose_lookup_finds_our_own_record_links_it_once() {
+    let pair = synced_pair().await;
+    let email = "ada.found@example.com";
+    let member: Value = reqwest::Client::new()
+        .post(format!("{}/members", pair.novi.base_url()))
+        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+        .json(&json!({"Name": "Ada Lovelace", "FirstName": "Ada", "LastName": "Lovelace", "Email": email}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let member_id = member["UniqueID"].as_str().unwrap().to_string();
+    pair.ghl.set_faults(FaultConfig::aimed(AimedFault::new(
+        "POST",
+        "/contacts/",
+        AimedKind::LoseAnswer,
+        1,
+    )));
+    let lost = sync(&pair, 1).await;
+    pair.ghl.set_faults(FaultConfig::none());
+    assert_eq!(lost["applied"]["unconfirmed"], 1, "{:#}", lost["applied"]);
+    let made = ghl_id_of_email(&pair.ghl, email)
+        .await
+        .expect("GHL made the contact; only its answer was lost");
+
+    let rerun = sync(&pair, 2).await;
+    assert_eq!(rerun["applied"]["dead"], 0, "{:#}", rerun["applied"]);
+    let reviews = pair.bridge(&["reviews", "--json"]);
+    assert_success("bridge reviews", &reviews);
+    let reviews: Value = serde_json::from_slice(&reviews.stdout).unwrap();
+    assert!(
+        reviews
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["reason"] != "mismatch" && r["remoteId"] != member_id.as_str()),
+        "{reviews:#}"
+    );
+    let ghl_with_email: Vec<Value> = ghl_contacts(&pair.ghl)
+        .await
+        .into_iter()
+        .filter(|c| email_of(c, "email") == email)
+        .collect();
+    assert_eq!(ghl_with_email.len(), 1, "{ghl_with_email:#?}");
+    assert_eq!(ghl_with_email[0]["id"], made.as_str());
+    assert_eq!(ghl_with_email[0]["firstName"], "Ada");
+    let members_with_email = novi_members(&pair)
+        .await
+        .iter()
+        .filter(|m| email_of(m, "Email") == email)
+        .count();
+    assert_eq!(members_with_email, 1);
+    // The member's contact is the one GHL made.
+    let store = bridge_store::Store::open(&pair.scratch.path().join("bridge.sqlite3")).unwrap();
+    let linked_to: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT c.ghl_contact_id FROM links l JOIN contacts c ON c.id = l.contact_id
+             WHERE l.object_kind = 'contact' AND l.remote_id = ?1",
+            [&member_id],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(linked_to.as_deref(), Some(made.as_str()));
+}

@@ -175,6 +175,33 @@ pub fn resolve(
     Ok(changed == 1)
 }
 
+/// Closes the review of a record that matching linked again (`relinked`), unless it waits
+/// because a lost create's lookup found someone else (`mismatch`): matching by email would
+/// only find the same person again, so that one waits for the operator.
+pub fn resolve_relinked(
+    conn: &Connection,
+    connection_id: &str,
+    object_kind: &str,
+    remote_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, BridgeError> {
+    let changed = conn
+        .execute(
+            "UPDATE match_reviews SET resolved_at = ?4, resolution = 'relinked'
+             WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3
+               AND resolved_at IS NULL AND reason != ?5",
+            params![
+                connection_id,
+                object_kind,
+                remote_id,
+                timestamp(now),
+                MISMATCH
+            ],
+        )
+        .map_err(storage_error)?;
+    Ok(changed == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,7 +140,7 @@ impl Pair<'_> {
             }
         };
         // A record waiting in review that now matches one contact (or none) leaves the queue.
-        match_reviews::resolve(tx, app_id, "contact", &remote_id, "relinked", clock.now())?;
+        match_reviews::resolve_relinked(tx, app_id, "contact", &remote_id, clock.now())?;
         if links::find_remote(tx, app_id, "contact", &remote_id)?.is_none() {
             links::insert_or_verify(
                 tx,
