@@ -227,25 +227,42 @@ impl RecordWriter for GhlWriter<'_> {
 /// theirs"). Emails and names compare trimmed and case-insensitively, phones by their digits
 /// (GHL may store the number we sent reformatted).
 fn differences(sent: &Values, candidate: &GhlContact) -> Vec<String> {
-    let text = |s: &str| s.trim().to_lowercase();
-    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-    let fields: [(&str, Option<&String>, &dyn Fn(&str) -> String); 4] = [
-        ("email", candidate.email.as_ref(), &text),
-        ("firstName", candidate.first_name.as_ref(), &text),
-        ("lastName", candidate.last_name.as_ref(), &text),
-        ("phone", candidate.phone.as_ref(), &digits),
+    let fields = [
+        ("email", candidate.email.as_ref(), Compare::Text),
+        ("firstName", candidate.first_name.as_ref(), Compare::Text),
+        ("lastName", candidate.last_name.as_ref(), Compare::Text),
+        ("phone", candidate.phone.as_ref(), Compare::Digits),
     ];
     fields
         .into_iter()
-        .filter_map(|(field, theirs, norm)| {
+        .filter_map(|(field, theirs, compare)| {
             let ours = sent.get(field).and_then(Value::as_str)?;
-            if norm(ours).is_empty() {
+            if compare.norm(ours).is_empty() {
                 return None;
             }
             let theirs = theirs.map(String::as_str).unwrap_or_default();
-            (norm(ours) != norm(theirs)).then(|| format!("{field}: {ours:?} / {theirs:?}"))
+            (compare.norm(ours) != compare.norm(theirs))
+                .then(|| format!("{field}: {ours:?} / {theirs:?}"))
         })
         .collect()
+}
+
+/// How [`differences`] compares one field.
+#[derive(Clone, Copy)]
+enum Compare {
+    /// Trimmed, case-insensitive.
+    Text,
+    /// The digits only.
+    Digits,
+}
+
+impl Compare {
+    fn norm(self, value: &str) -> String {
+        match self {
+            Compare::Text => value.trim().to_lowercase(),
+            Compare::Digits => value.chars().filter(char::is_ascii_digit).collect(),
+        }
+    }
 }
 
 #[cfg(test)]
