@@ -3,6 +3,14 @@
 //! planned — and each app record linked to it waits in review, kept in the app. A contact
 //! deleted and created again with the same email (GHL gives it a new id) takes over the
 //! deleted one's local row, so the app record linked to it stays its one record.
+//!
+//! GHL merges: the specs (shared/specs/ghl: contacts.json, webhook-events/) document no merge
+//! endpoint or webhook, nor any field naming the contact another was merged into. So a merge
+//! is seen only as what it leaves: the merged-away contact answers 400 (or a ContactDelete
+//! webhook arrives) and is handled here as deleted, its app record kept and waiting in review;
+//! the surviving contact syncs with its own app record, and the tasks and notes GHL moved to
+//! it are read as its own. Links are not moved: guessing the survivor (by email, say) could
+//! tie an app record to another person, which is the one thing never guessed.
 
 use bridge_connectors::ghl::GhlClient;
 use bridge_core::{normalize, BridgeError, ErrorCode};
