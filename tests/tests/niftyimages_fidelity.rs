@@ -120,3 +120,101 @@ async fn rows_are_written_again_before_the_stores_ttl_expires_them() {
         "a quiet sync writes nothing: {quiet:#}"
     );
 }
+
+/// The next-appointment field moves on when its appointment passes, though nothing else
+/// changed (#12): an appointment starting in under a minute is the contact's next one; once
+/// it has started, the next sync writes the one after it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_appointment_moves_on_when_it_passes() {
+    use bridge_tests::novi_pair::ghl_contacts;
+    use chrono::{Duration as Span, SecondsFormat, Utc};
+    let world = std::sync::Arc::new(World::start(10, None).await);
+    let contact = ghl_contacts(&world.ghl)
+        .await
+        .into_iter()
+        .find(|c| c["email"].is_string())
+        .unwrap();
+    let (contact_id, email) = (
+        contact["id"].as_str().unwrap().to_string(),
+        contact["email"].as_str().unwrap().trim().to_lowercase(),
+    );
+    let client = reqwest::Client::new();
+    let ghl = |req: reqwest::RequestBuilder| {
+        req.bearer_auth(world.ghl.private_token())
+            .header("Version", "2021-04-15")
+    };
+    let calendars: Value = ghl(client.get(format!(
+        "{}/calendars/?locationId={}",
+        world.ghl.base_url(),
+        world.ghl.location_id()
+    )))
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let calendar = calendars["calendars"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let soon = Utc::now() + Span::seconds(40);
+    let later = Utc::now() + Span::days(3);
+    for start in [soon, later] {
+        let answer = ghl(client.post(format!(
+            "{}/calendars/events/appointments",
+            world.ghl.base_url()
+        )))
+        .json(&serde_json::json!({
+            "calendarId": calendar,
+            "locationId": world.ghl.location_id(),
+            "contactId": contact_id,
+            "startTime": start.to_rfc3339_opts(SecondsFormat::Secs, true),
+            "endTime": (start + Span::minutes(30)).to_rfc3339_opts(SecondsFormat::Secs, true),
+            "title": "Fitting",
+        }))
+        .send()
+        .await
+        .unwrap();
+        assert!(
+            answer.status().is_success(),
+            "{}",
+            answer.text().await.unwrap()
+        );
+    }
+    let next_of = |world: &World| -> String {
+        world
+            .store
+            .records()
+            .iter()
+            .find(|r| {
+                r.get("email")
+                    .and_then(Value::as_str)
+                    .map(str::to_lowercase)
+                    == Some(email.clone())
+            })
+            .and_then(|r| r.get("next_appointment")?.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let w = world.clone();
+    blocking(move || {
+        w.connect(&[]);
+        w.map_next_appointment();
+        w.sync();
+    })
+    .await;
+    let first = next_of(&world);
+    assert_eq!(first, soon.format("%Y-%m-%d %H:%M").to_string());
+    // Once it has started, the next sync (nothing else changed) moves the field on.
+    let wait = (soon - Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(2);
+    tokio::time::sleep(wait).await;
+    let w = world.clone();
+    let outcome = blocking(move || w.sync()).await;
+    assert_eq!(outcome["applied"]["dead"], 0, "{outcome:#}");
+    let second = next_of(&world);
+    assert_ne!(
+        second, first,
+        "the passed appointment is still the next one"
+    );
+    assert!(second > first, "{second} is not after {first}");
+}
