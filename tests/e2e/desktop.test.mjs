@@ -1057,7 +1057,16 @@ test("a second GHL location: each app card shows its location, and sync, mapping
   if (asked) await click("connection-ninox-location-forget");
   const moved = await find("connection-ninox-location-message");
   assert.match(await moved.getText(), asked ? /now syncs with the GHL location "Second location"\. Dropped: \d+ links/ : /now syncs with the GHL location "Second location"/);
-  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", select);
+  // The card shows the new location once the pairs are read again.
+  await driver.wait(
+    async () => {
+      const now = await find("connection-ninox-location");
+      return (await now.getAttribute("value")) === "Second location" && (await now.isEnabled());
+    },
+    TIMEOUT_MS,
+    "the Ninox card does not show its new location",
+  );
+  await driver.executeScript("arguments[0].scrollIntoView({block: 'center'})", await find("connection-ninox-location"));
   await screenshot("second-location");
   assert.equal(cli("pair", "list", "--json").find((p) => p.appSystem === "ninox").ghlName, "Second location");
 

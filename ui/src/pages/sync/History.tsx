@@ -73,7 +73,7 @@ function UndoDialog({ run, operations, names, busy, onConfirm, onCancel }: {
 }) {
   const plan = undoPlan(operations, names);
   return (
-    <ConfirmDialog title={`Undo the ${triggerLabel(run).toLowerCase()} sync of ${new Date(run.startedAt).toLocaleString()}?`} confirmLabel="Undo it" busy={busy} testId="undo-dialog" onCancel={onCancel} onConfirm={onConfirm}>
+    <ConfirmDialog title={`Undo the sync of ${new Date(run.startedAt).toLocaleString()} (${run.pair}, started by: ${triggerLabel(run)})?`} confirmLabel="Undo it" busy={busy} testId="undo-dialog" onCancel={onCancel} onConfirm={onConfirm}>
       {plan.restores.length === 0 ? (
         <p>It overwrote no contact field, so nothing is written back.</p>
       ) : (
@@ -244,7 +244,7 @@ export function History({ generation, onChanged }: { generation: number; onChang
         {open ? (
           <div data-testid="run-operations">
             <h3>
-              Operations of the {triggerLabel(open.run).toLowerCase()} run of {new Date(open.run.startedAt).toLocaleString()} ({open.run.pair})
+              Operations of the sync of {new Date(open.run.startedAt).toLocaleString()} ({open.run.pair}, started by: {triggerLabel(open.run)})
             </h3>
             <OperationLog
               operations={open.operations}
