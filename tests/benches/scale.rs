@@ -11,8 +11,13 @@
 //! c. One contact's timeline read from a database of `--events` events (default 1,000,000):
 //!    p50 and p99 over 2,000 reads.
 //!
-//! `--only sync` runs a and b, `--only timeline` c. Loopback only. Wall times depend on the
-//! machine's load; requests, RSS and the back-to-back ratio much less.
+//! d. A fleet: `--locations L` GHL locations (default 10) of `--fleet-contacts C` contacts
+//!    (default 10,000), each paired with its own Ninox (v4) table, first-synced together by one
+//!    `bridge sync --parallel L`, against one such location synced alone, back to back: the
+//!    wall-time ratio and both peak RSS.
+//!
+//! `--only sync` runs a and b, `--only timeline` c, `--only fleet` d. Loopback only. Wall
+//! times depend on the machine's load; requests, RSS and the back-to-back ratio much less.
 
 use std::io::Read;
 use std::path::Path;
@@ -31,6 +36,8 @@ use serde_json::Value;
 struct Args {
     contacts: usize,
     events: usize,
+    locations: usize,
+    fleet_contacts: usize,
     only: Option<String>,
 }
 
@@ -38,6 +45,8 @@ fn args() -> Args {
     let mut parsed = Args {
         contacts: 100_000,
         events: 1_000_000,
+        locations: 10,
+        fleet_contacts: 10_000,
         only: None,
     };
     let mut args = std::env::args().skip(1);
@@ -50,6 +59,8 @@ fn args() -> Args {
         match arg.as_str() {
             "--contacts" => parsed.contacts = number("--contacts"),
             "--events" => parsed.events = number("--events"),
+            "--locations" => parsed.locations = number("--locations"),
+            "--fleet-contacts" => parsed.fleet_contacts = number("--fleet-contacts"),
             "--only" => parsed.only = args.next(),
             // `cargo bench` passes --bench; anything else is ignored too.
             _ => {}
@@ -65,20 +76,26 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    if args.only.as_deref() != Some("timeline") {
+    let runs = |part: &str| args.only.as_deref().is_none_or(|only| only == part);
+    if runs("sync") {
         sync_bench(&runtime, args.contacts);
         store_bench(args.contacts);
     }
-    if args.only.as_deref() != Some("sync") {
+    if runs("timeline") {
         timeline_bench(args.events);
+    }
+    if runs("fleet") {
+        fleet_bench(&runtime, args.locations, args.fleet_contacts);
     }
 }
 
 /// The fakes with no limit the engine could meet: the GHL fake's headers announce 10,000
-/// requests a second (the most the budget trusts a header for) and no daily cap.
-async fn start_fakes(contacts: usize) -> (GhlSandbox, NinoxSandbox) {
+/// requests a second (the most the budget trusts a header for) and no daily cap. `seed` makes
+/// the location (its id, token and people) and the Ninox table that shares half its people.
+async fn start_fakes(contacts: usize, seed: u64) -> (GhlSandbox, NinoxSandbox) {
     let ghl = GhlSandbox::start(GhlConfig {
         seed_contacts: contacts,
+        seed,
         rate_window: Duration::from_secs(1),
         rate_max: 10_000,
         daily_limit: u32::MAX,
@@ -87,8 +104,9 @@ async fn start_fakes(contacts: usize) -> (GhlSandbox, NinoxSandbox) {
     .await
     .unwrap();
     let ninox = NinoxSandbox::start(NinoxConfig {
+        seed,
         records: contacts / 10,
-        ghl_seed: GhlConfig::default().seed,
+        ghl_seed: seed,
         ghl_contacts: contacts,
         ghl_overlap: 0.5,
         max_concurrent: 50,
@@ -100,15 +118,18 @@ async fn start_fakes(contacts: usize) -> (GhlSandbox, NinoxSandbox) {
 }
 
 struct Measured {
+    /// The first pair's outcome.
     outcome: Value,
+    /// Every pair's outcome.
+    outcomes: Vec<Value>,
     seconds: f64,
     /// The child's peak resident set, in KiB (`/usr/bin/time -f %M`), when measurable.
     peak_rss_kib: Option<u64>,
 }
 
-/// `bridge sync --json` as a child process, its peak RSS taken by `/usr/bin/time` (GNU time
-/// reads the child's rusage) where the machine has it.
-fn measured_sync(scratch: &Path, env: &[(&str, &str)]) -> Measured {
+/// `bridge sync --json [extra]` as a child process, its peak RSS taken by `/usr/bin/time` (GNU
+/// time reads the child's rusage) where the machine has it.
+fn measured_sync(scratch: &Path, env: &[(&str, &str)], extra: &[&str]) -> Measured {
     let bridge = bridge_bin();
     let time = Path::new("/usr/bin/time");
     let rss_file = scratch.join("peak-rss");
@@ -127,6 +148,7 @@ fn measured_sync(scratch: &Path, env: &[(&str, &str)]) -> Measured {
         .arg("--log-dir")
         .arg(scratch.join("logs"))
         .args(["sync", "--json"])
+        .args(extra)
         .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -149,12 +171,17 @@ fn measured_sync(scratch: &Path, env: &[(&str, &str)]) -> Measured {
     let status = child.wait().unwrap();
     let seconds = started.elapsed().as_secs_f64();
     assert!(status.success(), "bridge sync failed ({status}):\n{stderr}");
-    let outcome = serde_json::from_slice::<Value>(&stdout).unwrap()[0].clone();
+    let outcomes = match serde_json::from_slice::<Value>(&stdout).unwrap() {
+        Value::Array(outcomes) => outcomes,
+        other => vec![other],
+    };
+    let outcome = outcomes.first().cloned().unwrap_or_default();
     let peak_rss_kib = std::fs::read_to_string(&rss_file)
         .ok()
         .and_then(|text| text.trim().lines().last()?.trim().parse().ok());
     Measured {
         outcome,
+        outcomes,
         seconds,
         peak_rss_kib,
     }
@@ -185,31 +212,15 @@ fn u(value: &Value) -> u64 {
 }
 
 fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
-    let (ghl, ninox) = runtime.block_on(start_fakes(contacts));
+    let (ghl, ninox) = runtime.block_on(start_fakes(contacts, GhlConfig::default().seed));
     let scratch = tempfile::tempdir().unwrap();
     let (token, key) = (ghl.private_token(), ninox.workspace_api_key());
     let env = [("T_GHL", token.as_str()), ("T_NINOX", key.as_str())];
     let bridge = |args: &[&str]| run_bridge_env(scratch.path(), &env, args);
     connect_ghl(&ghl, bridge);
-    assert_success(
-        "connect ninox",
-        &bridge(&[
-            "connect",
-            "ninox",
-            "--api-key-env",
-            "T_NINOX",
-            "--base-url",
-            &ninox.base_url_v4(),
-            "--workspace",
-            &ninox.workspace_id(),
-            "--module",
-            &ninox.module_name(),
-            "--table",
-            &ninox.table_name(),
-        ]),
-    );
+    connect_ninox(&ninox, "T_NINOX", None, bridge);
     let (ghl_before, ninox_before) = (ghl.stats(), ninox.stats());
-    let first = measured_sync(scratch.path(), &env);
+    let first = measured_sync(scratch.path(), &env, &[]);
     let (ghl_after, ninox_after) = (ghl.stats(), ninox.stats());
     let o = &first.outcome;
     let pull = &o["ghlPull"];
@@ -299,9 +310,9 @@ fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
     );
 
     // The second sync settles what the first wrote; the third has nothing to do.
-    let second = measured_sync(scratch.path(), &env);
+    let second = measured_sync(scratch.path(), &env, &[]);
     let (ghl_before, ninox_before) = (ghl.stats(), ninox.stats());
-    let quiet = measured_sync(scratch.path(), &env);
+    let quiet = measured_sync(scratch.path(), &env, &[]);
     let (ghl_after, ninox_after) = (ghl.stats(), ninox.stats());
     println!(
         "b. second sync: {} GHL requests, {} Ninox requests, {} contact writes, {:.1} s",
@@ -322,6 +333,137 @@ fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
     runtime.block_on(async {
         ghl.shutdown().await;
         ninox.shutdown().await;
+    });
+}
+
+/// Connects a Ninox (v4) table whose key is in `key_env`, named `name` when given.
+fn connect_ninox(
+    ninox: &NinoxSandbox,
+    key_env: &str,
+    name: Option<&str>,
+    bridge: impl Fn(&[&str]) -> std::process::Output,
+) {
+    let (url, workspace) = (ninox.base_url_v4(), ninox.workspace_id());
+    let (module, table) = (ninox.module_name(), ninox.table_name());
+    let mut args = vec![
+        "connect",
+        "ninox",
+        "--api-key-env",
+        key_env,
+        "--base-url",
+        &url,
+        "--workspace",
+        &workspace,
+        "--module",
+        &module,
+        "--table",
+        &table,
+    ];
+    if let Some(name) = name {
+        args.extend(["--name", name]);
+    }
+    assert_success("connect ninox", &bridge(&args));
+}
+
+/// d. `locations` locations of `contacts` contacts, each with its own Ninox table, in one
+/// database: their first sync by one `bridge sync --parallel` against one such location alone
+/// (its own database and fakes), back to back. Every location's fakes run in this process,
+/// so the fakes' work grows with the fleet as the engine's does.
+fn fleet_bench(runtime: &tokio::runtime::Runtime, locations: usize, contacts: usize) {
+    let base = GhlConfig::default().seed + 1_000;
+    // One alone: the first location's twin (same seed, own fakes and database).
+    let alone = {
+        let (ghl, ninox) = runtime.block_on(start_fakes(contacts, base));
+        let scratch = tempfile::tempdir().unwrap();
+        let (token, key) = (ghl.private_token(), ninox.workspace_api_key());
+        let env = [("T_GHL", token.as_str()), ("T_NINOX", key.as_str())];
+        let bridge = |args: &[&str]| run_bridge_env(scratch.path(), &env, args);
+        connect_ghl(&ghl, bridge);
+        connect_ninox(&ninox, "T_NINOX", None, bridge);
+        let measured = measured_sync(scratch.path(), &env, &[]);
+        runtime.block_on(async {
+            ghl.shutdown().await;
+            ninox.shutdown().await;
+        });
+        measured
+    };
+
+    let fakes: Vec<(GhlSandbox, NinoxSandbox)> = (0..locations)
+        .map(|i| runtime.block_on(start_fakes(contacts, base + i as u64)))
+        .collect();
+    let scratch = tempfile::tempdir().unwrap();
+    let secrets: Vec<(String, String)> = fakes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (ghl, ninox))| {
+            [
+                (format!("T_GHL{i}"), ghl.private_token()),
+                (format!("T_NINOX{i}"), ninox.workspace_api_key()),
+            ]
+        })
+        .collect();
+    let env: Vec<(&str, &str)> = secrets
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let bridge = |args: &[&str]| run_bridge_env(scratch.path(), &env, args);
+    for (i, (ghl, ninox)) in fakes.iter().enumerate() {
+        let (location, table) = (format!("Location{i}"), format!("Table{i}"));
+        let (id, url) = (ghl.location_id(), ghl.base_url());
+        let token_env = format!("T_GHL{i}");
+        assert_success(
+            "connect ghl",
+            &bridge(&[
+                "connect",
+                "ghl",
+                "--location-id",
+                &id,
+                "--token-env",
+                &token_env,
+                "--base-url",
+                &url,
+                "--name",
+                &location,
+            ]),
+        );
+        connect_ninox(ninox, &format!("T_NINOX{i}"), Some(&table), bridge);
+        assert_success(
+            "pair set",
+            &bridge(&["pair", "set", &table, "--ghl", &location]),
+        );
+    }
+    let parallel = locations.to_string();
+    let fleet = measured_sync(scratch.path(), &env, &["--parallel", &parallel]);
+    let synced: u64 = fleet
+        .outcomes
+        .iter()
+        .map(|o| u(&o["ghlPull"]["contactsChanged"]))
+        .sum();
+    let rss = |m: &Measured| {
+        m.peak_rss_kib.map_or("n/a".to_string(), |k| {
+            format!("{:.1} MiB", k as f64 / 1024.0)
+        })
+    };
+    println!(
+        "d. fleet: {locations} locations x {contacts} contacts, each with its own Ninox v4 table, first sync with --parallel {locations}"
+    );
+    println!(
+        "   one alone: {:.1} s, peak RSS {}; {locations} together: {:.1} s ({} pairs, {synced} contacts pulled), peak RSS {} (machine shared with other builds)",
+        alone.seconds,
+        rss(&alone),
+        fleet.seconds,
+        fleet.outcomes.len(),
+        rss(&fleet),
+    );
+    println!(
+        "   wall-time ratio, {locations} together / one alone: {:.2}x",
+        fleet.seconds / alone.seconds.max(f64::EPSILON)
+    );
+    runtime.block_on(async {
+        for (ghl, ninox) in fakes {
+            ghl.shutdown().await;
+            ninox.shutdown().await;
+        }
     });
 }
 
