@@ -14,7 +14,8 @@
 //! d. A fleet: `--locations L` GHL locations (default 10) of `--fleet-contacts C` contacts
 //!    (default 10,000), each paired with its own Ninox (v4) table, first-synced together by one
 //!    `bridge sync --parallel L`, against one such location synced alone, back to back: the
-//!    wall-time ratio and both peak RSS.
+//!    wall-time ratio and both peak RSS. `--latency-ms MS` makes its fakes answer each request
+//!    MS later, as a real API would (default 0).
 //!
 //! `--only sync` runs a and b, `--only timeline` c, `--only fleet` d. Loopback only. Wall
 //! times depend on the machine's load; requests, RSS and the back-to-back ratio much less.
@@ -38,6 +39,10 @@ struct Args {
     events: usize,
     locations: usize,
     fleet_contacts: usize,
+    /// Added by the fleet's fakes to every request (real APIs answer in tens to hundreds of
+    /// milliseconds; unthrottled fakes on loopback answer at once, so without it d measures
+    /// only the machine's cores).
+    latency: Duration,
     only: Option<String>,
 }
 
@@ -47,6 +52,7 @@ fn args() -> Args {
         events: 1_000_000,
         locations: 10,
         fleet_contacts: 10_000,
+        latency: Duration::ZERO,
         only: None,
     };
     let mut args = std::env::args().skip(1);
@@ -61,6 +67,9 @@ fn args() -> Args {
             "--events" => parsed.events = number("--events"),
             "--locations" => parsed.locations = number("--locations"),
             "--fleet-contacts" => parsed.fleet_contacts = number("--fleet-contacts"),
+            "--latency-ms" => {
+                parsed.latency = Duration::from_millis(number("--latency-ms") as u64);
+            }
             "--only" => parsed.only = args.next(),
             // `cargo bench` passes --bench; anything else is ignored too.
             _ => {}
@@ -85,20 +94,25 @@ fn main() {
         timeline_bench(args.events);
     }
     if runs("fleet") {
-        fleet_bench(&runtime, args.locations, args.fleet_contacts);
+        fleet_bench(&runtime, args.locations, args.fleet_contacts, args.latency);
     }
 }
 
 /// The fakes with no limit the engine could meet: the GHL fake's headers announce 10,000
 /// requests a second (the most the budget trusts a header for) and no daily cap. `seed` makes
 /// the location (its id, token and people) and the Ninox table that shares half its people.
-async fn start_fakes(contacts: usize, seed: u64) -> (GhlSandbox, NinoxSandbox) {
+async fn start_fakes(contacts: usize, seed: u64, latency: Duration) -> (GhlSandbox, NinoxSandbox) {
+    let faults = bridge_sandbox::FaultConfig {
+        latency,
+        ..bridge_sandbox::FaultConfig::default()
+    };
     let ghl = GhlSandbox::start(GhlConfig {
         seed_contacts: contacts,
         seed,
         rate_window: Duration::from_secs(1),
         rate_max: 10_000,
         daily_limit: u32::MAX,
+        faults: faults.clone(),
         ..GhlConfig::default()
     })
     .await
@@ -110,6 +124,7 @@ async fn start_fakes(contacts: usize, seed: u64) -> (GhlSandbox, NinoxSandbox) {
         ghl_contacts: contacts,
         ghl_overlap: 0.5,
         max_concurrent: 50,
+        faults,
         ..NinoxConfig::default()
     })
     .await
@@ -212,7 +227,11 @@ fn u(value: &Value) -> u64 {
 }
 
 fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
-    let (ghl, ninox) = runtime.block_on(start_fakes(contacts, GhlConfig::default().seed));
+    let (ghl, ninox) = runtime.block_on(start_fakes(
+        contacts,
+        GhlConfig::default().seed,
+        Duration::ZERO,
+    ));
     let scratch = tempfile::tempdir().unwrap();
     let (token, key) = (ghl.private_token(), ninox.workspace_api_key());
     let env = [("T_GHL", token.as_str()), ("T_NINOX", key.as_str())];
@@ -282,12 +301,13 @@ fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
     let app_updates = app_writes.len() as u64 - app_creates;
     let ninox_writes = record_writes(&ninox_after) - record_writes(&ninox_before);
     println!(
-        "   Ninox: {} requests ({}); {} records written ({app_creates} created, {app_updates} updated) in {} write requests = {:.2} write requests per 100 records",
+        "   Ninox: {} requests ({}); {} records written ({app_creates} created, {app_updates} updated) in {} write requests = {:.2} write requests per 100 records ({:.2} requests of any kind per 100 records written)",
         u(&o["appRequests"]),
         by_route(&ninox_after, &ninox_before),
         app_writes.len(),
         ninox_writes,
-        100.0 * ninox_writes as f64 / app_writes.len().max(1) as f64
+        100.0 * ninox_writes as f64 / app_writes.len().max(1) as f64,
+        100.0 * u(&o["appRequests"]) as f64 / app_writes.len().max(1) as f64
     );
     println!(
         "   plan: {} contact writes ({} done, {} unconfirmed, {} dead), {} child writes",
@@ -369,11 +389,16 @@ fn connect_ninox(
 /// database: their first sync by one `bridge sync --parallel` against one such location alone
 /// (its own database and fakes), back to back. Every location's fakes run in this process,
 /// so the fakes' work grows with the fleet as the engine's does.
-fn fleet_bench(runtime: &tokio::runtime::Runtime, locations: usize, contacts: usize) {
+fn fleet_bench(
+    runtime: &tokio::runtime::Runtime,
+    locations: usize,
+    contacts: usize,
+    latency: Duration,
+) {
     let base = GhlConfig::default().seed + 1_000;
     // One alone: the first location's twin (same seed, own fakes and database).
     let alone = {
-        let (ghl, ninox) = runtime.block_on(start_fakes(contacts, base));
+        let (ghl, ninox) = runtime.block_on(start_fakes(contacts, base, latency));
         let scratch = tempfile::tempdir().unwrap();
         let (token, key) = (ghl.private_token(), ninox.workspace_api_key());
         let env = [("T_GHL", token.as_str()), ("T_NINOX", key.as_str())];
@@ -389,7 +414,7 @@ fn fleet_bench(runtime: &tokio::runtime::Runtime, locations: usize, contacts: us
     };
 
     let fakes: Vec<(GhlSandbox, NinoxSandbox)> = (0..locations)
-        .map(|i| runtime.block_on(start_fakes(contacts, base + i as u64)))
+        .map(|i| runtime.block_on(start_fakes(contacts, base + i as u64, latency)))
         .collect();
     let scratch = tempfile::tempdir().unwrap();
     let secrets: Vec<(String, String)> = fakes
@@ -445,7 +470,8 @@ fn fleet_bench(runtime: &tokio::runtime::Runtime, locations: usize, contacts: us
         })
     };
     println!(
-        "d. fleet: {locations} locations x {contacts} contacts, each with its own Ninox v4 table, first sync with --parallel {locations}"
+        "d. fleet: {locations} locations x {contacts} contacts, each with its own Ninox v4 table, first sync with --parallel {locations}, fakes adding {} ms a request",
+        latency.as_millis()
     );
     println!(
         "   one alone: {:.1} s, peak RSS {}; {locations} together: {:.1} s ({} pairs, {synced} contacts pulled), peak RSS {} (machine shared with other builds)",
