@@ -125,7 +125,6 @@ async fn start_fakes(contacts: usize, seed: u64, latency: Duration) -> (GhlSandb
         ghl_overlap: 0.5,
         max_concurrent: 50,
         faults,
-        ..NinoxConfig::default()
     })
     .await
     .unwrap();
