@@ -307,3 +307,81 @@ async fn an_edit_made_in_novi_brings_one_summary_note_to_the_ghl_contact() {
     let (_, novi_notes) = novi_children_of(&pair, &email).await;
     assert!(summaries(novi_notes.clone()).is_empty(), "{novi_notes:?}");
 }
+
+/// A refused capability holds the rules' writes back like every other write: a welcome task
+/// whose answer was lost waits (neither looked up nor sent again, no dead letter) while the
+/// pair's tasks are refused, and no new welcome task is planned; once the check passes the
+/// lost one is finished on the task GHL made and the rest is sent: each task once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_capability_holds_the_rules_writes_back_until_its_check_passes() {
+    let (pair, _) = pair_with_rule("welcome", Some(WELCOME)).await;
+    let ada = new_ghl_contact(&pair, "Ada", "Byron", "ada.byron@example.com").await;
+    pair.ghl.set_faults(FaultConfig::aimed(AimedFault::new(
+        "POST",
+        "/tasks",
+        AimedKind::LoseAnswer,
+        1,
+    )));
+    let lost = pair.sync();
+    pair.ghl.set_faults(FaultConfig::none());
+    assert_eq!(lost["childrenApplied"]["unconfirmed"], 1, "{lost:#}");
+    let tasks = vec![
+        "Introductory call".to_string(),
+        "Send the member packet".to_string(),
+    ];
+    assert_eq!(ghl_task_titles(&pair, &ada).await, tasks);
+
+    // The tenant's task type goes: the doctor's task check fails, tasks are refused.
+    assert!(pair.novi.remove_activity_type("Task"));
+    let doctor = pair.bridge(&["doctor"]);
+    assert!(!doctor.status.success(), "the task check fails");
+    // A second new contact: its welcome tasks are held back too, its note is written.
+    let bea = new_ghl_contact(&pair, "Bea", "Held", "bea.held@example.com").await;
+    for _ in 0..2 {
+        let held = pair.sync();
+        let waiting = held["waiting"].as_array().unwrap();
+        assert_eq!(waiting.len(), 1, "{held:#}");
+        assert!(
+            waiting[0]
+                .as_str()
+                .unwrap()
+                .starts_with("1 unfinished write of tasks"),
+            "{held:#}"
+        );
+        assert_eq!(held["childrenApplied"]["alreadyDone"], 0, "{held:#}");
+        assert_eq!(held["childrenApplied"]["dead"], 0, "{held:#}");
+        assert!(
+            !welcome_ops(&held).iter().any(|op| op["kind"] == "task"),
+            "no welcome task is planned while tasks are refused: {held:#}"
+        );
+    }
+    assert!(ghl_task_titles(&pair, &bea).await.is_empty());
+    assert_eq!(
+        ghl_note_bodies(&pair, &bea).await,
+        vec!["Welcome, Bea Held! You are now in Novi AMS.".to_string()]
+    );
+    assert_eq!(
+        pair.ghl
+            .stats()
+            .count_path("POST", &format!("/contacts/{bea}/tasks")),
+        0,
+        "no welcome task of the refused kind is sent"
+    );
+
+    // The type is back and the check passes: the lost task is finished on the one GHL made,
+    // the held ones are sent.
+    pair.novi
+        .add_activity_type(bridge_sandbox::NoviActivityType::new(
+            "Task", "task", true, true,
+        ));
+    assert_success("doctor", &pair.bridge(&["doctor"]));
+    let resumed = pair.sync();
+    assert_eq!(resumed["childrenApplied"]["alreadyDone"], 1, "{resumed:#}");
+    assert!(
+        resumed["waiting"].as_array().unwrap().is_empty(),
+        "{resumed:#}"
+    );
+    pair.sync();
+    assert_eq!(ghl_task_titles(&pair, &ada).await, tasks, "each task once");
+    assert_eq!(ghl_task_titles(&pair, &bea).await, tasks);
+}

@@ -22,7 +22,9 @@ mod ninox;
 mod novi;
 pub mod seed;
 
-pub use connectif::{ConnectifConfig, ConnectifEvent, ConnectifSandbox, CONNECTIF_SCOPES};
+pub use connectif::{
+    ConnectifActivity, ConnectifConfig, ConnectifEvent, ConnectifSandbox, CONNECTIF_SCOPES,
+};
 pub use faults::{AimedFault, AimedKind, FaultConfig};
 pub use ghl::{
     GhlConfig, GhlSandbox, RequestStats, WebhookDelivery, WebhookSigning,

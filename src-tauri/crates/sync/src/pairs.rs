@@ -307,7 +307,71 @@ pub fn set(
         }
         pairs::set(tx, &app_row.id, &ghl_row.id, now)?;
         moved.message = moved.sentence();
+        if moving && welcome_off(tx, &app_row.id, now)? {
+            moved.message.push_str(&format!(
+                " Its welcome rule was switched off: every contact of \"{}\" would be new to it; \
+                 switch it on again after the first sync.",
+                ghl_row.name
+            ));
+        }
         Ok(moved)
     });
     lease.release_after(store, moved)
+}
+
+/// Switches a moving pair's welcome rule off (its settings stay): it greets the contacts first
+/// seen after it was switched on, and the new location's are all first seen by the next sync.
+/// Whether it was on.
+fn welcome_off(
+    conn: &bridge_store::Connection,
+    pair_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, BridgeError> {
+    let name = crate::rules::RuleName::Welcome.as_str();
+    let was_on = bridge_store::table::pair_rules::for_pair(conn, pair_id)?
+        .iter()
+        .any(|r| r.rule == name && r.enabled);
+    if was_on {
+        bridge_store::table::pair_rules::set_enabled(conn, pair_id, name, false, now)?;
+    }
+    Ok(was_on)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::offline_connection;
+    use bridge_store::table::pair_rules;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_pair_that_moves_switches_its_welcome_rule_off_and_keeps_its_settings() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        offline_connection(&store, System::Ghl, "North", now);
+        offline_connection(&store, System::Ghl, "South", now);
+        let app = offline_connection(&store, System::Ninox, "Table", now);
+        set(&mut store, "Table", "North", false, now).unwrap();
+        let conn = store.conn();
+        pair_rules::set_config(conn, &app.id, "welcome", r#"{"note":"Hi"}"#, now).unwrap();
+        pair_rules::set_enabled(conn, &app.id, "welcome", true, now).unwrap();
+        pair_rules::set_enabled(conn, &app.id, "summary", true, now).unwrap();
+
+        let stayed = set(&mut store, "Table", "North", false, now).unwrap();
+        assert!(!stayed.message.contains("welcome"), "{}", stayed.message);
+        let moved = set(&mut store, "Table", "South", false, now).unwrap();
+        assert!(
+            moved.message.contains("welcome rule was switched off"),
+            "{}",
+            moved.message
+        );
+        let rules = pair_rules::for_pair(store.conn(), &app.id).unwrap();
+        let rule = |name: &str| rules.iter().find(|r| r.rule == name).unwrap();
+        assert!(!rule("welcome").enabled);
+        assert_eq!(rule("welcome").config, r#"{"note":"Hi"}"#);
+        assert!(
+            rule("summary").enabled,
+            "the summary rule names no contact to greet"
+        );
+    }
 }

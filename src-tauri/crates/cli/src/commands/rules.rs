@@ -1,5 +1,5 @@
 //! `bridge rules`: the operator's switchable workflows of each pair (welcome note, summary
-//! note), each off until switched on.
+//! note, follow-up task), each off until switched on.
 
 use bridge_core::{BridgeError, SystemClock};
 use bridge_sync::service::{self, RuleView, Store};
@@ -24,6 +24,7 @@ pub enum RulesCommand {
     /// Replace a rule's settings, as JSON. Welcome:
     /// '{"starterTasks":[{"title":"Introductory call","dueInDays":2}],"note":"Welcome, {firstName}!"}'
     /// (the note may hold {firstName}, {lastName}, {email} and {app}). Summary: '{}'.
+    /// Follow-up (Connectif only): '{"kinds":["open","click"],"customEvents":["webinar-attended"],"dueInDays":1}'.
     Set {
         pair: String,
         rule: String,

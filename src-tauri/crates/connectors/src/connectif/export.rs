@@ -124,7 +124,7 @@ impl Columns {
     }
 }
 
-fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+pub(super) fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .ok()
@@ -135,7 +135,7 @@ fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-fn csv_error(error: CsvError) -> BridgeError {
+pub(super) fn csv_error(error: CsvError) -> BridgeError {
     if error.row == 0 {
         // The download broke off (or its reader stopped): worth reading again later.
         return BridgeError::new(
@@ -216,7 +216,10 @@ impl ConnectifClient {
     }
 
     /// GETs the export file (a signed URL: no API key), checking the status.
-    async fn open_download(&self, file_url: &str) -> Result<reqwest::Response, BridgeError> {
+    pub(super) async fn open_download(
+        &self,
+        file_url: &str,
+    ) -> Result<reqwest::Response, BridgeError> {
         let response = self.download.get(file_url).send().await.map_err(|e| {
             BridgeError::new(
                 bridge_core::ErrorCode::Network,
@@ -247,12 +250,22 @@ impl ConnectifClient {
         if let Some(segment) = &options.segment_id {
             body["filters"] = json!({ "segmentId": segment });
         }
+        self.finished_export_of(&body, options).await
+    }
+
+    /// Starts the export `body` asks for and polls it until it is finished: its file's URL.
+    pub(super) async fn finished_export_of(
+        &self,
+        body: &serde_json::Value,
+        options: &ExportOptions,
+    ) -> Result<String, BridgeError> {
+        let kind = body["exportType"].as_str().unwrap_or("contacts");
         let mut job: ExportJob = self
             .http
             .send(
                 ApiRequest::post(&["exports", ""])
-                    .json(&body)?
-                    .context("start a Connectif contacts export"),
+                    .json(body)?
+                    .context(format!("start a Connectif {kind} export")),
             )
             .await?;
         let id = job.id.clone();

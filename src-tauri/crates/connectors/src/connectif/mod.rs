@@ -1,5 +1,5 @@
 //! The client of Connectif: contacts keyed by email (read one, PATCH upsert), custom events,
-//! and the asynchronous contacts export for bulk reads.
+//! and the asynchronous contacts and activities exports for bulk reads.
 //!
 //! Facts (reference/target-apps.md "Connectif", api-docs.connectif.cloud):
 //! - Base `https://api.connectif.cloud`; `Authorization: apiKey {keyId}:{keySecret}` (the token
@@ -22,6 +22,7 @@
 //!   be created through `POST /custom-integrations/{id}/custom-event-types/`.
 //! - Rate headers `X-RateLimit-Limit`/`-Remaining`/`-Reset` [numbers unverified]; 429 retried.
 
+mod activities;
 mod contacts;
 mod export;
 mod export_csv;
@@ -39,6 +40,7 @@ use crate::http::{
     RateLimits,
 };
 
+pub use activities::{ActivityExport, ExportedActivity, MAX_ACTIVITY_RANGE};
 pub use export::{ExportOptions, ExportedContact};
 pub use fields::{ContactField, FieldOption};
 pub use integrations::{CustomEventType, CustomIntegration, EventTypeField, NewEventType};

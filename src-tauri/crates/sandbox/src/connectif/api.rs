@@ -410,14 +410,23 @@ pub(crate) async fn custom_event(
             return error(StatusCode::NOT_FOUND, "Contact not found");
         }
         let blank = account.blank_contact(&email, now);
-        account.contacts.insert(email, blank);
+        account.contacts.insert(email.clone(), blank);
     }
+    let id = account.new_id();
+    account
+        .activities
+        .push(super::activities::ConnectifActivity {
+            id: id.clone(),
+            kind: "custom-event".into(),
+            email,
+            at: now,
+            custom_event: Some(alias.clone()),
+        });
     account.events.push(ConnectifEvent {
         alias,
         create_contact,
         fields: body,
     });
-    let id = account.new_id();
     (StatusCode::CREATED, Json(json!({ "id": id }))).into_response()
 }
 
@@ -439,7 +448,7 @@ fn export_json(c: &ConnectifState, job: &ExportJob) -> Value {
     };
     let mut out = json!({
         "id": job.id,
-        "exportType": "contacts",
+        "exportType": job.export_type,
         "delimiter": job.delimiter.to_string(),
         "dateFormat": "ISO",
         "createdAt": time(job.created_at),
@@ -450,34 +459,34 @@ fn export_json(c: &ConnectifState, job: &ExportJob) -> Value {
     });
     if status == "finished" {
         out["fileUrl"] = json!(format!(
-            "{}/export-files/{}/{}/contacts.csv",
-            c.root_url, job.id, job.token
+            "{}/export-files/{}/{}/{}.csv",
+            c.root_url, job.id, job.token, job.export_type
         ));
-        out["fileName"] = json!("contacts.csv");
+        out["fileName"] = json!(format!("{}.csv", job.export_type));
         out["fileExtension"] = json!("csv");
         out["finishedAt"] = json!(time(job.created_at));
     }
     out
 }
 
-/// POST /exports/ (contacts only in this fake).
+/// POST /exports/: a contacts or an activities export.
 pub(crate) async fn create_export(State(c): State<ConnectifState>, bytes: Bytes) -> Response {
     let Some(body) = json_object(&bytes) else {
         return bad_json();
     };
     let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or("");
     let mut problems: Vec<(String, String)> = Vec::new();
-    match text("exportType") {
-        "contacts" => {}
-        "activities" => problems.push((
-            "/exportType".into(),
-            "activities exports are not served by the sandbox".into(),
-        )),
-        _ => problems.push((
-            "/exportType".into(),
-            "must be one of contacts, activities".into(),
-        )),
-    }
+    let export_type = match text("exportType") {
+        "contacts" => "contacts",
+        "activities" => "activities",
+        _ => {
+            problems.push((
+                "/exportType".into(),
+                "must be one of contacts, activities".into(),
+            ));
+            "contacts"
+        }
+    };
     let delimiter = match text("delimiter") {
         "," => ',',
         ";" => ';',
@@ -503,7 +512,14 @@ pub(crate) async fn create_export(State(c): State<ConnectifState>, bytes: Bytes)
             "must be one of ISO, L, LL, LLL".into(),
         ));
     }
-    if let Some(filters) = body.get("filters").and_then(Value::as_object) {
+    let filters = body.get("filters").and_then(Value::as_object);
+    let mut range = None;
+    if export_type == "activities" {
+        match super::activities::filters(filters) {
+            Ok(asked) => range = Some(asked),
+            Err(found) => problems.extend(found),
+        }
+    } else if let Some(filters) = filters {
         for key in ["fromDate", "toDate", "activityTypes"] {
             if filters.contains_key(key) {
                 problems.push((
@@ -518,10 +534,14 @@ pub(crate) async fn create_export(State(c): State<ConnectifState>, bytes: Bytes)
     }
     let now = c.now();
     let mut account = lock(&c.account);
-    let (csv, total) = contacts_csv(&account, delimiter, version);
+    let (csv, total) = match &range {
+        Some(range) => super::activities::activities_csv(&account, delimiter, range),
+        None => contacts_csv(&account, delimiter, version),
+    };
     let fail = std::mem::take(&mut account.fail_next_export);
     let job = ExportJob {
         id: account.new_id(),
+        export_type,
         delimiter,
         created_at: now,
         polls: 0,
@@ -568,10 +588,10 @@ pub(crate) async fn get_export(
     Json(export_json(&c, job)).into_response()
 }
 
-/// GET /export-files/{id}/{token}/contacts.csv: the signed file URL (no API key).
+/// GET /export-files/{id}/{token}/{file}: the signed file URL (no API key).
 pub(crate) async fn export_file(
     State(c): State<ConnectifState>,
-    Path((id, token)): Path<(String, String)>,
+    Path((id, token, _file)): Path<(String, String, String)>,
 ) -> Response {
     let account = lock(&c.account);
     match account.exports.iter().find(|j| j.id == id && j.token == token && j.polls >= c.export_polls && !j.fail) {

@@ -172,6 +172,8 @@ pub struct ConnectifEvent {
 
 pub(crate) struct ExportJob {
     pub id: String,
+    /// `contacts` or `activities`.
+    pub export_type: &'static str,
     pub delimiter: char,
     pub created_at: DateTime<Utc>,
     pub polls: usize,
@@ -188,6 +190,8 @@ pub(crate) struct Account {
     /// By lower-cased email.
     pub contacts: BTreeMap<String, Map<String, Value>>,
     pub events: Vec<ConnectifEvent>,
+    /// What contacts did, for the activities export.
+    pub activities: Vec<super::activities::ConnectifActivity>,
     pub exports: Vec<ExportJob>,
     pub fail_next_export: bool,
 }
@@ -232,6 +236,7 @@ pub(crate) fn seeded(plan: &SeedPlan<'_>) -> Account {
         integrations: Vec::new(),
         contacts: BTreeMap::new(),
         events: Vec::new(),
+        activities: Vec::new(),
         exports: Vec::new(),
         fail_next_export: false,
     };

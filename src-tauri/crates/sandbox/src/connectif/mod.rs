@@ -17,6 +17,7 @@
 //! ([`ConnectifSandbox::revoke_scope`]), an event type ([`ConnectifSandbox::remove_event_type`])
 //! or a checkbox option ([`ConnectifSandbox::remove_tag_option`]).
 
+mod activities;
 mod api;
 mod data;
 
@@ -41,6 +42,7 @@ use crate::ghl::shared::lock;
 use crate::novi::host::{self, ghl_people, Host, HostRef, Running};
 use crate::RequestStats;
 
+pub use activities::ConnectifActivity;
 pub use data::ConnectifEvent;
 
 /// The key scopes the fake knows. // Guess: the names; Connectif's API-key page shows them as
@@ -270,6 +272,27 @@ impl ConnectifSandbox {
     }
 
     /// The next export job created ends with status `error`.
+    /// Records something `email` did (`kind`: an activity type such as `email-opened`) at
+    /// `at`, as Connectif's tracking would: its id.
+    pub fn record_activity(
+        &self,
+        email: &str,
+        kind: &str,
+        custom_event: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> String {
+        let mut account = lock(&self.state.account);
+        let id = account.new_id();
+        account.activities.push(ConnectifActivity {
+            id: id.clone(),
+            kind: kind.into(),
+            email: email.into(),
+            at,
+            custom_event: custom_event.map(str::to_string),
+        });
+        id
+    }
+
     pub fn fail_next_export(&self) {
         lock(&self.state.account).fail_next_export = true;
     }
@@ -314,10 +337,7 @@ fn router(state: ConnectifState) -> Router {
         .layer(from_fn_with_state(state.clone(), guard));
     Router::new()
         .merge(api)
-        .route(
-            "/export-files/{id}/{token}/contacts.csv",
-            get(api::export_file),
-        )
+        .route("/export-files/{id}/{token}/{file}", get(api::export_file))
         .fallback(not_found)
         .layer(from_fn_with_state(host.clone(), host::delay))
         .layer(from_fn_with_state(host, host::count))

@@ -131,12 +131,14 @@ pub struct Forgotten {
     pub problems: u64,
     pub pending_deletes: u64,
     pub cursors: u64,
+    /// The records its rules made (they name contacts of that location).
+    pub rule_records: u64,
 }
 
 /// Drops what ties the pair to the contacts of its current location, before it moves to
 /// another: its links, its mirror of the app's records and activities (they name contacts of
 /// that location; the next sync reads the app again from the start, as its cursors go too),
-/// its open conflicts, reviews, problems and pending deletes. The journal's rows are the
+/// its open conflicts, reviews, problems, pending deletes and the records its rules made. The journal's rows are the
 /// journal's to drop (`bridge_sync::journal::forget_pair`); the mapping and the run history stay.
 pub fn forget_location_state(
     conn: &Connection,
@@ -156,6 +158,7 @@ pub fn forget_location_state(
         problems: delete("DELETE FROM record_problems WHERE pair_id = ?1")?,
         pending_deletes: delete("DELETE FROM pending_deletes WHERE pair_id = ?1")?,
         cursors: delete("DELETE FROM cursors WHERE connection_id = ?1")?,
+        rule_records: delete("DELETE FROM rule_records WHERE pair_id = ?1")?,
     })
 }
 
@@ -219,5 +222,36 @@ mod tests {
         conn.execute("DELETE FROM connections WHERE id = ?1", [&south])
             .unwrap();
         assert!(get(conn, &ninox).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_move_forgets_the_records_the_pairs_rules_made_and_only_those() {
+        use crate::table::rule_records::{self, RuleRecord};
+        let store = crate::Store::open_in_memory().unwrap();
+        let conn = store.conn();
+        let north = ghl_connection(conn, "North");
+        let ninox = app(conn, "Ninox");
+        let other = app(conn, "Ninox 2");
+        for (pair, remote) in [(&ninox, "n1"), (&ninox, "n2"), (&other, "o1")] {
+            let record = RuleRecord {
+                pair_id: pair.clone(),
+                connection_id: north.clone(),
+                object_kind: "note".into(),
+                remote_id: remote.into(),
+                rule: "welcome".into(),
+                contact_id: format!("contact-{remote}"),
+            };
+            rule_records::insert(conn, &record, at(2)).unwrap();
+        }
+        let forgotten = forget_location_state(conn, &ninox).unwrap();
+        assert_eq!(forgotten.rule_records, 2);
+        assert!(rule_records::for_contact(conn, "contact-n1")
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            rule_records::for_contact(conn, "contact-o1").unwrap().len(),
+            1,
+            "another pair's rule records stay"
+        );
     }
 }

@@ -381,6 +381,33 @@ impl AppSide for ConnectifSide {
     fn activity_push(&self) -> Option<&dyn ActivityPush> {
         Some(self)
     }
+
+    fn engagements(&self) -> Option<&dyn super::Engagements> {
+        Some(self)
+    }
+}
+
+impl super::Engagements for ConnectifSide {
+    fn engagements<'a>(
+        &'a self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        kinds: &'a [String],
+    ) -> BoxFuture<'a, Result<bridge_connectors::connectif::ActivityExport, BridgeError>> {
+        Box::pin(async move {
+            let options = ExportOptions {
+                first_poll: self.first_poll,
+                ..ExportOptions::default()
+            };
+            self.client
+                .export_activities(from, to, kinds, &options)
+                .await
+        })
+    }
+
+    fn max_range(&self) -> chrono::Duration {
+        bridge_connectors::connectif::MAX_ACTIVITY_RANGE
+    }
 }
 
 /// A checkbox's option ids as GHL tag names: each option's label (its id when it has none,

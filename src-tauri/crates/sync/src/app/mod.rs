@@ -83,6 +83,26 @@ pub trait AppSide: RecordWriter {
     fn expiring_rows(&self) -> Option<&dyn ExpiringRows> {
         None
     }
+    /// What contacts did in the app, for the follow-up rule, where its API lists it per
+    /// contact (Connectif's activities export).
+    fn engagements(&self) -> Option<&dyn Engagements> {
+        None
+    }
+}
+
+/// An app whose API lists what its contacts did (opened an email, clicked a link, a custom
+/// event), by time range.
+pub trait Engagements: Send + Sync {
+    /// The engagements from `from` to `to` (at most [`Engagements::max_range`] apart) of the
+    /// `kinds` (the app's activity type names; every kind when empty).
+    fn engagements<'a>(
+        &'a self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+        kinds: &'a [String],
+    ) -> BoxFuture<'a, Result<bridge_connectors::connectif::ActivityExport, BridgeError>>;
+    /// The longest range one read may cover.
+    fn max_range(&self) -> chrono::Duration;
 }
 
 /// What a tag-set merge works with.

@@ -47,14 +47,16 @@ pub async fn recover(
     recover_where(store, run_id, targets, clock, waits, false).await
 }
 
-/// Resolves the pair's unfinished writes made by rules (see [`crate::rules`]) the same way.
+/// Resolves the pair's unfinished writes made by rules (see [`crate::rules`]) the same way,
+/// leaving those `waits` holds.
 pub async fn recover_rules(
     store: &mut Store,
     run_id: &str,
     targets: &ChildTargets<'_>,
     clock: &dyn Clock,
+    waits: journal::Waits<'_>,
 ) -> Result<ChildReport, BridgeError> {
-    recover_where(store, run_id, targets, clock, &journal::none_wait, true).await
+    recover_where(store, run_id, targets, clock, waits, true).await
 }
 
 async fn recover_where(

@@ -3,16 +3,27 @@
 //! and a summary note follows the contact writes it summarizes.
 
 use bridge_core::BridgeError;
-use bridge_store::table::cursors;
+use std::collections::{BTreeMap, BTreeSet};
+
+use bridge_connectors::connectif::ExportedActivity;
+use bridge_store::table::{cursors, links};
 use bridge_store::Store;
+use chrono::{DateTime, Utc};
 
 use super::activities::Step;
 use super::{Pair, Run};
-use crate::children::{AppChildren, ChildOperation, ChildReport, ChildTargets, GhlChildWriter};
-use crate::rules::{self, NoChildren, PairRules, RuleContext};
+use crate::children::{
+    AppChildren, ChildKind, ChildOperation, ChildReport, ChildTargets, GhlChildWriter,
+};
+use crate::rules::{self, Active, FollowUpConfig, NoChildren, PairRules, RuleContext, RuleName};
 
 /// How far the summary rule has read the journal's contact writes (a journal id).
 const SUMMARY_CURSOR: &str = "rules.summary";
+/// Up to when the follow-up rule has read the app's engagements (an instant).
+const FOLLOW_UP_CURSOR: &str = "rules.follow_up";
+/// How far back each read of engagements starts before the last one ended: an activity may
+/// be listed a little after it happened.
+const LATE_ARRIVALS: chrono::Duration = chrono::Duration::minutes(10);
 
 impl Pair<'_> {
     /// Finishes the rules' unfinished writes of earlier runs, plans the writes the rules
@@ -38,14 +49,38 @@ impl Pair<'_> {
             app: app_children,
             app_connection: app,
         };
-        // Even a rule switched off since finishes what it had sent.
+        // Even a rule switched off since finishes what it had sent; a refused capability's
+        // unfinished writes wait, as every other write of it does.
         let recovered = if step.dry_run {
             ChildReport::default()
         } else {
-            crate::children::recover_rules(store, step.run_id, &targets, step.clock).await?
+            crate::children::recover_rules(store, step.run_id, &targets, step.clock, &|row| {
+                self.capabilities.holds(row)
+            })
+            .await?
         };
         let active = rules::active(store, app)?;
-        let (writes, summarized) = self.plan_rules(store, step, run, &active)?;
+        let engaged = match &active.follow_up {
+            Some(rule) => Some(self.read_engagements(store, step, rule).await?),
+            None => None,
+        };
+        let (mut writes, mut summarized) = self.plan_rules(store, step, run, &active)?;
+        let mut engaged_until = None;
+        if let (Some(rule), Some((activities, until))) = (&active.follow_up, engaged) {
+            let context = self.rule_context(step);
+            writes.extend(rules::plan_follow_ups(store, &context, rule, &activities)?);
+            engaged_until = Some(until);
+        }
+        // A refused capability's rule writes are held back like the children's: the welcome
+        // rule plans them again from its contacts, the summary and follow-up rules from their
+        // cursors, which stay where they were.
+        let planned = writes.len();
+        writes.retain(|op| self.capabilities.allows_child(op.kind));
+        if writes.len() < planned {
+            summarized = None;
+            engaged_until = None;
+        }
+        self.check_rule_writes(store, &writes)?;
         run.children.extend(writes.iter().cloned());
         if step.dry_run {
             return Ok(());
@@ -73,6 +108,94 @@ impl Pair<'_> {
                 step.clock.now(),
             )?;
         }
+        if let (false, Some(until)) = (applied.cancelled, engaged_until) {
+            cursors::set(
+                store.conn(),
+                &app.id,
+                FOLLOW_UP_CURSOR,
+                &until.to_rfc3339(),
+                step.clock.now(),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn rule_context(&self, step: &Step<'_>) -> RuleContext<'_> {
+        RuleContext {
+            pair: self.app_connection(),
+            ghl_connection_id: &self.ghl_connection.id,
+            now: step.clock.now(),
+        }
+    }
+
+    /// The app's engagements since the follow-up rule last read (since it was switched on, the
+    /// first time), a few minutes back for late arrivals (the tasks' keys drop what was read
+    /// before), read in ranges the app's API allows; and the instant they reach.
+    async fn read_engagements(
+        &self,
+        store: &Store,
+        step: &Step<'_>,
+        rule: &Active<FollowUpConfig>,
+    ) -> Result<(Vec<ExportedActivity>, DateTime<Utc>), BridgeError> {
+        let app = self.app_connection();
+        let Some(source) = self.app.engagements() else {
+            let why = RuleName::FollowUp
+                .refused_for(app.system)
+                .unwrap_or_default();
+            return Err(BridgeError::invalid_input(format!(
+                "\"{}\" cannot run the follow-up task rule: {why}",
+                app.name
+            )));
+        };
+        let read_to = cursors::get(store.conn(), &app.id, FOLLOW_UP_CURSOR)?
+            .and_then(|at| DateTime::parse_from_rfc3339(&at).ok())
+            .map(|at| at.with_timezone(&Utc) - LATE_ARRIVALS);
+        let since = DateTime::parse_from_rfc3339(&rule.since)
+            .map(|at| at.with_timezone(&Utc))
+            .map_err(|e| BridgeError::internal(format!("the rule's switch time: {e}")))?;
+        let until = step.clock.now();
+        let mut from = read_to.map_or(since, |at| at.max(since));
+        let types = rules::activity_types(&rule.config);
+        let mut activities = Vec::new();
+        while from < until {
+            let to = (from + source.max_range()).min(until);
+            let export = source.engagements(from, to, &types).await?;
+            for problem in &export.unreadable {
+                tracing::warn!(pair = %app.name, "{} activities export: {problem}", app.system.display_name());
+            }
+            activities.extend(export.activities);
+            from = to;
+        }
+        Ok((activities, until))
+    }
+
+    /// The breaker judges each rule's writes against the contacts the pair holds: a rule that
+    /// would write to more than the allowed share of them (a welcome rule met by a location
+    /// that is new to it, a summary of a mass edit) stops the sync before any is sent.
+    fn check_rule_writes(
+        &self,
+        store: &Store,
+        writes: &[ChildOperation],
+    ) -> Result<(), BridgeError> {
+        let mut contacts: BTreeMap<(RuleName, ChildKind), BTreeSet<&str>> = BTreeMap::new();
+        for op in writes {
+            if let Some(rule) = op.rule {
+                contacts
+                    .entry((rule, op.kind))
+                    .or_default()
+                    .insert(&op.contact_id);
+            }
+        }
+        if contacts.is_empty() {
+            return Ok(());
+        }
+        let held = links::count_contacts(store.conn(), &self.app_connection().id)?;
+        let held = usize::try_from(held).unwrap_or(usize::MAX);
+        for ((rule, kind), written) in contacts {
+            let what = format!("{} writes by rule: {}", kind.as_str(), rule.label());
+            self.breaker
+                .check_writes(&what, "GHL", written.len(), held)?;
+        }
         Ok(())
     }
 
@@ -85,11 +208,7 @@ impl Pair<'_> {
         run: &Run,
         active: &PairRules,
     ) -> Result<(Vec<ChildOperation>, Option<i64>), BridgeError> {
-        let context = RuleContext {
-            pair: self.app_connection(),
-            ghl_connection_id: &self.ghl_connection.id,
-            now: step.clock.now(),
-        };
+        let context = self.rule_context(step);
         let mut writes = Vec::new();
         let mut summarized = None;
         if let Some(welcome) = &active.welcome {

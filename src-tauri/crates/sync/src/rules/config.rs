@@ -49,6 +49,38 @@ impl Default for WelcomeConfig {
 #[serde(deny_unknown_fields)]
 pub struct SummaryConfig {}
 
+/// The engagements the follow-up rule answers and when its tasks are due.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FollowUpConfig {
+    /// `open` (an email opened) and `click` (a link in an email clicked).
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// The custom events (their type's alias) that call for a follow-up.
+    #[serde(default)]
+    pub custom_events: Vec<String>,
+    /// The task is due this many days after the sync that reads the engagement (12:00 UTC).
+    #[serde(default = "one_day")]
+    pub due_in_days: u32,
+}
+
+fn one_day() -> u32 {
+    1
+}
+
+impl Default for FollowUpConfig {
+    fn default() -> Self {
+        Self {
+            kinds: vec!["click".into()],
+            custom_events: Vec::new(),
+            due_in_days: one_day(),
+        }
+    }
+}
+
+/// The kinds of engagement the follow-up rule knows besides custom events.
+pub const FOLLOW_UP_KINDS: [&str; 2] = ["open", "click"];
+
 /// A rule's settings as stored (an empty object: the defaults).
 pub(super) fn read<C: DeserializeOwned + Default>(
     name: RuleName,
@@ -66,6 +98,7 @@ pub(super) fn defaults(name: RuleName) -> Value {
     match name {
         RuleName::Welcome => serde_json::to_value(WelcomeConfig::default()),
         RuleName::Summary => serde_json::to_value(SummaryConfig::default()),
+        RuleName::FollowUp => serde_json::to_value(FollowUpConfig::default()),
     }
     .unwrap_or(Value::Null)
 }
@@ -87,10 +120,49 @@ pub(super) fn check(name: RuleName, settings: &str) -> Result<String, BridgeErro
             serde_json::to_value(config)
         }
         RuleName::Summary => serde_json::to_value(read_given::<SummaryConfig>(name, settings)?),
+        RuleName::FollowUp => {
+            let config: FollowUpConfig = read_given(name, settings)?;
+            check_follow_up(&config)?;
+            serde_json::to_value(config)
+        }
     };
     value
         .map(|v| v.to_string())
         .map_err(|e| BridgeError::internal(format!("rule settings as JSON: {e}")))
+}
+
+fn check_follow_up(config: &FollowUpConfig) -> Result<(), BridgeError> {
+    if let Some(kind) = config
+        .kinds
+        .iter()
+        .find(|k| !FOLLOW_UP_KINDS.contains(&k.as_str()))
+    {
+        return Err(BridgeError::invalid_input(format!(
+            "the follow-up rule's kind \"{kind}\" is unknown (kinds: open, click; name custom \
+             events under customEvents)"
+        )));
+    }
+    for event in &config.custom_events {
+        if event.trim().is_empty() {
+            return Err(BridgeError::invalid_input(
+                "the follow-up rule names a custom event without a name",
+            ));
+        }
+        // The events this app itself pushes for GHL's tasks, notes and appointments would
+        // answer the rule's own tasks.
+        if event.trim().to_lowercase().starts_with("ghl-") {
+            return Err(BridgeError::invalid_input(format!(
+                "the follow-up rule cannot answer the custom event \"{event}\": it is one Contact \
+                 Bridge sends for GHL's own activity"
+            )));
+        }
+    }
+    if config.kinds.is_empty() && config.custom_events.is_empty() {
+        return Err(BridgeError::invalid_input(
+            "the follow-up rule needs at least one kind (open, click) or custom event",
+        ));
+    }
+    Ok(())
 }
 
 fn read_given<C: DeserializeOwned>(name: RuleName, settings: &str) -> Result<C, BridgeError> {

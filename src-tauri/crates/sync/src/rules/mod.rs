@@ -10,8 +10,13 @@
 //! - [`RuleName::Summary`]: each contact write the app's changes made in GHL gets one note on
 //!   the GHL contact listing them ("Updated from Novi AMS: tags +member; Job title: …"). The
 //!   note stays in GHL.
+//! - [`RuleName::FollowUp`]: each engagement the app's API lists (Connectif's activities
+//!   export: an email opened, a link clicked, a custom event) that passes the rule's filter
+//!   gets one GHL task "Follow up: …", due some days later. Apps whose API lists no
+//!   engagement per contact refuse it.
 
 mod config;
+mod follow_up;
 mod no_children;
 mod summary;
 mod welcome;
@@ -23,7 +28,11 @@ use bridge_store::Store;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use config::{render_template, StarterTask, SummaryConfig, WelcomeConfig, TEMPLATE_FIELDS};
+pub use config::{
+    render_template, FollowUpConfig, StarterTask, SummaryConfig, WelcomeConfig, FOLLOW_UP_KINDS,
+    TEMPLATE_FIELDS,
+};
+pub use follow_up::{activity_types, plan_follow_ups};
 pub use no_children::NoChildren;
 pub use summary::{plan_from_journal, plan_from_plan, summary_text};
 pub use welcome::plan_welcome;
@@ -34,15 +43,17 @@ pub use welcome::plan_welcome;
 pub enum RuleName {
     Welcome,
     Summary,
+    FollowUp,
 }
 
 impl RuleName {
-    pub const ALL: [RuleName; 2] = [RuleName::Welcome, RuleName::Summary];
+    pub const ALL: [RuleName; 3] = [RuleName::Welcome, RuleName::Summary, RuleName::FollowUp];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Welcome => "welcome",
             Self::Summary => "summary",
+            Self::FollowUp => "follow_up",
         }
     }
 
@@ -51,6 +62,7 @@ impl RuleName {
         match self {
             Self::Welcome => "welcome note",
             Self::Summary => "summary note",
+            Self::FollowUp => "follow-up task",
         }
     }
 
@@ -62,7 +74,28 @@ impl RuleName {
             Self::Summary => {
                 "A change made in the app to tags or mapped fields adds a note listing it on the GHL contact"
             }
+            Self::FollowUp => {
+                "An email opened, a link clicked or a custom event in the app adds a GHL task to follow the contact up"
+            }
         }
+    }
+
+    /// Why an app cannot run this rule, if it cannot: the follow-up rule needs engagement
+    /// records per contact, which only Connectif's API lists (its activities export).
+    pub fn refused_for(self, system: System) -> Option<String> {
+        if self != Self::FollowUp || system == System::Connectif {
+            return None;
+        }
+        let why = match system {
+            System::NiftyImages => "NiftyImages has no per-contact read at all",
+            System::Nifty => "Nifty's API lists tasks and comments, no contact engagement",
+            System::Novi => "Novi AMS's API lists members, activities and events, no engagement such as opens or clicks",
+            _ => "its API lists no engagement (opens, clicks, custom events) per contact",
+        };
+        Some(format!(
+            "the follow-up rule needs the app's engagement records, and {why}; only Connectif's \
+             activities export has them"
+        ))
     }
 
     pub fn parse(name: &str) -> Result<Self, BridgeError> {
@@ -80,7 +113,7 @@ impl RuleName {
     /// Whether the records it makes stay where they were written (a summary of the app's
     /// changes is not copied back to that app).
     pub fn stays_in_ghl(self) -> bool {
-        matches!(self, Self::Summary)
+        matches!(self, Self::Summary | Self::FollowUp)
     }
 }
 
@@ -103,11 +136,12 @@ pub struct RuleView {
 pub struct PairRules {
     pub welcome: Option<Active<WelcomeConfig>>,
     pub summary: Option<Active<SummaryConfig>>,
+    pub follow_up: Option<Active<FollowUpConfig>>,
 }
 
 impl PairRules {
     pub fn any(&self) -> bool {
-        self.welcome.is_some() || self.summary.is_some()
+        self.welcome.is_some() || self.summary.is_some() || self.follow_up.is_some()
     }
 }
 
@@ -146,6 +180,11 @@ pub fn active(store: &Store, pair: &ConnectionRow) -> Result<PairRules, BridgeEr
                 let config =
                     config::read::<SummaryConfig>(name, &row.config).map_err(unreadable)?;
                 rules.summary = Some(Active { since, config });
+            }
+            RuleName::FollowUp => {
+                let config =
+                    config::read::<FollowUpConfig>(name, &row.config).map_err(unreadable)?;
+                rules.follow_up = Some(Active { since, config });
             }
         }
     }
@@ -186,6 +225,13 @@ pub fn switch(
     on: bool,
     clock: &dyn Clock,
 ) -> Result<RuleView, BridgeError> {
+    if let (true, Some(why)) = (on, name.refused_for(pair.system)) {
+        return Err(BridgeError::invalid_input(format!(
+            "\"{}\" cannot run the {} rule: {why}",
+            pair.name,
+            name.label()
+        )));
+    }
     if on
         && name == RuleName::Welcome
         && pair.system != System::Nifty
@@ -248,6 +294,20 @@ pub(crate) fn is_rule_row(row: &bridge_store::table::operations::OperationRow) -
         .split('|')
         .nth(3)
         .is_some_and(|local| local.starts_with("rule:"))
+}
+
+/// What a rule's write is recognised by when a preview is compared with its apply: its source
+/// id, except that a summary note is keyed by the journal id of the contact write it
+/// summarizes, which a preview cannot know (it says "planned"): there the rule and the contact
+/// name it, as one contact gets at most one summary note a sync.
+pub fn preview_identity(source_id: &str) -> &str {
+    let summary = format!("rule:{}:", RuleName::Summary.as_str());
+    match source_id.strip_prefix(&summary) {
+        Some(rest) => rest
+            .rfind(':')
+            .map_or(source_id, |at| &source_id[..summary.len() + at]),
+        None => source_id,
+    }
 }
 
 /// The source id a rule's write is journaled under: the rule, the contact and what it answers

@@ -48,3 +48,20 @@ fn rules_are_named_by_their_name_or_their_label() {
         .message
         .contains("welcome, summary"));
 }
+
+#[test]
+fn a_previewed_summary_note_is_recognised_in_its_apply_and_other_rule_writes_stay_apart() {
+    let previewed = source_id(RuleName::Summary, "contact-1", "planned");
+    let applied = source_id(RuleName::Summary, "contact-1", "op42");
+    assert_ne!(previewed, applied, "the journal keys differ");
+    assert_eq!(preview_identity(&previewed), preview_identity(&applied));
+    assert_ne!(
+        preview_identity(&applied),
+        preview_identity(&source_id(RuleName::Summary, "contact-2", "op42")),
+        "another contact's summary is another write"
+    );
+    let first = source_id(RuleName::Welcome, "contact-1", "task0");
+    let second = source_id(RuleName::Welcome, "contact-1", "task1");
+    assert_eq!(preview_identity(&first), first);
+    assert_ne!(preview_identity(&first), preview_identity(&second));
+}

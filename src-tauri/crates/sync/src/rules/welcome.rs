@@ -55,7 +55,7 @@ fn made_by_the_pair(
 
 /// Noon UTC `days` after `now`'s day: the same due date for every plan made that day, so a
 /// preview and its apply agree.
-fn due_in(now: DateTime<Utc>, days: u32) -> String {
+pub(super) fn due_in(now: DateTime<Utc>, days: u32) -> String {
     let day = now.date_naive() + Duration::days(i64::from(days));
     child_time(
         day.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default())

@@ -286,7 +286,7 @@ pub fn fingerprints(outcome: &SyncOutcome) -> Vec<String> {
             op.kind.as_str(),
             op.target,
             op.action,
-            op.source_id,
+            crate::rules::preview_identity(&op.source_id),
             serde_json::to_string(&op.values).unwrap_or_default()
         ));
     }
