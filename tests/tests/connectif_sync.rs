@@ -527,3 +527,147 @@ async fn do_not_disturb_reaches_the_subscription_statuses_and_a_cleared_phone_is
         "{dead:?}"
     );
 }
+
+/// The follow-up rule (#16 d): engagements in Connectif's activities export that pass the
+/// rule's filter become one GHL task each, "Follow up: …", due N days later at 12:00 UTC;
+/// a re-read of the same activities (every sync reads the last minutes again), a re-plan and a
+/// lost answer never make a second one.
+#[tokio::test(flavor = "multi_thread")]
+async fn engagements_that_pass_the_filter_become_one_follow_up_task_each() {
+    let world = World::start(10, 0).await;
+    world.connect();
+    let first = world.sync(&["--max-overwrite", "100"]);
+    let pair = first["pairName"].as_str().unwrap().to_string();
+    let ok = |args: &[&str]| assert_success(&args.join(" "), &world.bridge(args));
+    ok(&[
+        "rules",
+        "set",
+        &pair,
+        "follow_up",
+        r#"{"kinds":["click"],"customEvents":["webinar-attended"],"dueInDays":2}"#,
+    ]);
+    ok(&["rules", "enable", &pair, "follow_up"]);
+    let refused = world.bridge(&[
+        "rules",
+        "set",
+        &pair,
+        "follow_up",
+        r#"{"kinds":["bounce"]}"#,
+    ]);
+    assert!(!refused.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&refused.stdout),
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(said.contains("\"bounce\""), "{said}");
+
+    let emails: Vec<String> = ghl_contacts(&world.ghl)
+        .await
+        .iter()
+        .map(|c| lower(&c["email"]))
+        .filter(|e| !e.is_empty() && world.connectif.contact_emails().contains(e))
+        .take(3)
+        .collect();
+    let [ann, bob, cy] = [&emails[0], &emails[1], &emails[2]];
+    let now = chrono::Utc::now();
+    let record = |email: &str, kind: &str, event: Option<&str>| {
+        world.connectif.record_activity(email, kind, event, now)
+    };
+    record(ann, "email-link-clicked", None);
+    record(ann, "email-opened", None); // not in the filter
+    record(bob, "custom-event", Some("webinar-attended"));
+    record(bob, "custom-event", Some("cart-reminder")); // not in the filter
+    record("nobody@example.com", "email-link-clicked", None); // no such contact
+
+    let tasks_of = |email: String| {
+        let ghl = &world.ghl;
+        async move {
+            let id = ghl_id_of_email(ghl, &email).await.unwrap();
+            let answer: Value = reqwest::Client::new()
+                .get(format!("{}/contacts/{id}/tasks", ghl.base_url()))
+                .bearer_auth(ghl.private_token())
+                .header("Version", "2021-07-28")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["title"].as_str().unwrap_or("").starts_with("Follow up"))
+                .cloned()
+                .collect::<Vec<Value>>()
+        }
+    };
+    let follow_ups = |outcome: &Value| -> usize {
+        outcome["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|op| op["reason"] == "by rule: follow-up task")
+            .count()
+    };
+    let preview = world.sync(&["--dry-run"]);
+    assert_eq!(follow_ups(&preview), 2, "{:#}", preview["children"]);
+    assert!(
+        tasks_of(ann.clone()).await.is_empty(),
+        "a preview writes nothing"
+    );
+
+    let applied = world.sync(&[]);
+    assert_eq!(follow_ups(&applied), 2, "{applied:#}");
+    assert_eq!(applied["childrenApplied"]["dead"], 0, "{applied:#}");
+    let ann_tasks = tasks_of(ann.clone()).await;
+    assert_eq!(ann_tasks.len(), 1, "{ann_tasks:#?}");
+    assert_eq!(
+        ann_tasks[0]["title"],
+        "Follow up: clicked a link in an email"
+    );
+    // Due two days after the sync's day (which began after `now`), at 12:00 UTC.
+    let due = ann_tasks[0]["dueDate"].as_str().unwrap();
+    let after_days = |days: i64| {
+        [now, chrono::Utc::now()].map(|at| {
+            (at + chrono::Duration::days(days))
+                .format("%Y-%m-%dT12:00:00")
+                .to_string()
+        })
+    };
+    assert!(
+        after_days(2)
+            .iter()
+            .any(|day| due.starts_with(day.as_str())),
+        "{due}"
+    );
+    let bob_tasks = tasks_of(bob.clone()).await;
+    assert_eq!(bob_tasks.len(), 1, "{bob_tasks:#?}");
+    assert_eq!(bob_tasks[0]["title"], "Follow up: webinar-attended");
+
+    // The next syncs read the last minutes again: the same activities, no second task.
+    for _ in 0..2 {
+        assert_eq!(follow_ups(&world.sync(&[])), 0);
+    }
+    assert_eq!(tasks_of(ann.clone()).await.len(), 1);
+    assert_eq!(tasks_of(bob.clone()).await.len(), 1);
+
+    // A task created in GHL whose answer was lost: the next sync finds it, none twice.
+    record(cy, "email-link-clicked", None);
+    world
+        .ghl
+        .set_faults(FaultConfig::aimed(bridge_sandbox::AimedFault::new(
+            "POST",
+            "/tasks",
+            bridge_sandbox::AimedKind::LoseAnswer,
+            1,
+        )));
+    let lost = world.sync(&[]);
+    world.ghl.set_faults(FaultConfig::none());
+    assert_eq!(lost["childrenApplied"]["unconfirmed"], 1, "{lost:#}");
+    let resumed = world.sync(&[]);
+    assert_eq!(resumed["childrenApplied"]["alreadyDone"], 1, "{resumed:#}");
+    assert_eq!(follow_ups(&resumed), 0, "{resumed:#}");
+    assert_eq!(tasks_of(cy.clone()).await.len(), 1);
+}

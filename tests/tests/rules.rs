@@ -265,7 +265,7 @@ async fn a_sync_killed_right_after_a_welcome_write_makes_none_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_made_in_novi_brings_one_summary_note_to_the_ghl_contact() {
-    let (pair, _) = pair_with_rule("summary", None).await;
+    let (pair, name) = pair_with_rule("summary", None).await;
     let person = linked_person(&pair).await;
     let first = person.member["FirstName"].as_str().unwrap().to_string();
     edit_novi_member(&pair, &person.member_id, json!({"FirstName": "Augusta"})).await;
@@ -302,6 +302,16 @@ async fn an_edit_made_in_novi_brings_one_summary_note_to_the_ghl_contact() {
         vec![expected],
         "one note per change, not per sync"
     );
+    // Novi AMS's API lists no engagement per contact: the follow-up rule is refused for it.
+    let refused = pair.bridge(&["rules", "enable", &name, "follow_up"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr).into_owned()
+        + &String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        said.contains("engagement") && said.contains("Connectif"),
+        "{said}"
+    );
+
     // The summary stays in GHL: Novi AMS is not sent its own changes back as a note.
     let email = email_of(&person.member, "Email");
     let (_, novi_notes) = novi_children_of(&pair, &email).await;

@@ -93,3 +93,88 @@ async fn tags_added_on_both_sides_are_kept_and_a_tag_added_in_ghl_before_the_wri
     let record = pair.record_by_email(&email).await.unwrap();
     assert_eq!(set(&record["fields"][&tags_field]), everything);
 }
+
+/// #16 rule c: the tag groups table (`bridge rules set … tag_groups`) names, for a GHL tag, the
+/// Ninox group (multiple-choice option) it is. A tag added in GHL adds its group in Ninox; the
+/// group removed and added back in Ninox removes and adds the tag in GHL (deltas); tags not in
+/// the table travel as they are.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tag_groups_table_turns_a_ghl_tag_into_its_ninox_group_and_back() {
+    let pair = NinoxPair::start(Api::V3, 8, 0).await;
+    pair.connect();
+    let first = pair.bridge(&["sync", "--json", "--max-overwrite", "100"]);
+    assert_success("first sync", &first);
+    let first: Value = serde_json::from_slice(&first.stdout).unwrap();
+    let name = first[0]["pairName"].as_str().unwrap().to_string();
+    let empty = pair.bridge(&["rules", "enable", &name, "tag_groups"]);
+    assert!(!empty.status.success(), "no table yet: nothing to switch on");
+    assert_success(
+        "rules set",
+        &pair.bridge(&["rules", "set", &name, "tag_groups", r#"{"groups":{"gold":"vip"}}"#]),
+    );
+    assert_success("rules enable", &pair.bridge(&["rules", "enable", &name, "tag_groups"]));
+
+    let email_field = pair.field("Email");
+    let tags_field = pair.field("Tags");
+    let record = pair
+        .records()
+        .await
+        .into_iter()
+        .find(|r| r["fields"][&email_field].is_string())
+        .unwrap();
+    let email = record["fields"][&email_field]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    let ghl_id = ghl_id_of_email(&pair.ghl, &email).await.unwrap();
+    edit_ghl_contact(&pair.ghl, &ghl_id, json!({"tags": ["gold", "lead"]})).await;
+    pair.sync();
+    let ninox_tags = |record: Value| set(&record["fields"][&tags_field]);
+    assert_eq!(
+        ninox_tags(pair.record_by_email(&email).await.unwrap()),
+        set(&json!(["lead", "vip"])),
+        "GHL's gold is Ninox's vip"
+    );
+    assert_eq!(
+        set(&ghl_contact(&pair.ghl, &ghl_id).await["tags"]),
+        set(&json!(["gold", "lead"])),
+        "GHL is not given the group's name"
+    );
+
+    // The group removed in Ninox (and another option added): the tag goes from GHL.
+    pair.edit_record(&record["id"], json!({ tags_field.clone(): ["lead", "partner"] }))
+        .await;
+    pair.sync();
+    assert_eq!(
+        set(&ghl_contact(&pair.ghl, &ghl_id).await["tags"]),
+        set(&json!(["lead", "partner"]))
+    );
+    // Added back in Ninox: the tag comes back to GHL.
+    pair.edit_record(
+        &record["id"],
+        json!({ tags_field.clone(): ["lead", "partner", "vip"] }),
+    )
+    .await;
+    let outcome = pair.sync();
+    assert_eq!(
+        set(&ghl_contact(&pair.ghl, &ghl_id).await["tags"]),
+        set(&json!(["gold", "lead", "partner"]))
+    );
+    // Written to GHL as a delta (add gold), not a list.
+    let to_ghl: Vec<&Value> = outcome["plan"]["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|op| op["target"] == "ghl")
+        .flat_map(|op| op["changes"].as_array().unwrap())
+        .filter(|c| c["field"] == "tags")
+        .collect();
+    assert_eq!(to_ghl.len(), 1, "{outcome:#}");
+    assert_eq!(to_ghl[0]["after"], json!({"add": ["gold"], "remove": []}));
+    pair.sync();
+    assert_eq!(
+        ninox_tags(pair.record_by_email(&email).await.unwrap()),
+        set(&json!(["lead", "partner", "vip"])),
+        "nothing moves once both sides agree"
+    );
+}

@@ -85,6 +85,12 @@ pub enum Transform {
     /// `_smsSubscriptionStatus`). Do-not-disturb on (active or permanent) is unsubscribed, off is
     /// subscribed; coming back, `none` ("not specified yet") sets nothing in GHL.
     DndSubscription,
+    /// GHL tag → the app's group of that name (the `tag_groups` rule's table, put on the tags
+    /// line for a sync, never stored in a mapping): each tag in the table goes by its group's
+    /// name and comes back by its tag's, compared without case; the others travel as they are.
+    TagGroups {
+        groups: BTreeMap<String, String>,
+    },
 }
 
 impl Transform {
@@ -101,6 +107,7 @@ impl Transform {
             Transform::DefaultValue { .. } => "default_value",
             Transform::TagPrefix { .. } => "tag_prefix",
             Transform::DndSubscription => "dnd_subscription",
+            Transform::TagGroups { .. } => "tag_groups",
         }
     }
 
@@ -404,7 +411,25 @@ fn apply_one(transform: &Transform, value: Value, flow: Flow) -> Result<Value, S
         (Transform::TagPrefix { prefix }, Flow::AppToGhl) => map_tags(value, |tag| {
             tag.strip_prefix(prefix.as_str()).map(str::to_string)
         }),
+        (Transform::TagGroups { groups }, Flow::GhlToApp) => {
+            map_tags(value, |tag| Some(renamed(groups.iter(), tag)))
+        }
+        (Transform::TagGroups { groups }, Flow::AppToGhl) => map_tags(value, |group| {
+            Some(renamed(
+                groups.iter().map(|(tag, group)| (group, tag)),
+                group,
+            ))
+        }),
     })
+}
+
+/// `name` renamed by the first pair of `table` whose left side it is (without case), else
+/// as it is.
+fn renamed<'a>(mut table: impl Iterator<Item = (&'a String, &'a String)>, name: &str) -> String {
+    let wanted = name.trim().to_lowercase();
+    table
+        .find(|(from, _)| from.trim().to_lowercase() == wanted)
+        .map_or_else(|| name.to_string(), |(_, to)| to.clone())
 }
 
 /// The subscription status of a channel whose do-not-disturb is `on`.
@@ -606,6 +631,17 @@ mod tests {
             problems.iter().find(|p| p.line == 0).unwrap().field,
             "emial"
         );
+    }
+
+    #[test]
+    fn tag_groups_rename_the_tags_in_the_table_both_ways_and_pass_the_others() {
+        let table = vec![Transform::TagGroups {
+            groups: BTreeMap::from([("gold".to_string(), "VIP Members".to_string())]),
+        }];
+        let groups = apply(&table, &json!(["Gold", "lead"]), Flow::GhlToApp).unwrap();
+        assert_eq!(groups, json!(["VIP Members", "lead"]));
+        let tags = apply(&table, &json!(["vip members", "partner"]), Flow::AppToGhl).unwrap();
+        assert_eq!(tags, json!(["gold", "partner"]));
     }
 
     #[test]

@@ -29,9 +29,26 @@ const SUMMARY: RuleDto = {
   settings: "{}",
 };
 
+const TAG_GROUPS: RuleDto = {
+  name: "tag_groups",
+  label: "tag groups",
+  description: "A tag added or removed in GHL adds or removes the app group the table names for it, and back",
+  enabled: false,
+  enabledAt: null,
+  settings: '{\n  "groups": {}\n}',
+};
+const FOLLOW_UP: RuleDto = {
+  name: "follow_up",
+  label: "follow-up task",
+  description: "An email opened, a link clicked or a custom event in the app adds a GHL task to follow the contact up",
+  enabled: false,
+  enabledAt: null,
+  settings: '{\n  "customEvents": [],\n  "dueInDays": 1,\n  "kinds": [\n    "click"\n  ]\n}',
+};
+
 describe("the Rules tab of a pair", () => {
   beforeEach(() => {
-    vi.mocked(api.listRules).mockResolvedValue([WELCOME, SUMMARY]);
+    vi.mocked(api.listRules).mockResolvedValue([WELCOME, SUMMARY, TAG_GROUPS, FOLLOW_UP]);
   });
 
   it("shows each rule off or on and says how the plan names its writes", async () => {
@@ -71,5 +88,34 @@ describe("the Rules tab of a pair", () => {
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("The welcome note rule was not changed.");
     expect(alert.textContent).toContain("{nickname}");
+  });
+
+  it("offers the tag groups and follow-up rules with their settings and what those hold", async () => {
+    render(<RulesTab appId="connectif-1" />);
+    const groups = await screen.findByTestId("rule-tag_groups");
+    expect(groups.textContent).toContain("by rule: tag groups");
+    expect(screen.getByTestId("rule-tag_groups-help").textContent).toContain('{"groups":{"gold":"VIP Members"}}');
+    expect(screen.getByTestId<HTMLTextAreaElement>("rule-follow_up-settings").value).toContain('"kinds"');
+    expect(screen.getByTestId("rule-follow_up-help").textContent).toContain("customEvents");
+    expect(screen.getByTestId<HTMLTextAreaElement>("rule-follow_up-settings").getAttribute("aria-describedby")).toBe(
+      "rule-follow_up-settings-help",
+    );
+    expect(screen.queryByTestId("rule-summary-help")).toBeNull();
+  });
+
+  it("shows the engine's refusal of a rule the pair's app cannot run", async () => {
+    vi.mocked(api.switchRule).mockRejectedValue(
+      new BridgeError(
+        "invalid_input",
+        "\"Novi\" cannot run the follow-up task rule: the follow-up rule needs the app's engagement records; only Connectif's activities export has them",
+      ),
+    );
+    render(<RulesTab appId="novi-1" />);
+    await userEvent.click(await screen.findByTestId("rule-follow_up-switch"));
+    expect(vi.mocked(api.switchRule)).toHaveBeenCalledWith("novi-1", "follow_up", true);
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("The follow-up task rule was not changed.");
+    expect(alert.textContent).toContain("only Connectif");
+    expect(screen.getByTestId<HTMLInputElement>("rule-follow_up-switch").checked).toBe(false);
   });
 });

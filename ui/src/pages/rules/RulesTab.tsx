@@ -8,10 +8,19 @@ import type { RuleDto } from "../../platform";
 
 /**
  * The Rules tab of a pair: its switchable workflows (welcome note and starter tasks, summary
- * note), each off until switched on. Their writes show in the Sync page's plan as
- * "by rule: …". Settings are JSON in the rule's terms; the engine checks them and names what
- * it refuses.
+ * note, tag groups, follow-up tasks from engagements), each off until switched on. Their
+ * writes show in the Sync page's plan as "by rule: …" (tag groups: as the contacts' tag
+ * changes). Settings are JSON in the rule's terms; the engine checks them and names what it
+ * refuses, and refuses a rule the pair's app cannot run (saying why).
  */
+
+/** What each rule's settings hold, with an example, for the rules whose terms are not obvious. */
+const SETTINGS_HELP: Record<string, string> = {
+  welcome: 'Starter tasks and the note: {"starterTasks":[{"title":"Introductory call","dueInDays":2}],"note":"Welcome, {firstName}!"}',
+  tag_groups: 'Each GHL tag and the app group it is: {"groups":{"gold":"VIP Members"}}',
+  follow_up:
+    'Which engagements (open, click, custom events by name) and when the task is due: {"kinds":["click"],"customEvents":["webinar-attended"],"dueInDays":1}',
+};
 export function RulesTab({ appId }: { appId: string }) {
   const load = useCallback(() => api.listRules(appId), [appId]);
   const [rules, reload] = useLoad(load);
@@ -59,12 +68,18 @@ function Rule({ appId, rule, onChanged }: { appId: string; rule: RuleDto; onChan
       <label className="field" htmlFor={settingsId}>
         <span>Settings (JSON)</span>
       </label>
+      {SETTINGS_HELP[rule.name] ? (
+        <p className="muted" id={`${settingsId}-help`} data-testid={`rule-${rule.name}-help`}>
+          {SETTINGS_HELP[rule.name]}
+        </p>
+      ) : null}
       <textarea
         id={settingsId}
         rows={6}
         spellCheck={false}
         value={settings}
         onChange={(e) => setSettings(e.target.value)}
+        aria-describedby={SETTINGS_HELP[rule.name] ? `${settingsId}-help` : undefined}
         data-testid={`rule-${rule.name}-settings`}
       />
       <div className="actions">

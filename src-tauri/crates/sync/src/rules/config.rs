@@ -78,6 +78,44 @@ impl Default for FollowUpConfig {
     }
 }
 
+/// The tag groups rule's table: each GHL tag and the name of its group in the app.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TagGroupsConfig {
+    #[serde(default)]
+    pub groups: std::collections::BTreeMap<String, String>,
+}
+
+fn check_tag_groups(config: &TagGroupsConfig) -> Result<(), BridgeError> {
+    if config.groups.is_empty() {
+        return Err(BridgeError::invalid_input(
+            "the tag groups rule's table is empty: name each GHL tag and its group, e.g. \
+             {\"groups\":{\"gold\":\"VIP Members\"}}",
+        ));
+    }
+    let mut tags = std::collections::BTreeSet::new();
+    let mut groups = std::collections::BTreeMap::new();
+    for (tag, group) in &config.groups {
+        if tag.trim().is_empty() || group.trim().is_empty() {
+            return Err(BridgeError::invalid_input(format!(
+                "the tag groups rule's table has an empty name (\"{tag}\" → \"{group}\")"
+            )));
+        }
+        if !tags.insert(tag.trim().to_lowercase()) {
+            return Err(BridgeError::invalid_input(format!(
+                "the tag groups rule's table names the tag \"{tag}\" twice"
+            )));
+        }
+        if let Some(other) = groups.insert(group.trim().to_lowercase(), tag) {
+            return Err(BridgeError::invalid_input(format!(
+                "the tags \"{other}\" and \"{tag}\" both go to the group \"{group}\": coming \
+                 back, the group could not say which tag it is"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The kinds of engagement the follow-up rule knows besides custom events.
 pub const FOLLOW_UP_KINDS: [&str; 2] = ["open", "click"];
 
@@ -99,6 +137,7 @@ pub(super) fn defaults(name: RuleName) -> Value {
         RuleName::Welcome => serde_json::to_value(WelcomeConfig::default()),
         RuleName::Summary => serde_json::to_value(SummaryConfig::default()),
         RuleName::FollowUp => serde_json::to_value(FollowUpConfig::default()),
+        RuleName::TagGroups => serde_json::to_value(TagGroupsConfig::default()),
     }
     .unwrap_or(Value::Null)
 }
@@ -123,6 +162,11 @@ pub(super) fn check(name: RuleName, settings: &str) -> Result<String, BridgeErro
         RuleName::FollowUp => {
             let config: FollowUpConfig = read_given(name, settings)?;
             check_follow_up(&config)?;
+            serde_json::to_value(config)
+        }
+        RuleName::TagGroups => {
+            let config: TagGroupsConfig = read_given(name, settings)?;
+            check_tag_groups(&config)?;
             serde_json::to_value(config)
         }
     };

@@ -14,6 +14,11 @@
 //!   export: an email opened, a link clicked, a custom event) that passes the rule's filter
 //!   gets one GHL task "Follow up: …", due some days later. Apps whose API lists no
 //!   engagement per contact refuse it.
+//! - [`RuleName::TagGroups`]: a table of GHL tags and the app's groups they are (Ninox's
+//!   multiple-choice options, Connectif's checkbox options): put on the pair's tags line for
+//!   the sync ([`with_tag_groups`]), so each tag added or removed in GHL adds or removes its
+//!   group in the app, and back where the line goes both ways, as the per-element tag deltas
+//!   every tag write is.
 
 mod config;
 mod follow_up;
@@ -29,8 +34,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use config::{
-    render_template, FollowUpConfig, StarterTask, SummaryConfig, WelcomeConfig, FOLLOW_UP_KINDS,
-    TEMPLATE_FIELDS,
+    render_template, FollowUpConfig, StarterTask, SummaryConfig, TagGroupsConfig, WelcomeConfig,
+    FOLLOW_UP_KINDS, TEMPLATE_FIELDS,
 };
 pub use follow_up::{activity_types, plan_follow_ups};
 pub use no_children::NoChildren;
@@ -43,16 +48,23 @@ pub use welcome::plan_welcome;
 pub enum RuleName {
     Welcome,
     Summary,
+    TagGroups,
     FollowUp,
 }
 
 impl RuleName {
-    pub const ALL: [RuleName; 3] = [RuleName::Welcome, RuleName::Summary, RuleName::FollowUp];
+    pub const ALL: [RuleName; 4] = [
+        RuleName::Welcome,
+        RuleName::Summary,
+        RuleName::TagGroups,
+        RuleName::FollowUp,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Welcome => "welcome",
             Self::Summary => "summary",
+            Self::TagGroups => "tag_groups",
             Self::FollowUp => "follow_up",
         }
     }
@@ -62,6 +74,7 @@ impl RuleName {
         match self {
             Self::Welcome => "welcome note",
             Self::Summary => "summary note",
+            Self::TagGroups => "tag groups",
             Self::FollowUp => "follow-up task",
         }
     }
@@ -77,12 +90,18 @@ impl RuleName {
             Self::FollowUp => {
                 "An email opened, a link clicked or a custom event in the app adds a GHL task to follow the contact up"
             }
+            Self::TagGroups => {
+                "A tag added or removed in GHL adds or removes the app group the table names for it, and back"
+            }
         }
     }
 
     /// Why an app cannot run this rule, if it cannot: the follow-up rule needs engagement
     /// records per contact, which only Connectif's API lists (its activities export).
     pub fn refused_for(self, system: System) -> Option<String> {
+        if self == Self::TagGroups {
+            return tag_groups_refused_for(system);
+        }
         if self != Self::FollowUp || system == System::Connectif {
             return None;
         }
@@ -117,6 +136,56 @@ impl RuleName {
     }
 }
 
+/// Why an app cannot run the tag groups rule, if it cannot.
+fn tag_groups_refused_for(system: System) -> Option<String> {
+    let why = match system {
+        System::Ninox | System::Connectif | System::Ghl => return None,
+        System::NiftyImages => "NiftyImages keeps no groups (its rows are written, never read)",
+        System::Novi => {
+            "Novi AMS keeps groups as committees, whose members Contact Bridge does not read or \
+             write yet"
+        }
+        System::Nifty => {
+            "Nifty's labels follow GHL tags of the same name; a table for them is not built yet"
+        }
+    };
+    Some(format!(
+        "the tag groups rule is refused for this app: {why}"
+    ))
+}
+
+/// Puts the tag groups rule's table on the pair's tags line(s), when the rule is on: the
+/// mapping this sync plans with (the stored one is left as it is). A pair whose mapping has
+/// no tags line is told so.
+pub fn with_tag_groups(
+    store: &Store,
+    pair: &ConnectionRow,
+    mapping: &mut bridge_core::mapping::Mapping,
+) -> Result<(), BridgeError> {
+    let Some(rule) = active(store, pair)?.tag_groups else {
+        return Ok(());
+    };
+    let mut lines = mapping
+        .fields
+        .iter_mut()
+        .filter(|line| line.ghl == "tags")
+        .peekable();
+    if lines.peek().is_none() {
+        return Err(BridgeError::invalid_input(format!(
+            "the tag groups rule of \"{}\" needs a tags line in its mapping (GHL tags → the \
+             app's group field)",
+            pair.name
+        )));
+    }
+    for line in lines {
+        line.transforms
+            .push(bridge_core::mapping::Transform::TagGroups {
+                groups: rule.config.groups.clone(),
+            });
+    }
+    Ok(())
+}
+
 /// One rule of a pair as the operator sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -137,11 +206,15 @@ pub struct PairRules {
     pub welcome: Option<Active<WelcomeConfig>>,
     pub summary: Option<Active<SummaryConfig>>,
     pub follow_up: Option<Active<FollowUpConfig>>,
+    pub tag_groups: Option<Active<TagGroupsConfig>>,
 }
 
 impl PairRules {
     pub fn any(&self) -> bool {
-        self.welcome.is_some() || self.summary.is_some() || self.follow_up.is_some()
+        self.welcome.is_some()
+            || self.summary.is_some()
+            || self.follow_up.is_some()
+            || self.tag_groups.is_some()
     }
 }
 
@@ -185,6 +258,11 @@ pub fn active(store: &Store, pair: &ConnectionRow) -> Result<PairRules, BridgeEr
                 let config =
                     config::read::<FollowUpConfig>(name, &row.config).map_err(unreadable)?;
                 rules.follow_up = Some(Active { since, config });
+            }
+            RuleName::TagGroups => {
+                let config =
+                    config::read::<TagGroupsConfig>(name, &row.config).map_err(unreadable)?;
+                rules.tag_groups = Some(Active { since, config });
             }
         }
     }
@@ -231,6 +309,21 @@ pub fn switch(
             pair.name,
             name.label()
         )));
+    }
+    if on && name == RuleName::TagGroups {
+        let stored = pair_rules::for_pair(store.conn(), &pair.id)?
+            .into_iter()
+            .find(|r| r.rule == name.as_str())
+            .map(|r| r.config)
+            .unwrap_or_else(|| "{}".into());
+        let table: TagGroupsConfig = config::read(name, &stored)?;
+        if table.groups.is_empty() {
+            return Err(BridgeError::invalid_input(format!(
+                "set the tag groups table of \"{}\" first (`bridge rules set \"{}\" tag_groups \
+                 '{{\"groups\":{{\"gold\":\"VIP Members\"}}}}'`)",
+                pair.name, pair.name
+            )));
+        }
     }
     if on
         && name == RuleName::Welcome

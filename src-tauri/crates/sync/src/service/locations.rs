@@ -293,6 +293,7 @@ async fn sync_pair(
     let outcome = async {
         let app = app_side(app_connection, context.tokens.clone(), clock.clone())?;
         let mut mapping = contact_mapping(store, app_connection)?;
+        crate::rules::with_tag_groups(store, app_connection, &mut mapping)?;
         let capabilities =
             crate::doctor::Capabilities::of(store, &[ghl_connection, app_connection])?
                 .with_mapping(&mut mapping);
