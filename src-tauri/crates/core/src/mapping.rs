@@ -272,6 +272,11 @@ fn check_transform(transform: &Transform, direction: Direction) -> Result<(), St
         Transform::TagPrefix { prefix } if prefix.trim().is_empty() => {
             Err("the tag prefix is empty".into())
         }
+        // The rule's table is put on the line for a sync only; a stored one would outlive it.
+        Transform::TagGroups { .. } => Err(
+            "tag groups are set by the tag groups rule (`bridge rules set PAIR tag_groups …`), not in a mapping"
+                .into(),
+        ),
         _ => Ok(()),
     }
 }
@@ -642,6 +647,7 @@ mod tests {
         assert_eq!(groups, json!(["VIP Members", "lead"]));
         let tags = apply(&table, &json!(["vip members", "partner"]), Flow::AppToGhl).unwrap();
         assert_eq!(tags, json!(["gold", "partner"]));
+        assert!(check_transform(&table[0], Direction::Both).is_err(), "never stored");
     }
 
     #[test]

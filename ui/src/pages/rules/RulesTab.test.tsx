@@ -93,7 +93,9 @@ describe("the Rules tab of a pair", () => {
   it("offers the tag groups and follow-up rules with their settings and what those hold", async () => {
     render(<RulesTab appId="connectif-1" />);
     const groups = await screen.findByTestId("rule-tag_groups");
-    expect(groups.textContent).toContain("by rule: tag groups");
+    expect(groups.textContent).toContain("the contacts’ tag changes");
+    expect(groups.textContent).not.toContain("by rule:");
+    expect(screen.getByTestId("rule-follow_up").textContent).toContain("by rule: follow-up task");
     expect(screen.getByTestId("rule-tag_groups-help").textContent).toContain('{"groups":{"gold":"VIP Members"}}');
     expect(screen.getByTestId<HTMLTextAreaElement>("rule-follow_up-settings").value).toContain('"kinds"');
     expect(screen.getByTestId("rule-follow_up-help").textContent).toContain("customEvents");

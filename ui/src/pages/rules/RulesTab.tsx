@@ -54,7 +54,12 @@ function Rule({ appId, rule, onChanged }: { appId: string; rule: RuleDto; onChan
       <h3 id={headingId} className="card-title">
         {rule.label}
       </h3>
-      <p className="muted">{rule.description}. Its writes show in the plan as “by rule: {rule.label}”.</p>
+      <p className="muted">
+        {rule.description}.{" "}
+        {rule.name === "tag_groups"
+          ? "Its writes show in the plan as the contacts’ tag changes."
+          : `Its writes show in the plan as “by rule: ${rule.label}”.`}
+      </p>
       <label className="field inline">
         <input
           type="checkbox"
