@@ -598,7 +598,7 @@ async fn engagements_that_pass_the_filter_become_one_follow_up_task_each() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|t| t["title"].as_str().unwrap_or("").starts_with("Follow up"))
+                .filter(|t| t["title"].as_str().unwrap_or("").starts_with("Follow up: "))
                 .cloned()
                 .collect::<Vec<Value>>()
         }

@@ -321,7 +321,9 @@ async fn an_edit_made_in_novi_brings_one_summary_note_to_the_ghl_contact() {
 /// A refused capability holds the rules' writes back like every other write: a welcome task
 /// whose answer was lost waits (neither looked up nor sent again, no dead letter) while the
 /// pair's tasks are refused, and no new welcome task is planned; once the check passes the
-/// lost one is finished on the task GHL made and the rest is sent: each task once.
+/// lost one is finished on the task GHL made and the rest is sent: each task once, in GHL and
+/// in Novi AMS (the children engine of the sync that lost the answer leaves that task to the
+/// rule's recovery rather than copying it as GHL's own).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_capability_holds_the_rules_writes_back_until_its_check_passes() {
     let (pair, _) = pair_with_rule("welcome", Some(WELCOME)).await;
@@ -393,5 +395,48 @@ async fn a_refused_capability_holds_the_rules_writes_back_until_its_check_passes
     );
     pair.sync();
     assert_eq!(ghl_task_titles(&pair, &ada).await, tasks, "each task once");
+    // The sync that lost the answer copied its other writes to Novi AMS, but not the task
+    // whose answer it lost (the rule's recovery adopts it first): one copy of each in Novi.
+    assert_eq!(
+        novi_children_of(&pair, "ada.byron@example.com").await.0,
+        tasks
+    );
     assert_eq!(ghl_task_titles(&pair, &bea).await, tasks);
+}
+
+/// The breaker counts the rules' writes: a welcome rule that would greet more than the allowed
+/// share of the pair's contacts in one sync (eight new people among some thirty) stops before
+/// any greeting is sent, saying which rule; allowed with `--max-overwrite`, each is greeted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_breaker_stops_a_rule_that_would_write_to_too_many_contacts_at_once() {
+    let (pair, _) = pair_with_rule("welcome", None).await;
+    let mut new = Vec::new();
+    for n in 0..8 {
+        let email = format!("wave{n}@example.com");
+        new.push(new_ghl_contact(&pair, "Wave", &format!("Person {n}"), &email).await);
+    }
+    let stopped = pair.bridge(&["sync", "--json"]);
+    let said = String::from_utf8_lossy(&stopped.stdout).into_owned()
+        + &String::from_utf8_lossy(&stopped.stderr);
+    assert!(
+        said.contains("by rule: welcome note") && said.contains("--max-overwrite"),
+        "{said}"
+    );
+    for contact in &new {
+        assert!(
+            ghl_task_titles(&pair, contact).await.is_empty(),
+            "nothing sent"
+        );
+        assert!(
+            ghl_note_bodies(&pair, contact).await.is_empty(),
+            "nothing sent"
+        );
+    }
+    let allowed = pair.bridge(&["sync", "--json", "--max-overwrite", "100"]);
+    assert_success("sync allowed", &allowed);
+    pair.sync();
+    for contact in &new {
+        assert_eq!(ghl_task_titles(&pair, contact).await, ["Introductory call"]);
+        assert_eq!(ghl_note_bodies(&pair, contact).await.len(), 1);
+    }
 }

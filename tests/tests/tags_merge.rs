@@ -107,12 +107,24 @@ async fn the_tag_groups_table_turns_a_ghl_tag_into_its_ninox_group_and_back() {
     let first: Value = serde_json::from_slice(&first.stdout).unwrap();
     let name = first[0]["pairName"].as_str().unwrap().to_string();
     let empty = pair.bridge(&["rules", "enable", &name, "tag_groups"]);
-    assert!(!empty.status.success(), "no table yet: nothing to switch on");
+    assert!(
+        !empty.status.success(),
+        "no table yet: nothing to switch on"
+    );
     assert_success(
         "rules set",
-        &pair.bridge(&["rules", "set", &name, "tag_groups", r#"{"groups":{"gold":"vip"}}"#]),
+        &pair.bridge(&[
+            "rules",
+            "set",
+            &name,
+            "tag_groups",
+            r#"{"groups":{"gold":"vip"}}"#,
+        ]),
     );
-    assert_success("rules enable", &pair.bridge(&["rules", "enable", &name, "tag_groups"]));
+    assert_success(
+        "rules enable",
+        &pair.bridge(&["rules", "enable", &name, "tag_groups"]),
+    );
 
     let email_field = pair.field("Email");
     let tags_field = pair.field("Tags");
@@ -142,8 +154,11 @@ async fn the_tag_groups_table_turns_a_ghl_tag_into_its_ninox_group_and_back() {
     );
 
     // The group removed in Ninox (and another option added): the tag goes from GHL.
-    pair.edit_record(&record["id"], json!({ tags_field.clone(): ["lead", "partner"] }))
-        .await;
+    pair.edit_record(
+        &record["id"],
+        json!({ tags_field.clone(): ["lead", "partner"] }),
+    )
+    .await;
     pair.sync();
     assert_eq!(
         set(&ghl_contact(&pair.ghl, &ghl_id).await["tags"]),

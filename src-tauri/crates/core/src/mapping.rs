@@ -647,7 +647,10 @@ mod tests {
         assert_eq!(groups, json!(["VIP Members", "lead"]));
         let tags = apply(&table, &json!(["vip members", "partner"]), Flow::AppToGhl).unwrap();
         assert_eq!(tags, json!(["gold", "partner"]));
-        assert!(check_transform(&table[0], Direction::Both).is_err(), "never stored");
+        assert!(
+            check_transform(&table[0], Direction::Both).is_err(),
+            "never stored"
+        );
     }
 
     #[test]

@@ -69,10 +69,12 @@ pub fn plan_children(
     }
     let mut operations = Vec::new();
     let mut seen_deletes = Vec::new();
+    let awaited = rule_writes_awaited(store, app)?;
     for contact_id in due {
         let mut out = Planned {
             operations: &mut operations,
             seen_deletes: &mut seen_deletes,
+            awaited: &awaited,
         };
         plan_contact(store, ghl_connection_id, app, rules, &contact_id, &mut out)?;
     }
@@ -89,6 +91,31 @@ pub fn plan_children(
         seen_deletes,
     })
 }
+
+/// Per contact, the kind and content of each rule write to GHL that may have happened but is
+/// unfinished (its answer lost): the record it made is the rule's, adopted by the rule's
+/// recovery. Copied to the app first, it would be linked as a record of GHL's own, the
+/// recovery would no longer take it, and the rule would make it a second time.
+fn rule_writes_awaited(store: &Store, app: &ConnectionRow) -> Result<Awaited, BridgeError> {
+    let mut awaited = Awaited::new();
+    for row in crate::journal::unfinished_for_pair(store.conn(), &app.id)? {
+        if !crate::rules::is_rule_row(&row) || !matches!(row.state.as_str(), "sent" | "failed") {
+            continue;
+        }
+        let Ok(op) = crate::journal::payload::<ChildOperation>(&row) else {
+            continue;
+        };
+        if op.target == Side::Ghl && op.action == ChildAction::Create {
+            awaited
+                .entry(op.contact_id.clone())
+                .or_default()
+                .push((op.kind, op.values.hash(op.kind)));
+        }
+    }
+    Ok(awaited)
+}
+
+type Awaited = BTreeMap<String, Vec<(ChildKind, String)>>;
 
 /// Whether the newest operation of this write's intent is a dead letter that carried the same
 /// values: sending them again would meet the same refusal.
@@ -138,6 +165,8 @@ pub fn mark_planned(
 struct Planned<'p> {
     operations: &'p mut Vec<ChildOperation>,
     seen_deletes: &'p mut Vec<SeenDelete>,
+    /// What unfinished rule writes may have made in GHL ([`rule_writes_awaited`]).
+    awaited: &'p Awaited,
 }
 
 fn plan_contact(
@@ -184,6 +213,12 @@ fn plan_contact(
         if let (true, Some(kind)) = (stays, ChildKind::parse(&made.object_kind)) {
             ghl.remove(&(kind, made.remote_id));
         }
+    }
+    if let Some(awaited) = out.awaited.get(contact_id) {
+        ghl.retain(|(kind, _), activity| {
+            let hash = ChildValues::from_activity(activity).hash(*kind);
+            !awaited.contains(&(*kind, hash))
+        });
     }
     let child_links: Vec<_> = contact_links
         .iter()
