@@ -60,7 +60,8 @@ describe("the Rules tab of a pair", () => {
     expect(screen.getByTestId("rule-summary").textContent).toContain("On since 2026-12-01T10:00:00Z");
     expect(vi.mocked(api.listRules)).toHaveBeenCalledWith("novi-1");
     expect(await seriousAxeFindings()).toEqual([]);
-  });
+    // axe is CPU work: the same budget as the other axe checks (pages.a11y.test.tsx).
+  }, 30_000);
 
   it("switches a rule on through the engine and shows it on", async () => {
     vi.mocked(api.switchRule).mockResolvedValue({ ...WELCOME, enabled: true, enabledAt: "now" });

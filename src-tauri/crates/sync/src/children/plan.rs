@@ -86,7 +86,9 @@ pub fn plan_children(
     }
     Ok(ChildPlan {
         operations: kept,
-        fresh: links::contacts_first_linked_since(store.conn(), &app.id, since.as_deref())?,
+        // Every contact counts as new to the pair for now: see "The first fill, for now" in
+        // plan/breaker.rs.
+        fresh: links::contacts_first_linked_since(store.conn(), &app.id, None)?,
         through: through.max(since),
         seen_deletes,
     })
