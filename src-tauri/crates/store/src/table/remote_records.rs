@@ -111,7 +111,11 @@ pub fn for_contact(
     contact_id: &str,
 ) -> Result<Option<RemoteRecord>, BridgeError> {
     conn.query_row(
-        &format!("SELECT {COLUMNS} FROM remote_records WHERE connection_id = ?1 AND object_kind = ?2 AND contact_id = ?3"),
+        // The unary `+` keeps SQLite on the contact index: without statistics it prefers
+        // (connection_id, object_kind, updated_at) from migration 0023, which scans every
+        // record of the pair for each contact (the plan of a 100,000-contact pair went
+        // quadratic; found with the scale bench and EXPLAIN QUERY PLAN).
+        &format!("SELECT {COLUMNS} FROM remote_records WHERE +connection_id = ?1 AND +object_kind = ?2 AND contact_id = ?3"),
         params![connection_id, object_kind, contact_id],
         from_row,
     )
