@@ -59,6 +59,12 @@ fn build_bridge() -> PathBuf {
     profile_dir.join(format!("bridge{}", std::env::consts::EXE_SUFFIX))
 }
 
+/// Runs blocking work (a `bridge` child, a SQLite read) off the async test's threads, so the
+/// in-process fakes keep answering meanwhile.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work).await.unwrap()
+}
+
 /// Runs `bridge` with a scratch database and log folder under `scratch`, secrets in the
 /// scratch folder's file store.
 pub fn run_bridge(scratch: &std::path::Path, args: &[&str]) -> Output {

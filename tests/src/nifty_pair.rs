@@ -215,6 +215,30 @@ impl NiftyPair {
         answer.json().await.unwrap_or(Value::Null)
     }
 
+    /// The `skip`-th seeded GHL contact with an email, as the fake lists them: its id and
+    /// its email (trimmed, lower case).
+    pub async fn some_contact(&self, skip: usize) -> (String, String) {
+        let page = self
+            .ghl_call(
+                reqwest::Method::POST,
+                "/contacts/search",
+                Some(json!({"locationId": self.ghl.location_id(), "pageLimit": 100})),
+            )
+            .await;
+        let contact = page["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["email"].is_string())
+            .nth(skip)
+            .unwrap()
+            .clone();
+        (
+            contact["id"].as_str().unwrap().to_string(),
+            contact["email"].as_str().unwrap().trim().to_lowercase(),
+        )
+    }
+
     /// Every GHL task of the location: (contact id, task).
     pub async fn ghl_tasks(&self) -> Vec<Value> {
         let mut all = Vec::new();

@@ -2,6 +2,7 @@
 //! one syncs, the other waits for it or says who holds the database; either way nothing is
 //! duplicated or lost on either side. 1,000 GHL contacts ↔ Novi AMS.
 
+use bridge_tests::blocking;
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
@@ -80,10 +81,6 @@ fn doubled(counts: &BTreeMap<String, usize>) -> BTreeMap<String, usize> {
         .filter(|(_, n)| **n > 1)
         .map(|(e, n)| (e.clone(), *n))
         .collect()
-}
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,13 +3,9 @@
 
 use std::sync::Arc;
 
-use bridge_tests::ghl_world::assert_success;
 use bridge_tests::novi_pair::Pair;
+use bridge_tests::{blocking, ghl_world::assert_success};
 use serde_json::Value;
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn healthy_connections_print_ok_and_a_dead_app_fails_with_a_sentence() {

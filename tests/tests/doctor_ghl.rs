@@ -3,6 +3,7 @@
 //! authorized for this scope."), the one failing capability names the scope in one sentence
 //! and the command exits non-zero.
 
+use bridge_tests::blocking;
 use std::time::Duration;
 
 use bridge_tests::ghl_world::{assert_success, GhlWorld};
@@ -16,10 +17,6 @@ const CAPABILITIES: &[(&str, &str)] = &[
     ("calendars", "calendars.readonly"),
     ("appointments", "calendars/events.readonly"),
 ];
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
 
 fn checks(output: &std::process::Output) -> Vec<Value> {
     let reports: Value = serde_json::from_slice(&output.stdout).unwrap();

@@ -4,13 +4,9 @@
 
 use std::sync::Arc;
 
-use bridge_tests::ghl_world::assert_success;
 use bridge_tests::nifty_pair::NiftyPair;
+use bridge_tests::{blocking, ghl_world::assert_success};
 use serde_json::Value;
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
 
 /// The Nifty connection's checks, and whether the doctor succeeded.
 async fn nifty_checks(pair: &Arc<NiftyPair>) -> (Vec<Value>, bool) {

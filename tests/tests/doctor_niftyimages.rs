@@ -4,12 +4,8 @@
 //! has no scopes.)
 
 use bridge_tests::doctor::{assert_one_sentence, checks_of};
-use bridge_tests::ghl_world::assert_success;
 use bridge_tests::niftyimages_world::{World, STORE};
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
+use bridge_tests::{blocking, ghl_world::assert_success};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_doctor_names_a_missing_field_or_date_format_in_one_sentence() {

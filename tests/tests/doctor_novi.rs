@@ -6,12 +6,8 @@ use std::sync::Arc;
 
 use bridge_sandbox::{default_activity_types, NoviActivityType};
 use bridge_tests::doctor::{assert_one_sentence, checks_of, CheckLine};
-use bridge_tests::novi_pair::Pair;
+use bridge_tests::{blocking, novi_pair::Pair};
 use serde_json::Value;
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
 
 /// The Novi connection's checks, and whether the doctor succeeded.
 fn novi_checks(pair: &Pair) -> (bool, Vec<CheckLine>) {

@@ -5,18 +5,14 @@
 //! day shifted by a zone, would be written back and show here). Records are made and read
 //! through each fake's documented endpoints and the `bridge` binary.
 
-use bridge_tests::ghl_world::assert_success;
 use bridge_tests::nifty_pair::{writes as nifty_writes, NiftyPair};
 use bridge_tests::novi_pair::{linked_person, novi_list, writes, Pair};
+use bridge_tests::{blocking, ghl_world::assert_success};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 const DAY: &str = "2026-03-14";
 const SYNCS: usize = 10;
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
 
 /// The day an app or GHL holds a due date on (its first ten characters, `YYYY-MM-DD`).
 fn day_of(value: &Value) -> String {
@@ -43,22 +39,7 @@ async fn a_ghl_due_date_given_as_a_date_round_trips_through_nifty_ten_times_unch
         })
     };
     sync(&pair).await;
-    let page = pair
-        .ghl_call(
-            Method::POST,
-            "/contacts/search",
-            Some(json!({"locationId": pair.ghl.location_id(), "pageLimit": 100})),
-        )
-        .await;
-    let contact = page["contacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["email"].is_string())
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (contact, _) = pair.some_contact(0).await;
     let created = pair
         .ghl_call(
             Method::POST,

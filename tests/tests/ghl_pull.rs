@@ -1,14 +1,11 @@
 //! `bridge connect ghl` + `bridge pull ghl` against the GHL fake: requests spent, pacing,
 //! incremental pulls, the timeline, and secrets kept out of the database and logs.
 
+use bridge_tests::blocking;
 use std::time::Duration;
 
 use bridge_tests::ghl_world::{assert_success, search_pages, GhlWorld, TOKEN_ENV};
 use serde_json::{json, Value};
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pull_spends_exactly_the_documented_requests_and_meets_no_429() {

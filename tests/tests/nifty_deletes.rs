@@ -3,14 +3,10 @@
 //! nothing to Nifty: no 404, no dead letter, no task made again. Records are made and read
 //! through each fake's documented endpoints and the `bridge` binary.
 
-use bridge_tests::ghl_world::assert_success;
 use bridge_tests::nifty_pair::{writes, NiftyPair};
+use bridge_tests::{blocking, ghl_world::assert_success};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
 
 fn json_of(pair: &NiftyPair, args: &[&str]) -> Value {
     let output = pair.bridge(args);
@@ -27,22 +23,7 @@ async fn a_task_deleted_in_nifty_is_seen_and_a_later_ghl_edit_meets_no_404() {
         blocking(move || p.sync())
     };
     sync(&pair).await;
-    let page = pair
-        .ghl_call(
-            Method::POST,
-            "/contacts/search",
-            Some(json!({"locationId": pair.ghl.location_id(), "pageLimit": 100})),
-        )
-        .await;
-    let contact = page["contacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["email"].is_string())
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (contact, _) = pair.some_contact(0).await;
     let created = pair
         .ghl_call(
             Method::POST,

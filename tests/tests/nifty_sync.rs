@@ -7,37 +7,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bridge_sandbox::{AimedFault, AimedKind, FaultConfig};
-use bridge_tests::ghl_world::assert_success;
 use bridge_tests::nifty_pair::{marker_email, writes, NiftyPair};
+use bridge_tests::{blocking, ghl_world::assert_success};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
-
-/// A seeded GHL contact with an email (the first the fake lists), and its id.
-async fn some_contact(pair: &NiftyPair, skip: usize) -> (String, String) {
-    let page = pair
-        .ghl_call(
-            Method::POST,
-            "/contacts/search",
-            Some(json!({"locationId": pair.ghl.location_id(), "pageLimit": 100})),
-        )
-        .await;
-    let contact = page["contacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["email"].is_string())
-        .nth(skip)
-        .unwrap()
-        .clone();
-    (
-        contact["id"].as_str().unwrap().to_string(),
-        contact["email"].as_str().unwrap().trim().to_lowercase(),
-    )
-}
 
 /// (email, title) → how many GHL tasks carry it.
 async fn ghl_by_email(pair: &NiftyPair) -> BTreeMap<(String, String), usize> {
@@ -186,7 +159,7 @@ async fn tasks_completion_labels_and_notes_cross_once_without_echo() {
     assert_eq!(nifty, ghl, "one Nifty task per GHL task");
 
     // One task made on each side.
-    let (contact, email) = some_contact(&pair, 0).await;
+    let (contact, email) = pair.some_contact(0).await;
     pair.ghl_call(
         Method::POST,
         &format!("/contacts/{contact}/tasks"),
@@ -853,7 +826,7 @@ async fn a_completion_in_nifty_and_a_rename_in_ghl_both_hold_on_both_sides() {
         blocking(move || sync_in(&s, &p))
     };
     sync(&pair).await;
-    let (contact, email) = some_contact(&pair, 1).await;
+    let (contact, email) = pair.some_contact(1).await;
     let created = pair
         .ghl_call(
             Method::POST,
@@ -923,7 +896,7 @@ async fn a_nifty_task_without_a_due_date_keeps_none_though_ghl_must_be_given_one
         blocking(move || sync_in(&s, &p))
     };
     sync(&pair).await;
-    let (_, email) = some_contact(&pair, 2).await;
+    let (_, email) = pair.some_contact(2).await;
     let groups = pair.nifty.task_groups(&pair.follow_ups());
     pair.nifty_call(
         Method::POST,

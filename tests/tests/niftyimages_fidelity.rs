@@ -5,13 +5,9 @@
 
 use std::time::Duration;
 
-use bridge_tests::niftyimages_world::World;
 use bridge_tests::novi_pair::writes;
+use bridge_tests::{blocking, niftyimages_world::World};
 use serde_json::Value;
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dates_are_written_in_the_fields_input_format() {

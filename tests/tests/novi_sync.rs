@@ -5,18 +5,14 @@
 use std::collections::BTreeSet;
 
 use bridge_sandbox::{AimedFault, AimedKind, FaultConfig};
-use bridge_tests::ghl_world::assert_success;
 use bridge_tests::novi_pair::{
     edit_ghl_contact, edit_novi_member, email_of, ghl_contact, ghl_contacts, ghl_id_of_email,
     linked_person, novi_member, novi_members, writes, Pair,
 };
+use bridge_tests::{blocking, ghl_world::assert_success};
 use serde_json::{json, Value};
 
 const GHL_CONTACTS: usize = 30;
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
 
 /// A pair, connected and synced once.
 async fn synced_pair() -> std::sync::Arc<Pair> {

@@ -10,8 +10,8 @@ use std::process::Output;
 use std::time::Duration;
 
 use bridge_sandbox::{GhlConfig, GhlSandbox, NinoxConfig, NinoxSandbox, NoviConfig, NoviSandbox};
-use bridge_tests::ghl_world::assert_success;
 use bridge_tests::run_bridge_env;
+use bridge_tests::{blocking, ghl_world::assert_success};
 use serde_json::{json, Value};
 
 const NORTH: &str = "North";
@@ -299,10 +299,6 @@ fn by_email<'a>(contacts: &'a [Value], email: &str) -> Vec<&'a Value> {
                 .is_some_and(|e| e.eq_ignore_ascii_case(email))
         })
         .collect()
-}
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
