@@ -259,6 +259,40 @@ pub async fn novi_member(pair: &Pair, id: &str) -> Value {
         .unwrap()
 }
 
+/// POST /api/members: a member the operator adds in Novi (`body` as Novi documents it); its
+/// `UniqueID`.
+pub async fn add_novi_member(pair: &Pair, body: Value) -> String {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/members", pair.novi.base_url()))
+        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        answer.status().is_success(),
+        "Novi refused the member: {}",
+        answer.status()
+    );
+    let member: Value = answer.json().await.unwrap();
+    member["UniqueID"].as_str().unwrap().to_string()
+}
+
+/// The GHL contacts and the Novi members whose email is `email`.
+pub async fn people_with_email(pair: &Pair, email: &str) -> (Vec<Value>, Vec<Value>) {
+    let in_ghl = ghl_contacts(&pair.ghl)
+        .await
+        .into_iter()
+        .filter(|c| email_of(c, "email") == email)
+        .collect();
+    let in_novi = novi_members(pair)
+        .await
+        .into_iter()
+        .filter(|m| email_of(m, "Email") == email)
+        .collect();
+    (in_ghl, in_novi)
+}
+
 /// An operator's edit in Novi: the whole member, changed, PUT back (Novi replaces objects).
 pub async fn edit_novi_member(pair: &Pair, id: &str, changes: Value) {
     let mut member = novi_member(pair, id).await;

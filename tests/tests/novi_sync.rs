@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use bridge_sandbox::{AimedFault, AimedKind, FaultConfig};
 use bridge_tests::novi_pair::{
-    edit_ghl_contact, edit_novi_member, email_of, ghl_contact, ghl_contacts, ghl_id_of_email,
-    linked_person, novi_member, novi_members, writes, Pair,
+    add_novi_member, edit_ghl_contact, edit_novi_member, email_of, ghl_contact, ghl_contacts,
+    ghl_id_of_email, linked_person, novi_member, novi_members, people_with_email, writes, Pair,
 };
 use bridge_tests::{blocking, ghl_world::assert_success};
 use serde_json::{json, Value};
@@ -568,17 +568,11 @@ async fn a_lost_create_answer_then_an_edit_makes_one_member_not_two() {
 async fn a_lost_ghl_create_whose_lookup_finds_someone_else_opens_a_review_and_links_nothing() {
     let pair = synced_pair().await;
     let email = "ada.mismatch@example.com";
-    let member: Value = reqwest::Client::new()
-        .post(format!("{}/members", pair.novi.base_url()))
-        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
-        .json(&json!({"Name": "Ada Lovelace", "FirstName": "Ada", "LastName": "Lovelace", "Email": email}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let member_id = member["UniqueID"].as_str().unwrap().to_string();
+    let member_id = add_novi_member(
+        &pair,
+        json!({"Name": "Ada Lovelace", "FirstName": "Ada", "LastName": "Lovelace", "Email": email}),
+    )
+    .await;
     // Every attempt at the create is cut before GHL handles it (client retries included).
     pair.ghl.set_faults(FaultConfig::aimed(AimedFault::new(
         "POST",
@@ -631,18 +625,12 @@ async fn a_lost_ghl_create_whose_lookup_finds_someone_else_opens_a_review_and_li
     let grace = ghl_contact(&pair.ghl, &grace_id).await;
     assert_eq!(grace["firstName"], "Grace", "{grace:#}");
     assert_eq!(novi_member(&pair, &member_id).await["FirstName"], "Ada");
-    let ghl_with_email = ghl_contacts(&pair.ghl)
-        .await
-        .iter()
-        .filter(|c| email_of(c, "email") == email)
-        .count();
-    assert_eq!(ghl_with_email, 1);
-    let members_with_email = novi_members(&pair)
-        .await
-        .iter()
-        .filter(|m| email_of(m, "Email") == email)
-        .count();
-    assert_eq!(members_with_email, 1);
+    let (in_ghl, in_novi) = people_with_email(&pair, email).await;
+    assert_eq!(
+        (in_ghl.len(), in_novi.len()),
+        (1, 1),
+        "{in_ghl:#?} {in_novi:#?}"
+    );
     // The member's contact is not Grace's.
     let store = bridge_store::Store::open(&pair.scratch.path().join("bridge.sqlite3")).unwrap();
     let contact_id = mismatch[0]["contactId"].as_str().unwrap();
@@ -659,17 +647,11 @@ async fn a_lost_ghl_create_whose_lookup_finds_someone_else_opens_a_review_and_li
 async fn a_lost_ghl_create_whose_lookup_finds_our_own_record_links_it_once() {
     let pair = synced_pair().await;
     let email = "ada.found@example.com";
-    let member: Value = reqwest::Client::new()
-        .post(format!("{}/members", pair.novi.base_url()))
-        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
-        .json(&json!({"Name": "Ada Lovelace", "FirstName": "Ada", "LastName": "Lovelace", "Email": email}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let member_id = member["UniqueID"].as_str().unwrap().to_string();
+    let member_id = add_novi_member(
+        &pair,
+        json!({"Name": "Ada Lovelace", "FirstName": "Ada", "LastName": "Lovelace", "Email": email}),
+    )
+    .await;
     pair.ghl.set_faults(FaultConfig::aimed(AimedFault::new(
         "POST",
         "/contacts/",
@@ -696,20 +678,14 @@ async fn a_lost_ghl_create_whose_lookup_finds_our_own_record_links_it_once() {
             .all(|r| r["reason"] != "mismatch" && r["remoteId"] != member_id.as_str()),
         "{reviews:#}"
     );
-    let ghl_with_email: Vec<Value> = ghl_contacts(&pair.ghl)
-        .await
-        .into_iter()
-        .filter(|c| email_of(c, "email") == email)
-        .collect();
-    assert_eq!(ghl_with_email.len(), 1, "{ghl_with_email:#?}");
-    assert_eq!(ghl_with_email[0]["id"], made.as_str());
-    assert_eq!(ghl_with_email[0]["firstName"], "Ada");
-    let members_with_email = novi_members(&pair)
-        .await
-        .iter()
-        .filter(|m| email_of(m, "Email") == email)
-        .count();
-    assert_eq!(members_with_email, 1);
+    let (in_ghl, in_novi) = people_with_email(&pair, email).await;
+    assert_eq!(
+        (in_ghl.len(), in_novi.len()),
+        (1, 1),
+        "{in_ghl:#?} {in_novi:#?}"
+    );
+    assert_eq!(in_ghl[0]["id"], made.as_str());
+    assert_eq!(in_ghl[0]["firstName"], "Ada");
     // The member's contact is the one GHL made.
     let store = bridge_store::Store::open(&pair.scratch.path().join("bridge.sqlite3")).unwrap();
     let linked_to: Option<String> = store

@@ -4,22 +4,18 @@
 
 use bridge_tests::ghl_world::assert_success;
 use bridge_tests::novi_pair::{
-    edit_ghl_contact, email_of, ghl_contacts, ghl_id_of_email, linked_person, writes, Pair,
+    add_novi_member, edit_ghl_contact, email_of, ghl_contacts, ghl_id_of_email, linked_person,
+    writes, Pair,
 };
 use serde_json::{json, Value};
 
 /// POST /api/members: a member the operator adds in Novi; its id.
 async fn novi_add_member(pair: &Pair, name: &str, email: &str) -> String {
-    let answer = reqwest::Client::new()
-        .post(format!("{}/members", pair.novi.base_url()))
-        .header("Authorization", format!("Basic {}", pair.novi.api_key()))
-        .json(&json!({"Name": name, "FirstName": name, "LastName": "Twin", "Email": email}))
-        .send()
-        .await
-        .unwrap();
-    assert!(answer.status().is_success(), "Novi refused the member");
-    let member: Value = answer.json().await.unwrap();
-    member["UniqueID"].as_str().unwrap().to_string()
+    add_novi_member(
+        pair,
+        json!({"Name": name, "FirstName": name, "LastName": "Twin", "Email": email}),
+    )
+    .await
 }
 
 fn open_reviews(pair: &Pair) -> Vec<Value> {
