@@ -107,15 +107,20 @@ pub fn writes(stats: &RequestStats) -> u64 {
 /// Every record of one Novi listing (`members`, `activities`), through its documented
 /// endpoint, page by page until `TotalCount`.
 pub async fn novi_list(pair: &Pair, resource: &str) -> Vec<Value> {
+    novi_list_of(&pair.novi, resource).await
+}
+
+/// [`novi_list`] of any Novi fake (a world with several locations holds its own).
+pub async fn novi_list_of(novi: &NoviSandbox, resource: &str) -> Vec<Value> {
     let mut records = Vec::new();
     loop {
         let page: Value = reqwest::Client::new()
             .get(format!(
                 "{}/{resource}?pageSize=1000&offset={}",
-                pair.novi.base_url(),
+                novi.base_url(),
                 records.len()
             ))
-            .header("Authorization", format!("Basic {}", pair.novi.api_key()))
+            .header("Authorization", format!("Basic {}", novi.api_key()))
             .send()
             .await
             .unwrap()

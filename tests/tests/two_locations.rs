@@ -10,6 +10,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use bridge_sandbox::{GhlConfig, GhlSandbox, NinoxConfig, NinoxSandbox, NoviConfig, NoviSandbox};
+use bridge_tests::novi_pair::novi_list_of;
 use bridge_tests::run_bridge_env;
 use bridge_tests::{blocking, ghl_world::assert_success};
 use serde_json::{json, Value};
@@ -192,29 +193,7 @@ impl World {
     }
 
     async fn members(&self) -> Vec<Value> {
-        let mut records = Vec::new();
-        loop {
-            let page: Value = reqwest::Client::new()
-                .get(format!(
-                    "{}/members?pageSize=1000&offset={}",
-                    self.novi.base_url(),
-                    records.len()
-                ))
-                .header("Authorization", format!("Basic {}", self.novi.api_key()))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let items = page["Results"].as_array().cloned().unwrap_or_default();
-            let total = page["TotalCount"].as_u64().unwrap_or_default() as usize;
-            let done = items.is_empty();
-            records.extend(items);
-            if done || records.len() >= total {
-                return records;
-            }
-        }
+        novi_list_of(&self.novi, "members").await
     }
 
     fn records_url(&self) -> String {
