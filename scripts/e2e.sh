@@ -8,20 +8,8 @@ cd "$root"
 
 # The app keeps secrets only in the OS keychain: run everything inside a private D-Bus with a
 # throwaway, unlocked gnome-keyring (as scripts/test.sh does for the Rust tests).
-if [ -z "${E2E_IN_KEYRING:-}" ]; then
-  keyring_home="$(mktemp -d)"
-  mkdir -m 700 "$keyring_home/run"
-  status=0
-  E2E_IN_KEYRING=1 HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/data" XDG_RUNTIME_DIR="$keyring_home/run" \
-    dbus-run-session -- sh -c 'echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' \
-    keyring-session "$0" "$@" || status=$?
-  # A document portal started inside that session (the webview may wake it) can still hold
-  # its FUSE mount at run/doc for a moment after the session ends: unmount it, retry, and never
-  # let cleanup turn a passing run into a failure.
-  fusermount -u "$keyring_home/run/doc" 2>/dev/null || fusermount3 -u "$keyring_home/run/doc" 2>/dev/null || true
-  rm -rf "$keyring_home" 2>/dev/null || { sleep 2; rm -rf "$keyring_home" 2>/dev/null; } \
-    || echo "e2e: left $keyring_home behind (a mount inside it was still busy)" >&2
-  exit "$status"
+if [ -z "${UNLOCKED_KEYRING_INSIDE:-}" ]; then
+  exec "$root/scripts/unlocked-keyring.sh" "$0" "$@"
 fi
 
 target_dir="${CARGO_TARGET_DIR:-$root/target}"

@@ -27,12 +27,7 @@ fi
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 # A throwaway, unlocked gnome-keyring on a private D-Bus: keychain tests exercise the real
 # OS store, never the user's.
-keyring_home="$(mktemp -d)"
-mkdir -m 700 "$keyring_home/run"
-HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/data" XDG_RUNTIME_DIR="$keyring_home/run" \
-  dbus-run-session -- sh -c 'echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' \
-  keyring-session $rust_tests
-rm -rf "$keyring_home"
+scripts/unlocked-keyring.sh $rust_tests
 
 say "UI: lint, type check, unit tests"
 (cd ui && npm run --silent lint && npm run --silent typecheck && npm test --silent)

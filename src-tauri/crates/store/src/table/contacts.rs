@@ -117,6 +117,7 @@ pub fn upsert_from_ghl(
                                match_email, match_phone, dnd, dnd_settings)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT (id) DO UPDATE SET
+             created_at = CASE WHEN contacts.ghl_contact_id IS NULL THEN excluded.created_at ELSE contacts.created_at END,
              ghl_contact_id = excluded.ghl_contact_id, email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name,
              phone = excluded.phone, business_id = excluded.business_id, tags = excluded.tags,
              custom_fields = excluded.custom_fields, content_hash = excluded.content_hash,
@@ -230,7 +231,11 @@ pub fn set_tags_written(
     Ok(())
 }
 
-/// Records the id GHL gave a contact we created there.
+/// Records the id GHL gave a contact we created there. The contact is first stored as a GHL
+/// contact now: `created_at` moves from when its pending row was written (a preview may have
+/// written it long before) to now, as it does when a pull claims a pending row. Every other
+/// pair must count it as new to it (the breaker's first fill), and a welcome rule switched on
+/// meanwhile greets it.
 pub fn set_ghl_id(
     conn: &Connection,
     id: &str,
@@ -238,7 +243,9 @@ pub fn set_ghl_id(
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
     conn.execute(
-        "UPDATE contacts SET ghl_contact_id = ?2, updated_at = ?3 WHERE id = ?1",
+        "UPDATE contacts SET ghl_contact_id = ?2, updated_at = ?3,
+                created_at = CASE WHEN ghl_contact_id IS NULL THEN ?3 ELSE created_at END
+         WHERE id = ?1",
         params![id, ghl_contact_id, timestamp(now)],
     )
     .map_err(storage_error)?;
@@ -651,6 +658,59 @@ mod tests {
             "ghl-1"
         );
         assert_eq!(count(store.conn(), &conn_id).unwrap(), 1);
+    }
+
+    /// A preview writes the pending row (at 1); another pair plans (through 2); the create
+    /// lands later (at 3). For that pair the contact is new since its plan, whichever way the
+    /// GHL id arrives: our create's answer, or a pull claiming the row after a lost answer.
+    #[test]
+    fn a_pending_contact_is_first_stored_when_it_gets_its_ghl_id() {
+        let store = Store::open_in_memory().unwrap();
+        let conn_id = ghl_connection(store.conn(), "Main");
+        let other_pairs_plan = timestamp(at(2));
+        let new_since = |conn: &Connection| {
+            ids_first_stored_since(conn, &conn_id, Some(&other_pairs_plan)).unwrap()
+        };
+        let first_stored = |id: &str| -> String {
+            store
+                .conn()
+                .query_row("SELECT created_at FROM contacts WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .unwrap()
+        };
+
+        let answered = insert_pending(store.conn(), &conn_id, &ada(), &keys(), at(1)).unwrap();
+        assert!(!new_since(store.conn()).contains(&answered));
+        set_ghl_id(store.conn(), &answered, "ghl-1", at(3)).unwrap();
+        assert!(new_since(store.conn()).contains(&answered));
+        set_ghl_id(store.conn(), &answered, "ghl-1", at(4)).unwrap();
+        assert_eq!(
+            first_stored(&answered),
+            timestamp(at(3)),
+            "a contact that has its GHL id keeps its first time"
+        );
+
+        let grace = Contact {
+            contact_id: "ghl-2".into(),
+            email: Some("grace@example.com".into()),
+            ..Contact::default()
+        };
+        let grace_keys = MatchKeys {
+            email: Some("grace@example.com".into()),
+            phone: None,
+        };
+        let claimed = insert_pending(store.conn(), &conn_id, &grace, &grace_keys, at(1)).unwrap();
+        let (id, _) =
+            upsert_from_ghl(store.conn(), &conn_id, &grace, &grace_keys, "h2", at(3)).unwrap();
+        assert_eq!(id, claimed);
+        assert!(new_since(store.conn()).contains(&claimed));
+        upsert_from_ghl(store.conn(), &conn_id, &grace, &grace_keys, "h3", at(5)).unwrap();
+        assert_eq!(
+            first_stored(&claimed),
+            timestamp(at(3)),
+            "a later pull keeps the first time"
+        );
     }
 
     #[test]

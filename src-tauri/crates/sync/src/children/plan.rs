@@ -86,9 +86,7 @@ pub fn plan_children(
     }
     Ok(ChildPlan {
         operations: kept,
-        // Every contact counts as new to the pair for now: see "The first fill, for now" in
-        // plan/breaker.rs.
-        fresh: links::contacts_first_linked_since(store.conn(), &app.id, None)?,
+        fresh: links::contacts_first_linked_since(store.conn(), &app.id, since.as_deref())?,
         through: through.max(since),
         seen_deletes,
     })

@@ -217,9 +217,11 @@ impl Pair<'_> {
         let read = PlanRead {
             planned_through: newest.max(since.clone()),
             app_records: Vec::new(),
-            // Every contact counts as new to the pair for now: see "The first fill, for now"
-            // in plan/breaker.rs.
-            fresh: contacts::ids_first_stored_since(store.conn(), &self.ghl_connection.id, None)?,
+            fresh: contacts::ids_first_stored_since(
+                store.conn(),
+                &self.ghl_connection.id,
+                since.as_deref(),
+            )?,
         };
         let mut ids: BTreeSet<String> = contacts::changed_or_unlinked(
             store.conn(),

@@ -23,16 +23,11 @@
 //!
 //! Updates and deletes always count.
 //!
-//! The first fill, for now: the call sites pass no "since", so every contact of the location
-//! counts as new to the pair and no create or event push is counted. Measured against "since
-//! the pair's last plan", the desktop suite's second sync (a preview, then Apply) stopped 3 of
-//! 5 pairs on "creates of contacts the pair knew before (re-creates)": the contacts other
-//! pairs had just brought into GHL were taken for contacts the pair knew (only the pairs that
-//! plan appointments tripped). Not yet established why; the likeliest reading: a preview
-//! stores the pending GHL contacts another pair will create with the preview's time, so once
-//! created they look older than this pair's cursor. "New to the pair" measured by when a
-//! contact got its GHL id would not be fooled. Until that is fixed and the suite proves it, a
-//! mass re-create is not stopped; the rule and its unit tests stay for that fix.
+//! "First stored" is when the contact became a GHL contact of the location in this database:
+//! a pending row (a contact another app brought, about to be created in GHL, which a preview
+//! may write long before Apply) counts from when it got its GHL id, not from when the row was
+//! written. Counted from the row, the desktop suite's second sync stopped 3 of 5 pairs on
+//! "re-creates" that were the contacts another pair had just brought into GHL.
 
 use std::collections::{BTreeMap, BTreeSet};
 
