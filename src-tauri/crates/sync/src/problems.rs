@@ -8,7 +8,8 @@ use bridge_store::Store;
 
 use crate::plan::{Plan, Side};
 
-/// The problems a transform found.
+/// The problems a plan found: a value a transform cannot read, or one the app's field has no
+/// option for.
 pub const UNREADABLE: &str = "unreadable";
 
 pub(crate) fn side_name(side: Side) -> &'static str {

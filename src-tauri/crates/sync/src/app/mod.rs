@@ -61,6 +61,11 @@ pub trait AppSide: RecordWriter {
     /// The field names a mapping can use on this side, from the live account where it has a
     /// schema.
     fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>>;
+    /// The options of the app's choice fields, from its live schema, where it lists them: a
+    /// value outside them is a problem of its record and field at plan time.
+    fn field_options(&self) -> BoxFuture<'_, Result<crate::plan::FieldOptions, BridgeError>> {
+        Box::pin(async { Ok(crate::plan::FieldOptions::default()) })
+    }
     /// Whether the app holds contacts of its own, which the pair pulls, matches and writes.
     /// An app without (Nifty) syncs only its children and sets with GHL's contacts.
     fn holds_contacts(&self) -> bool {

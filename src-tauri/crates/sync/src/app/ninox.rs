@@ -107,8 +107,9 @@ impl NinoxSide {
 
     /// The values as the table takes them: choices named as its options are (Ninox compares
     /// them exactly; GHL keeps tags lowercase), appointments in the API's own form. A value
-    /// that is no option is refused with the field and the values named, before anything is
-    /// sent.
+    /// that is no option was held back by the plan ([`AppSide::field_options`]); one that
+    /// still meets this (an option taken away since the schema was read) is refused with the
+    /// field and the values named, before anything is sent.
     async fn fit(&self, values: &Values, record: &str) -> Result<FieldMap, BridgeError> {
         let schema = self.schema().await?;
         let mut fields = FieldMap::new();
@@ -222,6 +223,24 @@ impl AppSide for NinoxSide {
             })
             .try_flatten()
             .boxed()
+    }
+
+    /// The multiple-choice fields' options (v4's field list, v3's database schema): a tag
+    /// that is no option holds back that record's tags line alone, when planning.
+    fn field_options(&self) -> BoxFuture<'_, Result<crate::plan::FieldOptions, BridgeError>> {
+        Box::pin(async move {
+            let by_field = self
+                .schema()
+                .await?
+                .iter()
+                .filter(|f| f.kind == FieldKind::MultiChoice && !f.options.is_empty())
+                .map(|f| (f.name.clone(), f.options.clone()))
+                .collect();
+            Ok(crate::plan::FieldOptions {
+                system: "Ninox".into(),
+                by_field,
+            })
+        })
     }
 
     fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>> {

@@ -345,10 +345,11 @@ impl Pair<'_> {
         // Planned a chunk of contacts at a time: only one chunk's states (both sides' values
         // and the base) are in memory at once; the breaker then judges the whole plan.
         let (due, mut read) = self.due_contacts(store)?;
+        let options = self.app.field_options().await?;
         let mut plan = Plan::default();
         for chunk in due.chunks(PLAN_CHUNK) {
             let records = self.record_states(store, chunk, clock.now(), &mut read)?;
-            plan::plan_part(self.mapping, &records, &mut plan);
+            plan::plan_part(self.mapping, &options, &records, &mut plan);
         }
         let population = links::count_contacts(store.conn(), &self.app_connection().id)? as usize;
         // Creates of contacts new to the pair are a first fill, not counted (plan/breaker.rs).

@@ -236,6 +236,17 @@ impl Pair<'_> {
             &self.app_connection().id,
             "contact",
         )?);
+        // A record with a listed problem is planned again each sync: the fix may be on the
+        // side that does not change the record (an option added to the app's field).
+        ids.extend(
+            bridge_store::table::record_problems::for_pair(
+                store.conn(),
+                &self.app_connection().id,
+                crate::problems::UNREADABLE,
+            )?
+            .into_iter()
+            .map(|p| p.contact_id),
+        );
         if wants_appointment {
             // A new appointment does not move its contact: its next appointment may have.
             let ghl = self.ghl_connection.id.as_str();

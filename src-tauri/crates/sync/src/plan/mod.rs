@@ -13,7 +13,9 @@
 //! plan that would overwrite or delete more than a set share of the records.
 //!
 //! A value a line's transforms cannot read is a [`Problem`] of its record and field: that
-//! field is skipped, everything else is planned.
+//! field is skipped, everything else is planned. So is a GHL value the app's field cannot
+//! take (a tag that is not among the options of a Ninox multiple-choice field): the app's
+//! schema gives the options ([`FieldOptions`]), and the record's other fields are written.
 
 use std::collections::BTreeMap;
 
@@ -121,6 +123,17 @@ pub struct Problem {
     pub reason: String,
 }
 
+/// The values an app's choice fields take, from its live schema: a GHL value holding
+/// anything else is a problem of its record and field, found when planning rather than
+/// refused by the app on the write (which would lose the record's every other field).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldOptions {
+    /// The app, as the operator knows it ("Ninox"), for the problem's reason.
+    pub system: String,
+    /// Per app field, its option names (compared ignoring case, as GHL keeps tags lowercase).
+    pub by_field: BTreeMap<String, Vec<String>>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
@@ -147,7 +160,7 @@ pub fn plan(
     breaker: Breaker,
 ) -> Result<Plan, BridgeError> {
     let mut result = Plan::default();
-    plan_part(mapping, records, &mut result);
+    plan_part(mapping, &FieldOptions::default(), records, &mut result);
     // Every record is taken as new to the pair: its creates are a first fill.
     let fresh = records.iter().map(|r| r.local_id.clone()).collect();
     finish(result, breaker, records.len(), &fresh)
@@ -155,9 +168,14 @@ pub fn plan(
 
 /// Plans some of a pair's records into `plan`: a large pair is planned a chunk of records at
 /// a time, so only one chunk's states are in memory at once.
-pub fn plan_part(mapping: &Mapping, records: &[RecordState], plan: &mut Plan) {
+pub fn plan_part(
+    mapping: &Mapping,
+    options: &FieldOptions,
+    records: &[RecordState],
+    plan: &mut Plan,
+) {
     for record in records {
-        record::plan_record(mapping, record, plan);
+        record::plan_record(mapping, options, record, plan);
     }
 }
 

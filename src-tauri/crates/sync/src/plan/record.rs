@@ -4,7 +4,10 @@
 use bridge_core::mapping::{apply, Direction, FieldMapping, Flow, Mapping, Owner};
 use serde_json::Value;
 
-use super::{Action, Conflict, FieldChange, Operation, Plan, Problem, RecordState, Side, Values};
+use super::{
+    Action, Conflict, FieldChange, FieldOptions, Operation, Plan, Problem, RecordState, Side,
+    Values,
+};
 
 /// What the lines of one record decided so far.
 #[derive(Default)]
@@ -22,11 +25,18 @@ pub(super) struct LineValues {
     pub(super) base: Option<Value>,
 }
 
-pub(super) fn plan_record(mapping: &Mapping, record: &RecordState, plan: &mut Plan) {
+pub(super) fn plan_record(
+    mapping: &Mapping,
+    options: &FieldOptions,
+    record: &RecordState,
+    plan: &mut Plan,
+) {
     let mut planned = RecordPlan::default();
     let mut base = record.base.clone();
     for line in &mapping.fields {
-        let values = match line_values(line, record) {
+        let values = match line_values(line, record)
+            .and_then(|values| fits_options(line, options, record, values))
+        {
             Ok(values) => values,
             // That field of that record waits (its base kept); the other lines go on.
             Err(problem) => {
@@ -103,6 +113,52 @@ fn line_values(line: &FieldMapping, record: &RecordState) -> Result<LineValues, 
         .cloned()
         .and_then(|v| canonical(line, v));
     Ok(LineValues { ghl, app, base })
+}
+
+/// The line's values, unless GHL's holds elements the app's field has no option for: then
+/// the whole line of this record waits (both ways, its base kept) as a problem naming them,
+/// until GHL's value changes or the option is added in the app.
+fn fits_options(
+    line: &FieldMapping,
+    options: &FieldOptions,
+    record: &RecordState,
+    values: LineValues,
+) -> Result<LineValues, Box<Problem>> {
+    let (Some(allowed), Some(Value::Array(items)), Some(ghl)) = (
+        options.by_field.get(&line.app),
+        values.ghl.as_ref(),
+        record.ghl.as_ref(),
+    ) else {
+        return Ok(values);
+    };
+    if line.direction == Direction::AppToGhl {
+        return Ok(values);
+    }
+    let unknown: Vec<&str> = items
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|item| !allowed.iter().any(|o| o.eq_ignore_ascii_case(item)))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(values);
+    }
+    let quoted: Vec<String> = unknown.iter().map(|u| format!("\"{u}\"")).collect();
+    Err(Box::new(Problem {
+        local_id: record.local_id.clone(),
+        side: Side::Ghl,
+        remote_id: Some(ghl.remote_id.clone()),
+        field: line.ghl.clone(),
+        value: Value::Array(unknown.iter().map(|u| Value::from(*u)).collect()),
+        reason: format!(
+            "{} {} not among the options of the {} field \"{}\"; add {} in {} (the record's other fields sync)",
+            quoted.join(", "),
+            if unknown.len() == 1 { "is" } else { "are" },
+            options.system,
+            line.app,
+            if unknown.len() == 1 { "it" } else { "them" },
+            options.system,
+        ),
+    }))
 }
 
 /// Which side's value the line carries (`None`: nothing to carry), or a conflict left for

@@ -316,7 +316,12 @@ fn the_breaker_counts_a_mass_re_create_and_names_it_but_not_a_first_fill() {
         ..Breaker::default()
     };
     let mut planned = Plan::default();
-    plan_part(&mapping(Owner::Ghl), &records, &mut planned);
+    plan_part(
+        &mapping(Owner::Ghl),
+        &FieldOptions::default(),
+        &records,
+        &mut planned,
+    );
     assert_eq!(planned.operations.len(), 30);
     assert!(planned
         .operations
@@ -340,7 +345,12 @@ fn the_breaker_counts_a_mass_re_create_and_names_it_but_not_a_first_fill() {
     );
     // Re-creates and updates together count as one kind of write.
     let mut mixed = Plan::default();
-    plan_part(&mapping(Owner::Ghl), &records[..5], &mut mixed);
+    plan_part(
+        &mapping(Owner::Ghl),
+        &FieldOptions::default(),
+        &records[..5],
+        &mut mixed,
+    );
     let updates: Vec<RecordState> = (30..35)
         .map(|i| {
             let mut r = synced();
@@ -353,7 +363,12 @@ fn the_breaker_counts_a_mass_re_create_and_names_it_but_not_a_first_fill() {
             r
         })
         .collect();
-    plan_part(&mapping(Owner::Ghl), &updates, &mut mixed);
+    plan_part(
+        &mapping(Owner::Ghl),
+        &FieldOptions::default(),
+        &updates,
+        &mut mixed,
+    );
     let small = Breaker {
         population: 40,
         min_records: 10,
@@ -640,4 +655,91 @@ fn tags_added_on_each_side_are_both_kept_and_ghl_gets_deltas_not_a_list() {
         "GHL is written what changed, never its whole list"
     );
     assert_eq!(plan.next_base["c1"]["Tags"], json!(["a", "b", "member"]));
+}
+
+/// #12: a GHL tag the app's multiple-choice field has no option for holds back that record's
+/// tags line alone (a problem naming the tag), planned before the app could refuse the whole
+/// record; tags that are options (any case) are written.
+#[test]
+fn a_tag_without_an_option_holds_back_only_that_records_tags() {
+    let mut with_tags = mapping(Owner::Ghl);
+    with_tags.fields.push(FieldMapping {
+        ghl: "tags".into(),
+        app: "Tags".into(),
+        direction: Direction::Both,
+        owner: Owner::Newest,
+        transforms: vec![],
+    });
+    let options = FieldOptions {
+        system: "Ninox".into(),
+        by_field: [("Tags".to_string(), vec!["VIP".to_string(), "Lead".into()])].into(),
+    };
+    let new_in_ghl = |id: &str, tags: Value| RecordState {
+        local_id: id.into(),
+        ghl: Some(snapshot(
+            &format!("g-{id}"),
+            json!({"email": format!("{id}@example.com"), "firstName": "Ada", "tags": tags}),
+            1,
+        )),
+        app: None,
+        base: Values::new(),
+    };
+    let records = [
+        new_in_ghl("c1", json!(["vip", "newcomer"])),
+        new_in_ghl("c2", json!(["lead"])),
+    ];
+    let mut planned = Plan::default();
+    plan_part(&with_tags, &options, &records, &mut planned);
+
+    assert_eq!(planned.problems.len(), 1, "{:#?}", planned.problems);
+    let problem = &planned.problems[0];
+    assert_eq!(
+        (
+            problem.local_id.as_str(),
+            problem.side,
+            problem.field.as_str()
+        ),
+        ("c1", Side::Ghl, "tags")
+    );
+    assert_eq!(problem.remote_id.as_deref(), Some("g-c1"));
+    assert_eq!(problem.value, json!(["newcomer"]));
+    assert!(
+        problem.reason.contains("\"newcomer\"") && problem.reason.contains("add it in Ninox"),
+        "{}",
+        problem.reason
+    );
+    let fields_of = |id: &str| -> Vec<(String, Value)> {
+        planned
+            .operations
+            .iter()
+            .find(|op| op.local_id == id)
+            .map(|op| {
+                op.changes
+                    .iter()
+                    .map(|c| (c.field.clone(), c.after.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // c1 is created with its other fields, without tags; c2 with its tag.
+    assert_eq!(
+        fields_of("c1"),
+        [
+            ("Email".to_string(), json!("c1@example.com")),
+            ("FirstName".to_string(), json!("Ada")),
+        ]
+    );
+    assert!(fields_of("c2").contains(&("Tags".to_string(), json!(["lead"]))));
+    // c1's tags keep no base: they are planned again once the option exists.
+    assert!(!planned.next_base["c1"].contains_key("Tags"));
+
+    // Without options (an app whose schema lists none) the tag is planned as before.
+    let mut unchecked = Plan::default();
+    plan_part(
+        &with_tags,
+        &FieldOptions::default(),
+        &records,
+        &mut unchecked,
+    );
+    assert!(unchecked.problems.is_empty());
 }
