@@ -184,6 +184,26 @@ impl NinoxPair {
         })
     }
 
+    /// An operator's delete in Ninox: DELETE `…/records/{id}` (v3) or DELETE `{records: [id]}`
+    /// (v4).
+    pub async fn delete_record(&self, id: &Value) {
+        let client = reqwest::Client::new();
+        let id = id.to_string().trim_matches('"').to_string();
+        let request = match self.api {
+            Api::V3 => client.delete(format!("{}/{id}", self.records_url())),
+            Api::V4 => client
+                .delete(self.records_url())
+                .json(&json!({ "records": [id] })),
+        };
+        let answer = request.bearer_auth(self.key()).send().await.unwrap();
+        let status = answer.status();
+        assert!(
+            status.is_success(),
+            "Ninox refused the delete: {status} {}",
+            answer.text().await.unwrap_or_default()
+        );
+    }
+
     /// An operator's edit in Ninox: POST `[{id, fields}]` (v3) or PATCH `{records}` (v4).
     pub async fn edit_record(&self, id: &Value, fields: Value) {
         let client = reqwest::Client::new();

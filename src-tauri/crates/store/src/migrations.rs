@@ -25,6 +25,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0021_pairs.sql"),
     include_str!("../migrations/0023_hot_indexes.sql"),
     include_str!("../migrations/0024_timeline_recorded_at.sql"),
+    include_str!("../migrations/0030_remote_records_deleted.sql"),
 ];
 
 /// The version a fully migrated database reports.

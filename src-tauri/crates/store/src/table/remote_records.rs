@@ -166,6 +166,62 @@ pub fn dirty_contacts(
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// The ids of a connection's live records of one kind (not marked deleted), for a complete
+/// scan to tell which ones its app no longer lists.
+pub fn live_ids(
+    conn: &Connection,
+    connection_id: &str,
+    object_kind: &str,
+) -> Result<Vec<String>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT remote_id FROM remote_records
+             WHERE connection_id = ?1 AND object_kind = ?2 AND deleted_at IS NULL",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![connection_id, object_kind], |row| row.get(0))
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
+/// The ids of a connection's records of one kind marked deleted, with their contacts.
+pub fn deleted(
+    conn: &Connection,
+    connection_id: &str,
+    object_kind: &str,
+) -> Result<Vec<(String, Option<String>)>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT remote_id, contact_id FROM remote_records
+             WHERE connection_id = ?1 AND object_kind = ?2 AND deleted_at IS NOT NULL",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![connection_id, object_kind], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
+/// Marks a record deleted in its app (`Some`) or listed again (`None`).
+pub fn set_deleted(
+    conn: &Connection,
+    connection_id: &str,
+    object_kind: &str,
+    remote_id: &str,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), BridgeError> {
+    conn.execute(
+        "UPDATE remote_records SET deleted_at = ?4
+         WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3",
+        params![connection_id, object_kind, remote_id, at.map(timestamp)],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
 /// Makes the next sync plan this contact again (e.g. once its conflict is resolved).
 pub fn mark_dirty(
     conn: &Connection,

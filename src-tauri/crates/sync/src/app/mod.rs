@@ -66,6 +66,18 @@ pub trait AppSide: RecordWriter {
     fn field_options(&self) -> BoxFuture<'_, Result<crate::plan::FieldOptions, BridgeError>> {
         Box::pin(async { Ok(crate::plan::FieldOptions::default()) })
     }
+    /// Whether a scan from `cursor` lists every record, by the app's documentation (a full
+    /// table read): then a stored record it left out may have been deleted
+    /// ([`crate::pull::app_gone`]). False where a scan leaves records out (Novi AMS's inactive
+    /// members) or reads changes only.
+    fn complete_scan(&self, _cursor: Option<&str>) -> bool {
+        false
+    }
+    /// Whether a read of the record by its id answers "not found": the only proof of a
+    /// delete.
+    fn is_gone<'a>(&'a self, _remote_id: &'a str) -> BoxFuture<'a, Result<bool, BridgeError>> {
+        Box::pin(async { Ok(false) })
+    }
     /// Whether the app holds contacts of its own, which the pair pulls, matches and writes.
     /// An app without (Nifty) syncs only its children and sets with GHL's contacts.
     fn holds_contacts(&self) -> bool {

@@ -225,6 +225,17 @@ impl AppSide for NinoxSide {
             .boxed()
     }
 
+    /// Both APIs' record lists page through the whole table (v4 always, v3 without
+    /// `sinceSq`); a v3 change scan lists changed records only.
+    fn complete_scan(&self, cursor: Option<&str>) -> bool {
+        !self.table.incremental() || cursor.is_none()
+    }
+
+    /// `GET …/records/{id}` (both APIs) answering 404.
+    fn is_gone<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Result<bool, BridgeError>> {
+        Box::pin(async move { Ok(self.table.get(remote_id).await?.is_none()) })
+    }
+
     /// The multiple-choice fields' options (v4's field list, v3's database schema): a tag
     /// that is no option holds back that record's tags line alone, when planning.
     fn field_options(&self) -> BoxFuture<'_, Result<crate::plan::FieldOptions, BridgeError>> {

@@ -34,6 +34,10 @@ impl Pair<'_> {
     ) -> Result<u64, BridgeError> {
         let connection_id = self.app_connection().id.clone();
         let saved = cursors::get(store.conn(), &connection_id, APP_CURSOR)?;
+        let mut scan = crate::pull::app_gone::Scan {
+            complete: self.app.complete_scan(saved.as_deref()),
+            ..Default::default()
+        };
         let pages = self.app.changes(saved);
         futures::pin_mut!(pages);
         let mut pulled = 0;
@@ -42,6 +46,7 @@ impl Pair<'_> {
             store.with_tx(|tx| {
                 for record in &page.records {
                     pulled += 1;
+                    scan.listed.insert(record.remote_id.clone());
                     self.store_record(tx, record, clock)?;
                 }
                 Ok(())
@@ -57,6 +62,7 @@ impl Pair<'_> {
                 clock.now(),
             )?;
         }
+        crate::pull::app_gone::after_scan(store, self.app, &scan, clock).await?;
         self.reevaluate_reviews(store, clock)?;
         Ok(pulled)
     }
@@ -217,6 +223,10 @@ impl Pair<'_> {
         let read = PlanRead {
             planned_through: newest.max(since.clone()),
             app_records: Vec::new(),
+            deleted_in_app: crate::pull::app_gone::contacts_deleted_in_app(
+                store.conn(),
+                &self.app_connection().id,
+            )?,
             fresh: contacts::ids_first_stored_since(
                 store.conn(),
                 &self.ghl_connection.id,
@@ -293,6 +303,11 @@ impl Pair<'_> {
         }
         let mut records = Vec::with_capacity(ids.len());
         for id in ids {
+            // A contact whose record in the app was deleted there is no longer planned (its
+            // GHL contact waits in review).
+            if read.deleted_in_app.contains(id) {
+                continue;
+            }
             // A contact deleted in GHL is no longer planned (its app record waits in review).
             let Some(row) = contacts::get(store.conn(), id)?.filter(|r| r.deleted_at.is_none())
             else {
@@ -474,4 +489,6 @@ pub(super) struct PlanRead {
     /// The contacts first stored since the pair's last plan: their creates are a first fill
     /// the breaker does not count.
     pub(super) fresh: BTreeSet<String>,
+    /// The contacts whose record in the app was deleted there: not planned.
+    deleted_in_app: std::collections::HashSet<String>,
 }

@@ -148,7 +148,7 @@ pub(super) fn claim(
 }
 
 /// "Ada Lovelace <ada@example.com> (GHL abc123)": how the operator finds the person.
-fn person(contact: &bridge_core::Contact) -> String {
+pub(crate) fn person(contact: &bridge_core::Contact) -> String {
     let name = [contact.first_name.as_deref(), contact.last_name.as_deref()]
         .into_iter()
         .flatten()

@@ -1,5 +1,6 @@
 //! Pull: each connector streams the records changed since its saved cursor into the store.
 
+pub(crate) mod app_gone;
 pub mod ghl;
 pub mod ghl_appointments;
 pub mod ghl_contacts_gone;
