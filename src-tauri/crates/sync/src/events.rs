@@ -43,6 +43,12 @@ pub struct PushOperation {
     pub title: String,
     #[serde(skip)]
     activity: Activity,
+    /// Whether this push brings the app what arrived since the last push plan (a version GHL
+    /// stored since, or any version of a contact new to the pair): a first fill, which the
+    /// breaker does not count. A version that was already there and not sent then is a re-send
+    /// (a refused kind allowed again, a reset cursor), and counts.
+    #[serde(skip)]
+    pub first_fill: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -72,6 +78,8 @@ impl Payload {
             ghl_id: self.activity.remote_id.clone(),
             title: self.activity.title.clone(),
             activity: self.activity,
+            // Judged when it was first planned; sent again only to finish it.
+            first_fill: true,
         }
     }
 }
@@ -98,9 +106,6 @@ pub struct PushPlan {
     /// The newest activity, link or contact change stored when the plan began; the cursor
     /// moves here once the plan is applied, never to "now".
     pub through: Option<String>,
-    /// The contacts linked in this pair since the last push (all, on the first): their
-    /// pushes bring the app what GHL held before, a first fill the breaker does not count.
-    pub fresh: std::collections::BTreeSet<String>,
 }
 
 /// GHL's activities stored or changed since the last push, of contacts linked to the app. A
@@ -127,6 +132,13 @@ pub fn plan_pushes(
         &app.id,
         since.as_deref(),
     )?);
+    let fresh_contacts =
+        links::contacts_first_linked_since(store.conn(), &app.id, since.as_deref())?;
+    let fresh_versions = match &since {
+        Some(since) => activities::ids_changed_since(store.conn(), ghl_connection_id, since)?,
+        // The first plan: every contact is new to the pair.
+        None => std::collections::BTreeSet::new(),
+    };
     let mut pushes = Vec::new();
     for contact_id in due {
         let Some(parent) = links::for_contact(store.conn(), &contact_id)?
@@ -152,13 +164,14 @@ pub fn plan_pushes(
                 kind: activity.kind.clone(),
                 ghl_id: activity.remote_id.clone(),
                 title: activity.title.clone(),
+                first_fill: fresh_contacts.contains(&contact_id)
+                    || fresh_versions.contains(&activity.remote_id),
                 activity,
             });
         }
     }
     Ok(PushPlan {
         pushes,
-        fresh: links::contacts_first_linked_since(store.conn(), &app.id, since.as_deref())?,
         through: through.max(since),
     })
 }
@@ -331,4 +344,114 @@ async fn send(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bridge_core::{Contact, System};
+    use bridge_store::table::contacts::{self, MatchKeys};
+    use bridge_store::table::links::LinkRow;
+    use chrono::TimeZone;
+
+    fn at(hour: u32) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 1, hour, 0, 0)
+            .unwrap()
+    }
+
+    /// A GHL contact linked to `app` at `linked`, with one task stored at `stored`.
+    fn linked_contact_with_task(
+        store: &Store,
+        ghl: &ConnectionRow,
+        app: &ConnectionRow,
+        name: &str,
+        linked: u32,
+        task: (&str, u32),
+    ) -> String {
+        let email = format!("{name}@example.com");
+        let contact = Contact {
+            contact_id: format!("ghl-{name}"),
+            email: Some(email.clone()),
+            ..Contact::default()
+        };
+        let keys = MatchKeys {
+            email: Some(email),
+            phone: None,
+        };
+        let (id, _) =
+            contacts::upsert_from_ghl(store.conn(), &ghl.id, &contact, &keys, name, at(1)).unwrap();
+        let link = LinkRow {
+            contact_id: id.clone(),
+            connection_id: app.id.clone(),
+            object_kind: "contact".into(),
+            local_object_id: None,
+            remote_id: format!("app-{name}"),
+            last_written_hash: None,
+            last_seen_hash: None,
+        };
+        links::insert_or_verify(store.conn(), &link, at(linked)).unwrap();
+        let (task_id, stored) = task;
+        let activity = Activity {
+            contact_id: id.clone(),
+            connection_id: ghl.id.clone(),
+            kind: "task".into(),
+            remote_id: task_id.into(),
+            title: format!("Call {name}"),
+            body: String::new(),
+            starts_at: None,
+            ends_at: None,
+            completed: Some(false),
+            status: None,
+            content_hash: task_id.into(),
+        };
+        activities::upsert(store.conn(), &activity, at(stored)).unwrap();
+        id
+    }
+
+    /// The last push plan read through 3 o'clock. What GHL stored after it (another pair's
+    /// tasks, new work) and every task of a contact linked after it are a first fill; a task
+    /// stored before it and never sent is a re-send, which the breaker counts.
+    #[test]
+    fn a_push_is_a_first_fill_when_its_version_or_its_contact_arrived_since_the_last_plan() {
+        let store = Store::open_in_memory().unwrap();
+        let ghl = crate::test_support::offline_connection(&store, System::Ghl, "Main", at(1));
+        let app =
+            crate::test_support::offline_connection(&store, System::Connectif, "Connectif", at(1));
+        let known = linked_contact_with_task(&store, &ghl, &app, "ada", 2, ("t-old", 2));
+        let newcomer = linked_contact_with_task(&store, &ghl, &app, "grace", 4, ("t-had", 2));
+        cursors::set(
+            store.conn(),
+            &app.id,
+            PUSHED_CURSOR,
+            &bridge_store::timestamp(at(3)),
+            at(3),
+        )
+        .unwrap();
+        // A task another pair brought into GHL after that plan, for the known contact.
+        let mut brought = activities::for_contact(store.conn(), &known).unwrap()[0].clone();
+        brought.remote_id = "t-new".into();
+        brought.content_hash = "t-new".into();
+        activities::upsert(store.conn(), &brought, at(5)).unwrap();
+
+        let plan = plan_pushes(&store, &ghl.id, &app).unwrap();
+        let first_fill = |ghl_id: &str| {
+            plan.pushes
+                .iter()
+                .find(|p| p.ghl_id == ghl_id)
+                .unwrap_or_else(|| panic!("{ghl_id} is planned: {:?}", plan.pushes))
+                .first_fill
+        };
+        assert!(first_fill("t-new"), "stored since the last plan");
+        assert!(first_fill("t-had"), "its contact is new to the pair");
+        assert!(
+            !first_fill("t-old"),
+            "there before the last plan, never sent"
+        );
+        assert_eq!(plan.pushes.len(), 3);
+        assert!(plan
+            .pushes
+            .iter()
+            .all(|p| p.contact_id == known || p.contact_id == newcomer));
+    }
 }

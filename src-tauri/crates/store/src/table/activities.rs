@@ -295,6 +295,22 @@ pub fn contacts_changed_since(
     rows.collect::<Result<_, _>>().map_err(storage_error)
 }
 
+/// The ids of `connection_id`'s activities stored or changed at or after `since`: the versions
+/// that arrived since a plan read through `since`.
+pub fn ids_changed_since(
+    conn: &Connection,
+    connection_id: &str,
+    since: &str,
+) -> Result<std::collections::BTreeSet<String>, BridgeError> {
+    let mut stmt = conn
+        .prepare("SELECT remote_id FROM activities WHERE connection_id = ?1 AND updated_at >= ?2")
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![connection_id, since], |row| row.get(0))
+        .map_err(storage_error)?;
+    rows.collect::<Result<_, _>>().map_err(storage_error)
+}
+
 /// When an activity of these connections was last stored, as stored.
 pub fn newest_update(
     conn: &Connection,

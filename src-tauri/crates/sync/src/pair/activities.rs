@@ -116,12 +116,11 @@ impl Pair<'_> {
         plan.pushes
             .retain(|push| self.capabilities.allows_push(&push.kind));
         let held_back = plan.pushes.len() < planned;
-        // Pushes for contacts new to the pair are a first fill (plan/breaker.rs).
+        // What arrived since the last push plan is a first fill (plan/breaker.rs).
         let linked = links::count_contacts(store.conn(), &self.app_connection().id)?;
         self.breaker.check_pushes(
-            plan.pushes.iter().map(|p| p.contact_id.as_str()),
+            plan.pushes.iter().map(|p| p.first_fill),
             usize::try_from(linked).unwrap_or(usize::MAX),
-            &plan.fresh,
         )?;
         run.pushes = plan.pushes.clone();
         let Some(target) = self.app.activity_push() else {

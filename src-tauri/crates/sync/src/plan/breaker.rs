@@ -16,10 +16,15 @@
 //!   and did not create then is a re-create: links forgotten, a mapping that no longer
 //!   matches, an app reconnected to another account. That is what the breaker is for, and
 //!   its refusal says so;
-//! - a task, note or appointment create and an event push count unless their contact was
-//!   linked in the pair since the step's last plan (a contact new to the pair brings what it
-//!   already had); creates under contacts the pair held before are new work on a known
-//!   person, and count.
+//! - a task, note or appointment create counts unless its contact was linked in the pair
+//!   since the step's last plan (a contact new to the pair brings what it already had);
+//!   creates under contacts the pair held before are new work on a known person, and count;
+//! - an event push counts unless its contact is new to the pair in that sense, or the version
+//!   it sends was stored since the last push plan (each version is sent once, so a new one is
+//!   news; what another pair just brought into GHL is the usual case). A version that was
+//!   already there and not sent then is a re-send: a kind the app refused allowed again, a
+//!   push cursor reset. Events start the app's own automations, so a flood of them is what
+//!   the breaker asks about.
 //!
 //! Updates and deletes always count.
 //!
@@ -129,15 +134,14 @@ impl Breaker {
     }
 
     /// Refuses event pushes to the app beyond the allowed share of the pair's `linked`
-    /// contacts; pushes for contacts in `fresh` (new to the pair since the last push) are a
-    /// first fill and not counted.
-    pub(crate) fn check_pushes<'a>(
+    /// contacts. Each push says whether it is a first fill (what arrived since the last push
+    /// plan, or a contact new to the pair), which is not counted.
+    pub(crate) fn check_pushes(
         &self,
-        contacts: impl Iterator<Item = &'a str>,
+        first_fills: impl Iterator<Item = bool>,
         linked: usize,
-        fresh: &BTreeSet<String>,
     ) -> Result<(), BridgeError> {
-        let counted = contacts.filter(|c| !fresh.contains(*c)).count();
+        let counted = first_fills.filter(|first_fill| !first_fill).count();
         self.check_writes("event pushes", "the app", counted, linked)
     }
 
