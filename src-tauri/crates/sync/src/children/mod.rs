@@ -36,7 +36,7 @@ use crate::plan::Side;
 pub use apply::{apply_children, recover, recover_rules};
 pub use deletes::{record_seen_deletes, SeenDelete};
 pub use ghl::GhlChildWriter;
-pub use plan::{mark_planned, plan_children, ChildPlan};
+pub use plan::{mark_planned, plan_children, ChildPlan, FirstFill};
 pub use pull::{pull_app_children, ChildPull};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

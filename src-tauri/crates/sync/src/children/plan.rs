@@ -27,9 +27,48 @@ pub struct ChildPlan {
     /// Linked records seen deleted on one side, their copy alive on the other: for the
     /// operator (the delete queue or a review), recorded when the plan is applied.
     pub seen_deletes: Vec<SeenDelete>,
-    /// The contacts linked in this pair since the last plan (all, on the first): what is
-    /// created under them fills a side with what it never held (see [`crate::plan::Breaker`]).
-    pub fresh: std::collections::BTreeSet<String>,
+    /// What arrived since the last plan, which a create only copies (a first fill the breaker
+    /// does not count; see [`crate::plan::Breaker`]).
+    pub fresh: FirstFill,
+}
+
+/// What arrived in a pair since its last children plan: contacts linked since (they bring the
+/// children they already had), and records stored or changed since on either side.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FirstFill {
+    pub contacts: std::collections::BTreeSet<String>,
+    /// Source record ids, by the side a create from them lands on.
+    pub records: std::collections::BTreeSet<(Side, String)>,
+}
+
+impl FirstFill {
+    /// Whether a create copies what arrived since the last plan.
+    pub fn covers(&self, op: &ChildOperation) -> bool {
+        self.contacts.contains(&op.contact_id)
+            || self.records.contains(&(op.target, op.source_id.clone()))
+    }
+
+    fn read(
+        store: &Store,
+        ghl_connection_id: &str,
+        app: &ConnectionRow,
+        since: Option<&str>,
+    ) -> Result<FirstFill, BridgeError> {
+        let mut records = std::collections::BTreeSet::new();
+        // On the first plan every contact is new to the pair, which covers every record.
+        if let Some(since) = since {
+            for (source, lands_on) in [(ghl_connection_id, Side::App), (app.id.as_str(), Side::Ghl)]
+            {
+                for id in activities::ids_changed_since(store.conn(), source, since)? {
+                    records.insert((lands_on, id));
+                }
+            }
+        }
+        Ok(FirstFill {
+            contacts: links::contacts_first_linked_since(store.conn(), &app.id, since)?,
+            records,
+        })
+    }
 }
 
 /// Plans the children of the contacts whose tasks or notes changed on either side since the
@@ -86,7 +125,7 @@ pub fn plan_children(
     }
     Ok(ChildPlan {
         operations: kept,
-        fresh: links::contacts_first_linked_since(store.conn(), &app.id, since.as_deref())?,
+        fresh: FirstFill::read(store, ghl_connection_id, app, since.as_deref())?,
         through: through.max(since),
         seen_deletes,
     })

@@ -16,15 +16,13 @@
 //!   and did not create then is a re-create: links forgotten, a mapping that no longer
 //!   matches, an app reconnected to another account. That is what the breaker is for, and
 //!   its refusal says so;
-//! - a task, note or appointment create counts unless its contact was linked in the pair
-//!   since the step's last plan (a contact new to the pair brings what it already had);
-//!   creates under contacts the pair held before are new work on a known person, and count;
-//! - an event push counts unless its contact is new to the pair in that sense, or the version
-//!   it sends was stored since the last push plan (each version is sent once, so a new one is
-//!   news; what another pair just brought into GHL is the usual case). A version that was
-//!   already there and not sent then is a re-send: a kind the app refused allowed again, a
-//!   push cursor reset. Events start the app's own automations, so a flood of them is what
-//!   the breaker asks about.
+//! - a task, note or appointment create, and an event push, count unless they copy what
+//!   arrived since the step's last plan: a record stored or changed since (new work, or what
+//!   another pair just brought into GHL), or any record of a contact linked in the pair since
+//!   (a contact new to the pair brings what it already had). A record that was there before
+//!   the last plan and is copied only now is a re-create or a re-send: links forgotten, a
+//!   kind the app refused allowed again, a cursor reset. Events start the app's own
+//!   automations, so a flood of them is what the breaker asks about.
 //!
 //! Updates and deletes always count.
 //!
@@ -39,7 +37,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use bridge_core::BridgeError;
 
 use super::{Action, Plan, Side};
-use crate::children::{ChildAction, ChildKind, ChildOperation};
+use crate::children::{ChildAction, ChildKind, ChildOperation, FirstFill};
 
 /// The circuit breaker: a sync may write at most this share of the records on either side.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,19 +104,19 @@ impl Breaker {
 
     /// Refuses a children plan that writes more than the allowed share of a kind's records
     /// (tasks, notes, appointments) on a side. `linked` is how many records of each kind the
-    /// pair holds; `fresh` the contacts new to the pair since the last children plan, whose
-    /// creates are a first fill and not counted. Links send nothing and count nothing.
+    /// pair holds; creates that copy what arrived since the last children plan (`fresh`) are
+    /// a first fill and not counted. Links send nothing and count nothing.
     pub(crate) fn check_children(
         &self,
         operations: &[ChildOperation],
         linked: &BTreeMap<ChildKind, usize>,
-        fresh: &BTreeSet<String>,
+        fresh: &FirstFill,
     ) -> Result<(), BridgeError> {
         let mut writes: BTreeMap<(ChildKind, Side), usize> = BTreeMap::new();
         for op in operations {
             let counted = match op.action {
                 ChildAction::Link => false,
-                ChildAction::Create => !fresh.contains(&op.contact_id),
+                ChildAction::Create => !fresh.covers(op),
                 ChildAction::Update | ChildAction::Delete => true,
             };
             if counted {

@@ -387,7 +387,7 @@ fn the_breaker_counts_a_mass_re_create_and_names_it_but_not_a_first_fill() {
 
 #[test]
 fn the_breaker_counts_task_and_note_writes_and_names_the_kind() {
-    use crate::children::{ChildAction, ChildKind, ChildOperation, ChildValues};
+    use crate::children::{ChildAction, ChildKind, ChildOperation, ChildValues, FirstFill};
     let op = |i: usize, kind, action| ChildOperation {
         target: Side::App,
         kind,
@@ -420,7 +420,7 @@ fn the_breaker_counts_task_and_note_writes_and_names_the_kind() {
     operations.extend((0..40).map(|i| op(i, ChildKind::Note, ChildAction::Link)));
     let linked: BTreeMap<ChildKind, usize> =
         [(ChildKind::Task, 100), (ChildKind::Note, 100)].into();
-    let none_new = BTreeSet::new();
+    let none_new = FirstFill::default();
     let err = Breaker::default()
         .check_children(&operations, &linked, &none_new)
         .unwrap_err();
@@ -450,11 +450,26 @@ fn the_breaker_counts_task_and_note_writes_and_names_the_kind() {
         "{}",
         err.message
     );
-    // ...but the tasks of contacts new to the pair fill the app with what it never held.
-    let fresh: BTreeSet<String> = (0..30).map(|i| format!("c{i}")).collect();
+    // ...but the tasks of contacts new to the pair fill the app with what it never held...
+    let fresh = FirstFill {
+        contacts: (0..30).map(|i| format!("c{i}")).collect(),
+        ..FirstFill::default()
+    };
     Breaker::default()
         .check_children(&creates, &linked, &fresh)
         .unwrap();
+    // ...and so do tasks GHL stored since the last plan (another pair brought them, or new
+    // work), but only on the side they land on.
+    let arrived = |lands_on: Side| FirstFill {
+        records: (0..30).map(|i| (lands_on, format!("g{i}"))).collect(),
+        ..FirstFill::default()
+    };
+    Breaker::default()
+        .check_children(&creates, &linked, &arrived(Side::App))
+        .unwrap();
+    assert!(Breaker::default()
+        .check_children(&creates, &linked, &arrived(Side::Ghl))
+        .is_err());
     // Updates count even for new contacts.
     let updates: Vec<ChildOperation> = (0..30)
         .map(|i| op(i, ChildKind::Task, ChildAction::Update))
