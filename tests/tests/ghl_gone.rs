@@ -198,3 +198,63 @@ async fn a_contact_deleted_and_created_again_with_the_same_email_keeps_its_one_a
         "{reviews:#?}"
     );
 }
+
+/// #12: a GHL merge leaves only a deleted contact (the specs name no survivor), so its app
+/// record waits in a `deleted` review; the operator, who knows the survivor, links the record
+/// to it (`bridge reviews --resolve ID --link CONTACT`): the next sync writes the survivor's
+/// values to that one member and makes no second member for the survivor.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_contacts_app_record_can_be_linked_to_a_merges_survivor() {
+    let pair = Pair::start(10, 0).await;
+    pair.connect();
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
+    let merged = linked_person(&pair).await;
+    let members_before = novi_members(&pair).await.len();
+
+    // The merge: the merged-away contact is gone; the survivor holds another email and has
+    // no member yet. A preview sees the delete (and writes nothing).
+    ghl_send(
+        &pair,
+        reqwest::Method::DELETE,
+        &format!("/contacts/{}", merged.ghl_id),
+        None,
+    )
+    .await;
+    let survivor_email = "survivor.of.merge@example.com";
+    let survivor = ghl_create_again(&pair, survivor_email, "Survivor").await;
+    assert_success("preview", &pair.bridge(&["sync", "--dry-run"]));
+    let review = open_reviews(&pair)
+        .into_iter()
+        .find(|r| r["objectKind"] == "contact" && r["reason"] == "deleted")
+        .expect("the merged-away contact's member waits in review");
+    assert_eq!(review["remoteId"], merged.member_id.as_str());
+    let id = review["id"].to_string();
+
+    // Creating a contact for it is not what a deleted contact's record waits for.
+    let refused = pair.bridge(&["reviews", "--resolve", &id, "--create"]);
+    assert!(!refused.status.success(), "--create was taken");
+    assert_success(
+        "link to the survivor",
+        &pair.bridge(&["reviews", "--resolve", &id, "--link", &survivor]),
+    );
+    pair.sync();
+
+    let members = novi_members(&pair).await;
+    assert_eq!(members.len(), members_before, "a second member was made");
+    let kept: Vec<&Value> = members
+        .iter()
+        .filter(|m| m["Email"].is_string() && email_of(m, "Email") == survivor_email)
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:#?}");
+    assert_eq!(kept[0]["UniqueID"], merged.member_id.as_str());
+    assert_eq!(kept[0]["FirstName"], "Survivor");
+    assert!(
+        open_reviews(&pair)
+            .iter()
+            .all(|r| !(r["objectKind"] == "contact" && r["reason"] == "deleted")),
+        "the review stays open"
+    );
+}

@@ -35,8 +35,9 @@ impl Resolution {
 }
 
 /// Settles review `id`. Holds the sync lease like a sync and fails at once, naming the sync,
-/// while one runs. Linking and creating apply to app records waiting to be matched; any
-/// review can be ignored.
+/// while one runs. Linking and creating apply to app records waiting to be matched; linking
+/// also to an app record whose GHL contact was deleted (a merge's survivor); any review can
+/// be ignored.
 pub fn resolve_review(
     store: &mut Store,
     id: i64,
@@ -58,9 +59,24 @@ fn settle(
     let now = clock.now();
     let placeable = review.object_kind == "contact"
         && [match_reviews::AMBIGUOUS, match_reviews::MISMATCH].contains(&review.reason.as_str());
-    if !placeable && *resolution != Resolution::Ignore {
+    // An app record whose GHL contact was deleted (a GHL merge leaves just that: the specs
+    // name no survivor) can be linked to the contact the operator knows survived.
+    let contact_gone = review.object_kind == "contact"
+        && review.reason == match_reviews::DELETED
+        && review.match_key == "app";
+    let allowed = match resolution {
+        Resolution::Ignore => true,
+        Resolution::Link { .. } => placeable || contact_gone,
+        Resolution::Create => placeable,
+    };
+    if !allowed {
+        let can = if contact_gone {
+            "can only be linked to a contact (--link) or ignored"
+        } else {
+            "can only be ignored: its record is not waiting for a contact"
+        };
         return Err(BridgeError::invalid_input(format!(
-            "review {id} ({} {}: {}) can only be ignored: its record is not waiting for a contact",
+            "review {id} ({} {}: {}) {can}",
             review.object_kind, review.remote_id, review.reason
         )));
     }
@@ -81,6 +97,11 @@ fn settle(
         };
         if let Some(contact_id) = contact_id {
             let mut stored = stored_record(tx, &review)?;
+            if contact_gone {
+                // The record leaves its deleted contact; a survivor that holds a record of
+                // its own in this app is refused below (one record per contact and pair).
+                links::remove(tx, &review.connection_id, "contact", &review.remote_id)?;
+            }
             links::insert_or_verify(
                 tx,
                 &links::LinkRow {
