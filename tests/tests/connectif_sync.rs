@@ -212,8 +212,9 @@ async fn contacts_sync_both_ways_and_activities_become_events_once() {
     assert_eq!(replays.len(), 1, "the new task was sent once");
     assert_eq!(replays[0].fields["email"], email.as_str());
 
-    // A tag the checkbox has no option for: the rest of the contact is written, and one dead
-    // letter names the tag.
+    // A tag the checkbox has no option for is found when planning (#12): a problem of that
+    // contact's tags naming the tag, no dead letter; the rest of the contact is written and
+    // the checkbox keeps what it held until the option exists.
     assert!(dead_letters(&world).is_empty());
     edit_ghl_contact(
         &world.ghl,
@@ -221,33 +222,31 @@ async fn contacts_sync_both_ways_and_activities_become_events_once() {
         json!({"tags": ["vip", "no-such-option"], "lastName": "Okafor"}),
     )
     .await;
-    world.sync(&[]);
-    let contact = world.connectif.contact(&email).unwrap();
-    assert_eq!(contact["_surname"], "Okafor");
-    assert_eq!(contact["ghl-tags"], json!([option("vip")]));
-    let dead = dead_letters(&world);
-    assert_eq!(dead.len(), 1, "{dead:#?}");
-    assert!(
-        dead[0].contains("field ghl-tags") && dead[0].contains("'no-such-option'"),
-        "{}",
-        dead[0]
-    );
-    // Later syncs: the rest of the contact stays written, and the refused value is held back
-    // by its dead letter (not sent again, no second refusal) until it changes or the operator
-    // retries.
-    for sync in 2..=3 {
-        let before = dead_letters(&world).len();
-        world.sync(&[]);
-        let after = dead_letters(&world);
-        assert_eq!(
-            after.len(),
-            before,
-            "sync {sync} sent the refused tag again: {after:#?}"
+    for sync in 1..=3 {
+        let outcome = world.sync(&[]);
+        let problems = outcome["plan"]["problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "sync {sync}: {problems:#?}");
+        assert_eq!(problems[0]["field"], "tags");
+        assert_eq!(problems[0]["value"], json!(["no-such-option"]));
+        assert!(
+            problems[0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("add it in Connectif"),
+            "{:#}",
+            problems[0]
         );
-        assert!(after.iter().all(|d| d.contains("'no-such-option'")));
+        assert!(dead_letters(&world).is_empty(), "sync {sync}");
         let contact = world.connectif.contact(&email).unwrap();
         assert_eq!(contact["_surname"], "Okafor");
-        assert_eq!(contact["ghl-tags"], json!([option("vip")]));
+        let mut held: Vec<&str> = contact["ghl-tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        held.sort();
+        assert_eq!(held, interests, "sync {sync}");
     }
 }
 

@@ -370,6 +370,28 @@ impl AppSide for ConnectifSide {
             .boxed()
     }
 
+    /// The tags checkbox's options (by id or label, as [`Self::tags_patch`] finds them): a GHL
+    /// tag without one holds back that contact's tags line alone, as a listed problem, instead
+    /// of a dead letter on every write of the contact.
+    fn field_options(&self) -> BoxFuture<'_, Result<crate::plan::FieldOptions, BridgeError>> {
+        Box::pin(async move {
+            let mut by_field = BTreeMap::new();
+            if let Some(checkbox) = self.tags_checkbox().await? {
+                let names = checkbox
+                    .options
+                    .iter()
+                    .flat_map(|o| [o.id.clone(), o.label.clone()])
+                    .collect();
+                by_field.insert(checkbox.id.clone(), names);
+            }
+            Ok(crate::plan::FieldOptions {
+                system: "Connectif".into(),
+                by_field,
+                loose: true,
+            })
+        })
+    }
+
     fn fields(&self) -> BoxFuture<'_, Result<Vec<String>, BridgeError>> {
         Box::pin(async move {
             let mut fields: Vec<String> = CONNECTIF_FIELDS.iter().map(|f| f.to_string()).collect();

@@ -250,6 +250,7 @@ impl AppSide for NinoxSide {
             Ok(crate::plan::FieldOptions {
                 system: "Ninox".into(),
                 by_field,
+                loose: false,
             })
         })
     }

@@ -132,6 +132,24 @@ pub struct FieldOptions {
     pub system: String,
     /// Per app field, its option names (compared ignoring case, as GHL keeps tags lowercase).
     pub by_field: BTreeMap<String, Vec<String>>,
+    /// Whether names also match ignoring spaces, `-` and `_`, as the app's writer finds an
+    /// option (Connectif's checkbox): the plan must hold back exactly what the writer would
+    /// refuse.
+    pub loose: bool,
+}
+
+impl FieldOptions {
+    /// Whether `value` is one of the `allowed` options.
+    pub fn allows(&self, allowed: &[String], value: &str) -> bool {
+        if self.loose {
+            let wanted = bridge_connectors::connectif::fields::loose(value);
+            allowed
+                .iter()
+                .any(|o| bridge_connectors::connectif::fields::loose(o) == wanted)
+        } else {
+            allowed.iter().any(|o| o.eq_ignore_ascii_case(value))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

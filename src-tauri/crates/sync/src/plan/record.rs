@@ -137,7 +137,7 @@ fn fits_options(
     let unknown: Vec<&str> = items
         .iter()
         .filter_map(Value::as_str)
-        .filter(|item| !allowed.iter().any(|o| o.eq_ignore_ascii_case(item)))
+        .filter(|item| !options.allows(allowed, item))
         .collect();
     if unknown.is_empty() {
         return Ok(values);

@@ -667,6 +667,23 @@ fn tags_added_on_each_side_are_both_kept_and_ghl_gets_deltas_not_a_list() {
 /// #12: a GHL tag the app's multiple-choice field has no option for holds back that record's
 /// tags line alone (a problem naming the tag), planned before the app could refuse the whole
 /// record; tags that are options (any case) are written.
+/// Connectif's writer finds a checkbox option ignoring spaces, `-` and `_`; Ninox's only case.
+/// The plan holds back exactly what the writer would refuse.
+#[test]
+fn options_match_as_the_apps_writer_matches_them() {
+    let allowed = vec!["Follow up".to_string(), "vip_member".into()];
+    let strict = FieldOptions::default();
+    let loose = FieldOptions {
+        loose: true,
+        ..FieldOptions::default()
+    };
+    assert!(strict.allows(&allowed, "follow up"));
+    assert!(!strict.allows(&allowed, "follow-up"));
+    assert!(loose.allows(&allowed, "follow-up"));
+    assert!(loose.allows(&allowed, "VIP Member"));
+    assert!(!loose.allows(&allowed, "renewal"));
+}
+
 #[test]
 fn a_tag_without_an_option_holds_back_only_that_records_tags() {
     let mut with_tags = mapping(Owner::Ghl);
@@ -680,6 +697,7 @@ fn a_tag_without_an_option_holds_back_only_that_records_tags() {
     let options = FieldOptions {
         system: "Ninox".into(),
         by_field: [("Tags".to_string(), vec!["VIP".to_string(), "Lead".into()])].into(),
+        loose: false,
     };
     let new_in_ghl = |id: &str, tags: Value| RecordState {
         local_id: id.into(),
