@@ -183,11 +183,13 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
     }
     if let Some(labels) = &outcome.labels {
         line(&format!(
-            "  labels ↔ tags: {} tags added and {} removed in GHL, {} labels added and {} removed in Nifty, {} dead letters",
+            "  {} ↔ tags: {} tags added and {} removed in GHL, {} added and {} removed in {}, {} dead letters",
+            if outcome.app_system == bridge_core::System::Novi { "committees" } else { "labels" },
             labels.tags_added_in_ghl,
             labels.tags_removed_in_ghl,
-            labels.labels_added_in_nifty,
-            labels.labels_removed_in_nifty,
+            labels.added_in_app,
+            labels.removed_in_app,
+            outcome.app_system.display_name(),
             labels.dead
         ))?;
     }

@@ -12,6 +12,7 @@
 //!   shared client). No rate headers are documented.
 
 mod activities;
+mod committees;
 pub mod convert;
 mod events;
 mod members;
@@ -35,6 +36,7 @@ use crate::http::{
 };
 
 pub use activities::ActivityQuery;
+pub use committees::{NoviCommittee, NoviCommitteeMember};
 pub use members::MemberQuery;
 pub use wire::{NoviActivity, NoviActivityType, NoviEvent, NoviMember, NoviPage};
 

@@ -33,14 +33,14 @@ fn invalid(detail: String) -> Response {
 }
 
 /// Query parameters by lower-cased name (ASP.NET binds them case-insensitively).
-fn query_map(raw: Option<String>) -> HashMap<String, String> {
+pub(crate) fn query_map(raw: Option<String>) -> HashMap<String, String> {
     let raw = raw.unwrap_or_default();
     url::form_urlencoded::parse(raw.as_bytes())
         .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
         .collect()
 }
 
-fn body_object(body: &Bytes) -> Result<Map<String, Value>, Response> {
+pub(crate) fn body_object(body: &Bytes) -> Result<Map<String, Value>, Response> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(invalid("The body must be a JSON object.".into())),
@@ -48,12 +48,12 @@ fn body_object(body: &Bytes) -> Result<Map<String, Value>, Response> {
     }
 }
 
-struct Page {
+pub(crate) struct Page {
     size: usize,
     offset: usize,
 }
 
-fn page_of(query: &HashMap<String, String>) -> Result<Page, Response> {
+pub(crate) fn page_of(query: &HashMap<String, String>) -> Result<Page, Response> {
     let number = |name: &str, default: usize| -> Result<usize, Response> {
         match query.get(name) {
             None => Ok(default),
@@ -84,7 +84,7 @@ fn date_param(
     }
 }
 
-fn paged(items: Vec<Value>, page: &Page) -> Response {
+pub(crate) fn paged(items: Vec<Value>, page: &Page) -> Response {
     let total = items.len();
     let results: Vec<Value> = items
         .into_iter()

@@ -1,7 +1,8 @@
 //! The Novi AMS fake: one association tenant's `/api`, with members (full-replacement PUT, no
 //! delete), activities (tasks and notes; new id in the `Location` header), the tenant's activity
-//! types, events (not paged), the raw-key `Authorization: Basic <key>` scheme, and 20/s +
-//! 600/min limits answered with 429 and `Retry-After`.
+//! types, events (not paged), committees and their members ([`committees`]), the raw-key
+//! `Authorization: Basic <key>` scheme, and 20/s + 600/min limits answered with 429 and
+//! `Retry-After`.
 //!
 //! Sources: MemberJunction/MJ metadata/integrations/novi/.novi.integration.json (derived from
 //! Novi's Postman collection: endpoints, `lastModifiedDate` as the member filter, paging,
@@ -11,6 +12,7 @@
 //! reference/target-apps.md ("Novi AMS").
 
 mod api;
+mod committees;
 mod data;
 mod fields;
 pub(crate) mod host;
@@ -100,6 +102,7 @@ pub(crate) struct Novi {
     activity_types: Mutex<Vec<NoviActivityType>>,
     /// The `lastModifiedDate` of every member listing asked for, in order (None: no filter).
     member_listings: Mutex<Vec<Option<String>>>,
+    committees: Mutex<committees::Committees>,
 }
 
 pub(crate) type NoviState = Arc<Novi>;
@@ -157,6 +160,17 @@ impl NoviSandbox {
         })
         .await
         .map_err(std::io::Error::other)?;
+        let mut seat_rng = SmallRng::seed_from_u64(config.seed ^ 0xc0_4417);
+        let seeded_committees = committees::Committees {
+            list: committees::SEEDED
+                .iter()
+                .map(|name| committees::Committee {
+                    id: guid(&mut seat_rng),
+                    name: (*name).to_string(),
+                })
+                .collect(),
+            seats: Vec::new(),
+        };
         let state = Arc::new(Novi {
             host: Host::new(config.faults.clone(), config.seed),
             api_key,
@@ -170,6 +184,7 @@ impl NoviSandbox {
             rng: Mutex::new(SmallRng::seed_from_u64(config.seed ^ 0x1d5)),
             activity_types: Mutex::new(config.activity_types.clone()),
             member_listings: Mutex::new(Vec::new()),
+            committees: Mutex::new(seeded_committees),
         });
         let running = Running::serve(listener, router(state.clone()), "novi");
         Ok(NoviSandbox { state, running })
@@ -201,6 +216,66 @@ impl NoviSandbox {
     /// The `lastModifiedDate` each member listing passed (`None`: no filter), oldest first.
     pub fn member_listing_filters(&self) -> Vec<Option<String>> {
         lock(&self.state.member_listings).clone()
+    }
+
+    /// The members seated on the committee named `name` (without case), as an administrator
+    /// sees them in Novi.
+    pub fn committee_members(&self, name: &str) -> Vec<String> {
+        let committees = lock(&self.state.committees);
+        let Some(committee) = committees
+            .list
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+        else {
+            return Vec::new();
+        };
+        committees
+            .seats
+            .iter()
+            .filter(|s| s.committee == committee.id)
+            .map(|s| s.member.clone())
+            .collect()
+    }
+
+    /// Seats `member` on the committee named `name`, as an administrator would in Novi. False
+    /// when there is no such committee.
+    pub fn seat_on_committee(&self, name: &str, member: &str) -> bool {
+        let id = guid(&mut *lock(&self.state.rng));
+        let mut committees = lock(&self.state.committees);
+        let Some(committee) = committees
+            .list
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .map(|c| c.id.clone())
+        else {
+            return false;
+        };
+        committees.seats.push(committees::Seat {
+            id,
+            committee,
+            member: member.to_string(),
+            inherited: false,
+        });
+        true
+    }
+
+    /// Takes every seat of `member` on the committee named `name` away, as an administrator
+    /// would in Novi; answers how many there were.
+    pub fn unseat_from_committee(&self, name: &str, member: &str) -> usize {
+        let mut committees = lock(&self.state.committees);
+        let Some(committee) = committees
+            .list
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .map(|c| c.id.clone())
+        else {
+            return 0;
+        };
+        let before = committees.seats.len();
+        committees
+            .seats
+            .retain(|s| !(s.committee == committee && s.member == member));
+        before - committees.seats.len()
     }
 
     /// Takes an activity type away from the tenant (for doctor tests). False when absent.
@@ -251,6 +326,15 @@ fn router(state: NoviState) -> Router {
                 .delete(api::delete_activity),
         )
         .route("/api/custom-activity-types", get(types::list))
+        .route("/api/committees", get(committees::list))
+        .route(
+            "/api/committees/{committeeId}/members",
+            get(committees::members).post(committees::add),
+        )
+        .route(
+            "/api/committees/{committeeId}/members/{membershipId}",
+            axum::routing::delete(committees::remove),
+        )
         .route("/api/events", get(api::list_events).post(api::create_event))
         .route(
             "/api/events/{eventId}",

@@ -312,6 +312,42 @@ pub fn count_of_kind(
     .map_err(storage_error)
 }
 
+/// Every contact linked to a record of `connection_id`: the contact, the record, and the
+/// link's base (for merges that walk a whole pair, such as group memberships).
+pub fn contacts_with_bases(
+    conn: &Connection,
+    connection_id: &str,
+) -> Result<Vec<(String, String, serde_json::Map<String, serde_json::Value>)>, BridgeError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT contact_id, remote_id, base FROM links WHERE connection_id = ?1 AND object_kind = 'contact' ORDER BY contact_id",
+        )
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map(params![connection_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .map_err(storage_error)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (contact_id, remote_id, base) = row.map_err(storage_error)?;
+        let base = match base {
+            None => serde_json::Map::new(),
+            Some(text) => serde_json::from_str(&text).map_err(|e| {
+                BridgeError::storage(format!(
+                    "link base of contact {contact_id} is not JSON: {e}"
+                ))
+            })?,
+        };
+        out.push((contact_id, remote_id, base));
+    }
+    Ok(out)
+}
+
 /// The agreed values of a contact's link to `connection_id` (empty when never synced).
 pub fn base(
     conn: &Connection,

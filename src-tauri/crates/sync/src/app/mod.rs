@@ -88,7 +88,7 @@ pub trait AppSide: RecordWriter {
         None
     }
     /// A per-contact set the app keeps equal to GHL's tags element by element (Nifty's
-    /// labels), merged after the children.
+    /// labels, Novi AMS's committees through the tag groups rule), merged after the children.
     fn tag_sets(&self) -> Option<&dyn TagSets> {
         None
     }
@@ -136,11 +136,12 @@ pub struct TagRun<'a> {
 /// An app's per-contact set merged with GHL's tags: both sides' additions and removals are
 /// kept, and written as add/remove deltas through the journal.
 pub trait TagSets: Send + Sync {
+    /// What the merge did; `None` when the pair merges no set (its rule is off).
     fn merge_tags<'a>(
         &'a self,
         store: &'a mut bridge_store::Store,
         run: TagRun<'a>,
-    ) -> BoxFuture<'a, Result<crate::nifty::LabelReport, BridgeError>>;
+    ) -> BoxFuture<'a, Result<Option<crate::nifty::LabelReport>, BridgeError>>;
 }
 
 /// An app that forgets a record some time after its last write, unless it is written again.

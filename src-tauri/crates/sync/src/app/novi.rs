@@ -214,6 +214,38 @@ impl AppSide for NoviSide {
     fn children(&self) -> Option<&dyn AppChildren> {
         Some(self)
     }
+
+    fn tag_sets(&self) -> Option<&dyn super::TagSets> {
+        Some(self)
+    }
+}
+
+impl super::TagSets for NoviSide {
+    /// Committee seats ↔ the GHL tags of the tag groups rule's table, when the rule is on.
+    fn merge_tags<'a>(
+        &'a self,
+        store: &'a mut bridge_store::Store,
+        run: super::TagRun<'a>,
+    ) -> BoxFuture<'a, Result<Option<crate::nifty::LabelReport>, BridgeError>> {
+        Box::pin(async move {
+            let Some(table) = crate::rules::tag_groups_table(store, run.app)? else {
+                return Ok(None);
+            };
+            crate::rules::CommitteeSync {
+                ghl: run.ghl,
+                ghl_connection: run.ghl_connection,
+                novi: &self.client,
+                app: run.app,
+                run_id: run.run_id,
+                clock: run.clock,
+                breaker: run.breaker,
+                table: &table,
+            }
+            .run(store)
+            .await
+            .map(Some)
+        })
+    }
 }
 
 /// An activity as a task or note of its member; `None` for other activity types (calls,

@@ -2,7 +2,8 @@
 //!
 //! Labels are workspace-wide objects; a contact "has" a label when any of its tasks in the
 //! project carries it. Only tags named like an existing Nifty label take part (names compare
-//! case-insensitively): the sync never mints a workspace label for every GHL tag. A three-way
+//! case-insensitively), or tags the tag groups rule's table names a label for ("gold" → the
+//! label "VIP Members", and back): the sync never mints a workspace label for every GHL tag. A three-way
 //! merge over the set both sides last agreed on (kept in the base of the contact's Nifty link)
 //! decides: a label added in Nifty adds the tag in GHL; a tag added in GHL puts the label on
 //! every task of the contact; a removal on either side removes it on the other.
@@ -28,7 +29,7 @@ use crate::journal::{self, Entry, Failure, Intent};
 const AGREED: &str = "labels";
 const VERSION: &str = "labelsVersion";
 
-/// What the label step did.
+/// What a tag-set step did (Nifty's labels, Novi AMS's committees).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LabelReport {
@@ -36,8 +37,9 @@ pub struct LabelReport {
     pub writes: u64,
     pub tags_added_in_ghl: u64,
     pub tags_removed_in_ghl: u64,
-    pub labels_added_in_nifty: u64,
-    pub labels_removed_in_nifty: u64,
+    /// Labels added to and removed from Nifty tasks (or, for Novi AMS, committee seats).
+    pub added_in_app: u64,
+    pub removed_in_app: u64,
     pub dead: u64,
 }
 
@@ -83,6 +85,9 @@ pub(crate) struct LabelSync<'a> {
     pub run_id: &'a str,
     pub clock: &'a dyn Clock,
     pub breaker: crate::plan::Breaker,
+    /// The tag groups rule's table (GHL tag → label name; empty when the rule is off): a tag
+    /// in it goes by its label's name, and the label comes back as that tag.
+    pub table: &'a BTreeMap<String, String>,
 }
 
 /// One contact's merge and the writes it needs.
@@ -139,6 +144,17 @@ impl LabelSync<'_> {
             .into_iter()
             .map(|l| (l.name.trim().to_lowercase(), (l.id, l.name)))
             .collect();
+        // The table, lowercased: tag → label and label → the tag as the table spells it.
+        let label_of_tag: BTreeMap<String, String> = self
+            .table
+            .iter()
+            .map(|(tag, label)| (tag.trim().to_lowercase(), label.trim().to_lowercase()))
+            .collect();
+        let tag_of_label: BTreeMap<String, String> = self
+            .table
+            .iter()
+            .map(|(tag, label)| (label.trim().to_lowercase(), tag.clone()))
+            .collect();
         let name_of_id: BTreeMap<&str, &str> = labels
             .iter()
             .map(|(lower, (id, _))| (id.as_str(), lower.as_str()))
@@ -163,13 +179,20 @@ impl LabelSync<'_> {
             if ghl_id.is_empty() {
                 continue;
             }
-            // GHL tag spelling by lowercased name, for tags that are labels.
+            // GHL tag spelling by lowercased label name, for tags that are labels (by name, or
+            // by the tag groups table).
             let ghl_tags: BTreeMap<String, String> = row
                 .contact
                 .tags
                 .iter()
-                .map(|t| (t.trim().to_lowercase(), t.clone()))
-                .filter(|(lower, _)| labels.contains_key(lower))
+                .map(|t| {
+                    let lower = t.trim().to_lowercase();
+                    (
+                        label_of_tag.get(&lower).cloned().unwrap_or(lower),
+                        t.clone(),
+                    )
+                })
+                .filter(|(label, _)| labels.contains_key(label))
                 .collect();
             let ghl: BTreeSet<String> = ghl_tags.keys().cloned().collect();
             let nifty: BTreeSet<String> = tasks
@@ -188,11 +211,17 @@ impl LabelSync<'_> {
             };
             if !merged.ghl_add.is_empty() {
                 let names: Vec<String> = merged.ghl_add.iter().map(display).collect();
+                // A label of the table comes back as its tag; the others by their own name.
+                let tags = merged
+                    .ghl_add
+                    .iter()
+                    .map(|l| tag_of_label.get(l).cloned().unwrap_or_else(|| display(l)))
+                    .collect();
                 writes.push(LabelWrite {
                     ghl_side: true,
                     add: true,
                     remote_id: ghl_id.clone(),
-                    items: names.clone(),
+                    items: tags,
                     names,
                 });
             }
@@ -382,8 +411,8 @@ impl LabelSync<'_> {
                 match (write.ghl_side, write.add) {
                     (true, true) => report.tags_added_in_ghl += count,
                     (true, false) => report.tags_removed_in_ghl += count,
-                    (false, true) => report.labels_added_in_nifty += count,
-                    (false, false) => report.labels_removed_in_nifty += count,
+                    (false, true) => report.added_in_app += count,
+                    (false, false) => report.removed_in_app += count,
                 }
                 let now = self.clock.now();
                 store.with_tx(|tx| {

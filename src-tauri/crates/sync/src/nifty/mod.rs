@@ -29,6 +29,7 @@ pub use connect::{
     NIFTY_REDIRECT_PORT, NIFTY_SYNC_SCOPES,
 };
 pub(crate) use connect::{nifty_oauth, setting as nifty_setting};
+pub(crate) use labels::merge as merge_sets;
 pub use labels::LabelReport;
 pub use side::NiftySide;
 pub use tasks::{NiftyPlace, NiftyTasks};

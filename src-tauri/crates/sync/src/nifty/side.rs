@@ -96,7 +96,7 @@ impl TagSets for NiftySide {
         &'a self,
         store: &'a mut Store,
         run: TagRun<'a>,
-    ) -> BoxFuture<'a, Result<LabelReport, BridgeError>> {
+    ) -> BoxFuture<'a, Result<Option<LabelReport>, BridgeError>> {
         Box::pin(async move {
             let mut tasks_by_contact: BTreeMap<String, Vec<(String, Vec<String>)>> =
                 BTreeMap::new();
@@ -110,6 +110,7 @@ impl TagSets for NiftySide {
                     .or_default()
                     .push((task_id, labels));
             }
+            let table = crate::rules::tag_groups_table(store, run.app)?.unwrap_or_default();
             LabelSync {
                 ghl: run.ghl,
                 ghl_connection: run.ghl_connection,
@@ -118,9 +119,11 @@ impl TagSets for NiftySide {
                 run_id: run.run_id,
                 clock: run.clock,
                 breaker: run.breaker,
+                table: &table,
             }
             .run(store, &tasks_by_contact)
             .await
+            .map(Some)
         })
     }
 }

@@ -288,7 +288,7 @@ impl Pair<'_> {
                 clock,
                 breaker: self.breaker,
             };
-            run.labels = Some(sets.merge_tags(store, tag_run).await?);
+            run.labels = sets.merge_tags(store, tag_run).await?;
         }
         Ok(run)
     }

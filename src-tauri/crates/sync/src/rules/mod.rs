@@ -14,15 +14,18 @@
 //!   export: an email opened, a link clicked, a custom event) that passes the rule's filter
 //!   gets one GHL task "Follow up: …", due some days later. Apps whose API lists no
 //!   engagement per contact refuse it.
-//! - [`RuleName::TagGroups`]: a table of GHL tags and the app's groups they are (Ninox's
-//!   multiple-choice options, Connectif's checkbox options): put on the pair's tags line for
-//!   the sync ([`with_tag_groups`]), so each tag added or removed in GHL adds or removes its
-//!   group in the app, and back where the line goes both ways, as the per-element tag deltas
-//!   every tag write is.
+//! - [`RuleName::TagGroups`]: a table of GHL tags and the app's groups they are. For Ninox's
+//!   multiple-choice options and Connectif's checkbox options it is put on the pair's tags
+//!   line for the sync ([`with_tag_groups`]), so each tag added or removed in GHL adds or
+//!   removes its group in the app, and back where the line goes both ways, as the
+//!   per-element tag deltas every tag write is. Novi AMS committees ([`novi_groups`]) and
+//!   Nifty labels are per-contact sets merged with GHL's tags after the children, both ways,
+//!   through the same table.
 
 mod config;
 mod follow_up;
 mod no_children;
+mod novi_groups;
 mod summary;
 mod welcome;
 
@@ -39,6 +42,7 @@ pub use config::{
 };
 pub use follow_up::{activity_types, plan_follow_ups};
 pub use no_children::NoChildren;
+pub(crate) use novi_groups::CommitteeSync;
 pub use summary::{plan_from_journal, plan_from_plan, summary_text};
 pub use welcome::plan_welcome;
 
@@ -139,29 +143,44 @@ impl RuleName {
 /// Why an app cannot run the tag groups rule, if it cannot.
 fn tag_groups_refused_for(system: System) -> Option<String> {
     let why = match system {
-        System::Ninox | System::Connectif | System::Ghl => return None,
+        System::Ninox | System::Connectif | System::Ghl | System::Novi | System::Nifty => {
+            return None
+        }
         System::NiftyImages => "NiftyImages keeps no groups (its rows are written, never read)",
-        System::Novi => {
-            "Novi AMS keeps groups as committees, whose members Contact Bridge does not read or \
-             write yet"
-        }
-        System::Nifty => {
-            "Nifty's labels follow GHL tags of the same name; a table for them is not built yet"
-        }
     };
     Some(format!(
         "the tag groups rule is refused for this app: {why}"
     ))
 }
 
+/// Whether the app's groups are a per-contact set merged with GHL's tags after the children
+/// (Novi AMS committees, Nifty labels) rather than a field of the contact mapping.
+pub fn groups_are_sets(system: System) -> bool {
+    matches!(system, System::Novi | System::Nifty)
+}
+
+/// The tag groups rule's table (GHL tag → the app's group), when the rule is on.
+pub fn tag_groups_table(
+    store: &Store,
+    pair: &ConnectionRow,
+) -> Result<Option<std::collections::BTreeMap<String, String>>, BridgeError> {
+    Ok(active(store, pair)?
+        .tag_groups
+        .map(|rule| rule.config.groups))
+}
+
 /// Puts the tag groups rule's table on the pair's tags line(s), when the rule is on: the
-/// mapping this sync plans with (the stored one is left as it is). A pair whose mapping has
-/// no tags line is told so.
+/// mapping a plan is made with (the stored one is left as it is), in a sync, a review's
+/// resolution or the mapping editor's preview. A pair whose mapping has no tags line is told
+/// so; apps whose groups merge as sets ([`groups_are_sets`]) keep their mapping.
 pub fn with_tag_groups(
     store: &Store,
     pair: &ConnectionRow,
     mapping: &mut bridge_core::mapping::Mapping,
 ) -> Result<(), BridgeError> {
+    if groups_are_sets(pair.system) {
+        return Ok(());
+    }
     let Some(rule) = active(store, pair)?.tag_groups else {
         return Ok(());
     };
