@@ -161,3 +161,124 @@ async fn a_table_naming_no_committee_is_refused_by_name() {
     assert!(text.contains("Bored of Directors"), "{text}");
     assert!(pair.novi.committee_members(BOARD).is_empty());
 }
+
+/// Nifty: the table names a label for a tag ("gold" → "VIP", "member" → "Renewal"). The tag
+/// added in GHL puts its label on the contact's tasks (GHL is not given the label's name); the
+/// label put on a task in Nifty adds its tag to GHL; the tag removed in GHL takes the label off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_in_the_table_moves_its_nifty_label_both_ways() {
+    use bridge_tests::blocking;
+    use bridge_tests::nifty_pair::{marker_email, NiftyPair};
+    use reqwest::Method;
+
+    let pair = std::sync::Arc::new(NiftyPair::start(20, 0.3).await);
+    pair.connect().await;
+    let sync = |pair: &std::sync::Arc<NiftyPair>| {
+        let pair = pair.clone();
+        blocking(move || pair.sync())
+    };
+    let first = sync(&pair).await;
+    let name = first["pairName"].as_str().unwrap().to_string();
+    let table = r#"{"groups":{"gold":"VIP","member":"Renewal"}}"#;
+    for args in [
+        vec!["rules", "set", &name, "tag_groups", table],
+        vec!["rules", "enable", &name, "tag_groups"],
+    ] {
+        let pair = pair.clone();
+        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
+        let output = blocking(move || {
+            pair.bridge(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+        .await;
+        assert_success("rules", &output);
+    }
+    // A task of the contact in Nifty, for its labels.
+    let (contact, email) = pair.some_contact(0).await;
+    let groups = pair.nifty.task_groups(&pair.follow_ups());
+    pair.nifty_call(
+        Method::POST,
+        "/tasks",
+        json!({"name": "Renewal call", "task_group_id": groups[0].0,
+               "description": format!("Contact: {email}")}),
+    )
+    .await;
+    sync(&pair).await;
+    let labels = pair.nifty_call(Method::GET, "/labels", Value::Null).await;
+    let label_id = |name: &str| {
+        labels["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (vip, renewal) = (label_id("VIP"), label_id("Renewal"));
+    let task_labels = |pair: &NiftyPair| -> Vec<BTreeSet<String>> {
+        pair.nifty_tasks()
+            .iter()
+            .filter(|t| marker_email(t).as_deref() == Some(email.as_str()))
+            .map(|t| {
+                t["labels"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .collect()
+    };
+    let ghl_tags = |answer: Value| tags(&answer["contact"]);
+
+    // GHL → Nifty: "gold" puts VIP on each of the contact's tasks.
+    pair.ghl_call(
+        Method::POST,
+        &format!("/contacts/{contact}/tags"),
+        Some(json!({"tags": ["gold"]})),
+    )
+    .await;
+    let outcome = sync(&pair).await;
+    let on_tasks = task_labels(&pair);
+    assert!(!on_tasks.is_empty());
+    assert!(on_tasks.iter().all(|l| l.contains(&vip)), "{outcome:#}");
+    let now = ghl_tags(pair.ghl_call(Method::GET, &format!("/contacts/{contact}"), None).await);
+    assert!(now.contains("gold") && !now.contains("vip"), "{now:?}");
+
+    // Nifty → GHL: the Renewal label put on a task adds "member", not "renewal".
+    let task_id = pair
+        .nifty_tasks()
+        .iter()
+        .find(|t| marker_email(t).as_deref() == Some(email.as_str()))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    pair.nifty_call(
+        Method::PUT,
+        &format!("/tasks/{task_id}/labels"),
+        json!({"labels": [renewal.clone()]}),
+    )
+    .await;
+    let outcome = sync(&pair).await;
+    assert_eq!(outcome["labels"]["dead"], 0, "{outcome:#}");
+    let now = ghl_tags(pair.ghl_call(Method::GET, &format!("/contacts/{contact}"), None).await);
+    assert!(
+        now.contains("member") && !now.contains("renewal"),
+        "{now:?} {outcome:#}"
+    );
+
+    // The tag removed in GHL takes VIP off the tasks.
+    pair.ghl_call(
+        Method::DELETE,
+        &format!("/contacts/{contact}/tags"),
+        Some(json!({"tags": ["gold"]})),
+    )
+    .await;
+    sync(&pair).await;
+    assert!(task_labels(&pair).iter().all(|l| !l.contains(&vip)));
+    let now = ghl_tags(pair.ghl_call(Method::GET, &format!("/contacts/{contact}"), None).await);
+    assert!(!now.contains("gold") && now.contains("member"), "{now:?}");
+}
