@@ -186,10 +186,9 @@ async fn a_tag_in_the_table_moves_its_nifty_label_both_ways() {
     ] {
         let pair = pair.clone();
         let args: Vec<String> = args.into_iter().map(str::to_string).collect();
-        let output = blocking(move || {
-            pair.bridge(&args.iter().map(String::as_str).collect::<Vec<_>>())
-        })
-        .await;
+        let output =
+            blocking(move || pair.bridge(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+                .await;
         assert_success("rules", &output);
     }
     // A task of the contact in Nifty, for its labels.
@@ -244,7 +243,10 @@ async fn a_tag_in_the_table_moves_its_nifty_label_both_ways() {
     let on_tasks = task_labels(&pair);
     assert!(!on_tasks.is_empty());
     assert!(on_tasks.iter().all(|l| l.contains(&vip)), "{outcome:#}");
-    let now = ghl_tags(pair.ghl_call(Method::GET, &format!("/contacts/{contact}"), None).await);
+    let now = ghl_tags(
+        pair.ghl_call(Method::GET, &format!("/contacts/{contact}"), None)
+            .await,
+    );
     assert!(now.contains("gold") && !now.contains("vip"), "{now:?}");
 
     // Nifty → GHL: the Renewal label put on a task adds "member", not "renewal".
@@ -264,7 +266,10 @@ async fn a_tag_in_the_table_moves_its_nifty_label_both_ways() {
     .await;
     let outcome = sync(&pair).await;
     assert_eq!(outcome["labels"]["dead"], 0, "{outcome:#}");
-    let now = ghl_tags(pair.ghl_call(Method::GET, &format!("/contacts/{contact}"), None).await);
+    let now = ghl_tags(
+        pair.ghl_call(Method::GET, &format!("/contacts/{contact}"), None)
+            .await,
+    );
     assert!(
         now.contains("member") && !now.contains("renewal"),
         "{now:?} {outcome:#}"
@@ -279,6 +284,9 @@ async fn a_tag_in_the_table_moves_its_nifty_label_both_ways() {
     .await;
     sync(&pair).await;
     assert!(task_labels(&pair).iter().all(|l| !l.contains(&vip)));
-    let now = ghl_tags(pair.ghl_call(Method::GET, &format!("/contacts/{contact}"), None).await);
+    let now = ghl_tags(
+        pair.ghl_call(Method::GET, &format!("/contacts/{contact}"), None)
+            .await,
+    );
     assert!(!now.contains("gold") && now.contains("member"), "{now:?}");
 }

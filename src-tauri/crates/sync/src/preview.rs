@@ -134,6 +134,9 @@ pub fn preview(
     mapping: &Mapping,
     search: Option<&str>,
 ) -> Result<Vec<PreviewRecord>, BridgeError> {
+    // Shown as a sync would write it: with the tag groups rule's table, when it is on.
+    let mut mapping = mapping.clone();
+    crate::rules::with_tag_groups_where_mapped(store, app, &mut mapping)?;
     let mut linked = Vec::new();
     let mut unlinked = Vec::new();
     let scan = if search.is_some() { SEARCH_SCAN } else { SCAN };

@@ -83,7 +83,9 @@ fn settle(
     let app = connections::get(store.conn(), &review.connection_id)?.ok_or_else(|| {
         BridgeError::internal(format!("review {id}: its pair's connection is gone"))
     })?;
-    let mapping = crate::pair::contact_mapping(store, &app)?;
+    let mut mapping = crate::pair::contact_mapping(store, &app)?;
+    // The contact a resolution makes comes back through the tag groups table, as in a sync.
+    crate::rules::with_tag_groups(store, &app, &mut mapping)?;
     store.with_tx(|tx| {
         let contact_id = match resolution {
             Resolution::Ignore => None,

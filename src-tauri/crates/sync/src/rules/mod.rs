@@ -170,9 +170,9 @@ pub fn tag_groups_table(
 }
 
 /// Puts the tag groups rule's table on the pair's tags line(s), when the rule is on: the
-/// mapping a plan is made with (the stored one is left as it is), in a sync, a review's
-/// resolution or the mapping editor's preview. A pair whose mapping has no tags line is told
-/// so; apps whose groups merge as sets ([`groups_are_sets`]) keep their mapping.
+/// mapping a plan is made with (the stored one is left as it is), in a sync or a review's
+/// resolution. A pair whose mapping has no tags line is told so; apps whose groups merge as
+/// sets ([`groups_are_sets`]) keep their mapping.
 pub fn with_tag_groups(
     store: &Store,
     pair: &ConnectionRow,
@@ -181,28 +181,49 @@ pub fn with_tag_groups(
     if groups_are_sets(pair.system) {
         return Ok(());
     }
-    let Some(rule) = active(store, pair)?.tag_groups else {
+    let Some(table) = tag_groups_table(store, pair)? else {
         return Ok(());
     };
-    let mut lines = mapping
-        .fields
-        .iter_mut()
-        .filter(|line| line.ghl == "tags")
-        .peekable();
-    if lines.peek().is_none() {
+    if !put_table(mapping, &table) {
         return Err(BridgeError::invalid_input(format!(
             "the tag groups rule of \"{}\" needs a tags line in its mapping (GHL tags → the \
              app's group field)",
             pair.name
         )));
     }
-    for line in lines {
-        line.transforms
-            .push(bridge_core::mapping::Transform::TagGroups {
-                groups: rule.config.groups.clone(),
-            });
+    Ok(())
+}
+
+/// As [`with_tag_groups`], for a mapping being edited (the window's preview): one without a
+/// tags line is shown as it is, since the table has no line to go on.
+pub fn with_tag_groups_where_mapped(
+    store: &Store,
+    pair: &ConnectionRow,
+    mapping: &mut bridge_core::mapping::Mapping,
+) -> Result<(), BridgeError> {
+    if groups_are_sets(pair.system) {
+        return Ok(());
+    }
+    if let Some(table) = tag_groups_table(store, pair)? {
+        put_table(mapping, &table);
     }
     Ok(())
+}
+
+/// Adds the table to every tags line; false when there is none.
+fn put_table(
+    mapping: &mut bridge_core::mapping::Mapping,
+    table: &std::collections::BTreeMap<String, String>,
+) -> bool {
+    let mut put = false;
+    for line in mapping.fields.iter_mut().filter(|line| line.ghl == "tags") {
+        line.transforms
+            .push(bridge_core::mapping::Transform::TagGroups {
+                groups: table.clone(),
+            });
+        put = true;
+    }
+    put
 }
 
 /// One rule of a pair as the operator sees it.
