@@ -670,3 +670,72 @@ async fn engagements_that_pass_the_filter_become_one_follow_up_task_each() {
     assert_eq!(follow_ups(&resumed), 0, "{resumed:#}");
     assert_eq!(tasks_of(cy.clone()).await.len(), 1);
 }
+
+/// A row of the activities export that cannot be read (here a row without an email) is a
+/// listed problem of the pair — the row, its column, value and reason, by `bridge problems` —
+/// and the rest of the export is used.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_activity_row_is_a_listed_problem_and_the_rest_are_used() {
+    let world = World::start(10, 0).await;
+    world.connect();
+    let first = world.sync(&["--max-overwrite", "100"]);
+    let pair = first["pairName"].as_str().unwrap().to_string();
+    let ok = |args: &[&str]| assert_success(&args.join(" "), &world.bridge(args));
+    ok(&["rules", "set", &pair, "follow_up", r#"{"kinds":["click"]}"#]);
+    ok(&["rules", "enable", &pair, "follow_up"]);
+    let ann = ghl_contacts(&world.ghl)
+        .await
+        .iter()
+        .map(|c| lower(&c["email"]))
+        .find(|e| !e.is_empty() && world.connectif.contact_emails().contains(e))
+        .unwrap();
+    let now = chrono::Utc::now();
+    world
+        .connectif
+        .record_activity(&ann, "email-link-clicked", None, now);
+    let bad = world
+        .connectif
+        .record_activity("", "email-link-clicked", None, now);
+
+    let applied = world.sync(&[]);
+    let made = applied["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|op| op["reason"] == "by rule: follow-up task")
+        .count();
+    assert_eq!(made, 1, "the readable row is used: {applied:#}");
+
+    let listed = world.bridge(&["problems", "--json"]);
+    assert_success("problems", &listed);
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let rows: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["of"] == "engagement")
+        .collect();
+    assert_eq!(rows.len(), 1, "{listed:#}");
+    let row = rows[0];
+    assert_eq!(row["pairName"], pair.as_str());
+    assert_eq!(row["field"], "Email");
+    assert_eq!(
+        row["appRecordId"],
+        bad.as_str(),
+        "the activity's id names it"
+    );
+    assert!(
+        row["reason"].as_str().unwrap().contains("no email"),
+        "{row:#}"
+    );
+    assert!(
+        row["name"].as_str().unwrap().contains("activities export"),
+        "{row:#}"
+    );
+    let text = world.bridge(&["problems"]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("the follow-up rule skipped this row"),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
+}

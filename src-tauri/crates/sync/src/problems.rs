@@ -60,19 +60,50 @@ pub struct ProblemView {
     #[serde(flatten)]
     pub problem: ProblemRow,
     pub pair_name: String,
+    /// What the problem is of: `contact` (a value of a contact's field) or `engagement` (a
+    /// row of the app's engagement export the follow-up rule could not read; its `name` says
+    /// which row, `appRecordId` is the activity's id).
+    pub of: &'static str,
 }
 
-/// Every listed problem, oldest first.
+/// Every listed problem, oldest first: contacts' values, then engagement rows.
 pub fn list(store: &Store) -> Result<Vec<ProblemView>, BridgeError> {
     let connections = bridge_store::table::connections::list(store.conn())?;
-    Ok(record_problems::list(store.conn())?
+    let pair_name = |pair_id: &str| {
+        connections
+            .iter()
+            .find(|c| c.id == pair_id)
+            .map_or_else(|| pair_id.to_string(), |c| c.name.clone())
+    };
+    let mut views: Vec<ProblemView> = record_problems::list(store.conn())?
         .into_iter()
         .map(|problem| ProblemView {
-            pair_name: connections
-                .iter()
-                .find(|c| c.id == problem.pair_id)
-                .map_or_else(|| problem.pair_id.clone(), |c| c.name.clone()),
+            pair_name: pair_name(&problem.pair_id),
             problem,
+            of: "contact",
         })
-        .collect())
+        .collect();
+    for row in bridge_store::table::engagement_problems::list(store.conn())? {
+        views.push(ProblemView {
+            pair_name: pair_name(&row.pair_id),
+            problem: ProblemRow {
+                id: row.id,
+                pair_id: row.pair_id,
+                contact_id: String::new(),
+                kind: UNREADABLE.into(),
+                side: side_name(Side::App).into(),
+                field: row.field,
+                value: row.value,
+                reason: row.reason,
+                first_seen_at: row.first_seen_at,
+                last_seen_at: row.last_seen_at,
+                name: row.record,
+                email: row.email,
+                ghl_contact_id: None,
+                app_record_id: row.activity_id,
+            },
+            of: "engagement",
+        });
+    }
+    Ok(views)
 }

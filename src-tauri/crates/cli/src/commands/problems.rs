@@ -19,6 +19,22 @@ pub fn list(context: &Context, json: bool) -> Result<(), BridgeError> {
     }
     for view in problems {
         let p = &view.problem;
+        if view.of == "engagement" {
+            line(&format!(
+                "{}  {}: {}{}: field {} = {} — {}; the follow-up rule skipped this row",
+                p.id,
+                view.pair_name,
+                p.name,
+                p.email
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default(),
+                p.field,
+                p.value,
+                p.reason
+            ))?;
+            continue;
+        }
         let person = match (&p.name, &p.email) {
             (name, Some(email)) if !name.is_empty() => format!("{name} <{email}>"),
             (_, Some(email)) => email.clone(),

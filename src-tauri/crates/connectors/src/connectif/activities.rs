@@ -9,7 +9,8 @@
 //! // Guess: the file's columns. No document lists them (article 23243787114524 only says
 //! columns are display names that change with `version`), so each column is found by several
 //! likely names ([`COLUMNS`]); a file without an email, type or date column is refused naming
-//! the columns it has, and a row without an email or type is skipped with its row number.
+//! the columns it has, and a row that cannot be read is handed back as an
+//! [`UnreadableActivity`] (row, column, value, reason).
 
 use bridge_core::{BridgeError, ErrorCode};
 use chrono::{DateTime, Duration, Utc};
@@ -39,11 +40,37 @@ pub struct ExportedActivity {
     pub custom_event: Option<String>,
 }
 
-/// What one export held: its readable rows, and a sentence per row it could not read.
+/// What one export held: its readable rows, and each row it could not read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActivityExport {
     pub activities: Vec<ExportedActivity>,
-    pub unreadable: Vec<String>,
+    pub unreadable: Vec<UnreadableActivity>,
+}
+
+/// A row of the activities export that could not be read: where it is, what it held that
+/// names it, and which column failed how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableActivity {
+    /// The row in the file (the header is row 1).
+    pub row: u64,
+    /// The activity's id and the contact's email, when the row has them.
+    pub id: Option<String>,
+    pub email: Option<String>,
+    /// The column, by the file's own name (or what was looked for, when it has none).
+    pub field: String,
+    /// The cell as it was (empty when missing).
+    pub value: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for UnreadableActivity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "row {}: '{}' in '{}' {}",
+            self.row, self.value, self.field, self.reason
+        )
+    }
 }
 
 /// // Guess: the likely names of each column we read, compared loosely (case, spaces, `-` and
@@ -98,27 +125,31 @@ impl Columns {
         Ok(Self { names, at })
     }
 
-    fn activity(&self, row: u64, record: &[String]) -> Result<ExportedActivity, String> {
+    fn activity(
+        &self,
+        row: u64,
+        record: &[String],
+    ) -> Result<ExportedActivity, UnreadableActivity> {
         let cell = |slot: usize| {
             self.at[slot]
                 .and_then(|i| record.get(i))
                 .map(|v| v.trim())
                 .filter(|v| !v.is_empty())
         };
-        let named = |slot: usize| {
-            self.at[slot]
-                .map(|i| format!("'{}'", self.names[i]))
-                .unwrap_or_default()
+        let unreadable = |slot: usize, value: &str, reason: &str| UnreadableActivity {
+            row,
+            id: cell(0).map(str::to_string),
+            email: cell(3).map(str::to_lowercase),
+            field: self.at[slot]
+                .map_or_else(|| COLUMNS[slot].0.to_string(), |i| self.names[i].clone()),
+            value: value.to_string(),
+            reason: reason.to_string(),
         };
-        let kind = cell(1).ok_or_else(|| format!("row {row}: no activity type in {}", named(1)))?;
-        let email = cell(3).ok_or_else(|| format!("row {row}: no email in {}", named(3)))?;
-        let text = cell(2).ok_or_else(|| format!("row {row}: no date in {}", named(2)))?;
-        let at = parse_instant(text).ok_or_else(|| {
-            format!(
-                "row {row}: '{text}' in {} is not an ISO 8601 instant",
-                named(2)
-            )
-        })?;
+        let kind = cell(1).ok_or_else(|| unreadable(1, "", "is empty: no activity type"))?;
+        let email = cell(3).ok_or_else(|| unreadable(3, "", "is empty: no email"))?;
+        let text = cell(2).ok_or_else(|| unreadable(2, "", "is empty: no date"))?;
+        let at =
+            parse_instant(text).ok_or_else(|| unreadable(2, text, "is not an ISO 8601 instant"))?;
         Ok(ExportedActivity {
             row,
             id: cell(0).map(str::to_string),
@@ -238,10 +269,13 @@ mod tests {
         assert_eq!(activity.id, None);
         let bad = header(&["ann@example.com", "email-opened", "yesterday", ""]);
         let problem = columns.activity(3, &bad).unwrap_err();
-        assert!(
-            problem.contains("row 3") && problem.contains("'Date'"),
-            "{problem}"
+        assert_eq!(
+            (problem.row, problem.field.as_str(), problem.value.as_str()),
+            (3, "Date", "yesterday")
         );
+        assert_eq!(problem.email.as_deref(), Some("ann@example.com"));
+        let text = problem.to_string();
+        assert!(text.contains("row 3") && text.contains("'Date'"), "{text}");
 
         let missing = Columns::from_header(header(&["Email", "When"]))
             .err()

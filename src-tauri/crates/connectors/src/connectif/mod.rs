@@ -40,7 +40,7 @@ use crate::http::{
     RateLimits,
 };
 
-pub use activities::{ActivityExport, ExportedActivity, MAX_ACTIVITY_RANGE};
+pub use activities::{ActivityExport, ExportedActivity, UnreadableActivity, MAX_ACTIVITY_RANGE};
 pub use export::{ExportOptions, ExportedContact};
 pub use fields::{ContactField, FieldOption};
 pub use integrations::{CustomEventType, CustomIntegration, EventTypeField, NewEventType};

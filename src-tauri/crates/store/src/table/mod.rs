@@ -7,6 +7,7 @@ pub mod connections;
 pub mod contacts;
 pub mod cursors;
 pub mod custom_fields;
+pub mod engagement_problems;
 pub mod links;
 pub mod mappings;
 pub mod match_reviews;

@@ -6,6 +6,7 @@ use bridge_core::BridgeError;
 use std::collections::{BTreeMap, BTreeSet};
 
 use bridge_connectors::connectif::ExportedActivity;
+use bridge_store::table::connections::ConnectionRow;
 use bridge_store::table::{cursors, links};
 use bridge_store::Store;
 use chrono::{DateTime, Utc};
@@ -160,9 +161,7 @@ impl Pair<'_> {
         while from < until {
             let to = (from + source.max_range()).min(until);
             let export = source.engagements(from, to, &types).await?;
-            for problem in &export.unreadable {
-                tracing::warn!(pair = %app.name, "{} activities export: {problem}", app.system.display_name());
-            }
+            record_unreadable(store, app, (from, to), &export.unreadable, step.clock.now())?;
             activities.extend(export.activities);
             from = to;
         }
@@ -229,4 +228,43 @@ impl Pair<'_> {
         }
         Ok((writes, summarized))
     }
+}
+
+/// Lists the rows of an engagement export that could not be read as problems of the pair
+/// (`bridge problems`): the row (its place in which export, its id and email), the column, the
+/// value and the reason. The rest of the export is used.
+fn record_unreadable(
+    store: &Store,
+    app: &ConnectionRow,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    rows: &[bridge_connectors::connectif::UnreadableActivity],
+    now: DateTime<Utc>,
+) -> Result<(), BridgeError> {
+    let range = format!(
+        "{} to {} UTC",
+        from.format("%Y-%m-%d %H:%M"),
+        to.format("%Y-%m-%d %H:%M")
+    );
+    for row in rows {
+        tracing::warn!(pair = %app.name, "{} activities export of {range}: {row}", app.system.display_name());
+        let record = format!(
+            "row {} of the {} activities export of {range}",
+            row.row,
+            app.system.display_name()
+        );
+        bridge_store::table::engagement_problems::record(
+            store.conn(),
+            &bridge_store::table::engagement_problems::NewEngagementProblem {
+                pair_id: &app.id,
+                record: &record,
+                email: row.email.as_deref(),
+                activity_id: row.id.as_deref(),
+                field: &row.field,
+                value: &serde_json::Value::String(row.value.clone()).to_string(),
+                reason: &row.reason,
+            },
+            now,
+        )?;
+    }
+    Ok(())
 }
