@@ -129,21 +129,23 @@ impl Columns {
         &self,
         row: u64,
         record: &[String],
-    ) -> Result<ExportedActivity, UnreadableActivity> {
+    ) -> Result<ExportedActivity, Box<UnreadableActivity>> {
         let cell = |slot: usize| {
             self.at[slot]
                 .and_then(|i| record.get(i))
                 .map(|v| v.trim())
                 .filter(|v| !v.is_empty())
         };
-        let unreadable = |slot: usize, value: &str, reason: &str| UnreadableActivity {
-            row,
-            id: cell(0).map(str::to_string),
-            email: cell(3).map(str::to_lowercase),
-            field: self.at[slot]
-                .map_or_else(|| COLUMNS[slot].0.to_string(), |i| self.names[i].clone()),
-            value: value.to_string(),
-            reason: reason.to_string(),
+        let unreadable = |slot: usize, value: &str, reason: &str| {
+            Box::new(UnreadableActivity {
+                row,
+                id: cell(0).map(str::to_string),
+                email: cell(3).map(str::to_lowercase),
+                field: self.at[slot]
+                    .map_or_else(|| COLUMNS[slot].0.to_string(), |i| self.names[i].clone()),
+                value: value.to_string(),
+                reason: reason.to_string(),
+            })
         };
         let kind = cell(1).ok_or_else(|| unreadable(1, "", "is empty: no activity type"))?;
         let email = cell(3).ok_or_else(|| unreadable(3, "", "is empty: no email"))?;
@@ -231,7 +233,7 @@ impl ConnectifClient {
             };
             match columns.activity(row, &record) {
                 Ok(activity) => export.activities.push(activity),
-                Err(problem) => export.unreadable.push(problem),
+                Err(problem) => export.unreadable.push(*problem),
             }
         }
         if columns.is_none() {

@@ -312,12 +312,20 @@ pub fn count_of_kind(
     .map_err(storage_error)
 }
 
-/// Every contact linked to a record of `connection_id`: the contact, the record, and the
-/// link's base (for merges that walk a whole pair, such as group memberships).
+/// A contact linked to a record of a connection, with the link's base.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkedContact {
+    pub contact_id: String,
+    pub remote_id: String,
+    pub base: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Every contact linked to a record of `connection_id`, with its record and the link's base
+/// (for merges that walk a whole pair, such as group memberships).
 pub fn contacts_with_bases(
     conn: &Connection,
     connection_id: &str,
-) -> Result<Vec<(String, String, serde_json::Map<String, serde_json::Value>)>, BridgeError> {
+) -> Result<Vec<LinkedContact>, BridgeError> {
     let mut stmt = conn
         .prepare(
             "SELECT contact_id, remote_id, base FROM links WHERE connection_id = ?1 AND object_kind = 'contact' ORDER BY contact_id",
@@ -343,7 +351,11 @@ pub fn contacts_with_bases(
                 ))
             })?,
         };
-        out.push((contact_id, remote_id, base));
+        out.push(LinkedContact {
+            contact_id,
+            remote_id,
+            base,
+        });
     }
     Ok(out)
 }

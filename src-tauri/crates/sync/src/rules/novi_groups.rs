@@ -154,7 +154,12 @@ impl CommitteeSync<'_> {
             self.clock.now(),
         )?;
         let mut planned = Vec::new();
-        for (contact_id, member, base) in links::contacts_with_bases(store.conn(), &self.app.id)? {
+        for linked in links::contacts_with_bases(store.conn(), &self.app.id)? {
+            let links::LinkedContact {
+                contact_id,
+                remote_id: member,
+                base,
+            } = linked;
             let member_seats = seats.remove(&member).unwrap_or_default();
             let agreed = agreed_of(&base);
             let Some(row) = contacts::get(store.conn(), &contact_id)? else {

@@ -392,17 +392,10 @@ mod tests {
         }
     }
 
-    /// Planned = written + failed + skipped on every line: one write done, one failed, one
-    /// never sent (cancelled), a tag line inside the contact writes.
-    #[test]
-    fn each_line_counts_planned_as_written_failed_and_skipped_from_the_journal() {
-        let store = Store::open_in_memory().unwrap();
-        let now = chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
-        let ghl = connect(&store, System::Ghl, "Main");
-        let novi = connect(&store, System::Novi, "Members");
-        let run = bridge_store::table::sync_runs::start(store.conn(), "cli", false, now).unwrap();
-        let outcome = SyncOutcome {
-            run_id: run.clone(),
+    /// A Novi AMS pair's outcome of run `run` with `plan` and `children`.
+    fn outcome_of(run: &str, plan: Plan, children: Vec<ChildOperation>) -> SyncOutcome {
+        SyncOutcome {
+            run_id: run.to_string(),
             pair_name: "Members".into(),
             ghl_name: "Main".into(),
             app_system: System::Novi,
@@ -410,15 +403,9 @@ mod tests {
             dry_run: false,
             ghl_pull: Default::default(),
             app_records_pulled: 0,
-            plan: Plan {
-                operations: vec![
-                    contact_op(Side::Ghl, Action::Create, "c1", false),
-                    contact_op(Side::App, Action::Update, "c2", true),
-                ],
-                ..Plan::default()
-            },
+            plan,
             applied: None,
-            children: vec![task("t1"), task("t2")],
+            children,
             children_applied: None,
             pushes: Vec::new(),
             pushes_applied: None,
@@ -429,7 +416,69 @@ mod tests {
             rate_limited: 0,
             refused: Vec::new(),
             waiting: Vec::new(),
+        }
+    }
+
+    /// The window's plan and result tables show a rule's writes on lines of their own, named
+    /// "by rule: …", apart from the tasks and notes people made.
+    #[test]
+    fn rule_writes_are_lines_of_their_own_named_by_the_rule() {
+        let store = Store::open_in_memory().unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        connect(&store, System::Ghl, "Main");
+        connect(&store, System::Novi, "Members");
+        let run = bridge_store::table::sync_runs::start(store.conn(), "cli", true, now).unwrap();
+        let by_rule = |source: &str, kind: ChildKind| ChildOperation {
+            target: Side::Ghl,
+            kind,
+            rule: Some(crate::rules::RuleName::Welcome),
+            reason: "by rule: welcome note".into(),
+            ..task(source)
         };
+        let outcome = outcome_of(
+            &run,
+            Plan::default(),
+            vec![
+                task("t1"),
+                by_rule("rule:welcome:c1:task0", ChildKind::Task),
+                by_rule("rule:welcome:c1:note", ChildKind::Note),
+            ],
+        );
+        let lines: Vec<(String, String, u64)> = breakdown(&store, &outcome)
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.system, l.kind, l.planned))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                ("ghl".into(), "notes by rule: welcome note".into(), 1),
+                ("ghl".into(), "tasks by rule: welcome note".into(), 1),
+                ("novi".into(), "tasks".into(), 1),
+            ]
+        );
+    }
+
+    /// Planned = written + failed + skipped on every line: one write done, one failed, one
+    /// never sent (cancelled), a tag line inside the contact writes.
+    #[test]
+    fn each_line_counts_planned_as_written_failed_and_skipped_from_the_journal() {
+        let store = Store::open_in_memory().unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let ghl = connect(&store, System::Ghl, "Main");
+        let novi = connect(&store, System::Novi, "Members");
+        let run = bridge_store::table::sync_runs::start(store.conn(), "cli", false, now).unwrap();
+        let outcome = outcome_of(
+            &run,
+            Plan {
+                operations: vec![
+                    contact_op(Side::Ghl, Action::Create, "c1", false),
+                    contact_op(Side::App, Action::Update, "c2", true),
+                ],
+                ..Plan::default()
+            },
+            vec![task("t1"), task("t2")],
+        );
         let record = |target: &str, kind: &str, local: &str, action: &str| {
             journal::record(
                 store.conn(),
