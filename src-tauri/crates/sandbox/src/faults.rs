@@ -58,13 +58,15 @@ impl FaultConfig {
     }
 }
 
-/// A fault for the next `times` requests with this method whose path ends with `path_suffix`.
+/// A fault for the next `times` requests with this method whose path ends with `path_suffix`,
+/// once `skip` such requests have gone through untouched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AimedFault {
     pub method: String,
     pub path_suffix: String,
     pub kind: AimedKind,
     pub times: u32,
+    pub skip: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +92,14 @@ impl AimedFault {
             path_suffix: path_suffix.to_string(),
             kind,
             times,
+            skip: 0,
         }
+    }
+
+    /// The same fault, for the matching requests after the first `skip` (the third write, not
+    /// the first).
+    pub fn after(self, skip: u32) -> Self {
+        Self { skip, ..self }
     }
 }
 
@@ -142,6 +151,10 @@ impl FaultState {
         let fault = self.config.aimed.iter_mut().find(|f| {
             f.times > 0 && f.method.eq_ignore_ascii_case(method) && path.ends_with(&f.path_suffix)
         })?;
+        if fault.skip > 0 {
+            fault.skip -= 1;
+            return None;
+        }
         fault.times -= 1;
         Some(match fault.kind {
             AimedKind::LoseAnswer => Fault::DropAfterHandling,
@@ -347,6 +360,28 @@ mod tests {
             Some(Fault::DropAfterHandling)
         );
         assert_eq!(state.aimed("POST", "/tasks/t2/complete"), None, "spent");
+    }
+
+    #[test]
+    fn an_aimed_fault_after_n_lets_the_first_n_through() {
+        let mut state = FaultState::new(
+            FaultConfig::aimed(
+                AimedFault::new("POST", "/records", AimedKind::HoldAnswer, 1).after(2),
+            ),
+            1,
+        );
+        assert_eq!(state.aimed("POST", "/t/records"), None);
+        assert_eq!(
+            state.aimed("GET", "/t/records"),
+            None,
+            "not a match: not counted"
+        );
+        assert_eq!(state.aimed("POST", "/t/records"), None);
+        assert_eq!(
+            state.aimed("POST", "/t/records"),
+            Some(Fault::HoldAfterHandling)
+        );
+        assert_eq!(state.aimed("POST", "/t/records"), None, "spent");
     }
 
     #[test]

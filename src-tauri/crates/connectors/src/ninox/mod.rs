@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::http::{RateBudget, RateHeaderNames, RateLimits};
 
-pub use table::{NinoxCursor, NinoxPage, NinoxTable, WRITE_BATCH};
+pub use table::{NinoxCursor, NinoxPage, NinoxTable, WRITE_BATCH, WRITE_BATCH_BYTES};
 pub use v3::NinoxV3Client;
 pub use v4::NinoxV4Client;
 

@@ -9,9 +9,16 @@ use super::v3::{NinoxV3Client, V3RecordQuery, V3TablePath};
 use super::v4::{NinoxV4Client, V4RecordQuery};
 use super::{remote, FieldKind, FieldMap, NinoxField, NinoxRecord};
 
-/// Records written per request. Both APIs take arrays of records; v4 caps a body at 6 MB (its
-/// OpenAPI), which 100 contact rows stay far below. v3 documents no cap (a guess: the same).
-pub const WRITE_BATCH: usize = 100;
+/// Records written per request. Both APIs take arrays of records and document no count limit;
+/// v4 caps a body at 6 MB ("max. 6MB payload size" on its POST and PATCH of records, in its
+/// OpenAPI), which [`WRITE_BATCH_BYTES`] keeps to. v3 documents no cap at all (a guess: the
+/// same as v4). 1,000 is the engine's apply chunk: a first sync of 5,000 new records is 5
+/// requests, and a lost answer is looked up for at most 1,000 records in one read.
+pub const WRITE_BATCH: usize = 1_000;
+
+/// The most a batch's values may weigh as JSON, so its request body stays under v4's
+/// documented 6 MB: 4 MiB leaves room for the body's framing and record ids.
+pub const WRITE_BATCH_BYTES: usize = 4 * 1024 * 1024;
 
 /// Where a change scan resumes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,10 @@
 //! values), specs/ninox/ninox-public-openapi-original.json (the Ninox 4 API), and
 //! reference/target-apps.md ("Ninox").
 //!
+//! The Ninox 4 API takes at most 6 MB in a POST or PATCH of records ("max. 6MB payload size",
+//! its OpenAPI): a larger body is refused with 413 (the status is a guess; the document names
+//! none, and axum answers so). The classic API documents no limit (a guess: the same).
+//!
 //! Ninox documents no rate limits, only that parallel calls are limited: more than
 //! `max_concurrent` requests in flight are answered 429. Like go.ninox.com, a path the API
 //! does not know answers 200 with the web app's HTML page.
@@ -260,6 +264,9 @@ fn api_error(api: Api, status: StatusCode, message: &str) -> Response {
     }
 }
 
+/// The largest write body Ninox 4 takes (6 MB, its OpenAPI).
+const MAX_WRITE_BODY: usize = 6 * 1024 * 1024;
+
 fn router(state: NinoxState) -> Router {
     let host = state.host.clone();
     let team = "/v1/teams/{teamId}/databases/{dbId}";
@@ -297,6 +304,10 @@ fn router(state: NinoxState) -> Router {
                 .patch(v4::update_records)
                 .delete(v4::delete_records),
         );
+    // axum's own default (2 MB) would refuse bodies Ninox takes.
+    let body_limit = axum::extract::DefaultBodyLimit::max(MAX_WRITE_BODY);
+    let classic = classic.layer(body_limit);
+    let four = four.layer(body_limit);
     let classic = guarded(classic, &state, &host, Api::V3);
     let four = guarded(four, &state, &host, Api::V4);
     Router::new()

@@ -67,13 +67,19 @@ pub fn upsert_from_ghl(
             "contact: a GHL contact must carry its contactId",
         ));
     }
+    // Cached statements: the pull stores every contact of a location through here, and
+    // preparing the three statements anew for each cost more than running them.
     let existing: Option<(String, String)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, content_hash FROM contacts WHERE ghl_connection_id = ?1 AND ghl_contact_id = ?2",
-            params![ghl_connection_id, contact.contact_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
         )
-        .optional()
+        .and_then(|mut statement| {
+            statement
+                .query_row(params![ghl_connection_id, contact.contact_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()
+        })
         .map_err(storage_error)?;
     if let Some((id, hash)) = &existing {
         if hash == content_hash {
@@ -86,17 +92,21 @@ pub fn upsert_from_ghl(
     // record with other values: that waits in review (`mismatch`) for the operator.
     let existing = match (existing, &keys.email, &keys.phone) {
         (None, Some(key), _) | (None, None, Some(key)) => conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id, content_hash FROM contacts
                  WHERE ghl_connection_id = ?1 AND ghl_contact_id IS NULL
                    AND (match_email = ?2 OR (match_email IS NULL AND match_phone = ?2))
                    AND id NOT IN (SELECT contact_id FROM match_reviews WHERE reason = 'mismatch'
                                   AND resolved_at IS NULL AND contact_id IS NOT NULL)
                  LIMIT 1",
-                params![ghl_connection_id, key],
-                |row| Ok((row.get(0)?, row.get(1)?)),
             )
-            .optional()
+            .and_then(|mut statement| {
+                statement
+                    .query_row(params![ghl_connection_id, key], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })
+                    .optional()
+            })
             .map_err(storage_error)?,
         (existing, _, _) => existing,
     };
@@ -111,7 +121,7 @@ pub fn upsert_from_ghl(
     let dnd_settings = serde_json::to_string(&contact.dnd_settings).map_err(|e| {
         BridgeError::internal(format!("contact {}: dndSettings: {e}", contact.contact_id))
     })?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO contacts (id, ghl_connection_id, ghl_contact_id, email, first_name, last_name, phone, business_id,
                                tags, custom_fields, content_hash, remote_updated_at, created_at, updated_at,
                                match_email, match_phone, dnd, dnd_settings)
@@ -124,7 +134,9 @@ pub fn upsert_from_ghl(
              remote_updated_at = excluded.remote_updated_at, deleted_at = NULL, updated_at = excluded.updated_at,
              match_email = excluded.match_email, match_phone = excluded.match_phone,
              dnd = excluded.dnd, dnd_settings = excluded.dnd_settings",
-        params![
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
             id,
             ghl_connection_id,
             contact.contact_id,
@@ -142,8 +154,8 @@ pub fn upsert_from_ghl(
             keys.phone,
             contact.dnd,
             dnd_settings,
-        ],
-    )
+        ])
+    })
     .map_err(storage_error)?;
     Ok((id, true))
 }

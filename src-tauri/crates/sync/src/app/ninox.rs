@@ -6,7 +6,7 @@
 use bridge_connectors::http::RequestCounts;
 use bridge_connectors::ninox::{
     AppointmentValue, FieldKind, FieldMap, NinoxCursor, NinoxField, NinoxRecord, NinoxTable,
-    WRITE_BATCH,
+    WRITE_BATCH, WRITE_BATCH_BYTES,
 };
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
 use bridge_core::BridgeError;
@@ -289,9 +289,14 @@ impl RecordWriter for NinoxSide {
         })
     }
 
-    /// Both APIs take arrays of records: a first sync of 5,000 contacts is some 50 requests.
+    /// Both APIs take arrays of records: a first sync of 5,000 contacts is some 5 requests.
     fn batch(&self) -> usize {
         WRITE_BATCH
+    }
+
+    /// v4 caps a request body at 6 MB.
+    fn batch_bytes(&self) -> usize {
+        WRITE_BATCH_BYTES
     }
 
     /// A record whose values do not fit the table is refused alone, before anything is sent.

@@ -44,6 +44,10 @@ pub trait RecordWriter: Send + Sync {
     fn batch(&self) -> usize {
         1
     }
+    /// The most one batch's values may weigh as JSON (apps capping a request's body).
+    fn batch_bytes(&self) -> usize {
+        usize::MAX
+    }
     /// Creates these records in one request (only called when [`Self::batch`] > 1): each
     /// record's new id in order, or why that record alone was refused before anything was sent.
     /// An error is the whole request's.
@@ -314,6 +318,14 @@ pub async fn recover(
     Ok(report)
 }
 
+/// Operations journaled and sent together. Each chunk's journal rows are written in one
+/// transaction just before its writes go, so no transaction holds SQLite's one write lock for
+/// a whole plan (the sync lease's renewal needs it; at 100,000 contacts one transaction for
+/// every operation held it for minutes). A run that dies during chunk k leaves chunks before
+/// it done, chunk k's writes journaled (recovered by id on the rerun) and the later ones not
+/// journaled at all: their bases were never settled, so the rerun plans them again.
+pub(crate) const APPLY_CHUNK: usize = 1_000;
+
 pub async fn apply(
     store: &mut Store,
     run_id: &str,
@@ -323,50 +335,72 @@ pub async fn apply(
     progress: Progress<'_>,
     cancel: &AtomicBool,
 ) -> Result<ApplyReport, BridgeError> {
-    let now = clock.now();
-    let journaled = store.with_tx(|tx| {
-        plan.operations
-            .iter()
-            .map(|op| journal::record(tx, run_id, &intent(targets, op), journal_entry(op)?, now))
-            .collect::<Result<Vec<_>, _>>()
-    })?;
     let total = plan.operations.len() as u64;
     let mut report = ApplyReport::default();
     let mut finished = 0;
-    for group in groups(plan, &journaled, targets.app.batch()) {
-        if cancel.load(Ordering::Relaxed) {
-            report.cancelled = true;
-            break;
-        }
-        let Group { action, members } = group;
-        let mut ops: Vec<(&Operation, Journaled)> = members
-            .iter()
-            .map(|&i| (&plan.operations[i], journaled[i].clone()))
-            .collect();
-        match action {
-            Some(action) => {
-                send_batch(store, run_id, action, &mut ops, targets, clock, &mut report).await?;
+    for chunk in plan.operations.chunks(APPLY_CHUNK) {
+        // Journaled before the cancel is looked at: a cancelled chunk's unsent writes are
+        // resumed by the next sync, as they were planned.
+        let now = clock.now();
+        let journaled = store.with_tx(|tx| {
+            chunk
+                .iter()
+                .map(|op| {
+                    journal::record(tx, run_id, &intent(targets, op), journal_entry(op)?, now)
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        let limit = BatchLimit {
+            records: targets.app.batch(),
+            bytes: targets.app.batch_bytes(),
+        };
+        for group in groups(chunk, &journaled, limit) {
+            if cancel.load(Ordering::Relaxed) {
+                report.cancelled = true;
+                break;
             }
-            None => {
-                for (op, journaled) in &mut ops {
-                    let payload = Payload::of(op);
-                    send(
-                        store,
-                        run_id,
-                        &payload,
-                        journaled,
-                        targets,
-                        clock,
-                        &mut report,
-                    )
-                    .await?;
+            let Group { action, members } = group;
+            let mut ops: Vec<(&Operation, Journaled)> = members
+                .iter()
+                .map(|&i| (&chunk[i], journaled[i].clone()))
+                .collect();
+            match action {
+                Some(action) => {
+                    send_batch(store, run_id, action, &mut ops, targets, clock, &mut report)
+                        .await?;
+                }
+                None => {
+                    for (op, journaled) in &mut ops {
+                        let payload = Payload::of(op);
+                        send(
+                            store,
+                            run_id,
+                            &payload,
+                            journaled,
+                            targets,
+                            clock,
+                            &mut report,
+                        )
+                        .await?;
+                    }
                 }
             }
+            finished += members.len() as u64;
+            progress(finished, total);
         }
-        finished += members.len() as u64;
-        progress(finished, total);
+        if report.cancelled {
+            break;
+        }
     }
     Ok(report)
+}
+
+/// How many app writes one request may carry.
+#[derive(Debug, Clone, Copy)]
+struct BatchLimit {
+    records: usize,
+    /// Of the values, as JSON.
+    bytes: usize,
 }
 
 /// Operations sent together: one app batch of `action`, or (no action) one write alone.
@@ -375,20 +409,21 @@ struct Group {
     members: Vec<usize>,
 }
 
-/// The plan's writes in the order they go: each GHL write, and each app write that may
+/// The chunk's writes in the order they go: each GHL write, and each app write that may
 /// already have happened (it is looked up first), alone and in plan order; then the app's
-/// fresh creates and its updates, `batch` to a request (apps taking arrays of records).
-fn groups(plan: &Plan, journaled: &[Journaled], batch: usize) -> Vec<Group> {
+/// fresh creates and its updates, as many to a request as `limit` allows (apps taking arrays
+/// of records).
+fn groups(operations: &[Operation], journaled: &[Journaled], limit: BatchLimit) -> Vec<Group> {
     let mut groups = Vec::new();
     let mut creates = Vec::new();
     let mut updates = Vec::new();
-    for (i, (op, journaled)) in plan.operations.iter().zip(journaled).enumerate() {
+    for (i, (op, journaled)) in operations.iter().zip(journaled).enumerate() {
         let fresh_create =
             op.action == Action::Create && journaled.remote_id.is_none() && !journaled.may_exist();
         let update = op.action == Action::Update && op.remote_id.is_some();
         match op.target {
-            Side::App if batch > 1 && fresh_create => creates.push(i),
-            Side::App if batch > 1 && update => updates.push(i),
+            Side::App if limit.records > 1 && fresh_create => creates.push(i),
+            Side::App if limit.records > 1 && update => updates.push(i),
             _ => groups.push(Group {
                 action: None,
                 members: vec![i],
@@ -396,12 +431,37 @@ fn groups(plan: &Plan, journaled: &[Journaled], batch: usize) -> Vec<Group> {
         }
     }
     for (action, members) in [(Action::Create, creates), (Action::Update, updates)] {
-        groups.extend(members.chunks(batch).map(|chunk| Group {
-            action: Some(action),
-            members: chunk.to_vec(),
-        }));
+        let mut batch: Vec<usize> = Vec::new();
+        let mut bytes = 0;
+        for i in members {
+            let weight = values_weight(&operations[i]);
+            if !batch.is_empty() && (batch.len() == limit.records || bytes + weight > limit.bytes) {
+                groups.push(Group {
+                    action: Some(action),
+                    members: std::mem::take(&mut batch),
+                });
+                bytes = 0;
+            }
+            batch.push(i);
+            bytes += weight;
+        }
+        if !batch.is_empty() {
+            groups.push(Group {
+                action: Some(action),
+                members: batch,
+            });
+        }
     }
     groups
+}
+
+/// What an operation's values weigh as JSON (field names and values, as a batch sends them).
+fn values_weight(op: &Operation) -> usize {
+    op.changes
+        .iter()
+        .map(|c| c.field.len() + c.after.to_string().len() + 4)
+        .sum::<usize>()
+        + 2
 }
 
 /// Sends one batch of app writes of one action in one request. Every operation is marked sent

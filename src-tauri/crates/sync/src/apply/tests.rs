@@ -639,3 +639,45 @@ async fn a_batch_whose_answer_was_lost_is_looked_up_record_by_record_not_sent_ag
         );
     }
 }
+
+/// App creates go as many to a request as the app takes, by count and by weight: a batch
+/// closes before the record that would take its values past the app's body limit.
+#[test]
+fn batches_close_at_the_record_count_or_the_body_limit() {
+    let op = create_plan("c1").operations.remove(0);
+    let weight = values_weight(&op);
+    let ops: Vec<Operation> = (0..5).map(|_| op.clone()).collect();
+    let journaled: Vec<Journaled> = (0..5)
+        .map(|i| Journaled {
+            id: i,
+            state: "pending".into(),
+            remote_id: None,
+            payload: None,
+        })
+        .collect();
+    let sizes = |limit| {
+        groups(&ops, &journaled, limit)
+            .iter()
+            .map(|g| g.members.len())
+            .collect::<Vec<_>>()
+    };
+    let by_count = BatchLimit {
+        records: 2,
+        bytes: usize::MAX,
+    };
+    assert_eq!(sizes(by_count), vec![2, 2, 1]);
+    let by_bytes = BatchLimit {
+        records: 1_000,
+        bytes: 3 * weight,
+    };
+    assert_eq!(sizes(by_bytes), vec![3, 2]);
+    let heavier_than_the_limit = BatchLimit {
+        records: 1_000,
+        bytes: weight / 2,
+    };
+    assert_eq!(
+        sizes(heavier_than_the_limit),
+        vec![1; 5],
+        "a record alone goes alone"
+    );
+}

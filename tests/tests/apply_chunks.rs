@@ -1,0 +1,149 @@
+//! Apply goes a chunk of 1,000 contact writes at a time, each chunk journaled in its own
+//! transaction just before it is sent (issue #13: no transaction holds the write lock for a
+//! whole plan). A `bridge sync` killed while its second chunk's write is in flight leaves the
+//! first chunk done, the second journaled as sent and nothing of the third; the rerun finds
+//! the second chunk's records (Ninox made them), creates the third's, and makes nothing twice.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use bridge_sandbox::{AimedFault, AimedKind, FaultConfig, GhlConfig, GhlSandbox};
+use bridge_sandbox::{NinoxConfig, NinoxSandbox};
+use bridge_tests::ninox_pair::{Api, NinoxPair};
+use serde_json::Value;
+
+/// Three chunks of app creates: 1,000, 1,000 and 500 (Ninox takes 1,000 records a request).
+const CONTACTS: usize = 2_500;
+
+/// Journaled contact writes, by state.
+fn journal_states(pair: &NinoxPair) -> Vec<(String, i64)> {
+    let store = bridge_store::Store::open(&pair.scratch.path().join("bridge.sqlite3")).unwrap();
+    let mut statement = store
+        .conn()
+        .prepare(
+            "SELECT state, count(*) FROM operations WHERE object_kind = 'contact'
+             GROUP BY state ORDER BY state",
+        )
+        .unwrap();
+    statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_killed_in_its_second_chunk_finishes_on_rerun_and_writes_nothing_twice() {
+    let ghl = GhlSandbox::start(GhlConfig {
+        seed_contacts: CONTACTS,
+        rate_window: Duration::from_millis(100),
+        ..GhlConfig::default()
+    })
+    .await
+    .unwrap();
+    // Nobody in Ninox yet: every GHL contact is an app create.
+    let ninox = NinoxSandbox::start(NinoxConfig {
+        records: 0,
+        ghl_seed: GhlConfig::default().seed,
+        ghl_contacts: CONTACTS,
+        ghl_overlap: 0.0,
+        max_concurrent: 50,
+        ..NinoxConfig::default()
+    })
+    .await
+    .unwrap();
+    let pair = NinoxPair {
+        ghl,
+        ninox,
+        api: Api::V4,
+        scratch: tempfile::tempdir().unwrap(),
+    };
+    pair.connect();
+    assert!(pair.records().await.is_empty());
+
+    // Ninox carries out the second write of records and holds its answer: the sync waits
+    // exactly there, where it is killed.
+    pair.ninox.set_faults(FaultConfig::aimed(
+        AimedFault::new("POST", "/records", AimedKind::HoldAnswer, 1).after(1),
+    ));
+    let mut child = Command::new(bridge_tests::bridge_bin())
+        .arg("--db")
+        .arg(pair.scratch.path().join("bridge.sqlite3"))
+        .arg("--log-dir")
+        .arg(pair.scratch.path().join("logs"))
+        .args(["sync", "--json"])
+        .env("T_GHL", pair.ghl.private_token())
+        .env("T_NINOX", pair.ninox.workspace_api_key())
+        .env("BRIDGE_SECRET_STORE", "file")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if pair.records().await.len() >= 2 * 1_000 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sync ended before its second write of records"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "the second write of records never came"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // SIGKILL: no cleanup, whatever the sync was doing.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    pair.ninox.set_faults(FaultConfig::none());
+
+    assert_eq!(
+        journal_states(&pair),
+        vec![("done".to_string(), 1_000), ("sent".to_string(), 1_000)],
+        "the first chunk done, the second journaled as sent, the third not journaled"
+    );
+
+    let rerun = pair.sync();
+    assert_eq!(
+        rerun["applied"]["alreadyDone"], 1_000,
+        "the second chunk's records are found, not made again: {:#}",
+        rerun["applied"]
+    );
+    let planned = rerun["plan"]["operations"].as_array().unwrap();
+    assert!(
+        planned.iter().all(|op| op["target"] == "app"),
+        "only app writes"
+    );
+    let written = 2_000 + planned.len();
+
+    let email_field = pair.field("Email");
+    let records = pair.records().await;
+    let emails: BTreeSet<String> = records
+        .iter()
+        .map(|r| {
+            r["fields"][&email_field]
+                .as_str()
+                .unwrap_or_default()
+                .to_lowercase()
+        })
+        .collect();
+    assert_eq!(records.len(), written, "one record per write");
+    assert_eq!(emails.len(), records.len(), "no person twice in Ninox");
+    assert_eq!(
+        journal_states(&pair),
+        vec![("done".to_string(), written as i64)],
+        "every write done once"
+    );
+
+    let quiet = pair.sync();
+    let empty = |v: &Value| v.as_array().is_some_and(Vec::is_empty);
+    assert!(
+        empty(&quiet["plan"]["operations"]),
+        "nothing left to write: {:#}",
+        quiet["plan"]
+    );
+    assert_eq!(pair.records().await.len(), written);
+}
