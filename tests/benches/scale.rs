@@ -15,7 +15,10 @@
 //!    (default 10,000), each paired with its own Ninox (v4) table, first-synced together by one
 //!    `bridge sync --parallel L`, against one such location synced alone, back to back: the
 //!    wall-time ratio and both peak RSS. `--latency-ms MS` makes its fakes answer each request
-//!    MS later, as a real API would (default 0).
+//!    MS later, as a real API would (default 0). `--ghl-window-ms MS` makes each location's GHL
+//!    fake hold GHL's documented burst limit, 100 requests a window, over MS (GHL's own window
+//!    is 10,000; the default leaves it unthrottled): the remote limit is what bounds a real
+//!    agency's fleet, and each location has its own.
 //!
 //! `--only sync` runs a and b, `--only timeline` c, `--only fleet` d. Loopback only. Wall
 //! times depend on the machine's load; requests, RSS and the back-to-back ratio much less.
@@ -43,6 +46,8 @@ struct Args {
     /// milliseconds; unthrottled fakes on loopback answer at once, so without it d measures
     /// only the machine's cores).
     latency: Duration,
+    /// The fleet's GHL burst window (100 requests each), when it keeps GHL's limit.
+    ghl_window: Option<Duration>,
     only: Option<String>,
 }
 
@@ -53,6 +58,7 @@ fn args() -> Args {
         locations: 10,
         fleet_contacts: 10_000,
         latency: Duration::ZERO,
+        ghl_window: None,
         only: None,
     };
     let mut args = std::env::args().skip(1);
@@ -69,6 +75,9 @@ fn args() -> Args {
             "--fleet-contacts" => parsed.fleet_contacts = number("--fleet-contacts"),
             "--latency-ms" => {
                 parsed.latency = Duration::from_millis(number("--latency-ms") as u64);
+            }
+            "--ghl-window-ms" => {
+                parsed.ghl_window = Some(Duration::from_millis(number("--ghl-window-ms") as u64));
             }
             "--only" => parsed.only = args.next(),
             // `cargo bench` passes --bench; anything else is ignored too.
@@ -94,24 +103,45 @@ fn main() {
         timeline_bench(args.events);
     }
     if runs("fleet") {
-        fleet_bench(&runtime, args.locations, args.fleet_contacts, args.latency);
+        let conditions = Conditions {
+            latency: args.latency,
+            ghl_window: args.ghl_window,
+        };
+        fleet_bench(&runtime, args.locations, args.fleet_contacts, conditions);
     }
 }
 
-/// The fakes with no limit the engine could meet: the GHL fake's headers announce 10,000
-/// requests a second (the most the budget trusts a header for) and no daily cap. `seed` makes
-/// the location (its id, token and people) and the Ninox table that shares half its people.
-async fn start_fakes(contacts: usize, seed: u64, latency: Duration) -> (GhlSandbox, NinoxSandbox) {
+/// How the fakes answer: unthrottled and at once by default.
+#[derive(Debug, Clone, Copy, Default)]
+struct Conditions {
+    latency: Duration,
+    /// GHL's documented burst limit, 100 requests, over this window (GHL's own is 10 s).
+    ghl_window: Option<Duration>,
+}
+
+/// The fakes: by default with no limit the engine could meet (the GHL fake's headers announce
+/// 10,000 requests a second, the most the budget trusts a header for, and no daily cap), or
+/// with GHL's documented burst limit over `ghl_window`. `seed` makes the location (its id,
+/// token and people) and the Ninox table that shares half its people.
+async fn start_fakes(
+    contacts: usize,
+    seed: u64,
+    conditions: Conditions,
+) -> (GhlSandbox, NinoxSandbox) {
     let faults = bridge_sandbox::FaultConfig {
-        latency,
+        latency: conditions.latency,
         ..bridge_sandbox::FaultConfig::default()
+    };
+    let (rate_window, rate_max, daily_limit) = match conditions.ghl_window {
+        Some(window) => (window, 100, 200_000),
+        None => (Duration::from_secs(1), 10_000, u32::MAX),
     };
     let ghl = GhlSandbox::start(GhlConfig {
         seed_contacts: contacts,
         seed,
-        rate_window: Duration::from_secs(1),
-        rate_max: 10_000,
-        daily_limit: u32::MAX,
+        rate_window,
+        rate_max,
+        daily_limit,
         faults: faults.clone(),
         ..GhlConfig::default()
     })
@@ -229,7 +259,7 @@ fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
     let (ghl, ninox) = runtime.block_on(start_fakes(
         contacts,
         GhlConfig::default().seed,
-        Duration::ZERO,
+        Conditions::default(),
     ));
     let scratch = tempfile::tempdir().unwrap();
     let (token, key) = (ghl.private_token(), ninox.workspace_api_key());
@@ -392,12 +422,12 @@ fn fleet_bench(
     runtime: &tokio::runtime::Runtime,
     locations: usize,
     contacts: usize,
-    latency: Duration,
+    conditions: Conditions,
 ) {
     let base = GhlConfig::default().seed + 1_000;
     // One alone: the first location's twin (same seed, own fakes and database).
     let alone = {
-        let (ghl, ninox) = runtime.block_on(start_fakes(contacts, base, latency));
+        let (ghl, ninox) = runtime.block_on(start_fakes(contacts, base, conditions));
         let scratch = tempfile::tempdir().unwrap();
         let (token, key) = (ghl.private_token(), ninox.workspace_api_key());
         let env = [("T_GHL", token.as_str()), ("T_NINOX", key.as_str())];
@@ -413,7 +443,7 @@ fn fleet_bench(
     };
 
     let fakes: Vec<(GhlSandbox, NinoxSandbox)> = (0..locations)
-        .map(|i| runtime.block_on(start_fakes(contacts, base + i as u64, latency)))
+        .map(|i| runtime.block_on(start_fakes(contacts, base + i as u64, conditions)))
         .collect();
     let scratch = tempfile::tempdir().unwrap();
     let secrets: Vec<(String, String)> = fakes
@@ -469,8 +499,12 @@ fn fleet_bench(
         })
     };
     println!(
-        "d. fleet: {locations} locations x {contacts} contacts, each with its own Ninox v4 table, first sync with --parallel {locations}, fakes adding {} ms a request",
-        latency.as_millis()
+        "d. fleet: {locations} locations x {contacts} contacts, each with its own Ninox v4 table, first sync with --parallel {locations}, fakes adding {} ms a request, GHL {}",
+        conditions.latency.as_millis(),
+        conditions.ghl_window.map_or("unthrottled".to_string(), |w| format!(
+            "at its documented burst limit of 100 requests per {} ms window per location",
+            w.as_millis()
+        )),
     );
     println!(
         "   one alone: {:.1} s, peak RSS {}; {locations} together: {:.1} s ({} pairs, {synced} contacts pulled), peak RSS {} (machine shared with other builds)",
