@@ -168,10 +168,12 @@ impl FaultState {
     }
 
     /// Whether this write is one of [`FaultConfig::failing_writes`]: a fixed hash of the
-    /// request, so every attempt of the same write meets the same fate.
+    /// request, so every attempt of the same write meets the same fate. Reads sent as POST
+    /// (GHL's contact and task searches, Ninox's query) are reads: a search failing on every
+    /// attempt would fail the whole pull, which is not the fault this models.
     fn failing_write(&self, method: &str, path: &str, body: &[u8]) -> bool {
         use std::hash::{Hash, Hasher};
-        if self.config.failing_writes <= 0.0 || method.eq_ignore_ascii_case("GET") {
+        if self.config.failing_writes <= 0.0 || is_read(method, path) {
             return false;
         }
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -208,6 +210,14 @@ impl FaultState {
     }
 }
 
+/// Whether a request only reads: a GET, or a POST the vendor documents as a search or query
+/// (GHL's `/contacts/search` and `/locations/{id}/tasks/search`, Ninox's `/query`).
+fn is_read(method: &str, path: &str) -> bool {
+    method.eq_ignore_ascii_case("GET")
+        || (method.eq_ignore_ascii_case("POST")
+            && (path.ends_with("/search") || path.ends_with("/query")))
+}
+
 /// Adds the configured latency before anything else happens.
 pub(crate) async fn delay(
     State(shared): State<AppState>,
@@ -235,7 +245,7 @@ pub(crate) async fn choose(
         return (Some(fault), request);
     }
     let mut request = request;
-    if lock(faults).config.failing_writes > 0.0 && method != "GET" {
+    if lock(faults).config.failing_writes > 0.0 && !is_read(&method, &path) {
         let (parts, body) = request.into_parts();
         let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
         let failing = lock(faults).failing_write(&method, &path, &bytes);
@@ -406,6 +416,21 @@ mod tests {
             .collect();
         assert_eq!(failing, again, "the same writes, every attempt");
         assert!(!state.failing_write("GET", "/api/members", b""));
+        // Searches and queries are reads, though sent as POST.
+        for path in [
+            "/contacts/search",
+            "/locations/l1/tasks/search",
+            "/databases/d/query",
+        ] {
+            assert!(
+                (0..1000).all(|n| !state.failing_write(
+                    "POST",
+                    path,
+                    format!("{{\"n\":{n}}}").as_bytes()
+                )),
+                "{path}"
+            );
+        }
     }
 
     #[test]
