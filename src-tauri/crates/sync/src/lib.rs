@@ -26,6 +26,7 @@ pub mod retention;
 pub mod reviews;
 pub mod rules;
 pub mod service;
+mod set_writes;
 pub mod settings;
 #[cfg(test)]
 mod test_support;

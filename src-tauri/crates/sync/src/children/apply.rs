@@ -7,6 +7,7 @@ use bridge_store::table::activities::{self, Activity};
 use bridge_store::table::{links, rule_records, timeline};
 use bridge_store::Store;
 
+use super::deletes::{delete, finish_delete, target_gone};
 use super::{
     app_activity, merge, ChildAction, ChildKind, ChildOperation, ChildReport, ChildTargets,
     ChildValues,
@@ -307,120 +308,6 @@ fn settle_failure(
         }
     }
     Ok(())
-}
-
-/// Sends an approved delete to the side holding the surviving copy.
-async fn delete(op: &ChildOperation, targets: &ChildTargets<'_>) -> Result<(), BridgeError> {
-    let Some(id) = op.remote_id.as_deref() else {
-        return Err(BridgeError::internal(
-            "a task or note delete without a remote id",
-        ));
-    };
-    match op.target {
-        Side::Ghl => targets.ghl.delete(op.kind, &op.parent, id).await,
-        Side::App => targets.app.delete(op.kind, id).await,
-    }
-}
-
-/// After a delete: the copy is marked deleted in the mirror, on the timeline, and the queued
-/// delete carried, in the transaction that marks the operation done.
-fn finish_delete(
-    store: &mut Store,
-    run_id: &str,
-    op: &ChildOperation,
-    journaled: &Journaled,
-    targets: &ChildTargets<'_>,
-    clock: &dyn Clock,
-) -> Result<(), BridgeError> {
-    let now = clock.now();
-    let connection_id = targets.connection_id(op.target).to_string();
-    let remote_id = op.remote_id.clone().unwrap_or_default();
-    store.with_tx(|tx| {
-        mark_gone(tx, run_id, op, &connection_id, &remote_id, targets, now)?;
-        if let Some(id) = op.delete_id {
-            bridge_store::table::pending_deletes::carried(tx, id, now)?;
-        }
-        journal::done(tx, journaled, run_id, now)
-    })
-}
-
-/// An update that met "not found": the target record is marked deleted, its surviving copy
-/// waits for the operator (a review, or the delete queue where the pair carries deletes), and
-/// the operation ends there, not as a dead letter.
-fn target_gone(
-    store: &mut Store,
-    run_id: &str,
-    op: &ChildOperation,
-    journaled: &Journaled,
-    targets: &ChildTargets<'_>,
-    error: &BridgeError,
-    clock: &dyn Clock,
-) -> Result<(), BridgeError> {
-    let now = clock.now();
-    let connection_id = targets.connection_id(op.target).to_string();
-    let remote_id = op.remote_id.clone().unwrap_or_default();
-    let (survivor_connection, deleted_name, kept_name) = match op.target {
-        Side::Ghl => (
-            targets.app_connection.id.clone(),
-            "GHL",
-            targets.app.system(),
-        ),
-        Side::App => (
-            targets.ghl_connection_id.to_string(),
-            targets.app.system(),
-            "GHL",
-        ),
-    };
-    let seen = super::SeenDelete {
-        kind: op.kind,
-        contact_id: op.contact_id.clone(),
-        deleted_in: op.target,
-        target_connection_id: survivor_connection,
-        target_remote_id: op.source_id.clone(),
-        summary: super::deletes::summary(op.kind, &op.values.title, deleted_name, kept_name),
-        by_write: true,
-    };
-    let message = format!(
-        "{} {} {} of contact {} is gone ({}): left for review",
-        targets.system(op.target),
-        op.kind.as_str(),
-        remote_id,
-        op.contact_id,
-        error.message
-    );
-    store.with_tx(|tx| {
-        mark_gone(tx, run_id, op, &connection_id, &remote_id, targets, now)?;
-        super::record_seen_deletes(tx, targets.app_connection, &[seen], now)?;
-        journal::gone(tx, journaled, run_id, &message, now)
-    })
-}
-
-/// Marks one record deleted in the mirror and puts the delete on its contact's timeline.
-fn mark_gone(
-    tx: &bridge_store::Connection,
-    run_id: &str,
-    op: &ChildOperation,
-    connection_id: &str,
-    remote_id: &str,
-    targets: &ChildTargets<'_>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), BridgeError> {
-    let Some(stored) = activities::get(tx, connection_id, op.kind.as_str(), remote_id)? else {
-        return Ok(());
-    };
-    activities::mark_deleted(tx, connection_id, op.kind.as_str(), remote_id, now)?;
-    let mut event = activity_event(
-        match op.target {
-            Side::Ghl => "ghl",
-            Side::App => targets.app_connection.system.as_str(),
-        },
-        &bridge_store::timestamp(now),
-        ActivityChange::Deleted,
-        Some(&stored),
-        &stored,
-    );
-    event.run_id = Some(run_id.to_string());
-    timeline::append(tx, &event)
 }
 
 /// One child write on its way out.

@@ -10,7 +10,7 @@ use bridge_store::Store;
 
 use serde_json::{Map, Value};
 
-use super::deletes::{summary, SeenDelete};
+use super::deletes::{Gone, SeenDelete};
 use super::{merge, ChildAction, ChildKind, ChildOperation, ChildRules, ChildValues};
 use crate::plan::Side;
 
@@ -201,9 +201,9 @@ pub fn mark_planned(
 }
 
 /// Where one contact's plan goes.
-struct Planned<'p> {
-    operations: &'p mut Vec<ChildOperation>,
-    seen_deletes: &'p mut Vec<SeenDelete>,
+pub(super) struct Planned<'p> {
+    pub operations: &'p mut Vec<ChildOperation>,
+    pub seen_deletes: &'p mut Vec<SeenDelete>,
     /// What unfinished rule writes may have made in GHL ([`rule_writes_awaited`]).
     awaited: &'p Awaited,
 }
@@ -394,107 +394,6 @@ fn plan_contact(
         }
     }
     Ok(())
-}
-
-/// A linked record missing on one side.
-struct Gone<'a> {
-    kind: ChildKind,
-    contact_id: &'a str,
-    link: &'a links::LinkRow,
-    ghl_connection_id: &'a str,
-    app: &'a ConnectionRow,
-    ghl_parent: Option<&'a str>,
-    app_parent: &'a str,
-}
-
-impl Gone<'_> {
-    /// Only a record seen deleted counts (a record merely not stored under this contact is
-    /// not guessed gone): its surviving copy is no longer synced, and its delete, once the
-    /// operator approved it, is carried; until then it is seen, for the operator.
-    fn plan(&self, store: &Store, out: &mut Planned<'_>) -> Result<(), BridgeError> {
-        let kind = self.kind.as_str();
-        let Some(ghl_id) = self.link.local_object_id.as_deref() else {
-            return Ok(());
-        };
-        let app_id = self.link.remote_id.as_str();
-        let ghl_deleted =
-            activities::is_deleted(store.conn(), self.ghl_connection_id, kind, ghl_id)?;
-        let app_deleted = activities::is_deleted(store.conn(), &self.app.id, kind, app_id)?;
-        let (deleted_in, target, target_connection, survivor_id, deleted_id, parent) =
-            match (ghl_deleted, app_deleted) {
-                (true, false) => (
-                    Side::Ghl,
-                    Side::App,
-                    self.app.id.as_str(),
-                    app_id,
-                    ghl_id,
-                    self.app_parent,
-                ),
-                (false, true) => match self.ghl_parent {
-                    Some(parent) => (
-                        Side::App,
-                        Side::Ghl,
-                        self.ghl_connection_id,
-                        ghl_id,
-                        app_id,
-                        parent,
-                    ),
-                    None => return Ok(()),
-                },
-                // Gone on both sides, or not seen deleted on either: nothing to do.
-                _ => return Ok(()),
-            };
-        let Some(survivor) = activities::get(store.conn(), target_connection, kind, survivor_id)?
-        else {
-            return Ok(());
-        };
-        let values = ChildValues::from_activity(&survivor);
-        let (deleted_name, kept_name) = match deleted_in {
-            Side::Ghl => ("GHL", self.app.system.display_name()),
-            Side::App => (self.app.system.display_name(), "GHL"),
-        };
-        let queued = pending_deletes::find(
-            store.conn(),
-            &self.app.id,
-            kind,
-            target_connection,
-            survivor_id,
-        )?;
-        match queued {
-            Some(approved) if approved.state == "approved" => {
-                out.operations.push(ChildOperation {
-                    target,
-                    kind: self.kind,
-                    action: ChildAction::Delete,
-                    contact_id: self.contact_id.to_string(),
-                    parent: parent.to_string(),
-                    remote_id: Some(survivor_id.to_string()),
-                    source_id: deleted_id.to_string(),
-                    before: Some(values.clone()),
-                    values,
-                    reason: format!(
-                        "{kind} deleted in {deleted_name}: its copy in {kept_name} is deleted, as approved"
-                    ),
-                    base: self.link.last_seen_hash.clone(),
-                    settles: Vec::new(),
-                    delete_id: Some(approved.id),
-                    rule: None,
-                })
-            }
-            // Waiting for the operator, rejected or carried: nothing more to do.
-            Some(_) => {}
-            None => out.seen_deletes.push(SeenDelete {
-                kind: self.kind,
-                contact_id: self.contact_id.to_string(),
-                deleted_in,
-                target_connection_id: target_connection.to_string(),
-                target_remote_id: survivor_id.to_string(),
-                summary: summary(self.kind, &values.title, deleted_name, kept_name),
-                by_write: false,
-            }),
-        }
-        Ok(())
-    }
 }
 
 /// One linked record and what both sides hold.

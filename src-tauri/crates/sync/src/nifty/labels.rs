@@ -23,7 +23,8 @@ use bridge_store::Store;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::journal::{self, Entry, Failure, Intent};
+use crate::journal;
+use crate::set_writes::{agreed_set, needs_settling, SetStep, SetWrite};
 
 /// The link base fields holding the agreed labels and how often they were settled.
 const AGREED: &str = "labels";
@@ -96,7 +97,6 @@ struct ContactLabels<'c> {
     writes: Vec<LabelWrite>,
     merged: LabelMerge,
     base: Map<String, Value>,
-    version: u64,
 }
 
 /// One write of the label step.
@@ -109,19 +109,6 @@ struct LabelWrite {
     items: Vec<String>,
     /// Label names, for the journal and messages.
     names: Vec<String>,
-}
-
-fn as_set(value: Option<&Value>) -> BTreeSet<String> {
-    value
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 impl LabelSync<'_> {
@@ -201,8 +188,7 @@ impl LabelSync<'_> {
                 .filter_map(|id| name_of_id.get(id.as_str()).map(|n| n.to_string()))
                 .collect();
             let base = links::base(store.conn(), &self.app.id, contact_id)?;
-            let version = base.get(VERSION).and_then(Value::as_u64).unwrap_or(0);
-            let merged = merge(&as_set(base.get(AGREED)), &nifty, &ghl);
+            let merged = merge(&agreed_set(&base, AGREED), &nifty, &ghl);
             let mut writes = Vec::new();
             let display = |lower: &String| {
                 labels
@@ -269,41 +255,28 @@ impl LabelSync<'_> {
                 writes,
                 merged,
                 base,
-                version,
             });
         }
         let tasks_merged = tasks_by_contact.values().map(Vec::len).sum();
         self.check_breaker(&planned, tasks_merged)?;
+        let step = self.step();
         for ContactLabels {
             contact_id,
             writes,
             merged,
             base,
-            version,
         } in planned
         {
             let mut all_done = true;
             for write in &writes {
-                let (done, id) = self.send(store, contact_id, write, &mut report).await?;
+                let (done, id) = self
+                    .send(store, &step, contact_id, write, &mut report)
+                    .await?;
                 all_done &= done;
                 taken_over.insert(id);
             }
-            let agreed: Vec<Value> = merged.agreed.iter().cloned().map(Value::String).collect();
-            let changed = as_set(base.get(AGREED)) != merged.agreed || base.get(AGREED).is_none();
-            if all_done && (changed || !writes.is_empty()) {
-                let settled: Map<String, Value> = [
-                    (AGREED.to_string(), Value::Array(agreed)),
-                    (VERSION.to_string(), Value::from(version + 1)),
-                ]
-                .into_iter()
-                .collect();
-                links::settle_base(
-                    store.conn(),
-                    &self.app.id,
-                    contact_id,
-                    &settled,
-                    self.clock.now(),
-                )?;
+            if all_done && needs_settling(&base, AGREED, &merged.agreed, !writes.is_empty()) {
+                step.settle_agreed(store, contact_id, (AGREED, VERSION), &base, &merged.agreed)?;
             }
         }
         // The others are no longer needed: what they were to make true already holds.
@@ -347,127 +320,68 @@ impl LabelSync<'_> {
         )
     }
 
-    /// Journals and sends one write; false when it is (or stays) unfinished or dead. Returns
-    /// the journal id, so the step knows which earlier unfinished writes it took over.
+    fn step(&self) -> SetStep<'_> {
+        SetStep {
+            ghl_connection: self.ghl_connection,
+            app: self.app,
+            run_id: self.run_id,
+            clock: self.clock,
+        }
+    }
+
+    /// Journals and sends one write ([`SetStep::send`]): whether it is done, and its journal
+    /// id, so the step knows which earlier unfinished writes it took over. Both APIs' tag and
+    /// label writes are idempotent: a write resent changes nothing twice.
     async fn send(
         &self,
         store: &mut Store,
+        step: &SetStep<'_>,
         contact_id: &str,
         write: &LabelWrite,
         report: &mut LabelReport,
     ) -> Result<(bool, i64), BridgeError> {
-        let connection_id = if write.ghl_side {
-            &self.ghl_connection.id
-        } else {
-            &self.app.id
-        };
-        let action = if write.add { "tag_add" } else { "tag_remove" };
-        let local = format!("{contact_id}/{}", write.remote_id);
-        let now = self.clock.now();
-        let mut journaled = journal::record(
-            store.conn(),
-            self.run_id,
-            &Intent {
-                pair: &self.app.id,
-                target: connection_id,
-                kind: "tag",
-                local: &local,
-                action,
-            },
-            Entry {
-                contact_id: Some(contact_id.to_string()),
-                remote_id: Some(write.remote_id.clone()),
-                before: None,
-                after: Some(Value::from(write.names.clone()).to_string()),
-                reason: if write.ghl_side {
-                    "label changed in Nifty".into()
-                } else {
-                    "tag changed in GHL".into()
-                },
-                payload: journal::json(&write.items)?,
-            },
-            now,
-        )?;
-        journal::begin(store.conn(), &mut journaled, self.run_id, now)?;
-        // Both APIs' tag and label writes are idempotent: a write resent changes nothing twice.
-        let result = match (write.ghl_side, write.add) {
-            (true, true) => self.ghl.add_tags(&write.remote_id, &write.items).await,
-            (true, false) => self.ghl.remove_tags(&write.remote_id, &write.items).await,
-            (false, true) => self
-                .nifty
-                .add_task_labels(&write.remote_id, &write.items)
-                .await
-                .map(|()| Vec::new()),
-            (false, false) => self
-                .nifty
-                .remove_task_labels(&write.remote_id, &write.items)
-                .await
-                .map(|()| Vec::new()),
-        };
-        report.writes += 1;
-        let count = write.names.len() as u64;
-        match result {
-            Ok(tags) => {
-                match (write.ghl_side, write.add) {
-                    (true, true) => report.tags_added_in_ghl += count,
-                    (true, false) => report.tags_removed_in_ghl += count,
-                    (false, true) => report.added_in_app += count,
-                    (false, false) => report.removed_in_app += count,
-                }
-                let now = self.clock.now();
-                store.with_tx(|tx| {
-                    // The mirror holds GHL's answer, so the next merge does not read the old
-                    // tags as a removal made in GHL.
-                    if write.ghl_side {
-                        contacts::set_tags_written(
-                            tx,
-                            contact_id,
-                            &tags.into_iter().collect(),
-                            now,
-                        )?;
-                    }
-                    journal::done(tx, &journaled, self.run_id, now)
-                })?;
-                Ok((true, journaled.id))
+        let id = write.remote_id.as_str();
+        let items = write.items.as_slice();
+        let request = async move {
+            match (write.ghl_side, write.add) {
+                (true, true) => self.ghl.add_tags(id, items).await,
+                (true, false) => self.ghl.remove_tags(id, items).await,
+                (false, true) => self
+                    .nifty
+                    .add_task_labels(id, items)
+                    .await
+                    .map(|()| Vec::new()),
+                (false, false) => self
+                    .nifty
+                    .remove_task_labels(id, items)
+                    .await
+                    .map(|()| Vec::new()),
             }
-            Err(e) => {
-                let message = format!(
-                    "{} {} {} {} of contact {contact_id}: {}",
-                    if write.ghl_side { "GHL" } else { "Nifty" },
-                    if write.add { "add" } else { "remove" },
-                    write.names.join(", "),
-                    if write.ghl_side {
-                        format!("tags on contact {}", write.remote_id)
-                    } else {
-                        format!("labels on task {}", write.remote_id)
-                    },
-                    e.message
-                );
-                let failure = journal::fail(
-                    store.conn(),
-                    &journaled,
-                    self.run_id,
-                    &e,
-                    &message,
-                    self.clock.now(),
-                )?;
-                match failure {
-                    Failure::Retry => {}
-                    Failure::Refused => report.dead += 1,
-                    Failure::Reconnect => {
-                        let system = if write.ghl_side { "GHL" } else { "Nifty" };
-                        return Err(crate::apply::reconnect(
-                            store.conn(),
-                            connection_id,
-                            system,
-                            &e,
-                            self.clock.now(),
-                        ));
-                    }
-                }
-                Ok((false, journaled.id))
-            }
-        }
+        };
+        let verb = if write.add { "add" } else { "remove" };
+        let sent = SetWrite {
+            ghl_side: write.ghl_side,
+            add: write.add,
+            remote_id: id,
+            items,
+            names: &write.names,
+            local: format!("{contact_id}/{id}"),
+            reason: if write.ghl_side {
+                "label changed in Nifty".into()
+            } else {
+                "tag changed in GHL".into()
+            },
+            what: if write.ghl_side {
+                format!("GHL {verb} tags {} on contact {id}", write.names.join(", "))
+            } else {
+                format!(
+                    "Nifty {verb} labels {} on task {id}",
+                    write.names.join(", ")
+                )
+            },
+            app_system: "Nifty",
+        };
+        step.send(store, contact_id, sent, request, report).await
     }
 }
 

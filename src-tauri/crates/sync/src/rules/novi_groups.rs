@@ -23,8 +23,9 @@ use bridge_store::table::{contacts, links};
 use bridge_store::Store;
 use serde_json::{Map, Value};
 
-use crate::journal::{self, Entry, Failure, Intent};
+use crate::journal;
 use crate::nifty::LabelReport;
+use crate::set_writes::{agreed_set, needs_settling, SetStep, SetWrite};
 
 /// The link base fields holding the agreed committees (lowercased table tags) and how often
 /// they were settled.
@@ -71,19 +72,6 @@ struct ContactMerge {
     writes: Vec<Write>,
     agreed: BTreeSet<String>,
     base: Map<String, Value>,
-}
-
-fn agreed_of(base: &Map<String, Value>) -> BTreeSet<String> {
-    base.get(AGREED)
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 impl CommitteeSync<'_> {
@@ -161,7 +149,7 @@ impl CommitteeSync<'_> {
                 base,
             } = linked;
             let member_seats = seats.remove(&member).unwrap_or_default();
-            let agreed = agreed_of(&base);
+            let agreed = agreed_set(&base, AGREED);
             let Some(row) = contacts::get(store.conn(), &contact_id)? else {
                 continue;
             };
@@ -242,36 +230,37 @@ impl CommitteeSync<'_> {
         }
         self.check_breaker(&planned)?;
         let mut taken_over = BTreeSet::new();
+        let step = self.step();
         for contact in planned {
             let mut all_done = true;
             for write in &contact.writes {
                 let (done, id) = self
-                    .send(store, &contact.contact_id, write, &tracked, &mut report)
+                    .send(
+                        store,
+                        &step,
+                        &contact.contact_id,
+                        write,
+                        &tracked,
+                        &mut report,
+                    )
                     .await?;
                 all_done &= done;
                 taken_over.insert(id);
             }
-            let changed =
-                agreed_of(&contact.base) != contact.agreed || !contact.base.contains_key(AGREED);
-            if all_done && (changed || !contact.writes.is_empty()) {
-                let version = contact
-                    .base
-                    .get(VERSION)
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0);
-                let agreed: Vec<Value> = contact.agreed.into_iter().map(Value::String).collect();
-                let settled: Map<String, Value> = [
-                    (AGREED.to_string(), Value::Array(agreed)),
-                    (VERSION.to_string(), Value::from(version + 1)),
-                ]
-                .into_iter()
-                .collect();
-                links::settle_base(
-                    store.conn(),
-                    &self.app.id,
+            if all_done
+                && needs_settling(
+                    &contact.base,
+                    AGREED,
+                    &contact.agreed,
+                    !contact.writes.is_empty(),
+                )
+            {
+                step.settle_agreed(
+                    store,
                     &contact.contact_id,
-                    &settled,
-                    self.clock.now(),
+                    (AGREED, VERSION),
+                    &contact.base,
+                    &contact.agreed,
                 )?;
             }
         }
@@ -301,142 +290,84 @@ impl CommitteeSync<'_> {
         )
     }
 
-    /// Journals and sends one write; false when it is (or stays) unfinished or dead, with the
-    /// journal id.
+    fn step(&self) -> SetStep<'_> {
+        SetStep {
+            ghl_connection: self.ghl_connection,
+            app: self.app,
+            run_id: self.run_id,
+            clock: self.clock,
+        }
+    }
+
+    /// Journals and sends one write ([`SetStep::send`]): whether it is done, and its journal
+    /// id.
     async fn send(
         &self,
         store: &mut Store,
+        step: &SetStep<'_>,
         contact_id: &str,
         write: &Write,
         tracked: &BTreeMap<String, Tracked>,
         report: &mut LabelReport,
     ) -> Result<(bool, i64), BridgeError> {
-        let connection_id = if write.ghl_side {
-            &self.ghl_connection.id
-        } else {
-            &self.app.id
-        };
-        let action = if write.add { "tag_add" } else { "tag_remove" };
-        // Keyed by what it changes, so a later merge that needs the same write takes the row.
-        let local = match &write.committee {
-            Some(committee) => format!("{contact_id}/{}/{committee}", write.remote_id),
-            None => format!("{contact_id}/{}", write.remote_id),
-        };
-        let now = self.clock.now();
-        let mut journaled = journal::record(
-            store.conn(),
-            self.run_id,
-            &Intent {
-                pair: &self.app.id,
-                target: connection_id,
-                kind: "tag",
-                local: &local,
-                action,
-            },
-            Entry {
-                contact_id: Some(contact_id.to_string()),
-                remote_id: Some(write.remote_id.clone()),
-                before: None,
-                after: Some(Value::from(write.names.clone()).to_string()),
-                reason: if write.ghl_side {
-                    "by rule: tag groups (committee changed in Novi AMS)".into()
-                } else {
-                    "by rule: tag groups (tag changed in GHL)".into()
-                },
-                payload: journal::json(&write.items)?,
-            },
-            now,
-        )?;
-        journal::begin(store.conn(), &mut journaled, self.run_id, now)?;
+        let id = write.remote_id.as_str();
+        let items = write.items.as_slice();
         let committee = write.committee.as_deref().unwrap_or_default();
-        let result = match (write.ghl_side, write.add) {
-            (true, true) => self.ghl.add_tags(&write.remote_id, &write.items).await,
-            (true, false) => self.ghl.remove_tags(&write.remote_id, &write.items).await,
-            (false, true) => self
-                .novi
-                .add_committee_member(committee, &write.remote_id)
-                .await
-                .map(|_| Vec::new()),
-            (false, false) => {
-                let seat = write.items.first().map_or("", String::as_str);
-                self.novi
-                    .remove_committee_member(committee, seat)
+        let request = async move {
+            match (write.ghl_side, write.add) {
+                (true, true) => self.ghl.add_tags(id, items).await,
+                (true, false) => self.ghl.remove_tags(id, items).await,
+                (false, true) => self
+                    .novi
+                    .add_committee_member(committee, id)
                     .await
-                    .map(|()| Vec::new())
+                    .map(|_| Vec::new()),
+                (false, false) => {
+                    let seat = items.first().map_or("", String::as_str);
+                    self.novi
+                        .remove_committee_member(committee, seat)
+                        .await
+                        .map(|()| Vec::new())
+                }
             }
         };
-        report.writes += 1;
-        let count = write.names.len() as u64;
-        match result {
-            Ok(tags) => {
-                match (write.ghl_side, write.add) {
-                    (true, true) => report.tags_added_in_ghl += count,
-                    (true, false) => report.tags_removed_in_ghl += count,
-                    (false, true) => report.added_in_app += count,
-                    (false, false) => report.removed_in_app += count,
-                }
-                let now = self.clock.now();
-                store.with_tx(|tx| {
-                    // The mirror holds GHL's answer, so the next merge does not read the old
-                    // tags as a removal made in GHL.
-                    if write.ghl_side {
-                        contacts::set_tags_written(
-                            tx,
-                            contact_id,
-                            &tags.into_iter().collect(),
-                            now,
-                        )?;
-                    }
-                    journal::done(tx, &journaled, self.run_id, now)
-                })?;
-                Ok((true, journaled.id))
-            }
-            Err(e) => {
-                let what = if write.ghl_side {
-                    format!(
-                        "GHL {} tags {} on contact {}",
-                        if write.add { "add" } else { "remove" },
-                        write.names.join(", "),
-                        write.remote_id
-                    )
-                } else {
-                    let committee_name = write
-                        .names
-                        .first()
-                        .and_then(|tag| tracked.get(&tag.trim().to_lowercase()))
-                        .map_or(committee, |t| t.committee_name.as_str());
-                    format!(
-                        "Novi AMS {} member {} {} committee \"{committee_name}\"",
-                        if write.add { "seat" } else { "unseat" },
-                        write.remote_id,
-                        if write.add { "on" } else { "from" },
-                    )
-                };
-                let message = format!("{what} (contact {contact_id}): {}", e.message);
-                let failure = journal::fail(
-                    store.conn(),
-                    &journaled,
-                    self.run_id,
-                    &e,
-                    &message,
-                    self.clock.now(),
-                )?;
-                match failure {
-                    Failure::Retry => {}
-                    Failure::Refused => report.dead += 1,
-                    Failure::Reconnect => {
-                        let system = if write.ghl_side { "GHL" } else { "Novi AMS" };
-                        return Err(crate::apply::reconnect(
-                            store.conn(),
-                            connection_id,
-                            system,
-                            &e,
-                            self.clock.now(),
-                        ));
-                    }
-                }
-                Ok((false, journaled.id))
-            }
-        }
+        let what = if write.ghl_side {
+            format!(
+                "GHL {} tags {} on contact {id}",
+                if write.add { "add" } else { "remove" },
+                write.names.join(", "),
+            )
+        } else {
+            let committee_name = write
+                .names
+                .first()
+                .and_then(|tag| tracked.get(&tag.trim().to_lowercase()))
+                .map_or(committee, |t| t.committee_name.as_str());
+            format!(
+                "Novi AMS {} member {id} {} committee \"{committee_name}\"",
+                if write.add { "seat" } else { "unseat" },
+                if write.add { "on" } else { "from" },
+            )
+        };
+        let sent = SetWrite {
+            ghl_side: write.ghl_side,
+            add: write.add,
+            remote_id: id,
+            items,
+            names: &write.names,
+            // Keyed by what it changes, so a later merge that needs the same write takes the row.
+            local: match &write.committee {
+                Some(committee) => format!("{contact_id}/{id}/{committee}"),
+                None => format!("{contact_id}/{id}"),
+            },
+            reason: if write.ghl_side {
+                "by rule: tag groups (committee changed in Novi AMS)".into()
+            } else {
+                "by rule: tag groups (tag changed in GHL)".into()
+            },
+            what,
+            app_system: "Novi AMS",
+        };
+        step.send(store, contact_id, sent, request, report).await
     }
 }
