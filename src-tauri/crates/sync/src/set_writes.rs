@@ -168,6 +168,21 @@ impl SetStep<'_> {
     }
 }
 
+/// Adds or removes tags of a GHL contact through its tags endpoints (deltas, never the whole
+/// list): GHL answers the contact's tags after the write.
+pub(crate) async fn ghl_tags(
+    ghl: &bridge_connectors::ghl::GhlClient,
+    add: bool,
+    contact_id: &str,
+    tags: &[String],
+) -> Result<Vec<String>, BridgeError> {
+    if add {
+        ghl.add_tags(contact_id, tags).await
+    } else {
+        ghl.remove_tags(contact_id, tags).await
+    }
+}
+
 /// The set kept under `key` in a link's base (empty when none is).
 pub(crate) fn agreed_set(base: &Map<String, Value>, key: &str) -> BTreeSet<String> {
     base.get(key)

@@ -24,7 +24,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::journal;
-use crate::set_writes::{agreed_set, needs_settling, SetStep, SetWrite};
+use crate::set_writes::{agreed_set, ghl_tags, needs_settling, SetStep, SetWrite};
 
 /// The link base fields holding the agreed labels and how often they were settled.
 const AGREED: &str = "labels";
@@ -344,8 +344,7 @@ impl LabelSync<'_> {
         let items = write.items.as_slice();
         let request = async move {
             match (write.ghl_side, write.add) {
-                (true, true) => self.ghl.add_tags(id, items).await,
-                (true, false) => self.ghl.remove_tags(id, items).await,
+                (true, add) => ghl_tags(self.ghl, add, id, items).await,
                 (false, true) => self
                     .nifty
                     .add_task_labels(id, items)

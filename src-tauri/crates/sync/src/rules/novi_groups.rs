@@ -25,7 +25,7 @@ use serde_json::{Map, Value};
 
 use crate::journal;
 use crate::nifty::LabelReport;
-use crate::set_writes::{agreed_set, needs_settling, SetStep, SetWrite};
+use crate::set_writes::{agreed_set, ghl_tags, needs_settling, SetStep, SetWrite};
 
 /// The link base fields holding the agreed committees (lowercased table tags) and how often
 /// they were settled.
@@ -315,8 +315,7 @@ impl CommitteeSync<'_> {
         let committee = write.committee.as_deref().unwrap_or_default();
         let request = async move {
             match (write.ghl_side, write.add) {
-                (true, true) => self.ghl.add_tags(id, items).await,
-                (true, false) => self.ghl.remove_tags(id, items).await,
+                (true, add) => ghl_tags(self.ghl, add, id, items).await,
                 (false, true) => self
                     .novi
                     .add_committee_member(committee, id)
