@@ -205,6 +205,16 @@ async fn delete_contact() {
         err.message,
         "delete GHL contact c1: GHL answered that the delete did not succeed"
     );
+
+    // contacts.json documents 200/400/401 for this route: a missing contact answers 400,
+    // which is "not found" (the delete a caller wanted already holds).
+    let (_server, client) = one_call(Reply::json(
+        400,
+        json!({"statusCode": 400, "message": "Contact not found"}),
+    ))
+    .await;
+    let err = client.delete_contact("c1").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound, "{}", err.message);
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0024_timeline_recorded_at.sql"),
     include_str!("../migrations/0030_remote_records_deleted.sql"),
     include_str!("../migrations/0032_engagement_problems.sql"),
+    include_str!("../migrations/0033_timeline_contact_kind.sql"),
 ];
 
 /// The version a fully migrated database reports.

@@ -31,6 +31,13 @@ pub fn set_carry_deletes(
     clock: &dyn Clock,
 ) -> Result<ConnectionRow, BridgeError> {
     let connection = app_connection(store, pair)?;
+    if on {
+        if let Some(why) = crate::contact_deletes::refusal(connection.system) {
+            return Err(BridgeError::invalid_input(format!(
+                "\"{pair}\" cannot carry deletes: {why}"
+            )));
+        }
+    }
     connections::set_setting(
         store.conn(),
         &connection.id,

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod browse;
 pub mod children;
 pub mod connections;
+pub mod contact_deletes;
 pub mod deletes;
 pub mod doctor;
 pub mod events;

@@ -74,7 +74,12 @@ impl GhlClient {
     pub async fn delete_contact(&self, contact_id: &str) -> Result<(), BridgeError> {
         let id = require_id("contact", contact_id)?;
         let outcome: DeleteOutcome = self
-            .send(ApiRequest::delete(&["contacts", id]).context(format!("delete GHL contact {id}")))
+            .send(
+                // A missing contact answers 400 (contacts.json documents no 404): "not found".
+                ApiRequest::delete(&["contacts", id])
+                    .record_read()
+                    .context(format!("delete GHL contact {id}")),
+            )
             .await?;
         check_deleted(&outcome, || format!("delete GHL contact {id}"))
     }

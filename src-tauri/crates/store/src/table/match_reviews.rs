@@ -177,7 +177,9 @@ pub fn resolve(
 
 /// Closes the review of a record that matching linked again (`relinked`), unless it waits
 /// because a lost create's lookup found someone else (`mismatch`): matching by email would
-/// only find the same person again, so that one waits for the operator.
+/// only find the same person again, so that one waits for the operator; nor when it waits
+/// because one side was deleted (`deleted`): the record still links to the deleted contact
+/// (a full scan lists it again every sync), which is no answer to the delete.
 pub fn resolve_relinked(
     conn: &Connection,
     connection_id: &str,
@@ -189,13 +191,14 @@ pub fn resolve_relinked(
         .execute(
             "UPDATE match_reviews SET resolved_at = ?4, resolution = 'relinked'
              WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3
-               AND resolved_at IS NULL AND reason != ?5",
+               AND resolved_at IS NULL AND reason NOT IN (?5, ?6)",
             params![
                 connection_id,
                 object_kind,
                 remote_id,
                 timestamp(now),
-                MISMATCH
+                MISMATCH,
+                DELETED
             ],
         )
         .map_err(storage_error)?;

@@ -12,7 +12,7 @@ use crate::storage_error;
 pub struct TimelineEvent {
     pub contact_id: String,
     pub system: String,
-    /// task, note, appointment, tag or field.
+    /// task, note, appointment, tag, field, or contact (a contact's delete carried).
     pub kind: String,
     pub occurred_at: String,
     pub title: String,

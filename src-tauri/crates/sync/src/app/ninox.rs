@@ -345,6 +345,15 @@ impl RecordWriter for NinoxSide {
 
     /// Ninox has no search by value through both APIs alike: read the table and find the row
     /// holding every value the lost create sent. Rare (only after an answer was lost).
+    /// Ninox v3: `DELETE …/tables/{tid}/records/{rid}` (shared/reference/target-apps.md,
+    /// "Ninox v3"); v4: `DELETE …/tables/{table}/records` with `{"records":[id]}`, 404 for a
+    /// record that does not exist (shared/specs/ninox, `RowsV1Controller_deleteRows`). One
+    /// record a request: v4 rolls a whole batch back when one id is gone, and an approved
+    /// delete is a handful of records, not a bulk job.
+    fn delete<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move { self.table.delete(remote_id).await })
+    }
+
     fn find_created<'a>(
         &'a self,
         values: &'a Values,

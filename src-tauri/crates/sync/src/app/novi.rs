@@ -577,6 +577,16 @@ impl RecordWriter for NoviSide {
         })
     }
 
+    /// Novi AMS documents no DELETE of a member; its reference says to set `Active=false`
+    /// (shared/reference/target-apps.md, "Novi AMS": "no DELETE (set Active=false)", by the
+    /// whole-object PUT, which writes `Active`): the member is deactivated, not erased.
+    fn delete<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move {
+            self.client.deactivate_member(remote_id).await?;
+            Ok(())
+        })
+    }
+
     fn find_created<'a>(
         &'a self,
         values: &'a Values,

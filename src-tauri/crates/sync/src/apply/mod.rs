@@ -103,6 +103,17 @@ pub trait RecordWriter: Send + Sync {
             }))
         })
     }
+    /// Deletes one contact record (an approved delete carried from the other side,
+    /// [`crate::contact_deletes`]). "Not found" means it is gone already. Refused by default:
+    /// only writers whose API documents a delete implement it.
+    fn delete<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move {
+            Err(BridgeError::invalid_input(format!(
+                "{}: its API documents no delete of a contact, so record {remote_id} is not deleted",
+                self.system()
+            )))
+        })
+    }
 }
 
 /// A batch write's answer: per record, in the order sent.
@@ -289,7 +300,8 @@ pub async fn recover(
         clock.now(),
     )?;
     let mut rows = Vec::with_capacity(open.len());
-    for row in &open {
+    // A contact's delete is resumed by its own step (`crate::contact_deletes`).
+    for row in open.iter().filter(|r| r.op.action != crate::contact_deletes::DELETE) {
         rows.push((
             Journaled::from(row),
             journal::payload::<Payload>(row)?,

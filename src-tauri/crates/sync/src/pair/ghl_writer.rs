@@ -189,6 +189,12 @@ impl RecordWriter for GhlWriter<'_> {
         self.answers.lock().ok()?.remove(remote_id)
     }
 
+    /// `DELETE /contacts/{contactId}` (shared/reference/ghl-api.md; specs/ghl/contacts.json
+    /// documents 200/400/401, a missing contact answering 400, read as "not found").
+    fn delete<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Result<(), BridgeError>> {
+        Box::pin(async move { self.client.delete_contact(remote_id).await })
+    }
+
     fn find_created<'a>(
         &'a self,
         values: &'a Values,

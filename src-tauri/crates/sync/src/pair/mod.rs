@@ -334,6 +334,9 @@ impl Pair<'_> {
             return Ok(run);
         }
         run.app_records_pulled = self.pull_app(store, clock).await?;
+        if !dry_run {
+            crate::contact_deletes::carry(store, run_id, &targets, clock).await?;
+        }
         if self
             .mapping
             .fields

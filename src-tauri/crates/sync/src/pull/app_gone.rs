@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashSet};
 use bridge_core::{BridgeError, Clock};
 use bridge_store::table::connections::ConnectionRow;
 use bridge_store::table::match_reviews::{self, NewReview};
-use bridge_store::table::{contacts, remote_records};
+use bridge_store::table::{contacts, pending_deletes, remote_records};
 use bridge_store::Store;
 
 use crate::app::AppSide;
@@ -45,6 +45,7 @@ pub(crate) async fn after_scan(
         for id in &back {
             remote_records::set_deleted(tx, &connection.id, "contact", id, None)?;
             match_reviews::resolve(tx, &connection.id, "contact", id, "listed again", now)?;
+            withdraw_ghl_delete(tx, connection, id)?;
         }
         Ok(())
     })?;
@@ -80,10 +81,26 @@ fn mark_deleted(
     else {
         return Ok(());
     };
-    let who = contacts::get(tx, &contact_id)?
+    let row = contacts::get(tx, &contact_id)?;
+    let who = row
+        .as_ref()
         .map(|row| super::ghl_contacts_gone::person(&row.contact))
         .unwrap_or_else(|| format!("contact {contact_id}"));
     let app_name = connection.system.display_name();
+    // Where the pair carries deletes, the GHL contact's delete waits for approval too
+    // (`crate::contact_deletes`).
+    if let Some(row) = row.as_ref().filter(|r| r.deleted_at.is_none()) {
+        crate::contact_deletes::propose(
+            tx,
+            connection,
+            &contact_id,
+            "app",
+            &row.ghl_connection_id,
+            &row.contact.contact_id,
+            &format!("{who}: record {remote_id} was deleted in {app_name}: delete the contact in GHL"),
+            now,
+        )?;
+    }
     let summary = format!(
         "{who}: record {remote_id} was deleted in {app_name}; the GHL contact is kept and no longer synced with {app_name}"
     );
@@ -102,6 +119,29 @@ fn mark_deleted(
         },
         now,
     )
+}
+
+/// A record listed again takes back the waiting delete of its GHL contact, if one waits.
+fn withdraw_ghl_delete(
+    tx: &bridge_store::Connection,
+    connection: &ConnectionRow,
+    remote_id: &str,
+) -> Result<(), BridgeError> {
+    let Some(contact_id) =
+        remote_records::get(tx, &connection.id, "contact", remote_id)?.and_then(|r| r.contact_id)
+    else {
+        return Ok(());
+    };
+    if let Some(row) = contacts::get(tx, &contact_id)? {
+        pending_deletes::withdraw(
+            tx,
+            &connection.id,
+            "contact",
+            &row.ghl_connection_id,
+            &row.contact.contact_id,
+        )?;
+    }
+    Ok(())
 }
 
 /// The contacts whose record in this app is deleted: not planned for the pair.

@@ -47,6 +47,20 @@ pub(crate) fn contact_gone(
         let summary = format!(
             "{who} was deleted in GHL; the record in {app_name} is kept and no longer synced"
         );
+        // Where the pair carries deletes, the record's delete waits for approval too
+        // (`crate::contact_deletes`); the review stays beside it for a merge's survivor.
+        if let Some(app) = &app {
+            crate::contact_deletes::propose(
+                tx,
+                app,
+                local_id,
+                "ghl",
+                &link.connection_id,
+                &link.remote_id,
+                &format!("{who} was deleted in GHL: delete record {} in {app_name}", link.remote_id),
+                now,
+            )?;
+        }
         match_reviews::open(
             tx,
             &NewReview {
