@@ -178,4 +178,33 @@ mod tests {
         );
         let _ = ghl;
     }
+
+    #[test]
+    fn the_carry_is_refused_where_the_api_documents_no_contact_delete() {
+        let store = Store::open_in_memory().unwrap();
+        let clock = FixedClock(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap());
+        for (system, name, why) in [
+            (System::Connectif, "Shop", "documents no delete of a contact"),
+            (System::NiftyImages, "Images", "unverified body"),
+        ] {
+            let app = connection(&store, system, name);
+            let refused = set_carry_deletes(&store, name, true, &clock).unwrap_err();
+            assert_eq!(refused.code, ErrorCode::InvalidInput);
+            assert!(refused.message.contains(why), "{}", refused.message);
+            assert!(!carries_deletes(&app));
+            assert!(!carries_deletes(
+                &set_carry_deletes(&store, name, false, &clock).unwrap()
+            ));
+        }
+        for (system, name) in [
+            (System::Ninox, "Table"),
+            (System::Novi, "Members"),
+            (System::Nifty, "Projects"),
+        ] {
+            connection(&store, system, name);
+            assert!(carries_deletes(
+                &set_carry_deletes(&store, name, true, &clock).unwrap()
+            ));
+        }
+    }
 }

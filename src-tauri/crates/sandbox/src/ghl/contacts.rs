@@ -380,7 +380,9 @@ pub(crate) async fn update(
     })))
 }
 
-/// DELETE /contacts/{contactId} → {succeded}; its tasks, notes and appointments go with it.
+/// DELETE /contacts/{contactId} → {succeded} (specs/ghl/contacts.json: 200, 400, 401; a
+/// contact that does not exist answers 400, as its reads do); its tasks, notes and
+/// appointments go with it (a guess: the spec does not say what happens to them).
 pub(crate) async fn delete(
     State(shared): State<AppState>,
     Extension(grant): Extension<AccessGrant>,

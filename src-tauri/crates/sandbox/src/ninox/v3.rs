@@ -280,6 +280,9 @@ pub(crate) async fn get_record(
     }
 }
 
+/// `DELETE …/tables/{tid}/records/{rid}` (reference/target-apps.md, "Ninox v3": `GET/DELETE
+/// …/records/{rid}`). The answers are guesses no document states: 200 with an empty body
+/// when deleted, 404 `{message}` when there is no such record.
 pub(crate) async fn delete_record(
     State(ninox): State<NinoxState>,
     Path((team, db, table, rid)): Path<(String, String, String, String)>,

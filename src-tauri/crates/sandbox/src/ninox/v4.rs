@@ -422,6 +422,10 @@ pub(crate) async fn update_records(
     Json(json!({"data": {"updatedIds": ids}})).into_response()
 }
 
+/// `DELETE …/tables/{tableName}/records` with `{"records": [id…]}` (the OpenAPI's
+/// `RowsV1Controller_deleteRows`): one transaction, 404 when any id does not exist (nothing
+/// deleted then), `{"data": {"deletedIds": [...]}}` on success. The 404 body's wording is a
+/// guess (the OpenAPI gives only `ErrorResponse`).
 pub(crate) async fn delete_records(
     State(ninox): State<NinoxState>,
     Path((ws, module, table)): Path<(String, String, String)>,

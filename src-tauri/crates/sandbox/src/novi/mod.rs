@@ -392,6 +392,8 @@ async fn guard(State(novi): State<NoviState>, request: Request, next: Next) -> R
     next.run(request).await
 }
 
+// Members: reference/target-apps.md documents no DELETE ("set Active=false"); a deactivation
+// is the full-replacement PUT with `Active: false`, and the scan leaves inactive members out.
 /// ASP.NET Web API's answer to a verb a resource does not have (members cannot be deleted).
 async fn not_allowed(request: Request) -> Response {
     let mut answer = api::message(
