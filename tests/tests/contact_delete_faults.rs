@@ -69,10 +69,7 @@ async fn carrying_pair() -> (NinoxPair, Value, String) {
         &pair.bridge(&["sync", "--max-overwrite", "100"]),
     );
     let name = pair.sync()["pairName"].as_str().unwrap().to_string();
-    assert_success(
-        "carry on",
-        &pair.bridge(&["deletes", "carry", &name, "on"]),
-    );
+    assert_success("carry on", &pair.bridge(&["deletes", "carry", &name, "on"]));
     let email_field = pair.field("Email");
     for record in pair.records().await {
         let Some(email) = record["fields"][&email_field].as_str() else {

@@ -91,10 +91,7 @@ async fn ninox_pair(api: Api, carry: bool) -> (NinoxPair, Value, String, String,
     );
     let name = pair.sync()["pairName"].as_str().unwrap().to_string();
     if carry {
-        assert_success(
-            "carry on",
-            &pair.bridge(&["deletes", "carry", &name, "on"]),
-        );
+        assert_success("carry on", &pair.bridge(&["deletes", "carry", &name, "on"]));
     }
     let email_field = pair.field("Email");
     for record in pair.records().await {
@@ -102,7 +99,13 @@ async fn ninox_pair(api: Api, carry: bool) -> (NinoxPair, Value, String, String,
             continue;
         };
         if let Some(ghl_id) = ghl_id_of_email(&pair.ghl, email).await {
-            return (pair, record["id"].clone(), email.to_lowercase(), ghl_id, name);
+            return (
+                pair,
+                record["id"].clone(),
+                email.to_lowercase(),
+                ghl_id,
+                name,
+            );
         }
     }
     panic!("no linked person");
@@ -150,7 +153,11 @@ async fn carry_off_a_contact_deleted_in_ghl_waits_in_review_and_nothing_is_delet
     pair.sync();
     pair.sync();
     assert!(pair.record_by_email(&email).await.is_some());
-    assert_eq!(pair.records().await.len(), total, "nothing deleted in Ninox");
+    assert_eq!(
+        pair.records().await.len(),
+        total,
+        "nothing deleted in Ninox"
+    );
     assert!(waiting(&pair).is_empty(), "nothing proposed");
     let open = reviews(&pair);
     assert!(
@@ -184,7 +191,11 @@ async fn a_contact_deleted_in_ghl_is_deleted_in_ninox_once_approved(api: Api) {
     // Approved: the next sync deletes it; later syncs send nothing more.
     pair.sync();
     assert!(pair.record_by_email(&email).await.is_none());
-    assert_eq!(pair.records().await.len(), total - 1, "exactly one record deleted");
+    assert_eq!(
+        pair.records().await.len(),
+        total - 1,
+        "exactly one record deleted"
+    );
     pair.sync();
     assert_eq!(pair.records().await.len(), total - 1);
     assert_eq!(delete_ops(pair.scratch.path()), vec![vec!["done", "1"]]);
@@ -195,7 +206,9 @@ async fn a_contact_deleted_in_ghl_is_deleted_in_ninox_once_approved(api: Api) {
     let rid = record_id.to_string().trim_matches('"').to_string();
     assert!(db_rows(
         pair.scratch.path(),
-        &format!("SELECT contact_id FROM links WHERE object_kind = 'contact' AND remote_id = '{rid}'")
+        &format!(
+            "SELECT contact_id FROM links WHERE object_kind = 'contact' AND remote_id = '{rid}'"
+        )
     )
     .is_empty());
     assert!(reviews(&pair).iter().all(|r| r["remoteId"] != rid.as_str()));
@@ -231,7 +244,11 @@ async fn a_record_deleted_in_ninox_deletes_its_ghl_contact_once_approved() {
         .collect();
     pair.delete_record(&record_id).await;
     pair.sync();
-    assert_eq!(ghl_status(&pair.ghl, &ghl_id).await, 200, "not before approval");
+    assert_eq!(
+        ghl_status(&pair.ghl, &ghl_id).await,
+        200,
+        "not before approval"
+    );
     let proposed = approve_the_one(&pair);
     assert_eq!(proposed["deletedIn"], "app");
     assert_eq!(proposed["targetRemoteId"], ghl_id.as_str());
@@ -260,7 +277,10 @@ async fn a_rejected_delete_deletes_nothing_and_is_never_proposed_again() {
     );
     pair.sync();
     pair.sync();
-    assert!(pair.record_by_email(&email).await.is_some(), "deleted anyway");
+    assert!(
+        pair.record_by_email(&email).await.is_some(),
+        "deleted anyway"
+    );
     assert!(waiting(&pair).is_empty(), "proposed again");
     assert_eq!(queued(pair.scratch.path()), vec![vec!["rejected", "ghl"]]);
     assert!(delete_ops(pair.scratch.path()).is_empty());
@@ -291,10 +311,7 @@ async fn a_contact_deleted_in_ghl_deactivates_its_novi_member_once_approved() {
         &pair.bridge(&["sync", "--max-overwrite", "100"]),
     );
     let name = pair.sync()["pairName"].as_str().unwrap().to_string();
-    assert_success(
-        "carry on",
-        &pair.bridge(&["deletes", "carry", &name, "on"]),
-    );
+    assert_success("carry on", &pair.bridge(&["deletes", "carry", &name, "on"]));
     let person = linked_person(&pair).await;
     ghl_delete(&pair.ghl, &person.ghl_id).await;
     pair.sync();
@@ -318,7 +335,11 @@ async fn a_contact_deleted_in_ghl_deactivates_its_novi_member_once_approved() {
     pair.sync();
     // Novi AMS documents no DELETE of a member: it is deactivated (Active=false), once.
     assert_eq!(novi_member(&pair, &person.member_id).await["Active"], false);
-    assert_eq!(member_puts() - puts_before, 1, "one deactivation, nothing else");
+    assert_eq!(
+        member_puts() - puts_before,
+        1,
+        "one deactivation, nothing else"
+    );
     assert_eq!(
         pair.novi.stats().count("DELETE", "/api/members/{uniqueId}"),
         0

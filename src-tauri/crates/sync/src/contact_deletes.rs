@@ -68,35 +68,18 @@ fn holds_contact_records(system: System) -> bool {
 }
 
 /// Proposes the delete of a contact's record on the other side where the pair carries deletes
-/// (`deleted_in`: `ghl` or `app`). Returns whether it was queued.
+/// (`delete.object_kind` is `contact`; `deleted_in`: `ghl` or `app`). Returns whether it was
+/// queued: never for an app whose contacts are no records a delete can reach (Nifty).
 pub(crate) fn propose(
     tx: &Connection,
     pair: &ConnectionRow,
-    contact_id: &str,
-    deleted_in: &str,
-    target_connection_id: &str,
-    target_remote_id: &str,
-    summary: &str,
+    delete: &NewDelete<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, BridgeError> {
-    if !holds_contact_records(pair.system) || target_remote_id.is_empty() {
+    if !holds_contact_records(pair.system) || delete.target_remote_id.is_empty() {
         return Ok(false);
     }
-    let proposed = crate::deletes::propose(
-        tx,
-        pair,
-        &NewDelete {
-            pair_id: &pair.id,
-            object_kind: "contact",
-            contact_id: Some(contact_id),
-            deleted_in,
-            target_connection_id,
-            target_remote_id,
-            summary,
-        },
-        now,
-    )?;
-    Ok(proposed.is_some())
+    Ok(crate::deletes::propose(tx, pair, delete, now)?.is_some())
 }
 
 /// What carrying the pair's approved contact deletes did.

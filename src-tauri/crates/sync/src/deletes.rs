@@ -184,7 +184,11 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let clock = FixedClock(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap());
         for (system, name, why) in [
-            (System::Connectif, "Shop", "documents no delete of a contact"),
+            (
+                System::Connectif,
+                "Shop",
+                "documents no delete of a contact",
+            ),
             (System::NiftyImages, "Images", "unverified body"),
         ] {
             let app = connection(&store, system, name);

@@ -301,7 +301,10 @@ pub async fn recover(
     )?;
     let mut rows = Vec::with_capacity(open.len());
     // A contact's delete is resumed by its own step (`crate::contact_deletes`).
-    for row in open.iter().filter(|r| r.op.action != crate::contact_deletes::DELETE) {
+    for row in open
+        .iter()
+        .filter(|r| r.op.action != crate::contact_deletes::DELETE)
+    {
         rows.push((
             Journaled::from(row),
             journal::payload::<Payload>(row)?,

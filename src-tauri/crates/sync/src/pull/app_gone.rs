@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashSet};
 use bridge_core::{BridgeError, Clock};
 use bridge_store::table::connections::ConnectionRow;
 use bridge_store::table::match_reviews::{self, NewReview};
+use bridge_store::table::pending_deletes::NewDelete;
 use bridge_store::table::{contacts, pending_deletes, remote_records};
 use bridge_store::Store;
 
@@ -93,11 +94,17 @@ fn mark_deleted(
         crate::contact_deletes::propose(
             tx,
             connection,
-            &contact_id,
-            "app",
-            &row.ghl_connection_id,
-            &row.contact.contact_id,
-            &format!("{who}: record {remote_id} was deleted in {app_name}: delete the contact in GHL"),
+            &NewDelete {
+                pair_id: &connection.id,
+                object_kind: "contact",
+                contact_id: Some(&contact_id),
+                deleted_in: "app",
+                target_connection_id: &row.ghl_connection_id,
+                target_remote_id: &row.contact.contact_id,
+                summary: &format!(
+                    "{who}: record {remote_id} was deleted in {app_name}: delete the contact in GHL"
+                ),
+            },
             now,
         )?;
     }

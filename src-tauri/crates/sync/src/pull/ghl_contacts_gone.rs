@@ -53,11 +53,18 @@ pub(crate) fn contact_gone(
             crate::contact_deletes::propose(
                 tx,
                 app,
-                local_id,
-                "ghl",
-                &link.connection_id,
-                &link.remote_id,
-                &format!("{who} was deleted in GHL: delete record {} in {app_name}", link.remote_id),
+                &pending_deletes::NewDelete {
+                    pair_id: &link.connection_id,
+                    object_kind: "contact",
+                    contact_id: Some(local_id),
+                    deleted_in: "ghl",
+                    target_connection_id: &link.connection_id,
+                    target_remote_id: &link.remote_id,
+                    summary: &format!(
+                        "{who} was deleted in GHL: delete record {} in {app_name}",
+                        link.remote_id
+                    ),
+                },
                 now,
             )?;
         }
