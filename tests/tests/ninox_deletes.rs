@@ -82,3 +82,56 @@ async fn a_record_deleted_in_ninox_is_seen_and_never_created_again() {
     assert!(pair.record_by_email(&gone_email).await.is_none());
     assert_eq!(open_reviews(&pair).len(), 1);
 }
+
+/// A v3 pair reads changes by `sinceSq` after its first sync, which shows no deletes; once a
+/// day it reads the whole table instead (`V3_COMPLETE_SCAN_EVERY`), and a record deleted in
+/// Ninox is seen then. The day is made to pass by dating the stored complete scan back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_v3_pair_sees_a_delete_at_its_daily_complete_scan() {
+    let pair = NinoxPair::start(Api::V3, 10, 2).await;
+    pair.connect();
+    assert_success(
+        "first sync",
+        &pair.bridge(&["sync", "--max-overwrite", "100"]),
+    );
+    pair.sync();
+    let email_field = pair.field("Email");
+    let mut gone = None;
+    for r in pair.records().await {
+        if let Some(email) = r["fields"][&email_field].as_str() {
+            if ghl_id_of_email(&pair.ghl, email).await.is_some() {
+                gone = Some(r["id"].clone());
+                break;
+            }
+        }
+    }
+    let gone = gone.expect("a linked record");
+    pair.delete_record(&gone).await;
+
+    // Within the day: a change scan, which cannot see it.
+    pair.sync();
+    let deleted = |pair: &NinoxPair| {
+        open_reviews(pair)
+            .iter()
+            .filter(|r| r["reason"] == "deleted")
+            .count()
+    };
+    assert_eq!(deleted(&pair), 0);
+
+    // A day on: the whole table is read and the delete is seen.
+    let store = bridge_store::Store::open(&pair.scratch.path().join("bridge.sqlite3")).unwrap();
+    let dated = store
+        .conn()
+        .execute(
+            "UPDATE cursors SET value = substr(value, 1, instr(value, '@')) || '2020-01-01T00:00:00Z'
+             WHERE stream = 'app.records' AND instr(value, '@') > 0",
+            [],
+        )
+        .unwrap();
+    assert_eq!(dated, 1, "the v3 cursor holds its complete scan's time");
+    drop(store);
+    pair.sync();
+    assert_eq!(deleted(&pair), 1, "{:#?}", open_reviews(&pair));
+    pair.sync();
+    assert_eq!(deleted(&pair), 1, "seen once");
+}

@@ -195,6 +195,59 @@ fn to_record(mut record: NinoxRecord, schema: &[NinoxField]) -> AppRecord {
     }
 }
 
+/// How often a v3 pair reads its whole table instead of the changes since its sequence:
+/// deletes leave no trace in a `sinceSq` scan, so only a complete scan sees them. Its cost is
+/// one read of every record (the table's size ÷ the page size in requests) a day.
+pub const V3_COMPLETE_SCAN_EVERY: chrono::Duration = chrono::Duration::hours(24);
+
+/// A v3 pair's stored cursor: `"{sinceSq}@{last complete scan, RFC 3339}"`. A cursor saved
+/// before complete scans were stamped (`"{sinceSq}"`) reads as one whose scan is due.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ScanCursor {
+    since: Option<u64>,
+    full_scan_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ScanCursor {
+    fn parse(cursor: Option<&str>) -> Self {
+        let Some(cursor) = cursor else {
+            return Self::default();
+        };
+        let (since, at) = cursor.split_once('@').unwrap_or((cursor, ""));
+        Self {
+            since: since.trim().parse().ok(),
+            full_scan_at: chrono::DateTime::parse_from_rfc3339(at.trim())
+                .ok()
+                .map(|t| t.with_timezone(&chrono::Utc)),
+        }
+    }
+
+    /// Whether the next scan reads the whole table: no sequence yet, or no complete scan in
+    /// the last [`V3_COMPLETE_SCAN_EVERY`].
+    fn complete_due(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.since.is_none()
+            || self
+                .full_scan_at
+                .is_none_or(|at| now - at >= V3_COMPLETE_SCAN_EVERY)
+    }
+}
+
+impl std::fmt::Display for ScanCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(since) = self.since {
+            write!(f, "{since}")?;
+        }
+        if let Some(at) = self.full_scan_at {
+            write!(
+                f,
+                "@{}",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )?;
+        }
+        Ok(())
+    }
+}
+
 impl AppSide for NinoxSide {
     fn connection(&self) -> &ConnectionRow {
         &self.connection
@@ -205,30 +258,47 @@ impl AppSide for NinoxSide {
     }
 
     fn changes(&self, cursor: Option<String>) -> BoxStream<'_, Result<AppPage, BridgeError>> {
-        // A v3 cursor is the sync sequence; v4 has none and always reads the whole table.
-        let since = cursor
-            .and_then(|c| c.parse::<u64>().ok())
-            .map(NinoxCursor::Sequence);
+        // A v3 cursor is the sync sequence and when the last complete scan ran; v4 has none
+        // and always reads the whole table.
+        let saved = ScanCursor::parse(cursor.as_deref());
+        let now = chrono::Utc::now();
+        let complete = saved.complete_due(now);
+        let since = (!complete).then_some(saved.since).flatten();
+        let full_scan_at = if complete {
+            Some(now)
+        } else {
+            saved.full_scan_at
+        };
         // The table's fields first: they say which values are appointments.
         futures::stream::once(self.schema())
             .map_ok(move |schema| {
-                self.table.changed_since(since).map_ok(move |page| AppPage {
-                    cursor: page.cursor.map(|NinoxCursor::Sequence(sq)| sq.to_string()),
-                    records: page
-                        .records
-                        .into_iter()
-                        .map(|r| to_record(r, schema))
-                        .collect(),
-                })
+                self.table
+                    .changed_since(since.map(NinoxCursor::Sequence))
+                    .map_ok(move |page| AppPage {
+                        cursor: page.cursor.map(|NinoxCursor::Sequence(sq)| {
+                            ScanCursor {
+                                since: Some(sq),
+                                full_scan_at,
+                            }
+                            .to_string()
+                        }),
+                        records: page
+                            .records
+                            .into_iter()
+                            .map(|r| to_record(r, schema))
+                            .collect(),
+                    })
             })
             .try_flatten()
             .boxed()
     }
 
     /// Both APIs' record lists page through the whole table (v4 always, v3 without
-    /// `sinceSq`); a v3 change scan lists changed records only.
+    /// `sinceSq`); a v3 change scan lists changed records only, so a v3 pair reads its whole
+    /// table once every [`V3_COMPLETE_SCAN_EVERY`] (its first sync, then once a day): a record
+    /// deleted in Ninox is seen within a day.
     fn complete_scan(&self, cursor: Option<&str>) -> bool {
-        !self.table.incremental() || cursor.is_none()
+        !self.table.incremental() || ScanCursor::parse(cursor).complete_due(chrono::Utc::now())
     }
 
     /// `GET …/records/{id}` (both APIs) answering 404.
@@ -412,5 +482,34 @@ impl RecordWriter for NinoxSide {
             }
             Ok(found)
         })
+    }
+}
+
+#[cfg(test)]
+mod scan_cursor_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_v3_cursor_asks_for_a_complete_scan_once_a_day() {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0).unwrap();
+        assert!(ScanCursor::parse(None).complete_due(now), "first sync");
+        assert!(
+            ScanCursor::parse(Some("57")).complete_due(now),
+            "a cursor from before the stamp"
+        );
+        let fresh = ScanCursor {
+            since: Some(57),
+            full_scan_at: Some(now - chrono::Duration::hours(23)),
+        };
+        let text = fresh.to_string();
+        assert_eq!(text, "57@2026-12-01T10:00:00Z");
+        assert_eq!(ScanCursor::parse(Some(&text)), fresh);
+        assert!(!fresh.complete_due(now), "within the day: changes only");
+        let stale = ScanCursor {
+            full_scan_at: Some(now - V3_COMPLETE_SCAN_EVERY),
+            ..fresh
+        };
+        assert!(stale.complete_due(now), "a day on: the whole table");
     }
 }
