@@ -347,3 +347,37 @@ async fn a_contact_deleted_in_ghl_deactivates_its_novi_member_once_approved() {
     assert_eq!(delete_ops(pair.scratch.path()), vec![vec!["done", "1"]]);
     assert_eq!(queued(pair.scratch.path()), vec![vec!["carried", "ghl"]]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_contact_created_again_in_ghl_withdraws_its_waiting_delete() {
+    let (pair, record_id, email, ghl_id, _) = ninox_pair(Api::V4, true).await;
+    ghl_delete(&pair.ghl, &ghl_id).await;
+    pair.sync();
+    assert_eq!(waiting(&pair).len(), 1);
+
+    // The person is created again in GHL (a new id, the same email): the delete waiting for
+    // the record is taken back, and the record stays the person's one record.
+    let created = reqwest::Client::new()
+        .post(format!("{}/contacts/", pair.ghl.base_url()))
+        .bearer_auth(pair.ghl.private_token())
+        .header(VERSION.0, VERSION.1)
+        .json(&serde_json::json!({
+            "locationId": pair.ghl.location_id(),
+            "email": email,
+            "firstName": "Again"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(created.status().is_success());
+    pair.sync();
+    pair.sync();
+    assert!(waiting(&pair).is_empty(), "{:#?}", waiting(&pair));
+    assert!(queued(pair.scratch.path()).is_empty());
+    let record = pair
+        .record_by_email(&email)
+        .await
+        .expect("the record stays");
+    assert_eq!(record["id"], record_id);
+    assert!(delete_ops(pair.scratch.path()).is_empty());
+}
