@@ -221,6 +221,15 @@ async fn a_contact_deleted_in_ghl_is_deleted_in_ninox_once_approved(api: Api) {
         events[0][0].contains("deleted in Ninox") && events[0][0].contains(&rid),
         "{events:?}"
     );
+    // Undoing that run re-creates nothing and says the record stays deleted.
+    let run = db_rows(
+        pair.scratch.path(),
+        "SELECT run_id FROM operations WHERE object_kind = 'contact' AND action = 'delete'",
+    );
+    let undone = json_of(pair.bridge(&["undo", &run[0][0], "--json"]), "undo");
+    assert_eq!(undone["deletedKept"], 1, "{undone:#}");
+    assert_eq!(undone["createdKept"], 0, "{undone:#}");
+    assert!(pair.record_by_email(&email).await.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -217,6 +217,8 @@ pub fn resolve_conflict(
 pub struct UndoView {
     pub restored: u32,
     pub created_kept: u32,
+    /// Records the run deleted as approved: they stay deleted.
+    pub deleted_kept: u32,
 }
 
 /// Writes back what a run overwrote, on both sides.
@@ -237,5 +239,6 @@ pub async fn undo_run(state: State<'_, AppState>, run_id: String) -> Result<Undo
     Ok(UndoView {
         restored: count(report.restored),
         created_kept: count(report.created_kept),
+        deleted_kept: count(report.deleted_kept),
     })
 }

@@ -86,6 +86,14 @@ describe("confirming before writing", () => {
     expect(plan.createdKept).toBe(1);
     // The pending task was never written: nothing of it to keep or restore.
     expect(plan.activitiesKept).toBe(0);
+    expect(plan.deletedKept).toBe(0);
+  });
+
+  it("an approved contact delete the run carried stays deleted, and is not counted as created", () => {
+    const deleted = { ...OPS.find((op) => op.action === "update" && op.state === "done")!, id: 99, action: "delete" };
+    const plan = undoPlan([...OPS, deleted], () => "Ninox");
+    expect(plan.deletedKept).toBe(1);
+    expect(plan.createdKept).toBe(undoPlan(OPS, () => "Ninox").createdKept);
   });
 
   it("choosing a conflict's side says which value goes into which app", () => {

@@ -120,19 +120,22 @@ export type UndoPlan = {
   restores: UndoLine[];
   /** Records the run created: they stay (undo deletes nothing). */
   createdKept: number;
+  /** Records it deleted, as the operator approved: they stay deleted. */
+  deletedKept: number;
   /** Tasks, notes and events it wrote: they stay as they are. */
   activitiesKept: number;
 };
 
 /**
  * What undoing a run writes where, from its operations (the same rule as the engine's undo:
- * contact updates it wrote are restored; what it created, and activities, stay).
+ * contact updates it wrote are restored; what it created or deleted, and activities, stay).
  */
 export function undoPlan(ops: readonly OperationView[], connectionName: (id: string) => string): UndoPlan {
-  const plan: UndoPlan = { restores: [], createdKept: 0, activitiesKept: 0 };
+  const plan: UndoPlan = { restores: [], createdKept: 0, deletedKept: 0, activitiesKept: 0 };
   for (const op of ops) {
     if (op.state !== "done") continue;
     if (op.objectKind !== "contact") plan.activitiesKept += 1;
+    else if (op.action === "delete") plan.deletedKept += 1;
     else if (op.action !== "update") plan.createdKept += 1;
     else
       plan.restores.push({

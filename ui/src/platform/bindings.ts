@@ -1248,7 +1248,11 @@ system: string;
  */
 kind: string; occurredAt: string; title: string; body: string; beforeValue: string | null; afterValue: string | null; runId: string | null }
 export type TransformDto = { kind: "trim" } | { kind: "lower" } | { kind: "upper" } | { kind: "split_name"; part: NamePart } | { kind: "join_name" } | { kind: "phone_e164"; default_region: string } | { kind: "date_format"; ghl: string; app: string } | { kind: "value_map"; values: Partial<{ [key in string]: string }> } | { kind: "default_value"; value: string } | { kind: "tag_prefix"; prefix: string } | { kind: "dnd_subscription" }
-export type UndoView = { restored: number; createdKept: number }
+export type UndoView = { restored: number; createdKept: number; 
+/**
+ * Records the run deleted as approved: they stay deleted.
+ */
+deletedKept: number }
 /**
  * The receiver as Settings shows it.
  */

@@ -29,6 +29,9 @@ pub struct UndoReport {
     pub restored: u64,
     /// Records the run created: left in place (undo restores values, it deletes nothing).
     pub created_kept: u64,
+    /// Records the run deleted, as the operator approved: they stay deleted (undo restores
+    /// values, it re-creates nothing).
+    pub deleted_kept: u64,
     /// Tasks, notes and events the run wrote: left as they are (undo restores contact fields).
     pub activities_kept: u64,
     /// Fields changed since the run: not restored.
@@ -119,9 +122,16 @@ async fn restore_all(
             report.activities_kept += 1;
             continue;
         }
-        if op.op.action != "update" {
-            report.created_kept += 1;
-            continue;
+        match op.op.action.as_str() {
+            "update" => {}
+            "delete" => {
+                report.deleted_kept += 1;
+                continue;
+            }
+            _ => {
+                report.created_kept += 1;
+                continue;
+            }
         }
         restore_one(store, run_id, undone, op, pair, clock, &mut report).await?;
     }

@@ -94,7 +94,11 @@ function UndoDialog({ run, operations, names, busy, onConfirm, onCancel }: {
       )}
       <p className="muted">
         {plan.createdKept} record{plan.createdKept === 1 ? "" : "s"} it created and {plan.activitiesKept} task
-        {plan.activitiesKept === 1 ? "" : "s"}, notes or events it wrote stay. The next sync carries the restored values across.
+        {plan.activitiesKept === 1 ? "" : "s"}, notes or events it wrote stay.
+        {plan.deletedKept > 0
+          ? ` ${plan.deletedKept} record${plan.deletedKept === 1 ? "" : "s"} it deleted (as approved) stay deleted.`
+          : ""}{" "}
+        The next sync carries the restored values across.
       </p>
     </ConfirmDialog>
   );
@@ -269,7 +273,9 @@ export function History({ generation, onChanged }: { generation: number; onChang
             void run("undo", async () => {
               const report = await api.undoRun(undoing.run.id);
               setUndoing(null);
-              setNotice(`Restored ${report.restored} records the run overwrote; kept ${report.createdKept} it created. The next sync carries them across.`);
+              setNotice(
+                `Restored ${report.restored} records the run overwrote; kept ${report.createdKept} it created${report.deletedKept > 0 ? ` and left ${report.deletedKept} it deleted deleted` : ""}. The next sync carries them across.`,
+              );
               after();
             })
           }

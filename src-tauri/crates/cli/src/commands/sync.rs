@@ -227,8 +227,12 @@ pub async fn undo(context: &Context, run_id: &str, json: bool) -> Result<(), Bri
     if json {
         return print_json(&total);
     }
+    let deleted = match total.deleted_kept {
+        0 => String::new(),
+        n => format!(" {n} records it deleted (as approved) stay deleted."),
+    };
     line(&format!(
-        "Restored {} records the run overwrote; {} records it created and {} tasks, notes or events it wrote were kept. The next sync carries the restored values to the other side.",
+        "Restored {} records the run overwrote; {} records it created and {} tasks, notes or events it wrote were kept.{deleted} The next sync carries the restored values to the other side.",
         total.restored, total.created_kept, total.activities_kept
     ))?;
     for conflict in &total.conflicts {
