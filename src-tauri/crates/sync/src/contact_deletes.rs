@@ -49,14 +49,15 @@ pub fn refusal(system: System) -> Option<&'static str> {
         // Nifty holds no contacts of ours (its "contact" link is a GHL email): switching the
         // carry on there carries task deletes only.
         System::Nifty => None,
+        // Sources: shared/reference/target-apps.md (Connectif: no contact delete; NiftyImages:
+        // `DELETE /Store/DeleteRecord` with an unverified body, and no read of records).
         System::Connectif => Some(
-            "Connectif's API (shared/reference/target-apps.md) documents no delete of a contact, \
-             so a contact's delete cannot be carried there",
+            "Connectif's API documents no delete of a contact, so a contact's delete cannot be \
+             carried there",
         ),
         System::NiftyImages => Some(
-            "NiftyImages documents `DELETE /Store/DeleteRecord` with an unverified body \
-             (shared/reference/target-apps.md) and no read of records, so a delete cannot be \
-             sent or confirmed safely",
+            "NiftyImages' API documents no read of a data store's records, so a delete could \
+             be neither sent with certainty nor confirmed",
         ),
         _ => Some("this system is not an app a pair carries deletes with"),
     }

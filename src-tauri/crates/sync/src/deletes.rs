@@ -189,7 +189,7 @@ mod tests {
                 "Shop",
                 "documents no delete of a contact",
             ),
-            (System::NiftyImages, "Images", "unverified body"),
+            (System::NiftyImages, "Images", "no read of a data store"),
         ] {
             let app = connection(&store, system, name);
             let refused = set_carry_deletes(&store, name, true, &clock).unwrap_err();
