@@ -1,8 +1,11 @@
-//! Apply goes a chunk of 1,000 contact writes at a time, each chunk journaled in its own
-//! transaction just before it is sent (issue #13: no transaction holds the write lock for a
-//! whole plan). A `bridge sync` killed while its second chunk's write is in flight leaves the
-//! first chunk done, the second journaled as sent and nothing of the third; the rerun finds
-//! the second chunk's records (Ninox made them), creates the third's, and makes nothing twice.
+//! A pair's contacts are planned, applied and settled a chunk of 1,000 at a time, each chunk's
+//! journal rows in their own transaction (issue #13: memory bounded by the chunk, no
+//! transaction holding the write lock for a whole plan). A `bridge sync` killed once its
+//! first chunk is committed, while its second chunk's write is in flight, leaves the first
+//! chunk done, the second journaled as sent and nothing of the third; the rerun finds the
+//! second chunk's records (Ninox made them) and resumes them as ONE batched update, creates
+//! the third's, and makes nothing twice. The plan is never held whole: its outcome shows the
+//! first 1,000 operations and exact counts.
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -15,6 +18,16 @@ use serde_json::Value;
 
 /// Three chunks of app creates: 1,000, 1,000 and 500 (Ninox takes 1,000 records a request).
 const CONTACTS: usize = 2_500;
+
+/// Requests that write Ninox records (a create or an update, one record or many).
+fn record_writes(stats: &bridge_sandbox::RequestStats) -> u64 {
+    stats
+        .by_route
+        .iter()
+        .filter(|((method, path), _)| method != "GET" && path.contains("/records"))
+        .map(|(_, n)| n)
+        .sum()
+}
 
 /// Journaled contact writes, by state.
 fn journal_states(pair: &NinoxPair) -> Vec<(String, i64)> {
@@ -62,6 +75,22 @@ async fn a_sync_killed_in_its_second_chunk_finishes_on_rerun_and_writes_nothing_
     pair.connect();
     assert!(pair.records().await.is_empty());
 
+    // A dry run of 2,500 creates shows the first 1,000 operations and counts them all.
+    let preview = pair.bridge(&["sync", "--dry-run", "--json"]);
+    assert!(preview.status.success(), "{preview:?}");
+    let preview: Value = serde_json::from_slice::<Value>(&preview.stdout).unwrap()[0].clone();
+    assert_eq!(
+        preview["plan"]["operations"].as_array().map(Vec::len),
+        Some(1_000),
+        "a bounded sample of the plan"
+    );
+    assert_eq!(
+        preview["planned"]["appCreates"], CONTACTS,
+        "{:#}",
+        preview["planned"]
+    );
+    assert!(pair.records().await.is_empty(), "a dry run writes nothing");
+
     // Ninox carries out the second write of records and holds its answer: the sync waits
     // exactly there, where it is killed.
     pair.ninox.set_faults(FaultConfig::aimed(
@@ -106,11 +135,26 @@ async fn a_sync_killed_in_its_second_chunk_finishes_on_rerun_and_writes_nothing_
         "the first chunk done, the second journaled as sent, the third not journaled"
     );
 
+    let writes_before = record_writes(&pair.ninox.stats());
     let rerun = pair.sync();
     assert_eq!(
         rerun["applied"]["alreadyDone"], 1_000,
         "the second chunk's records are found, not made again: {:#}",
         rerun["applied"]
+    );
+    // The 1,000 found records are updated in one request, the third chunk's 500 created in
+    // another.
+    let stats = pair.ninox.stats();
+    assert_eq!(
+        record_writes(&stats) - writes_before,
+        2,
+        "one batched update and one batched create: {:?}",
+        stats.by_route
+    );
+    assert_eq!(
+        rerun["planned"]["appCreates"], 500,
+        "{:#}",
+        rerun["planned"]
     );
     let planned = rerun["plan"]["operations"].as_array().unwrap();
     assert!(

@@ -127,16 +127,24 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
             ""
         }
     ))?;
-    let mut by_kind = std::collections::BTreeMap::<String, u64>::new();
-    for op in &outcome.plan.operations {
-        let key = format!("{:?} {:?}", op.target, op.action).to_lowercase();
-        *by_kind.entry(key).or_default() += 1;
-    }
-    if by_kind.is_empty() {
+    // The plan's exact counts (a large plan is never held whole; `--json` shows its first
+    // operations and these counts).
+    use bridge_sync::plan::{Action, Side};
+    let planned = &outcome.planned;
+    if planned.operations() == 0 {
         line("  plan: nothing to change")?;
     }
-    for (kind, count) in by_kind {
-        line(&format!("  plan: {count} × {kind}"))?;
+    for (side, action) in [
+        (Side::App, Action::Create),
+        (Side::App, Action::Update),
+        (Side::Ghl, Action::Create),
+        (Side::Ghl, Action::Update),
+    ] {
+        let count = planned.of(side, action);
+        if count > 0 {
+            let kind = format!("{side:?} {action:?}").to_lowercase();
+            line(&format!("  plan: {count} × {kind}"))?;
+        }
     }
     let mut children = std::collections::BTreeMap::<String, u64>::new();
     for op in &outcome.children {

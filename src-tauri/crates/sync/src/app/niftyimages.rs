@@ -255,11 +255,13 @@ impl RecordWriter for NiftyImagesSide {
 /// of it (so a daily sync keeps rows of a 5-day TTL alive), with the values it was last
 /// written with. They go through the journal like every other write (previewed, counted,
 /// recovered after a crash; the write is an upsert, so sending one again is harmless), and
-/// the mirror's write time moves when one is done. Rows the plan writes anyway are left to it.
+/// the mirror's write time moves when one is done. Rows the plan writes anyway (`planned`: the
+/// contacts the plan writes in the app) are left to it.
 pub fn plan_keep_alive(
     store: &Store,
     connection: &ConnectionRow,
     rows: &dyn ExpiringRows,
+    planned: &std::collections::BTreeSet<String>,
     plan: &mut Plan,
     clock: &dyn Clock,
 ) -> Result<usize, BridgeError> {
@@ -267,12 +269,6 @@ pub fn plan_keep_alive(
         return Ok(0);
     };
     let due = clock.now() - (ttl - ttl / 5);
-    let planned: std::collections::BTreeSet<String> = plan
-        .operations
-        .iter()
-        .filter(|op| op.target == Side::App)
-        .map(|op| op.local_id.clone())
-        .collect();
     let stale = remote_records::written_before(store.conn(), &connection.id, "contact", due)?;
     let before = plan.operations.len();
     for record in stale {

@@ -16,7 +16,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bridge_core::{BridgeError, Clock, ErrorCode};
-use bridge_store::table::operations::{self, OperationRow};
+use bridge_store::table::operations::OperationRow;
 use bridge_store::Store;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -162,6 +162,18 @@ pub struct ApplyReport {
     pub cancelled: bool,
 }
 
+impl ApplyReport {
+    /// Adds what another part of the same apply did (a plan applied a chunk at a time).
+    pub fn add(&mut self, other: ApplyReport) {
+        self.done += other.done;
+        self.already_done += other.already_done;
+        self.unconfirmed += other.unconfirmed;
+        self.dead += other.dead;
+        self.in_review += other.in_review;
+        self.cancelled |= other.cancelled;
+    }
+}
+
 /// Progress after each operation: (finished, total).
 pub type Progress<'a> = &'a mut (dyn FnMut(u64, u64) + Send);
 
@@ -222,57 +234,6 @@ fn action_name(action: Action) -> &'static str {
     }
 }
 
-/// Leaves out of the plan each field value the target refused for good (the newest write of
-/// the same intent is a dead letter carrying that field with that value): sending it again
-/// would meet the same refusal, one more dead letter per sync. The field waits, its base kept,
-/// until its value changes or the operator retries the dead letter; the record's other fields
-/// go on.
-pub(crate) fn hold_back_refused(
-    store: &bridge_store::Connection,
-    targets: &Targets<'_>,
-    mapping: &bridge_core::mapping::Mapping,
-    plan: &mut Plan,
-) -> Result<(), BridgeError> {
-    let mut kept = Vec::with_capacity(plan.operations.len());
-    for mut op in std::mem::take(&mut plan.operations) {
-        let refused = match operations::latest_by_intent(store, &intent(targets, &op).key())? {
-            Some(row) if row.state == "dead" => journal::payload::<Payload>(&row)
-                .map(|dead| dead.changes)
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        op.changes.retain(|change| {
-            let held = refused
-                .iter()
-                .any(|r| r.field == change.field && r.after == change.after);
-            if held {
-                // The field in app terms (a GHL write names GHL's field).
-                let app_field = match op.target {
-                    Side::App => Some(change.field.clone()),
-                    Side::Ghl => mapping
-                        .fields
-                        .iter()
-                        .find(|l| l.ghl == change.field)
-                        .map(|l| l.app.clone()),
-                };
-                if let Some(field) = app_field {
-                    op.settles.remove(&field);
-                    plan.held_back
-                        .entry(op.local_id.clone())
-                        .or_default()
-                        .insert(field);
-                }
-            }
-            !held
-        });
-        if !op.changes.is_empty() {
-            kept.push(op);
-        }
-    }
-    plan.operations = kept;
-    Ok(())
-}
-
 /// The state of the newest journaled write of `op`'s intent.
 pub(crate) fn state_of(
     store: &bridge_store::Connection,
@@ -280,57 +241,6 @@ pub(crate) fn state_of(
     op: &Operation,
 ) -> Result<Option<String>, BridgeError> {
     journal::state_of(store, &intent(targets, op))
-}
-
-/// Resolves the pair's unfinished contact writes by id, before anything is planned; those
-/// `waits` holds (a refused capability's) are left as they are.
-pub async fn recover(
-    store: &mut Store,
-    run_id: &str,
-    targets: &Targets<'_>,
-    clock: &dyn Clock,
-    waits: journal::Waits<'_>,
-) -> Result<ApplyReport, BridgeError> {
-    let mut report = ApplyReport::default();
-    let open = journal::open_for_pair(
-        store.conn(),
-        targets.app_connection_id,
-        &["contact"],
-        waits,
-        clock.now(),
-    )?;
-    let mut rows = Vec::with_capacity(open.len());
-    // A contact's delete is resumed by its own step (`crate::contact_deletes`).
-    for row in open
-        .iter()
-        .filter(|r| r.op.action != crate::contact_deletes::DELETE)
-    {
-        rows.push((
-            Journaled::from(row),
-            journal::payload::<Payload>(row)?,
-            false,
-        ));
-    }
-    look_up_lost_batch(store.conn(), &mut rows, targets, clock).await?;
-    for (mut op, payload, looked_up) in rows {
-        let before = report.done;
-        send_looked_up(
-            store,
-            run_id,
-            &payload,
-            &mut op,
-            targets,
-            clock,
-            &mut report,
-            looked_up,
-        )
-        .await?;
-        if report.done > before {
-            report.done -= 1;
-            report.already_done += 1;
-        }
-    }
-    Ok(report)
 }
 
 /// Operations journaled and sent together. Each chunk's journal rows are written in one
@@ -365,33 +275,28 @@ pub async fn apply(
                 })
                 .collect::<Result<Vec<_>, _>>()
         })?;
-        let limit = BatchLimit {
-            records: targets.app.batch(),
-            bytes: targets.app.batch_bytes(),
-        };
-        for group in groups(chunk, &journaled, limit) {
+        let limit = BatchLimit::of(targets.app);
+        for group in batch::groups(chunk, &journaled, limit) {
             if cancel.load(Ordering::Relaxed) {
                 report.cancelled = true;
                 break;
             }
             let Group { action, members } = group;
-            let mut ops: Vec<(&Operation, Journaled)> = members
+            let ops: Vec<(Payload, Journaled)> = members
                 .iter()
-                .map(|&i| (&chunk[i], journaled[i].clone()))
+                .map(|&i| (Payload::of(&chunk[i]), journaled[i].clone()))
                 .collect();
             match action {
                 Some(action) => {
-                    send_batch(store, run_id, action, &mut ops, targets, clock, &mut report)
-                        .await?;
+                    send_batch(store, run_id, action, ops, targets, clock, &mut report).await?;
                 }
                 None => {
-                    for (op, journaled) in &mut ops {
-                        let payload = Payload::of(op);
+                    for (payload, mut journaled) in ops {
                         send(
                             store,
                             run_id,
                             &payload,
-                            journaled,
+                            &mut journaled,
                             targets,
                             clock,
                             &mut report,
@@ -408,227 +313,6 @@ pub async fn apply(
         }
     }
     Ok(report)
-}
-
-/// How many app writes one request may carry.
-#[derive(Debug, Clone, Copy)]
-struct BatchLimit {
-    records: usize,
-    /// Of the values, as JSON.
-    bytes: usize,
-}
-
-/// Operations sent together: one app batch of `action`, or (no action) one write alone.
-struct Group {
-    action: Option<Action>,
-    members: Vec<usize>,
-}
-
-/// The chunk's writes in the order they go: each GHL write, and each app write that may
-/// already have happened (it is looked up first), alone and in plan order; then the app's
-/// fresh creates and its updates, as many to a request as `limit` allows (apps taking arrays
-/// of records).
-fn groups(operations: &[Operation], journaled: &[Journaled], limit: BatchLimit) -> Vec<Group> {
-    let mut groups = Vec::new();
-    let mut creates = Vec::new();
-    let mut updates = Vec::new();
-    for (i, (op, journaled)) in operations.iter().zip(journaled).enumerate() {
-        let fresh_create =
-            op.action == Action::Create && journaled.remote_id.is_none() && !journaled.may_exist();
-        let update = op.action == Action::Update && op.remote_id.is_some();
-        match op.target {
-            Side::App if limit.records > 1 && fresh_create => creates.push(i),
-            Side::App if limit.records > 1 && update => updates.push(i),
-            _ => groups.push(Group {
-                action: None,
-                members: vec![i],
-            }),
-        }
-    }
-    for (action, members) in [(Action::Create, creates), (Action::Update, updates)] {
-        let mut batch: Vec<usize> = Vec::new();
-        let mut bytes = 0;
-        for i in members {
-            let weight = values_weight(&operations[i]);
-            if !batch.is_empty() && (batch.len() == limit.records || bytes + weight > limit.bytes) {
-                groups.push(Group {
-                    action: Some(action),
-                    members: std::mem::take(&mut batch),
-                });
-                bytes = 0;
-            }
-            batch.push(i);
-            bytes += weight;
-        }
-        if !batch.is_empty() {
-            groups.push(Group {
-                action: Some(action),
-                members: batch,
-            });
-        }
-    }
-    groups
-}
-
-/// What an operation's values weigh as JSON (field names and values, as a batch sends them).
-fn values_weight(op: &Operation) -> usize {
-    op.changes
-        .iter()
-        .map(|c| c.field.len() + c.after.to_string().len() + 4)
-        .sum::<usize>()
-        + 2
-}
-
-/// Sends one batch of app writes of one action in one request. Every operation is marked sent
-/// before the request leaves, so a crash or a lost answer leaves each to be looked up by
-/// `recover`, as a single write's would. A batch the app refuses is sent again record by
-/// record, so the one it refuses is named and the others are written: the app wrote none of
-/// it (Ninox's PATCH is documented transactional; that its POST is too is a guess).
-async fn send_batch(
-    store: &mut Store,
-    run_id: &str,
-    action: Action,
-    ops: &mut [(&Operation, Journaled)],
-    targets: &Targets<'_>,
-    clock: &dyn Clock,
-    report: &mut ApplyReport,
-) -> Result<(), BridgeError> {
-    let writer = targets.app;
-    let payloads: Vec<Payload> = ops.iter().map(|(op, _)| Payload::of(op)).collect();
-    let now = clock.now();
-    store.with_tx(|tx| {
-        ops.iter_mut()
-            .try_for_each(|(_, journaled)| journal::begin(tx, journaled, run_id, now))
-    })?;
-    let answer: BatchAnswer<Option<String>> = match action {
-        Action::Create => {
-            let values: Vec<Values> = payloads.iter().map(Payload::values).collect();
-            writer
-                .create_many(&values)
-                .await
-                .map(|each| each.into_iter().map(|r| r.map(Some)).collect())
-        }
-        Action::Update => {
-            let records: Vec<(&str, Values)> = payloads
-                .iter()
-                .map(|p| (p.remote_id.as_deref().unwrap_or_default(), p.values()))
-                .collect();
-            writer
-                .update_many(&records)
-                .await
-                .map(|each| each.into_iter().map(|r| r.map(|()| None)).collect())
-        }
-    };
-    match answer {
-        Err(e) if journal::classify(&e) == journal::Failure::Refused => {
-            tracing::info!(
-                "{} refused a batch of {} writes ({}); sending them one by one",
-                writer.system(),
-                ops.len(),
-                e.message
-            );
-            for ((_, journaled), payload) in ops.iter_mut().zip(&payloads) {
-                let outcome = match action {
-                    Action::Create => writer.create(&payload.values()).await.map(Some),
-                    Action::Update => match &payload.remote_id {
-                        Some(id) => writer.update(id, &payload.values()).await.map(|()| None),
-                        None => Err(BridgeError::internal("an update without a remote id")),
-                    },
-                };
-                if let Ok(Some(id)) = &outcome {
-                    journal::created(store.conn(), journaled, id, clock.now())?;
-                }
-                settle(
-                    store, run_id, payload, journaled, outcome, targets, clock, report,
-                )?;
-            }
-        }
-        Err(e) => {
-            for ((_, journaled), payload) in ops.iter_mut().zip(&payloads) {
-                settle(
-                    store,
-                    run_id,
-                    payload,
-                    journaled,
-                    Err(e.clone()),
-                    targets,
-                    clock,
-                    report,
-                )?;
-            }
-        }
-        Ok(each) if each.len() != ops.len() => {
-            let e = BridgeError::new(
-                ErrorCode::Remote,
-                format!(
-                    "{} answered {} results for {} writes; they may have happened and are looked up before being sent again",
-                    writer.system(),
-                    each.len(),
-                    ops.len()
-                ),
-            );
-            for ((_, journaled), payload) in ops.iter_mut().zip(&payloads) {
-                // Transient, so recovery looks each record up.
-                let e = BridgeError::new(ErrorCode::Network, e.message.clone());
-                settle(
-                    store,
-                    run_id,
-                    payload,
-                    journaled,
-                    Err(e),
-                    targets,
-                    clock,
-                    report,
-                )?;
-            }
-        }
-        Ok(each) => {
-            for (((_, journaled), payload), outcome) in ops.iter_mut().zip(&payloads).zip(each) {
-                if let Ok(Some(id)) = &outcome {
-                    journal::created(store.conn(), journaled, id, clock.now())?;
-                }
-                settle(
-                    store, run_id, payload, journaled, outcome, targets, clock, report,
-                )?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The app creates a lost batch answer left to look up, found in one lookup
-/// ([`RecordWriter::find_created_many`]) instead of one each: a found record's id is journaled
-/// (the write resumes as its update), and the rest are marked looked up (created afresh).
-async fn look_up_lost_batch(
-    conn: &bridge_store::Connection,
-    rows: &mut [(Journaled, Payload, bool)],
-    targets: &Targets<'_>,
-    clock: &dyn Clock,
-) -> Result<(), BridgeError> {
-    let lost: Vec<usize> = rows
-        .iter()
-        .enumerate()
-        .filter(|(_, (op, payload, _))| {
-            payload.target == Side::App
-                && payload.action == Action::Create
-                && op.remote_id.is_none()
-                && op.may_exist()
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if lost.len() < 2 {
-        return Ok(());
-    }
-    let values: Vec<Values> = lost.iter().map(|&i| rows[i].1.values()).collect();
-    let found = targets.app.find_created_many(&values).await?;
-    for (&i, found) in lost.iter().zip(found) {
-        let (op, _, looked_up) = &mut rows[i];
-        if let Some(id) = found {
-            journal::created(conn, op, &id, clock.now())?;
-        }
-        *looked_up = true;
-    }
-    Ok(())
 }
 
 /// Sends one write and records how it ended. A create that may already have happened is
@@ -783,12 +467,16 @@ pub(crate) async fn journal_and_send(
     Ok(report.done == 1)
 }
 
+mod batch;
+mod hold_back;
 mod resume;
 mod settle;
 #[cfg(test)]
 mod tests;
 
-pub use resume::Found;
+use batch::{send_batch, BatchLimit, Group};
+pub(crate) use hold_back::hold_back_refused;
 use resume::{create_or_resume, review_mismatch, Resumed};
+pub use resume::{recover, Found};
 use settle::{finish, journal_entry};
 pub(crate) use settle::{reconnect, reconnected};

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use super::batch::{groups, values_weight};
 use super::*;
 use bridge_core::{Contact, FixedClock, System};
 use bridge_store::table::operations;
@@ -645,7 +646,7 @@ async fn a_batch_whose_answer_was_lost_is_looked_up_record_by_record_not_sent_ag
 #[test]
 fn batches_close_at_the_record_count_or_the_body_limit() {
     let op = create_plan("c1").operations.remove(0);
-    let weight = values_weight(&op);
+    let weight = values_weight(&op.changes);
     let ops: Vec<Operation> = (0..5).map(|_| op.clone()).collect();
     let journaled: Vec<Journaled> = (0..5)
         .map(|i| Journaled {

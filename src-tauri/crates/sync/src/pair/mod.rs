@@ -8,6 +8,7 @@ mod ghl_writer;
 mod outcome;
 mod records;
 mod rules;
+mod streamed;
 
 use std::sync::atomic::AtomicBool;
 
@@ -15,14 +16,14 @@ use bridge_connectors::ghl::GhlClient;
 use bridge_core::mapping::Mapping;
 use bridge_core::{BridgeError, Clock};
 use bridge_store::table::connections::ConnectionRow;
-use bridge_store::table::{links, sync_runs};
+use bridge_store::table::sync_runs;
 use bridge_store::Store;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::app::AppSide;
 use crate::apply::{self, ApplyReport, Targets};
-use crate::plan::{self, Breaker, Plan};
+use crate::plan::{Breaker, Plan, PlanCounts};
 use crate::pull::PullReport;
 
 use field_conflicts::record_conflicts;
@@ -35,12 +36,15 @@ pub use fields::{
 use ghl_writer::GhlWriter;
 pub(crate) use outcome::summarize;
 pub(crate) use records::pending_contact;
+#[cfg(test)]
+pub(crate) use streamed::fingerprint;
 
 /// The cursor of the app's change scan.
 pub(crate) const APP_CURSOR: &str = "app.records";
 /// When the pair last planned GHL's changed contacts.
 pub(crate) const GHL_PLANNED_CURSOR: &str = "pair.ghl_planned";
-/// Contacts planned together (issue #13: bounded memory at 100,000 contacts).
+/// Contacts planned and applied together (issue #13: bounded memory at 100,000 contacts;
+/// streamed.rs).
 const PLAN_CHUNK: usize = 1_000;
 /// Phones without a country code are read as this region's.
 pub const PHONE_REGION: &str = "US";
@@ -49,7 +53,10 @@ pub const PHONE_REGION: &str = "US";
 struct Run {
     ghl_pull: PullReport,
     app_records_pulled: u64,
+    /// The contact plan's first operations, conflicts and problems (see [`SyncOutcome::plan`]).
     plan: Plan,
+    planned: PlanCounts,
+    prints: Vec<u64>,
     applied: Option<ApplyReport>,
     children: Vec<crate::children::ChildOperation>,
     children_applied: Option<crate::children::ChildReport>,
@@ -82,7 +89,14 @@ pub struct SyncOutcome {
     pub dry_run: bool,
     pub ghl_pull: PullReport,
     pub app_records_pulled: u64,
+    /// The contact plan as shown: its first [`crate::plan::SHOWN_OPERATIONS`] operations (all of a
+    /// smaller plan), every conflict and problem. A large plan is never held whole.
     pub plan: Plan,
+    /// The whole contact plan's exact counts.
+    pub planned: PlanCounts,
+    /// One fingerprint per planned contact write, in the order applied (streamed.rs).
+    #[serde(skip)]
+    pub contact_prints: Vec<u64>,
     pub applied: Option<ApplyReport>,
     /// Tasks and notes to write (planned after the contacts were applied).
     pub children: Vec<crate::children::ChildOperation>,
@@ -189,6 +203,8 @@ impl Pair<'_> {
             ghl_pull,
             app_records_pulled,
             plan,
+            planned,
+            prints,
             applied,
             children,
             children_applied,
@@ -214,6 +230,8 @@ impl Pair<'_> {
             ghl_pull,
             app_records_pulled,
             plan,
+            planned,
+            contact_prints: prints,
             applied,
             children,
             children_applied,
@@ -230,7 +248,12 @@ impl Pair<'_> {
     }
 
     fn summary(&self, run: &Run) -> Value {
-        let mut summary = summarize(&run.plan, &run.children, run.pushes.len());
+        let mut summary = summarize(
+            &run.planned,
+            run.plan.conflicts.len(),
+            &run.children,
+            run.pushes.len(),
+        );
         if !self.app.holds_contacts() {
             summary["notInGhl"] = Value::from(run.not_in_ghl);
         }
@@ -257,7 +280,7 @@ impl Pair<'_> {
         if run.cancelled() {
             return Ok(run);
         }
-        let contacts_total = run.plan.operations.len() as u64;
+        let contacts_total = run.planned.operations();
         let step = activities::Step {
             clock,
             dry_run,
@@ -322,6 +345,8 @@ impl Pair<'_> {
             ghl_pull,
             app_records_pulled: 0,
             plan: Plan::default(),
+            planned: PlanCounts::default(),
+            prints: Vec::new(),
             applied: None,
             children: Vec::new(),
             children_applied: None,
@@ -345,26 +370,14 @@ impl Pair<'_> {
         {
             self.read_ghl_activities(store, clock).await?;
         }
-        // Planned a chunk of contacts at a time: only one chunk's states (both sides' values
-        // and the base) are in memory at once; the breaker then judges the whole plan.
+        // Planned, counted and applied a chunk of contacts at a time (streamed.rs): the
+        // whole plan is never held, only its counts and a bounded sample.
         let (due, mut read) = self.due_contacts(store)?;
         let options = self.app.field_options().await?;
-        let mut plan = Plan::default();
-        for chunk in due.chunks(PLAN_CHUNK) {
-            let records = self.record_states(store, chunk, clock.now(), &mut read)?;
-            plan::plan_part(self.mapping, &options, &records, &mut plan);
-        }
-        let population = links::count_contacts(store.conn(), &self.app_connection().id)? as usize;
-        // Creates of contacts new to the pair are a first fill, not counted (plan/breaker.rs).
-        let breaker = Breaker {
-            population,
-            ..self.breaker
-        };
-        run.plan = plan::finish(plan, breaker, due.len(), &read.fresh)?;
-        apply::hold_back_refused(store.conn(), &targets, self.mapping, &mut run.plan)?;
-        if let Some(rows) = self.app.expiring_rows() {
-            crate::app::plan_keep_alive(store, self.app_connection(), rows, &mut run.plan, clock)?;
-        }
+        let counted = self.count_plan(store, &due, &options, &targets, clock, &mut read)?;
+        run.plan = counted.shown.clone();
+        run.planned = counted.counts;
+        run.prints.clone_from(&counted.prints);
         if dry_run {
             return Ok(run);
         }
@@ -376,18 +389,18 @@ impl Pair<'_> {
             &run.plan,
             clock,
         )?;
-        let report =
-            apply::apply(store, run_id, &run.plan, &targets, clock, progress, cancel).await?;
+        let report = self
+            .apply_counted(
+                store, run_id, &due, &counted, &options, &targets, clock, progress, cancel,
+                &mut read,
+            )
+            .await?;
         run.applied = Some(ApplyReport {
             already_done: report.already_done + recovered.already_done,
             unconfirmed: report.unconfirmed + recovered.unconfirmed,
             dead: report.dead + recovered.dead,
             ..report
         });
-        if report.cancelled {
-            return Ok(run);
-        }
-        self.record_written(store, &run.plan, &read, &targets, clock)?;
         Ok(run)
     }
 

@@ -2,28 +2,26 @@
 
 use serde_json::Value;
 
-use crate::plan::{self, Plan};
+use crate::plan::{self, PlanCounts};
 
 /// Operations by system and kind, for the run history.
 pub(crate) fn summarize(
-    plan: &Plan,
+    planned: &PlanCounts,
+    conflicts: usize,
     children: &[crate::children::ChildOperation],
     pushes: usize,
 ) -> Value {
     let mut counts = std::collections::BTreeMap::<String, u64>::new();
-    for op in &plan.operations {
-        let key = format!(
-            "{}.{}",
-            match op.target {
-                plan::Side::Ghl => "ghl",
-                plan::Side::App => "app",
-            },
-            match op.action {
-                plan::Action::Create => "create",
-                plan::Action::Update => "update",
+    for (side, side_name) in [(plan::Side::Ghl, "ghl"), (plan::Side::App, "app")] {
+        for (action, action_name) in [
+            (plan::Action::Create, "create"),
+            (plan::Action::Update, "update"),
+        ] {
+            let n = planned.of(side, action);
+            if n > 0 {
+                counts.insert(format!("{side_name}.{action_name}"), n);
             }
-        );
-        *counts.entry(key).or_default() += 1;
+        }
     }
     for op in children {
         let key = format!(
@@ -45,5 +43,5 @@ pub(crate) fn summarize(
     if pushes > 0 {
         counts.insert("app.event.create".into(), pushes as u64);
     }
-    serde_json::json!({ "operations": counts, "conflicts": plan.conflicts.len() })
+    serde_json::json!({ "operations": counts, "conflicts": conflicts })
 }

@@ -20,7 +20,7 @@ use crate::plan::{Plan, RecordState, Snapshot};
 
 use super::{
     ghl_contact_values, next_appointment, Pair, APP_CURSOR, GHL_PLANNED_CURSOR, NEXT_APPOINTMENT,
-    PHONE_REGION, PLAN_CHUNK,
+    PHONE_REGION,
 };
 
 impl Pair<'_> {
@@ -369,14 +369,16 @@ impl Pair<'_> {
         Ok(records)
     }
 
-    /// After apply: what both sides agree on becomes the base (fields an unfinished operation
-    /// still has to carry keep theirs), and records with unfinished operations stay due for the
-    /// next sync; everything else counts as planned.
-    pub(super) fn record_written(
+    /// After a chunk's apply: what both sides agree on becomes the base (fields an unfinished
+    /// operation still has to carry keep theirs), and records with unfinished operations stay
+    /// due for the next sync; the chunk's app records (`app_records`, as the plan read them)
+    /// count as planned. One transaction: a crash keeps the chunks already settled, and the
+    /// next sync plans the rest again (nothing is settled twice: bases are values).
+    pub(super) fn settle_part(
         &self,
         store: &mut Store,
         plan: &Plan,
-        read: &PlanRead,
+        app_records: &[(String, String)],
         targets: &Targets<'_>,
         clock: &dyn Clock,
     ) -> Result<(), BridgeError> {
@@ -400,49 +402,55 @@ impl Pair<'_> {
         // Tags left out of this plan (their check failed): the contacts stay due, so what was
         // held back is planned once the check passes.
         let tags_refused = !self.capabilities.allows_tags();
-        // A chunk of records per transaction: a crash keeps the chunks already committed, and
-        // the next sync plans the rest again (nothing is settled twice: bases are values).
-        if !tags_refused {
-            for records in read.app_records.chunks(PLAN_CHUNK) {
-                store.with_tx(|tx| remote_records::mark_planned(tx, app_id, records))?;
+        store.with_tx(|tx| {
+            if !tags_refused {
+                remote_records::mark_planned(tx, app_id, app_records)?;
             }
-        }
-        let bases: Vec<(&String, &crate::plan::Values)> = plan.next_base.iter().collect();
-        for chunk in bases.chunks(PLAN_CHUNK) {
-            store.with_tx(|tx| {
-                for (local_id, next_base) in chunk {
-                    let pending = unfinished.get(local_id.as_str());
-                    let agreed: Map<String, Value> = self
-                        .mapping
-                        .fields
-                        .iter()
-                        .map(|line| &line.app)
-                        .filter(|field| pending.is_none_or(|p| !p.contains(*field)))
-                        .map(|field| {
-                            (
-                                field.clone(),
-                                next_base.get(field).cloned().unwrap_or(Value::Null),
-                            )
-                        })
-                        .collect();
-                    let linked = links::for_contact(tx, local_id)?
-                        .iter()
-                        .any(|l| l.connection_id == app_id && l.object_kind == "contact");
-                    if linked {
-                        links::settle_base(tx, app_id, local_id, &agreed, now)?;
-                    }
-                    if pending.is_some() {
-                        remote_records::mark_dirty(tx, app_id, local_id)?;
-                    }
+            for (local_id, next_base) in &plan.next_base {
+                let pending = unfinished.get(local_id.as_str());
+                let agreed: Map<String, Value> = self
+                    .mapping
+                    .fields
+                    .iter()
+                    .map(|line| &line.app)
+                    .filter(|field| pending.is_none_or(|p| !p.contains(*field)))
+                    .map(|field| {
+                        (
+                            field.clone(),
+                            next_base.get(field).cloned().unwrap_or(Value::Null),
+                        )
+                    })
+                    .collect();
+                let linked = links::for_contact(tx, local_id)?
+                    .iter()
+                    .any(|l| l.connection_id == app_id && l.object_kind == "contact");
+                if linked {
+                    links::settle_base(tx, app_id, local_id, &agreed, now)?;
                 }
-                Ok(())
-            })?;
-        }
-        // Last, once every chunk is in: the plan counts as read through its start.
-        match &read.planned_through {
-            Some(through) if !tags_refused => {
-                cursors::set(store.conn(), app_id, GHL_PLANNED_CURSOR, through, now)
+                if pending.is_some() {
+                    remote_records::mark_dirty(tx, app_id, local_id)?;
+                }
             }
+            Ok(())
+        })
+    }
+
+    /// Last, once every chunk is settled: the plan counts as read through its start.
+    pub(super) fn planned_through(
+        &self,
+        store: &Store,
+        read: &PlanRead,
+        clock: &dyn Clock,
+    ) -> Result<(), BridgeError> {
+        let app_id = self.app_connection().id.as_str();
+        match &read.planned_through {
+            Some(through) if self.capabilities.allows_tags() => cursors::set(
+                store.conn(),
+                app_id,
+                GHL_PLANNED_CURSOR,
+                through,
+                clock.now(),
+            ),
             _ => Ok(()),
         }
     }
@@ -485,7 +493,8 @@ pub(crate) fn pending_contact(
 /// began), and these app records (remote id, content hash) as they were then.
 pub(super) struct PlanRead {
     planned_through: Option<String>,
-    app_records: Vec<(String, String)>,
+    /// The app records read since this was last emptied (a chunk's, in the apply pass).
+    pub(super) app_records: Vec<(String, String)>,
     /// The contacts first stored since the pair's last plan: their creates are a first fill
     /// the breaker does not count.
     pub(super) fresh: BTreeSet<String>,

@@ -32,11 +32,11 @@
 //! written. Counted from the row, the desktop suite's second sync stopped 3 of 5 pairs on
 //! "re-creates" that were the contacts another pair had just brought into GHL.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use bridge_core::BridgeError;
 
-use super::{Action, Plan, Side};
+use super::{Action, PlanCounts, Side};
 use crate::children::{ChildAction, ChildKind, ChildOperation, FirstFill};
 
 /// The circuit breaker: a sync may write at most this share of the records on either side.
@@ -70,22 +70,14 @@ pub fn side_name(side: Side) -> &'static str {
 
 impl Breaker {
     /// Refuses a contact plan that writes more than the allowed share on a side: updates,
-    /// and creates of contacts not in `fresh` (the contacts new to the pair since its last
-    /// plan), those named apart as re-creates. `planned` is how many contacts the whole plan
-    /// covered (it is built in chunks).
-    pub(crate) fn check(
-        &self,
-        plan: &Plan,
-        planned: usize,
-        fresh: &BTreeSet<String>,
-    ) -> Result<(), BridgeError> {
+    /// and creates of contacts the pair knew before, those named apart as re-creates. The
+    /// plan is judged by its counts (it is planned in chunks and never held whole); `planned`
+    /// is how many contacts it covered.
+    pub(crate) fn check(&self, counts: &PlanCounts, planned: usize) -> Result<(), BridgeError> {
         let population = self.population.max(planned);
         for side in [Side::Ghl, Side::App] {
-            let ops = || plan.operations.iter().filter(move |op| op.target == side);
-            let updates = ops().filter(|op| op.action == Action::Update).count();
-            let recreates = ops()
-                .filter(|op| op.action == Action::Create && !fresh.contains(&op.local_id))
-                .count();
+            let updates = counts.of(side, Action::Update) as usize;
+            let recreates = counts.recreates(side) as usize;
             self.check_writes(
                 "creates of contacts the pair knew before (re-creates)",
                 side_name(side),

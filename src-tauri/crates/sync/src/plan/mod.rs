@@ -53,14 +53,14 @@ pub struct RecordState {
     pub base: Values,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Ghl,
     App,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Create,
@@ -170,6 +170,88 @@ pub struct Plan {
     pub held_back: BTreeMap<String, std::collections::BTreeSet<String>>,
 }
 
+/// How many operations of a large plan the outcome keeps for display (the CLI's `--json`
+/// and dry run, the window's plan view): a plan of at most this many is shown whole; a larger
+/// one shows its first this many, and its [`PlanCounts`] are exact.
+pub const SHOWN_OPERATIONS: usize = 1_000;
+
+/// The counts of a whole contact plan: what the breaker judges and the outcome reports. A
+/// large pair's operations are planned, applied and dropped a chunk at a time (pair/mod.rs);
+/// these counts are what is kept of all of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanCounts {
+    pub ghl_creates: u64,
+    pub ghl_updates: u64,
+    pub app_creates: u64,
+    pub app_updates: u64,
+    /// Creates of contacts the pair knew before (not a first fill: see [`Breaker`]).
+    pub ghl_recreates: u64,
+    pub app_recreates: u64,
+    /// Contact writes that change tags.
+    pub ghl_tag_writes: u64,
+    pub app_tag_writes: u64,
+}
+
+impl PlanCounts {
+    /// Counts `op`; `fresh` are the contacts new to the pair, whose creates are a first fill.
+    pub fn add(&mut self, op: &Operation, fresh: &std::collections::BTreeSet<String>) {
+        let tags = op.changes.iter().any(|c| c.field == "tags");
+        let recreate = op.action == Action::Create && !fresh.contains(&op.local_id);
+        let (creates, updates, recreates, tag_writes) = match op.target {
+            Side::Ghl => (
+                &mut self.ghl_creates,
+                &mut self.ghl_updates,
+                &mut self.ghl_recreates,
+                &mut self.ghl_tag_writes,
+            ),
+            Side::App => (
+                &mut self.app_creates,
+                &mut self.app_updates,
+                &mut self.app_recreates,
+                &mut self.app_tag_writes,
+            ),
+        };
+        match op.action {
+            Action::Create => *creates += 1,
+            Action::Update => *updates += 1,
+        }
+        *recreates += u64::from(recreate);
+        *tag_writes += u64::from(tags);
+    }
+
+    /// Every operation counted.
+    pub fn operations(&self) -> u64 {
+        self.ghl_creates + self.ghl_updates + self.app_creates + self.app_updates
+    }
+
+    /// Operations of one side and action.
+    pub fn of(&self, side: Side, action: Action) -> u64 {
+        match (side, action) {
+            (Side::Ghl, Action::Create) => self.ghl_creates,
+            (Side::Ghl, Action::Update) => self.ghl_updates,
+            (Side::App, Action::Create) => self.app_creates,
+            (Side::App, Action::Update) => self.app_updates,
+        }
+    }
+
+    /// Creates of contacts the pair knew before, on one side.
+    pub fn recreates(&self, side: Side) -> u64 {
+        match side {
+            Side::Ghl => self.ghl_recreates,
+            Side::App => self.app_recreates,
+        }
+    }
+
+    /// Contact writes that change tags, on one side.
+    pub fn tag_writes(&self, side: Side) -> u64 {
+        match side {
+            Side::Ghl => self.ghl_tag_writes,
+            Side::App => self.app_tag_writes,
+        }
+    }
+}
+
 /// Plans one pair's contacts. Fails only when the breaker trips; a value that cannot be
 /// transformed is a problem of its record and field, listed in the plan.
 pub fn plan(
@@ -185,7 +267,7 @@ pub fn plan(
 }
 
 /// Plans some of a pair's records into `plan`: a large pair is planned a chunk of records at
-/// a time, so only one chunk's states are in memory at once.
+/// a time, so only one chunk's states and operations are in memory at once (pair/mod.rs).
 pub fn plan_part(
     mapping: &Mapping,
     options: &FieldOptions,
@@ -197,19 +279,28 @@ pub fn plan_part(
     }
 }
 
-/// The whole plan of `planned` records, once every part is in: the breaker judges it all,
-/// before anything is written. `fresh` are the contacts new to the pair since its last plan,
-/// whose creates are a first fill (see [`Breaker`]).
+/// A plan held whole (a small one, or a test's): the breaker judges its counts, then it is
+/// put in the order it is applied. `fresh` are the contacts new to the pair since its last
+/// plan, whose creates are a first fill (see [`Breaker`]).
 pub fn finish(
     mut plan: Plan,
     breaker: Breaker,
     planned: usize,
     fresh: &std::collections::BTreeSet<String>,
 ) -> Result<Plan, BridgeError> {
-    breaker.check(&plan, planned, fresh)?;
+    let mut counts = PlanCounts::default();
+    for op in &plan.operations {
+        counts.add(op, fresh);
+    }
+    breaker.check(&counts, planned)?;
+    sort(&mut plan);
+    Ok(plan)
+}
+
+/// The order operations are applied in: GHL's writes first, then the app's, by contact.
+pub fn sort(plan: &mut Plan) {
     plan.operations
         .sort_by(|a, b| (a.target, &a.local_id).cmp(&(b.target, &b.local_id)));
-    Ok(plan)
 }
 
 #[cfg(test)]

@@ -241,6 +241,13 @@ pub fn breakdown(store: &Store, outcome: &SyncOutcome) -> Result<Breakdown, Brid
             }
         }
     }
+    unshown_contact_writes(
+        outcome,
+        &rows,
+        &mut matched,
+        &mut lines,
+        [&ghl_id, &pair_id],
+    );
     // Rows the plan did not name: labels (planned while tasks are written), resumed writes.
     for row in rows.iter().filter(|r| !matched.contains(&r.id)) {
         if row.state == "done" {
@@ -262,19 +269,86 @@ pub fn breakdown(store: &Store, outcome: &SyncOutcome) -> Result<Breakdown, Brid
     Ok(out)
 }
 
+/// The contact writes of a plan too large to be shown whole (the outcome keeps its first
+/// [`crate::plan::SHOWN_OPERATIONS`]): planned and created from the plan's exact counts, and
+/// their fates from this run's contact rows on each side that the shown ones did not name.
+/// Such a row may also be an earlier run's write this run resumed (counted here, not as
+/// `unplanned`): the figures of so large a plan say how many writes were written, failed and
+/// skipped, not which.
+fn unshown_contact_writes(
+    outcome: &SyncOutcome,
+    rows: &[OperationRow],
+    matched: &mut std::collections::HashSet<i64>,
+    lines: &mut BTreeMap<(String, String), KindLine>,
+    [ghl_id, pair_id]: [&str; 2],
+) {
+    let shown = &outcome.plan.operations;
+    if outcome.planned.operations() <= shown.len() as u64 {
+        return;
+    }
+    let counts = &outcome.planned;
+    for (side, system, connection) in [
+        (Side::Ghl, "ghl", ghl_id),
+        (Side::App, outcome.app_system.as_str(), pair_id),
+    ] {
+        let shown_where = |f: &dyn Fn(&crate::plan::Operation) -> bool| {
+            shown.iter().filter(|op| op.target == side && f(op)).count() as u64
+        };
+        let planned = (counts.of(side, Action::Create) + counts.of(side, Action::Update))
+            .saturating_sub(shown_where(&|_| true));
+        let creates = counts
+            .of(side, Action::Create)
+            .saturating_sub(shown_where(&|op| op.action == Action::Create));
+        let tags = counts.tag_writes(side).saturating_sub(shown_where(&|op| {
+            op.changes.iter().any(|c| c.field == "tags")
+        }));
+        let mut fates = [(0u64, 0u64); 2];
+        let unmatched: Vec<&OperationRow> = rows
+            .iter()
+            .filter(|r| {
+                !matched.contains(&r.id)
+                    && r.op.object_kind == "contact"
+                    && r.op.connection_id == connection
+            })
+            .collect();
+        for row in unmatched {
+            matched.insert(row.id);
+            let changes_tags = crate::apply::writes_any(row, &["tags".to_string()]);
+            for (i, counted) in [true, changes_tags].into_iter().enumerate() {
+                match (counted, fate(Some(row))) {
+                    (true, Fate::Written) => fates[i].0 += 1,
+                    (true, Fate::Failed) => fates[i].1 += 1,
+                    _ => {}
+                }
+            }
+        }
+        for ((kind, planned, creates), (written, failed)) in
+            [("contacts", planned, creates), ("tags", tags, 0)]
+                .into_iter()
+                .zip(fates)
+        {
+            if planned == 0 {
+                continue;
+            }
+            let l = line(lines, system, kind);
+            l.planned += planned;
+            l.creates += creates;
+            if !outcome.dry_run {
+                l.written += written;
+                l.failed += failed;
+                l.skipped += planned.saturating_sub(written + failed);
+            }
+        }
+    }
+}
+
 /// One fingerprint per planned write: what it writes where and why, so two plans of the
 /// same pair can be compared ("12 changes differ since the preview").
 pub fn fingerprints(outcome: &SyncOutcome) -> Vec<String> {
     let mut prints = Vec::new();
-    for op in &outcome.plan.operations {
-        prints.push(format!(
-            "{}|contact|{:?}|{:?}|{}|{}",
-            outcome.pair_name,
-            op.target,
-            op.action,
-            op.local_id,
-            serde_json::to_string(&op.changes).unwrap_or_default()
-        ));
+    // The contact writes by their 64-bit fingerprints (the plan is not held whole).
+    for print in &outcome.contact_prints {
+        prints.push(format!("{}|contact|{print:016x}", outcome.pair_name));
     }
     for op in &outcome.children {
         if op.action == ChildAction::Link {
@@ -392,6 +466,14 @@ mod tests {
         }
     }
 
+    fn plan_counts(plan: &Plan) -> crate::plan::PlanCounts {
+        let mut counts = crate::plan::PlanCounts::default();
+        for op in &plan.operations {
+            counts.add(op, &Default::default());
+        }
+        counts
+    }
+
     /// A Novi AMS pair's outcome of run `run` with `plan` and `children`.
     fn outcome_of(run: &str, plan: Plan, children: Vec<ChildOperation>) -> SyncOutcome {
         SyncOutcome {
@@ -403,6 +485,12 @@ mod tests {
             dry_run: false,
             ghl_pull: Default::default(),
             app_records_pulled: 0,
+            planned: plan_counts(&plan),
+            contact_prints: plan
+                .operations
+                .iter()
+                .map(crate::pair::fingerprint)
+                .collect(),
             plan,
             applied: None,
             children,
