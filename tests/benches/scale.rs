@@ -20,7 +20,8 @@
 //!    is 10,000; the default leaves it unthrottled): the remote limit is what bounds a real
 //!    agency's fleet, and each location has its own.
 //!
-//! `--only sync` runs a and b, `--only timeline` c, `--only fleet` d. Loopback only. Wall
+//! `--only sync` runs a and b, `--only store` only a's store line, `--only timeline` c,
+//! `--only fleet` d. Loopback only. Wall
 //! times depend on the machine's load; requests, RSS and the back-to-back ratio much less.
 
 use std::io::Read;
@@ -97,6 +98,8 @@ fn main() {
     let runs = |part: &str| args.only.as_deref().is_none_or(|only| only == part);
     if runs("sync") {
         sync_bench(&runtime, args.contacts);
+    }
+    if runs("sync") || args.only.as_deref() == Some("store") {
         store_bench(args.contacts);
     }
     if runs("timeline") {
