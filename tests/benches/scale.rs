@@ -29,11 +29,13 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bridge_core::{Clock, Contact, System, SystemClock};
+use bridge_core::{normalize, Clock, Contact, System, SystemClock};
 use bridge_sandbox::{GhlConfig, GhlSandbox, NinoxConfig, NinoxSandbox};
 use bridge_store::table::connections::{self, AuthKind, NewConnection};
 use bridge_store::table::contacts::{self, MatchKeys};
+use bridge_store::table::timeline;
 use bridge_store::Store;
+use bridge_sync::timeline::contact_changes;
 use bridge_tests::ghl_world::{assert_success, connect_ghl};
 use bridge_tests::{bridge_bin, run_bridge_env};
 use serde_json::Value;
@@ -551,21 +553,7 @@ fn store_bench(rows: usize) {
         .collect();
 
     let mut engine = Store::open(&scratch.path().join("engine.sqlite3")).unwrap();
-    let connection = connections::insert(
-        engine.conn(),
-        &NewConnection {
-            system: System::Ghl,
-            name: "ghl".into(),
-            base_url: "http://127.0.0.1:1".into(),
-            auth_kind: AuthKind::PrivateToken,
-            account_id: "loc".into(),
-            secret_ref: "ghl".into(),
-            settings: serde_json::json!({}),
-        },
-        clock.now(),
-    )
-    .unwrap()
-    .id;
+    let connection = ghl_location(&engine);
     let mut engine_seconds = 0.0;
     for round in 0..2 {
         let started = Instant::now();
@@ -651,6 +639,87 @@ fn store_bench(rows: usize) {
         "   store: engine {engine_rate:.0} contacts/s, raw SQLite bulk upsert {raw_rate:.0} rows/s ({rows} rows inserted then updated, back to back) -> engine at {:.0}% of raw",
         100.0 * engine_rate / raw_rate
     );
+    let pull_seconds = pull_shaped(
+        &mut Store::open(&scratch.path().join("pull.sqlite3")).unwrap(),
+        &people,
+    );
+    let pull_rate = 2.0 * rows as f64 / pull_seconds;
+    println!(
+        "   store as the pull stores a page (+ its read of the stored version, email/phone normalization, a timeline event per changed field; the raw side writes no timeline rows): engine {pull_rate:.0} contacts/s -> {:.0}% of raw",
+        100.0 * pull_rate / raw_rate
+    );
+}
+
+/// A GHL connection (location) in `store`, its id.
+fn ghl_location(store: &Store) -> String {
+    connections::insert(
+        store.conn(),
+        &NewConnection {
+            system: System::Ghl,
+            name: "ghl".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            auth_kind: AuthKind::PrivateToken,
+            account_id: "loc".into(),
+            secret_ref: "ghl".into(),
+            settings: serde_json::json!({}),
+        },
+        SystemClock.now(),
+    )
+    .unwrap()
+    .id
+}
+
+/// The same rows stored as the pull stores a search page (`pull/ghl.rs`), without the network:
+/// first each contact's hash and its stored version (`changed_contacts`, outside the
+/// transaction), then in one transaction per page the upsert with the keys the pull makes
+/// (normalized email, the phone parsed to E.164) and a timeline event per changed field of a
+/// contact stored before. Inserted then updated, as `store_bench`'s engine side. Seconds.
+fn pull_shaped(store: &mut Store, people: &[Contact]) -> f64 {
+    let connection = ghl_location(store);
+    let clock = SystemClock;
+    let mut seconds = 0.0;
+    for round in 0..2 {
+        let started = Instant::now();
+        for page in people.chunks(500) {
+            let mut changed = Vec::with_capacity(page.len());
+            for person in page {
+                let mut person = person.clone();
+                person.last_name = Some(format!("Last{round}"));
+                let hash = bridge_core::hash::content_hash(&person);
+                let stored =
+                    contacts::get_by_ghl_id(store.conn(), &connection, &person.contact_id).unwrap();
+                if stored.as_ref().is_some_and(|row| row.content_hash == hash) {
+                    continue;
+                }
+                changed.push((person, hash, stored.map(|row| row.contact)));
+            }
+            store
+                .with_tx(|tx| {
+                    let now = clock.now();
+                    let observed_at = bridge_store::timestamp(now);
+                    for (person, hash, before) in &changed {
+                        let keys = MatchKeys {
+                            email: person.email.as_deref().and_then(normalize::email),
+                            phone: person
+                                .phone
+                                .as_deref()
+                                .and_then(|raw| normalize::phone_e164(raw, "US").ok().flatten()),
+                        };
+                        let (id, _) =
+                            contacts::upsert_from_ghl(tx, &connection, person, &keys, hash, now)?;
+                        for event in before.iter().flat_map(|before| {
+                            contact_changes(&id, "ghl", &observed_at, before, person)
+                        }) {
+                            timeline::append(tx, &event)?;
+                        }
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        }
+        seconds += started.elapsed().as_secs_f64();
+    }
+    seconds
 }
 
 /// A database of `events` timeline events over `events / 10` contacts, then 2,000 reads of

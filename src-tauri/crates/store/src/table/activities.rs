@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,7 +58,7 @@ pub fn get(
     kind: &str,
     remote_id: &str,
 ) -> Result<Option<Activity>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!(
             "SELECT {COLUMNS} FROM activities WHERE connection_id = ?1 AND kind = ?2 AND remote_id = ?3 AND deleted_at IS NULL"
         ),
@@ -87,7 +87,7 @@ pub fn upsert(
     {
         return Ok(Change::Unchanged);
     }
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO activities (contact_id, connection_id, kind, remote_id, title, body, starts_at, ends_at, completed, status,
                                  content_hash, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)
@@ -136,7 +136,7 @@ pub fn mark_missing_deleted(
         .filter(|a| !present_remote_ids.contains(&a.remote_id))
         .collect();
     for activity in &gone {
-        conn.execute(
+        conn.execute_cached(
             "UPDATE activities SET deleted_at = ?4, updated_at = ?4 WHERE connection_id = ?1 AND kind = ?2 AND remote_id = ?3",
             params![connection_id, kind, activity.remote_id, timestamp(now)],
         )
@@ -152,7 +152,7 @@ pub fn live_of_connection(
     kind: &str,
 ) -> Result<Vec<Activity>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM activities
              WHERE connection_id = ?1 AND kind = ?2 AND deleted_at IS NULL ORDER BY id"
         ))
@@ -171,7 +171,7 @@ pub fn is_deleted(
     kind: &str,
     remote_id: &str,
 ) -> Result<bool, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT deleted_at IS NOT NULL FROM activities WHERE connection_id = ?1 AND kind = ?2 AND remote_id = ?3",
         params![connection_id, kind, remote_id],
         |row| row.get(0),
@@ -189,7 +189,7 @@ pub fn mark_deleted(
     remote_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE activities SET deleted_at = ?4, updated_at = ?4 WHERE connection_id = ?1 AND kind = ?2 AND remote_id = ?3",
         params![connection_id, kind, remote_id, timestamp(now)],
     )
@@ -204,7 +204,7 @@ pub fn open_ghl_tasks(
     connection_id: &str,
 ) -> Result<Vec<(String, String)>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT a.remote_id, c.ghl_contact_id FROM activities a JOIN contacts c ON c.id = a.contact_id
              WHERE a.connection_id = ?1 AND a.kind = 'task' AND a.deleted_at IS NULL
                AND coalesce(a.completed, 0) = 0 AND c.ghl_contact_id IS NOT NULL",
@@ -227,7 +227,7 @@ pub fn live_starting_between(
     to: DateTime<Utc>,
 ) -> Result<Vec<Activity>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM activities
              WHERE connection_id = ?1 AND kind = ?2 AND deleted_at IS NULL
                AND starts_at >= ?3 AND starts_at < ?4 ORDER BY id"
@@ -249,7 +249,7 @@ fn for_contact_kind(
     kind: &str,
 ) -> Result<Vec<Activity>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM activities
              WHERE connection_id = ?1 AND contact_id = ?2 AND kind = ?3 AND deleted_at IS NULL ORDER BY id"
         ))
@@ -263,7 +263,7 @@ fn for_contact_kind(
 /// Live records of one contact across every connection, in storage order.
 pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<Activity>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM activities WHERE contact_id = ?1 AND deleted_at IS NULL ORDER BY kind, id"
         ))
         .map_err(storage_error)?;
@@ -281,7 +281,7 @@ pub fn contacts_changed_since(
     since: Option<&str>,
 ) -> Result<Vec<String>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT DISTINCT contact_id FROM activities
              WHERE connection_id IN (?1, ?2) AND (?3 IS NULL OR updated_at >= ?3)",
         )
@@ -303,7 +303,9 @@ pub fn ids_changed_since(
     since: &str,
 ) -> Result<std::collections::BTreeSet<String>, BridgeError> {
     let mut stmt = conn
-        .prepare("SELECT remote_id FROM activities WHERE connection_id = ?1 AND updated_at >= ?2")
+        .prepare_cached(
+            "SELECT remote_id FROM activities WHERE connection_id = ?1 AND updated_at >= ?2",
+        )
         .map_err(storage_error)?;
     let rows = stmt
         .query_map(params![connection_id, since], |row| row.get(0))
@@ -316,7 +318,7 @@ pub fn newest_update(
     conn: &Connection,
     connection_ids: [&str; 2],
 ) -> Result<Option<String>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT max(updated_at) FROM activities WHERE connection_id IN (?1, ?2)",
         params![connection_ids[0], connection_ids[1]],
         |row| row.get(0),
@@ -325,7 +327,7 @@ pub fn newest_update(
 }
 
 pub fn count(conn: &Connection, connection_id: &str, kind: &str) -> Result<u64, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT count(*) FROM activities WHERE connection_id = ?1 AND kind = ?2 AND deleted_at IS NULL",
         params![connection_id, kind],
         |row| row.get(0),

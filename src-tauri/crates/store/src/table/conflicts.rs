@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -41,7 +41,7 @@ pub fn open(
     conflict: &ConflictRow,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO conflicts (connection_id, contact_id, field, base_value, ghl_value, app_value, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (connection_id, contact_id, field) DO UPDATE SET
@@ -63,7 +63,7 @@ pub fn open(
 
 pub fn list_open(conn: &Connection) -> Result<Vec<ConflictRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM conflicts WHERE resolved_at IS NULL ORDER BY id"
         ))
         .map_err(storage_error)?;
@@ -72,7 +72,7 @@ pub fn list_open(conn: &Connection) -> Result<Vec<ConflictRow>, BridgeError> {
 }
 
 pub fn get_open(conn: &Connection, id: i64) -> Result<ConflictRow, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {COLUMNS} FROM conflicts WHERE id = ?1 AND resolved_at IS NULL"),
         [id],
         from_row,
@@ -93,7 +93,7 @@ pub fn resolve(
     kept: &str,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE conflicts SET resolved_at = ?2, kept = ?3 WHERE id = ?1",
         params![id, timestamp(now), kept],
     )

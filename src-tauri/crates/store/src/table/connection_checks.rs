@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -36,13 +36,13 @@ pub fn record(
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
     let tx = conn.unchecked_transaction().map_err(storage_error)?;
-    tx.execute(
+    tx.execute_cached(
         "DELETE FROM connection_checks WHERE connection_id = ?1",
         [connection_id],
     )
     .map_err(storage_error)?;
     for (capability, ok, message) in checks {
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO connection_checks (connection_id, capability, ok, message, checked_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (connection_id, capability) DO UPDATE SET
@@ -64,7 +64,7 @@ pub fn record_one(
     message: &str,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO connection_checks (connection_id, capability, ok, message, checked_at)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (connection_id, capability) DO UPDATE SET
@@ -78,7 +78,7 @@ pub fn record_one(
 /// The connection's last results, by capability.
 pub fn list(conn: &Connection, connection_id: &str) -> Result<Vec<CheckRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT capability, ok, message, checked_at FROM connection_checks
              WHERE connection_id = ?1 ORDER BY capability",
         )

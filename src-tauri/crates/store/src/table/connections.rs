@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::{column_value, json_column, storage_error, timestamp};
+use crate::{column_value, json_column, storage_error, timestamp, Cached};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,7 +95,7 @@ pub fn insert(
     }
     let id = format!("{}:{}", new.system.as_str(), new.name);
     let now = timestamp(now);
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO connections (id, system, name, base_url, auth_kind, account_id, secret_ref, settings, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
         params![
@@ -123,7 +123,7 @@ pub fn insert(
 }
 
 pub fn get(conn: &Connection, id: &str) -> Result<Option<ConnectionRow>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {COLUMNS} FROM connections WHERE id = ?1"),
         [id],
         from_row,
@@ -134,7 +134,7 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<ConnectionRow>, BridgeE
 
 pub fn list(conn: &Connection) -> Result<Vec<ConnectionRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM connections ORDER BY system, name"
         ))
         .map_err(storage_error)?;
@@ -160,7 +160,7 @@ pub fn set_setting(
         row.settings = serde_json::json!({});
     }
     row.settings[key] = value;
-    conn.execute(
+    conn.execute_cached(
         "UPDATE connections SET settings = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, row.settings.to_string(), timestamp(now)],
     )
@@ -235,7 +235,7 @@ pub fn reconnected(
     settings: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE connections SET settings = ?2, status = 'connected', updated_at = ?3 WHERE id = ?1",
         params![id, settings.to_string(), timestamp(now)],
     )
@@ -253,7 +253,7 @@ pub struct Usage {
 
 pub fn usage(conn: &Connection, id: &str) -> Result<Usage, BridgeError> {
     let count = |sql: &str| -> Result<u64, BridgeError> {
-        conn.query_row(sql, [id], |row| row.get::<_, i64>(0))
+        conn.query_row_cached(sql, [id], |row| row.get::<_, i64>(0))
             .map(|n| u64::try_from(n).unwrap_or(0))
             .map_err(storage_error)
     };

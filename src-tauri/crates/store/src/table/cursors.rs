@@ -5,14 +5,14 @@ use bridge_core::BridgeError;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 pub fn get(
     conn: &Connection,
     connection_id: &str,
     stream: &str,
 ) -> Result<Option<String>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT value FROM cursors WHERE connection_id = ?1 AND stream = ?2",
         params![connection_id, stream],
         |row| row.get(0),
@@ -28,7 +28,7 @@ pub fn set(
     value: &str,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO cursors (connection_id, stream, value, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (connection_id, stream) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         params![connection_id, stream, value, timestamp(now)],
@@ -39,7 +39,7 @@ pub fn set(
 
 /// Forgets a cursor: the next pull of that stream reads from the start.
 pub fn clear(conn: &Connection, connection_id: &str, stream: &str) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "DELETE FROM cursors WHERE connection_id = ?1 AND stream = ?2",
         params![connection_id, stream],
     )

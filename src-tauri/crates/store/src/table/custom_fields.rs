@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,13 +33,13 @@ pub fn replace(
     fields: &[CustomField],
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "DELETE FROM custom_fields WHERE connection_id = ?1",
         [connection_id],
     )
     .map_err(storage_error)?;
     let mut insert = conn
-        .prepare(
+        .prepare_cached(
             "INSERT INTO custom_fields (connection_id, field_id, field_key, name, data_type, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
@@ -62,7 +62,7 @@ pub fn replace(
 
 pub fn list(conn: &Connection, connection_id: &str) -> Result<Vec<CustomField>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT field_id, field_key, name, data_type FROM custom_fields
              WHERE connection_id = ?1 ORDER BY name, field_key",
         )

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LinkRow {
@@ -68,7 +68,7 @@ pub fn insert_or_verify(
         }
     }
     if same_remote.is_some() {
-        conn.execute(
+        conn.execute_cached(
             "UPDATE links SET last_written_hash = coalesce(?4, last_written_hash),
                  last_seen_hash = coalesce(?5, last_seen_hash), updated_at = ?6
              WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3",
@@ -84,7 +84,7 @@ pub fn insert_or_verify(
         .map_err(storage_error)?;
         return Ok(());
     }
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO links (contact_id, connection_id, object_kind, local_object_id, remote_id, last_written_hash, last_seen_hash, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
         params![
@@ -120,7 +120,7 @@ fn describe(link: &LinkRow) -> String {
 /// children) in the same connection and kind. Read through the contact's index: a child's
 /// GHL record belongs to one contact.
 fn find_local(conn: &Connection, link: &LinkRow) -> Result<Option<LinkRow>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!(
             "SELECT {COLUMNS} FROM links WHERE contact_id = ?1 AND connection_id = ?2
                AND object_kind = ?3 AND local_object_id IS ?4
@@ -161,7 +161,7 @@ pub fn find_remote(
     object_kind: &str,
     remote_id: &str,
 ) -> Result<Option<LinkRow>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {COLUMNS} FROM links WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3"),
         params![connection_id, object_kind, remote_id],
         from_row,
@@ -172,7 +172,7 @@ pub fn find_remote(
 
 pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<LinkRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM links WHERE contact_id = ?1 ORDER BY connection_id, object_kind, remote_id"
         ))
         .map_err(storage_error)?;
@@ -191,7 +191,7 @@ pub fn contacts_first_linked_since(
     since: Option<&str>,
 ) -> Result<std::collections::BTreeSet<String>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT contact_id FROM links
              WHERE connection_id = ?1 AND object_kind = 'contact'
                AND (?2 IS NULL OR created_at >= ?2)",
@@ -212,7 +212,7 @@ pub fn contacts_linked_since(
     since: Option<&str>,
 ) -> Result<Vec<String>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT l.contact_id FROM links l JOIN contacts c ON c.id = l.contact_id
              WHERE l.connection_id = ?1 AND l.object_kind = 'contact'
                AND (?2 IS NULL OR l.created_at >= ?2 OR c.updated_at >= ?2)",
@@ -230,7 +230,7 @@ pub fn newest_change(
     conn: &Connection,
     connection_id: &str,
 ) -> Result<Option<String>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT max(max(l.created_at), max(c.updated_at)) FROM links l JOIN contacts c ON c.id = l.contact_id
          WHERE l.connection_id = ?1 AND l.object_kind = 'contact'",
         [connection_id],
@@ -278,7 +278,7 @@ pub fn settle_record_base(
     for (field, value) in settled {
         merged.insert(field.clone(), value.clone());
     }
-    conn.execute(
+    conn.execute_cached(
         "UPDATE links SET base = ?4, updated_at = ?5 WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3",
         params![
             connection_id,
@@ -304,7 +304,7 @@ pub fn count_of_kind(
     connection_id: &str,
     object_kind: &str,
 ) -> Result<u64, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT count(*) FROM links WHERE connection_id = ?1 AND object_kind = ?2",
         params![connection_id, object_kind],
         |row| row.get(0),
@@ -327,7 +327,7 @@ pub fn contacts_with_bases(
     connection_id: &str,
 ) -> Result<Vec<LinkedContact>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT contact_id, remote_id, base FROM links WHERE connection_id = ?1 AND object_kind = 'contact' ORDER BY contact_id",
         )
         .map_err(storage_error)?;

@@ -5,7 +5,7 @@ use bridge_core::BridgeError;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 pub fn save(
     conn: &Connection,
@@ -14,7 +14,7 @@ pub fn save(
     spec: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO mappings (connection_id, object_kind, spec, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (connection_id, object_kind) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
         params![connection_id, object_kind, spec.to_string(), timestamp(now)],

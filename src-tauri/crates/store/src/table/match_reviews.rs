@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::{json_column, storage_error, timestamp};
+use crate::{json_column, storage_error, timestamp, Cached};
 
 /// Why a record waits.
 pub const AMBIGUOUS: &str = "ambiguous";
@@ -81,7 +81,7 @@ pub fn open(
 ) -> Result<(), BridgeError> {
     let candidates = serde_json::to_string(review.candidates)
         .map_err(|e| BridgeError::internal(format!("match review candidates: {e}")))?;
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO match_reviews (connection_id, object_kind, remote_id, reason, match_key,
              candidates, contact_id, summary, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -113,7 +113,7 @@ pub fn open(
 
 pub fn list_open(conn: &Connection) -> Result<Vec<MatchReview>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM match_reviews WHERE resolved_at IS NULL ORDER BY id"
         ))
         .map_err(storage_error)?;
@@ -128,7 +128,7 @@ pub fn open_for_pair(
     reason: &str,
 ) -> Result<Vec<MatchReview>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM match_reviews
              WHERE connection_id = ?1 AND reason = ?2 AND resolved_at IS NULL ORDER BY id"
         ))
@@ -141,7 +141,7 @@ pub fn open_for_pair(
 
 /// One review still waiting, by its id.
 pub fn get_open(conn: &Connection, id: i64) -> Result<MatchReview, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {COLUMNS} FROM match_reviews WHERE id = ?1 AND resolved_at IS NULL"),
         [id],
         from_row,

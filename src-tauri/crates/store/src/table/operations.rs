@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 /// States an operation is unfinished in.
 const OPEN: &str = "state IN ('pending', 'sent', 'failed')";
@@ -91,7 +91,7 @@ pub fn open_by_intent(
     conn: &Connection,
     intent: &str,
 ) -> Result<Option<OperationRow>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {COLUMNS} FROM operations WHERE intent = ?1 AND {OPEN}"),
         [intent],
         from_row,
@@ -105,7 +105,7 @@ pub fn latest_by_intent(
     conn: &Connection,
     intent: &str,
 ) -> Result<Option<OperationRow>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {COLUMNS} FROM operations WHERE intent = ?1 ORDER BY id DESC LIMIT 1"),
         [intent],
         from_row,
@@ -120,7 +120,7 @@ pub fn insert(
     op: &NewOperation,
     now: DateTime<Utc>,
 ) -> Result<i64, BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO operations (run_id, intent, pair_id, connection_id, contact_id, object_kind, action,
                                  remote_id, before_value, after_value, reason, payload, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
@@ -210,7 +210,7 @@ pub fn set_remote_id(
     remote_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE operations SET remote_id = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, remote_id, timestamp(now)],
     )
@@ -238,7 +238,7 @@ pub fn release_pending(
 ) -> Result<usize, BridgeError> {
     let kinds = serde_json::to_string(kinds)
         .map_err(|e| BridgeError::internal(format!("object kinds as JSON: {e}")))?;
-    conn.execute(
+    conn.execute_cached(
         "DELETE FROM operations WHERE pair_id = ?1 AND state = 'pending'
            AND object_kind IN (SELECT value FROM json_each(?2))",
         params![pair_id, kinds],
@@ -250,7 +250,7 @@ pub fn release_pending(
 /// location: resent there, they would write one location's records into another). Returns
 /// how many. Done rows stay: they are the run history.
 pub fn forget_unfinished_of_pair(conn: &Connection, pair_id: &str) -> Result<usize, BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         &format!("DELETE FROM operations WHERE pair_id = ?1 AND ({OPEN} OR state = 'dead')"),
         [pair_id],
     )
@@ -260,7 +260,7 @@ pub fn forget_unfinished_of_pair(conn: &Connection, pair_id: &str) -> Result<usi
 /// The unfinished operations of a pair, oldest first.
 pub fn open_for_pair(conn: &Connection, pair_id: &str) -> Result<Vec<OperationRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM operations WHERE pair_id = ?1 AND {OPEN} ORDER BY id"
         ))
         .map_err(storage_error)?;
@@ -280,7 +280,7 @@ pub fn done_after(
     since: &str,
 ) -> Result<Vec<OperationRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM operations
              WHERE pair_id = ?1 AND connection_id = ?2 AND object_kind = ?3 AND action = ?4
                AND state = 'done' AND id > ?5 AND updated_at >= ?6
@@ -302,7 +302,7 @@ pub fn unfinished(conn: &Connection) -> Result<Vec<OperationRow>, BridgeError> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<OperationRow>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {COLUMNS} FROM operations WHERE id = ?1"),
         [id],
         from_row,
@@ -315,7 +315,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<OperationRow>, BridgeErr
 /// order they were journaled.
 pub fn for_run(conn: &Connection, run_id: &str) -> Result<Vec<OperationRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM operations WHERE run_id = ?1 ORDER BY id"
         ))
         .map_err(storage_error)?;
@@ -328,7 +328,7 @@ pub fn for_run(conn: &Connection, run_id: &str) -> Result<Vec<OperationRow>, Bri
 /// intent has a newer unfinished operation stays dead (that one carries the write). Returns
 /// how many were queued.
 pub fn retry_dead(conn: &Connection, now: DateTime<Utc>) -> Result<usize, BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE OR IGNORE operations SET state = 'failed', next_retry_at = ?1, updated_at = ?1
          WHERE state = 'dead'",
         [timestamp(now)],
@@ -339,7 +339,7 @@ pub fn retry_dead(conn: &Connection, now: DateTime<Utc>) -> Result<usize, Bridge
 /// How many of run `run_id`'s journal rows are in each state.
 pub fn state_counts(conn: &Connection, run_id: &str) -> Result<Vec<(String, u64)>, BridgeError> {
     let mut stmt = conn
-        .prepare("SELECT state, COUNT(*) FROM operations WHERE run_id = ?1 GROUP BY state")
+        .prepare_cached("SELECT state, COUNT(*) FROM operations WHERE run_id = ?1 GROUP BY state")
         .map_err(storage_error)?;
     let rows = stmt
         .query_map([run_id], |row| {
@@ -354,7 +354,7 @@ pub fn state_counts(conn: &Connection, run_id: &str) -> Result<Vec<(String, u64)
 /// Queues one dead letter again, as [`retry_dead`] does for all; `false` when `id` is not a
 /// dead letter (or a newer operation of its intent carries the write).
 pub fn retry_dead_one(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<bool, BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE OR IGNORE operations SET state = 'failed', next_retry_at = ?2, updated_at = ?2
          WHERE id = ?1 AND state = 'dead'",
         params![id, timestamp(now)],
@@ -370,7 +370,7 @@ pub fn contacts_with_unconfirmed_creates(
     connection_id: &str,
 ) -> Result<Vec<String>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT DISTINCT contact_id FROM operations
              WHERE connection_id = ?1 AND state IN ('sent', 'failed') AND action = 'create'
                AND object_kind IN ('task', 'note') AND contact_id IS NOT NULL",
@@ -388,7 +388,7 @@ pub fn contacts_with_unconfirmed_creates(
 pub fn prune_done(conn: &Connection, kinds: &[&str], before: &str) -> Result<usize, BridgeError> {
     let kinds = serde_json::to_string(kinds)
         .map_err(|e| BridgeError::internal(format!("object kinds as JSON: {e}")))?;
-    conn.execute(
+    conn.execute_cached(
         "DELETE FROM operations WHERE state = 'done' AND updated_at < ?1
            AND object_kind IN (SELECT value FROM json_each(?2))",
         params![before, kinds],
@@ -402,7 +402,7 @@ pub fn dead_letters(conn: &Connection) -> Result<Vec<OperationRow>, BridgeError>
 
 fn by_state(conn: &Connection, condition: &str) -> Result<Vec<OperationRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM operations WHERE {condition} ORDER BY id"
         ))
         .map_err(storage_error)?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,7 +35,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<PairRuleRow> {
 /// Every stored rule of a pair (a rule never touched has no row: it is off, with defaults).
 pub fn for_pair(conn: &Connection, pair_id: &str) -> Result<Vec<PairRuleRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT pair_id, rule, enabled, config, enabled_at, updated_at
                FROM pair_rules WHERE pair_id = ?1 ORDER BY rule",
         )
@@ -53,7 +53,7 @@ pub fn set_enabled(
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
     let now = timestamp(now);
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO pair_rules (pair_id, rule, enabled, enabled_at, updated_at)
          VALUES (?1, ?2, ?3, CASE WHEN ?3 THEN ?4 END, ?4)
          ON CONFLICT (pair_id, rule) DO UPDATE SET
@@ -75,7 +75,7 @@ pub fn set_config(
     config: &str,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO pair_rules (pair_id, rule, config, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (pair_id, rule) DO UPDATE SET config = excluded.config,
                                                    updated_at = excluded.updated_at",

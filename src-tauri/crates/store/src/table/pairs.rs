@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PairRow {
@@ -21,7 +21,7 @@ pub struct PairRow {
 
 pub fn list(conn: &Connection) -> Result<Vec<PairRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT app_connection_id, ghl_connection_id, created_at, updated_at FROM pairs
              ORDER BY created_at, app_connection_id",
         )
@@ -41,7 +41,7 @@ pub fn list(conn: &Connection) -> Result<Vec<PairRow>, BridgeError> {
 
 /// The pair of app connection `app_connection_id` (`None`: not bound to a location yet).
 pub fn get(conn: &Connection, app_connection_id: &str) -> Result<Option<PairRow>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT app_connection_id, ghl_connection_id, created_at, updated_at FROM pairs
          WHERE app_connection_id = ?1",
         [app_connection_id],
@@ -65,7 +65,7 @@ pub fn set(
     ghl_connection_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO pairs (app_connection_id, ghl_connection_id, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?3)
          ON CONFLICT (app_connection_id) DO UPDATE SET
@@ -80,7 +80,7 @@ pub fn set(
 /// Binds every app connection without a pair to the only GHL connection, when exactly one
 /// exists (the default: one location needs no choice). Returns how many were bound.
 pub fn bind_to_only_location(conn: &Connection, now: DateTime<Utc>) -> Result<usize, BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO pairs (app_connection_id, ghl_connection_id, created_at, updated_at)
          SELECT app.id, ghl.id, ?1, ?1
          FROM connections app, connections ghl
@@ -94,7 +94,7 @@ pub fn bind_to_only_location(conn: &Connection, now: DateTime<Utc>) -> Result<us
 
 /// How many records of the app the pair links to contacts of its location.
 pub fn count_links(conn: &Connection, app_connection_id: &str) -> Result<u64, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT count(*) FROM links WHERE connection_id = ?1",
         [app_connection_id],
         |row| row.get(0),
@@ -109,7 +109,7 @@ pub fn linked_location(
     conn: &Connection,
     app_connection_id: &str,
 ) -> Result<Option<String>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT c.ghl_connection_id FROM links l JOIN contacts c ON c.id = l.contact_id
          WHERE l.connection_id = ?1 LIMIT 1",
         [app_connection_id],
@@ -145,7 +145,7 @@ pub fn forget_location_state(
     app_connection_id: &str,
 ) -> Result<Forgotten, BridgeError> {
     let delete = |sql: &str| -> Result<u64, BridgeError> {
-        conn.execute(sql, [app_connection_id])
+        conn.execute_cached(sql, [app_connection_id])
             .map(|n| n as u64)
             .map_err(storage_error)
     };

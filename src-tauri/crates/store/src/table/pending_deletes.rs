@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 /// A delete proposed by a sync (not yet stored).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub fn propose(
     delete: &NewDelete<'_>,
     now: DateTime<Utc>,
 ) -> Result<i64, BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO pending_deletes (pair_id, object_kind, contact_id, deleted_in,
              target_connection_id, target_remote_id, summary, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -86,7 +86,7 @@ pub fn propose(
         ],
     )
     .map_err(storage_error)?;
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT id FROM pending_deletes
          WHERE pair_id = ?1 AND object_kind = ?2 AND target_connection_id = ?3 AND target_remote_id = ?4",
         params![
@@ -103,7 +103,7 @@ pub fn propose(
 /// Every delete not yet carried or rejected, oldest first (`waiting` and `approved`).
 pub fn list_open(conn: &Connection) -> Result<Vec<PendingDelete>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM pending_deletes WHERE state IN ('waiting', 'approved') ORDER BY id"
         ))
         .map_err(storage_error)?;
@@ -112,7 +112,7 @@ pub fn list_open(conn: &Connection) -> Result<Vec<PendingDelete>, BridgeError> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<PendingDelete>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {COLUMNS} FROM pending_deletes WHERE id = ?1"),
         [id],
         from_row,
@@ -129,7 +129,7 @@ pub fn find(
     target_connection_id: &str,
     target_remote_id: &str,
 ) -> Result<Option<PendingDelete>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!(
             "SELECT {COLUMNS} FROM pending_deletes WHERE pair_id = ?1 AND object_kind = ?2
                AND target_connection_id = ?3 AND target_remote_id = ?4"
@@ -167,7 +167,7 @@ pub fn approved(
     object_kind: &str,
 ) -> Result<Vec<PendingDelete>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM pending_deletes
              WHERE pair_id = ?1 AND object_kind = ?2 AND state = 'approved' ORDER BY id"
         ))
@@ -203,7 +203,7 @@ pub fn decide(
             format!("delete {id} is already {}", current.state),
         ));
     }
-    conn.execute(
+    conn.execute_cached(
         "UPDATE pending_deletes SET state = ?2, decided_at = ?3 WHERE id = ?1 AND state = 'waiting'",
         params![id, decision, timestamp(now)],
     )
@@ -214,7 +214,7 @@ pub fn decide(
 /// An approved delete was carried out (its journal operation is done), or found already
 /// gone on the other side.
 pub fn carried(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE pending_deletes SET state = 'carried', carried_at = ?2 WHERE id = ?1 AND state = 'approved'",
         params![id, timestamp(now)],
     )

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
-use crate::{json_column, storage_error, timestamp};
+use crate::{json_column, storage_error, timestamp, Cached};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteRecord {
@@ -39,7 +39,7 @@ pub fn count_unlinked(
     connection_id: &str,
     kind: &str,
 ) -> Result<u64, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT count(*) FROM remote_records WHERE connection_id = ?1 AND object_kind = ?2 AND contact_id IS NULL",
         [connection_id, kind],
         |row| row.get(0),
@@ -65,7 +65,7 @@ pub fn upsert(
     {
         return Ok(false);
     }
-    conn.execute(
+    conn.execute_cached(
         &format!(
             "INSERT INTO remote_records ({COLUMNS}, dirty, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)
              ON CONFLICT (connection_id, object_kind, remote_id) DO UPDATE SET
@@ -94,7 +94,7 @@ pub fn get(
     object_kind: &str,
     remote_id: &str,
 ) -> Result<Option<RemoteRecord>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {COLUMNS} FROM remote_records WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3"),
         params![connection_id, object_kind, remote_id],
         from_row,
@@ -110,7 +110,7 @@ pub fn for_contact(
     object_kind: &str,
     contact_id: &str,
 ) -> Result<Option<RemoteRecord>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         // The unary `+` keeps SQLite on the contact index: without statistics it prefers
         // (connection_id, object_kind, updated_at) from migration 0023, which scans every
         // record of the pair for each contact (the plan of a 100,000-contact pair went
@@ -132,7 +132,7 @@ pub fn written_before(
     before: DateTime<Utc>,
 ) -> Result<Vec<RemoteRecord>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM remote_records
              WHERE connection_id = ?1 AND object_kind = ?2 AND updated_at < ?3
                AND contact_id IS NOT NULL
@@ -155,7 +155,7 @@ pub fn dirty_contacts(
     object_kind: &str,
 ) -> Result<Vec<String>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT contact_id FROM remote_records
              WHERE connection_id = ?1 AND object_kind = ?2 AND dirty = 1 AND contact_id IS NOT NULL",
         )
@@ -174,7 +174,7 @@ pub fn live_ids(
     object_kind: &str,
 ) -> Result<Vec<String>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT remote_id FROM remote_records
              WHERE connection_id = ?1 AND object_kind = ?2 AND deleted_at IS NULL",
         )
@@ -192,7 +192,7 @@ pub fn deleted(
     object_kind: &str,
 ) -> Result<Vec<(String, Option<String>)>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT remote_id, contact_id FROM remote_records
              WHERE connection_id = ?1 AND object_kind = ?2 AND deleted_at IS NOT NULL",
         )
@@ -213,7 +213,7 @@ pub fn set_deleted(
     remote_id: &str,
     at: Option<DateTime<Utc>>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE remote_records SET deleted_at = ?4
          WHERE connection_id = ?1 AND object_kind = ?2 AND remote_id = ?3",
         params![connection_id, object_kind, remote_id, at.map(timestamp)],
@@ -228,7 +228,7 @@ pub fn mark_dirty(
     connection_id: &str,
     contact_id: &str,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE remote_records SET dirty = 1 WHERE connection_id = ?1 AND contact_id = ?2",
         params![connection_id, contact_id],
     )
@@ -244,7 +244,7 @@ pub fn mark_planned(
     read: &[(String, String)],
 ) -> Result<(), BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "UPDATE remote_records SET dirty = 0
              WHERE connection_id = ?1 AND object_kind = 'contact' AND remote_id = ?2
                AND content_hash = ?3 AND dirty = 1",
@@ -277,7 +277,7 @@ pub fn merge_written(
             values.insert(field.clone(), value.clone());
         }
     }
-    conn.execute(
+    conn.execute_cached(
         &format!(
             "INSERT INTO remote_records ({COLUMNS}, dirty, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, '', NULL, 0, ?6)
              ON CONFLICT (connection_id, object_kind, remote_id) DO UPDATE SET

@@ -5,7 +5,7 @@ use bridge_core::BridgeError;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleRecord {
@@ -25,7 +25,7 @@ pub fn insert(
     record: &RuleRecord,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO rule_records (pair_id, connection_id, object_kind, remote_id, rule, contact_id,
                                    created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -47,7 +47,7 @@ pub fn insert(
 /// The records rules made for one contact.
 pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<RuleRecord>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT pair_id, connection_id, object_kind, remote_id, rule, contact_id
                FROM rule_records WHERE contact_id = ?1 ORDER BY created_at, remote_id",
         )

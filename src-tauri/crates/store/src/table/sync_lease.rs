@@ -6,7 +6,7 @@ use bridge_core::BridgeError;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 /// Who holds (or wants) the lease.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub struct LeaseRow {
 
 /// The current holder, expired or not.
 pub fn holder(conn: &Connection) -> Result<Option<LeaseRow>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT owner, trigger, pid, host, started_at, renewed_at, expires_at FROM sync_lease WHERE id = 1",
         [],
         |row| {
@@ -94,7 +94,7 @@ pub fn renew(
 
 /// Gives the lease up, if `owner` still holds it.
 pub fn release(conn: &Connection, owner: &str) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "DELETE FROM sync_lease WHERE id = 1 AND owner = ?1",
         [owner],
     )

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::{json_column, storage_error, timestamp};
+use crate::{json_column, storage_error, timestamp, Cached};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -48,7 +48,7 @@ pub fn start(
     now: DateTime<Utc>,
 ) -> Result<String, BridgeError> {
     let id = uuid::Uuid::new_v4().to_string();
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO sync_runs (id, trigger, dry_run, status, started_at) VALUES (?1, ?2, ?3, 'planning', ?4)",
         params![id, trigger, dry_run, timestamp(now)],
     )
@@ -70,7 +70,7 @@ pub fn finish(
     outcome: &RunOutcome<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE sync_runs SET status = ?2, requests_spent = ?3, rate_limited = ?4, summary = ?5, error = ?6, finished_at = ?7
          WHERE id = ?1",
         params![
@@ -88,7 +88,7 @@ pub fn finish(
 }
 
 pub fn get(conn: &Connection, id: &str) -> Result<Option<RunRow>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {COLUMNS} FROM sync_runs WHERE id = ?1"),
         [id],
         from_row,
@@ -100,7 +100,7 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<RunRow>, BridgeError> {
 /// The newest runs first.
 pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<RunRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM sync_runs ORDER BY started_at DESC, rowid DESC LIMIT ?1"
         ))
         .map_err(storage_error)?;

@@ -5,7 +5,7 @@ use bridge_core::BridgeError;
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
 
-use crate::storage_error;
+use crate::{storage_error, Cached};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -41,7 +41,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<TimelineEvent> {
 }
 
 pub fn append(conn: &Connection, event: &TimelineEvent) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         &format!(
             "INSERT INTO timeline_events ({COLUMNS}, recorded_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
@@ -66,7 +66,7 @@ pub fn append(conn: &Connection, event: &TimelineEvent) -> Result<(), BridgeErro
 /// A contact's events in time order.
 pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<TimelineEvent>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM timeline_events WHERE contact_id = ?1 ORDER BY occurred_at, id"
         ))
         .map_err(storage_error)?;
@@ -79,7 +79,7 @@ pub fn for_contact(conn: &Connection, contact_id: &str) -> Result<Vec<TimelineEv
 /// Deletes the events recorded before `before` (a [`crate::timestamp`]), whenever they
 /// happened; their search entries go with them (trigger). Answers how many went.
 pub fn prune_recorded_before(conn: &Connection, before: &str) -> Result<usize, BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "DELETE FROM timeline_events WHERE recorded_at < ?1",
         [before],
     )
@@ -100,7 +100,7 @@ pub fn search(
         return Ok(Vec::new());
     }
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {} FROM timeline_fts JOIN timeline_events e ON e.id = timeline_fts.rowid
              WHERE timeline_fts MATCH ?1 ORDER BY rank LIMIT ?2",
             COLUMNS

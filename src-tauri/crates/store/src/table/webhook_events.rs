@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 /// How long an event is kept: far longer than the 5 minutes a replay can be told apart by its
 /// timestamp, so a replayed `webhookId` is still found.
@@ -61,7 +61,7 @@ pub fn insert(
         )
         .map_err(storage_error)?;
     let cutoff = now.checked_sub_signed(RETENTION).unwrap_or(now);
-    conn.execute(
+    conn.execute_cached(
         "DELETE FROM webhook_events WHERE received_at < ?1",
         params![timestamp(cutoff)],
     )
@@ -79,7 +79,7 @@ pub fn pending(
     location_id: &str,
 ) -> Result<Vec<(String, Option<String>)>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT webhook_id, contact_id FROM webhook_events
              WHERE location_id = ?1 AND read_at IS NULL ORDER BY received_at, webhook_id",
         )
@@ -97,7 +97,9 @@ pub fn mark_read(
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
     let mut stmt = conn
-        .prepare("UPDATE webhook_events SET read_at = ?2 WHERE webhook_id = ?1 AND read_at IS NULL")
+        .prepare_cached(
+            "UPDATE webhook_events SET read_at = ?2 WHERE webhook_id = ?1 AND read_at IS NULL",
+        )
         .map_err(storage_error)?;
     for id in webhook_ids {
         stmt.execute(params![id, timestamp(now)])
@@ -109,7 +111,7 @@ pub fn mark_read(
 /// Every stored event, newest first (for tests and the operator).
 pub fn list(conn: &Connection) -> Result<Vec<WebhookEvent>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT webhook_id, location_id, event_type, contact_id, record_id, sent_at,
                     received_at, body, read_at
              FROM webhook_events ORDER BY received_at DESC, webhook_id",

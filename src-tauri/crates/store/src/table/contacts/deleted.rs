@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
 use super::{from_row, ContactRow, COLUMNS};
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 /// Marks a contact deleted in GHL (its reads answered "not found"): no longer matched or
 /// planned; the row stays for its links and timeline. Returns whether it was live.
@@ -28,7 +28,7 @@ pub fn others_with_email(
     ghl_contact_id: &str,
 ) -> Result<Vec<ContactRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM contacts WHERE ghl_connection_id = ?1 AND match_email = ?2
                AND ghl_contact_id IS NOT NULL AND ghl_contact_id != ?3 ORDER BY deleted_at IS NULL, id LIMIT 10"
         ))
@@ -51,7 +51,7 @@ pub fn claim_for(
     new_ghl_contact_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE contacts SET ghl_contact_id = ?2, deleted_at = NULL, content_hash = '', updated_at = ?3
          WHERE id = ?1",
         params![id, new_ghl_contact_id, timestamp(now)],

@@ -191,7 +191,10 @@ impl JsonColumns {
         };
         Ok(Self {
             tags: json("tags", serde_json::to_string(&contact.tags))?,
-            custom_fields: json("customFields", serde_json::to_string(&contact.custom_fields))?,
+            custom_fields: json(
+                "customFields",
+                serde_json::to_string(&contact.custom_fields),
+            )?,
             dnd_settings: json("dndSettings", serde_json::to_string(&contact.dnd_settings))?,
         })
     }
@@ -205,7 +208,7 @@ mod tests {
     use crate::table::test_support::{at, ghl_connection};
     use crate::Store;
 
-#[test]
+    #[test]
     fn upsert_inserts_then_skips_unchanged_then_updates() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
@@ -227,7 +230,7 @@ mod tests {
         assert_eq!(count(store.conn(), &conn_id).unwrap(), 1);
     }
 
-#[test]
+    #[test]
     fn contact_without_ghl_id_is_refused() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
@@ -262,8 +265,8 @@ mod tests {
                 .map(|row| row.id)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(by(MatchKey::Email, "augusta@example.com"), [id.clone()]);
-        assert_eq!(by(MatchKey::Phone, "+14155550132"), [id.clone()]);
+        assert_eq!(by(MatchKey::Email, "augusta@example.com"), vec![id.clone()]);
+        assert_eq!(by(MatchKey::Phone, "+14155550132"), vec![id.clone()]);
         assert!(by(MatchKey::Email, "ada@example.com").is_empty());
         let row = get(store.conn(), &id).unwrap().unwrap();
         assert_eq!(row.deleted_at, None);

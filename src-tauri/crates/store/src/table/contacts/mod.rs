@@ -12,8 +12,8 @@ pub use deleted::{claim_for, mark_deleted, others_with_email};
 pub use ghl_upsert::{upsert_from_ghl, MatchKeys};
 pub use pending::{first_stored_since, ids_first_stored_since, insert_pending, set_ghl_id};
 pub use queries::{
-    changed_or_unlinked, count, find_by_match_key, linked_after, newest_update, page,
-    tags_in_use, with_tasks_and_email, MatchKey,
+    changed_or_unlinked, count, find_by_match_key, linked_after, newest_update, page, tags_in_use,
+    with_tasks_and_email, MatchKey,
 };
 pub use written::{apply_written, set_tags_written};
 
@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::{json_column, storage_error};
+use crate::{json_column, storage_error, Cached};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -63,7 +63,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ContactRow> {
 }
 
 pub fn get(conn: &Connection, id: &str) -> Result<Option<ContactRow>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!("SELECT {COLUMNS} FROM contacts WHERE id = ?1"),
         [id],
         from_row,
@@ -78,7 +78,7 @@ pub fn get_by_ghl_id(
     ghl_connection_id: &str,
     ghl_contact_id: &str,
 ) -> Result<Option<ContactRow>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         &format!(
             "SELECT {COLUMNS} FROM contacts WHERE ghl_connection_id = ?1 AND ghl_contact_id = ?2"
         ),

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{from_row, ContactRow, MatchKeys, COLUMNS};
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 /// A contact known only from another app, about to be created in GHL.
 pub fn insert_pending(
@@ -19,7 +19,7 @@ pub fn insert_pending(
     now: DateTime<Utc>,
 ) -> Result<String, BridgeError> {
     let id = uuid::Uuid::now_v7().to_string();
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO contacts (id, ghl_connection_id, email, first_name, last_name, phone, content_hash,
                                match_email, match_phone, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?9, ?9)",
@@ -50,7 +50,7 @@ pub fn set_ghl_id(
     ghl_contact_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), BridgeError> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE contacts SET ghl_contact_id = ?2, updated_at = ?3,
                 created_at = CASE WHEN ghl_contact_id IS NULL THEN ?3 ELSE created_at END
          WHERE id = ?1",
@@ -92,12 +92,12 @@ pub(super) fn claimable(
         (None, None) => return Ok(None),
     };
     conn.prepare_cached(sql)
-    .and_then(|mut statement| {
-        statement
-            .query_row(params![ghl_connection_id, key], |row| row.get(0))
-            .optional()
-    })
-    .map_err(storage_error)
+        .and_then(|mut statement| {
+            statement
+                .query_row(params![ghl_connection_id, key], |row| row.get(0))
+                .optional()
+        })
+        .map_err(storage_error)
 }
 
 /// Live GHL contacts of the location first stored at or after `since` (a rule's switch-on
@@ -108,7 +108,7 @@ pub fn first_stored_since(
     since: &str,
 ) -> Result<Vec<ContactRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM contacts
              WHERE ghl_connection_id = ?1 AND created_at >= ?2
                AND deleted_at IS NULL AND ghl_contact_id IS NOT NULL
@@ -130,7 +130,7 @@ pub fn ids_first_stored_since(
     since: Option<&str>,
 ) -> Result<std::collections::BTreeSet<String>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT id FROM contacts
              WHERE ghl_connection_id = ?1 AND (?2 IS NULL OR created_at >= ?2)",
         )
@@ -149,7 +149,7 @@ mod tests {
     use crate::table::test_support::{at, ghl_connection};
     use crate::Store;
 
-#[test]
+    #[test]
     fn a_pulled_contact_claims_the_pending_row_with_its_email() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
@@ -164,7 +164,7 @@ mod tests {
         assert_eq!(count(store.conn(), &conn_id).unwrap(), 1);
     }
 
-#[test]
+    #[test]
     fn a_pending_contact_is_first_stored_when_it_gets_its_ghl_id() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
@@ -214,7 +214,7 @@ mod tests {
         );
     }
 
-#[test]
+    #[test]
     fn a_pulled_contact_without_email_claims_the_pending_row_by_phone() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");

@@ -5,7 +5,7 @@ use bridge_core::BridgeError;
 use rusqlite::{params, Connection};
 
 use super::{from_row, ContactRow, COLUMNS};
-use crate::storage_error;
+use crate::{storage_error, Cached};
 
 /// Contacts a sync with `app_connection_id` must look at: those stored since `since` (a pull
 /// brought something new) and those not yet linked to the app.
@@ -16,7 +16,7 @@ pub fn changed_or_unlinked(
     since: Option<&str>,
 ) -> Result<Vec<String>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT c.id FROM contacts c
              WHERE c.ghl_connection_id = ?1 AND c.deleted_at IS NULL AND c.ghl_contact_id IS NOT NULL
                AND (?3 IS NULL OR c.updated_at >= ?3
@@ -39,7 +39,7 @@ pub fn newest_update(
     conn: &Connection,
     ghl_connection_id: &str,
 ) -> Result<Option<String>, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT max(updated_at) FROM contacts WHERE ghl_connection_id = ?1",
         [ghl_connection_id],
         |row| row.get(0),
@@ -60,7 +60,7 @@ pub fn find_by_match_key(
         MatchKey::Phone => "match_phone",
     };
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM contacts WHERE ghl_connection_id = ?1 AND {column} = ?2 AND deleted_at IS NULL LIMIT 10"
         ))
         .map_err(storage_error)?;
@@ -78,7 +78,7 @@ pub fn with_tasks_and_email(
     ghl_connection_id: &str,
 ) -> Result<Vec<(String, String)>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT DISTINCT c.id, c.match_email FROM contacts c
              JOIN activities a ON a.contact_id = c.id AND a.connection_id = c.ghl_connection_id
              WHERE c.ghl_connection_id = ?1 AND c.deleted_at IS NULL
@@ -109,7 +109,7 @@ pub fn linked_after(
     limit: u32,
 ) -> Result<Vec<ContactRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM contacts c
              WHERE ghl_connection_id = ?1 AND ghl_contact_id IS NOT NULL AND deleted_at IS NULL
                AND (?2 IS NULL OR id > ?2)
@@ -130,7 +130,7 @@ pub fn page(
     limit: u32,
 ) -> Result<Vec<ContactRow>, BridgeError> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM contacts WHERE ghl_connection_id = ?1 AND deleted_at IS NULL
              ORDER BY lower(coalesce(last_name, '')), lower(coalesce(first_name, '')), id LIMIT ?2 OFFSET ?3"
         ))
@@ -142,7 +142,7 @@ pub fn page(
 }
 
 pub fn count(conn: &Connection, ghl_connection_id: &str) -> Result<u64, BridgeError> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT count(*) FROM contacts WHERE ghl_connection_id = ?1 AND deleted_at IS NULL",
         [ghl_connection_id],
         |row| row.get(0),
@@ -154,7 +154,7 @@ pub fn count(conn: &Connection, ghl_connection_id: &str) -> Result<u64, BridgeEr
 /// must have as options; `bridge doctor` compares).
 pub fn tags_in_use(conn: &Connection) -> Result<std::collections::BTreeSet<String>, BridgeError> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT DISTINCT tag.value FROM contacts, json_each(contacts.tags) AS tag
              WHERE contacts.deleted_at IS NULL AND tag.type = 'text'",
         )
@@ -175,7 +175,7 @@ mod tests {
     use crate::Store;
     use bridge_core::Contact;
 
-#[test]
+    #[test]
     fn a_contact_stored_after_a_plan_read_is_due_for_the_next_plan() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");
@@ -223,7 +223,7 @@ mod tests {
         );
     }
 
-#[test]
+    #[test]
     fn finds_by_email_and_pages_in_name_order() {
         let store = Store::open_in_memory().unwrap();
         let conn_id = ghl_connection(store.conn(), "Main");

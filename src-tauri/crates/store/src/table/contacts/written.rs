@@ -5,7 +5,7 @@ use bridge_core::BridgeError;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
-use crate::{storage_error, timestamp};
+use crate::{storage_error, timestamp, Cached};
 
 /// After we wrote GHL fields (`email`, `firstName`, `lastName`, `phone`; null clears): the
 /// local mirror holds them until the next pull, which stores GHL's own version (the hash is
@@ -23,7 +23,7 @@ pub fn apply_written(
         ("phone", "phone"),
     ] {
         if let Some(value) = fields.get(field) {
-            conn.execute(
+            conn.execute_cached(
                 &format!("UPDATE contacts SET {column} = ?2, content_hash = '', updated_at = ?3 WHERE id = ?1"),
                 params![id, value.as_str(), timestamp(now)],
             )
@@ -43,7 +43,7 @@ pub fn set_tags_written(
 ) -> Result<(), BridgeError> {
     let tags = serde_json::to_string(tags)
         .map_err(|e| BridgeError::internal(format!("contact {id}: tags as JSON: {e}")))?;
-    conn.execute(
+    conn.execute_cached(
         "UPDATE contacts SET tags = ?2, content_hash = '', updated_at = ?3 WHERE id = ?1",
         params![id, tags, timestamp(now)],
     )
