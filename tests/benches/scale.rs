@@ -256,6 +256,16 @@ fn count(value: &Value) -> u64 {
     value.as_array().map_or(0, |a| a.len() as u64)
 }
 
+/// Every contact write an outcome planned (its `planned` counts: `plan.operations` holds only
+/// the first 1,000).
+fn contact_writes(outcome: &Value) -> u64 {
+    let planned = &outcome["planned"];
+    ["appCreates", "appUpdates", "ghlCreates", "ghlUpdates"]
+        .iter()
+        .map(|k| u(&planned[*k]))
+        .sum()
+}
+
 fn u(value: &Value) -> u64 {
     value.as_u64().unwrap_or_default()
 }
@@ -323,29 +333,23 @@ fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
         by_route(&ghl_after, &ghl_before)
     );
     let applied = &o["applied"];
-    let operations = &o["plan"]["operations"];
-    let app_writes: Vec<&Value> = operations
-        .as_array()
-        .map(|ops| ops.iter().filter(|op| op["target"] == "app").collect())
-        .unwrap_or_default();
-    let app_creates = app_writes
-        .iter()
-        .filter(|op| op["action"] == "create")
-        .count() as u64;
-    let app_updates = app_writes.len() as u64 - app_creates;
+    // The plan's exact counts: `plan.operations` is only its first 1,000 (a bounded sample).
+    let planned = &o["planned"];
+    let app_creates = u(&planned["appCreates"]);
+    let app_updates = u(&planned["appUpdates"]);
     let ninox_writes = record_writes(&ninox_after) - record_writes(&ninox_before);
     println!(
         "   Ninox: {} requests ({}); {} records written ({app_creates} created, {app_updates} updated) in {} write requests = {:.2} write requests per 100 records ({:.2} requests of any kind per 100 records written)",
         u(&o["appRequests"]),
         by_route(&ninox_after, &ninox_before),
-        app_writes.len(),
+        app_creates + app_updates,
         ninox_writes,
-        100.0 * ninox_writes as f64 / app_writes.len().max(1) as f64,
-        100.0 * u(&o["appRequests"]) as f64 / app_writes.len().max(1) as f64
+        100.0 * ninox_writes as f64 / (app_creates + app_updates).max(1) as f64,
+        100.0 * u(&o["appRequests"]) as f64 / (app_creates + app_updates).max(1) as f64
     );
     println!(
         "   plan: {} contact writes ({} done, {} unconfirmed, {} dead), {} child writes",
-        count(operations),
+        contact_writes(o),
         u(&applied["done"]),
         u(&applied["unconfirmed"]),
         u(&applied["dead"]),
@@ -372,7 +376,7 @@ fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
         "b. second sync: {} GHL requests, {} Ninox requests, {} contact writes, {:.1} s",
         u(&second.outcome["ghlRequests"]),
         u(&second.outcome["appRequests"]),
-        count(&second.outcome["plan"]["operations"]),
+        contact_writes(&second.outcome),
         second.seconds
     );
     println!(
@@ -381,7 +385,7 @@ fn sync_bench(runtime: &tokio::runtime::Runtime, contacts: usize) {
         by_route(&ghl_after, &ghl_before),
         u(&quiet.outcome["appRequests"]),
         by_route(&ninox_after, &ninox_before),
-        count(&quiet.outcome["plan"]["operations"]) + count(&quiet.outcome["children"]),
+        contact_writes(&quiet.outcome) + count(&quiet.outcome["children"]),
         quiet.seconds
     );
     runtime.block_on(async {
