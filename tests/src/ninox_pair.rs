@@ -58,6 +58,24 @@ impl NinoxPair {
         run_bridge_env(self.scratch.path(), &env, args)
     }
 
+    /// `bridge sync --json` started in the background, its output dropped: a crash test
+    /// kills it at the step it waits for.
+    pub fn spawn_sync(&self) -> std::process::Child {
+        std::process::Command::new(crate::bridge_bin())
+            .arg("--db")
+            .arg(self.scratch.path().join("bridge.sqlite3"))
+            .arg("--log-dir")
+            .arg(self.scratch.path().join("logs"))
+            .args(["sync", "--json"])
+            .env("T_GHL", self.ghl.private_token())
+            .env("T_NINOX", self.key())
+            .env("BRIDGE_SECRET_STORE", "file")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start bridge: {e}"))
+    }
+
     fn key(&self) -> String {
         match self.api {
             Api::V3 => self.ninox.api_key(),

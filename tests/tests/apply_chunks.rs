@@ -8,7 +8,6 @@
 //! first 1,000 operations and exact counts.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bridge_sandbox::{AimedFault, AimedKind, FaultConfig, GhlConfig, GhlSandbox};
@@ -96,19 +95,7 @@ async fn a_sync_killed_in_its_second_chunk_finishes_on_rerun_and_writes_nothing_
     pair.ninox.set_faults(FaultConfig::aimed(
         AimedFault::new("POST", "/records", AimedKind::HoldAnswer, 1).after(1),
     ));
-    let mut child = Command::new(bridge_tests::bridge_bin())
-        .arg("--db")
-        .arg(pair.scratch.path().join("bridge.sqlite3"))
-        .arg("--log-dir")
-        .arg(pair.scratch.path().join("logs"))
-        .args(["sync", "--json"])
-        .env("T_GHL", pair.ghl.private_token())
-        .env("T_NINOX", pair.ninox.workspace_api_key())
-        .env("BRIDGE_SECRET_STORE", "file")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = pair.spawn_sync();
     let started = Instant::now();
     loop {
         if pair.records().await.len() >= 2 * 1_000 {

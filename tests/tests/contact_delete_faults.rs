@@ -4,7 +4,6 @@
 //! A sync killed while the delete's answer is in flight leaves the journal `sent`; the rerun
 //! sends it once more (Ninox's 404) and ends done.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bridge_sandbox::{AimedFault, AimedKind, FaultConfig};
@@ -159,19 +158,7 @@ async fn a_sync_killed_after_a_ninox_delete_was_sent_sends_it_once_more_and_ends
         AimedKind::HoldAnswer,
         1,
     )));
-    let mut child = Command::new(bridge_tests::bridge_bin())
-        .arg("--db")
-        .arg(pair.scratch.path().join("bridge.sqlite3"))
-        .arg("--log-dir")
-        .arg(pair.scratch.path().join("logs"))
-        .args(["sync", "--json"])
-        .env("T_GHL", pair.ghl.private_token())
-        .env("T_NINOX", pair.ninox.workspace_api_key())
-        .env("BRIDGE_SECRET_STORE", "file")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = pair.spawn_sync();
     let started = Instant::now();
     while pair.records().await.len() == total {
         assert!(
