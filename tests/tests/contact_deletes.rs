@@ -132,6 +132,25 @@ fn dead_letters(pair: &NinoxPair) -> Vec<Value> {
         .unwrap()
 }
 
+/// The runs in `bridge runs --json` whose summary counts contact deletes: (run id, carried,
+/// already gone).
+fn carried_in_history(pair: &NinoxPair) -> Vec<(Value, u64, u64)> {
+    let runs = json_of(pair.bridge(&["runs", "--json"]), "runs");
+    runs.as_array()
+        .unwrap()
+        .iter()
+        .filter(|run| !run["summary"]["contactDeletes"].is_null())
+        .map(|run| {
+            let deletes = &run["summary"]["contactDeletes"];
+            (
+                run["id"].clone(),
+                deletes["carried"].as_u64().unwrap(),
+                deletes["alreadyGone"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// Approves the one waiting contact delete.
 fn approve_the_one(pair: &NinoxPair) -> Value {
     let open = waiting(pair);
@@ -188,16 +207,24 @@ async fn a_contact_deleted_in_ghl_is_deleted_in_ninox_once_approved(api: Api) {
         "{proposed:#}"
     );
 
-    // Approved: the next sync deletes it; later syncs send nothing more.
-    pair.sync();
+    // Approved: the next sync deletes it and says so; later syncs send nothing more.
+    let carrying = pair.sync();
+    assert_eq!(carrying["contactDeletes"]["carried"], 1, "{carrying:#}");
+    assert_eq!(carrying["contactDeletes"]["alreadyGone"], 0, "{carrying:#}");
     assert!(pair.record_by_email(&email).await.is_none());
     assert_eq!(
         pair.records().await.len(),
         total - 1,
         "exactly one record deleted"
     );
-    pair.sync();
+    let after = pair.sync();
+    assert_eq!(after["contactDeletes"]["carried"], 0, "{after:#}");
     assert_eq!(pair.records().await.len(), total - 1);
+    // The run history keeps the count with the run that carried it, and only there.
+    assert_eq!(
+        carried_in_history(&pair),
+        vec![(carrying["runId"].clone(), 1, 0)]
+    );
     assert_eq!(delete_ops(pair.scratch.path()), vec![vec!["done", "1"]]);
     assert_eq!(queued(pair.scratch.path()), vec![vec!["carried", "ghl"]]);
     assert!(waiting(&pair).is_empty());
@@ -304,7 +331,16 @@ async fn a_delete_whose_record_is_already_gone_ends_done_without_a_dead_letter()
     // Someone deletes the record in Ninox before the sync carries the delete: Ninox answers
     // 404, which is what the delete was to make true.
     pair.delete_record(&record_id).await;
-    pair.sync();
+    let output = pair.bridge(&["sync"]);
+    assert_success("sync", &output);
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains("approved contact deletes: 0 carried, 1 already gone, 0 unconfirmed"),
+        "{said}"
+    );
+    let run = &carried_in_history(&pair);
+    assert_eq!(run.len(), 1, "{run:?}");
+    assert_eq!((run[0].1, run[0].2), (0, 1), "{run:?}");
     assert!(pair.record_by_email(&email).await.is_none());
     assert_eq!(delete_ops(pair.scratch.path()), vec![vec!["done", "1"]]);
     assert_eq!(queued(pair.scratch.path()), vec![vec!["carried", "ghl"]]);

@@ -83,10 +83,16 @@ pub(crate) fn propose(
     Ok(crate::deletes::propose(tx, pair, delete, now)?.is_some())
 }
 
-/// What carrying the pair's approved contact deletes did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What carrying the pair's approved contact deletes did, in the sync's outcome and its run
+/// history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CarryReport {
+    /// Deleted by our request.
     pub carried: u64,
+    /// The target answered "not found": deleted already, which is what the delete was for
+    /// (settled as carried, but not by us).
+    pub already_gone: u64,
     /// Sent without a known answer: sent again by the next sync.
     pub unconfirmed: u64,
     pub dead: u64,
@@ -163,6 +169,7 @@ pub async fn carry(
         tracing::info!(
             pair = targets.app_connection_id,
             carried = report.carried,
+            already_gone = report.already_gone,
             unconfirmed = report.unconfirmed,
             dead = report.dead,
             withdrawn = report.withdrawn,
@@ -269,19 +276,25 @@ async fn send(
         Side::App => targets.app,
         Side::Ghl => targets.ghl,
     };
+    // `Ok(true)`: deleted by this request; `Ok(false)`: gone already, which is what the
+    // delete was to make true.
     let sent = match writer.delete(&carry.delete.target_remote_id).await {
-        // Gone already: what the delete was to make true holds.
-        Err(e) if e.code == ErrorCode::NotFound => Ok(()),
-        other => other,
+        Ok(()) => Ok(true),
+        Err(e) if e.code == ErrorCode::NotFound => Ok(false),
+        Err(e) => Err(e),
     };
     match sent {
-        Ok(()) => {
+        Ok(deleted_now) => {
             let now = clock.now();
             store.with_tx(|tx| {
                 settle(tx, run_id, carry, targets, &target_system, &deleted_in, now)?;
                 journal::done(tx, &journaled, run_id, now)
             })?;
-            report.carried += 1;
+            if deleted_now {
+                report.carried += 1;
+            } else {
+                report.already_gone += 1;
+            }
         }
         Err(e) => {
             let message = format!(

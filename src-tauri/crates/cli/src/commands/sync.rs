@@ -201,6 +201,9 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
             labels.dead
         ))?;
     }
+    if let Some(deletes) = outcome.contact_deletes {
+        contact_deletes(&deletes)?;
+    }
     if !outcome.plan.problems.is_empty() {
         line(&format!(
             "  values that cannot be synced: {} (listed by `bridge problems`; those fields wait, the rest synced)",
@@ -225,6 +228,18 @@ fn summary(ghl: &str, outcome: &bridge_sync::pair::SyncOutcome) -> Result<(), Br
         outcome.app_requests,
         outcome.rate_limited,
         outcome.duration_ms as f64 / 1000.0
+    ))
+}
+
+/// The approved contact deletes the sync carried; nothing when it had none to carry (most
+/// syncs), so the line appears only when a delete the operator approved was acted on.
+fn contact_deletes(deletes: &bridge_sync::contact_deletes::CarryReport) -> Result<(), BridgeError> {
+    if *deletes == Default::default() {
+        return Ok(());
+    }
+    line(&format!(
+        "  approved contact deletes: {} carried, {} already gone, {} unconfirmed (sent again by the next sync), {} dead letters, {} withdrawn (no longer true)",
+        deletes.carried, deletes.already_gone, deletes.unconfirmed, deletes.dead, deletes.withdrawn
     ))
 }
 

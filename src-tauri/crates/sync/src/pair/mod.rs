@@ -65,6 +65,8 @@ struct Run {
     /// App children whose contact GHL does not hold (apps naming contacts by email).
     not_in_ghl: u64,
     labels: Option<crate::nifty::LabelReport>,
+    /// `None` where none were carried: a dry run, or an app that holds no contacts.
+    contact_deletes: Option<crate::contact_deletes::CarryReport>,
 }
 
 impl Run {
@@ -109,6 +111,9 @@ pub struct SyncOutcome {
     /// Nifty labels ↔ GHL tags (Nifty pairs only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<crate::nifty::LabelReport>,
+    /// The operator's approved contact deletes this sync carried (`null` where it carried
+    /// none by design: a dry run, or an app that holds no contacts).
+    pub contact_deletes: Option<crate::contact_deletes::CarryReport>,
     pub ghl_requests: u64,
     pub app_requests: u64,
     pub rate_limited: u64,
@@ -212,6 +217,7 @@ impl Pair<'_> {
             pushes_applied,
             not_in_ghl,
             labels,
+            contact_deletes,
         } = result?;
         let waiting = if self.capabilities.any_refused() {
             let unfinished =
@@ -239,6 +245,7 @@ impl Pair<'_> {
             pushes_applied,
             not_in_ghl,
             labels,
+            contact_deletes,
             ghl_requests: ghl_spent,
             app_requests: app_spent,
             rate_limited: limited,
@@ -259,6 +266,10 @@ impl Pair<'_> {
         }
         if let Some(labels) = &run.labels {
             summary["labels"] = serde_json::to_value(labels).unwrap_or_default();
+        }
+        // Only when something happened: most runs carry no deletes.
+        if let Some(deletes) = run.contact_deletes.filter(|d| *d != Default::default()) {
+            summary["contactDeletes"] = serde_json::to_value(deletes).unwrap_or_default();
         }
         summary
     }
@@ -354,13 +365,15 @@ impl Pair<'_> {
             pushes_applied: None,
             not_in_ghl: 0,
             labels: None,
+            contact_deletes: None,
         };
         if !holds_contacts {
             return Ok(run);
         }
         run.app_records_pulled = self.pull_app(store, clock).await?;
         if !dry_run {
-            crate::contact_deletes::carry(store, run_id, &targets, clock).await?;
+            run.contact_deletes =
+                Some(crate::contact_deletes::carry(store, run_id, &targets, clock).await?);
         }
         if self
             .mapping

@@ -499,6 +499,7 @@ mod tests {
             pushes_applied: None,
             not_in_ghl: 0,
             labels: None,
+            contact_deletes: None,
             ghl_requests: 0,
             app_requests: 0,
             rate_limited: 0,
