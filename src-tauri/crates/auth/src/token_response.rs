@@ -4,7 +4,7 @@
 //! §5.2 error bodies (GHL's NestJS DTOs `{statusCode, message}` must still mean "reconnect"),
 //! and every provider text we repeat passes through [`redact`] first.
 
-use bridge_core::{BridgeError, ErrorCode};
+use bridge_core::{json, BridgeError, ErrorCode};
 use chrono::{DateTime, Utc};
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
@@ -234,13 +234,7 @@ fn text(value: Option<&Value>) -> Option<String> {
 fn joined(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(s) => Some(s.clone()),
-        Value::Array(items) => Some(
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
+        items @ Value::Array(_) => Some(json::strings(items).collect::<Vec<_>>().join("; ")),
         _ => None,
     }
 }

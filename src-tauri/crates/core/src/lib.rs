@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod error;
 pub mod hash;
+pub mod json;
 pub mod logging;
 pub mod mapping;
 pub mod model;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::normalize;
+use crate::{json, normalize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -323,10 +323,8 @@ fn apply_one(transform: &Transform, value: Value, flow: Flow) -> Result<Value, S
         },
         (Transform::SplitName { .. }, Flow::GhlToApp) => value,
         (Transform::JoinName, Flow::GhlToApp) => match value {
-            Value::Array(parts) => Value::String(
-                parts
-                    .iter()
-                    .filter_map(Value::as_str)
+            parts @ Value::Array(_) => Value::String(
+                json::strings(&parts)
                     .map(str::trim)
                     .filter(|p| !p.is_empty())
                     .collect::<Vec<_>>()
@@ -456,10 +454,8 @@ fn map_text(value: Value, f: fn(&str) -> String) -> Value {
 
 fn map_tags(value: Value, f: impl Fn(&str) -> Option<String>) -> Value {
     match value {
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .filter_map(Value::as_str)
+        items @ Value::Array(_) => Value::Array(
+            json::strings(&items)
                 .filter_map(&f)
                 .map(Value::String)
                 .collect(),

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 
-use bridge_core::{BridgeError, Clock};
+use bridge_core::{json, BridgeError, Clock};
 use bridge_store::table::connections::ConnectionRow;
 use bridge_store::table::{contacts, links};
 use bridge_store::Store;
@@ -185,16 +185,7 @@ pub(crate) async fn ghl_tags(
 
 /// The set kept under `key` in a link's base (empty when none is).
 pub(crate) fn agreed_set(base: &Map<String, Value>, key: &str) -> BTreeSet<String> {
-    base.get(key)
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+    json::strings(base.get(key)).map(str::to_string).collect()
 }
 
 /// Whether the set the merge agreed on must be stored: it differs from the stored one, none

@@ -19,7 +19,7 @@ use bridge_connectors::connectif::{
 };
 use bridge_connectors::http::RequestCounts;
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
-use bridge_core::{normalize, BridgeError, ErrorCode};
+use bridge_core::{json, normalize, BridgeError, ErrorCode};
 use bridge_store::table::activities::Activity;
 use bridge_store::table::connections::ConnectionRow;
 use chrono::{DateTime, Utc};
@@ -188,8 +188,8 @@ impl ConnectifSide {
                 for id in &missing {
                     let value = match read.get(id) {
                         None | Some(Value::Null) => continue,
-                        Some(Value::Array(ids)) if Some(id) == self.tags_field.as_ref() => {
-                            tag_names(tags, ids.iter().filter_map(Value::as_str))
+                        Some(ids @ Value::Array(_)) if Some(id) == self.tags_field.as_ref() => {
+                            tag_names(tags, json::strings(ids))
                         }
                         Some(other) => other.clone(),
                     };
@@ -227,12 +227,7 @@ impl ConnectifSide {
             ));
         };
         let (mut ids, mut unknown) = (Vec::new(), Vec::new());
-        for tag in value
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
+        for tag in json::strings(value) {
             match checkbox.option_for(tag) {
                 Some(option) => ids.push(option.id.clone()),
                 None => unknown.push(format!("'{tag}'")),

@@ -9,7 +9,7 @@ use bridge_connectors::ninox::{
     WRITE_BATCH, WRITE_BATCH_BYTES,
 };
 use bridge_core::mapping::{Direction, FieldMapping, Mapping, ObjectKind, Owner, Transform};
-use bridge_core::BridgeError;
+use bridge_core::{json, BridgeError};
 use bridge_store::table::connections::ConnectionRow;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
@@ -134,10 +134,10 @@ impl NinoxSide {
                 &f.name == name && matches!(f.kind, FieldKind::MultiChoice) && !f.options.is_empty()
             });
             let value = match (choice, value) {
-                (Some(field), Value::Array(items)) => {
+                (Some(field), items @ Value::Array(_)) => {
                     let mut chosen = Vec::new();
                     let mut unknown = Vec::new();
-                    for item in items.iter().filter_map(Value::as_str) {
+                    for item in json::strings(items) {
                         match field.options.iter().find(|o| o.eq_ignore_ascii_case(item)) {
                             Some(option) => chosen.push(Value::String(option.clone())),
                             None => unknown.push(item.to_string()),

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use bridge_connectors::ghl::wire::{ContactFields, GhlContact, NewContact};
 use bridge_connectors::ghl::{CustomFieldIndex, GhlClient};
-use bridge_core::{BridgeError, Contact};
+use bridge_core::{json, BridgeError, Contact};
 use bridge_store::Store;
 use futures::future::BoxFuture;
 use serde_json::Value;
@@ -65,13 +65,8 @@ fn ghl_fields(values: &Values) -> ContactFields {
     // GHL replaces a contact's tags with the list sent: only a new contact gets a list; an
     // existing one gets add/remove deltas (`TagDeltas`), sent through the tags endpoints.
     match values.get("tags") {
-        Some(Value::Array(tags)) => {
-            fields.tags = Some(
-                tags.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
-            );
+        Some(tags @ Value::Array(_)) => {
+            fields.tags = Some(json::strings(tags).map(str::to_string).collect());
         }
         Some(Value::Null) => fields.tags = Some(Vec::new()),
         Some(Value::Object(_)) => fields.tags = Some(TagDeltas::of(values).add),
@@ -105,18 +100,9 @@ struct TagDeltas {
 impl TagDeltas {
     fn of(values: &Values) -> Self {
         let list = |key: &str| -> Vec<String> {
-            values
-                .get("tags")
-                .and_then(|t| t.get(key))
-                .and_then(Value::as_array)
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
+            json::strings(values.get("tags").and_then(|t| t.get(key)))
+                .map(str::to_string)
+                .collect()
         };
         Self {
             add: list("add"),

@@ -1,6 +1,7 @@
 //! One record's plan: per mapping line, a three-way comparison of GHL's value, the app's and
 //! the base, in the app's terms.
 
+use bridge_core::json;
 use bridge_core::mapping::{apply, Direction, FieldMapping, Flow, Mapping, Owner};
 use serde_json::Value;
 
@@ -124,7 +125,7 @@ fn fits_options(
     record: &RecordState,
     values: LineValues,
 ) -> Result<LineValues, Box<Problem>> {
-    let (Some(allowed), Some(Value::Array(items)), Some(ghl)) = (
+    let (Some(allowed), Some(items @ Value::Array(_)), Some(ghl)) = (
         options.by_field.get(&line.app),
         values.ghl.as_ref(),
         record.ghl.as_ref(),
@@ -134,9 +135,7 @@ fn fits_options(
     if line.direction == Direction::AppToGhl {
         return Ok(values);
     }
-    let unknown: Vec<&str> = items
-        .iter()
-        .filter_map(Value::as_str)
+    let unknown: Vec<&str> = json::strings(items)
         .filter(|item| !options.allows(allowed, item))
         .collect();
     if unknown.is_empty() {

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use bridge_core::json;
 use bridge_core::mapping::{apply, FieldMapping, Flow};
 use serde_json::{json, Value};
 
@@ -67,19 +68,10 @@ pub(super) fn plan_set(
         planned.settles_app.insert(line.app.clone(), after);
     }
     if merged != ghl {
-        let held: Vec<String> = record
-            .ghl
-            .as_ref()
-            .and_then(|g| g.values.get(&line.ghl))
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_lowercase)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let held: Vec<String> =
+            json::strings(record.ghl.as_ref().and_then(|g| g.values.get(&line.ghl)))
+                .map(str::to_lowercase)
+                .collect();
         // The merge in GHL's terms, through the line's transforms.
         let wanted: BTreeSet<String> = match &merged_value {
             Some(value) => {
