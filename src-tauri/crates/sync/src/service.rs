@@ -37,12 +37,14 @@ pub use crate::reviews::{resolve_review, Resolution as ReviewResolution};
 
 mod breakdown;
 mod data;
+mod fingerprints;
 mod locations;
 mod overview;
 mod rules;
 mod webhooks;
-pub use breakdown::{breakdown, differences, fingerprints, only_in_second, Breakdown, KindLine};
+pub use breakdown::{breakdown, Breakdown, KindLine};
 pub use data::*;
+pub use fingerprints::{differences, fingerprints, only_in_second};
 pub use locations::{PairFailure, SyncReport};
 pub use overview::{overview, PairHealth};
 pub use rules::{rules, set_rule, switch_rule, RuleName, RuleView};

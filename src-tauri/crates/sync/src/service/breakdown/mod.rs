@@ -1,26 +1,28 @@
 //! What one pair's sync plans and what its apply did, counted the same way for every app
 //! and every kind of write: contacts, tags, tasks, notes, appointments, events and labels.
 //!
-//! Planned writes come from the sync's own plan ([`SyncOutcome`]); what happened to each
-//! comes from the journal, matched by the operation's intent (the same key the writers
-//! journal under): `done` is written, `failed`/`dead`/`sent` (sent, answer not confirmed) is
-//! failed, anything else (never sent: cancelled, held back by the breaker, already done by an
-//! earlier run) is skipped. So planned = written + failed + skipped holds for every line by
+//! Planned writes come from the sync's own plan ([`SyncOutcome`], read by [`planned`]); what
+//! happened to each comes from the journal, matched by the operation's intent (the same key
+//! the writers journal under): `done` is written, `failed`/`dead`/`sent` (sent, answer not
+//! confirmed) is failed, anything else (never sent: cancelled, held back by the breaker,
+//! already done by an earlier run) is skipped. So planned = written + failed + skipped holds for every line by
 //! how it is counted, and the figures say which writes did not happen. Journal rows this run
 //! settled that its own plan did not hold (an earlier run's unfinished writes, resumed before
 //! planning; labels, which are planned while tasks are written) are counted apart as
 //! `resumed` and `unplanned`, never folded into a planned line.
 
-use std::collections::{BTreeMap, HashMap};
+mod planned;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bridge_core::BridgeError;
 use serde::Serialize;
 
-use crate::children::ChildAction;
 use crate::pair::SyncOutcome;
 use crate::plan::{Action, Side};
 use bridge_store::table::operations::{self, OperationRow};
 use bridge_store::Store;
+use planned::{planned_writes, plural};
 
 /// One line of the breakdown: one kind of write to one app.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -53,110 +55,6 @@ const KIND_ORDER: [&str; 7] = [
     "events",
     "labels",
 ];
-
-fn plural(kind: &str) -> String {
-    match kind {
-        "contact" => "contacts".into(),
-        "task" => "tasks".into(),
-        "note" => "notes".into(),
-        "appointment" => "appointments".into(),
-        "tag" => "labels".into(),
-        other if other.ends_with('s') => other.into(),
-        // Anything else an app takes as its own event (GHL activities pushed).
-        _ => "events".into(),
-    }
-}
-
-/// A planned write and how to recognise its journal row.
-struct Planned {
-    system: String,
-    kind: String,
-    create: bool,
-    /// The intent key, where the plan knows it (contacts, tasks, notes, appointments).
-    intent: Option<String>,
-    /// The start of the intent key, where its end is a content hash the plan does not carry
-    /// (an event push: `pair|pair|kind|ghl-id@hash|create`).
-    intent_prefix: Option<String>,
-    /// Also counted as a tag write (a contact write that changes tags).
-    tags: bool,
-}
-
-fn intent_key(pair: &str, target: &str, kind: &str, local: &str, action: &str) -> String {
-    // The same key as journal::Intent::key.
-    crate::journal::Intent {
-        pair,
-        target,
-        kind,
-        local,
-        action,
-    }
-    .key()
-}
-
-/// The writes an outcome planned, each with its target system and kind.
-fn planned_writes(outcome: &SyncOutcome, pair_id: &str, ghl_id: &str) -> Vec<Planned> {
-    let app = outcome.app_system.as_str().to_string();
-    let target = |side: Side| match side {
-        Side::Ghl => ("ghl".to_string(), ghl_id),
-        Side::App => (app.clone(), pair_id),
-    };
-    let mut writes = Vec::new();
-    for op in &outcome.plan.operations {
-        let (system, connection) = target(op.target);
-        let action = match op.action {
-            Action::Create => "create",
-            Action::Update => "update",
-        };
-        writes.push(Planned {
-            system,
-            kind: "contacts".into(),
-            create: op.action == Action::Create,
-            intent: Some(intent_key(
-                pair_id,
-                connection,
-                "contact",
-                &op.local_id,
-                action,
-            )),
-            intent_prefix: None,
-            tags: op.changes.iter().any(|c| c.field == "tags"),
-        });
-    }
-    for op in &outcome.children {
-        // A link records that two records are one: nothing is sent.
-        if op.action == ChildAction::Link {
-            continue;
-        }
-        let (system, connection) = target(op.target);
-        let kind = match op.rule {
-            Some(rule) => format!("{} by rule: {}", plural(op.kind.as_str()), rule.label()),
-            None => plural(op.kind.as_str()),
-        };
-        writes.push(Planned {
-            system,
-            kind,
-            create: op.action == ChildAction::Create,
-            // The same key the children's writer journals under.
-            intent: Some(crate::children::child_intent(pair_id, connection, op).key()),
-            intent_prefix: None,
-            tags: false,
-        });
-    }
-    for push in &outcome.pushes {
-        writes.push(Planned {
-            system: app.clone(),
-            kind: "events".into(),
-            create: true,
-            intent: None,
-            intent_prefix: Some(format!(
-                "{pair_id}|{pair_id}|{}|{}@",
-                push.kind, push.ghl_id
-            )),
-            tags: false,
-        });
-    }
-    writes
-}
 
 enum Fate {
     Written,
@@ -209,17 +107,9 @@ pub fn breakdown(store: &Store, outcome: &SyncOutcome) -> Result<Breakdown, Brid
     let by_intent: HashMap<&str, &OperationRow> =
         rows.iter().map(|r| (r.op.intent.as_str(), r)).collect();
     let mut lines: BTreeMap<(String, String), KindLine> = BTreeMap::new();
-    let mut matched = std::collections::HashSet::new();
+    let mut matched = HashSet::new();
     for write in planned_writes(outcome, &pair_id, &ghl_id) {
-        let row = match (&write.intent, &write.intent_prefix) {
-            (Some(key), _) => by_intent.get(key.as_str()).copied(),
-            (None, Some(prefix)) => rows.iter().find(|r| {
-                !matched.contains(&r.id)
-                    && r.op.intent.starts_with(prefix.as_str())
-                    && r.op.intent.ends_with("|create")
-            }),
-            (None, None) => None,
-        };
+        let row = write.row(&rows, &by_intent, &matched);
         if let Some(row) = row {
             matched.insert(row.id);
         }
@@ -278,7 +168,7 @@ pub fn breakdown(store: &Store, outcome: &SyncOutcome) -> Result<Breakdown, Brid
 fn unshown_contact_writes(
     outcome: &SyncOutcome,
     rows: &[OperationRow],
-    matched: &mut std::collections::HashSet<i64>,
+    matched: &mut HashSet<i64>,
     lines: &mut BTreeMap<(String, String), KindLine>,
     [ghl_id, pair_id]: [&str; 2],
 ) {
@@ -342,69 +232,9 @@ fn unshown_contact_writes(
     }
 }
 
-/// One fingerprint per planned write: what it writes where and why, so two plans of the
-/// same pair can be compared ("12 changes differ since the preview").
-pub fn fingerprints(outcome: &SyncOutcome) -> Vec<String> {
-    let mut prints = Vec::new();
-    // The contact writes by their 64-bit fingerprints (the plan is not held whole).
-    for print in &outcome.contact_prints {
-        prints.push(format!("{}|contact|{print:016x}", outcome.pair_name));
-    }
-    for op in &outcome.children {
-        if op.action == ChildAction::Link {
-            continue;
-        }
-        prints.push(format!(
-            "{}|{}|{:?}|{:?}|{}|{}",
-            outcome.pair_name,
-            op.kind.as_str(),
-            op.target,
-            op.action,
-            crate::rules::preview_identity(&op.source_id),
-            serde_json::to_string(&op.values).unwrap_or_default()
-        ));
-    }
-    for push in &outcome.pushes {
-        prints.push(format!(
-            "{}|event|{}|{}|{}",
-            outcome.pair_name, push.kind, push.ghl_id, push.title
-        ));
-    }
-    prints.sort();
-    prints
-}
-
-/// How many writes differ between two plans' fingerprints (in one and not the other).
-pub fn differences(before: &[String], after: &[String]) -> usize {
-    let mut counts: HashMap<&str, i64> = HashMap::new();
-    for p in before {
-        *counts.entry(p.as_str()).or_default() += 1;
-    }
-    for p in after {
-        *counts.entry(p.as_str()).or_default() -= 1;
-    }
-    counts.values().map(|n| n.unsigned_abs() as usize).sum()
-}
-
-/// How many writes of `after` the plan `before` did not hold.
-pub fn only_in_second(before: &[String], after: &[String]) -> usize {
-    let mut counts: HashMap<&str, i64> = HashMap::new();
-    for p in before {
-        *counts.entry(p.as_str()).or_default() += 1;
-    }
-    for p in after {
-        *counts.entry(p.as_str()).or_default() -= 1;
-    }
-    counts
-        .values()
-        .filter(|n| **n < 0)
-        .map(|n| n.unsigned_abs() as usize)
-        .sum()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{breakdown, differences, only_in_second, KindLine};
+    use super::{breakdown, KindLine};
     use crate::children::{ChildAction, ChildKind, ChildOperation, ChildValues};
     use crate::journal::{self, Entry, Intent};
     use crate::pair::SyncOutcome;
@@ -630,16 +460,5 @@ mod tests {
         assert!(lines
             .iter()
             .all(|l| l.planned == l.written + l.failed + l.skipped && l.unplanned == 0));
-    }
-
-    #[test]
-    fn differences_count_writes_in_one_plan_only() {
-        let a = vec!["x".to_string(), "y".to_string(), "y".to_string()];
-        let b = vec!["y".to_string(), "z".to_string()];
-        // x and one y only in a, z only in b.
-        assert_eq!(differences(&a, &b), 3);
-        assert_eq!(differences(&a, &a), 0);
-        assert_eq!(only_in_second(&a, &b), 1);
-        assert_eq!(only_in_second(&b, &a), 2);
     }
 }
