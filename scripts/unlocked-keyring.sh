@@ -54,17 +54,27 @@ fi
 # Inside the private session.
 say() { echo "unlocked-keyring: $*" >&2; }
 
-# Job control gives each background job its own process group, so stopping the command stops
-# everything it started (a test runner's test processes too), not only its first process.
-set -m
+# Starts a command in the background, in a process group of its own (job control on for the
+# launch only, so foreground commands here never take the terminal), and sets `spawned` to its
+# pid. Redirections on the call apply to the command. So stopping the command stops everything
+# it started (a test runner's test processes too), and a Ctrl-C at the terminal reaches this
+# script alone, which stops the command itself (below), never the daemon first (which would
+# read as the daemon dying).
+spawn() {
+  set -m
+  "$@" &
+  spawned=$!
+  set +m
+}
 
-# The command gets this script's stdin (a background job's default stdin is /dev/null).
-exec 3<&0
+# The command gets this script's stdin, unless that is a terminal: from a process group not in
+# the terminal's foreground, its first read of it would stop it (SIGTTIN) for good.
+if [ -t 0 ]; then exec 3</dev/null; else exec 3<&0; fi
 
 # --foreground keeps the daemon our child (without it, it forks and we could not watch it);
 # --unlock reads the password from stdin.
-printf throwaway | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null &
-daemon_pid=$!
+spawn gnome-keyring-daemon --foreground --unlock --components=secrets < <(printf throwaway) >/dev/null
+daemon_pid=$spawned
 cmd_pid=""
 
 # Stops the command's whole process group: TERM, then KILL for whatever is left after it ended
@@ -74,8 +84,8 @@ stop_command() {
   cmd_pid=""
   [ -n "$pid" ] || return 0
   kill -TERM -- "-$pid" 2>/dev/null || true
-  (sleep 5; kill -KILL -- "-$pid" 2>/dev/null) &
-  watchdog=$!
+  spawn sh -c 'sleep 5; kill -s KILL -- "-$1" 2>/dev/null' watchdog "$pid"
+  watchdog=$spawned
   wait "$pid" 2>/dev/null || true
   kill -- "-$watchdog" 2>/dev/null || true
   kill -KILL -- "-$pid" 2>/dev/null || true
@@ -115,8 +125,8 @@ case "$locked" in
   *) say "$default_collection is locked ($locked); a keychain read would ask for a password"; exit 1 ;;
 esac
 
-"$@" <&3 3<&- &
-cmd_pid=$!
+spawn "$@" <&3 3<&-
+cmd_pid=$spawned
 exec 3<&-
 
 # Whichever ends first: the command (its status is ours) or the daemon (the command can no
