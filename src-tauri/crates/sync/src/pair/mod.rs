@@ -385,9 +385,15 @@ impl Pair<'_> {
         }
         // Planned, counted and applied a chunk of contacts at a time (streamed.rs): the
         // whole plan is never held, only its counts and a bounded sample.
-        let (due, mut read) = self.due_contacts(store)?;
+        let (due, read) = self.due_contacts(store)?;
         let options = self.app.field_options().await?;
-        let counted = self.count_plan(store, &due, &options, &targets, clock, &mut read)?;
+        let chunks = streamed::Chunks {
+            due: &due,
+            options: &options,
+            targets: &targets,
+            clock,
+        };
+        let counted = self.count_plan(store, &chunks, read)?;
         run.plan = counted.shown.clone();
         run.planned = counted.counts;
         run.prints.clone_from(&counted.prints);
@@ -403,10 +409,7 @@ impl Pair<'_> {
             clock,
         )?;
         let report = self
-            .apply_counted(
-                store, run_id, &due, &counted, &options, &targets, clock, progress, cancel,
-                &mut read,
-            )
+            .apply_counted(store, run_id, &chunks, counted, progress, cancel)
             .await?;
         run.applied = Some(ApplyReport {
             already_done: report.already_done + recovered.already_done,

@@ -491,6 +491,7 @@ pub(crate) fn pending_contact(
 
 /// What a plan read: GHL's contacts up to `planned_through` (the newest change stored when it
 /// began), and these app records (remote id, content hash) as they were then.
+#[derive(Debug, Default)]
 pub(super) struct PlanRead {
     planned_through: Option<String>,
     /// The app records read since this was last emptied (a chunk's, in the apply pass).
