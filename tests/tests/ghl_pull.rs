@@ -1,6 +1,7 @@
 //! `bridge connect ghl` + `bridge pull ghl` against the GHL fake: requests spent, pacing,
 //! incremental pulls, the timeline, and secrets kept out of the database and logs.
 
+use bridge_sync::pull::ghl_appointments::WINDOW_SLICES;
 use bridge_tests::blocking;
 use std::time::Duration;
 
@@ -26,7 +27,8 @@ async fn a_pull_spends_exactly_the_documented_requests_and_meets_no_429() {
     // appointments: the calendar list and each calendar's events by window. Nothing per
     // contact but the notes, GHL's only read of them.
     assert_eq!(first["contactsChanged"], CONTACTS);
-    let appointment_reads = 1 + SEED_CALENDARS;
+    // The window is read a slice at a time (bounded memory): one request per calendar each.
+    let appointment_reads = 1 + SEED_CALENDARS * WINDOW_SLICES;
     let expected =
         search_pages(CONTACTS) + CONTACTS + task_search_pages(&first) + appointment_reads;
     assert_eq!(first["requests"], expected, "first pull: {first}");
@@ -54,7 +56,10 @@ async fn a_pull_spends_exactly_the_documented_requests_and_meets_no_429() {
     assert_eq!(stats.total, 1 + expected + 1 + appointment_reads);
     assert_eq!(stats.count("GET", "/contacts/{contactId}/appointments"), 0);
     assert_eq!(stats.count("GET", "/contacts/{contactId}/tasks"), 0);
-    assert_eq!(stats.count("GET", "/calendars/events"), 2 * SEED_CALENDARS);
+    assert_eq!(
+        stats.count("GET", "/calendars/events"),
+        2 * SEED_CALENDARS * WINDOW_SLICES
+    );
     assert_eq!(
         stats.count("POST", "/locations/{locationId}/tasks/search"),
         task_search_pages(&first)
@@ -225,7 +230,7 @@ async fn changes_made_in_ghl_reach_the_contacts_timeline() {
     assert_eq!(pull["contactsChanged"], 1, "{pull}");
     assert_eq!(
         pull["requests"],
-        pull["searchPages"].as_u64().unwrap() + 2 + 1 + SEED_CALENDARS,
+        pull["searchPages"].as_u64().unwrap() + 2 + 1 + SEED_CALENDARS * WINDOW_SLICES,
         "a task search and the notes of the changed contact, then the location's appointments: {pull}"
     );
 

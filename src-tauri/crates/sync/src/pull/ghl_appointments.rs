@@ -12,8 +12,14 @@
 //! `bridge doctor` passes again). In that mode `pull/ghl.rs` reads appointments with each
 //! changed or rotated contact's tasks and notes.
 //!
-//! A stored appointment that starts inside the window but is no longer listed was deleted,
-//! moved out of the window or moved to another contact: it alone is read again
+//! The window is read a slice at a time ([`slices`]: two weeks at a time around now, where
+//! bookings are dense, then the far future at once), each slice stored before the next is
+//! read: GHL answers a window's events in one response, without pages, and at 100,000
+//! contacts the whole window's events in one answer were most of a sync's peak memory
+//! (issue #13). A slice costs one request per calendar.
+//!
+//! A stored appointment that starts inside a slice but is no longer listed in it was deleted,
+//! moved out of it or moved to another contact: it alone is read again
 //! (`GET /calendars/events/appointments/{id}`; 400 or 404 is "gone").
 
 use std::collections::HashSet;
@@ -26,7 +32,7 @@ use bridge_store::table::connection_checks;
 use bridge_store::table::connections::ConnectionRow;
 use bridge_store::table::{contacts, timeline};
 use bridge_store::Store;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use super::ghl::{appointment_activity, store_activity, SYSTEM};
 use super::PullReport;
@@ -39,6 +45,13 @@ pub const LOOKBACK_DAYS: i64 = 90;
 /// reach. Few bookings lie far ahead, so the long reach costs little; the listing's size is
 /// set by the recent past and the next weeks.
 pub const LOOKAHEAD_DAYS: i64 = 1830;
+/// The window is read in slices of this many days from its start to this many days ahead of
+/// now; the rest of it (the far future, where few bookings lie) in one slice.
+const SLICE_DAYS: i64 = 14;
+const SLICED_AHEAD_DAYS: i64 = 90;
+/// The slices of the window: each costs one request per calendar.
+pub const WINDOW_SLICES: u64 =
+    ((LOOKBACK_DAYS + SLICED_AHEAD_DAYS + SLICE_DAYS - 1) / SLICE_DAYS) as u64 + 1;
 
 /// The doctor's checks whose failure means the calendars cannot be read location-wide.
 const CALENDAR_CHECKS: [&str; 2] = ["calendars", "appointments"];
@@ -87,12 +100,12 @@ pub async fn pull_appointments(
         return Ok(AppointmentRead::PerContact);
     }
     let start_counts = client.http().counts();
-    let listed = list_window(client, clock).await;
+    let read = read_window(store, connection, client, clock, report).await;
     let end_counts = client.http().counts();
     report.requests += end_counts.sent - start_counts.sent;
     report.rate_limited += end_counts.rate_limited - start_counts.rate_limited;
-    let (mut events, window) = match listed {
-        Ok(listed) => listed,
+    match read {
+        Ok(()) => Ok(AppointmentRead::LocationWide),
         Err(e) if e.code == ErrorCode::Unauthorized => {
             // The contacts were just read with this token: the calendars scopes are missing.
             tracing::warn!(connection = %connection.name, "GHL refused the calendars read; appointments are read per contact: {}", e.message);
@@ -104,31 +117,10 @@ pub async fn pull_appointments(
                 &missing_scope_sentence(),
                 clock.now(),
             )?;
-            return Ok(AppointmentRead::PerContact);
+            Ok(AppointmentRead::PerContact)
         }
-        Err(e) => return Err(e),
-    };
-    let (from, to) = window;
-    let seen: HashSet<String> = events.iter().filter_map(|e| e.id.clone()).collect();
-    let unlisted: Vec<activities::Activity> =
-        activities::live_starting_between(store.conn(), &connection.id, "appointment", from, to)?
-            .into_iter()
-            .filter(|a| !seen.contains(&a.remote_id))
-            .collect();
-    let mut gone = Vec::new();
-    let start_counts = client.http().counts();
-    for stored in unlisted {
-        match client.get_appointment(&stored.remote_id).await {
-            Ok(event) => events.push(event),
-            Err(e) if e.code == ErrorCode::NotFound => gone.push(stored),
-            Err(e) => return Err(e),
-        }
+        Err(e) => Err(e),
     }
-    let end_counts = client.http().counts();
-    report.requests += end_counts.sent - start_counts.sent;
-    report.rate_limited += end_counts.rate_limited - start_counts.rate_limited;
-    store_events(store, connection, &events, &gone, clock, report)?;
-    Ok(AppointmentRead::LocationWide)
 }
 
 /// The sentence a sync records when GHL refuses its calendars read (the doctor's own words).
@@ -139,22 +131,65 @@ pub fn missing_scope_sentence() -> String {
         .into()
 }
 
-type Window = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
+type Window = (DateTime<Utc>, DateTime<Utc>);
 
-/// Every calendar's events in the window around now.
-async fn list_window(
+/// The window around `now`, in the slices it is read by: [`SLICE_DAYS`] at a time up to
+/// [`SLICED_AHEAD_DAYS`] ahead, then the rest at once.
+fn slices(now: DateTime<Utc>) -> Vec<Window> {
+    let (from, to) = (
+        now - Duration::days(LOOKBACK_DAYS),
+        now + Duration::days(LOOKAHEAD_DAYS),
+    );
+    let sliced_to = now + Duration::days(SLICED_AHEAD_DAYS);
+    let mut slices = Vec::new();
+    let mut start = from;
+    while start < sliced_to {
+        let end = (start + Duration::days(SLICE_DAYS)).min(sliced_to);
+        slices.push((start, end));
+        start = end;
+    }
+    slices.push((sliced_to, to));
+    slices
+}
+
+/// Every calendar's events in the window around now, a slice at a time: each slice listed,
+/// its unlisted stored appointments read again, and stored, before the next is listed.
+async fn read_window(
+    store: &mut Store,
+    connection: &ConnectionRow,
     client: &GhlClient,
     clock: &dyn Clock,
-) -> Result<(Vec<GhlAppointment>, Window), BridgeError> {
-    let now = clock.now();
-    let from = now - Duration::days(LOOKBACK_DAYS);
-    let to = now + Duration::days(LOOKAHEAD_DAYS);
+    report: &mut PullReport,
+) -> Result<(), BridgeError> {
     let calendars = client.list_calendars().await?;
-    let mut events = Vec::new();
-    for calendar in calendars.iter().filter_map(|c| c.id.as_deref()) {
-        events.extend(client.calendar_events(calendar, from, to).await?);
+    let calendars: Vec<&str> = calendars.iter().filter_map(|c| c.id.as_deref()).collect();
+    for (from, to) in slices(clock.now()) {
+        let mut events = Vec::new();
+        for calendar in &calendars {
+            events.extend(client.calendar_events(calendar, from, to).await?);
+        }
+        let seen: HashSet<String> = events.iter().filter_map(|e| e.id.clone()).collect();
+        let unlisted: Vec<activities::Activity> = activities::live_starting_between(
+            store.conn(),
+            &connection.id,
+            "appointment",
+            from,
+            to,
+        )?
+        .into_iter()
+        .filter(|a| !seen.contains(&a.remote_id))
+        .collect();
+        let mut gone = Vec::new();
+        for stored in unlisted {
+            match client.get_appointment(&stored.remote_id).await {
+                Ok(event) => events.push(event),
+                Err(e) if e.code == ErrorCode::NotFound => gone.push(stored),
+                Err(e) => return Err(e),
+            }
+        }
+        store_events(store, connection, &events, &gone, clock, report)?;
     }
-    Ok((events, (from, to)))
+    Ok(())
 }
 
 fn store_events(
@@ -201,4 +236,32 @@ fn store_events(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// The slices cover the window end to end, without gap or overlap, two weeks at most
+    /// each up to 90 days ahead; their number is what a read costs per calendar.
+    #[test]
+    fn the_window_is_read_in_contiguous_slices() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 2, 10, 30, 0).unwrap();
+        let slices = slices(now);
+        assert_eq!(slices.len() as u64, WINDOW_SLICES);
+        assert_eq!(slices[0].0, now - Duration::days(LOOKBACK_DAYS));
+        assert_eq!(
+            slices.last().map(|s| s.1),
+            Some(now + Duration::days(LOOKAHEAD_DAYS))
+        );
+        for pair in slices.windows(2) {
+            assert_eq!(pair[0].1, pair[1].0, "contiguous: {pair:?}");
+        }
+        let (far, near) = slices.split_last().unwrap();
+        assert!(near
+            .iter()
+            .all(|(from, to)| from < to && *to - *from <= Duration::days(SLICE_DAYS)));
+        assert_eq!(far.0, now + Duration::days(SLICED_AHEAD_DAYS));
+    }
 }
