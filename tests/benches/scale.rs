@@ -626,20 +626,14 @@ fn engine_store_seconds(path: &std::path::Path, rounds: &[Vec<Contact>]) -> f64 
         for page in people.chunks(500) {
             engine
                 .with_tx(|tx| {
+                    let mut upserts = contacts::GhlUpserts::new(tx, &connection)?;
                     for person in page {
                         let keys = MatchKeys {
                             email: person.email.clone(),
                             phone: person.phone.clone(),
                         };
                         let hash = bridge_core::hash::content_hash(person);
-                        contacts::upsert_from_ghl(
-                            tx,
-                            &connection,
-                            person,
-                            &keys,
-                            &hash,
-                            clock.now(),
-                        )?;
+                        upserts.upsert(person, &keys, &hash, clock.now())?;
                     }
                     Ok(())
                 })
@@ -746,6 +740,7 @@ fn pull_shaped(store: &mut Store, people: &[Contact]) -> f64 {
                 .with_tx(|tx| {
                     let now = clock.now();
                     let observed_at = bridge_store::timestamp(now);
+                    let mut upserts = contacts::GhlUpserts::new(tx, &connection)?;
                     for (person, hash, before) in &changed {
                         let keys = MatchKeys {
                             email: person.email.as_deref().and_then(normalize::email),
@@ -754,8 +749,7 @@ fn pull_shaped(store: &mut Store, people: &[Contact]) -> f64 {
                                 .as_deref()
                                 .and_then(|raw| normalize::phone_e164(raw, "US").ok().flatten()),
                         };
-                        let (id, _) =
-                            contacts::upsert_from_ghl(tx, &connection, person, &keys, hash, now)?;
+                        let (id, _) = upserts.upsert(person, &keys, hash, now)?;
                         for event in before.iter().flat_map(|before| {
                             contact_changes(&id, "ghl", &observed_at, before, person)
                         }) {

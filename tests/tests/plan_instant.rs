@@ -81,7 +81,7 @@ async fn an_appointment_starting_between_the_count_and_the_apply_does_not_stop_t
         3_600,
         "the clock jumped during the apply"
     );
-    let applied = serde_json::to_value(&outcomes[0].applied).unwrap();
+    let applied = serde_json::to_value(outcomes[0].applied).unwrap();
     assert_eq!(applied["dead"], json!(0), "{applied:#}");
     // The contact was written as counted: with the appointment that was next when the plan
     // was counted.

@@ -28,6 +28,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/0030_remote_records_deleted.sql"),
     include_str!("../migrations/0032_engagement_problems.sql"),
     include_str!("../migrations/0033_timeline_contact_kind.sql"),
+    include_str!("../migrations/0034_pending_claim_index.sql"),
 ];
 
 /// The version a fully migrated database reports.

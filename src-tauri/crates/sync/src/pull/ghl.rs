@@ -620,10 +620,9 @@ fn store_page(
 ) -> Result<(), BridgeError> {
     let now = clock.now();
     let observed_at = bridge_store::timestamp(now);
+    let mut upserts = contacts::GhlUpserts::new(tx, connection_id)?;
     for change in changed {
-        let (local_id, _) = contacts::upsert_from_ghl(
-            tx,
-            connection_id,
+        let (local_id, _) = upserts.upsert(
             &change.contact,
             &match_keys(&change.contact),
             &change.hash,

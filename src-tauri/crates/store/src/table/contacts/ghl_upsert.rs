@@ -9,7 +9,7 @@
 
 use bridge_core::{BridgeError, Contact};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
 
 use super::pending;
 use crate::{storage_error, timestamp};
@@ -29,7 +29,7 @@ struct Stored {
 }
 
 /// Stores a contact as GHL returned it, keyed by (connection, GHL id). Returns the local id
-/// and whether the stored content changed.
+/// and whether the stored content changed. (A page of contacts: [`GhlUpserts`].)
 pub fn upsert_from_ghl(
     conn: &Connection,
     ghl_connection_id: &str,
@@ -38,134 +38,160 @@ pub fn upsert_from_ghl(
     content_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(String, bool), BridgeError> {
-    if contact.contact_id.is_empty() {
-        return Err(BridgeError::invalid_input(
-            "contact: a GHL contact must carry its contactId",
-        ));
-    }
-    // Cached statements: the pull stores every contact of a location through here, and
-    // preparing them anew for each cost more than running them.
-    let stored = conn
-        .prepare_cached(
-            "SELECT id, content_hash, match_email, match_phone FROM contacts
-             WHERE ghl_connection_id = ?1 AND ghl_contact_id = ?2",
-        )
-        .and_then(|mut statement| {
-            statement
-                .query_row(params![ghl_connection_id, contact.contact_id], |row| {
-                    Ok(Stored {
-                        id: row.get(0)?,
-                        content_hash: row.get(1)?,
-                        keys: MatchKeys {
-                            email: row.get(2)?,
-                            phone: row.get(3)?,
-                        },
-                    })
-                })
-                .optional()
-        })
-        .map_err(storage_error)?;
-    match stored {
-        Some(stored) if stored.content_hash == content_hash => Ok((stored.id, false)),
-        Some(stored) => {
-            write_content(conn, &stored.id, contact, content_hash, now)?;
-            if stored.keys != *keys {
-                write_keys(conn, &stored.id, keys)?;
-            }
-            Ok((stored.id, true))
-        }
-        // A contact we asked GHL to create whose answer was lost comes back through the pull:
-        // it claims the pending row instead of becoming a second contact.
-        None => match pending::claimable(conn, ghl_connection_id, keys)? {
-            Some(id) => {
-                pending::set_ghl_id(conn, &id, &contact.contact_id, now)?;
-                write_content(conn, &id, contact, content_hash, now)?;
-                write_keys(conn, &id, keys)?;
-                Ok((id, true))
-            }
-            None => insert(conn, ghl_connection_id, contact, keys, content_hash, now),
-        },
-    }
+    GhlUpserts::new(conn, ghl_connection_id)?.upsert(contact, keys, content_hash, now)
 }
 
-/// A contact first seen: a new row, under a new local id.
-fn insert(
-    conn: &Connection,
-    ghl_connection_id: &str,
-    contact: &Contact,
-    keys: &MatchKeys,
-    content_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<(String, bool), BridgeError> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let json = JsonColumns::of(contact)?;
-    conn.prepare_cached(
-        "INSERT INTO contacts (id, ghl_connection_id, ghl_contact_id, email, first_name, last_name, phone, business_id,
-                               tags, custom_fields, content_hash, remote_updated_at, created_at, updated_at,
-                               match_email, match_phone, dnd, dnd_settings)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17)",
-    )
-    .and_then(|mut statement| {
-        statement.execute(params![
-            id,
+/// Stores GHL contacts of one location, its statements taken from the cache once for a batch
+/// (a search page) rather than once per contact: finding each in rusqlite's statement cache
+/// and handing it back hashes its SQL twice, which cost about a tenth of storing a contact
+/// (callgrind of `store_bench`, issue #13).
+pub struct GhlUpserts<'c> {
+    conn: &'c Connection,
+    ghl_connection_id: &'c str,
+    find: CachedStatement<'c>,
+    insert: CachedStatement<'c>,
+    update: CachedStatement<'c>,
+}
+
+impl<'c> GhlUpserts<'c> {
+    pub fn new(conn: &'c Connection, ghl_connection_id: &'c str) -> Result<Self, BridgeError> {
+        let prepare = |sql| conn.prepare_cached(sql).map_err(storage_error);
+        Ok(Self {
+            conn,
             ghl_connection_id,
-            contact.contact_id,
-            contact.email,
-            contact.first_name,
-            contact.last_name,
-            contact.phone,
-            contact.business_id,
-            json.tags,
-            json.custom_fields,
-            content_hash,
-            contact.date_updated.map(timestamp),
-            timestamp(now),
-            keys.email,
-            keys.phone,
-            contact.dnd,
-            json.dnd_settings,
-        ])
-    })
-    .map_err(storage_error)?;
-    Ok((id, true))
-}
+            find: prepare(
+                "SELECT id, content_hash, match_email, match_phone FROM contacts
+                 WHERE ghl_connection_id = ?1 AND ghl_contact_id = ?2",
+            )?,
+            insert: prepare(
+                "INSERT INTO contacts (id, ghl_connection_id, ghl_contact_id, email, first_name, last_name, phone, business_id,
+                                       tags, custom_fields, content_hash, remote_updated_at, created_at, updated_at,
+                                       match_email, match_phone, dnd, dnd_settings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17)",
+            )?,
+            // GHL's version of the contact's fields into its row (a contact deleted in GHL and
+            // listed again is live again). Not the GHL id or the match keys: their indexes
+            // are rewritten only when they change (`write_keys`, `pending::set_ghl_id`).
+            update: prepare(
+                "UPDATE contacts SET email = ?2, first_name = ?3, last_name = ?4, phone = ?5, business_id = ?6,
+                        tags = ?7, custom_fields = ?8, content_hash = ?9, remote_updated_at = ?10,
+                        deleted_at = NULL, updated_at = ?11, dnd = ?12, dnd_settings = ?13
+                 WHERE id = ?1",
+            )?,
+        })
+    }
 
-/// GHL's version of the contact's fields into its row (a contact deleted in GHL and listed
-/// again is live again). Not the GHL id or the match keys: their indexes are rewritten only
-/// when they change (`write_keys`, `pending::set_ghl_id`).
-fn write_content(
-    conn: &Connection,
-    id: &str,
-    contact: &Contact,
-    content_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<(), BridgeError> {
-    let json = JsonColumns::of(contact)?;
-    conn.prepare_cached(
-        "UPDATE contacts SET email = ?2, first_name = ?3, last_name = ?4, phone = ?5, business_id = ?6,
-                tags = ?7, custom_fields = ?8, content_hash = ?9, remote_updated_at = ?10,
-                deleted_at = NULL, updated_at = ?11, dnd = ?12, dnd_settings = ?13
-         WHERE id = ?1",
-    )
-    .and_then(|mut statement| {
-        statement.execute(params![
-            id,
-            contact.email,
-            contact.first_name,
-            contact.last_name,
-            contact.phone,
-            contact.business_id,
-            json.tags,
-            json.custom_fields,
-            content_hash,
-            contact.date_updated.map(timestamp),
-            timestamp(now),
-            contact.dnd,
-            json.dnd_settings,
-        ])
-    })
-    .map_err(storage_error)?;
-    Ok(())
+    /// Stores one contact (see [`upsert_from_ghl`]).
+    pub fn upsert(
+        &mut self,
+        contact: &Contact,
+        keys: &MatchKeys,
+        content_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(String, bool), BridgeError> {
+        if contact.contact_id.is_empty() {
+            return Err(BridgeError::invalid_input(
+                "contact: a GHL contact must carry its contactId",
+            ));
+        }
+        let stored = self
+            .find
+            .query_row(params![self.ghl_connection_id, contact.contact_id], |row| {
+                Ok(Stored {
+                    id: row.get(0)?,
+                    content_hash: row.get(1)?,
+                    keys: MatchKeys {
+                        email: row.get(2)?,
+                        phone: row.get(3)?,
+                    },
+                })
+            })
+            .optional()
+            .map_err(storage_error)?;
+        match stored {
+            Some(stored) if stored.content_hash == content_hash => Ok((stored.id, false)),
+            Some(stored) => {
+                self.write_content(&stored.id, contact, content_hash, now)?;
+                if stored.keys != *keys {
+                    write_keys(self.conn, &stored.id, keys)?;
+                }
+                Ok((stored.id, true))
+            }
+            // A contact we asked GHL to create whose answer was lost comes back through the
+            // pull: it claims the pending row instead of becoming a second contact.
+            None => match pending::claimable(self.conn, self.ghl_connection_id, keys)? {
+                Some(id) => {
+                    pending::set_ghl_id(self.conn, &id, &contact.contact_id, now)?;
+                    self.write_content(&id, contact, content_hash, now)?;
+                    write_keys(self.conn, &id, keys)?;
+                    Ok((id, true))
+                }
+                None => self.insert(contact, keys, content_hash, now),
+            },
+        }
+    }
+
+    /// A contact first seen: a new row, under a new local id.
+    fn insert(
+        &mut self,
+        contact: &Contact,
+        keys: &MatchKeys,
+        content_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(String, bool), BridgeError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let json = JsonColumns::of(contact)?;
+        self.insert
+            .execute(params![
+                id,
+                self.ghl_connection_id,
+                contact.contact_id,
+                contact.email,
+                contact.first_name,
+                contact.last_name,
+                contact.phone,
+                contact.business_id,
+                json.tags,
+                json.custom_fields,
+                content_hash,
+                contact.date_updated.map(timestamp),
+                timestamp(now),
+                keys.email,
+                keys.phone,
+                contact.dnd,
+                json.dnd_settings,
+            ])
+            .map_err(storage_error)?;
+        Ok((id, true))
+    }
+
+    fn write_content(
+        &mut self,
+        id: &str,
+        contact: &Contact,
+        content_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), BridgeError> {
+        let json = JsonColumns::of(contact)?;
+        self.update
+            .execute(params![
+                id,
+                contact.email,
+                contact.first_name,
+                contact.last_name,
+                contact.phone,
+                contact.business_id,
+                json.tags,
+                json.custom_fields,
+                content_hash,
+                contact.date_updated.map(timestamp),
+                timestamp(now),
+                contact.dnd,
+                json.dnd_settings,
+            ])
+            .map_err(storage_error)?;
+        Ok(())
+    }
 }
 
 fn write_keys(conn: &Connection, id: &str, keys: &MatchKeys) -> Result<(), BridgeError> {

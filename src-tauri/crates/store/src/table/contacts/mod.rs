@@ -9,7 +9,7 @@ mod queries;
 mod written;
 
 pub use deleted::{claim_for, mark_deleted, others_with_email};
-pub use ghl_upsert::{upsert_from_ghl, MatchKeys};
+pub use ghl_upsert::{upsert_from_ghl, GhlUpserts, MatchKeys};
 pub use pending::{first_stored_since, ids_first_stored_since, insert_pending, set_ghl_id};
 pub use queries::{
     changed_or_unlinked, count, find_by_match_key, linked_after, newest_update, page, tags_in_use,

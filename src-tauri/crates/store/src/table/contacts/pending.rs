@@ -71,10 +71,13 @@ pub(super) fn claimable(
 ) -> Result<Option<String>, BridgeError> {
     // The review check runs only for a row that matched: the pull asks this for every new
     // contact, and the list of open reviews was built for each ask when it was `NOT IN`.
+    // `INDEXED BY`: the small index of pending rows (migration 0034), never the location-wide
+    // match-key index with the same leading columns (and an error, not a slow scan, should
+    // the index ever be missing).
     macro_rules! pending_with {
         ($key_filter:literal) => {
             concat!(
-                "SELECT id FROM contacts
+                "SELECT id FROM contacts INDEXED BY contacts_pending
                  WHERE ghl_connection_id = ?1 AND ghl_contact_id IS NULL AND ",
                 $key_filter,
                 " AND NOT EXISTS (SELECT 1 FROM match_reviews r WHERE r.contact_id = contacts.id
