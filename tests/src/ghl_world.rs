@@ -113,3 +113,47 @@ pub fn assert_success(what: &str, output: &Output) {
 pub fn search_pages(contacts: u64) -> u64 {
     contacts / 500 + 1
 }
+
+/// The location's calendar ids, through the documented list (`GET /calendars/`).
+pub async fn calendar_ids(ghl: &GhlSandbox) -> Vec<String> {
+    let calendars: Value = reqwest::Client::new()
+        .get(format!("{}/calendars/", ghl.base_url()))
+        .query(&[("locationId", ghl.location_id())])
+        .bearer_auth(ghl.private_token())
+        .header("Version", "2021-04-15")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    calendars["calendars"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Books an appointment for a contact through the documented endpoint
+/// (`POST /calendars/events/appointments`; times in ISO 8601); GHL's answer, which refuses a
+/// taken slot.
+pub async fn book_appointment(
+    ghl: &GhlSandbox,
+    calendar: &str,
+    contact: &str,
+    (start, end): (&str, &str),
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/calendars/events/appointments", ghl.base_url()))
+        .bearer_auth(ghl.private_token())
+        .header("Version", "2021-04-15")
+        .json(&serde_json::json!({
+            "calendarId": calendar, "locationId": ghl.location_id(),
+            "contactId": contact, "title": "Annual review",
+            "startTime": start, "endTime": end,
+        }))
+        .send()
+        .await
+        .unwrap()
+}

@@ -2,7 +2,7 @@
 //! and the workspace (v4) API: contacts both ways, tags into the multi-choice field, no echo,
 //! and a quiet second sync.
 
-use bridge_tests::ghl_world::assert_success;
+use bridge_tests::ghl_world::{assert_success, book_appointment, calendar_ids};
 use bridge_tests::ninox_pair::{Api, NinoxPair};
 use bridge_tests::novi_pair::{
     edit_ghl_contact, ghl_contact, ghl_contacts, ghl_id_of_email, writes,
@@ -237,37 +237,14 @@ async fn a_new_ghl_appointment_lands_in_the_appointment_field(api: Api, expected
         .unwrap();
     let person = email(&record["fields"][&email_field]);
     let ghl_id = ghl_id_of_email(&pair.ghl, &person).await.unwrap();
-    let client = reqwest::Client::new();
-    let calendars: Value = client
-        .get(format!("{}/calendars/", pair.ghl.base_url()))
-        .query(&[("locationId", pair.ghl.location_id())])
-        .bearer_auth(pair.ghl.private_token())
-        .header("Version", "2021-04-15")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let calendar = calendars["calendars"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let answer = client
-        .post(format!(
-            "{}/calendars/events/appointments",
-            pair.ghl.base_url()
-        ))
-        .bearer_auth(pair.ghl.private_token())
-        .header("Version", "2021-04-15")
-        .json(
-            &json!({"calendarId": calendar, "locationId": pair.ghl.location_id(),
-                      "contactId": ghl_id, "title": "Annual review",
-                      "startTime": "2030-03-04T15:00:00Z", "endTime": "2030-03-04T16:00:00Z"}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let calendars = calendar_ids(&pair.ghl).await;
+    let answer = book_appointment(
+        &pair.ghl,
+        &calendars[0],
+        &ghl_id,
+        ("2030-03-04T15:00:00Z", "2030-03-04T16:00:00Z"),
+    )
+    .await;
     assert!(
         answer.status().is_success(),
         "{}",

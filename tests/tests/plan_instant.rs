@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use bridge_core::Clock;
 use bridge_sync::service::{self, Step, SyncRequest};
-use bridge_tests::ghl_world::assert_success;
+use bridge_tests::ghl_world::{assert_success, book_appointment, calendar_ids};
 use bridge_tests::ninox_pair::{Api, NinoxPair};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The wall clock moved by a shift the test sets.
 struct ShiftedClock {
@@ -45,7 +45,7 @@ async fn an_appointment_starting_between_the_count_and_the_apply_does_not_stop_t
         )
         .unwrap();
     // An appointment of the last chunk's contact starting within the hour.
-    let start = book_appointment(&pair, &last_ghl_id).await;
+    let start = book_appointment_soon(&pair, &last_ghl_id).await;
 
     let clock = Arc::new(ShiftedClock {
         shift_seconds: AtomicI64::new(0),
@@ -97,43 +97,19 @@ async fn an_appointment_starting_between_the_count_and_the_apply_does_not_stop_t
     );
 }
 
-/// Books an appointment for a GHL contact through the documented endpoint, in the first free
-/// slot of a calendar between 20 and 50 minutes from now (the fake refuses a taken slot, as
-/// GHL does); its start.
-async fn book_appointment(pair: &NinoxPair, ghl_id: &str) -> DateTime<Utc> {
-    let client = reqwest::Client::new();
-    let calendars: Value = client
-        .get(format!("{}/calendars/", pair.ghl.base_url()))
-        .query(&[("locationId", pair.ghl.location_id())])
-        .bearer_auth(pair.ghl.private_token())
-        .header("Version", "2021-04-15")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+/// Books an appointment for a GHL contact in the first free slot of a calendar between 20 and
+/// 50 minutes from now (the fake refuses a taken slot, as GHL does); its start.
+async fn book_appointment_soon(pair: &NinoxPair, ghl_id: &str) -> DateTime<Utc> {
     let now = Utc::now();
     let mut refusals = Vec::new();
-    for calendar in calendars["calendars"].as_array().unwrap() {
+    for calendar in calendar_ids(&pair.ghl).await {
         for minutes in (20..=50).step_by(5) {
             let start = now + Duration::minutes(minutes);
-            let answer = client
-                .post(format!(
-                    "{}/calendars/events/appointments",
-                    pair.ghl.base_url()
-                ))
-                .bearer_auth(pair.ghl.private_token())
-                .header("Version", "2021-04-15")
-                .json(&json!({
-                    "calendarId": calendar["id"], "locationId": pair.ghl.location_id(),
-                    "contactId": ghl_id, "title": "Annual review",
-                    "startTime": start.to_rfc3339_opts(SecondsFormat::Secs, true),
-                    "endTime": (start + Duration::minutes(5)).to_rfc3339_opts(SecondsFormat::Secs, true),
-                }))
-                .send()
-                .await
-                .unwrap();
+            let times = (
+                start.to_rfc3339_opts(SecondsFormat::Secs, true),
+                (start + Duration::minutes(5)).to_rfc3339_opts(SecondsFormat::Secs, true),
+            );
+            let answer = book_appointment(&pair.ghl, &calendar, ghl_id, (&times.0, &times.1)).await;
             if answer.status().is_success() {
                 return start;
             }
