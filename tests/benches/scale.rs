@@ -29,9 +29,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bridge_core::{Clock, System, SystemClock};
+use bridge_core::{Clock, SystemClock};
 use bridge_sandbox::{GhlConfig, GhlSandbox, NinoxConfig, NinoxSandbox};
-use bridge_store::table::connections::{self, AuthKind, NewConnection};
 use bridge_store::Store;
 use bridge_tests::ghl_world::{assert_success, connect_ghl};
 use bridge_tests::{bridge_bin, run_bridge_env};
@@ -554,21 +553,7 @@ fn timeline_bench(events: usize) {
     let mut store = Store::open(&path).unwrap();
     let clock = SystemClock;
     let contacts = (events / 10).max(1);
-    let connection = connections::insert(
-        store.conn(),
-        &NewConnection {
-            system: System::Ghl,
-            name: "ghl".into(),
-            base_url: "http://127.0.0.1:1".into(),
-            auth_kind: AuthKind::PrivateToken,
-            account_id: "loc".into(),
-            secret_ref: "ghl".into(),
-            settings: serde_json::json!({}),
-        },
-        clock.now(),
-    )
-    .unwrap()
-    .id;
+    let connection = store::ghl_location(&store);
     let started = Instant::now();
     let now = bridge_store::timestamp(clock.now());
     store

@@ -157,8 +157,8 @@ fn raw_store_seconds(path: &std::path::Path, rounds: &[Vec<Contact>]) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
-/// A GHL connection (location) in `store`, its id.
-fn ghl_location(store: &Store) -> String {
+/// A GHL connection (location) in `store`, its id (the store lines and the timeline bench).
+pub fn ghl_location(store: &Store) -> String {
     connections::insert(
         store.conn(),
         &NewConnection {
